@@ -1,0 +1,183 @@
+"""Admin commands: database, coaches, programs, clients, export and demo data."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from bot.cli.common import print_json, print_table, with_database
+from domain.db import Database
+from domain.migrate import upgrade
+from domain.models.enums import Billing
+from domain.services import clients as client_service
+from domain.services import coaches as coach_service
+from domain.services.demo import database_is_empty, seed_demo
+from domain.services.export import export_client
+
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+coaches_app = typer.Typer(help="Coaches.", no_args_is_help=True)
+programs_app = typer.Typer(help="Programs coaches sell.", no_args_is_help=True)
+clients_app = typer.Typer(help="Clients.", no_args_is_help=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration."""
+    with_database(upgrade)
+    typer.echo("database is up to date")
+
+
+@coaches_app.command("add")
+def coaches_add(
+    name: Annotated[str, typer.Option("--name", help="Display name")],
+    email: Annotated[str, typer.Option("--email", help="Email address")],
+    slack_user_id: Annotated[str | None, typer.Option("--slack-user-id", help="Link a Slack user")] = None,
+    timezone: Annotated[str, typer.Option("--timezone", help="IANA timezone for digests")] = "UTC",
+) -> None:
+    """Add a coach; prints its id and invite code."""
+
+    async def work(db: Database) -> tuple[int, str]:
+        async with db.unit_of_work() as session:
+            coach = await coach_service.create_coach(
+                session, name=name, email=email, slack_user_id=slack_user_id, timezone=timezone
+            )
+            return coach.id, coach.invite_code
+
+    coach_id, invite = with_database(work)
+    typer.echo(f"coach {coach_id} created; invite code {invite}")
+
+
+@coaches_app.command("list")
+def coaches_list() -> None:
+    """List coaches."""
+
+    async def work(db: Database) -> list[list[object]]:
+        async with db.unit_of_work() as session:
+            return [
+                [c.id, c.name, c.email, c.slack_user_id or "-", c.invite_code]
+                for c in await coach_service.list_coaches(session)
+            ]
+
+    print_table(["id", "name", "email", "slack", "invite"], with_database(work))
+
+
+@programs_app.command("add")
+def programs_add(
+    coach: Annotated[int, typer.Option("--coach", help="Coach id")],
+    name: Annotated[str, typer.Option("--name")],
+    price: Annotated[int, typer.Option("--price", help="Price in minor units, e.g. 4900 for 49.00")],
+    currency: Annotated[str, typer.Option("--currency")] = "usd",
+    billing: Annotated[Billing, typer.Option("--billing")] = Billing.ONE_OFF,
+    weeks: Annotated[int | None, typer.Option("--weeks", help="Duration in weeks")] = None,
+    description: Annotated[str, typer.Option("--description")] = "",
+) -> None:
+    """Add a program (unpublished until `coach programs publish`)."""
+
+    async def work(db: Database) -> int:
+        async with db.unit_of_work() as session:
+            program = await coach_service.create_program(
+                session,
+                coach_id=coach,
+                name=name,
+                price_minor=price,
+                currency=currency,
+                billing=billing.value,
+                duration_weeks=weeks,
+                description=description,
+            )
+            return program.id
+
+    typer.echo(f"program {with_database(work)} created (unpublished)")
+
+
+@programs_app.command("list")
+def programs_list(coach: Annotated[int | None, typer.Option("--coach")] = None) -> None:
+    """List programs."""
+
+    async def work(db: Database) -> list[list[object]]:
+        async with db.unit_of_work() as session:
+            return [
+                [
+                    p.id,
+                    p.coach_id,
+                    p.name,
+                    p.price_minor,
+                    p.currency,
+                    p.billing,
+                    p.duration_weeks or "-",
+                    "yes" if p.published else "no",
+                ]
+                for p in await coach_service.list_programs(session, coach_id=coach)
+            ]
+
+    print_table(
+        ["id", "coach", "name", "price", "currency", "billing", "weeks", "published"], with_database(work)
+    )
+
+
+@programs_app.command("publish")
+def programs_publish(program_id: Annotated[int, typer.Argument(help="Program id")]) -> None:
+    """Publish a program so clients can choose it."""
+
+    async def work(db: Database) -> str:
+        async with db.unit_of_work() as session:
+            return (await coach_service.publish_program(session, program_id)).name
+
+    typer.echo(f"program {program_id} ({with_database(work)}) published")
+
+
+@clients_app.command("list")
+def clients_list(coach: Annotated[int | None, typer.Option("--coach")] = None) -> None:
+    """List clients with their last check-in."""
+
+    async def work(db: Database) -> list[list[object]]:
+        async with db.unit_of_work() as session:
+            return [
+                [
+                    o.client.id,
+                    o.client.display_name,
+                    o.client.coach_id or "-",
+                    o.client.timezone,
+                    o.client.status,
+                    o.last_check_in_at.isoformat(timespec="minutes") if o.last_check_in_at else "-",
+                    o.check_in_count,
+                ]
+                for o in await client_service.list_clients(session, coach_id=coach)
+            ]
+
+    print_table(
+        ["id", "name", "coach", "timezone", "status", "last check-in", "check-ins"], with_database(work)
+    )
+
+
+def export(
+    identity: Annotated[str | None, typer.Option("--identity", help="PLATFORM:EXTERNAL_ID")] = None,
+    client: Annotated[int | None, typer.Option("--client", help="Client id")] = None,
+) -> None:
+    """Print everything held about a client as JSON."""
+    if (identity is None) == (client is None):
+        raise typer.BadParameter("give exactly one of --identity or --client")
+
+    async def work(db: Database) -> dict[str, object]:
+        async with db.unit_of_work() as session:
+            found = await client_service.resolve_client(session, identity=identity, client_id=client)
+            return await export_client(session, found.id)
+
+    print_json(with_database(work))
+
+
+def seed_demo_command(
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="Only seed an empty database")] = False,
+) -> None:
+    """Create a demo coach with a free and a paid program (idempotent)."""
+
+    async def work(db: Database) -> str:
+        async with db.unit_of_work() as session:
+            if if_empty and not await database_is_empty(session):
+                return "database already has data; demo not seeded"
+            coach, created = await seed_demo(session)
+            state = "created" if created else "already present"
+            return f"demo coach {coach.id} {state}; invite code {coach.invite_code}"
+
+    typer.echo(with_database(work))

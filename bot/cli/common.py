@@ -1,0 +1,51 @@
+"""Helpers every ``coach`` sub-command uses: settings, a database per command, plain output."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from bot.config import Settings, load_settings
+from domain.db import Database
+
+T = TypeVar("T")
+
+
+class CliError(Exception):
+    """A runtime failure reported as one line and exit code 1."""
+
+
+def settings() -> Settings:
+    return load_settings()
+
+
+def with_database(work: Callable[[Database], Awaitable[T]]) -> T:
+    """Run ``work`` on a fresh database handle and dispose of it afterwards."""
+
+    async def _run() -> T:
+        db = Database(settings().database_url)
+        try:
+            return await work(db)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(_run())
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, default=str, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def print_table(headers: list[str], rows: list[list[Any]]) -> None:
+    cells = [headers, *[["" if c is None else str(c) for c in row] for row in rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    for row in cells:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def format_money(amount_minor: int, currency: str) -> str:
+    return f"{amount_minor / 100:.2f} {currency.upper()}"

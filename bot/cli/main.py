@@ -1,0 +1,82 @@
+"""Entry point of the ``coach`` command: exit 0 on success, 1 on a runtime error, 2 on a usage error."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import traceback
+from typing import Annotated
+
+import typer
+
+from bot.cli import admin
+from bot.cli.common import CliError, settings
+from bot.config import ConfigError
+from bot.logs import configure_logging
+from domain.errors import DomainError
+
+app = typer.Typer(
+    name="coach",
+    help="Stripe Coach: run a coaching business inside chat.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(admin.db_app, name="db")
+app.add_typer(admin.coaches_app, name="coaches")
+app.add_typer(admin.programs_app, name="programs")
+app.add_typer(admin.clients_app, name="clients")
+app.command("export")(admin.export)
+app.command("seed-demo")(admin.seed_demo_command)
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors")] = False,
+) -> None:
+    """Stripe Coach."""
+
+
+@app.command("run")
+def run() -> None:
+    """Start the service: HTTP server, configured channels, scheduler."""
+    from bot.runtime import NotMigrated, Service
+
+    config = settings()
+    configure_logging(config.log_level, config.log_format.value)
+    service = Service(config, interactive_console=sys.stdin.isatty())
+    try:
+        asyncio.run(service.run_until_signalled())
+    except NotMigrated as exc:
+        raise CliError(str(exc)) from None
+
+
+EXPECTED_ERRORS = (CliError, ConfigError, DomainError, OSError)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; Typer reports usage errors (exit 2), this turns runtime errors into one line (exit 1)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        app(args=argv, prog_name="coach")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except KeyboardInterrupt:
+        return 130
+    except EXPECTED_ERRORS as exc:
+        if debug:
+            traceback.print_exc()
+        message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        print(f"error: {message}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # an unexpected failure still gets one line unless --debug
+        if debug:
+            traceback.print_exc()
+        print(f"error: {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_cli() -> None:
+    sys.exit(main())

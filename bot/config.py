@@ -1,0 +1,97 @@
+"""Settings from environment variables and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names it in one line."""
+
+
+class LogFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+class TelegramDriver(StrEnum):
+    AIOGRAM = "aiogram"
+    PTB = "ptb"
+
+
+def _env(name: str, default: Any = None, **kwargs: Any) -> Any:
+    return Field(default, validation_alias=name, **kwargs)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str = _env("COACH_DATABASE_URL", "sqlite+aiosqlite:///./coach.db")
+    http_host: str = _env("COACH_HTTP_HOST", "127.0.0.1")
+    http_port: int = _env("COACH_HTTP_PORT", 8080, ge=0, le=65535)
+    log_level: str = _env("COACH_LOG_LEVEL", "INFO")
+    log_format: LogFormat = _env("COACH_LOG_FORMAT", LogFormat.TEXT)
+    conversation_timeout_hours: float = _env("COACH_CONVERSATION_TIMEOUT_HOURS", 24.0, gt=0)
+    storage_dir: str = _env("COACH_STORAGE_DIR", "./data/files")
+    redis_url: str | None = _env("COACH_REDIS_URL")
+
+    telegram_bot_token: str | None = _env("TELEGRAM_BOT_TOKEN")
+    telegram_api_url: str = _env("COACH_TELEGRAM_API_URL", "https://api.telegram.org")
+    telegram_driver: TelegramDriver = _env("COACH_TELEGRAM_DRIVER", TelegramDriver.AIOGRAM)
+    telegram_webhook_url: str | None = _env("COACH_TELEGRAM_WEBHOOK_URL")
+    telegram_webhook_secret: str | None = _env("COACH_TELEGRAM_WEBHOOK_SECRET")
+
+    slack_bot_token: str | None = _env("SLACK_BOT_TOKEN")
+    slack_signing_secret: str | None = _env("SLACK_SIGNING_SECRET")
+    slack_app_token: str | None = _env("SLACK_APP_TOKEN")
+    slack_api_url: str | None = _env("COACH_SLACK_API_URL")
+
+    stripe_api_key: str | None = _env("STRIPE_API_KEY")
+    stripe_webhook_secret: str | None = _env("STRIPE_WEBHOOK_SECRET")
+    stripe_api_url: str | None = _env("COACH_STRIPE_API_URL")
+
+    openai_api_key: str | None = _env("OPENAI_API_KEY")
+    openai_base_url: str | None = _env("OPENAI_BASE_URL")
+    llm_model: str | None = _env("COACH_LLM_MODEL")
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        value = value.upper()
+        if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            make_url(value)
+        except ArgumentError:
+            raise ValueError("is not a database URL such as sqlite+aiosqlite:///./coach.db") from None
+        return value
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.telegram_bot_token)
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token and (self.slack_signing_secret or self.slack_app_token))
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Load settings, turning pydantic's report into one line that names the bad variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else "settings"
+        raise ConfigError(f"invalid setting {name}: {first['msg']}") from None

@@ -1,0 +1,1 @@
+"""Platform-neutral conversation flows: onboarding, check-ins, goals, payment and feedback."""

@@ -1,0 +1,115 @@
+"""The neutral message shapes every channel adapter converts to and from.
+
+No chat-platform type appears here: adapters in ``bot/`` translate their updates into
+:class:`IncomingMessage` and render :class:`OutgoingMessage` with their own widgets.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from domain.clock import utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file the user sent: ``kind`` is photo, document or voice; ``file_id`` is the platform's handle."""
+
+    kind: str
+    file_id: str
+    mime_type: str | None = None
+    size_bytes: int | None = None
+    file_name: str | None = None
+    stored_file_id: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "file_id": self.file_id,
+            "mime_type": self.mime_type,
+            "size_bytes": self.size_bytes,
+            "file_name": self.file_name,
+            "stored_file_id": self.stored_file_id,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingMessage:
+    platform: str
+    external_user_id: str
+    chat_id: str
+    message_id: str
+    text: str | None = None
+    button_payload: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    received_at: datetime = field(default_factory=utcnow)
+    idempotency_key: str = ""
+    display_name: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.idempotency_key:
+            object.__setattr__(self, "idempotency_key", f"{self.platform}:{self.chat_id}:{self.message_id}")
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class UrlButton:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingFile:
+    file_name: str
+    content: bytes
+    mime_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    url_buttons: tuple[UrlButton, ...] = ()
+    files: tuple[OutgoingFile, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, for the stored replies of processed messages and the delivery queue."""
+        return {
+            "text": self.text,
+            "buttons": [[{"label": b.label, "payload": b.payload} for b in row] for row in self.buttons],
+            "url_buttons": [{"label": b.label, "url": b.url} for b in self.url_buttons],
+            "files": [
+                {
+                    "file_name": f.file_name,
+                    "mime_type": f.mime_type,
+                    "content": base64.b64encode(f.content).decode(),
+                }
+                for f in self.files
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> OutgoingMessage:
+        return cls(
+            text=data["text"],
+            buttons=tuple(
+                tuple(Button(b["label"], b["payload"]) for b in row) for row in data.get("buttons", [])
+            ),
+            url_buttons=tuple(UrlButton(b["label"], b["url"]) for b in data.get("url_buttons", [])),
+            files=tuple(
+                OutgoingFile(f["file_name"], base64.b64decode(f["content"]), f["mime_type"])
+                for f in data.get("files", [])
+            ),
+        )
+
+    @property
+    def all_buttons(self) -> list[Button]:
+        return [b for row in self.buttons for b in row]

@@ -1,0 +1,1 @@
+"""Alembic migrations, run with ``coach db upgrade`` (see :mod:`domain.migrate`)."""

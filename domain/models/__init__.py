@@ -1,0 +1,34 @@
+"""All ORM models; importing this module registers every table on ``Base.metadata``."""
+
+from domain.models.base import Base
+from domain.models.billing import Payment, ProviderEvent, Subscription
+from domain.models.messaging import Message, OutboundMessage, Reminder, StoredFile
+from domain.models.people import ChannelIdentity, Client, Coach, ConsentRecord
+from domain.models.programs import Enrollment, Program
+from domain.models.progress import CheckIn, Feedback, Goal
+from domain.models.system import AuditEvent, ConversationState, InsightCache, LlmUsage, ProcessedMessage
+
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "ChannelIdentity",
+    "CheckIn",
+    "Client",
+    "Coach",
+    "ConsentRecord",
+    "ConversationState",
+    "Enrollment",
+    "Feedback",
+    "Goal",
+    "InsightCache",
+    "LlmUsage",
+    "Message",
+    "OutboundMessage",
+    "Payment",
+    "ProcessedMessage",
+    "Program",
+    "ProviderEvent",
+    "Reminder",
+    "StoredFile",
+    "Subscription",
+]

@@ -1,0 +1,78 @@
+"""Closed vocabularies of the domain, stored as short strings."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Platform(StrEnum):
+    TELEGRAM = "telegram"
+    SLACK = "slack"
+    CONSOLE = "console"
+    EMAIL = "email"
+
+
+class ClientStatus(StrEnum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    ARCHIVED = "archived"
+
+
+class Billing(StrEnum):
+    ONE_OFF = "one_off"
+    MONTHLY = "monthly"
+
+
+class Cadence(StrEnum):
+    DAILY = "daily"
+    WEEKDAYS = "weekdays"
+    WEEKLY = "weekly"
+
+
+class EnrollmentStatus(StrEnum):
+    PENDING_PAYMENT = "pending_payment"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class GoalStatus(StrEnum):
+    SUGGESTED = "suggested"
+    ACTIVE = "active"
+    DONE = "done"
+    ARCHIVED = "archived"
+
+
+class Adherence(StrEnum):
+    YES = "yes"
+    PARTLY = "partly"
+    NO = "no"
+
+
+class PaymentStatus(StrEnum):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    REFUNDED = "refunded"
+    PARTIALLY_REFUNDED = "partially_refunded"
+
+
+class ReminderStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class MessageDirection(StrEnum):
+    TO_COACH = "to_coach"
+    TO_CLIENT = "to_client"
+
+
+class DeliveryStatus(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"

@@ -1,0 +1,86 @@
+"""Conversation between client and coach, scheduled reminders and the outbound delivery queue."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from domain.clock import utcnow
+from domain.models.base import Base
+from domain.models.enums import DeliveryStatus, ReminderStatus
+
+
+class Message(Base):
+    """A message between a client and their coach (relayed, not a bot prompt)."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    coach_id: Mapped[int | None] = mapped_column(ForeignKey("coaches.id"), index=True)
+    direction: Mapped[str] = mapped_column(String(10))
+    channel: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text, default="")
+    attachments: Mapped[list[Any]] = mapped_column(default=list)
+    external_ref: Mapped[str | None] = mapped_column(String(128))
+    response_seconds: Mapped[float | None]
+    relayed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class Reminder(Base):
+    __tablename__ = "reminders"
+    __table_args__ = (Index("ix_reminders_status_due_at", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), index=True)
+    coach_id: Mapped[int | None] = mapped_column(ForeignKey("coaches.id"), index=True)
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default=ReminderStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutboundMessage(Base):
+    """A message waiting for (or done with) delivery to a chat platform; survives restarts."""
+
+    __tablename__ = "outbound_messages"
+    __table_args__ = (Index("ix_outbound_messages_status_next", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(128), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.QUEUED)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    provider_message_id: Mapped[str | None] = mapped_column(String(128))
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
+class StoredFile(Base):
+    """A photo, document or voice note a client sent, kept with its platform file id."""
+
+    __tablename__ = "stored_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    file_id: Mapped[str] = mapped_column(String(256))
+    kind: Mapped[str] = mapped_column(String(16))
+    mime_type: Mapped[str | None] = mapped_column(String(128))
+    size_bytes: Mapped[int | None]
+    file_name: Mapped[str | None] = mapped_column(String(256))
+    path: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

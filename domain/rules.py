@@ -1,0 +1,106 @@
+"""Domain rules as small validators. Each raises :class:`ValidationError` naming the field."""
+
+from __future__ import annotations
+
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from domain.errors import ValidationError
+from domain.models.enums import Adherence, Billing, Cadence
+
+MOOD_RANGE = (1, 10)
+ENERGY_RANGE = (1, 10)
+SLEEP_RANGE = (0.0, 24.0)
+PROGRESS_RANGE = (0, 100)
+FEEDBACK_RANGE = (1, 5)
+NOTE_MAX_CHARS = 4000
+NAME_MAX_CHARS = 200
+_TIME_OF_DAY = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_CURRENCY = re.compile(r"^[a-z]{3}$")
+
+
+def check_scale(field: str, value: int, bounds: tuple[int, int]) -> int:
+    low, high = bounds
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValidationError(f"{field} must be a whole number from {low} to {high}", field=field)
+    return value
+
+
+def check_sleep_hours(value: float) -> float:
+    low, high = SLEEP_RANGE
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise ValidationError("sleep hours must be between 0 and 24", field="sleep_hours")
+    return float(value)
+
+
+def check_adherence(value: str) -> str:
+    try:
+        return Adherence(value).value
+    except ValueError:
+        raise ValidationError("adherence must be yes, partly or no", field="adherence") from None
+
+
+def check_note(note: str | None) -> str | None:
+    if note is None:
+        return None
+    note = note.strip()
+    if len(note) > NOTE_MAX_CHARS:
+        raise ValidationError(f"a note may be at most {NOTE_MAX_CHARS} characters", field="note")
+    return note or None
+
+
+def check_name(name: str, field: str = "name") -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError(f"{field} must not be empty", field=field)
+    if len(name) > NAME_MAX_CHARS:
+        raise ValidationError(f"{field} may be at most {NAME_MAX_CHARS} characters", field=field)
+    return name
+
+
+def check_timezone(name: str) -> str:
+    if name not in _TIMEZONES:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValidationError(f"unknown timezone {name!r}", field="timezone") from None
+    return name
+
+
+def check_time_of_day(value: str, field: str = "time") -> str:
+    if not _TIME_OF_DAY.match(value):
+        raise ValidationError(f"{field} must be HH:MM (24-hour)", field=field)
+    return value
+
+
+def check_cadence(value: str) -> str:
+    try:
+        return Cadence(value).value
+    except ValueError:
+        raise ValidationError("cadence must be daily, weekdays or weekly", field="cadence") from None
+
+
+def check_billing(value: str) -> str:
+    try:
+        return Billing(value).value
+    except ValueError:
+        raise ValidationError("billing must be one_off or monthly", field="billing") from None
+
+
+def check_money(amount_minor: int, currency: str) -> tuple[int, str]:
+    if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor < 0:
+        raise ValidationError("price must be a non-negative whole number of minor units", field="price")
+    currency = currency.lower()
+    if not _CURRENCY.match(currency):
+        raise ValidationError("currency must be a three-letter ISO code such as usd", field="currency")
+    return amount_minor, currency
+
+
+def check_email(value: str) -> str:
+    value = value.strip()
+    if "@" not in value or value.startswith("@") or value.endswith("@") or " " in value:
+        raise ValidationError(f"not an email address: {value!r}", field="email")
+    return value.lower()
+
+
+_TIMEZONES = frozenset(available_timezones())

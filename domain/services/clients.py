@@ -1,0 +1,204 @@
+"""Clients, their chat identities and consents."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain import rules
+from domain.errors import DuplicateIdentity, NotFound, ValidationError
+from domain.models import ChannelIdentity, CheckIn, Client, Coach, ConsentRecord
+from domain.services.audit import record_audit_event
+
+PRIVACY_POLICY_VERSION = "2026-11"
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityRef:
+    """``platform:external_id`` as typed on the command line."""
+
+    platform: str
+    external_user_id: str
+
+    @classmethod
+    def parse(cls, value: str) -> IdentityRef:
+        platform, sep, external = value.partition(":")
+        if not sep or not platform or not external:
+            raise ValidationError(f"identity must look like PLATFORM:ID, got {value!r}", field="identity")
+        return cls(platform.lower(), external)
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.external_user_id}"
+
+
+async def find_identity(
+    session: AsyncSession, platform: str, external_user_id: str
+) -> ChannelIdentity | None:
+    return await session.scalar(
+        select(ChannelIdentity).where(
+            ChannelIdentity.platform == platform, ChannelIdentity.external_user_id == external_user_id
+        )
+    )
+
+
+async def find_client_by_identity(
+    session: AsyncSession, platform: str, external_user_id: str
+) -> Client | None:
+    identity = await find_identity(session, platform, external_user_id)
+    if identity is None or identity.client_id is None:
+        return None
+    return await session.get(Client, identity.client_id)
+
+
+async def get_client(session: AsyncSession, client_id: int) -> Client:
+    client = await session.get(Client, client_id)
+    if client is None:
+        raise NotFound(f"no client with id {client_id}")
+    return client
+
+
+async def resolve_client(
+    session: AsyncSession, *, identity: str | None = None, client_id: int | None = None
+) -> Client:
+    if client_id is not None:
+        return await get_client(session, client_id)
+    if identity is None:
+        raise ValidationError("give a client id or an identity", field="identity")
+    ref = IdentityRef.parse(identity)
+    client = await find_client_by_identity(session, ref.platform, ref.external_user_id)
+    if client is None:
+        raise NotFound(f"no client with identity {ref}")
+    return client
+
+
+async def record_consent(
+    session: AsyncSession,
+    *,
+    platform: str,
+    external_user_id: str,
+    accepted: bool,
+    client_id: int | None = None,
+    policy_version: str = PRIVACY_POLICY_VERSION,
+) -> ConsentRecord:
+    record = ConsentRecord(
+        client_id=client_id,
+        platform=platform,
+        external_user_id=external_user_id,
+        policy_version=policy_version,
+        accepted=accepted,
+    )
+    session.add(record)
+    await session.flush()
+    return record
+
+
+async def register_client(
+    session: AsyncSession,
+    *,
+    platform: str,
+    external_user_id: str,
+    chat_id: str,
+    display_name: str,
+    timezone: str = "UTC",
+    coach_id: int | None = None,
+    locale: str = "en",
+    consent_policy_version: str = PRIVACY_POLICY_VERSION,
+) -> Client:
+    """Create a client with its first identity and the consent they gave. Consent is required."""
+    if await find_identity(session, platform, external_user_id) is not None:
+        raise DuplicateIdentity(f"{platform}:{external_user_id} already belongs to someone")
+    if coach_id is not None and await session.get(Coach, coach_id) is None:
+        raise NotFound(f"no coach with id {coach_id}")
+    client = Client(
+        display_name=rules.check_name(display_name),
+        timezone=rules.check_timezone(timezone),
+        coach_id=coach_id,
+        locale=locale,
+    )
+    session.add(client)
+    await session.flush()
+    session.add(
+        ChannelIdentity(
+            platform=platform, external_user_id=external_user_id, chat_id=chat_id, client_id=client.id
+        )
+    )
+    await record_consent(
+        session,
+        platform=platform,
+        external_user_id=external_user_id,
+        accepted=True,
+        client_id=client.id,
+        policy_version=consent_policy_version,
+    )
+    await record_audit_event(
+        session,
+        actor=f"{platform}:{external_user_id}",
+        action="client.registered",
+        subject=f"client:{client.id}",
+    )
+    return client
+
+
+async def add_identity(
+    session: AsyncSession, *, client_id: int, platform: str, external_user_id: str, chat_id: str
+) -> ChannelIdentity:
+    await get_client(session, client_id)
+    if await find_identity(session, platform, external_user_id) is not None:
+        raise DuplicateIdentity(f"{platform}:{external_user_id} already belongs to someone")
+    identity = ChannelIdentity(
+        platform=platform, external_user_id=external_user_id, chat_id=chat_id, client_id=client_id
+    )
+    session.add(identity)
+    await session.flush()
+    return identity
+
+
+async def client_identities(session: AsyncSession, client_id: int) -> Sequence[ChannelIdentity]:
+    return (
+        await session.scalars(
+            select(ChannelIdentity).where(ChannelIdentity.client_id == client_id).order_by(ChannelIdentity.id)
+        )
+    ).all()
+
+
+@dataclass(frozen=True, slots=True)
+class ClientOverview:
+    client: Client
+    last_check_in_at: datetime | None
+    check_in_count: int
+
+
+async def list_clients(session: AsyncSession, *, coach_id: int | None = None) -> list[ClientOverview]:
+    """Clients (of one coach, or all) with their last check-in, in one query."""
+    last = (
+        select(CheckIn.client_id, func.max(CheckIn.created_at).label("last_at"), func.count().label("n"))
+        .group_by(CheckIn.client_id)
+        .subquery()
+    )
+    query = (
+        select(Client, last.c.last_at, last.c.n)
+        .outerjoin(last, last.c.client_id == Client.id)
+        .order_by(Client.id)
+    )
+    if coach_id is not None:
+        query = query.where(Client.coach_id == coach_id)
+    rows = (await session.execute(query)).all()
+    return [ClientOverview(client, last_at, n or 0) for client, last_at, n in rows]
+
+
+async def find_clients_by_name(session: AsyncSession, coach_id: int, name: str) -> Sequence[Client]:
+    """Clients of a coach whose name contains ``name`` (case-insensitive); exact matches first."""
+    needle = name.strip().lower()
+    clients = (
+        await session.scalars(
+            select(Client).where(
+                Client.coach_id == coach_id, func.lower(Client.display_name).contains(needle)
+            )
+        )
+    ).all()
+    exact = [c for c in clients if c.display_name.lower() == needle]
+    return exact or clients

@@ -1,0 +1,78 @@
+"""Everything held about one client, as plain JSON-ready data (subject access requests)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import DeclarativeBase
+
+from domain.models import (
+    AuditEvent,
+    ChannelIdentity,
+    CheckIn,
+    ConsentRecord,
+    Enrollment,
+    Feedback,
+    Goal,
+    Message,
+    Payment,
+    Subscription,
+)
+from domain.services.clients import get_client
+
+EXPORT_KEYS = (
+    "client",
+    "identities",
+    "consents",
+    "enrollments",
+    "goals",
+    "check_ins",
+    "payments",
+    "subscriptions",
+    "messages",
+    "feedback",
+    "audit_events",
+)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def row_to_dict(row: DeclarativeBase) -> dict[str, Any]:
+    return {col.key: _plain(getattr(row, col.key)) for col in row.__mapper__.column_attrs}
+
+
+async def export_client(session: AsyncSession, client_id: int) -> dict[str, Any]:
+    client = await get_client(session, client_id)
+
+    async def rows(model: Any, *where: Any) -> list[dict[str, Any]]:
+        result = await session.scalars(select(model).where(*where).order_by(model.id))
+        return [row_to_dict(r) for r in result.all()]
+
+    identities = await rows(ChannelIdentity, ChannelIdentity.client_id == client_id)
+    external_ids = [(i["platform"], i["external_user_id"]) for i in identities]
+    consent_match = [ConsentRecord.client_id == client_id] + [
+        (ConsentRecord.platform == p) & (ConsentRecord.external_user_id == e) for p, e in external_ids
+    ]
+    subjects = [f"client:{client_id}"] + [f"{p}:{e}" for p, e in external_ids]
+    return {
+        "client": row_to_dict(client),
+        "identities": identities,
+        "consents": await rows(ConsentRecord, or_(*consent_match)),
+        "enrollments": await rows(Enrollment, Enrollment.client_id == client_id),
+        "goals": await rows(Goal, Goal.client_id == client_id),
+        "check_ins": await rows(CheckIn, CheckIn.client_id == client_id),
+        "payments": await rows(Payment, Payment.client_id == client_id),
+        "subscriptions": await rows(Subscription, Subscription.client_id == client_id),
+        "messages": await rows(Message, Message.client_id == client_id),
+        "feedback": await rows(Feedback, Feedback.client_id == client_id),
+        "audit_events": await rows(
+            AuditEvent, or_(AuditEvent.subject.in_(subjects), AuditEvent.actor.in_(subjects))
+        ),
+    }

@@ -1,0 +1,81 @@
+"""Messages between clients and coaches, and client feedback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain import rules
+from domain.clock import utcnow
+from domain.models import Feedback, Message
+from domain.models.enums import MessageDirection
+from domain.services.clients import get_client
+
+
+async def record_client_message(
+    session: AsyncSession,
+    *,
+    client_id: int,
+    channel: str,
+    text: str,
+    attachments: list[dict[str, Any]] | None = None,
+) -> Message:
+    client = await get_client(session, client_id)
+    message = Message(
+        client_id=client_id,
+        coach_id=client.coach_id,
+        direction=MessageDirection.TO_COACH,
+        channel=channel,
+        text=text,
+        attachments=attachments or [],
+    )
+    session.add(message)
+    await session.flush()
+    return message
+
+
+async def record_coach_reply(
+    session: AsyncSession, *, client_id: int, coach_id: int, channel: str, text: str
+) -> Message:
+    """Store a coach's reply and, for the first reply after client messages, the response time."""
+    now = utcnow()
+    last_out = await session.scalar(
+        select(Message.created_at)
+        .where(Message.client_id == client_id, Message.direction == MessageDirection.TO_CLIENT)
+        .order_by(Message.created_at.desc())
+        .limit(1)
+    )
+    waiting = select(Message.created_at).where(
+        Message.client_id == client_id, Message.direction == MessageDirection.TO_COACH
+    )
+    if last_out is not None:
+        waiting = waiting.where(Message.created_at > last_out)
+    first_waiting = await session.scalar(waiting.order_by(Message.created_at).limit(1))
+    reply = Message(
+        client_id=client_id,
+        coach_id=coach_id,
+        direction=MessageDirection.TO_CLIENT,
+        channel=channel,
+        text=text,
+        created_at=now,
+        response_seconds=(now - first_waiting).total_seconds() if first_waiting is not None else None,
+    )
+    session.add(reply)
+    await session.flush()
+    return reply
+
+
+async def record_feedback(
+    session: AsyncSession, *, client_id: int, score: int, comment: str | None = None
+) -> Feedback:
+    await get_client(session, client_id)
+    feedback = Feedback(
+        client_id=client_id,
+        score=rules.check_scale("score", score, rules.FEEDBACK_RANGE),
+        comment=rules.check_note(comment),
+    )
+    session.add(feedback)
+    await session.flush()
+    return feedback

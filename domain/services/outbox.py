@@ -1,0 +1,87 @@
+"""The transactional outbox: proactive messages are queued in the same transaction as what caused them.
+
+The outbound sender in ``bot/`` drains this table within each platform's rate limits, so a restart
+loses nothing queued and a rolled-back change never sends a message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.clock import utcnow
+from domain.errors import NotFound
+from domain.models import ChannelIdentity, Client, OutboundMessage
+from domain.models.enums import DeliveryStatus
+
+
+async def enqueue_message(
+    session: AsyncSession,
+    *,
+    platform: str,
+    chat_id: str,
+    payload: dict[str, Any],
+    dedupe_key: str | None = None,
+    not_before: datetime | None = None,
+) -> OutboundMessage | None:
+    """Queue one message. With a ``dedupe_key`` already queued, nothing is added and None is returned."""
+    if dedupe_key is not None:
+        existing = await session.scalar(
+            select(OutboundMessage.id).where(OutboundMessage.dedupe_key == dedupe_key)
+        )
+        if existing is not None:
+            return None
+    row = OutboundMessage(
+        platform=platform,
+        chat_id=chat_id,
+        payload=payload,
+        dedupe_key=dedupe_key,
+        status=DeliveryStatus.QUEUED,
+        next_attempt_at=not_before or utcnow(),
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def reachable_identities(session: AsyncSession, client_id: int) -> Sequence[ChannelIdentity]:
+    """The client's identities that can still receive messages, preferred channel first."""
+    client = await session.get(Client, client_id)
+    if client is None:
+        raise NotFound(f"no client with id {client_id}")
+    identities = (
+        await session.scalars(
+            select(ChannelIdentity)
+            .where(ChannelIdentity.client_id == client_id, ChannelIdentity.unreachable.is_(False))
+            .order_by(ChannelIdentity.id.desc())
+        )
+    ).all()
+    preferred = client.preferred_channel
+    return sorted(identities, key=lambda i: i.platform != preferred)
+
+
+async def enqueue_for_client(
+    session: AsyncSession,
+    client_id: int,
+    payload: dict[str, Any],
+    *,
+    dedupe_key: str | None = None,
+    not_before: datetime | None = None,
+) -> OutboundMessage | None:
+    """Queue a message to the client on their preferred (or most recent) reachable chat identity."""
+    identities = await reachable_identities(session, client_id)
+    if not identities:
+        return None
+    target = identities[0]
+    return await enqueue_message(
+        session,
+        platform=target.platform,
+        chat_id=target.chat_id,
+        payload=payload,
+        dedupe_key=dedupe_key,
+        not_before=not_before,
+    )

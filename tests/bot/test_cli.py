@@ -1,0 +1,169 @@
+"""The ``coach`` CLI end to end: commands, exit codes and error lines."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.cli.main import main
+
+
+@pytest.fixture
+def cli_db(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    import asyncio
+
+    from domain.db import Database
+    from tests.support.databases import wipe
+
+    async def _wipe() -> None:
+        db = Database(database_url)
+        await wipe(db)
+        await db.dispose()
+
+    asyncio.run(_wipe())
+    monkeypatch.setenv("COACH_DATABASE_URL", database_url)
+    return database_url
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_admin_commands_round_trip(cli_db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "db", "upgrade")
+    assert code == 0 and "up to date" in out
+    code, out, _ = run(
+        capsys, "coaches", "add", "--name", "Ada", "--email", "ada@example.com", "--slack-user-id", "U1"
+    )
+    assert code == 0 and out.startswith("coach 1 created; invite code ")
+    code, out, _ = run(capsys, "coaches", "list")
+    assert "ada@example.com" in out and "U1" in out
+    code, out, _ = run(
+        capsys,
+        "programs",
+        "add",
+        "--coach",
+        "1",
+        "--name",
+        "Momentum",
+        "--price",
+        "4900",
+        "--currency",
+        "usd",
+        "--billing",
+        "monthly",
+        "--weeks",
+        "12",
+    )
+    assert code == 0 and "program 1 created" in out
+    code, out, _ = run(capsys, "programs", "publish", "1")
+    assert code == 0 and "published" in out
+    code, out, _ = run(capsys, "programs", "list")
+    assert "Momentum" in out and "monthly" in out and "yes" in out
+    code, out, _ = run(capsys, "clients", "list", "--coach", "1")
+    assert code == 0 and out.splitlines()[0].split()[:2] == ["id", "name"]
+
+
+def test_error_paths_exit_codes(cli_db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "coaches", "add", "--name", "Ada", "--email", "nope")
+    assert code == 1 and err.strip() == "error: not an email address: 'nope'"
+    code, _, err = run(capsys, "programs", "add", "--coach", "99", "--name", "X", "--price", "1")
+    assert code == 1 and "no coach with id 99" in err and "Traceback" not in err
+    code, _, err = run(capsys, "programs", "add", "--coach", "1", "--name", "X", "--price", "abc")
+    assert code == 2
+    code, _, err = run(
+        capsys, "programs", "add", "--coach", "1", "--name", "X", "--price", "1", "--billing", "yearly"
+    )
+    assert code == 2
+    code, _, err = run(capsys, "export", "--identity", "telegram:404")
+    assert code == 1 and err.strip() == "error: no client with identity telegram:404"
+    code, _, err = run(capsys, "export")
+    assert code == 2
+    code, _, err = run(capsys, "no-such-command")
+    assert code == 2
+
+
+def test_malformed_setting_is_one_line(
+    cli_db: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COACH_LOG_FORMAT", "xml")
+    code, _, err = run(capsys, "coaches", "list")
+    assert code == 1 and len(err.strip().splitlines()) == 1 and "COACH_LOG_FORMAT" in err
+
+
+def test_debug_shows_traceback(cli_db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "--debug", "export", "--client", "77")
+    assert code == 1 and "Traceback" in err and "no client with id 77" in err
+
+
+def test_seed_demo_and_export_are_complete(cli_db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    import asyncio
+
+    from domain.db import Database
+    from domain.services import checkins, clients, enrollments, goals, messages, payments
+    from domain.services.coaches import list_programs
+    from domain.services.export import EXPORT_KEYS
+
+    code, out, _ = run(capsys, "seed-demo", "--if-empty")
+    assert code == 0 and "created" in out
+    code, out, _ = run(capsys, "seed-demo", "--if-empty")
+    assert "already has data" in out
+
+    async def populate() -> int:
+        db = Database(cli_db)
+        async with db.unit_of_work() as s:
+            c = await clients.register_client(
+                s, platform="console", external_user_id="me", chat_id="me", display_name="Cleo", coach_id=1
+            )
+            program = [p for p in await list_programs(s) if p.price_minor][0]
+            e = await enrollments.enroll(s, client_id=c.id, program_id=program.id)
+            await goals.set_goal(s, client_id=c.id, text="Walk daily")
+            await checkins.record_check_in(
+                s,
+                client_id=c.id,
+                mood=6,
+                energy=5,
+                sleep_hours=7.5,
+                adherence="yes",
+                goal_progress=10,
+                note="fine",
+                source_channel="console",
+            )
+            await payments.record_payment(
+                s,
+                client_id=c.id,
+                amount_minor=4900,
+                currency="usd",
+                enrollment_id=e.id,
+                provider_payment_id="pi_x",
+            )
+            await messages.record_client_message(s, client_id=c.id, channel="console", text="hello")
+            await messages.record_feedback(s, client_id=c.id, score=4)
+        await db.dispose()
+        return c.id
+
+    asyncio.run(populate())
+    code, out, _ = run(capsys, "export", "--identity", "console:me")
+    assert code == 0
+    data = json.loads(out)
+    assert tuple(data) == EXPORT_KEYS
+    assert data["client"]["display_name"] == "Cleo"
+    check_in = data["check_ins"][0]
+    for key in ("mood", "energy", "sleep_hours", "adherence", "goal_progress", "note", "created_at"):
+        assert key in check_in
+    assert check_in["sleep_hours"] == 7.5 and check_in["created_at"].endswith("+00:00")
+    for key in (
+        "identities",
+        "consents",
+        "enrollments",
+        "goals",
+        "payments",
+        "messages",
+        "feedback",
+        "audit_events",
+    ):
+        assert data[key], key
+    assert data["consents"][0]["accepted"] is True

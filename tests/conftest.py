@@ -1,0 +1,60 @@
+"""Shared fixtures. The suite runs on SQLite, or on PostgreSQL when COACH_TEST_DATABASE_URL is set."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from domain.db import Database
+from domain.migrate import upgrade
+from tests.support.databases import discard_database_url, new_database_url, wipe
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One migrated database for the whole run; tests get it wiped clean."""
+    url = new_database_url(tmp_path_factory.mktemp("db"))
+
+    async def _migrate() -> None:
+        db = Database(url)
+        try:
+            await upgrade(db)
+        finally:
+            await db.dispose()
+
+    asyncio.run(_migrate())
+    yield url
+    discard_database_url(url)
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    await wipe(database)
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No test reads the developer's .env or real platform credentials."""
+    for name in (
+        "TELEGRAM_BOT_TOKEN",
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "SLACK_APP_TOKEN",
+        "STRIPE_API_KEY",
+        "STRIPE_WEBHOOK_SECRET",
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "COACH_LLM_MODEL",
+        "COACH_REDIS_URL",
+        "COACH_TELEGRAM_WEBHOOK_URL",
+        "COACH_SMTP_HOST",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))

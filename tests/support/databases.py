@@ -1,0 +1,70 @@
+"""Throwaway databases: a SQLite file, or a fresh PostgreSQL database on the server named by
+``COACH_TEST_DATABASE_URL`` (so parallel test runs never share state)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from domain.db import Database
+from domain.models import Base
+
+TEST_DATABASE_ENV = "COACH_TEST_DATABASE_URL"
+
+
+def postgres_requested() -> bool:
+    return bool(os.environ.get(TEST_DATABASE_ENV))
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def create_postgres_database(base_url: str, prefix: str = "coach_t") -> str:
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    conn = await asyncpg.connect(_asyncpg_dsn(base_url))
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return make_url(base_url).set(database=name).render_as_string(hide_password=False)
+
+
+async def drop_postgres_database(base_url: str, url: str) -> None:
+    name = make_url(url).database
+    conn = await asyncpg.connect(_asyncpg_dsn(base_url))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def new_database_url(tmp_dir: Path) -> str:
+    """An empty database on the backend under test."""
+    base = os.environ.get(TEST_DATABASE_ENV)
+    if base:
+        return asyncio.run(create_postgres_database(base))
+    return f"sqlite+aiosqlite:///{tmp_dir / f'coach-{uuid.uuid4().hex[:8]}.db'}"
+
+
+def discard_database_url(url: str) -> None:
+    base = os.environ.get(TEST_DATABASE_ENV)
+    if base and url.startswith("postgresql"):
+        asyncio.run(drop_postgres_database(base, url))
+
+
+async def wipe(db: Database) -> None:
+    """Remove every row so each test starts from an empty (but migrated) schema."""
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    async with db.engine.begin() as conn:
+        if db.is_sqlite:
+            for name in tables:
+                await conn.execute(text(f'DELETE FROM "{name}"'))
+        else:
+            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
