@@ -118,7 +118,7 @@ def test_seed_demo_and_export_are_complete(cli_db: str, capsys: pytest.CaptureFi
             c = await clients.register_client(
                 s, platform="console", external_user_id="me", chat_id="me", display_name="Cleo", coach_id=1
             )
-            program = [p for p in await list_programs(s) if p.price_minor][0]
+            program = next(p for p in await list_programs(s) if p.price_minor)
             e = await enrollments.enroll(s, client_id=c.id, program_id=program.id)
             await goals.set_goal(s, client_id=c.id, text="Walk daily")
             await checkins.record_check_in(

@@ -1,0 +1,1 @@
+"""Outbound delivery: one queue, every platform's rate limits, retries, nothing lost or repeated."""
