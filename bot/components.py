@@ -19,6 +19,13 @@ class AppContext:
     settings: Settings
     db: Database
     extras: dict[str, Any] = field(default_factory=dict)
+    # Stripe when STRIPE_API_KEY is set (see bot/stripe_webhooks.py); the engine gets it as ``payments=``.
+    payments: Any = None
+    # The insights service (integrations/llm/insights.py): summaries, flags, digests; the engine gets it
+    # as ``goal_suggester=``.
+    insights: Any = None
+    # The one conversation engine every channel shares; build it with ``conversation_engine(ctx)``.
+    engine: Any = None
 
 
 class Component(ABC):  # noqa: B024 - every hook is optional
@@ -36,7 +43,70 @@ class Component(ABC):  # noqa: B024 - every hook is optional
         """Stop background work and release resources."""
 
 
+def conversation_engine(ctx: AppContext) -> Any:
+    """The shared :class:`conversations.engine.ConversationEngine`, created on first use so that
+    ``ctx.payments`` and ``ctx.insights`` set by ``build_components`` are injected into it."""
+    if ctx.engine is None:
+        from datetime import timedelta
+
+        from conversations.engine import ConversationEngine
+
+        ctx.engine = ConversationEngine(
+            ctx.db,
+            payments=ctx.payments,
+            goal_suggester=ctx.insights,
+            timeout=timedelta(hours=ctx.settings.conversation_timeout_hours),
+        )
+    return ctx.engine
+
+
+class EngineComponent(Component):
+    """Starts the shared engine and, being first in the list, stops it after every channel."""
+
+    name = "conversations"
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+
+    async def start(self) -> None:
+        await conversation_engine(self.ctx).start()
+
+    async def stop(self) -> None:
+        if self.ctx.engine is not None:
+            await self.ctx.engine.stop()
+
+
 def build_components(ctx: AppContext, *, interactive_console: bool = True) -> list[Component]:
     """Every component the settings ask for. Channels register here as they are added."""
-    components: list[Component] = []
+    components: list[Component] = [EngineComponent(ctx)]
+    from integrations.llm.insights import InsightsService
+
+    ctx.insights = ctx.insights or InsightsService.from_settings(ctx.settings, ctx.db)
+    ctx.extras.setdefault("digest_composer", ctx.insights.compose_digest)  # scheduled coach digests
+    from bot.stripe_webhooks import StripeWebhooks, stripe_payments_for
+    from conversations.flows import billing as billing_flows
+
+    ctx.payments = ctx.payments or stripe_payments_for(ctx)
+    billing_flows.register()  # /billing and /invoices (they explain when payments are not set up)
+    if ctx.settings.stripe_webhook_secret:
+        components.append(StripeWebhooks.from_context(ctx, ctx.payments))
+    from integrations.scheduler import build_reminder_scheduler
+
+    components.append(build_reminder_scheduler(ctx))  # always on: reminders, digests, /settings
+    if ctx.settings.slack_enabled:
+        from bot.slack.component import SlackComponent
+
+        components.append(SlackComponent(ctx))
+    if ctx.settings.telegram_enabled:
+        from bot.telegram.component import telegram_component
+
+        components.append(telegram_component(ctx))
+    if interactive_console and not (ctx.settings.telegram_enabled or ctx.settings.slack_enabled):
+        from bot.console.component import ConsoleComponent
+
+        components.append(ConsoleComponent(ctx))  # a newcomer can talk to the bot at once
+    from bot.outbound.component import OutboundComponent, current_sender
+
+    if (sender := current_sender(ctx)) is not None:
+        components.append(OutboundComponent(sender))  # drains the outbox for every registered transport
     return components

@@ -57,6 +57,14 @@ class Settings(BaseSettings):
     openai_api_key: str | None = _env("OPENAI_API_KEY")
     openai_base_url: str | None = _env("OPENAI_BASE_URL")
     llm_model: str | None = _env("COACH_LLM_MODEL")
+    llm_send_pii: bool = _env("COACH_LLM_SEND_PII", False)
+
+    smtp_host: str | None = _env("COACH_SMTP_HOST")
+    smtp_port: int = _env("COACH_SMTP_PORT", 587, ge=1, le=65535)
+    smtp_user: str | None = _env("COACH_SMTP_USER")
+    smtp_password: str | None = _env("COACH_SMTP_PASSWORD")
+    smtp_from: str | None = _env("COACH_SMTP_FROM")
+    smtp_starttls: bool = _env("COACH_SMTP_STARTTLS", True)
 
     @field_validator("log_level")
     @classmethod
@@ -81,6 +89,10 @@ class Settings(BaseSettings):
     @property
     def telegram_enabled(self) -> bool:
         return bool(self.telegram_bot_token)
+
+    @property
+    def email_enabled(self) -> bool:
+        return bool(self.smtp_host and self.smtp_from)
 
     @property
     def slack_enabled(self) -> bool:

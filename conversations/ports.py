@@ -7,8 +7,8 @@ knows the protocols.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from typing import Protocol
+from datetime import date, datetime
+from typing import Protocol, runtime_checkable
 
 from conversations.messages import IncomingMessage, OutgoingMessage
 
@@ -51,3 +51,54 @@ class GoalSuggester(Protocol):
     """Implemented by the insights service (model or computed fallback)."""
 
     async def suggest_goals(self, client_id: int) -> list[SuggestedGoal]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionSummary:
+    """A client's recurring payment as ``/billing`` shows it; ``ref`` is opaque to conversations."""
+
+    ref: str
+    program_name: str
+    status: str
+    amount_minor: int
+    currency: str
+    next_payment_at: datetime | None
+    cancel_at_period_end: bool
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceSummary:
+    number: str
+    status: str
+    amount_minor: int
+    currency: str
+    created_at: datetime
+    url: str | None
+
+
+@runtime_checkable
+class BillingPort(Protocol):
+    """Self-service billing for ``/billing`` and ``/invoices``, implemented by ``integrations/stripe``.
+
+    Every method may raise ``PaymentsUnavailable`` with a client-safe text. Network I/O: never call
+    inside a database transaction.
+    """
+
+    async def subscriptions_for_client(self, client_id: int) -> list[SubscriptionSummary]: ...
+
+    async def set_cancel_at_period_end(
+        self, client_id: int, ref: str, cancel: bool
+    ) -> SubscriptionSummary: ...
+
+    async def billing_portal_url(self, client_id: int) -> str: ...
+
+    async def invoices_for_client(self, client_id: int) -> list[InvoiceSummary]: ...
+
+
+@runtime_checkable
+class NewClientGoalSuggester(Protocol):
+    """Optional extra of a :class:`GoalSuggester`: ideas for someone still onboarding (no client row
+    yet), from their assessment answers. When the injected suggester has it, onboarding's first-goal
+    step offers its suggestions as buttons."""
+
+    async def suggest_goals_for_answers(self, answers: dict[str, object]) -> list[SuggestedGoal]: ...

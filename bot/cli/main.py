@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import admin
+from bot.cli import admin, chat, insights, payments, reminders
 from bot.cli.common import CliError, settings
 from bot.config import ConfigError
 from bot.logs import configure_logging
@@ -28,6 +28,13 @@ app.add_typer(admin.programs_app, name="programs")
 app.add_typer(admin.clients_app, name="clients")
 app.command("export")(admin.export)
 app.command("seed-demo")(admin.seed_demo_command)
+app.command("refund")(payments.refund)
+app.add_typer(payments.payments_app, name="payments")
+app.command("summarize")(insights.summarize)
+app.command("digest")(insights.digest)
+app.add_typer(insights.import_app, name="import")
+app.add_typer(reminders.reminders_app, name="reminders")
+app.command("chat")(chat.chat)
 
 
 @app.callback()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import Any
 
 from conversations.messages import OutgoingMessage
 
@@ -41,6 +42,10 @@ class Transport(ABC):
     @abstractmethod
     async def deliver(self, chat_id: str, message: OutgoingMessage) -> str | None:
         """Send ``message``; return the platform's message id. Raise :class:`DeliveryError` on failure."""
+
+    async def deliver_payload(self, chat_id: str, payload: dict[str, Any]) -> str | None:
+        """Deliver a queued payload. Transports that render special payloads (coach notices) override this."""
+        return await self.deliver(chat_id, OutgoingMessage.from_dict(payload))
 
     def is_group_chat(self, chat_id: str) -> bool:
         return False

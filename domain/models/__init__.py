@@ -2,11 +2,13 @@
 
 from domain.models.base import Base
 from domain.models.billing import Payment, ProviderEvent, Subscription
+from domain.models.dunning import DunningCase as DunningCase
 from domain.models.messaging import Message, OutboundMessage, Reminder, StoredFile
 from domain.models.people import ChannelIdentity, Client, Coach, ConsentRecord
 from domain.models.programs import Enrollment, Program
 from domain.models.progress import CheckIn, Feedback, Goal
 from domain.models.system import AuditEvent, ConversationState, InsightCache, LlmUsage, ProcessedMessage
+from domain.models.threads import CoachThread as CoachThread
 
 __all__ = [
     "AuditEvent",

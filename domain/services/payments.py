@@ -131,3 +131,34 @@ async def revenue(
     for s in (await session.scalars(subs)).all():
         totals.setdefault(s.currency, [0, 0, 0])[2] += s.amount_minor
     return [Revenue(cur, g, r, g - r, m) for cur, (g, r, m) in sorted(totals.items())]
+
+
+async def find_payment(
+    session: AsyncSession,
+    *,
+    provider_payment_id: str | None = None,
+    provider_checkout_id: str | None = None,
+    provider_invoice_id: str | None = None,
+) -> Payment | None:
+    """The payment a provider object refers to, trying its ids from most to least specific."""
+    for column, value in (
+        (Payment.provider_payment_id, provider_payment_id),
+        (Payment.provider_checkout_id, provider_checkout_id),
+        (Payment.provider_invoice_id, provider_invoice_id),
+    ):
+        if value:
+            payment = await session.scalar(select(Payment).where(column == value).order_by(Payment.id))
+            if payment is not None:
+                return payment
+    return None
+
+
+async def checkout_attempts(session: AsyncSession, enrollment_id: int) -> Sequence[Payment]:
+    """Payments started through a checkout for this enrollment, newest first."""
+    return (
+        await session.scalars(
+            select(Payment)
+            .where(Payment.enrollment_id == enrollment_id, Payment.provider_checkout_id.is_not(None))
+            .order_by(Payment.id.desc())
+        )
+    ).all()

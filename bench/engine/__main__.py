@@ -1,0 +1,140 @@
+"""bench/engine: our durable conversation engine against python-telegram-bot's ConversationHandler
+and aiogram's FSM (both in memory, bot requests stubbed), on the same interleaved check-in dialog.
+
+    .venv/bin/python -m bench.engine [--quick] [--repeat N] [--no-postgres]
+
+Each measurement runs in its own subprocess so peak RSS is that implementation's alone. Every user
+is registered first, then does C check-ins of six messages each (/checkin, mood, energy, sleep,
+plan adherence, note): 1,000 users x 4 check-ins = 24,000 messages. Two load shapes for our engine:
+"closed" (each user waits for the reply before the next message, all users at once) and
+"overload" (every message of every user offered at once; correctness: each check-in must be stored
+with exactly that user's values). PostgreSQL: a throwaway database on 127.0.0.1:5432 (user
+postgres, or COACH_BENCH_PG_URL), dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+from typing import Any
+
+IMPLEMENTATIONS = {
+    "ptb": "python-telegram-bot ConversationHandler (memory)",
+    "aiogram": "aiogram FSM, F.text filters (memory)",
+    "sqlite": "our engine, SQLite, every step durable",
+    "postgres": "our engine, PostgreSQL, every step durable",
+    "sqlite-overload": "our engine, SQLite, all messages at once",
+    "postgres-overload": "our engine, PostgreSQL, all messages at once",
+}
+# Targets from the issue: PostgreSQL at least aiogram in memory, SQLite at least PTB in memory.
+TARGETS = [("postgres", "aiogram"), ("sqlite", "ptb")]
+
+
+def worker(impl: str, users: int, check_ins: int) -> dict[str, Any]:
+    from bench.engine import baselines, ours
+
+    if impl == "ptb":
+        result = asyncio.run(baselines.run_ptb(users, check_ins))
+    elif impl == "aiogram":
+        result = asyncio.run(baselines.run_aiogram(users, check_ins))
+    else:
+        backend, _, mode = impl.partition("-")
+        with tempfile.TemporaryDirectory() as tmp:
+            result = asyncio.run(ours.run(backend, users, check_ins, tmp, mode or "closed"))
+    latencies = sorted(result.pop("latencies"))
+    return {
+        **result,
+        "rate": result["messages"] / result["seconds"],
+        "p50_ms": latencies[len(latencies) // 2] * 1000,
+        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def measure(impl: str, users: int, check_ins: int) -> dict[str, Any] | str:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.engine",
+            "--worker",
+            impl,
+            "--users",
+            str(users),
+            "--check-ins",
+            str(check_ins),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        return (proc.stderr.strip().splitlines() or ["failed"])[-1]
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.engine")
+    parser.add_argument("--quick", action="store_true", help="200 users x 2 check-ins, one run each")
+    parser.add_argument("--users", type=int, default=None)
+    parser.add_argument("--check-ins", type=int, default=None)
+    parser.add_argument("--repeat", type=int, default=None, help="runs per implementation (median shown)")
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--worker", choices=sorted(IMPLEMENTATIONS), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    users = args.users or (200 if args.quick else 1000)
+    check_ins = args.check_ins or (2 if args.quick else 4)
+    if args.worker:
+        print(json.dumps(worker(args.worker, users, check_ins)))
+        return 0
+    repeat = args.repeat or (1 if args.quick else 3)
+    impls = [i for i in IMPLEMENTATIONS if not (args.no_postgres and i.startswith("postgres"))]
+    print(
+        f"{users} users x {check_ins} check-ins x 6 messages = {users * check_ins * 6} messages; median of {repeat}"
+    )
+    print()
+    header = (
+        f"{'implementation':48} {'msg/s':>8} {'p50 ms':>8} {'p99 ms':>9} {'peak RSS':>9}  check-ins right"
+    )
+    print(header)
+    print("-" * len(header))
+    rates: dict[str, float] = {}
+    failed = False
+    for impl in impls:
+        runs = [measure(impl, users, check_ins) for _ in range(repeat)]
+        good = [r for r in runs if isinstance(r, dict)]
+        if not good:
+            print(f"{IMPLEMENTATIONS[impl]:48} not measured: {runs[0]}")
+            continue
+        median = sorted(good, key=lambda r: r["rate"])[len(good) // 2]
+        rates[impl] = median["rate"]
+        correct = median.get("correct")
+        right = "" if correct is None else f"{max(correct, 0)}/{users * check_ins}"
+        failed |= correct is not None and correct != users * check_ins
+        print(
+            f"{IMPLEMENTATIONS[impl]:48} {median['rate']:8.0f} {median['p50_ms']:8.2f} {median['p99_ms']:9.2f} "
+            f"{median['rss_mb']:7.0f}MB  {right}"
+        )
+    print(
+        "\nLatency: ours is handle() to reply with every user active at once (queueing and group commit"
+        "\nincluded); the baselines' is the processing time of one update fed one after another."
+    )
+    print()
+    for ours, baseline in TARGETS:
+        if ours in rates and baseline in rates:
+            ratio = rates[ours] / rates[baseline]
+            verdict = "meets" if ratio >= 1 else "BELOW"
+            print(f"{ours} / {baseline}: {ratio:.2f}x  ({verdict} target >= 1.00x)")
+    if failed:
+        print("\nOVERLOAD CORRECTNESS FAILED: some check-ins were lost or mixed up")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

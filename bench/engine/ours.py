@@ -1,0 +1,128 @@
+"""Our engine with durable state: N registered users, each doing C check-ins, interleaved."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+from typing import Any
+
+import asyncpg
+from sqlalchemy import insert
+from sqlalchemy.engine import make_url
+
+from conversations.engine import ConversationEngine
+from conversations.messages import IncomingMessage
+from domain.db import Database
+from domain.models import Base, ChannelIdentity, CheckIn, Client
+
+PG_BASE = os.environ.get("COACH_BENCH_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+
+
+def dialog(i: int, round_: int) -> list[str]:
+    """The check-in: /checkin, then mood, energy, sleep, plan adherence and a note."""
+    return ["/checkin", str(1 + (i + round_) % 10), str(1 + i % 10), "7h30", "partly", f"n{i}/{round_}"]
+
+
+async def _pg_admin(sql: str) -> None:
+    dsn = make_url(PG_BASE).set(drivername="postgresql").render_as_string(hide_password=False)
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+async def make_database(backend: str, tmp: str) -> tuple[Database, str | None]:
+    if backend == "sqlite":
+        return Database(f"sqlite+aiosqlite:///{tmp}/bench-{uuid.uuid4().hex[:8]}.db"), None
+    name = f"coach_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    await _pg_admin(f'CREATE DATABASE "{name}"')
+    url = make_url(PG_BASE).set(database=name).render_as_string(hide_password=False)
+    return Database(url, pool_size=10), name
+
+
+async def register_users(db: Database, users: int) -> None:
+    async with db.engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+        await conn.execute(
+            insert(Client),
+            [{"id": i + 1, "display_name": f"User {i}", "timezone": "UTC"} for i in range(users)],
+        )
+        await conn.execute(
+            insert(ChannelIdentity),
+            [
+                {"platform": "bench", "external_user_id": f"u{i}", "chat_id": f"u{i}", "client_id": i + 1}
+                for i in range(users)
+            ],
+        )
+
+
+def message(i: int, n: int, text: str) -> IncomingMessage:
+    return IncomingMessage(
+        platform="bench", external_user_id=f"u{i}", chat_id=f"u{i}", message_id=str(n), text=text
+    )
+
+
+async def verify(db: Database, users: int, check_ins: int) -> int:
+    """Every check-in stored with exactly its user's values; returns how many are right."""
+    from sqlalchemy import select
+
+    async with db.sessions() as session:
+        rows = (
+            await session.execute(select(CheckIn.client_id, CheckIn.mood, CheckIn.energy, CheckIn.note))
+        ).all()
+    good = 0
+    for client_id, mood, energy, note in rows:
+        i = client_id - 1
+        round_ = int(str(note).split("/")[1])
+        if note == f"n{i}/{round_}" and mood == 1 + (i + round_) % 10 and energy == 1 + i % 10:
+            good += 1
+    return good if len(rows) == users * check_ins else -1
+
+
+async def run(backend: str, users: int, check_ins: int, tmp: str, mode: str) -> dict[str, Any]:
+    db, pg_name = await make_database(backend, tmp)
+    try:
+        await register_users(db, users)
+        engine = ConversationEngine(db)
+        await engine.start()
+        latencies: list[float] = []
+
+        async def user(i: int) -> None:
+            n = 0
+            for round_ in range(check_ins):
+                for text in dialog(i, round_):
+                    n += 1
+                    start = time.perf_counter()
+                    await engine.handle(message(i, n, text))
+                    latencies.append(time.perf_counter() - start)
+
+        async def offered_at_once() -> None:
+            async def one(i: int, n: int, text: str) -> None:
+                start = time.perf_counter()
+                await engine.handle(message(i, n, text))
+                latencies.append(time.perf_counter() - start)
+
+            tasks = []
+            for round_ in range(check_ins):
+                for step in range(6):
+                    for i in range(users):
+                        n = round_ * 6 + step + 1
+                        tasks.append(asyncio.ensure_future(one(i, n, dialog(i, round_)[step])))
+            await asyncio.gather(*tasks)
+
+        started = time.perf_counter()
+        if mode == "overload":
+            await offered_at_once()
+        else:
+            await asyncio.gather(*(user(i) for i in range(users)))
+        elapsed = time.perf_counter() - started
+        await engine.stop()
+        correct = await verify(db, users, check_ins)
+        return {"messages": len(latencies), "seconds": elapsed, "latencies": latencies, "correct": correct}
+    finally:
+        await db.dispose()
+        if pg_name:
+            await _pg_admin(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')

@@ -1,0 +1,1 @@
+"""Benchmark of coach digests: computed fallback, model server, cached re-run."""

@@ -1,0 +1,1 @@
+"""The console channel: talk to the conversation engine in a terminal (``coach chat``, ``coach run``)."""

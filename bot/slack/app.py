@@ -1,0 +1,244 @@
+"""The slack-bolt ``AsyncApp`` on our aiohttp server (``POST /slack/events``) or over Socket Mode.
+
+Bolt verifies signatures (bad or older than 5 minutes → 401) and answers url_verification. Every
+listener acks first; Bolt returns the ack while the listener's slow part keeps running (the default
+``process_before_response=False``), so Slack always gets its answer within 3 seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.response import BoltResponse
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+
+from bot.outbound.sender import OutboundSender
+from bot.slack import blocks
+from bot.slack.actions import SlackActions
+from bot.slack.auth import NOT_YOUR_CLIENT_TEXT, REFUSAL_TEXT, linked_coach, record_refusal
+from bot.slack.commands import COMMAND, CoachCommands, DigestSource
+from bot.slack.conversation import SlackConversation
+from bot.slack.home import publish_home
+from bot.slack.threads import ReplyOutcome, find_thread, relay_coach_reply
+from bot.slack.transport import SlackTransport
+from conversations.ports import ConversationHandler, PaymentPort
+from domain.clock import Clock, utcnow
+from domain.db import Database
+from domain.models import Coach, ProviderEvent
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+DEFAULT_API_URL = "https://slack.com/api/"
+# Interactive calls wait out a 429 themselves (Retry-After honoured by slack_sdk's handler); queued
+# deliveries instead report it to the shared sender, which pauses only that channel.
+INTERACTIVE_RATE_LIMIT_RETRIES = 2
+# Message subtypes that are not a person writing (edits, deletions, joins, bot posts).
+IGNORED_SUBTYPES = frozenset(
+    {"message_changed", "message_deleted", "bot_message", "channel_join", "channel_leave"}
+)
+STOP_GRACE_S = 10.0
+# Slack re-sends an unacknowledged event within minutes (3 retries); a day of event ids is plenty.
+EVENT_MEMORY = timedelta(days=1)
+THREAD_NOTES = {
+    ReplyOutcome.UNREACHABLE: "I couldn't reach this client on any channel, so that wasn't delivered.",
+    ReplyOutcome.NOT_YOUR_CLIENT: NOT_YOUR_CLIENT_TEXT,
+    ReplyOutcome.EMPTY: "Only text replies reach the client for now: add a few words.",
+}
+
+
+def api_base_url(api_url: str | None) -> str:
+    url = api_url or DEFAULT_API_URL
+    return url if url.endswith("/") else url + "/"
+
+
+class SlackBot:
+    """Everything Slack: the Bolt app, its Web API clients, the transport and the listeners."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        bot_token: str,
+        signing_secret: str,
+        handler: ConversationHandler,
+        sender: OutboundSender,
+        api_url: str | None = None,
+        payments: PaymentPort | None = None,
+        digests: DigestSource | None = None,
+        clock: Clock = utcnow,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        base_url = api_base_url(api_url)
+        self.web = AsyncWebClient(token=bot_token, base_url=base_url)
+        self.web.retry_handlers.append(
+            AsyncRateLimitErrorRetryHandler(max_retry_count=INTERACTIVE_RATE_LIMIT_RETRIES)
+        )
+        self.transport = SlackTransport(AsyncWebClient(token=bot_token, base_url=base_url), db)
+        self.commands = CoachCommands(db, payments=payments, digests=digests, clock=clock)
+        self.sender = sender
+        sender.register(self.transport)
+        self.conversation = SlackConversation(handler, sender)
+        # The token comes from ``client`` (pointed at COACH_SLACK_API_URL).
+        self.app = AsyncApp(signing_secret=signing_secret, client=self.web, process_before_response=False)
+        self._inflight: set[asyncio.Task[Any]] = set()
+        self.app.middleware(self._once_per_event)
+        self.app.command(COMMAND)(self._tracked(self.on_command))
+        self.app.event("message")(self._tracked(self.on_message))
+        self.app.event("app_home_opened")(self._tracked(self.on_home_opened))
+        SlackActions(db, self.commands, self.conversation, self.transport, clock).register(self.app)
+
+    # --- HTTP ---------------------------------------------------------------------------------
+
+    def install_routes(self, web_app: web.Application) -> None:
+        web_app.router.add_post(EVENTS_PATH, self.handle_http)
+
+    async def handle_http(self, request: web.Request) -> web.Response:
+        bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(bolt_response)
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    def _tracked(self, listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+        """Remember running listeners so a shutdown lets acked work finish instead of dropping it."""
+
+        @functools.wraps(listener)
+        async def run(**kwargs: Any) -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self._inflight.add(task)
+            try:
+                await listener(**kwargs)
+            finally:
+                if task is not None:
+                    self._inflight.discard(task)
+
+        return run  # Bolt reads the wrapped listener's argument names (inspect.unwrap)
+
+    async def drain(self) -> None:
+        """Wait (up to STOP_GRACE_S) for listeners still working after their ack."""
+        if self._inflight:
+            await asyncio.wait(list(self._inflight), timeout=STOP_GRACE_S)
+
+    # --- middleware ---------------------------------------------------------------------------
+
+    async def _once_per_event(
+        self, body: dict[str, Any], next: Callable[[], Awaitable[BoltResponse]]
+    ) -> BoltResponse | None:
+        """Slack re-sends an event it thinks was not acked (``X-Slack-Retry-Num``): handle each id once."""
+        event_id = body.get("event_id")
+        if body.get("type") == "event_callback" and event_id:
+            event_type = str((body.get("event") or {}).get("type", "unknown"))[:64]
+            try:
+                async with self.db.unit_of_work() as session:
+                    session.add(
+                        ProviderEvent(provider="slack", event_id=str(event_id)[:128], event_type=event_type)
+                    )
+            except IntegrityError:
+                log.info("slack event %s already handled; acknowledging the retry", event_type)
+                return BoltResponse(status=200, body="")
+        return await next()
+
+    async def forget_old_events(self) -> int:
+        """Drop event ids older than EVENT_MEMORY so the dedupe table stays small."""
+        cutoff = self.clock() - EVENT_MEMORY
+        async with self.db.unit_of_work() as session:
+            result = await session.execute(
+                delete(ProviderEvent).where(
+                    ProviderEvent.provider == "slack", ProviderEvent.received_at < cutoff
+                )
+            )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    # --- listeners ----------------------------------------------------------------------------
+
+    async def on_command(self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        try:
+            result = await self.commands.run(
+                user_id=str(command["user_id"]),
+                text=str(command.get("text", "")),
+                request_ref=str(command.get("trigger_id", "")),
+            )
+        except Exception:
+            log.exception("/coach failed")
+            await respond(text="Sorry, something went wrong. Please try again.", response_type="ephemeral")
+            return
+        self.sender.wake()  # paylink and remind queue messages for the client
+        await respond(text=result.text, blocks=result.blocks, response_type="ephemeral")
+
+    async def on_message(self, event: dict[str, Any], client: AsyncWebClient) -> None:
+        if event.get("subtype") in IGNORED_SUBTYPES or event.get("bot_id") or not event.get("user"):
+            return
+        user_id = str(event["user"])
+        channel = str(event.get("channel", ""))
+        async with self.db.sessions() as session:
+            coach = await linked_coach(session, user_id)
+        thread_ts = event.get("thread_ts")
+        in_thread = bool(thread_ts) and thread_ts != event.get("ts")
+        if in_thread and await self._thread_reply(event, client, coach, user_id, channel, str(thread_ts)):
+            return
+        if event.get("channel_type") != "im":
+            return  # in shared channels only client threads matter
+        if coach is not None:
+            hint = "Hi coach! Reply inside a client's thread to message them, or use:"
+            await client.chat_postMessage(
+                channel=channel, text="Use /coach for your commands", blocks=blocks.help_blocks(hint)
+            )
+            return
+        await self.conversation.on_direct_message(event, client)
+
+    async def _thread_reply(
+        self,
+        event: dict[str, Any],
+        client: AsyncWebClient,
+        coach: Coach | None,
+        user_id: str,
+        channel: str,
+        thread_ts: str,
+    ) -> bool:
+        """A message inside a thread: True when it was a client thread (and so is dealt with here)."""
+        if coach is None:
+            if await find_thread(self.db, channel_id=channel, thread_ref=thread_ts) is None:
+                return False
+            async with self.db.unit_of_work() as session:
+                await record_refusal(session, slack_user_id=user_id, attempted="client thread reply")
+            await client.chat_postEphemeral(
+                channel=channel, user=user_id, text=REFUSAL_TEXT, thread_ts=thread_ts
+            )
+            return True
+        outcome = await relay_coach_reply(
+            self.db,
+            coach=coach,
+            channel_id=channel,
+            thread_ref=thread_ts,
+            text=str(event.get("text") or ""),
+            event_ref=str(event.get("ts")),
+        )
+        if outcome is ReplyOutcome.NOT_A_CLIENT_THREAD:
+            return False
+        if outcome is ReplyOutcome.SENT:
+            self.sender.wake()
+        note = THREAD_NOTES.get(outcome)
+        if note is None and event.get("files"):
+            note = "Only the text of your reply was sent; files stay in Slack for now."
+        if note is not None:
+            await client.chat_postEphemeral(channel=channel, user=user_id, text=note, thread_ts=thread_ts)
+        return True
+
+    async def on_home_opened(self, event: dict[str, Any], client: AsyncWebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        await publish_home(self.db, client, str(event["user"]), self.clock)

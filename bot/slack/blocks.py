@@ -1,0 +1,366 @@
+"""Block Kit rendering: every Slack surface of the app is built here, from neutral data.
+
+Limits from https://api.slack.com/reference/block-kit (checked 2026-11).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.slack.roster import ClientGlance, ClientProfile, days_ago
+from conversations.messages import OutgoingMessage
+from domain.models import Client, Coach, Message
+
+SECTION_TEXT_MAX = 3000  # section text: at most 3000 characters
+HEADER_TEXT_MAX = 150  # header text: at most 150 characters
+BUTTON_TEXT_MAX = 75  # button text: at most 75 characters
+BUTTON_VALUE_MAX = 2000  # button value: at most 2000 characters
+ACTIONS_ELEMENTS_MAX = 25  # an actions block holds at most 25 elements
+MESSAGE_BLOCKS_MAX = 50  # a message holds at most 50 blocks (a Home view 100)
+FALLBACK_TEXT_MAX = 4000  # chat.postMessage ``text`` is truncated after 40,000; keep notifications short
+
+# action_ids: the listeners in actions.py match these.
+ENGINE_BUTTON = "engine_button"
+URL_BUTTON = "url_button"
+PICK_CLIENT = "pick_client"
+ALERT_MESSAGE_CLIENT = "alert_message_client"
+ALERT_SNOOZE = "alert_snooze"
+OPEN_CLIENT = "open_client"
+
+Block = dict[str, Any]
+
+
+def escape(text: str) -> str:
+    """Slack mrkdwn treats &, < and > as control characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _clip(text, SECTION_TEXT_MAX)}}
+
+
+def header(text: str) -> Block:
+    return {
+        "type": "header",
+        "text": {"type": "plain_text", "text": _clip(text, HEADER_TEXT_MAX), "emoji": True},
+    }
+
+
+def context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _clip(text, SECTION_TEXT_MAX)}]}
+
+
+def button(label: str, action_id: str, value: str, *, style: str | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": _clip(label, BUTTON_TEXT_MAX), "emoji": True},
+        "action_id": action_id,
+        "value": value[:BUTTON_VALUE_MAX],
+    }
+    if style:
+        element["style"] = style
+    return element
+
+
+def actions(elements: Sequence[dict[str, Any]], block_id: str | None = None) -> Block:
+    block: Block = {"type": "actions", "elements": list(elements[:ACTIONS_ELEMENTS_MAX])}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def fallback(text: str) -> str:
+    return _clip(text, FALLBACK_TEXT_MAX)
+
+
+# --- the conversation engine's messages (clients on Slack) -------------------------------------
+
+
+def outgoing_blocks(message: OutgoingMessage) -> list[Block]:
+    """A neutral bot message: its text, then one actions block per button row, then URL buttons."""
+    blocks: list[Block] = [section(escape(message.text))] if message.text else []
+    for r, row in enumerate(message.buttons):
+        elements = [button(b.label, f"{ENGINE_BUTTON}:{r}:{c}", b.payload) for c, b in enumerate(row)]
+        blocks.append(actions(elements, block_id=f"engine_row_{r}"))
+    if message.url_buttons:
+        elements = []
+        for i, url_button in enumerate(message.url_buttons):
+            element = button(url_button.label, f"{URL_BUTTON}:{i}", "url")
+            element["url"] = url_button.url
+            elements.append(element)
+        blocks.append(actions(elements, block_id="url_buttons"))
+    return blocks[:MESSAGE_BLOCKS_MAX]
+
+
+def answered_blocks(original: Sequence[Block], chosen_label: str) -> list[Block]:
+    """The pressed message without its buttons, noting the answer (so it can't be pressed twice)."""
+    kept = [b for b in original if b.get("type") != "actions" or b.get("block_id") == "url_buttons"]
+    return [*kept, context(f"✅ {escape(chosen_label)}")]
+
+
+# --- coach surfaces ----------------------------------------------------------------------------
+
+
+def _glance_line(glance: ClientGlance, now: datetime) -> str:
+    when = days_ago(glance.last_check_in_at, now, glance.client.timezone)
+    parts = [f"last check-in {when}", f"streak {glance.streak}"]
+    if glance.last_mood is not None:
+        parts.append(f"mood {glance.last_mood}/10")
+    if glance.payment_status:
+        parts.append(f"payment {glance.payment_status.replace('_', ' ')}")
+    flags = "  ".join(f"⚠️ {escape(flag)}" for flag in glance.flags)
+    line = f"*{escape(glance.client.display_name)}* — " + " · ".join(parts)
+    return f"{line}\n{flags}" if flags else line
+
+
+def clients_blocks(roster: Sequence[ClientGlance], now: datetime) -> list[Block]:
+    if not roster:
+        return [header("Your clients"), section("No clients yet. Share your invite link to get started.")]
+    blocks: list[Block] = [header(f"Your clients ({len(roster)})")]
+    for glance in roster[: MESSAGE_BLOCKS_MAX - 2]:
+        block = section(_glance_line(glance, now))
+        block["accessory"] = button("Open", OPEN_CLIENT, str(glance.client.id))
+        blocks.append(block)
+    if len(roster) > MESSAGE_BLOCKS_MAX - 2:
+        blocks.append(context(f"…and {len(roster) - (MESSAGE_BLOCKS_MAX - 2)} more"))
+    return blocks
+
+
+def profile_blocks(profile: ClientProfile, now: datetime) -> list[Block]:
+    glance = profile.glance
+    client = glance.client
+    blocks: list[Block] = [header(client.display_name), section(_glance_line(glance, now))]
+    facts = [f"*Timezone* {escape(client.timezone)}", f"*Channels* {', '.join(profile.channels) or 'none'}"]
+    if profile.programs:
+        facts.append(
+            "*Programs* " + ", ".join(f"{escape(n)} ({s.replace('_', ' ')})" for n, s in profile.programs)
+        )
+    blocks.append(context("  ·  ".join(facts)))
+    if profile.goals:
+        goal_lines = [
+            f"• {escape(g.text)} — {g.progress}%" + (" _(suggested)_" if g.status == "suggested" else "")
+            for g in profile.goals
+        ]
+        blocks.append(section("*Goals*\n" + "\n".join(goal_lines)))
+    else:
+        blocks.append(section("*Goals*\nNo goals yet."))
+    if profile.check_ins:
+        lines = [
+            f"• {c.created_at:%a %d %b}: mood {c.mood}, energy {c.energy}, sleep {c.sleep_hours:g}h, "
+            f"plan {c.adherence}" + (f" — _{escape(_clip(c.note, 120))}_" if c.note else "")
+            for c in profile.check_ins
+        ]
+        title = f"*Last {len(profile.check_ins)} check-ins*" + (f"  {profile.trend}" if profile.trend else "")
+        blocks.append(section(title + "\n" + "\n".join(lines)))
+    else:
+        blocks.append(section("*Check-ins*\nNo check-ins yet."))
+    if profile.summary:
+        blocks.append(section("*Latest summary*\n" + escape(profile.summary)))
+    if profile.payments:
+        lines = [
+            f"• #{p_id} {escape(amount)} — {status.replace('_', ' ')}"
+            for p_id, amount, status in profile.payments
+        ]
+        blocks.append(section("*Payments*\n" + "\n".join(lines)))
+    blocks.append(actions([button("Message client", ALERT_MESSAGE_CLIENT, str(client.id), style="primary")]))
+    return blocks
+
+
+def choice_blocks(prompt: str, options: Iterable[tuple[str, dict[str, Any]]]) -> list[Block]:
+    """Several clients match: one button per candidate, carrying the command to finish."""
+    elements = [
+        button(label, f"{PICK_CLIENT}:{i}", json.dumps(value, separators=(",", ":")))
+        for i, (label, value) in enumerate(options)
+    ]
+    return [section(escape(prompt)), actions(elements, block_id="pick_client")]
+
+
+def help_blocks(note: str | None = None) -> list[Block]:
+    lines = [
+        "`/coach clients` — your clients with last check-in, streak and flags",
+        "`/coach client <name>` — profile, goals, last 7 check-ins and the latest summary",
+        "`/coach digest` — your digest now",
+        "`/coach paylink <client> <program>` — send a client a payment link",
+        "`/coach remind <client> <text>` — send a client a reminder",
+        "`/coach refund <payment id> [amount]` — refund a payment, fully or partly",
+        "`/coach help` — this list",
+        "Reply in a client's thread to message them on their own channel.",
+    ]
+    blocks = [header("Coach commands"), section("\n".join(lines))]
+    if note:
+        blocks.insert(0, section(escape(note)))
+    return blocks
+
+
+def text_blocks(text: str) -> list[Block]:
+    return [section(escape(text))]
+
+
+# --- alerts and digests ------------------------------------------------------------------------
+
+NOTICE_ICONS = {
+    "low_mood": "🟠",
+    "missed_checkins": "⏰",
+    "payment_failed": "💳",
+    "payment_received": "✅",
+    "new_client": "👋",
+}
+# Notice kinds (raised by check-ins, reminders and Stripe webhooks) that get the alert buttons.
+ALERT_KINDS = frozenset({"low_mood", "missed_checkins", "payment_failed", "paused_unpaid"})
+
+
+def is_alert(kind: str) -> bool:
+    return kind in ALERT_KINDS
+
+
+def notice_blocks(payload: dict[str, Any], client_name: str | None) -> list[Block]:
+    """A coach notice from the outbox; alerts about a client get the three action buttons."""
+    kind = str(payload.get("kind", "notice"))
+    icon = NOTICE_ICONS.get(kind, "🔔")
+    text = str(payload.get("text", ""))
+    title = f"{icon} {kind.replace('_', ' ').capitalize()}" + (f" — {client_name}" if client_name else "")
+    blocks: list[Block] = [section(f"*{escape(title)}*\n{escape(text)}")]
+    data = payload.get("data") or {}
+    details = [
+        f"{escape(str(k)).replace('_', ' ')}: {escape(str(v))}" for k, v in data.items() if _is_scalar(v)
+    ]
+    if details:
+        blocks.append(context("  ·  ".join(details[:10])))
+    client_id = payload.get("client_id")
+    if client_id is not None and is_alert(kind):
+        value = json.dumps({"client_id": client_id, "kind": kind}, separators=(",", ":"))
+        blocks.append(
+            actions(
+                [
+                    button("Message client", ALERT_MESSAGE_CLIENT, str(client_id), style="primary"),
+                    button("Snooze 1 day", ALERT_SNOOZE, value),
+                    button("Open client", OPEN_CLIENT, str(client_id)),
+                ],
+                block_id="alert_actions",
+            )
+        )
+    return blocks
+
+
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, str | int | float) and not isinstance(value, bool)
+
+
+def digest_blocks(payload: dict[str, Any]) -> list[Block]:
+    """A coach digest: title, overview, one line per client.
+
+    Two producers: the insights digest (``overview`` and ``lines`` with ``status``/``needs_action``)
+    and the scheduled digest of the reminders feature (plain ``text``: a title line, then lines).
+    """
+    lines: list[Any] = list(payload.get("lines") or [])
+    text_lines = [ln for ln in str(payload.get("text") or "").splitlines()]
+    title = str(payload.get("title") or (text_lines[0] if text_lines and not lines else "Your digest"))
+    blocks: list[Block] = [header(title)]
+    overview = payload.get("overview")
+    if isinstance(overview, str) and overview:
+        blocks.append(section(escape(overview)))
+    rendered: list[str] = []
+    for item in lines:
+        if isinstance(item, str):
+            rendered.append(f"• {escape(item)}")
+            continue
+        status = str(item.get("status") or item.get("line") or item.get("text") or "")
+        name = str(item.get("name") or "")
+        mark = "‼️" if item.get("needs_action") else ("⚠️" if item.get("flags") else "•")
+        flags = " ".join(f"⚠️ {escape(str(f))}" for f in item.get("flags") or [])
+        body = (
+            escape(status) if status.startswith(name) or not name else f"*{escape(name)}* — {escape(status)}"
+        )
+        rendered.append(f"{mark} {body}" + (f"  {flags}" if flags else ""))
+    if not lines:
+        rendered = [escape(ln) for ln in text_lines[1:] if ln.strip()]
+    chunk: list[str] = []
+    for line in rendered:
+        # Several sections so no single one passes the 3000-character limit.
+        if chunk and sum(len(x) + 1 for x in chunk) + len(line) > SECTION_TEXT_MAX - 10:
+            blocks.append(section("\n".join(chunk)))
+            chunk = []
+        chunk.append(line)
+    if chunk:
+        blocks.append(section("\n".join(chunk)))
+    if len(blocks) == 1:
+        blocks.append(section("Nothing to report."))
+    if payload.get("source"):
+        blocks.append(context(f"source: {escape(str(payload['source']))}"))
+    return blocks[:MESSAGE_BLOCKS_MAX]
+
+
+def digest_text(payload: dict[str, Any]) -> str:
+    return str(payload.get("text") or payload.get("overview") or payload.get("title") or "Your digest")
+
+
+# --- client threads ----------------------------------------------------------------------------
+
+
+def thread_root_blocks(client: Client, channels: Sequence[str]) -> list[Block]:
+    return [
+        section(f"🧵 *{escape(client.display_name)}*"),
+        context(
+            f"Messages from {escape(client.display_name)} ({', '.join(channels) or 'no channel'}) "
+            "appear in this thread. Reply here to answer them."
+        ),
+    ]
+
+
+def relayed_blocks(message: Message, files: Sequence[str]) -> list[Block]:
+    blocks: list[Block] = []
+    if message.text:
+        blocks.append(section(escape(message.text)))
+    if files:
+        blocks.append(context("📎 " + ", ".join(escape(f) for f in files)))
+    blocks.append(context(f"via {escape(message.channel)}"))
+    return blocks
+
+
+def attachment_names(attachments: Sequence[Any]) -> list[str]:
+    names = []
+    for item in attachments:
+        if isinstance(item, dict):
+            names.append(str(item.get("file_name") or item.get("kind") or "file"))
+    return names
+
+
+# --- App Home ----------------------------------------------------------------------------------
+
+HOME_BLOCKS_MAX = 100  # a Home tab view holds at most 100 blocks
+
+
+def home_view(coach: Coach, roster: Sequence[ClientGlance], now: datetime) -> dict[str, Any]:
+    blocks: list[Block] = [header(f"{coach.name}'s clients")]
+    flagged = sum(1 for g in roster if g.flags)
+    blocks.append(
+        context(f"{len(roster)} clients · {flagged} with open flags · updated {now:%d %b %H:%M} UTC")
+    )
+    blocks.append({"type": "divider"})
+    if not roster:
+        blocks.append(section("No clients yet."))
+    for glance in roster[: HOME_BLOCKS_MAX - 4]:
+        block = section(_glance_line(glance, now))
+        block["accessory"] = button("Open", OPEN_CLIENT, str(glance.client.id))
+        blocks.append(block)
+    return {"type": "home", "blocks": blocks}
+
+
+def client_home_view() -> dict[str, Any]:
+    return {
+        "type": "home",
+        "blocks": [
+            header("Your coaching assistant"),
+            section(
+                "Send me a message in the *Messages* tab to check in, see your goals or reach your coach."
+            ),
+            context("Try `/checkin`, `/goals` or `/help` there."),
+        ],
+    }

@@ -1,0 +1,390 @@
+"""``/coach`` subcommands: clients, client, digest, paylink, remind, help.
+
+Every subcommand checks the caller is a linked coach and only touches that coach's clients. A name
+that matches several clients comes back as a choice of buttons (finished in actions.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Protocol, cast
+
+from sqlalchemy import select
+
+from bot.slack import blocks
+from bot.slack.auth import (
+    NOT_YOUR_CLIENT_TEXT,
+    REFUSAL_TEXT,
+    linked_coach,
+    owned_client,
+    record_refusal,
+)
+from bot.slack.roster import (
+    ZERO_DECIMAL_CURRENCIES,
+    ClientGlance,
+    client_profile,
+    coach_roster,
+    days_ago,
+    format_money,
+)
+from conversations.messages import OutgoingMessage, UrlButton
+from conversations.ports import PaymentPort, PaymentsUnavailable
+from domain.clock import Clock, utcnow
+from domain.db import Database
+from domain.errors import DomainError
+from domain.models import Client, Coach, Payment, Program
+from domain.models.enums import EnrollmentStatus
+from domain.services.audit import record_audit_event
+from domain.services.clients import find_clients_by_name
+from domain.services.enrollments import enroll
+from domain.services.outbox import enqueue_for_client, reachable_identities
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/coach"
+REMINDER_MAX_CHARS = 1000
+CHOICE_MAX = 10  # buttons offered when a name is ambiguous
+
+
+class DigestSource(Protocol):
+    """The insights feature (``InsightsService``): a coach's digest, as a dict or with ``to_dict()``."""
+
+    async def coach_digest(self, coach_id: int) -> Any: ...
+
+
+class Refunds(Protocol):
+    """Implemented by ``integrations.stripe.StripePayments``: refund a payment, tell the client."""
+
+    async def refund(
+        self, payment_id: int, *, amount_minor: int | None = None, reason: str | None = None, actor: str
+    ) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CommandReply:
+    text: str
+    blocks: list[blocks.Block]
+
+
+def reply(text: str) -> CommandReply:
+    return CommandReply(text, blocks.text_blocks(text))
+
+
+money = format_money
+
+
+def roster_digest(roster: Sequence[ClientGlance], coach: Coach, now: Any) -> dict[str, Any]:
+    """The digest computed from the roster alone, used while no insights source is configured."""
+    flagged = [g for g in roster if g.flags]
+    checked_today = sum(1 for g in roster if days_ago(g.last_check_in_at, now, g.client.timezone) == "today")
+    return {
+        "type": "coach_digest",
+        "coach_id": coach.id,
+        "title": "Your digest",
+        "overview": f"{len(roster)} clients · {checked_today} checked in today · {len(flagged)} need attention",
+        "lines": [
+            {
+                "name": g.client.display_name,
+                "line": f"last check-in {days_ago(g.last_check_in_at, now, g.client.timezone)}, streak {g.streak}",
+                "flags": list(g.flags),
+            }
+            for g in roster
+        ],
+        "source": "computed",
+    }
+
+
+class CoachCommands:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        payments: PaymentPort | None = None,
+        digests: DigestSource | None = None,
+        clock: Clock = utcnow,
+    ) -> None:
+        self.db = db
+        self.payments = payments
+        self.digests = digests
+        self.clock = clock
+
+    async def run(self, *, user_id: str, text: str, request_ref: str) -> CommandReply:
+        """Run ``/coach <text>`` for Slack user ``user_id``; ``request_ref`` makes a retry send nothing twice."""
+        sub, _, rest = text.strip().partition(" ")
+        sub, rest = sub.lower(), rest.strip()
+        async with self.db.unit_of_work() as session:
+            coach = await linked_coach(session, user_id)
+            if coach is None:
+                await record_refusal(session, slack_user_id=user_id, attempted=f"{COMMAND} {sub}")
+                return reply(REFUSAL_TEXT)
+        if sub in ("", "help"):
+            return CommandReply("Coach commands", blocks.help_blocks())
+        if sub == "clients":
+            return await self.clients(coach)
+        if sub == "client":
+            if not rest:
+                return reply("Which client? Try `/coach client Ann`.")
+            return await self._with_client(coach, "client", rest, "", request_ref)
+        if sub == "digest":
+            return await self.digest(coach)
+        if sub == "paylink":
+            return await self._paylink(coach, rest, request_ref)
+        if sub == "remind":
+            return await self._remind(coach, rest, request_ref)
+        if sub == "refund":
+            return await self.refund(coach, rest)
+        return CommandReply(
+            "Unknown command", blocks.help_blocks(f"I don't know `{sub}`. Here is what I can do:")
+        )
+
+    # --- subcommands -----------------------------------------------------------------------
+
+    async def clients(self, coach: Coach) -> CommandReply:
+        now = self.clock()
+        async with self.db.sessions() as session:
+            roster = await coach_roster(session, coach.id, now=now)
+        return CommandReply(f"Your clients ({len(roster)})", blocks.clients_blocks(roster, now))
+
+    async def client(self, coach: Coach, client_id: int) -> CommandReply:
+        now = self.clock()
+        async with self.db.sessions() as session:
+            client = await owned_client(session, coach, client_id)
+            if client is None:
+                return reply(NOT_YOUR_CLIENT_TEXT)
+            profile = await client_profile(session, client, now=now)
+        return CommandReply(client.display_name, blocks.profile_blocks(profile, now))
+
+    async def digest(self, coach: Coach) -> CommandReply:
+        payload: dict[str, Any] | None = None
+        if self.digests is not None:
+            try:
+                digest = await self.digests.coach_digest(coach.id)
+                payload = digest if isinstance(digest, dict) else digest.to_dict()
+                if "as_of" in payload:
+                    payload = {**payload, "title": f"Digest for {payload['as_of']}"}
+            except Exception:
+                log.exception("the insights digest failed; using the computed one")
+        if payload is None:
+            now = self.clock()
+            async with self.db.sessions() as session:
+                payload = roster_digest(await coach_roster(session, coach.id, now=now), coach, now)
+        return CommandReply(blocks.digest_text(payload), blocks.digest_blocks(payload))
+
+    async def paylink(self, coach: Coach, client_id: int, program_id: int, request_ref: str) -> CommandReply:
+        if self.payments is None:
+            return reply("Payments aren't set up yet, so I can't create a payment link.")
+        async with self.db.unit_of_work() as session:
+            client = await owned_client(session, coach, client_id)
+            program = await session.get(Program, program_id)
+            if client is None or program is None or program.coach_id != coach.id:
+                return reply(NOT_YOUR_CLIENT_TEXT)
+            if program.is_free:
+                return reply(f"{program.name} is free: there is nothing to pay.")
+            try:
+                enrollment = await enroll(session, client_id=client.id, program_id=program.id)
+            except DomainError as exc:
+                return reply(f"Can't send a payment link: {exc.message}.")
+            if enrollment.status != EnrollmentStatus.PENDING_PAYMENT:
+                status = enrollment.status.replace("_", " ")
+                return reply(f"{client.display_name} is already enrolled in {program.name} ({status}).")
+            names = (client.display_name, program.name)
+        try:
+            # Network I/O happens after the enrollment is committed, never inside the transaction.
+            offer = await self.payments.checkout_for_enrollment(enrollment.id)
+        except PaymentsUnavailable as exc:
+            return reply(f"Can't create the payment link right now: {exc}")
+        message = OutgoingMessage(
+            text=f"Your coach sent you a payment link for {names[1]} ({money(offer.amount_minor, offer.currency)}).",
+            url_buttons=(UrlButton(offer.label or "Pay now", offer.url),),
+        )
+        async with self.db.unit_of_work() as session:
+            # None from the enqueue means "already queued" (a repeat); unreachable is checked first.
+            reachable = bool(await reachable_identities(session, client_id))
+            if reachable:
+                await enqueue_for_client(
+                    session, client_id, message.to_dict(), dedupe_key=f"slack-paylink:{request_ref}"
+                )
+                await record_audit_event(
+                    session,
+                    actor=f"coach:{coach.id}",
+                    action="slack.paylink_sent",
+                    subject=f"client:{client_id}",
+                    details={"program_id": program_id, "enrollment_id": enrollment.id},
+                )
+        if not reachable:
+            return reply(f"{names[0]} has no chat I can reach, so the link wasn't sent. Link: {offer.url}")
+        return reply(
+            f"Payment link for {names[1]} sent to {names[0]} ({money(offer.amount_minor, offer.currency)})."
+        )
+
+    async def remind(self, coach: Coach, client_id: int, text: str, request_ref: str) -> CommandReply:
+        text = " ".join(text.split())
+        if not text:
+            return reply("What should the reminder say? Try `/coach remind Ann Log your sleep tonight`.")
+        if len(text) > REMINDER_MAX_CHARS:
+            return reply(f"That reminder is too long: keep it under {REMINDER_MAX_CHARS} characters.")
+        async with self.db.unit_of_work() as session:
+            client = await owned_client(session, coach, client_id)
+            if client is None:
+                return reply(NOT_YOUR_CLIENT_TEXT)
+            message = OutgoingMessage(text=f"⏰ Reminder from {coach.name}: {text}")
+            reachable = bool(await reachable_identities(session, client.id))
+            if reachable:
+                await enqueue_for_client(
+                    session, client.id, message.to_dict(), dedupe_key=f"slack-remind:{request_ref}"
+                )
+                await record_audit_event(
+                    session,
+                    actor=f"coach:{coach.id}",
+                    action="slack.reminder_sent",
+                    subject=f"client:{client.id}",
+                )
+            name = client.display_name
+        if not reachable:
+            return reply(f"{name} has no chat I can reach, so the reminder wasn't sent.")
+        return reply(f"Reminder sent to {name}.")
+
+    async def refund(self, coach: Coach, rest: str) -> CommandReply:
+        """``refund <payment id> [amount]``: all that is left, or an amount in major units (10.50)."""
+        usage = "Try `/coach refund 12` or `/coach refund 12 10.50` (payment ids are in `/coach client`)."
+        words = rest.split()
+        if not words or not words[0].lstrip("#").isdigit() or len(words) > 2:
+            return reply(f"Which payment? {usage}")
+        payment_id = int(words[0].lstrip("#"))
+        refunds = self.payments if hasattr(self.payments, "refund") else None
+        if refunds is None:
+            return reply("Payments aren't set up yet, so I can't refund.")
+        async with self.db.unit_of_work() as session:
+            payment = await session.get(Payment, payment_id)
+            client = await owned_client(session, coach, payment.client_id) if payment else None
+            if payment is None or client is None:
+                await record_refusal(
+                    session, slack_user_id=coach.slack_user_id or "", attempted=f"refund {payment_id}"
+                )
+                return reply(f"Payment {payment_id} isn't one of your clients' payments.")
+            currency, name = payment.currency, client.display_name
+        amount_minor = None
+        if len(words) == 2:
+            amount_minor = parse_amount(words[1], currency)
+            if amount_minor is None:
+                return reply(f"“{words[1]}” isn't an amount. {usage}")
+        try:
+            result = await cast(Refunds, refunds).refund(
+                payment_id, amount_minor=amount_minor, reason="refund from Slack", actor=f"coach:{coach.id}"
+            )
+        except (DomainError, PaymentsUnavailable) as exc:
+            return reply(f"No refund: {getattr(exc, 'message', None) or exc}.")
+        return reply(
+            f"Refunded {money(result.refunded_now_minor, result.currency)} to {name} "
+            f"(total refunded {money(result.refunded_total_minor, result.currency)}). They have been told."
+        )
+
+    # --- name resolution -------------------------------------------------------------------
+
+    async def finish(self, *, user_id: str, choice: dict[str, Any], request_ref: str) -> CommandReply:
+        """A choice button was pressed: run the command for the chosen client."""
+        async with self.db.unit_of_work() as session:
+            coach = await linked_coach(session, user_id)
+            if coach is None:
+                await record_refusal(session, slack_user_id=user_id, attempted="pick client")
+                return reply(REFUSAL_TEXT)
+        return await self._dispatch(
+            coach, str(choice.get("cmd")), int(choice["client_id"]), str(choice.get("arg", "")), request_ref
+        )
+
+    async def _dispatch(
+        self, coach: Coach, cmd: str, client_id: int, arg: str, request_ref: str
+    ) -> CommandReply:
+        if cmd == "client":
+            return await self.client(coach, client_id)
+        if cmd == "paylink":
+            return await self.paylink(coach, client_id, int(arg), request_ref)
+        if cmd == "remind":
+            return await self.remind(coach, client_id, arg, request_ref)
+        return CommandReply("Unknown command", blocks.help_blocks())
+
+    async def _with_client(
+        self, coach: Coach, cmd: str, name: str, arg: str, request_ref: str
+    ) -> CommandReply:
+        async with self.db.sessions() as session:
+            matches = list(await find_clients_by_name(session, coach.id, name))
+        if not matches:
+            return reply(f"None of your clients is called “{name}”. `/coach clients` lists them.")
+        if len(matches) == 1:
+            return await self._dispatch(coach, cmd, matches[0].id, arg, request_ref)
+        options = [
+            (c.display_name, {"cmd": cmd, "client_id": c.id, "arg": arg})
+            for c in sorted(matches, key=lambda c: c.display_name)[:CHOICE_MAX]
+        ]
+        return CommandReply(
+            f"Several clients match “{name}”",
+            blocks.choice_blocks(f"Several clients match “{name}”. Which one?", options),
+        )
+
+    async def _paylink(self, coach: Coach, rest: str, request_ref: str) -> CommandReply:
+        usage = 'Try `/coach paylink Ann "Strength 8 weeks"` (client, then program).'
+        words = _words(rest)
+        if len(words) < 2:
+            return reply(f"Which client and which program? {usage}")
+        async with self.db.sessions() as session:
+            programs = (await session.scalars(select(Program).where(Program.coach_id == coach.id))).all()
+        split = split_client_program(words, programs)
+        if split is None:
+            names = ", ".join(f"“{p.name}”" for p in programs) or "none yet"
+            return reply(f"I couldn't find that program. Your programs: {names}. {usage}")
+        name, program = split
+        return await self._with_client(coach, "paylink", name, str(program.id), request_ref)
+
+    async def _remind(self, coach: Coach, rest: str, request_ref: str) -> CommandReply:
+        words = _words(rest)
+        if len(words) < 2:
+            return reply("Whom should I remind, and of what? Try `/coach remind Ann Log your sleep tonight`.")
+        async with self.db.sessions() as session:
+            clients = (await session.scalars(select(Client).where(Client.coach_id == coach.id))).all()
+        full_names = {c.display_name.lower() for c in clients}
+        # The longest leading words that are a client's full name; else the first word as a name.
+        for i in range(len(words) - 1, 0, -1):
+            if " ".join(words[:i]).lower() in full_names:
+                return await self._with_client(
+                    coach, "remind", " ".join(words[:i]), " ".join(words[i:]), request_ref
+                )
+        return await self._with_client(coach, "remind", words[0], " ".join(words[1:]), request_ref)
+
+
+def parse_amount(text: str, currency: str) -> int | None:
+    """``10``, ``10.5`` or ``10.50`` in major units → minor units; None when it isn't a positive amount."""
+    try:
+        value = Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        return None
+    factor = 1 if currency.lower() in ZERO_DECIMAL_CURRENCIES else 100
+    minor = value * factor
+    if not value.is_finite() or minor <= 0 or minor != minor.to_integral_value():
+        return None
+    return int(minor)
+
+
+def _words(text: str) -> list[str]:
+    """Words, keeping "quoted names" together (unbalanced quotes are taken literally)."""
+    try:
+        return shlex.split(text)
+    except ValueError:
+        return text.split()
+
+
+def split_client_program(words: list[str], programs: Sequence[Program]) -> tuple[str, Program] | None:
+    """Split ``<client words> <program words>``: the longest trailing words naming a program win."""
+    by_name = {p.name.lower(): p for p in programs}
+    for i in range(1, len(words)):
+        program = by_name.get(" ".join(words[i:]).lower())
+        if program is not None:
+            return " ".join(words[:i]), program
+    last = words[-1].lower()
+    partial = [p for p in programs if last in p.name.lower()]
+    if len(partial) == 1:
+        return " ".join(words[:-1]), partial[0]
+    return None

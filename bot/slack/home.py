@@ -1,0 +1,22 @@
+"""App Home: a coach sees their clients at a glance; anyone else sees how to talk to the bot."""
+
+from __future__ import annotations
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack import blocks
+from bot.slack.auth import linked_coach
+from bot.slack.roster import coach_roster
+from domain.clock import Clock
+from domain.db import Database
+
+
+async def publish_home(db: Database, client: AsyncWebClient, user_id: str, clock: Clock) -> None:
+    now = clock()
+    async with db.sessions() as session:
+        coach = await linked_coach(session, user_id)
+        if coach is None:
+            view = blocks.client_home_view()
+        else:
+            view = blocks.home_view(coach, await coach_roster(session, coach.id, now=now), now)
+    await client.views_publish(user_id=user_id, view=view)

@@ -1,0 +1,231 @@
+"""The Slack ``Transport`` of the shared outbound sender: renders queued payloads as Block Kit.
+
+Payload types: a neutral ``OutgoingMessage`` (to a client on Slack), ``coach_notice`` (alerts with
+buttons, skipped while snoozed), ``coach_digest`` and ``client_message`` (relayed into the client's
+thread in the coach's DM, creating the thread on first use).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import or_, select
+
+from bot.outbound.transport import DeliveryError, RateLimits, Transport
+from bot.slack import blocks
+from bot.slack.threads import CLIENT_MESSAGE, alerts_snoozed, ensure_thread
+from conversations.messages import OutgoingMessage
+from domain.db import Database
+from domain.models import ChannelIdentity, Client, Coach, Message, StoredFile
+from domain.services.notices import COACH_NOTICE
+
+log = logging.getLogger(__name__)
+
+# chat.postMessage: "1 message per second per channel, short bursts allowed" (Slack rate-limit docs,
+# https://api.slack.com/methods/chat.postMessage#rate_limiting, checked 2026-11).
+SLACK_PER_CHANNEL_INTERVAL_S = 1.0
+# Slack documents a workspace-wide limit on posting without a number; the Web API tier 4 (100+/min)
+# is the nearest published figure, so stay well inside it.
+SLACK_WORKSPACE_PER_SECOND = 1.5
+SLACK_LIMITS = RateLimits(
+    per_chat_interval_s=SLACK_PER_CHANNEL_INTERVAL_S, global_per_second=SLACK_WORKSPACE_PER_SECOND
+)
+COACH_DIGEST = "coach_digest"
+DEFAULT_RETRY_AFTER_S = 1.0  # when a 429 comes without a Retry-After header
+
+# Errors that mean this conversation can't be reached again (the sender marks it unreachable).
+UNREACHABLE_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "is_archived",
+        "not_in_channel",
+        "user_not_found",
+        "account_inactive",
+        "user_disabled",
+        "cannot_dm_bot",
+        "messages_tab_disabled",
+    }
+)
+# Errors no retry can fix.
+PERMANENT_ERRORS = frozenset(
+    {
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "invalid_blocks",
+        "msg_too_long",
+        "no_text",
+        "invalid_arguments",
+    }
+)
+
+
+def delivery_error(exc: SlackApiError) -> DeliveryError:
+    response = exc.response
+    code = str(response.get("error", "unknown_error")) if response is not None else "unknown_error"
+    if response is not None and response.status_code == 429:
+        headers = {k.lower(): v for k, v in (response.headers or {}).items()}
+        raw = headers.get("retry-after")
+        value = raw[0] if isinstance(raw, list) else raw
+        retry_after = float(value) if value else DEFAULT_RETRY_AFTER_S
+        return DeliveryError(f"slack rate limited: {code}", retry_after=retry_after)
+    if code in UNREACHABLE_ERRORS:
+        return DeliveryError(f"slack: {code}", unreachable=True)
+    return DeliveryError(f"slack: {code}", permanent=code in PERMANENT_ERRORS)
+
+
+class SlackTransport(Transport):
+    platform = "slack"
+    limits = SLACK_LIMITS
+
+    def __init__(self, client: AsyncWebClient, db: Database) -> None:
+        self.client = client
+        self.db = db
+        self._dm_channels: dict[str, str] = {}
+        self._dm_lock = asyncio.Lock()
+
+    # --- the Transport interface -----------------------------------------------------------
+
+    async def deliver(self, chat_id: str, message: OutgoingMessage) -> str | None:
+        channel = await self.channel_for(chat_id)
+        ts = await self.post(channel, blocks.fallback(message.text), blocks.outgoing_blocks(message))
+        for file in message.files:
+            await self._call(
+                self.client.files_upload_v2(
+                    channel=channel, content=file.content, filename=file.file_name, request_file_info=False
+                )
+            )
+        return ts
+
+    async def deliver_payload(self, chat_id: str, payload: dict[str, Any]) -> str | None:
+        """Deliver one outbox payload of any type; None when it was deliberately skipped (snoozed)."""
+        kind = payload.get("type")
+        if kind == COACH_NOTICE:
+            return await self._deliver_notice(chat_id, payload)
+        if kind == COACH_DIGEST:
+            channel = await self.channel_for(chat_id)
+            return await self.post(
+                channel, blocks.fallback(blocks.digest_text(payload)), blocks.digest_blocks(payload)
+            )
+        if kind == CLIENT_MESSAGE:
+            return await self._deliver_client_message(chat_id, int(payload["message_id"]))
+        return await self.deliver(chat_id, OutgoingMessage.from_dict(payload))
+
+    # --- Slack calls ------------------------------------------------------------------------
+
+    async def _call(self, call: Any) -> Any:
+        try:
+            return await call
+        except SlackApiError as exc:
+            raise delivery_error(exc) from None
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise DeliveryError(f"slack unreachable: {type(exc).__name__}") from None
+
+    async def post(
+        self, channel: str, text: str, message_blocks: list[dict[str, Any]], *, thread_ts: str | None = None
+    ) -> str:
+        response = await self._call(
+            self.client.chat_postMessage(
+                channel=channel, text=text, blocks=message_blocks, thread_ts=thread_ts
+            )
+        )
+        return str(response["ts"])
+
+    async def channel_for(self, chat_id: str) -> str:
+        """A user id (coach notices are addressed to ``U…``) becomes the app's DM channel with them."""
+        if not chat_id.startswith(("U", "W")):
+            return chat_id
+        async with self._dm_lock:
+            if chat_id not in self._dm_channels:
+                response = await self._call(self.client.conversations_open(users=chat_id))
+                self._dm_channels[chat_id] = str(response["channel"]["id"])
+            return self._dm_channels[chat_id]
+
+    # --- payload types ----------------------------------------------------------------------
+
+    async def _coach_for_target(self, chat_id: str) -> Coach | None:
+        async with self.db.sessions() as session:
+            return await session.scalar(
+                select(Coach)
+                .where(or_(Coach.slack_user_id == chat_id, Coach.slack_channel_id == chat_id))
+                .limit(1)
+            )
+
+    async def _deliver_notice(self, chat_id: str, payload: dict[str, Any]) -> str | None:
+        client_id = payload.get("client_id")
+        client_name = None
+        if client_id is not None:
+            coach = await self._coach_for_target(chat_id)
+            kind = str(payload.get("kind", ""))
+            if (
+                coach is not None
+                and blocks.is_alert(kind)
+                and await alerts_snoozed(self.db, coach_id=coach.id, client_id=int(client_id))
+            ):
+                log.info("alert %s skipped: snoozed by the coach", kind)
+                return None
+            async with self.db.sessions() as session:
+                client = await session.get(Client, int(client_id))
+                client_name = client.display_name if client else None
+        channel = await self.channel_for(chat_id)
+        text = blocks.fallback(str(payload.get("text", "")))
+        return await self.post(channel, text, blocks.notice_blocks(payload, client_name))
+
+    async def _deliver_client_message(self, chat_id: str, message_id: int) -> str | None:
+        async with self.db.sessions() as session:
+            message = await session.get(Message, message_id)
+            if message is None or message.coach_id is None:
+                return None
+            channels = (
+                await session.scalars(
+                    select(ChannelIdentity.platform).where(ChannelIdentity.client_id == message.client_id)
+                )
+            ).all()
+            files = await self._stored_files(message.attachments)
+        channel = await self.channel_for(chat_id)
+
+        async def post_root(client: Client) -> str:
+            root = blocks.thread_root_blocks(client, sorted(set(channels)))
+            return await self.post(channel, blocks.fallback(f"Thread: {client.display_name}"), root)
+
+        thread = await ensure_thread(
+            self.db,
+            coach_id=message.coach_id,
+            client_id=message.client_id,
+            channel_id=channel,
+            post_root=post_root,
+        )
+        names = blocks.attachment_names(message.attachments)
+        ts = await self.post(
+            channel,
+            blocks.fallback(message.text or "📎 file"),
+            blocks.relayed_blocks(message, names),
+            thread_ts=thread.thread_ref,
+        )
+        for path in files:
+            await self._call(
+                self.client.files_upload_v2(
+                    channel=channel,
+                    file=str(path),
+                    filename=path.name,
+                    thread_ts=thread.thread_ref,
+                    request_file_info=False,
+                )
+            )
+        return ts
+
+    async def _stored_files(self, attachments: list[Any]) -> list[Path]:
+        """Files the channel adapter downloaded (``stored_file_id``) are re-uploaded into the thread."""
+        ids = [a["stored_file_id"] for a in attachments if isinstance(a, dict) and a.get("stored_file_id")]
+        if not ids:
+            return []
+        async with self.db.sessions() as session:
+            rows = (await session.scalars(select(StoredFile).where(StoredFile.id.in_(ids)))).all()
+        paths = [Path(row.path) for row in rows if row.path]
+        return [p for p in paths if await asyncio.to_thread(p.is_file)]

@@ -1,0 +1,97 @@
+"""``POST /webhooks/stripe`` on the service's HTTP server, and the sweep that pauses unpaid enrollments."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+
+from aiohttp import web
+
+from bot.components import AppContext, Component
+from domain.db import Database
+from domain.services.billing import parse_dunning_days
+from integrations.stripe import StripePayments, StripeWebhookProcessor, build_stripe_client
+from integrations.stripe.payments import DEFAULT_CANCEL_URL, DEFAULT_SUCCESS_URL
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/webhooks/stripe"
+# How often overdue dunning cases are checked; the schedule is in days, so minutes are plenty.
+DUNNING_SWEEP_SECONDS = 15 * 60
+# Optional settings read here (not in bot/config.py) because only this component uses them.
+SUCCESS_URL_ENV = "COACH_STRIPE_SUCCESS_URL"
+CANCEL_URL_ENV = "COACH_STRIPE_CANCEL_URL"
+DUNNING_DAYS_ENV = "COACH_DUNNING_DAYS"
+
+
+def stripe_payments_for(ctx: AppContext) -> StripePayments | None:
+    """The payments integration when ``STRIPE_API_KEY`` is set, else None (``/pay`` then explains)."""
+    settings = ctx.settings
+    if not settings.stripe_api_key:
+        return None
+    return build_payments(ctx.db, settings.stripe_api_key, settings.stripe_api_url)
+
+
+def build_payments(db: Database, api_key: str, api_url: str | None) -> StripePayments:
+    return StripePayments(
+        db,
+        build_stripe_client(api_key, api_url),
+        success_url=os.environ.get(SUCCESS_URL_ENV) or DEFAULT_SUCCESS_URL,
+        cancel_url=os.environ.get(CANCEL_URL_ENV) or DEFAULT_CANCEL_URL,
+    )
+
+
+class StripeWebhooks(Component):
+    name = "stripe-webhooks"
+
+    def __init__(
+        self, processor: StripeWebhookProcessor, *, sweep_seconds: float = DUNNING_SWEEP_SECONDS
+    ) -> None:
+        self.processor = processor
+        self.sweep_seconds = sweep_seconds
+        self._sweeper: asyncio.Task[None] | None = None
+
+    @classmethod
+    def from_context(cls, ctx: AppContext, payments: StripePayments | None) -> StripeWebhooks:
+        assert ctx.settings.stripe_webhook_secret
+        processor = StripeWebhookProcessor(
+            ctx.db,
+            ctx.settings.stripe_webhook_secret,
+            payments,
+            dunning_days=parse_dunning_days(os.environ.get(DUNNING_DAYS_ENV)),
+        )
+        return cls(processor)
+
+    def install_routes(self, app: web.Application) -> None:
+        app.router.add_post(WEBHOOK_PATH, self.handle)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        try:
+            body = await request.read()
+        except web.HTTPException:
+            raise
+        except Exception:
+            return web.Response(status=400, text="unreadable body")
+        result = await self.processor.receive(body, request.headers.get("Stripe-Signature"))
+        return web.Response(status=result.status, text=result.text)
+
+    async def start(self) -> None:
+        self._sweeper = asyncio.create_task(self._sweep_forever(), name="dunning-sweep")
+
+    async def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            try:
+                paused = await self.processor.pause_overdue()
+                if paused:
+                    log.info("paused %d enrollments after unpaid renewals", paused)
+            except Exception:
+                log.exception("dunning sweep failed")
+            await asyncio.sleep(self.sweep_seconds)

@@ -1,0 +1,175 @@
+"""The aiogram 3 driver (default): a :class:`BotApi` over ``aiogram.Bot``, and a ``Router`` carrying
+our flows that any aiogram ``Dispatcher`` can include."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+from typing import Any
+
+from aiogram import Bot, Dispatcher, Router
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramEntityTooLarge,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+
+from bot.outbound.transport import DeliveryError
+from bot.telegram.api import Keyboard
+from bot.telegram.channel import TelegramChannel
+from bot.telegram.limits import CAPTION_MAX, POLL_TIMEOUT_S
+from conversations.messages import OutgoingFile
+
+log = logging.getLogger(__name__)
+ALLOWED_UPDATES = ["message", "callback_query"]
+
+
+def _markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
+    if not keyboard:
+        return None
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=b.label, callback_data=b.callback_data, url=b.url) for b in row]
+            for row in keyboard
+        ]
+    )
+
+
+def _delivery_error(exc: Exception) -> DeliveryError:
+    if isinstance(exc, TelegramRetryAfter):
+        return DeliveryError("telegram 429", retry_after=float(exc.retry_after))
+    if isinstance(exc, TelegramForbiddenError):
+        return DeliveryError("telegram 403: bot blocked or chat gone", unreachable=True)
+    if isinstance(exc, TelegramEntityTooLarge):
+        return DeliveryError("telegram 413: file too large", permanent=True)
+    if isinstance(exc, TelegramServerError | TelegramNetworkError | TimeoutError | OSError):
+        return DeliveryError(f"telegram unavailable: {type(exc).__name__}")
+    return DeliveryError(f"telegram rejected the call: {type(exc).__name__}", permanent=True)
+
+
+class AiogramBotApi:
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def _call(self, coro: Any) -> Any:
+        try:
+            return await coro
+        except (TimeoutError, TelegramAPIError, OSError) as exc:
+            raise _delivery_error(exc) from exc
+
+    async def send_text(self, chat_id: str, text: str, keyboard: Keyboard | None = None) -> int:
+        sent = await self._call(self.bot.send_message(chat_id, text, reply_markup=_markup(keyboard)))
+        return int(sent.message_id)
+
+    async def send_file(self, chat_id: str, file: OutgoingFile, keyboard: Keyboard | None = None) -> int:
+        upload = BufferedInputFile(file.content, filename=file.file_name)
+        markup = _markup(keyboard)
+        if file.mime_type.startswith("image/"):
+            sent = await self._call(self.bot.send_photo(chat_id, upload, reply_markup=markup))
+        else:
+            sent = await self._call(self.bot.send_document(chat_id, upload, reply_markup=markup))
+        return int(sent.message_id)
+
+    async def remove_keyboard(self, chat_id: str, message_id: int) -> None:
+        await self._call(self.bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id))
+
+    async def answer_callback(self, callback_id: str, text: str | None = None) -> None:
+        await self._call(
+            self.bot.answer_callback_query(callback_id, text=text[:CAPTION_MAX] if text else None)
+        )
+
+    async def download(self, file_id: str, destination: Path) -> None:
+        await self._call(self.bot.download(file_id, destination=destination))
+
+    async def set_webhook(self, url: str, secret: str) -> None:
+        await self._call(self.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES))
+
+    async def delete_webhook(self) -> None:
+        await self._call(self.bot.delete_webhook())
+
+
+def coach_router(channel: TelegramChannel, *, name: str = "stripe-coach") -> Router:
+    """Our flows as an aiogram ``Router``: ``dispatcher.include_router(coach_router(channel))``.
+
+    Include it after your own routers: it answers every message and button press it is offered.
+    """
+    router = Router(name=name)
+
+    @router.message()
+    async def _on_message(message: Message, event_update: Update) -> None:
+        await channel.on_message(event_update.update_id, message)
+
+    @router.callback_query()
+    async def _on_press(query: CallbackQuery, event_update: Update) -> None:
+        await channel.on_callback(event_update.update_id, query)
+
+    return router
+
+
+def build_bot(token: str, api_root: str) -> Bot:
+    """``COACH_TELEGRAM_API_URL`` is the Bot API root: methods at ``{root}/bot{token}/{method}``."""
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_root))
+    return Bot(token, session=session)
+
+
+class AiogramDriver:
+    name = "aiogram"
+
+    def __init__(self, token: str, api_root: str) -> None:
+        self.bot = build_bot(token, api_root)
+        self.api = AiogramBotApi(self.bot)
+        self.dispatcher = Dispatcher()
+        self._polling: asyncio.Task[None] | None = None
+        self._fed: set[asyncio.Task[Any]] = set()
+
+    def attach(self, channel: TelegramChannel) -> None:
+        self.dispatcher.include_router(coach_router(channel))
+
+    async def start_polling(self) -> None:
+        await self.api.delete_webhook()  # getUpdates is refused while a webhook is set
+        self._polling = asyncio.create_task(
+            self.dispatcher.start_polling(
+                self.bot,
+                polling_timeout=POLL_TIMEOUT_S,
+                handle_signals=False,
+                close_bot_session=False,
+                allowed_updates=ALLOWED_UPDATES,
+            ),
+            name="telegram-polling",
+        )
+
+    async def start_webhook_mode(self) -> None:
+        """Nothing to start: webhook updates arrive through :meth:`feed`."""
+
+    def feed(self, data: dict[str, Any]) -> None:
+        """A webhook update: processed in the background (the HTTP answer does not wait)."""
+        update = Update.model_validate(data, context={"bot": self.bot})
+        task = asyncio.create_task(self.dispatcher.feed_update(self.bot, update))
+        self._fed.add(task)
+        task.add_done_callback(self._fed.discard)
+
+    async def stop(self) -> None:
+        if self._polling is not None:
+            with contextlib.suppress(RuntimeError):
+                await self.dispatcher.stop_polling()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(self._polling, timeout=10)
+            self._polling = None
+        if self._fed:
+            await asyncio.wait(set(self._fed), timeout=10)
+        await self.bot.session.close()

@@ -1,0 +1,151 @@
+"""The Telegram channel, driver-independent: each update once, one chat's updates in order,
+every button press answered and its keyboard removed, files kept, replies sent within limits."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.outbound.sender import OutboundSender
+from bot.telegram.api import BotApi
+from bot.telegram.callback_data import CallbackCodec
+from bot.telegram.files import UNSUPPORTED_MESSAGE, FileRejected, FileStore, check_attachment
+from bot.telegram.inbound import TelegramInbound, from_callback, from_message
+from bot.telegram.limits import PLATFORM
+from conversations.messages import OutgoingMessage
+from conversations.ports import ConversationHandler
+
+log = logging.getLogger(__name__)
+
+# Update ids remembered to drop re-sent updates (Telegram re-sends recent ones only); the engine's
+# idempotency keys cover anything older.
+RECENT_UPDATES = 50_000
+EXPIRED_BUTTON = "That button has expired. Send /menu to see what you can do."
+SOMETHING_WRONG = "Sorry, something went wrong on my side. Please try again in a moment."
+
+
+class _ChatQueue:
+    """Runs one chat's updates strictly one after another, in arrival order."""
+
+    def __init__(self) -> None:
+        self._tails: dict[str, asyncio.Future[None]] = {}
+
+    async def run(self, chat_id: str, work: Callable[[], Awaitable[None]]) -> None:
+        previous = self._tails.get(chat_id)
+        mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._tails[chat_id] = mine
+        try:
+            if previous is not None:
+                await previous
+            await work()
+        finally:
+            mine.set_result(None)
+            if self._tails.get(chat_id) is mine:
+                del self._tails[chat_id]
+
+
+class TelegramChannel:
+    def __init__(
+        self,
+        handler: ConversationHandler,
+        sender: OutboundSender,
+        files: FileStore,
+        codec: CallbackCodec,
+    ) -> None:
+        self.handler = handler
+        self.sender = sender
+        self.files = files
+        self.codec = codec
+        self._recent: OrderedDict[int, None] = OrderedDict()
+        self._chats = _ChatQueue()
+        # Called after each update is fully handled (replies sent or queued); tests and bench wait on it.
+        self.on_handled: Callable[[TelegramInbound], None] | None = None
+
+    @property
+    def api(self) -> BotApi:
+        return self.files.api
+
+    # -- entry points used by the drivers ----------------------------------------------------
+
+    async def on_message(self, update_id: int, message: Any) -> None:
+        await self.process(from_message(update_id, message))
+
+    async def on_callback(self, update_id: int, query: Any) -> None:
+        payload = self.codec.decode(query.data) if query.data else None
+        await self.process(from_callback(update_id, query, payload))
+
+    def first_time(self, update_id: int) -> bool:
+        """True once per update_id (a re-sent update is dropped here)."""
+        if update_id in self._recent:
+            return False
+        self._recent[update_id] = None
+        if len(self._recent) > RECENT_UPDATES:
+            self._recent.popitem(last=False)
+        return True
+
+    async def process(self, inbound: TelegramInbound) -> None:
+        if not self.first_time(inbound.update_id):
+            log.info("update %s seen before; ignored", inbound.update_id)
+            return
+        try:
+            await self._chats.run(inbound.chat_id, lambda: self._handle(inbound))
+        finally:
+            if self.on_handled is not None:
+                self.on_handled(inbound)
+
+    # -- one update ---------------------------------------------------------------------------
+
+    async def _handle(self, inbound: TelegramInbound) -> None:
+        message = inbound.message
+        if inbound.callback_id is not None:
+            await self._settle_press(inbound)
+            if message.button_payload is None:
+                await self._reply(inbound, [OutgoingMessage(EXPIRED_BUTTON)])
+                return
+        if inbound.unsupported:
+            await self._reply(inbound, [OutgoingMessage(UNSUPPORTED_MESSAGE)])
+            return
+        if message.attachments:
+            try:
+                for attachment in message.attachments:
+                    check_attachment(attachment)
+                kept = tuple(
+                    [
+                        await self.files.keep(a, external_user_id=message.external_user_id)
+                        for a in message.attachments
+                    ]
+                )
+            except FileRejected as rejected:
+                await self._reply(inbound, [OutgoingMessage(str(rejected))])
+                return
+            message = dataclasses.replace(message, attachments=kept)
+        try:
+            replies = await self.handler.handle(message)
+        except Exception:
+            log.exception("the conversation engine failed on update %s", inbound.update_id)
+            replies = [OutgoingMessage(SOMETHING_WRONG)]
+        await self._reply(inbound, replies)
+
+    async def _settle_press(self, inbound: TelegramInbound) -> None:
+        """Stop the spinner and take the keyboard away so the same button cannot be pressed twice.
+        Neither is worth failing the update for (the message may be too old to edit)."""
+        assert inbound.callback_id is not None
+        try:
+            await self.api.answer_callback(inbound.callback_id)
+        except Exception as exc:
+            log.info("answerCallbackQuery failed: %s", type(exc).__name__)
+        if inbound.pressed_message_id is not None:
+            try:
+                await self.api.remove_keyboard(inbound.chat_id, inbound.pressed_message_id)
+            except Exception as exc:
+                log.info("removing a pressed keyboard failed: %s", type(exc).__name__)
+
+    async def _reply(self, inbound: TelegramInbound, replies: list[OutgoingMessage]) -> None:
+        if replies:
+            await self.sender.send_direct(
+                PLATFORM, inbound.chat_id, replies, dedupe_key=inbound.message.idempotency_key
+            )

@@ -1,0 +1,113 @@
+"""Telegram updates → neutral :class:`IncomingMessage`.
+
+aiogram and python-telegram-bot expose the Bot API objects with the same attribute names
+(``message_id``, ``chat.id``, ``from_user``, ``photo``, ``document``, ``voice``, callback ``data``),
+so one mapping serves both drivers and they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.telegram.limits import PLATFORM
+from conversations.messages import Attachment, IncomingMessage
+from domain.clock import ensure_utc, utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramInbound:
+    """One update as the channel handles it."""
+
+    update_id: int
+    message: IncomingMessage
+    callback_id: str | None = None
+    pressed_message_id: int | None = None
+    unsupported: bool = False  # a sticker, location, video...: nothing we can read
+
+    @property
+    def chat_id(self) -> str:
+        return self.message.chat_id
+
+
+def update_key(update_id: int) -> str:
+    """Telegram's update_id is unique and increasing per bot: the idempotency key of the update."""
+    return f"{PLATFORM}:update:{update_id}"
+
+
+def _display_name(user: Any) -> str | None:
+    if user is None:
+        return None
+    parts = [getattr(user, "first_name", None), getattr(user, "last_name", None)]
+    name = " ".join(p for p in parts if p)
+    return name or getattr(user, "username", None)
+
+
+def _command_text(text: str | None) -> str | None:
+    """ "/start@CoachBot CODE" (groups) → "/start CODE"; deep links arrive as "/start CODE"."""
+    if not text or not text.startswith("/"):
+        return text
+    head, sep, rest = text.partition(" ")
+    return head.split("@", 1)[0] + sep + rest
+
+
+def attachments_of(message: Any) -> tuple[Attachment, ...]:
+    found: list[Attachment] = []
+    photos = getattr(message, "photo", None)
+    if photos:
+        # Telegram sends several sizes; the last is the largest.
+        best = photos[-1]
+        found.append(Attachment("photo", best.file_id, "image/jpeg", best.file_size, None))
+    document = getattr(message, "document", None)
+    if document is not None:
+        found.append(
+            Attachment(
+                "document", document.file_id, document.mime_type, document.file_size, document.file_name
+            )
+        )
+    voice = getattr(message, "voice", None)
+    if voice is not None:
+        found.append(
+            Attachment("voice", voice.file_id, voice.mime_type or "audio/ogg", voice.file_size, None)
+        )
+    return tuple(found)
+
+
+def from_message(update_id: int, message: Any) -> TelegramInbound:
+    user = message.from_user
+    attachments = attachments_of(message)
+    text = _command_text(message.text if message.text is not None else message.caption)
+    date = getattr(message, "date", None)
+    incoming = IncomingMessage(
+        platform=PLATFORM,
+        external_user_id=str(user.id if user is not None else message.chat.id),
+        chat_id=str(message.chat.id),
+        message_id=str(message.message_id),
+        text=text,
+        attachments=attachments,
+        received_at=ensure_utc(date) if date is not None else utcnow(),
+        idempotency_key=update_key(update_id),
+        display_name=_display_name(user),
+    )
+    return TelegramInbound(update_id, incoming, unsupported=text is None and not attachments)
+
+
+def from_callback(update_id: int, query: Any, payload: str | None) -> TelegramInbound:
+    """A button press. ``payload`` is the decoded ``callback_data`` (None when it expired)."""
+    message = query.message
+    chat_id = str(message.chat.id) if message is not None else str(query.from_user.id)
+    incoming = IncomingMessage(
+        platform=PLATFORM,
+        external_user_id=str(query.from_user.id),
+        chat_id=chat_id,
+        message_id=f"cb:{query.id}",
+        button_payload=payload,
+        idempotency_key=update_key(update_id),
+        display_name=_display_name(query.from_user),
+    )
+    return TelegramInbound(
+        update_id,
+        incoming,
+        callback_id=str(query.id),
+        pressed_message_id=message.message_id if message is not None else None,
+    )

@@ -1,0 +1,470 @@
+"""The conversation engine: one message in, the replies out, with every step durable.
+
+How a message travels:
+
+1. ``handle()`` appends it to its user's queue. A user with queued messages is "ready" once; only
+   the head of a user's queue is ever in flight, so one user's messages run strictly in order while
+   different users run side by side.
+2. A worker takes up to ``max_batch`` ready users and handles their head messages in ONE
+   transaction (group commit): state rows are read with ``FOR UPDATE`` on PostgreSQL, already
+   processed idempotency keys answer with their stored replies, each step runs, then all states and
+   processed keys are written with two executemany statements. Replies are released only after the
+   commit, so nothing is ever said that was not saved.
+3. Effects a step scheduled with ``turn.after_commit`` (payment links, goal suggestions) run after
+   the commit, outside any transaction, before the user's next message starts.
+
+If a step fails after touching domain data (a domain rule rejected the write, or a bug), the whole
+batch is rolled back and re-run with that message answered by a re-prompt (or an apology) instead,
+so a batch never keeps half of a step. Conflicts (deadlocks, a concurrent engine, SQLite busy) are
+retried.
+
+Extension: other packages add global commands and flows through :mod:`conversations.registry`
+(``register_command("/billing", flow="billing")``, ``register_flow(flow)``) without editing this
+module; the registry is read on every message. Proactive starts (a reminder's check-in) use
+:meth:`ConversationEngine.begin_flow`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from conversations import commands
+from conversations.flow import (
+    END,
+    REPEAT,
+    STAY,
+    Batch,
+    Effect,
+    EffectContext,
+    Flow,
+    InvalidAnswer,
+    Next,
+    StartFlow,
+    Turn,
+)
+from conversations.flows import BUILTIN_FLOWS
+from conversations.messages import IncomingMessage, OutgoingMessage
+from conversations.parsing import ParseError
+from conversations.ports import GoalSuggester, PaymentPort
+from conversations.registry import extra_commands, extra_flows
+from conversations.store import (
+    StateConflict,
+    StateWrite,
+    StoredState,
+    UserKey,
+    create_states,
+    lock_states,
+    processed_replies,
+    record_processed,
+    write_states,
+)
+from conversations.texts import Common as T
+from domain.clock import Clock, ensure_utc, utcnow
+from domain.db import Database
+from domain.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+MAX_FAILED_ATTEMPTS = 3
+MAX_CONFLICT_RETRIES = 8
+# A flow may hand over to another a few times in one message (e.g. menu → check-in); more is a bug.
+MAX_HANDOVERS = 8
+
+
+@dataclass(slots=True)
+class _Pending:
+    message: IncomingMessage
+    future: asyncio.Future[list[OutgoingMessage]]
+
+    @property
+    def key(self) -> UserKey:
+        return (self.message.platform, self.message.external_user_id)
+
+
+@dataclass(slots=True)
+class _Outcome:
+    replies: list[OutgoingMessage]
+    effects: list[Effect] = field(default_factory=list)
+    client_id: int | None = None
+
+
+class _StepRejected(Exception):
+    """A step touched domain data and then failed; the batch is re-run with this message rejected."""
+
+    def __init__(self, key: str, hint: str | None) -> None:
+        super().__init__(key)
+        self.key = key
+        self.hint = hint  # None: an unexpected error, answered with an apology
+
+
+@dataclass(slots=True)
+class _Working:
+    """The state being changed by one message; written back only if the transaction commits."""
+
+    flow: str | None
+    step: str | None
+    flow_version: int
+    data: dict[str, Any]
+    failed_attempts: int
+
+    def clear(self) -> None:
+        self.flow, self.step, self.flow_version, self.data, self.failed_attempts = None, None, 0, {}, 0
+
+
+class ConversationEngine:
+    """Implements :class:`conversations.ports.ConversationHandler` on top of the database."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        payments: PaymentPort | None = None,
+        goal_suggester: GoalSuggester | None = None,
+        clock: Clock = utcnow,
+        timeout: timedelta = timedelta(hours=24),
+        max_batch: int = 256,
+        workers: int | None = None,
+    ) -> None:
+        self.db = db
+        self.payments = payments
+        self.goal_suggester = goal_suggester
+        self.clock = clock
+        self.timeout = timeout
+        self.max_batch = max_batch
+        # SQLite has one writer at a time, so more workers would only queue on its lock.
+        self.worker_count = workers or (1 if db.is_sqlite else 3)
+        self._queues: dict[UserKey, deque[_Pending]] = {}
+        self._ready: deque[UserKey] = deque()
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()  # set whenever the last queued message is finished
+        self._workers: list[asyncio.Task[None]] = []
+        self._effect_tasks: set[asyncio.Task[None]] = set()
+        self._lock_rows = not db.is_sqlite
+
+    # -- public interface ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if not self._workers:
+            self._workers = [asyncio.create_task(self._work()) for _ in range(self.worker_count)]
+
+    async def stop(self) -> None:
+        """Finish queued messages, then stop the workers."""
+        if self._queues and any(not w.done() for w in self._workers):
+            self._idle.clear()
+            await self._idle.wait()
+        for worker in self._workers:
+            worker.cancel()
+        for worker in self._workers:
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+        self._workers = []
+        if self._effect_tasks:
+            await asyncio.gather(*self._effect_tasks, return_exceptions=True)
+
+    async def handle(self, message: IncomingMessage) -> list[OutgoingMessage]:
+        if not self._workers:
+            await self.start()
+        future: asyncio.Future[list[OutgoingMessage]] = asyncio.get_running_loop().create_future()
+        pending = _Pending(message, future)
+        queue = self._queues.get(pending.key)
+        if queue is None:
+            queue = self._queues[pending.key] = deque()
+        queue.append(pending)
+        if len(queue) == 1:
+            self._ready.append(pending.key)
+            self._wake.set()
+        return await future
+
+    async def begin_flow(
+        self, *, platform: str, external_user_id: str, chat_id: str, flow: str, idempotency_key: str
+    ) -> list[OutgoingMessage]:
+        """Start ``flow`` for a user as if they had typed its command (e.g. a check-in reminder).
+
+        ``idempotency_key`` makes a repeated reminder start the flow once."""
+        return await self.handle(
+            IncomingMessage(
+                platform=platform,
+                external_user_id=external_user_id,
+                chat_id=chat_id,
+                message_id=idempotency_key,
+                button_payload=f"/{flow}",
+                idempotency_key=idempotency_key,
+                received_at=self.clock(),
+            )
+        )
+
+    # -- workers and batches -------------------------------------------------------------------------
+
+    async def _work(self) -> None:
+        while True:
+            if not self._ready:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            take = min(len(self._ready), self.max_batch)
+            batch = [self._queues[self._ready.popleft()][0] for _ in range(take)]
+            outcomes = await self._run(batch)
+            for pending, outcome in zip(batch, outcomes, strict=True):
+                if outcome.effects:
+                    task = asyncio.create_task(self._finish_after_effects(pending, outcome))
+                    self._effect_tasks.add(task)
+                    task.add_done_callback(self._effect_tasks.discard)
+                else:
+                    self._finish(pending, outcome.replies)
+
+    def _finish(self, pending: _Pending, replies: list[OutgoingMessage]) -> None:
+        if not pending.future.done():
+            pending.future.set_result(replies)
+        queue = self._queues[pending.key]
+        queue.popleft()
+        if queue:
+            self._ready.append(pending.key)
+            self._wake.set()
+        else:
+            del self._queues[pending.key]
+            if not self._queues:
+                self._idle.set()
+
+    async def _finish_after_effects(self, pending: _Pending, outcome: _Outcome) -> None:
+        replies = list(outcome.replies)
+        context = EffectContext(self.db, self.payments, self.goal_suggester, outcome.client_id, pending.key)
+        for effect in outcome.effects:
+            try:
+                replies.extend(await effect(context))
+            except Exception:
+                log.exception("an after-commit effect failed")
+                replies.append(OutgoingMessage(T.ERROR))
+        self._finish(pending, replies)
+
+    async def _run(self, batch: list[_Pending]) -> list[_Outcome]:
+        rejected: dict[str, str | None] = {}
+        attempt = 0
+        while True:
+            try:
+                return await self._transaction(batch, rejected)
+            except _StepRejected as exc:
+                rejected[exc.key] = exc.hint
+            except (StateConflict, DBAPIError) as exc:
+                attempt += 1
+                if attempt > MAX_CONFLICT_RETRIES:
+                    if len(batch) == 1:
+                        log.error(
+                            "giving up on a message after %d conflicts: %s", attempt, type(exc).__name__
+                        )
+                        return [_Outcome([OutgoingMessage(T.ERROR)])]
+                    # Handle the users one by one so one poisoned message cannot block the others.
+                    return [(await self._run([p]))[0] for p in batch]
+                await asyncio.sleep(random.uniform(0, 0.005 * attempt))
+            except Exception:
+                # A failure outside any single step (e.g. in batch-wide work): isolate the culprit.
+                if len(batch) > 1:
+                    return [(await self._run([p]))[0] for p in batch]
+                log.exception("a message could not be handled")
+                return [_Outcome([OutgoingMessage(T.ERROR)])]
+
+    async def _transaction(self, batch: list[_Pending], rejected: dict[str, str | None]) -> list[_Outcome]:
+        now = self.clock()
+        async with self.db.sessions() as session, session.begin():
+            conn = await session.connection()
+            keys = [p.key for p in batch]
+            states = await lock_states(conn, keys, for_update=self._lock_rows)
+            missing = [(p.key[0], p.key[1], p.message.chat_id) for p in batch if p.key not in states]
+            if missing:
+                await create_states(conn, missing, now)
+                states.update(
+                    await lock_states(conn, [(m[0], m[1]) for m in missing], for_update=self._lock_rows)
+                )
+            # Read after locking: a duplicate handled by another engine meanwhile is seen here.
+            done = await processed_replies(conn, [p.message.idempotency_key for p in batch])
+            outcomes: list[_Outcome] = []
+            writes: list[StateWrite] = []
+            keys_written: list[tuple[str, _Outcome]] = []
+
+            async def orm_session() -> AsyncSession:
+                return session
+
+            batch_work = Batch()
+
+            for pending in batch:
+                message = pending.message
+                key = message.idempotency_key
+                if key in done:
+                    outcomes.append(_Outcome([OutgoingMessage.from_dict(r) for r in done[key]]))
+                    continue
+                state = states[pending.key]
+                if key in rejected and rejected[key] is None:
+                    outcomes.append(_Outcome([OutgoingMessage(T.ERROR)]))
+                    continue
+                outcome, write = await self._step(
+                    message, state, now, orm_session, rejected.get(key, ""), batch_work
+                )
+                outcomes.append(outcome)
+                writes.append(write)
+                keys_written.append((key, outcome))
+            # Deferred work of the whole batch (e.g. all check-ins in one INSERT) adds its replies.
+            await batch_work.run()
+            stored = {key: [r.to_dict() for r in outcome.replies] for key, outcome in keys_written}
+            await write_states(conn, writes, now)
+            await record_processed(conn, stored, now)
+        return outcomes
+
+    # -- one message ---------------------------------------------------------------------------------
+
+    async def _step(
+        self,
+        message: IncomingMessage,
+        state: StoredState,
+        now: datetime,
+        orm_session: Callable[[], Awaitable[AsyncSession]],
+        rejected_hint: str | None,
+        batch: Batch,
+    ) -> tuple[_Outcome, StateWrite]:
+        work = _Working(state.flow, state.step, state.flow_version, dict(state.data), state.failed_attempts)
+        turn = Turn(
+            message,
+            client_id=state.client.id if state.client else None,
+            client=state.client,
+            batch=batch,
+            data=work.data,
+            now=now,
+            session_factory=orm_session,
+            payments=self.payments,
+            goal_suggester=self.goal_suggester,
+        )
+        turn.current_flow = work.flow
+        try:
+            await self._dispatch(turn, work, state, rejected_hint or None)
+        except _StepRejected:
+            raise
+        except Exception as exc:
+            if not turn.writes and not isinstance(exc, DBAPIError):
+                # Nothing touched the database: answer with an apology and keep the state as it was.
+                log.exception("a conversation step failed")
+                turn.replies = [OutgoingMessage(T.ERROR)]
+                work = _Working(
+                    state.flow, state.step, state.flow_version, dict(state.data), state.failed_attempts
+                )
+            elif isinstance(exc, DBAPIError):
+                raise
+            else:
+                log.exception("a conversation step failed after writing")
+                raise _StepRejected(message.idempotency_key, None) from exc
+        expires = now + self.timeout if work.flow else None
+        write = StateWrite(
+            id=state.id,
+            version=state.version,
+            chat_id=message.chat_id,
+            flow=work.flow,
+            step=work.step,
+            flow_version=work.flow_version,
+            data=work.data,
+            failed_attempts=work.failed_attempts,
+            expires_at=expires,
+        )
+        return _Outcome(turn.replies, turn.effects, turn.client_id), write
+
+    def _flows(self) -> dict[str, Flow]:
+        return {**BUILTIN_FLOWS, **extra_flows()}
+
+    async def _dispatch(
+        self, turn: Turn, work: _Working, state: StoredState, rejected_hint: str | None
+    ) -> None:
+        if work.flow and state.expires_at is not None and ensure_utc(state.expires_at) <= turn.now:
+            turn.say(T.EXPIRED.format(flow=T.FLOW_NAMES.get(work.flow, work.flow)))
+            work.clear()
+        command = commands.parse_command(turn)
+        if command is not None and rejected_hint is None:
+            name, args = command
+            known = {**commands.BUILTIN_COMMANDS, **extra_commands()}
+            if name in known:
+                await self._go(turn, work, await commands.run(known[name], turn, args))
+                return
+            turn.say(T.UNKNOWN_COMMAND.format(command=name))
+            await self._go(turn, work, REPEAT)
+            return
+        if work.flow is None:
+            await self._go(turn, work, await commands.outside_flow(turn))
+            return
+        await self._answer(turn, work, rejected_hint)
+
+    async def _answer(self, turn: Turn, work: _Working, rejected_hint: str | None) -> None:
+        flow = self._flows().get(work.flow or "")
+        step = flow.step(work.step or "") if flow is not None else None
+        if flow is None or step is None or work.flow_version != flow.version:
+            # The flow changed (or was removed) since this user's step was stored: start it afresh.
+            turn.say(T.FLOW_CHANGED)
+            work.clear()
+            if flow is not None:
+                await self._go(turn, work, StartFlow(flow.name))
+            return
+        before = dict(work.data)
+        hint = rejected_hint
+        if hint is None:
+            try:
+                next_step = await step.answer(turn)
+            except (InvalidAnswer, ParseError, DomainError) as exc:
+                hint = getattr(exc, "hint", None) or getattr(exc, "message", None) or str(exc)
+                if turn.writes:
+                    raise _StepRejected(turn.message.idempotency_key, hint) from exc
+            else:
+                await self._go(turn, work, next_step)
+                return
+        work.data.clear()
+        work.data.update(before)
+        work.failed_attempts += 1
+        turn.say(hint)
+        turn.replies.append(await step.prompt(turn))
+        if work.failed_attempts >= MAX_FAILED_ATTEMPTS:
+            turn.say(T.TOO_MANY_ATTEMPTS)
+
+    async def _go(self, turn: Turn, work: _Working, next_step: Next) -> None:
+        """Move to ``next_step`` and ask its question, following hand-overs between flows."""
+        for _ in range(MAX_HANDOVERS):
+            if next_step is STAY:
+                return
+            if next_step is REPEAT:
+                current = self._flows().get(work.flow or "")
+                step = current.step(work.step or "") if current is not None else None
+                if step is not None:
+                    turn.replies.append(await step.prompt(turn))
+                return
+            if next_step is END:
+                work.clear()
+                return
+            if isinstance(next_step, StartFlow):
+                flow = self._flows()[next_step.flow]
+                work.flow, work.flow_version, work.step, work.failed_attempts = (
+                    flow.name,
+                    flow.version,
+                    None,
+                    0,
+                )
+                work.data = dict(next_step.data)
+                turn.data = work.data
+                if next_step.step is not None:
+                    next_step = next_step.step
+                elif flow.begin is not None:
+                    next_step = await flow.begin(turn)
+                    continue
+                else:
+                    next_step = flow.first
+            assert isinstance(next_step, str)
+            flow = self._flows()[work.flow or ""]
+            step = flow.step(next_step)
+            if step is None:
+                raise LookupError(f"flow {flow.name} has no step {next_step}")
+            work.step, work.failed_attempts = next_step, 0
+            turn.replies.append(await step.prompt(turn))
+            return
+        raise RuntimeError("too many flow hand-overs in one message")

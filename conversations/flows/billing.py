@@ -1,0 +1,230 @@
+"""``/billing`` and ``/invoices``: the client's subscription, cancel/resume, card changes and receipts.
+
+Stripe is reached only through :class:`conversations.ports.BillingPort`, and only in after-commit
+effects (network I/O never runs inside the engine's transaction). Buttons carry the action as a
+command (``/billing cancel <ref>``), so a press works whatever state the client is in; cancelling goes
+through a confirmation step of the ``billing`` flow.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from conversations.flow import (
+    END,
+    STAY,
+    Effect,
+    EffectContext,
+    Flow,
+    InvalidAnswer,
+    Next,
+    StartFlow,
+    Step,
+    Turn,
+    buttons,
+)
+from conversations.messages import Button, OutgoingMessage, UrlButton
+from conversations.ports import BillingPort, InvoiceSummary, PaymentsUnavailable, SubscriptionSummary
+from conversations.registry import register_command, register_flow
+
+# Telegram's callback_data limit (platform-limits.md): "/billing cancel " + a Stripe id stays far below.
+CALLBACK_DATA_MAX_BYTES = 64
+# Most invoices shown with their own link button, newest first.
+INVOICE_BUTTONS_MAX = 5
+
+
+class Texts:
+    NOT_SET_UP = "Payments are not set up yet, so there is no billing to show."
+    NO_SUBSCRIPTION = (
+        "You have no active subscription. Send /pay to pay for a program, or /invoices for receipts."
+    )
+    STATUS = "{program}: {amount} per month, {status}."
+    NEXT_PAYMENT = "Next payment: {amount} on {date}."
+    ENDS = "Cancelled: it ends on {date} and you won't be charged again."
+    CANCEL = "Cancel at period end"
+    RESUME = "Resume"
+    CARD = "Update card"
+    CONFIRM_CANCEL = (
+        "Cancel your subscription at the end of the current period? You keep everything until then "
+        "and won't be charged again."
+    )
+    YES_CANCEL = "Yes, cancel"
+    NO_KEEP = "No, keep it"
+    CANCELLED = "Done: {program} ends on {date}. You can resume any time before then with /billing."
+    KEPT = "Okay, nothing changed."
+    RESUMED = "Welcome back: {program} continues and renews on {date}."
+    ANSWER_YES_NO = "Please answer with the buttons: yes to cancel, no to keep your subscription."
+    PORTAL = "Update your card or billing details here (the link is valid for a short while):"
+    OPEN_PORTAL = "Open billing portal"
+    NO_INVOICES = "You have no invoices yet."
+    INVOICES = "Your invoices:"
+    INVOICE_LINE = "{number}  {date}  {amount}  {status}"
+    INVOICE_BUTTON = "Invoice {number}"
+    UNKNOWN_ACTION = "I didn't get that. Send /billing to see your subscription."
+
+
+def _money(amount_minor: int, currency: str) -> str:
+    return f"{amount_minor / 100:.2f} {currency.upper()}"
+
+
+def _day(value: object) -> str:
+    return value.strftime("%d %b %Y") if isinstance(value, datetime) else "the end of the period"
+
+
+def _billing_port(ctx: EffectContext) -> BillingPort | None:
+    """The payments integration doubles as the billing port when it implements it (Stripe does)."""
+    port = ctx.payments
+    return port if isinstance(port, BillingPort) else None
+
+
+def _describe(sub: SubscriptionSummary) -> OutgoingMessage:
+    amount = _money(sub.amount_minor, sub.currency)
+    lines = [
+        Texts.STATUS.format(program=sub.program_name, amount=amount, status=sub.status.replace("_", " "))
+    ]
+    row: list[Button]
+    if sub.cancel_at_period_end:
+        lines.append(Texts.ENDS.format(date=_day(sub.next_payment_at or None)))
+        row = [Button(Texts.RESUME, f"/billing resume {sub.ref}")]
+    else:
+        if sub.next_payment_at is not None:
+            lines.append(Texts.NEXT_PAYMENT.format(amount=amount, date=_day(sub.next_payment_at)))
+        row = [Button(Texts.CANCEL, f"/billing cancel {sub.ref}")]
+    row.append(Button(Texts.CARD, "/billing card"))
+    return OutgoingMessage("\n".join(lines), (tuple(row),))
+
+
+async def _overview(ctx: EffectContext) -> list[OutgoingMessage]:
+    port = _billing_port(ctx)
+    if port is None or ctx.client_id is None:
+        return [OutgoingMessage(Texts.NOT_SET_UP)]
+    try:
+        subs = await port.subscriptions_for_client(ctx.client_id)
+    except PaymentsUnavailable as exc:
+        return [OutgoingMessage(str(exc))]
+    if not subs:
+        return [OutgoingMessage(Texts.NO_SUBSCRIPTION)]
+    return [_describe(sub) for sub in subs]
+
+
+def _set_cancel(ref: str, cancel: bool) -> Effect:
+    async def effect(ctx: EffectContext) -> list[OutgoingMessage]:
+        port = _billing_port(ctx)
+        if port is None or ctx.client_id is None:
+            return [OutgoingMessage(Texts.NOT_SET_UP)]
+        try:
+            sub = await port.set_cancel_at_period_end(ctx.client_id, ref, cancel)
+        except PaymentsUnavailable as exc:
+            return [OutgoingMessage(str(exc))]
+        if cancel:
+            return [
+                OutgoingMessage(
+                    Texts.CANCELLED.format(program=sub.program_name, date=_day(sub.next_payment_at))
+                )
+            ]
+        return [
+            OutgoingMessage(Texts.RESUMED.format(program=sub.program_name, date=_day(sub.next_payment_at)))
+        ]
+
+    return effect
+
+
+async def _portal(ctx: EffectContext) -> list[OutgoingMessage]:
+    port = _billing_port(ctx)
+    if port is None or ctx.client_id is None:
+        return [OutgoingMessage(Texts.NOT_SET_UP)]
+    try:
+        url = await port.billing_portal_url(ctx.client_id)
+    except PaymentsUnavailable as exc:
+        return [OutgoingMessage(str(exc))]
+    return [OutgoingMessage(Texts.PORTAL, url_buttons=(UrlButton(Texts.OPEN_PORTAL, url),))]
+
+
+def _invoice_list(invoices: list[InvoiceSummary]) -> OutgoingMessage:
+    lines = [Texts.INVOICES]
+    links: list[UrlButton] = []
+    for inv in invoices:
+        lines.append(
+            Texts.INVOICE_LINE.format(
+                number=inv.number,
+                date=_day(inv.created_at),
+                amount=_money(inv.amount_minor, inv.currency),
+                status=inv.status,
+            )
+        )
+        if inv.url and len(links) < INVOICE_BUTTONS_MAX:
+            links.append(UrlButton(Texts.INVOICE_BUTTON.format(number=inv.number), inv.url))
+    return OutgoingMessage("\n".join(lines), url_buttons=tuple(links))
+
+
+async def _invoices(ctx: EffectContext) -> list[OutgoingMessage]:
+    port = _billing_port(ctx)
+    if port is None or ctx.client_id is None:
+        return [OutgoingMessage(Texts.NOT_SET_UP)]
+    try:
+        invoices = await port.invoices_for_client(ctx.client_id)
+    except PaymentsUnavailable as exc:
+        return [OutgoingMessage(str(exc))]
+    return [_invoice_list(invoices) if invoices else OutgoingMessage(Texts.NO_INVOICES)]
+
+
+async def billing_command(turn: Turn, args: str) -> Next:
+    """``/billing`` [``cancel REF`` | ``resume REF`` | ``card``]."""
+    action, _, ref = args.partition(" ")
+    action, ref = action.lower(), ref.strip()
+    if not action:
+        turn.after_commit(_overview)
+        return STAY
+    if action == "cancel" and ref:
+        return StartFlow("billing", data={"ref": ref}, step="confirm_cancel")
+    if action == "resume" and ref:
+        turn.after_commit(_set_cancel(ref, False))
+        return STAY
+    if action == "card":
+        turn.after_commit(_portal)
+        return STAY
+    turn.say(Texts.UNKNOWN_ACTION)
+    return STAY
+
+
+async def invoices_command(turn: Turn, _args: str) -> Next:
+    turn.after_commit(_invoices)
+    return STAY
+
+
+async def _confirm_prompt(_turn: Turn) -> OutgoingMessage:
+    return OutgoingMessage(
+        Texts.CONFIRM_CANCEL,
+        tuple(tuple(row) for row in buttons((Texts.YES_CANCEL, "yes"), (Texts.NO_KEEP, "no"))),
+    )
+
+
+YES = frozenset({"yes", "y", "yes, cancel"})
+NO = frozenset({"no", "n", "no, keep it", "keep"})
+
+
+async def _confirm_answer(turn: Turn) -> Next:
+    answer = turn.text.lower()
+    if answer in YES:
+        turn.after_commit(_set_cancel(str(turn.data.get("ref", "")), True))
+        return END
+    if answer in NO:
+        turn.say(Texts.KEPT)
+        return END
+    raise InvalidAnswer(Texts.ANSWER_YES_NO)
+
+
+BILLING_FLOW = Flow(
+    name="billing",
+    version=1,
+    steps=(Step("confirm_cancel", _confirm_prompt, _confirm_answer),),
+)
+
+
+def register() -> None:
+    """Add ``/billing`` and ``/invoices`` to the conversation engine (idempotent)."""
+    register_flow(BILLING_FLOW)
+    register_command(
+        "/billing", handler=billing_command, help="Your subscription: status, cancel, resume, card"
+    )
+    register_command("/invoices", handler=invoices_command, help="Your invoices and receipts")

@@ -1,0 +1,256 @@
+"""Check-in: mood → energy → sleep → plan adherence → goal progress (if a goal is active) → note.
+
+Nothing is stored until the note step; then the check-in, the goal's progress, a low-mood notice
+to the coach and the feedback offer bookkeeping are written in one transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from conversations.flow import END, Flow, InvalidAnswer, Next, Step, Turn, ask, buttons, scale_buttons
+from conversations.messages import OutgoingMessage
+from conversations.parsing import parse_adherence, parse_percent, parse_scale, parse_sleep_hours
+from conversations.texts import CheckIn as T
+from domain import rules
+from domain.clock import ensure_utc
+from domain.models import AuditEvent, CheckIn, Goal
+from domain.services import checkins
+from domain.services.notices import notify_coach
+
+LOW_MOOD_MAX = 3
+FEEDBACK_EVERY = 4
+FEEDBACK_OFFER_GAP = timedelta(days=14)
+STREAK_WINDOW = timedelta(days=400)
+_CHECK_INS = cast(Table, CheckIn.__table__)
+_GOALS = cast(Table, Goal.__table__)
+_AUDIT = cast(Table, AuditEvent.__table__)
+
+
+async def begin(turn: Turn) -> Next:
+    # The active goal comes with the conversation state, so the progress step costs no query.
+    if turn.client is not None and turn.client.active_goal_id is not None:
+        turn.data["goal_id"] = turn.client.active_goal_id
+        turn.data["goal_text"] = turn.client.active_goal_text
+    return "mood"
+
+
+async def answer_mood(turn: Turn) -> Next:
+    turn.data["mood"] = parse_scale(turn.text, *rules.MOOD_RANGE)
+    return "energy"
+
+
+async def answer_energy(turn: Turn) -> Next:
+    turn.data["energy"] = parse_scale(turn.text, *rules.ENERGY_RANGE)
+    return "sleep"
+
+
+async def answer_sleep(turn: Turn) -> Next:
+    turn.data["sleep"] = parse_sleep_hours(turn.text)
+    return "adherence"
+
+
+async def answer_adherence(turn: Turn) -> Next:
+    turn.data["adherence"] = parse_adherence(turn.text)
+    return "progress" if "goal_id" in turn.data else "note"
+
+
+async def ask_progress(turn: Turn) -> OutgoingMessage:
+    return OutgoingMessage(T.ASK_PROGRESS.format(goal=turn.data.get("goal_text", "")))
+
+
+async def answer_progress(turn: Turn) -> Next:
+    turn.data["progress"] = parse_percent(turn.text)
+    return "note"
+
+
+async def answer_note(turn: Turn) -> Next:
+    text = (turn.message.text or "").strip()
+    if turn.message.button_payload == "/skip" or text.lower() == "/skip":
+        text = ""
+    if len(text) > rules.NOTE_MAX_CHARS:
+        raise InvalidAnswer(T.NOTE_TOO_LONG.format(length=len(text), limit=rules.NOTE_MAX_CHARS))
+    await save(turn, note=text or None)
+    return END
+
+
+async def save(turn: Turn, *, note: str | None) -> None:
+    """Validate the check-in and queue it for the batch's single INSERT (see :func:`save_all`)."""
+    client = turn.client
+    assert client is not None
+    d = turn.data
+    progress = d.get("progress")
+    row = {
+        "client_id": client.id,
+        "goal_id": d.get("goal_id"),
+        "mood": rules.check_scale("mood", d["mood"], rules.MOOD_RANGE),
+        "energy": rules.check_scale("energy", d["energy"], rules.ENERGY_RANGE),
+        "sleep_hours": rules.check_sleep_hours(d["sleep"]),
+        "adherence": rules.check_adherence(d["adherence"]),
+        "goal_progress": None
+        if progress is None
+        else rules.check_scale("progress", progress, rules.PROGRESS_RANGE),
+        "note": rules.check_note(note),
+        "attachments": [a.to_dict() for a in turn.message.attachments],
+        "source_channel": turn.platform,
+        "created_at": turn.now,
+    }
+    turn.writes = True
+    turn.batch.defer("checkin.save", (turn, row), save_all)
+
+
+async def save_all(items: list[tuple[Turn, dict[str, Any]]]) -> None:
+    """Store every check-in of a group-committed batch with three Core statements (the INSERT, the
+    clients' last 400 days, their totals), using the domain's rules and streak arithmetic, then
+    answer each client with their streak and their week's comparison."""
+    conn = await items[0][0].connection()
+    c = _CHECK_INS.c
+    ids = (
+        (
+            await conn.execute(
+                insert(_CHECK_INS).returning(c.id, sort_by_parameter_order=True), [row for _t, row in items]
+            )
+        )
+        .scalars()
+        .all()
+    )
+    progress = [
+        {
+            "g_id": row["goal_id"],
+            "g_client": row["client_id"],
+            "progress": row["goal_progress"],
+            "updated_at": row["created_at"],
+        }
+        for _t, row in items
+        if row["goal_id"] is not None and row["goal_progress"] is not None
+    ]
+    if progress:
+        await conn.execute(
+            update(_GOALS).where(
+                _GOALS.c.id == bindparam("g_id"), _GOALS.c.client_id == bindparam("g_client")
+            ),
+            progress,
+        )
+    clients = [row["client_id"] for _t, row in items]
+    since = min(row["created_at"] for _t, row in items) - STREAK_WINDOW
+    history: dict[int, list[Any]] = {}
+    for r in await conn.execute(
+        select(c.client_id, c.id, c.created_at, c.mood, c.energy, c.sleep_hours).where(
+            c.client_id.in_(clients), c.created_at >= since
+        )
+    ):
+        history.setdefault(r[0], []).append(r[1:])
+    totals = select(c.client_id, func.count()).where(c.client_id.in_(clients)).group_by(c.client_id)
+    counts: dict[int, int] = {client_id: n for client_id, n in await conn.execute(totals)}
+    due = []
+    for (turn, row), check_in_id in zip(items, ids, strict=True):
+        count = counts.get(row["client_id"], 0)
+        await answer(turn, row, check_in_id, history.get(row["client_id"], []))
+        if count and count % FEEDBACK_EVERY == 0:
+            due.append((turn, count))
+    await offer_feedback(conn, due)
+
+
+async def answer(turn: Turn, row: dict[str, Any], check_in_id: int, history: list[Any]) -> None:
+    client = turn.client
+    assert client is not None
+    today = turn.now.astimezone(ZoneInfo(client.timezone)).date()
+    days = checkins.local_dates(
+        [ensure_utc(r[1]) for r in history if r[1] >= turn.now - STREAK_WINDOW], client.timezone
+    )
+    streak = checkins.streak_from_dates(days, today)
+    turn.say(T.SAVED.format(streak=streak, plural="" if streak == 1 else "s"))
+    week = [r for r in history if r[0] != check_in_id and ensure_utc(r[1]) >= turn.now - timedelta(days=7)]
+    if week:
+        n = len(week)
+        turn.say(
+            T.COMPARISON.format(
+                mood=round(sum(r[2] for r in week) / n, 1),
+                energy=round(sum(r[3] for r in week) / n, 1),
+                sleep=round(sum(r[4] for r in week) / n, 1),
+            )
+        )
+    else:
+        turn.say(T.FIRST_WEEK)
+    mood = row["mood"]
+    if mood <= LOW_MOOD_MAX and client.coach_id is not None:
+        await notify_coach(
+            await turn.session(),
+            coach_id=client.coach_id,
+            kind="low_mood",
+            text=T.LOW_MOOD_NOTICE.format(name=client.name, mood=mood),
+            client_id=client.id,
+            data={"mood": mood, "check_in_id": check_in_id},
+        )
+        turn.say(T.LOW_MOOD_ACK)
+
+
+async def offer_feedback(conn: AsyncConnection, due: list[tuple[Turn, int]]) -> None:
+    """After every 4th check-in, at most once a fortnight; offers are remembered as audit events
+    (one SELECT and one INSERT for the whole batch)."""
+    if not due:
+        return
+    now = due[0][0].now
+    subjects = {f"client:{turn.client_id}": (turn, count) for turn, count in due}
+    audit = _AUDIT.c
+    recent = set(
+        (
+            await conn.execute(
+                select(audit.subject).where(
+                    audit.action == "feedback.offered",
+                    audit.subject.in_(list(subjects)),
+                    audit.at >= now - FEEDBACK_OFFER_GAP,
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    offers = [(subject, turn, count) for subject, (turn, count) in subjects.items() if subject not in recent]
+    if not offers:
+        return
+    await conn.execute(
+        insert(_AUDIT),
+        [
+            {
+                "actor": "system",
+                "action": "feedback.offered",
+                "subject": subject,
+                "at": turn.now,
+                "details": {},
+            }
+            for subject, turn, _count in offers
+        ],
+    )
+    for _subject, turn, count in offers:
+        turn.say(
+            T.OFFER_FEEDBACK.format(count=count),
+            buttons((T.OFFER_YES, "/feedback"), (T.OFFER_NO, "/menu")),
+        )
+
+
+FLOW = Flow(
+    name="checkin",
+    version=1,
+    begin=begin,
+    steps=[
+        Step("mood", ask(T.ASK_MOOD, scale_buttons(*rules.MOOD_RANGE)), answer_mood),
+        Step("energy", ask(T.ASK_ENERGY, scale_buttons(*rules.ENERGY_RANGE)), answer_energy),
+        Step("sleep", ask(T.ASK_SLEEP), answer_sleep),
+        Step(
+            "adherence",
+            ask(
+                T.ASK_ADHERENCE,
+                buttons((T.ADHERENCE_YES, "yes"), (T.ADHERENCE_PARTLY, "partly"), (T.ADHERENCE_NO, "no")),
+            ),
+            answer_adherence,
+        ),
+        Step("progress", ask_progress, answer_progress),
+        Step("note", ask(T.ASK_NOTE, buttons(("Skip", "/skip"))), answer_note),
+    ],
+)

@@ -1,0 +1,38 @@
+"""Feedback: score 1–5 → optional comment → stored."""
+
+from __future__ import annotations
+
+from conversations.flow import END, Flow, InvalidAnswer, Next, Step, Turn, ask, buttons, scale_buttons
+from conversations.parsing import parse_scale
+from conversations.texts import Feedback as T
+from domain import rules
+from domain.services.messages import record_feedback
+
+
+async def answer_score(turn: Turn) -> Next:
+    turn.data["score"] = parse_scale(turn.text, *rules.FEEDBACK_RANGE)
+    return "comment"
+
+
+async def answer_comment(turn: Turn) -> Next:
+    text = (turn.message.text or "").strip()
+    if turn.message.button_payload == "/skip" or text.lower() == "/skip":
+        text = ""
+    if len(text) > rules.NOTE_MAX_CHARS:
+        raise InvalidAnswer(T.COMMENT_TOO_LONG.format(limit=rules.NOTE_MAX_CHARS))
+    assert turn.client_id is not None
+    await record_feedback(
+        await turn.session(), client_id=turn.client_id, score=turn.data["score"], comment=text or None
+    )
+    turn.say(T.THANKS)
+    return END
+
+
+FLOW = Flow(
+    name="feedback",
+    version=1,
+    steps=[
+        Step("score", ask(T.ASK_SCORE, scale_buttons(*rules.FEEDBACK_RANGE)), answer_score),
+        Step("comment", ask(T.ASK_COMMENT, buttons(("Skip", "/skip"))), answer_comment),
+    ],
+)

@@ -1,0 +1,376 @@
+"""Onboarding: consent → name → timezone → assessment → first goal (+ follow-ups) → cadence → time
+→ program → summary.
+
+Everything is collected in the conversation state and written in one transaction at the end (the
+program step, or the time step when the coach has no published program), so /cancel or a timeout
+leaves nothing half-saved. Only a refusal of consent is stored on its own, as the law requires.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from conversations.flow import (
+    END,
+    EffectContext,
+    Flow,
+    InvalidAnswer,
+    Next,
+    Step,
+    Turn,
+    ask,
+    buttons,
+    scale_buttons,
+)
+from conversations.flows.payment import offer_payment
+from conversations.messages import OutgoingMessage
+from conversations.parsing import (
+    ParseError,
+    parse_date,
+    parse_goal_details,
+    parse_scale,
+    parse_time_of_day,
+    parse_timezone,
+    parse_yes_no,
+)
+from conversations.ports import NewClientGoalSuggester
+from conversations.store import merge_state_data
+from conversations.texts import Onboarding as T
+from domain import rules
+from domain.clock import utcnow
+from domain.models.enums import Cadence, EnrollmentStatus
+from domain.services import clients, coaches, enrollments, goals
+from domain.services.notices import notify_coach
+
+TEXT_ANSWER_MAX_CHARS = 500
+
+
+async def begin(turn: Turn) -> Next:
+    """Pick the coach (invite code, else the default one) and remember their programs' questions."""
+    session = await turn.session()
+    invite = turn.data.get("invite")
+    coach = await coaches.find_coach_by_invite(session, invite) if invite else None
+    coach = coach or await coaches.default_coach(session)
+    programs = await coaches.list_programs(session, coach_id=coach.id, published_only=True) if coach else []
+    turn.data.update(
+        coach_id=coach.id if coach else None,
+        coach_name=coach.name if coach else None,
+        programs=[[p.id, p.name, p.price_minor, p.currency] for p in programs],
+        questions=(programs[0].assessment_questions if programs else None) or coaches.DEFAULT_ASSESSMENT,
+        answers={},
+        q=0,
+    )
+    return "consent"
+
+
+async def ask_consent(turn: Turn) -> OutgoingMessage:
+    name = turn.data.get("coach_name")
+    coach = T.WITH_COACH.format(name=name) if name else ""
+    rows = buttons((T.ACCEPT, "accept"), (T.DECLINE, "decline"))
+    return OutgoingMessage(T.WELCOME.format(coach=coach), tuple(tuple(r) for r in rows))
+
+
+async def answer_consent(turn: Turn) -> Next:
+    try:
+        accepted = parse_yes_no(turn.text)
+    except ParseError:
+        raise InvalidAnswer(T.CONSENT_HINT) from None
+    if accepted:
+        return "name"
+    await clients.record_consent(
+        await turn.session(),
+        platform=turn.platform,
+        external_user_id=turn.message.external_user_id,
+        accepted=False,
+    )
+    turn.say(T.DECLINED)
+    return END
+
+
+async def ask_name(turn: Turn) -> OutgoingMessage:
+    # The platform's display name, when known, is one tap away.
+    known = turn.message.display_name
+    rows = buttons((known, known)) if known and len(known) <= rules.NAME_MAX_CHARS else []
+    return OutgoingMessage(T.ASK_NAME, tuple(tuple(r) for r in rows))
+
+
+async def answer_name(turn: Turn) -> Next:
+    if not turn.text:
+        raise InvalidAnswer(T.NAME_HINT)
+    turn.data["name"] = rules.check_name(turn.text)
+    return "timezone"
+
+
+async def answer_timezone(turn: Turn) -> Next:
+    try:
+        turn.data["timezone"] = parse_timezone(turn.text)
+    except ParseError:
+        raise InvalidAnswer(T.TIMEZONE_HINT) from None
+    return "assessment" if turn.data["questions"] else to_goal(turn)
+
+
+def _question(turn: Turn) -> dict[str, Any]:
+    question: dict[str, Any] = turn.data["questions"][turn.data["q"]]
+    return question
+
+
+async def ask_question(turn: Turn) -> OutgoingMessage:
+    q = _question(turn)
+    if q.get("kind") == "scale":
+        rows = scale_buttons(int(q.get("min", 1)), int(q.get("max", 5)))
+    elif q.get("kind") == "choice":
+        rows = buttons(*((c, c) for c in q.get("choices", [])))
+    else:
+        rows = []
+    return OutgoingMessage(q["question"], tuple(tuple(r) for r in rows))
+
+
+async def answer_question(turn: Turn) -> Next:
+    q = _question(turn)
+    kind = q.get("kind", "text")
+    answer: Any
+    if kind == "scale":
+        answer = parse_scale(turn.text, int(q.get("min", 1)), int(q.get("max", 5)))
+    elif kind == "choice":
+        choices: list[str] = list(q.get("choices", []))
+        by_name = {c.lower(): c for c in choices}
+        text = turn.text.lower()
+        if text in by_name:
+            answer = by_name[text]
+        elif text.isdigit() and 1 <= int(text) <= len(choices):
+            answer = choices[int(text) - 1]
+        else:
+            raise InvalidAnswer(T.CHOICE_HINT)
+    else:
+        if not turn.text or len(turn.text) > TEXT_ANSWER_MAX_CHARS:
+            raise InvalidAnswer(T.TEXT_HINT)
+        answer = turn.text
+    turn.data["answers"][q.get("key", f"q{turn.data['q']}")] = answer
+    turn.data["q"] += 1
+    return "assessment" if turn.data["q"] < len(turn.data["questions"]) else to_goal(turn)
+
+
+def to_goal(turn: Turn) -> Next:
+    """Ask for the first goal; a suggester that can advise newcomers adds ideas once this commits."""
+    suggester = turn.goal_suggester
+    if isinstance(suggester, NewClientGoalSuggester):
+        answers = dict(turn.data["answers"])
+
+        async def suggest(context: EffectContext) -> list[OutgoingMessage]:
+            ideas = (await suggester.suggest_goals_for_answers(answers))[:3]
+            stored = [
+                {
+                    "text": g.text,
+                    "metric": g.metric,
+                    "target": g.target,
+                    "unit": g.unit,
+                    "due": g.due_date.isoformat(),
+                }
+                for g in ideas
+            ]
+            if not ideas or context.user is None:
+                return []
+            patch = {"suggestions": stored}
+            if not await merge_state_data(
+                context.db, context.user, flow="onboarding", step="goal", patch=patch, now=utcnow()
+            ):
+                return []  # they answered already
+            pairs = [(g.text[:60], f"suggestion:{n}") for n, g in enumerate(ideas)]
+            return [OutgoingMessage(T.SUGGESTIONS, tuple(tuple(r) for r in buttons(*pairs, per_row=1)))]
+
+        turn.after_commit(suggest)
+    return "goal"
+
+
+async def answer_goal(turn: Turn) -> Next:
+    suggestions = turn.data.get("suggestions") or []
+    if (
+        turn.text.startswith("suggestion:")
+        and turn.text[11:].isdigit()
+        and int(turn.text[11:]) < len(suggestions)
+    ):
+        turn.data["goal"] = dict(suggestions[int(turn.text[11:])])
+        return _goal_follow_up(turn)
+    if not turn.text or turn.message.button_payload is not None:
+        raise InvalidAnswer(T.GOAL_HINT)
+    details = parse_goal_details(turn.text, turn.now.date())
+    turn.data["goal"] = {
+        "text": " ".join(turn.text.split()),
+        "metric": details.metric,
+        "target": details.target,
+        "unit": details.unit,
+        "due": details.due_date.isoformat() if details.due_date else None,
+    }
+    return _goal_follow_up(turn)
+
+
+def _goal_follow_up(turn: Turn) -> Next:
+    goal = turn.data["goal"]
+    if goal["target"] is None:
+        return "goal_target"
+    if goal["due"] is None:
+        return "goal_due"
+    return "cadence"
+
+
+async def answer_target(turn: Turn) -> Next:
+    try:
+        details = parse_goal_details(turn.text, turn.now.date())
+    except ParseError:
+        raise InvalidAnswer(T.TARGET_HINT) from None
+    if details.target is None or details.target <= 0:
+        raise InvalidAnswer(T.TARGET_HINT)
+    goal = turn.data["goal"]
+    goal.update(target=details.target, unit=details.unit, metric=details.metric or goal["metric"])
+    if details.due_date and not goal["due"]:
+        goal["due"] = details.due_date.isoformat()
+    return _goal_follow_up(turn)
+
+
+async def answer_due(turn: Turn) -> Next:
+    today = turn.now.date()
+    try:
+        due = parse_date(turn.text, today)
+    except ParseError:
+        raise InvalidAnswer(T.DUE_HINT) from None
+    if due < today:
+        raise InvalidAnswer(T.DUE_HINT)
+    turn.data["goal"]["due"] = due.isoformat()
+    return "cadence"
+
+
+CADENCES = {
+    "daily": Cadence.DAILY,
+    "every day": Cadence.DAILY,
+    "weekdays": Cadence.WEEKDAYS,
+    "workdays": Cadence.WEEKDAYS,
+    "weekly": Cadence.WEEKLY,
+    "once a week": Cadence.WEEKLY,
+}
+
+
+async def answer_cadence(turn: Turn) -> Next:
+    cadence = CADENCES.get(turn.text.lower().strip(" .!"))
+    if cadence is None:
+        raise InvalidAnswer(T.CADENCE_HINT)
+    turn.data["cadence"] = cadence.value
+    return "time"
+
+
+async def answer_time(turn: Turn) -> Next:
+    turn.data["time"] = parse_time_of_day(turn.text)
+    if turn.data["programs"]:
+        return "program"
+    await finish(turn, program_id=None)
+    return END
+
+
+async def ask_program(turn: Turn) -> OutgoingMessage:
+    pairs = []
+    for program_id, name, price_minor, currency in turn.data["programs"]:
+        label = (
+            T.PROGRAM_LABEL_FREE.format(name=name)
+            if price_minor == 0
+            else T.PROGRAM_LABEL_PAID.format(name=name, price=f"{price_minor / 100:.2f} {currency.upper()}")
+        )
+        pairs.append((label, f"program:{program_id}"))
+    return OutgoingMessage(T.ASK_PROGRAM, tuple(tuple(r) for r in buttons(*pairs, per_row=1)))
+
+
+async def answer_program(turn: Turn) -> Next:
+    by_id = {f"program:{p[0]}": p[0] for p in turn.data["programs"]}
+    by_name = {str(p[1]).lower(): p[0] for p in turn.data["programs"]}
+    program_id = by_id.get(turn.text) or by_name.get(turn.text.lower())
+    if program_id is None and turn.text.isdigit() and 1 <= int(turn.text) <= len(turn.data["programs"]):
+        program_id = turn.data["programs"][int(turn.text) - 1][0]
+    if program_id is None:
+        raise InvalidAnswer(T.PROGRAM_HINT)
+    await finish(turn, program_id=program_id)
+    return END
+
+
+async def finish(turn: Turn, *, program_id: int | None) -> None:
+    """Register the client with everything collected, in this step's single transaction."""
+    session = await turn.session()
+    d = turn.data
+    client = await clients.register_client(
+        session,
+        platform=turn.platform,
+        external_user_id=turn.message.external_user_id,
+        chat_id=turn.message.chat_id,
+        display_name=d["name"],
+        timezone=d["timezone"],
+        coach_id=d["coach_id"],
+    )
+    client.assessment = dict(d["answers"])
+    client.checkin_cadence = d["cadence"]
+    client.checkin_time = rules.check_time_of_day(d["time"])
+    client.preferred_channel = turn.platform
+    goal = d["goal"]
+    await goals.set_goal(
+        session,
+        client_id=client.id,
+        text=goal["text"],
+        metric=goal["metric"],
+        target=goal["target"],
+        unit=goal["unit"],
+        due_date=date.fromisoformat(goal["due"]) if goal["due"] else None,
+        today=turn.now.date(),
+    )
+    turn.client_id = client.id
+    program_line = ""
+    if program_id is not None:
+        enrollment = await enrollments.enroll(session, client_id=client.id, program_id=program_id)
+        program = await coaches.get_program(session, program_id)
+        pending = enrollment.status == EnrollmentStatus.PENDING_PAYMENT
+        line = T.SUMMARY_PROGRAM_PENDING if pending else T.SUMMARY_PROGRAM_ACTIVE
+        program_line = line.format(name=program.name)
+    if d["coach_id"] is not None:
+        await notify_coach(
+            session,
+            coach_id=d["coach_id"],
+            kind="new_client",
+            text=f"New client: {client.display_name}",
+            client_id=client.id,
+        )
+    turn.say(
+        T.SUMMARY.format(
+            name=client.display_name,
+            timezone=client.timezone,
+            goal=goal["text"],
+            cadence=client.checkin_cadence,
+            time=client.checkin_time,
+            program=program_line,
+        )
+    )
+    if program_id is not None and pending:
+        await offer_payment(turn, enrollment_id=enrollment.id, program_name=program.name)
+
+
+FLOW = Flow(
+    name="onboarding",
+    version=1,
+    begin=begin,
+    steps=[
+        Step("consent", ask_consent, answer_consent),
+        Step("name", ask_name, answer_name),
+        Step("timezone", ask(T.ASK_TIMEZONE, buttons(*T.TIMEZONE_BUTTONS)), answer_timezone),
+        Step("assessment", ask_question, answer_question),
+        Step("goal", ask(T.ASK_GOAL), answer_goal),
+        Step("goal_target", ask(T.ASK_TARGET), answer_target),
+        Step("goal_due", ask(T.ASK_DUE), answer_due),
+        Step(
+            "cadence",
+            ask(
+                T.ASK_CADENCE,
+                buttons(
+                    (T.CADENCE_DAILY, "daily"), (T.CADENCE_WEEKDAYS, "weekdays"), (T.CADENCE_WEEKLY, "weekly")
+                ),
+            ),
+            answer_cadence,
+        ),
+        Step("time", ask(T.ASK_TIME), answer_time),
+        Step("program", ask_program, answer_program),
+    ],
+)

@@ -1,0 +1,202 @@
+"""Time zones from what people know: a city, a UTC offset, an abbreviation or an IANA name."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import zoneinfo
+from functools import cache
+
+from conversations.parsing._text import ParseError, clean, fold_accents
+
+__all__ = ["COMMON_TIMEZONES", "parse_timezone"]
+
+# Offered as buttons: the most common zones of the main regions (label, IANA name).
+COMMON_TIMEZONES: list[tuple[str, str]] = [
+    ("London", "Europe/London"),
+    ("Berlin / Paris", "Europe/Berlin"),
+    ("New York", "America/New_York"),
+    ("Los Angeles", "America/Los_Angeles"),
+    ("São Paulo", "America/Sao_Paulo"),
+    ("India", "Asia/Kolkata"),
+    ("Tokyo", "Asia/Tokyo"),
+    ("Sydney", "Australia/Sydney"),
+]
+
+# Documented choices for ambiguous abbreviations: the zone most chat users mean, with its DST rules.
+# IST is India (not Ireland or Israel), CST is US Central (not China), GMT/BST are the UK.
+_ABBREVIATIONS = {
+    "utc": "UTC", "z": "UTC", "zulu": "UTC", "gmt": "Europe/London", "bst": "Europe/London",
+    "wet": "Europe/Lisbon", "west": "Europe/Lisbon", "cet": "Europe/Berlin", "cest": "Europe/Berlin",
+    "mez": "Europe/Berlin", "eet": "Europe/Athens", "eest": "Europe/Athens", "msk": "Europe/Moscow",
+    "est": "America/New_York", "edt": "America/New_York", "et": "America/New_York",
+    "cst": "America/Chicago", "cdt": "America/Chicago", "ct": "America/Chicago",
+    "mst": "America/Denver", "mdt": "America/Denver", "mt": "America/Denver",
+    "pst": "America/Los_Angeles", "pdt": "America/Los_Angeles", "pt": "America/Los_Angeles",
+    "akst": "America/Anchorage", "akdt": "America/Anchorage", "hst": "Pacific/Honolulu",
+    "ast": "America/Halifax", "adt": "America/Halifax", "nst": "America/St_Johns", "ndt": "America/St_Johns",
+    "brt": "America/Sao_Paulo", "art": "America/Argentina/Buenos_Aires",
+    "ist": "Asia/Kolkata", "pkt": "Asia/Karachi", "gst": "Asia/Dubai", "ict": "Asia/Bangkok",
+    "wib": "Asia/Jakarta", "pht": "Asia/Manila", "sgt": "Asia/Singapore", "hkt": "Asia/Hong_Kong",
+    "jst": "Asia/Tokyo", "kst": "Asia/Seoul", "awst": "Australia/Perth", "acst": "Australia/Adelaide",
+    "aest": "Australia/Sydney", "aedt": "Australia/Sydney", "nzst": "Pacific/Auckland",
+    "nzdt": "Pacific/Auckland", "wat": "Africa/Lagos", "cat": "Africa/Maputo", "eat": "Africa/Nairobi",
+    "sast": "Africa/Johannesburg",
+}  # fmt: skip
+
+# Places that are not the last part of a zone name (plus a few countries with one zone).
+_PLACES = {
+    # Europe
+    "munich": "Europe/Berlin", "hamburg": "Europe/Berlin", "frankfurt": "Europe/Berlin",
+    "cologne": "Europe/Berlin", "koln": "Europe/Berlin", "stuttgart": "Europe/Berlin",
+    "dusseldorf": "Europe/Berlin", "germany": "Europe/Berlin", "geneva": "Europe/Zurich",
+    "basel": "Europe/Zurich", "bern": "Europe/Zurich", "lausanne": "Europe/Zurich",
+    "switzerland": "Europe/Zurich", "lyon": "Europe/Paris", "marseille": "Europe/Paris",
+    "nice": "Europe/Paris", "toulouse": "Europe/Paris", "bordeaux": "Europe/Paris", "france": "Europe/Paris",
+    "barcelona": "Europe/Madrid", "valencia": "Europe/Madrid", "seville": "Europe/Madrid",
+    "malaga": "Europe/Madrid", "spain": "Europe/Madrid", "milan": "Europe/Rome", "naples": "Europe/Rome",
+    "turin": "Europe/Rome", "florence": "Europe/Rome", "venice": "Europe/Rome", "italy": "Europe/Rome",
+    "rotterdam": "Europe/Amsterdam", "the hague": "Europe/Amsterdam", "utrecht": "Europe/Amsterdam",
+    "netherlands": "Europe/Amsterdam", "holland": "Europe/Amsterdam", "antwerp": "Europe/Brussels",
+    "ghent": "Europe/Brussels", "belgium": "Europe/Brussels", "salzburg": "Europe/Vienna",
+    "graz": "Europe/Vienna", "austria": "Europe/Vienna", "manchester": "Europe/London",
+    "birmingham": "Europe/London", "liverpool": "Europe/London", "leeds": "Europe/London",
+    "bristol": "Europe/London", "edinburgh": "Europe/London", "glasgow": "Europe/London",
+    "cardiff": "Europe/London", "belfast": "Europe/London", "uk": "Europe/London",
+    "united kingdom": "Europe/London", "england": "Europe/London", "scotland": "Europe/London",
+    "wales": "Europe/London", "cork": "Europe/Dublin", "ireland": "Europe/Dublin",
+    "porto": "Europe/Lisbon", "portugal": "Europe/Lisbon", "krakow": "Europe/Warsaw",
+    "gdansk": "Europe/Warsaw", "wroclaw": "Europe/Warsaw", "poland": "Europe/Warsaw",
+    "brno": "Europe/Prague", "czechia": "Europe/Prague", "gothenburg": "Europe/Stockholm",
+    "malmo": "Europe/Stockholm", "sweden": "Europe/Stockholm", "bergen": "Europe/Oslo",
+    "norway": "Europe/Oslo", "aarhus": "Europe/Copenhagen", "denmark": "Europe/Copenhagen",
+    "finland": "Europe/Helsinki", "thessaloniki": "Europe/Athens", "greece": "Europe/Athens",
+    "st petersburg": "Europe/Moscow", "saint petersburg": "Europe/Moscow", "istanbul": "Europe/Istanbul",
+    "ankara": "Europe/Istanbul", "izmir": "Europe/Istanbul", "turkey": "Europe/Istanbul",
+    "kiev": "Europe/Kyiv", "odesa": "Europe/Kyiv", "odessa": "Europe/Kyiv", "lviv": "Europe/Kyiv",
+    "ukraine": "Europe/Kyiv", "nicosia": "Asia/Nicosia", "cyprus": "Asia/Nicosia",
+    # Americas
+    "san francisco": "America/Los_Angeles", "seattle": "America/Los_Angeles",
+    "san diego": "America/Los_Angeles", "san jose": "America/Los_Angeles", "portland": "America/Los_Angeles",
+    "las vegas": "America/Los_Angeles", "california": "America/Los_Angeles", "la": "America/Los_Angeles",
+    "sf": "America/Los_Angeles", "salt lake city": "America/Denver", "colorado": "America/Denver",
+    "dallas": "America/Chicago", "houston": "America/Chicago", "austin": "America/Chicago",
+    "san antonio": "America/Chicago", "minneapolis": "America/Chicago", "new orleans": "America/Chicago",
+    "texas": "America/Chicago", "nyc": "America/New_York", "boston": "America/New_York",
+    "washington": "America/New_York", "washington dc": "America/New_York", "dc": "America/New_York",
+    "philadelphia": "America/New_York", "miami": "America/New_York", "atlanta": "America/New_York",
+    "orlando": "America/New_York", "charlotte": "America/New_York", "pittsburgh": "America/New_York",
+    "baltimore": "America/New_York", "montreal": "America/Toronto", "ottawa": "America/Toronto",
+    "quebec": "America/Toronto", "calgary": "America/Edmonton", "rio": "America/Sao_Paulo",
+    "rio de janeiro": "America/Sao_Paulo", "brasilia": "America/Sao_Paulo", "brazil": "America/Sao_Paulo",
+    "guadalajara": "America/Mexico_City", "mexico": "America/Mexico_City", "medellin": "America/Bogota",
+    "colombia": "America/Bogota", "peru": "America/Lima", "chile": "America/Santiago",
+    "argentina": "America/Argentina/Buenos_Aires", "buenos aires": "America/Argentina/Buenos_Aires",
+    "cordoba": "America/Argentina/Cordoba", "mendoza": "America/Argentina/Mendoza",
+    "quito": "America/Guayaquil", "hawaii": "Pacific/Honolulu", "alaska": "America/Anchorage",
+    # Africa and the Middle East
+    "cape town": "Africa/Johannesburg", "durban": "Africa/Johannesburg", "pretoria": "Africa/Johannesburg",
+    "south africa": "Africa/Johannesburg", "abuja": "Africa/Lagos", "nigeria": "Africa/Lagos",
+    "kenya": "Africa/Nairobi", "egypt": "Africa/Cairo", "alexandria": "Africa/Cairo",
+    "marrakesh": "Africa/Casablanca", "marrakech": "Africa/Casablanca", "rabat": "Africa/Casablanca",
+    "morocco": "Africa/Casablanca", "ghana": "Africa/Accra", "ethiopia": "Africa/Addis_Ababa",
+    "tel aviv": "Asia/Jerusalem", "israel": "Asia/Jerusalem", "abu dhabi": "Asia/Dubai",
+    "uae": "Asia/Dubai", "doha": "Asia/Qatar", "jeddah": "Asia/Riyadh", "mecca": "Asia/Riyadh",
+    "saudi arabia": "Asia/Riyadh", "iran": "Asia/Tehran",
+    # Asia and Oceania
+    "delhi": "Asia/Kolkata", "new delhi": "Asia/Kolkata", "mumbai": "Asia/Kolkata", "bombay": "Asia/Kolkata",
+    "bangalore": "Asia/Kolkata", "bengaluru": "Asia/Kolkata", "chennai": "Asia/Kolkata",
+    "hyderabad": "Asia/Kolkata", "pune": "Asia/Kolkata", "ahmedabad": "Asia/Kolkata", "india": "Asia/Kolkata",
+    "lahore": "Asia/Karachi", "islamabad": "Asia/Karachi", "pakistan": "Asia/Karachi",
+    "bangladesh": "Asia/Dhaka", "nepal": "Asia/Kathmandu", "sri lanka": "Asia/Colombo",
+    "beijing": "Asia/Shanghai", "shenzhen": "Asia/Shanghai", "guangzhou": "Asia/Shanghai",
+    "chengdu": "Asia/Shanghai", "china": "Asia/Shanghai", "hongkong": "Asia/Hong_Kong",
+    "taiwan": "Asia/Taipei", "osaka": "Asia/Tokyo", "kyoto": "Asia/Tokyo", "japan": "Asia/Tokyo",
+    "busan": "Asia/Seoul", "korea": "Asia/Seoul", "south korea": "Asia/Seoul",
+    "hanoi": "Asia/Bangkok", "vietnam": "Asia/Ho_Chi_Minh", "ho chi minh city": "Asia/Ho_Chi_Minh",
+    "thailand": "Asia/Bangkok", "phuket": "Asia/Bangkok", "bali": "Asia/Makassar",
+    "indonesia": "Asia/Jakarta", "philippines": "Asia/Manila", "cebu": "Asia/Manila",
+    "malaysia": "Asia/Kuala_Lumpur", "canberra": "Australia/Sydney", "gold coast": "Australia/Brisbane",
+    "wellington": "Pacific/Auckland", "christchurch": "Pacific/Auckland", "new zealand": "Pacific/Auckland",
+}  # fmt: skip
+
+# Non-whole standard offsets map to a real zone that keeps that offset in winter.
+_FRACTIONAL_OFFSETS = {
+    -570: "Pacific/Marquesas", -210: "America/St_Johns", 210: "Asia/Tehran", 270: "Asia/Kabul",
+    330: "Asia/Kolkata", 345: "Asia/Kathmandu", 390: "Asia/Yangon", 525: "Australia/Eucla",
+    570: "Australia/Darwin", 630: "Australia/Lord_Howe", 765: "Pacific/Chatham",
+}  # fmt: skip
+_OFFSET_RE = re.compile(r"(?:utc|gmt|z)?\s*([+-])\s*(\d{1,2})(?:(?::|h|\s)?(\d{2})|\.(5|75|25))?")
+_REGIONS = ("Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific")  # fmt: skip
+_NOISE_RE = re.compile(
+    r"^(?:i'?m in|i am in|i live in|living in|based in|in|near)\s+|\s+(?:time|timezone|time zone)$"
+)
+TIMEZONE_HINT = (
+    "Please send a city (like Berlin), a UTC offset (like UTC+2) or a time zone name (like Europe/Berlin)."
+)
+
+
+def _key(text: str) -> str:
+    return " ".join(re.sub(r"[.'’]", "", fold_accents(text).lower().replace("_", " ")).split())
+
+
+@cache
+def _zone_names() -> dict[str, str]:
+    """Lower-case IANA name → IANA name, for names typed in any case or with spaces."""
+    names = zoneinfo.available_timezones() - {"localtime", "Factory", "posixrules"}
+    return {_key(name): name for name in names}
+
+
+@cache
+def _cities() -> dict[str, str]:
+    cities: dict[str, str] = {}
+    # Nested names sort first: "America/Argentina/Cordoba" is canonical, "America/Cordoba" a legacy link.
+    zones = sorted(zoneinfo.available_timezones(), key=lambda name: (-name.count("/"), name))
+    for name in zones:
+        if name.split("/")[0] in _REGIONS:
+            cities.setdefault(_key(name.rsplit("/", 1)[-1]), name)
+    return cities | {_key(place): zone for place, zone in _PLACES.items()}
+
+
+def _from_offset(text: str) -> str | None:
+    if text in ("utc", "gmt", "z") or re.fullmatch(r"(?:utc|gmt)?[+±-]?0{1,2}(?::?00)?", text):
+        return "UTC"
+    match = _OFFSET_RE.fullmatch(text)
+    if match is None:
+        return None
+    minutes_part = match[3] or {"5": "30", "75": "45", "25": "15", None: "00"}[match[4]]
+    sign = -1 if match[1] == "-" else 1
+    hours, minutes = int(match[2]), int(minutes_part)
+    if minutes == 0 and -12 <= sign * hours <= 14:
+        # POSIX-style Etc names invert the sign: UTC+2 is "Etc/GMT-2".
+        return f"Etc/GMT{'-' if sign > 0 else '+'}{hours}"
+    return _FRACTIONAL_OFFSETS.get(sign * (hours * 60 + minutes))
+
+
+def parse_timezone(text: str) -> str:
+    """An IANA zone name for a city ("Berlin", "São Paulo"), an offset ("UTC+2", "+05:30"),
+    an abbreviation ("CET", "PST", "IST" = India) or an IANA name in any case ("europe/berlin")."""
+    cleaned = _NOISE_RE.sub("", clean(text).replace("−", "-"))
+    key = _key(cleaned)
+    if not key:
+        raise ParseError(TIMEZONE_HINT)
+    if key in _ABBREVIATIONS:
+        return _ABBREVIATIONS[key]
+    if zone := _from_offset(cleaned.replace(" ", "")):
+        return zone
+    # Cities before zone names, so "Singapore" and "Japan" give Asia/… rather than legacy links.
+    if key in _cities():
+        return _cities()[key]
+    if key in _zone_names():
+        return _zone_names()[key]
+    # "Berlin, Germany", "Paris (France)": the first place we know wins.
+    for part in (_key(p) for p in re.split(r"[,()]", cleaned)):
+        if part in _cities():
+            return _cities()[part]
+    guess = difflib.get_close_matches(key, list(_cities()), n=1, cutoff=0.8)
+    if guess:
+        city = _cities()[guess[0]]
+        raise ParseError(
+            f"I don't know that place. Did you mean {guess[0].title()} ({city})? {TIMEZONE_HINT}"
+        )
+    raise ParseError(TIMEZONE_HINT)

@@ -1,0 +1,223 @@
+"""Core-level reads and writes of conversation state for a whole batch of users at once.
+
+The engine's hot path: one locking SELECT for every user of the batch, one INSERT for newcomers,
+one SELECT of already-processed keys, one executemany UPDATE and one executemany INSERT. On
+PostgreSQL the SELECT takes row locks (``FOR UPDATE OF conversation_states``), which is what keeps
+two processes from interleaving one user's messages; the ``version`` column is checked on write as
+well, which is the guard on SQLite (where a concurrent writer also makes the transaction fail).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, and_, bindparam, insert, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from conversations.flow import ClientInfo
+from domain.db import Database
+from domain.models import ChannelIdentity, Client, ConversationState, Goal, ProcessedMessage
+from domain.models.enums import GoalStatus
+
+UserKey = tuple[str, str]
+
+_cs = cast(Table, ConversationState.__table__)
+_ci = cast(Table, ChannelIdentity.__table__)
+_pm = cast(Table, ProcessedMessage.__table__)
+_cl = cast(Table, Client.__table__)
+_goals = cast(Table, Goal.__table__)
+
+
+def _active_goal(column: str) -> Any:
+    """The client's newest active goal (id or text), so check-ins need no query of their own."""
+    return (
+        select(_goals.c[column])
+        .where(_goals.c.client_id == _ci.c.client_id, _goals.c.status == GoalStatus.ACTIVE)
+        .order_by(_goals.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+class StateConflict(Exception):
+    """Another writer changed a state row between our read and our write; the batch is retried."""
+
+
+@dataclass(slots=True)
+class StoredState:
+    id: int
+    flow: str | None
+    step: str | None
+    flow_version: int
+    data: dict[str, Any]
+    failed_attempts: int
+    expires_at: datetime | None
+    version: int
+    client: ClientInfo | None
+
+
+@dataclass(slots=True)
+class StateWrite:
+    id: int
+    version: int
+    chat_id: str
+    flow: str | None
+    step: str | None
+    flow_version: int
+    data: dict[str, Any] = field(default_factory=dict)
+    failed_attempts: int = 0
+    expires_at: datetime | None = None
+
+
+_SELECT = (
+    select(
+        _cs.c.platform,
+        _cs.c.external_user_id,
+        _cs.c.id,
+        _cs.c.flow,
+        _cs.c.step,
+        _cs.c.flow_version,
+        _cs.c.data,
+        _cs.c.failed_attempts,
+        _cs.c.expires_at,
+        _cs.c.version,
+        _ci.c.client_id,
+        _cl.c.display_name,
+        _cl.c.timezone,
+        _cl.c.coach_id,
+        _active_goal("id"),
+        _active_goal("text"),
+    )
+    .select_from(
+        _cs.outerjoin(
+            _ci, and_(_ci.c.platform == _cs.c.platform, _ci.c.external_user_id == _cs.c.external_user_id)
+        ).outerjoin(_cl, _cl.c.id == _ci.c.client_id)
+    )
+    .order_by(_cs.c.id)  # a stable lock order keeps two engines' batches from deadlocking
+)
+
+_UPDATE = (
+    update(_cs)
+    .where(_cs.c.id == bindparam("_id"), _cs.c.version == bindparam("_version"))
+    .values(
+        chat_id=bindparam("chat_id"),
+        flow=bindparam("flow"),
+        step=bindparam("step"),
+        flow_version=bindparam("flow_version"),
+        data=bindparam("data"),
+        failed_attempts=bindparam("failed_attempts"),
+        expires_at=bindparam("expires_at"),
+        expired_notice=False,
+        version=bindparam("_version") + 1,
+        updated_at=bindparam("updated_at"),
+    )
+)
+
+
+async def lock_states(
+    conn: AsyncConnection, keys: Sequence[UserKey], *, for_update: bool
+) -> dict[UserKey, StoredState]:
+    query = _SELECT.where(tuple_(_cs.c.platform, _cs.c.external_user_id).in_(list(keys)))
+    if for_update:
+        query = query.with_for_update(of=_cs)
+    rows = await conn.execute(query)
+    return {
+        (r[0], r[1]): StoredState(
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            r[6] or {},
+            r[7],
+            r[8],
+            r[9],
+            ClientInfo(r[10], r[11], r[12], r[13], r[14], r[15]) if r[10] else None,
+        )
+        for r in rows
+    }
+
+
+async def create_states(conn: AsyncConnection, rows: Sequence[tuple[str, str, str]], now: datetime) -> None:
+    """Insert empty state rows for (platform, external_user_id, chat_id); existing ones are left alone."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(_cs).on_conflict_do_nothing(index_elements=["platform", "external_user_id"])
+    await conn.execute(
+        stmt,
+        [
+            {
+                "platform": p,
+                "external_user_id": u,
+                "chat_id": c,
+                "flow_version": 0,
+                "data": {},
+                "failed_attempts": 0,
+                "expired_notice": False,
+                "version": 0,
+                "updated_at": now,
+            }
+            for p, u, c in rows
+        ],
+    )
+
+
+async def processed_replies(conn: AsyncConnection, keys: Sequence[str]) -> dict[str, list[Any]]:
+    rows = await conn.execute(
+        select(_pm.c.idempotency_key, _pm.c.replies).where(_pm.c.idempotency_key.in_(keys))
+    )
+    return {r[0]: r[1] for r in rows}
+
+
+async def write_states(conn: AsyncConnection, writes: Sequence[StateWrite], now: datetime) -> None:
+    if not writes:
+        return
+    result = await conn.execute(
+        _UPDATE,
+        [
+            {
+                "_id": w.id,
+                "_version": w.version,
+                "chat_id": w.chat_id,
+                "flow": w.flow,
+                "step": w.step,
+                "flow_version": w.flow_version,
+                "data": w.data,
+                "failed_attempts": w.failed_attempts,
+                "expires_at": w.expires_at,
+                "updated_at": now,
+            }
+            for w in writes
+        ],
+    )
+    if conn.dialect.supports_sane_multi_rowcount and result.rowcount != len(writes):
+        raise StateConflict("conversation state changed underneath us")
+
+
+async def record_processed(conn: AsyncConnection, replies: dict[str, list[Any]], now: datetime) -> None:
+    if replies:
+        await conn.execute(
+            insert(_pm),
+            [{"idempotency_key": k, "replies": r, "created_at": now} for k, r in replies.items()],
+        )
+
+
+async def merge_state_data(
+    db: Database, user: UserKey, *, flow: str, step: str, patch: dict[str, Any], now: datetime
+) -> bool:
+    """Add ``patch`` to a user's flow data from an after-commit effect, only if they are still at
+    ``flow``/``step``; False when they have moved on (the patch would belong to a past step)."""
+    async with db.sessions() as session, session.begin():
+        conn = await session.connection()
+        states = await lock_states(conn, [user], for_update=not db.is_sqlite)
+        state = states.get(user)
+        if state is None or state.flow != flow or state.step != step:
+            return False
+        result = await conn.execute(
+            update(_cs)
+            .where(_cs.c.id == state.id, _cs.c.version == state.version)
+            .values(data={**state.data, **patch}, version=state.version + 1, updated_at=now)
+        )
+        return bool(result.rowcount)

@@ -1,0 +1,173 @@
+"""Every sentence the bot says to clients, one class per flow (ready for translation).
+
+Placeholders use ``str.format`` names; flows never build user-facing sentences elsewhere.
+"""
+
+from __future__ import annotations
+
+
+class Common:
+    HELP = (
+        "Here is what I can do:\n"
+        "/checkin - log how you are doing today\n"
+        "/goals - see and update your goals\n"
+        "/feedback - tell us how coaching is going\n"
+        "/pay - pay for your program\n"
+        "/menu - the main menu\n"
+        "/cancel - stop what we are doing\n"
+        "Anything else you write goes to your coach."
+    )
+    ALREADY_REGISTERED = "Welcome back, {name}! /menu shows what you can do."
+    MENU = "What would you like to do?"
+    MENU_CHECKIN = "Check in"
+    MENU_GOALS = "Goals"
+    MENU_FEEDBACK = "Feedback"
+    MENU_PAY = "Pay"
+    MENU_HELP = "Help"
+    CANCELLED = "Okay, stopped. Nothing from that conversation was saved. /menu shows what you can do."
+    NOTHING_TO_CANCEL = "There is nothing to cancel. /menu shows what you can do."
+    UNKNOWN_COMMAND = "I don't know {command}. /help lists what I understand."
+    STALE_BUTTON = "That button belongs to a conversation that has ended. /menu shows what you can do."
+    RELAYED = "Thanks, I've passed that on to your coach."
+    EXPIRED = "Our earlier conversation ({flow}) timed out, so I've closed it; nothing from it was saved."
+    FLOW_CHANGED = "This conversation has been updated since we last spoke, so let's start it again."
+    TOO_MANY_ATTEMPTS = (
+        "It looks like this step is tricky. Answer as shown above, use the buttons, "
+        "or type /cancel to stop (/help for help)."
+    )
+    ERROR = "Sorry, something went wrong on my side. Please try again in a moment."
+    NEEDS_ONBOARDING = "Let's get you set up first."
+    EMPTY_MESSAGE = "I can only read text here; please type your answer."
+    FLOW_NAMES = {
+        "onboarding": "getting set up",
+        "checkin": "check-in",
+        "goals": "goals",
+        "feedback": "feedback",
+    }
+
+
+class Onboarding:
+    WELCOME = (
+        "Welcome to coaching{coach}! Before we start: we store what you tell me here (your answers, "
+        "check-ins and goals) so your coach can help you. You can ask for a copy or deletion at any time. "
+        "Do you accept?"
+    )
+    WITH_COACH = " with {name}"
+    ACCEPT = "Accept"
+    DECLINE = "Decline"
+    CONSENT_HINT = "Please press Accept or Decline."
+    DECLINED = "Understood, nothing about you has been stored. If you change your mind, send /start."
+    ASK_NAME = "Great! What should I call you?"
+    NAME_HINT = "Please type your name (up to 200 characters)."
+    ASK_TIMEZONE = "Which timezone are you in? Pick one, or type a city, a UTC offset (UTC+2) or a zone name."
+    TIMEZONE_HINT = (
+        "I didn't recognise that timezone. Try a city (Berlin), an offset (UTC-5) or Europe/Paris."
+    )
+    TIMEZONE_BUTTONS = (
+        ("London", "Europe/London"),
+        ("Berlin", "Europe/Berlin"),
+        ("New York", "America/New_York"),
+        ("Chicago", "America/Chicago"),
+        ("Los Angeles", "America/Los_Angeles"),
+        ("UTC", "UTC"),
+    )
+    SCALE_HINT = "Please answer with a number from {low} to {high}."
+    CHOICE_HINT = "Please pick one of the options."
+    TEXT_HINT = "Please type a short answer."
+    ASK_GOAL = "What is the first goal you want to work on? For example: run 5 km by March 1."
+    SUGGESTIONS = "Or pick one of these ideas:"
+    GOAL_HINT = "Please describe your goal in a few words, e.g. 'lose 4 kg by June'."
+    ASK_TARGET = "How will you know you've made it? Give a number, e.g. '5 km' or '10 push-ups'."
+    TARGET_HINT = "Please give a number with a unit, e.g. '5 km', '3 times a week', '70 kg'."
+    ASK_DUE = "By when? A date like 2027-03-01, 'in 6 weeks' or 'end of March'."
+    DUE_HINT = "Please give a date in the future, e.g. 2027-03-01 or 'in 6 weeks'."
+    ASK_CADENCE = "How often do you want to check in?"
+    CADENCE_DAILY = "Daily"
+    CADENCE_WEEKDAYS = "Weekdays"
+    CADENCE_WEEKLY = "Weekly"
+    CADENCE_HINT = "Please choose daily, weekdays or weekly."
+    ASK_TIME = "At what time of day? (e.g. 08:00, 8am, 20:30)"
+    TIME_HINT = "Please give a time like 08:00, 8am or 20:30."
+    ASK_PROGRAM = "Last step: choose your program."
+    PROGRAM_LABEL_FREE = "{name} (free)"
+    PROGRAM_LABEL_PAID = "{name} ({price})"
+    PROGRAM_HINT = "Please pick one of the programs with the buttons."
+    SUMMARY = (
+        "You're all set, {name}!\n"
+        "Timezone: {timezone}\n"
+        "First goal: {goal}\n"
+        "Check-ins: {cadence} at {time}\n"
+        "{program}"
+        "Send /checkin any time, or /help to see everything I can do."
+    )
+    SUMMARY_PROGRAM_ACTIVE = "Program: {name}\n"
+    SUMMARY_PROGRAM_PENDING = "Program: {name} (starts once paid)\n"
+
+
+class CheckIn:
+    ASK_MOOD = "How is your mood today, from 1 (low) to 10 (great)?"
+    ASK_ENERGY = "And your energy, from 1 to 10?"
+    ASK_SLEEP = "How many hours did you sleep? (e.g. 7, 7.5 or 7h30)"
+    SLEEP_HINT = "Please give hours of sleep between 0 and 24, e.g. 7, 7.5 or 7h30."
+    ASK_ADHERENCE = "Did you stick to your plan?"
+    ADHERENCE_YES = "Yes"
+    ADHERENCE_PARTLY = "Partly"
+    ADHERENCE_NO = "No"
+    ADHERENCE_HINT = "Please answer yes, partly or no."
+    ASK_PROGRESS = "How far along is your goal '{goal}'? (0-100 %)"
+    PROGRESS_HINT = "Please give a percentage from 0 to 100, e.g. 40 or 40%."
+    ASK_NOTE = "Anything to add for your coach? Type a note, send a photo, or /skip."
+    NOTE_TOO_LONG = "That note is {length} characters; please shorten it to {limit} or fewer."
+    SCALE_HINT = "Please answer with a number from {low} to {high}."
+    SAVED = "Check-in saved. Streak: {streak} day{plural} in a row."
+    COMPARISON = "Compared with your last 7 days: mood {mood}, energy {energy}, sleep {sleep}."
+    FIRST_WEEK = "This is your first check-in this week; keep going!"
+    LOW_MOOD_ACK = "Thanks for being honest. I've let your coach know you're having a hard day."
+    OFFER_FEEDBACK = "You've done {count} check-ins. Would you tell us how coaching is going?"
+    OFFER_YES = "Give feedback"
+    OFFER_NO = "Not now"
+    LOW_MOOD_NOTICE = "{name} reported a low mood ({mood}/10) in today's check-in."
+
+
+class Goals:
+    NONE = "You have no open goals yet."
+    LIST_HEADER = "Your goals:"
+    LINE = "{n}. {text} - {progress}%{due}"
+    DUE = " (by {date})"
+    ASK_ACTION = "What would you like to do?"
+    ACTION_PROGRESS = "Update progress"
+    ACTION_DONE = "Mark done"
+    ACTION_ADD = "Add goal"
+    ACTION_ARCHIVE = "Archive"
+    ACTION_SUGGEST = "Suggest goals"
+    ACTION_HINT = "Please choose one of the buttons."
+    ASK_WHICH = "Which goal?"
+    WHICH_HINT = "Please pick a goal by its number."
+    ASK_PROGRESS = "How far along is '{goal}'? (0-100 %)"
+    PROGRESS_HINT = "Please give a percentage from 0 to 100."
+    ASK_NEW = "Describe your new goal, e.g. 'read 12 books by December'."
+    NEW_HINT = "Please describe your goal in a few words."
+    PROGRESS_SAVED = "Updated: '{goal}' is at {progress}%."
+    DONE_SAVED = "Well done! '{goal}' is marked done."
+    ARCHIVED = "'{goal}' is archived."
+    ADDED = "Added your goal: '{goal}'."
+    SUGGESTIONS = "Here are some goals that could suit you. Tap one to add it:"
+    NO_SUGGESTIONS = "I have no suggestions right now."
+    SUGGESTION_ACCEPTED = "Added your goal: '{goal}'."
+    SUGGESTION_GONE = "That suggestion is no longer available."
+
+
+class Feedback:
+    ASK_SCORE = "How happy are you with your coaching so far, from 1 (not at all) to 5 (very)?"
+    SCORE_HINT = "Please answer with a number from 1 to 5."
+    ASK_COMMENT = "Anything you'd like to add? Type a comment or /skip."
+    COMMENT_TOO_LONG = "Please keep the comment under {limit} characters."
+    THANKS = "Thank you for your feedback!"
+
+
+class Payment:
+    NOT_SET_UP = "Payments are not set up yet. I've let your coach know; they will get back to you."
+    NOT_SET_UP_NOTICE = "{name} tried to pay for {program}, but payments are not configured."
+    NOTHING_DUE = "You have nothing to pay right now."
+    PAY_HERE = "To start {program}, complete the payment here:"
+    UNAVAILABLE = "Payments are unavailable right now. Please try /pay again a bit later."

@@ -1,0 +1,85 @@
+"""Reading what insights need from the database, in few queries (a digest covers many clients)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.clock import ensure_utc
+from domain.insights.facts import CheckInRow, ClientProfile
+from domain.models import CheckIn, Client, Goal
+from domain.models.enums import ClientStatus, GoalStatus
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def profile_of(client: Client, goal_text: str | None = None) -> ClientProfile:
+    assessment = client.assessment or {}
+    level = assessment.get("activity_level")
+    return ClientProfile(
+        client_id=client.id,
+        display_name=client.display_name,
+        timezone=client.timezone,
+        cadence=client.checkin_cadence,
+        since=ensure_utc(client.created_at).astimezone(ZoneInfo(client.timezone)).date(),
+        goal_text=goal_text,
+        focus_area=_text(assessment.get("focus_area")),
+        obstacle=_text(assessment.get("obstacle")),
+        activity_level=level if isinstance(level, int) and not isinstance(level, bool) else None,
+    )
+
+
+async def active_goal_texts(session: AsyncSession, client_ids: Sequence[int]) -> dict[int, str]:
+    """The newest active goal of each client."""
+    rows = await session.execute(
+        select(Goal.client_id, Goal.text)
+        .where(Goal.client_id.in_(list(client_ids)), Goal.status == GoalStatus.ACTIVE)
+        .order_by(Goal.id)
+    )
+    return {client_id: text for client_id, text in rows}
+
+
+async def check_in_rows(
+    session: AsyncSession, client_ids: Sequence[int], *, since: datetime
+) -> dict[int, list[CheckInRow]]:
+    """Check-ins since ``since`` of every client named, oldest first, in one query."""
+    found: dict[int, list[CheckInRow]] = defaultdict(list)
+    if not client_ids:
+        return found
+    rows = await session.scalars(
+        select(CheckIn)
+        .where(CheckIn.client_id.in_(list(client_ids)), CheckIn.created_at >= since)
+        .order_by(CheckIn.created_at, CheckIn.id)
+    )
+    for c in rows:
+        found[c.client_id].append(
+            CheckInRow(
+                at=ensure_utc(c.created_at),
+                mood=c.mood,
+                energy=c.energy,
+                sleep_hours=c.sleep_hours,
+                adherence=c.adherence,
+                goal_progress=c.goal_progress,
+                note=c.note,
+            )
+        )
+    return found
+
+
+async def coach_clients(session: AsyncSession, coach_id: int) -> Sequence[Client]:
+    """The clients a coach's digest covers: everyone not archived or inactive."""
+    return (
+        await session.scalars(
+            select(Client)
+            .where(Client.coach_id == coach_id, Client.status == ClientStatus.ACTIVE)
+            .order_by(Client.id)
+        )
+    ).all()

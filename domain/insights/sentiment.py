@@ -1,0 +1,81 @@
+"""Note sentiment with VADER (a lexicon shipped inside the library; no network, no model)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from domain.insights.facts import NoteInsight
+
+# VADER's own conventions: compound >= 0.05 reads positive, <= -0.05 negative.
+POSITIVE_AT = 0.05
+NEGATIVE_AT = -0.05
+HIGHLIGHT_MAX_CHARS = 160
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+@lru_cache(maxsize=1)
+def _analyzer() -> Any:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()
+
+
+def sentiment(text: str) -> float:
+    """VADER compound score of ``text``, from -1 (most negative) to 1 (most positive)."""
+    scores: dict[str, float] = _analyzer().polarity_scores(text)
+    return float(scores["compound"])
+
+
+def tone(score: float | None) -> str:
+    if score is None:
+        return "none"
+    if score >= POSITIVE_AT:
+        return "positive"
+    if score <= NEGATIVE_AT:
+        return "negative"
+    return "neutral"
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+
+
+def shorten(text: str, limit: int = HIGHLIGHT_MAX_CHARS) -> str:
+    """Cut at a word boundary so a number is never split into a different, smaller number."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0]
+    return cut + "…"
+
+
+def read_notes(notes: list[str], *, highlights: int = 2) -> NoteInsight:
+    """Average sentiment of the notes and the sentences that say most (strongest feeling, then length)."""
+    notes = [n for n in notes if n.strip()]
+    if not notes:
+        return NoteInsight(0, None, tone(None), 0, ())
+    scores = [sentiment(n) for n in notes]
+    average = round(sum(scores) / len(scores), 2)
+    ranked: list[tuple[float, int, str]] = []
+    for order, note in enumerate(notes):
+        for sentence in sentences(note):
+            if len(sentence.split()) < 3:
+                continue
+            ranked.append((abs(sentiment(sentence)) + min(len(sentence), 120) / 600, -order, sentence))
+    ranked.sort(reverse=True)
+    chosen: list[str] = []
+    for _, _, sentence in ranked:
+        short = shorten(sentence)
+        if short not in chosen:
+            chosen.append(short)
+        if len(chosen) == highlights:
+            break
+    return NoteInsight(
+        count=len(notes),
+        sentiment=average,
+        tone=tone(average),
+        negative_count=sum(1 for s in scores if s <= NEGATIVE_AT),
+        highlights=tuple(chosen),
+    )

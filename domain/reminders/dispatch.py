@@ -1,0 +1,344 @@
+"""Claiming due reminders and turning each into exactly one queued message (or a recorded skip).
+
+Exactly once: a worker claims due rows with ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL (other
+workers pass over them), moves each out of ``pending`` with a compare-and-set update, and queues its
+message in the same transaction with the outbox dedupe key ``reminder:<id>``. SQLite has a single
+writer, so concurrent claimers are serialised by the database; the compare-and-set and the unique
+outbox key still make a second delivery impossible.
+
+Downtime policy: a reminder found overdue is sent once if it is still relevant — within its grace
+window (``CHECKIN_GRACE`` / ``DIGEST_GRACE``), outside quiet hours, not paused, and for check-ins only
+while the client has not checked in that local day — otherwise it is marked ``skipped`` as stale.
+Claims are ordered by due time and capped per tick, so recovery never bursts old reminders.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.clock import ensure_utc
+from domain.models import CheckIn, Client, Coach, OutboundMessage, Reminder
+from domain.models.enums import ClientStatus, Platform, ReminderStatus
+from domain.reminders.kinds import (
+    CHECKIN_GRACE,
+    DIGEST_GRACE,
+    MAX_ATTEMPTS,
+    REENGAGE_AFTER_MISSED,
+    ReminderKind,
+)
+from domain.reminders.schedule import in_quiet_hours, local_date, start_of_local_day
+from domain.services.notices import notify_coach
+from domain.services.outbox import enqueue_for_client, enqueue_message
+
+log = logging.getLogger(__name__)
+
+DigestComposer = Callable[[AsyncSession, Coach, datetime], Awaitable[str]]
+CHECKIN_BUTTON_PAYLOAD = "/checkin"
+# Claimed within this long of its due time a reminder is simply "due" (ticks run every few seconds).
+ON_TIME = timedelta(minutes=2)
+SETTINGS_BUTTON_PAYLOAD = "/settings"
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchPolicy:
+    """Where messages may go and when a reminder is still worth sending."""
+
+    slack_enabled: bool = True
+    email_enabled: bool = False
+    reengage_after: int = REENGAGE_AFTER_MISSED
+    batch_size: int = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    reminder_id: int
+    kind: str
+    status: str
+    reason: str
+
+
+class _Skip(Exception):
+    def __init__(self, reason: str, status: str = ReminderStatus.SKIPPED) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+def message_payload(text: str, buttons: list[tuple[str, str]] | None = None) -> dict[str, Any]:
+    """The JSON form of ``conversations.messages.OutgoingMessage`` (the domain cannot import it)."""
+    return {
+        "text": text,
+        "buttons": [[{"label": label, "payload": payload}] for label, payload in buttons or []],
+        "url_buttons": [],
+        "files": [],
+    }
+
+
+CHECKIN_TEXT = "Time for your check-in. It takes about a minute."
+FOLLOWUP_TEXT = "A gentle nudge: today's check-in is still open whenever you are ready."
+REENGAGE_TEXT = (
+    "We have not heard from you for a few check-ins, and that is okay. Want to pick up again? "
+    "A quick check-in is enough, or change or pause your reminders in /settings."
+)
+
+
+async def checked_in_on(session: AsyncSession, client: Client, day: date) -> bool:
+    zone = ZoneInfo(client.timezone)
+    start = start_of_local_day(day, zone)
+    end = start_of_local_day(date.fromordinal(day.toordinal() + 1), zone)
+    found = await session.scalar(
+        select(CheckIn.id)
+        .where(CheckIn.client_id == client.id, CheckIn.created_at >= start, CheckIn.created_at < end)
+        .limit(1)
+    )
+    return found is not None
+
+
+async def missed_streak(
+    session: AsyncSession, client: Client, *, before: datetime
+) -> tuple[int, datetime | None]:
+    """Check-in reminders sent since the client's last check-in (before ``before``), and the first one."""
+    last_checkin = await session.scalar(
+        select(func.max(CheckIn.created_at)).where(CheckIn.client_id == client.id)
+    )
+    query = select(func.count(Reminder.id), func.min(Reminder.due_at)).where(
+        Reminder.client_id == client.id,
+        Reminder.kind == ReminderKind.CHECKIN,
+        Reminder.status == ReminderStatus.SENT,
+        Reminder.due_at < before,
+    )
+    if last_checkin is not None:
+        query = query.where(Reminder.due_at > last_checkin)
+    count, first = (await session.execute(query)).one()
+    return int(count or 0), (ensure_utc(first) if first else None)
+
+
+async def _queue_for_client(
+    session: AsyncSession, client: Client, payload: dict[str, Any], key: str, policy: DispatchPolicy
+) -> OutboundMessage:
+    if client.preferred_channel == Platform.EMAIL and client.email and policy.email_enabled:
+        row = await enqueue_message(
+            session, platform=Platform.EMAIL, chat_id=client.email, payload=payload, dedupe_key=key
+        )
+    else:
+        row = await enqueue_for_client(session, client.id, payload, dedupe_key=key)
+    if row is None:
+        existing = await session.scalar(select(OutboundMessage).where(OutboundMessage.dedupe_key == key))
+        if existing is None:
+            raise _Skip("no reachable channel", ReminderStatus.FAILED)
+        return existing
+    return row
+
+
+async def basic_digest(session: AsyncSession, coach: Coach, now: datetime) -> str:
+    """A plain digest (one line per client) used when no richer composer is injected."""
+    clients = (
+        await session.scalars(
+            select(Client)
+            .where(Client.coach_id == coach.id, Client.status == ClientStatus.ACTIVE)
+            .order_by(Client.display_name)
+        )
+    ).all()
+    lines = [f"Your {coach.digest_cadence} digest: {len(clients)} active client(s)."]
+    for client in clients:
+        last = await session.scalar(
+            select(func.max(CheckIn.created_at)).where(CheckIn.client_id == client.id)
+        )
+        when = ensure_utc(last).astimezone(ZoneInfo(coach.timezone)).date().isoformat() if last else "never"
+        lines.append(f"- {client.display_name}: last check-in {when}")
+    return "\n".join(lines)
+
+
+class ReminderDispatcher:
+    """Claims due reminders and queues their messages; one instance per worker."""
+
+    def __init__(self, policy: DispatchPolicy | None = None, digest: DigestComposer | None = None) -> None:
+        self.policy = policy or DispatchPolicy()
+        self.digest = digest or basic_digest
+
+    async def claim_due(
+        self, session: AsyncSession, *, now: datetime, limit: int | None = None
+    ) -> list[Reminder]:
+        query = (
+            select(Reminder)
+            .where(Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now)
+            .order_by(Reminder.due_at, Reminder.id)
+            .limit(limit or self.policy.batch_size)
+            .with_for_update(skip_locked=True)
+        )
+        return list((await session.scalars(query)).all())
+
+    async def dispatch_due(self, session: AsyncSession, *, now: datetime) -> list[Outcome]:
+        """Claim and handle one batch in the caller's transaction."""
+        now = ensure_utc(now)
+        outcomes = []
+        for reminder in await self.claim_due(session, now=now):
+            outcome = await self._handle(session, reminder, now)
+            if outcome is not None:
+                outcomes.append(outcome)
+        return outcomes
+
+    async def _finish(
+        self, session: AsyncSession, reminder_id: int, status: str, now: datetime, error: str | None = None
+    ) -> bool:
+        """Compare-and-set out of ``pending``: False when another worker already took the reminder."""
+        result = await session.execute(
+            update(Reminder)
+            .where(Reminder.id == reminder_id, Reminder.status == ReminderStatus.PENDING)
+            .values(
+                status=status,
+                attempts=Reminder.attempts + 1,
+                sent_at=now if status == ReminderStatus.SENT else None,
+                last_error=error,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def _handle(self, session: AsyncSession, reminder: Reminder, now: datetime) -> Outcome | None:
+        # Captured up front: a rolled-back savepoint expires the ORM object.
+        kind, reminder_id, attempts = reminder.kind, reminder.id, reminder.attempts
+        try:
+            async with session.begin_nested():
+                if not await self._finish(session, reminder_id, ReminderStatus.SENT, now):
+                    return None
+                reason = await self._deliver(session, reminder, now)
+            return Outcome(reminder_id, kind, ReminderStatus.SENT, reason)
+        except _Skip as skip:
+            if not await self._finish(session, reminder_id, skip.status, now, skip.reason):
+                return None
+            return Outcome(reminder_id, kind, skip.status, skip.reason)
+        except Exception as exc:  # one broken reminder must not hold back the batch
+            log.exception("reminder %s (%s) failed to dispatch", reminder_id, kind)
+            attempts += 1
+            if attempts >= MAX_ATTEMPTS:
+                await self._finish(session, reminder_id, ReminderStatus.FAILED, now, type(exc).__name__)
+                return Outcome(reminder_id, kind, ReminderStatus.FAILED, type(exc).__name__)
+            await session.execute(
+                update(Reminder)
+                .where(Reminder.id == reminder_id)
+                .values(attempts=attempts, last_error=type(exc).__name__)
+                .execution_options(synchronize_session=False)
+            )
+            return Outcome(reminder_id, kind, ReminderStatus.PENDING, "will retry")
+
+    async def _deliver(self, session: AsyncSession, reminder: Reminder, now: datetime) -> str:
+        if reminder.kind == ReminderKind.COACH_DIGEST:
+            return await self._deliver_digest(session, reminder, now)
+        if reminder.client_id is None:
+            raise _Skip("no recipient", ReminderStatus.FAILED)
+        client = await session.get(Client, reminder.client_id)
+        if client is None or client.status != ClientStatus.ACTIVE:
+            raise _Skip("client not active")
+        reason = self._client_gate(client, reminder, now)
+        key = f"reminder:{reminder.id}"
+        if reminder.kind == ReminderKind.REENGAGEMENT:
+            await _queue_for_client(session, client, message_payload(REENGAGE_TEXT), key, self.policy)
+            return reason
+        day = (
+            date.fromisoformat(str(reminder.payload.get("local_date")))
+            if reminder.payload.get("local_date")
+            else local_date(reminder.due_at, ZoneInfo(client.timezone))
+        )
+        if await checked_in_on(session, client, day):
+            raise _Skip("already checked in today")
+        if reminder.kind == ReminderKind.CHECKIN_FOLLOWUP:
+            await _queue_for_client(
+                session,
+                client,
+                message_payload(FOLLOWUP_TEXT, [("Check in", CHECKIN_BUTTON_PAYLOAD)]),
+                key,
+                self.policy,
+            )
+            return reason
+        if await self._reengage(session, client, reminder, now):
+            return "re-engagement after missed check-ins"
+        await _queue_for_client(
+            session,
+            client,
+            message_payload(CHECKIN_TEXT, [("Check in now", CHECKIN_BUTTON_PAYLOAD)]),
+            key,
+            self.policy,
+        )
+        return reason
+
+    def _client_gate(self, client: Client, reminder: Reminder, now: datetime) -> str:
+        zone = ZoneInfo(client.timezone)
+        if client.paused_until is not None and ensure_utc(client.paused_until) > now:
+            raise _Skip("paused")
+        if in_quiet_hours(now, zone, client.quiet_hours_start, client.quiet_hours_end):
+            raise _Skip("stale: now inside quiet hours")
+        late = now - ensure_utc(reminder.due_at)
+        if late > CHECKIN_GRACE:
+            raise _Skip("stale: overdue beyond grace window")
+        return "due" if late < ON_TIME else "overdue within grace window"
+
+    async def _reengage(
+        self, session: AsyncSession, client: Client, reminder: Reminder, now: datetime
+    ) -> bool:
+        """Replace today's reminder by a re-engagement message once per streak of missed check-ins."""
+        missed, first = await missed_streak(session, client, before=ensure_utc(reminder.due_at))
+        if missed < self.policy.reengage_after or first is None:
+            return False
+        key = f"reengage:{client.id}:{first.isoformat()}"
+        already = await session.scalar(select(OutboundMessage.id).where(OutboundMessage.dedupe_key == key))
+        if already is not None:
+            return False
+        await _queue_for_client(
+            session,
+            client,
+            message_payload(
+                REENGAGE_TEXT,
+                [("Check in now", CHECKIN_BUTTON_PAYLOAD), ("Settings", SETTINGS_BUTTON_PAYLOAD)],
+            ),
+            key,
+            self.policy,
+        )
+        if client.coach_id is not None:
+            await notify_coach(
+                session,
+                coach_id=client.coach_id,
+                kind="missed_checkins",
+                text=f"{client.display_name} has missed {missed} check-ins in a row.",
+                client_id=client.id,
+                data={"missed": missed, "since": first.isoformat()},
+                dedupe_key=f"notice:{key}",
+            )
+        return True
+
+    async def _deliver_digest(self, session: AsyncSession, reminder: Reminder, now: datetime) -> str:
+        coach = await session.get(Coach, reminder.coach_id) if reminder.coach_id else None
+        if coach is None:
+            raise _Skip("no coach", ReminderStatus.FAILED)
+        if now - ensure_utc(reminder.due_at) > DIGEST_GRACE:
+            raise _Skip("stale: overdue beyond grace window")
+        text = await self.digest(session, coach, now)
+        key = f"reminder:{reminder.id}"
+        target = coach.slack_user_id if self.policy.slack_enabled else None
+        if target:
+            payload = {
+                "type": "coach_digest",
+                "coach_id": coach.id,
+                "cadence": reminder.payload.get("cadence", coach.digest_cadence),
+                "local_date": reminder.payload.get("local_date"),
+                "text": text,
+            }
+            await enqueue_message(
+                session, platform=Platform.SLACK, chat_id=target, payload=payload, dedupe_key=key
+            )
+            return "digest to Slack"
+        if self.policy.email_enabled and coach.email:
+            payload = message_payload(text) | {"subject": f"Your {coach.digest_cadence} coaching digest"}
+            await enqueue_message(
+                session, platform=Platform.EMAIL, chat_id=coach.email, payload=payload, dedupe_key=key
+            )
+            return "digest by email"
+        raise _Skip("no digest channel configured")

@@ -1,0 +1,1 @@
+"""Adapters to outside services (payments, ...), injected into the core at start-up."""

@@ -1,0 +1,1 @@
+"""Language-model access over the ``openai`` library (OpenAI or any OpenAI-compatible server)."""

@@ -1,0 +1,171 @@
+"""The reminders component: APScheduler ticks that plan reminder rows and dispatch due ones to the outbox.
+
+The jobs only move rows; what to send and when lives in ``domain.reminders`` and survives restarts.
+Each tick is its own transaction, so several ``coach run`` workers on PostgreSQL share the work
+(rows are claimed with ``FOR UPDATE SKIP LOCKED``); on SQLite run a single worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, timedelta
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.components import AppContext, Component
+from domain.clock import Clock, utcnow
+from domain.db import Database
+from domain.reminders import DigestComposer, DispatchPolicy, ReminderDispatcher, plan_reminders
+
+log = logging.getLogger(__name__)
+
+PLAN_EVERY = timedelta(minutes=5)
+DISPATCH_EVERY = timedelta(seconds=20)
+# On shutdown a running tick gets this long to commit before it is cancelled (and rolled back).
+STOP_TIMEOUT_S = 10.0
+
+
+class ReminderScheduler(Component):
+    name = "reminders"
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        policy: DispatchPolicy | None = None,
+        digest: DigestComposer | None = None,
+        clock: Clock = utcnow,
+        plan_every: timedelta = PLAN_EVERY,
+        dispatch_every: timedelta = DISPATCH_EVERY,
+        sender: Any = None,
+        context: AppContext | None = None,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.dispatcher = ReminderDispatcher(policy, digest)
+        self.plan_every = plan_every
+        self.dispatch_every = dispatch_every
+        self.sender = sender
+        self.context = context
+        self.scheduler: AsyncIOScheduler | None = None
+        self._running: set[asyncio.Task[object]] = set()
+
+    async def plan(self) -> int:
+        async with self.db.unit_of_work() as session:
+            return await plan_reminders(session, now=self.clock())
+
+    async def dispatch(self) -> int:
+        """Dispatch every due reminder, one batch per transaction; returns how many were handled."""
+        handled = 0
+        while True:
+            async with self.db.unit_of_work() as session:
+                outcomes = await self.dispatcher.dispatch_due(session, now=self.clock())
+            handled += len(outcomes)
+            if len(outcomes) < self.dispatcher.policy.batch_size:
+                break
+        wake = getattr(self.sender, "wake", None)
+        if handled and callable(wake):
+            wake()  # the sender would find the rows on its next poll anyway; this is only sooner
+        return handled
+
+    async def tick(self) -> int:
+        await self.plan()
+        return await self.dispatch()
+
+    async def _guarded(self, job: str) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            await (self.plan() if job == "plan" else self.dispatch())
+        except asyncio.CancelledError:
+            # Shutdown gave up waiting: the tick's transaction rolls back and the next start redoes it.
+            log.info("reminder %s tick interrupted by shutdown", job)
+        except Exception:  # a failed tick is retried by the next one
+            log.exception("reminder %s tick failed", job)
+        finally:
+            if task is not None:
+                self._running.discard(task)
+
+    async def start(self) -> None:
+        # APScheduler logs every run at INFO (three lines a minute here); keep only its warnings.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+        # The sender is looked up now: channel components may create it after this one was built.
+        if self.context is not None:
+            self.sender = self.sender or _find_sender(self.context)
+        scheduler = AsyncIOScheduler(timezone=UTC)
+        common: dict[str, Any] = {"max_instances": 1, "coalesce": True, "next_run_time": utcnow()}
+        scheduler.add_job(
+            self._guarded,
+            "interval",
+            args=["plan"],
+            seconds=self.plan_every.total_seconds(),
+            id="plan",
+            **common,
+        )
+        scheduler.add_job(
+            self._guarded,
+            "interval",
+            args=["dispatch"],
+            seconds=self.dispatch_every.total_seconds(),
+            id="dispatch",
+            **common,
+        )
+        scheduler.start()
+        self.scheduler = scheduler
+
+    async def stop(self) -> None:
+        """Let a running tick finish (APScheduler would cancel it mid-transaction), then shut down."""
+        if self.scheduler is None:
+            return
+        self.scheduler.pause()
+        if self._running:
+            await asyncio.wait(set(self._running), timeout=STOP_TIMEOUT_S)
+        self.scheduler.shutdown(wait=False)
+        self.scheduler = None
+
+
+def attach_email_transport(ctx: AppContext, sender: Any) -> bool:
+    """Register the SMTP transport with the outbound sender when ``COACH_SMTP_HOST``/``_FROM`` are set."""
+    config = ctx.settings
+    if not config.email_enabled or sender is None or not hasattr(sender, "register"):
+        return False
+    from integrations.email import EmailTransport, SmtpConfig
+
+    assert config.smtp_host is not None and config.smtp_from is not None
+    sender.register(
+        EmailTransport(
+            SmtpConfig(
+                host=config.smtp_host,
+                port=config.smtp_port,
+                sender=config.smtp_from,
+                username=config.smtp_user,
+                password=config.smtp_password,
+                starttls=config.smtp_starttls,
+            )
+        )
+    )
+    return True
+
+
+def _find_sender(ctx: AppContext) -> Any:
+    from bot.outbound.component import SENDER_KEY
+
+    return ctx.extras.get(SENDER_KEY)
+
+
+def build_reminder_scheduler(ctx: AppContext) -> ReminderScheduler:
+    """The always-on reminders component; it also installs ``/settings`` (with its calendar file)."""
+    from conversations.flows import settings as settings_flow
+    from integrations.calendar import checkin_schedule_ics
+
+    settings_flow.install(calendar=checkin_schedule_ics)
+    config = ctx.settings
+    if config.email_enabled:
+        from bot.outbound.component import shared_sender
+
+        attach_email_transport(ctx, shared_sender(ctx))
+    policy = DispatchPolicy(slack_enabled=config.slack_enabled, email_enabled=config.email_enabled)
+    return ReminderScheduler(ctx.db, policy=policy, digest=ctx.extras.get("digest_composer"), context=ctx)

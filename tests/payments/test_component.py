@@ -1,0 +1,48 @@
+"""``coach run`` wiring: the Stripe webhook route and the payments port appear only when configured."""
+
+from __future__ import annotations
+
+import httpx
+
+from bot.components import AppContext, build_components
+from bot.config import load_settings
+from bot.runtime import Service
+from bot.stripe_webhooks import WEBHOOK_PATH, StripeWebhooks
+from domain.db import Database
+from integrations.stripe import StripePayments
+from tests.support.stripe_checkout_api import event, sign
+
+
+def test_without_stripe_settings_nothing_is_wired(database_url: str) -> None:
+    ctx = AppContext(load_settings(database_url=database_url), Database(database_url))
+    components = build_components(ctx, interactive_console=False)
+    assert ctx.payments is None
+    assert not any(isinstance(c, StripeWebhooks) for c in components)
+
+
+def test_api_key_wires_payments_pointed_at_the_api_url(database_url: str) -> None:
+    settings = load_settings(
+        database_url=database_url, stripe_api_key="sk_test_x", stripe_api_url="http://127.0.0.1:9/"
+    )
+    ctx = AppContext(settings, Database(database_url))
+    build_components(ctx, interactive_console=False)
+    assert isinstance(ctx.payments, StripePayments)
+    assert ctx.payments.stripe._requestor.base_addresses["api"] == "http://127.0.0.1:9"
+
+
+async def test_coach_run_serves_the_signed_webhook(database_url: str, db: Database) -> None:
+    settings = load_settings(
+        database_url=database_url, http_port=0, stripe_webhook_secret="whsec_run", log_level="WARNING"
+    )
+    service = Service(settings, interactive_console=False)
+    await service.start()
+    try:
+        url = f"http://127.0.0.1:{service.port}{WEBHOOK_PATH}"
+        body = event("customer.created", {"id": "cus_1", "object": "customer"})
+        async with httpx.AsyncClient() as http:
+            good = await http.post(url, content=body, headers={"Stripe-Signature": sign(body, "whsec_run")})
+            bad = await http.post(url, content=body, headers={"Stripe-Signature": sign(body, "whsec_other")})
+        assert (good.status_code, good.text) == (200, "ignored")
+        assert bad.status_code == 400
+    finally:
+        await service.stop()

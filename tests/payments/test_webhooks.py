@@ -1,0 +1,246 @@
+"""``POST /webhooks/stripe`` over real HTTP with Stripe's signing scheme, and localstripe's own delivery."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import httpx
+import pytest
+import stripe
+from sqlalchemy import func, select
+
+from domain.db import Database
+from domain.models import AuditEvent, Client, Enrollment, Payment, ProviderEvent
+from domain.models.enums import EnrollmentStatus, PaymentStatus
+from integrations.stripe import StripePayments
+from tests.payments.conftest import WEBHOOK_SECRET, Shop, WebhookEndpoint, new_enrollment, outbox
+from tests.support.localstripe_server import API_KEY, LocalStripe
+from tests.support.stripe_checkout_api import CheckoutApi, event, sign
+
+
+async def _post(url: str, body: str | bytes, signature: str | None) -> httpx.Response:
+    headers = {"Content-Type": "application/json"}
+    if signature is not None:
+        headers["Stripe-Signature"] = signature
+    async with httpx.AsyncClient() as http:
+        return await http.post(url, content=body, headers=headers)
+
+
+async def _paid_intent(localstripe: LocalStripe, customer: str, enrollment_id: int) -> dict[str, object]:
+    client = stripe.StripeClient(
+        API_KEY, base_addresses={"api": localstripe.url}, http_client=stripe.HTTPXClient()
+    )
+    intent = await client.v1.payment_intents.create_async(
+        {
+            "amount": 4900,
+            "currency": "usd",
+            "customer": customer,
+            "payment_method": "pm_card_visa",
+            "confirm": True,
+            "metadata": {"enrollment_id": str(enrollment_id)},
+        }
+    )
+    return intent.to_dict()
+
+
+async def _status(db: Database, enrollment_id: int) -> str:
+    async with db.unit_of_work() as s:
+        enrollment = await s.get(Enrollment, enrollment_id)
+        assert enrollment is not None
+        return enrollment.status
+
+
+async def _rejections(db: Database) -> list[str]:
+    async with db.unit_of_work() as s:
+        rows = (await s.scalars(select(AuditEvent).where(AuditEvent.action == "webhook.rejected"))).all()
+        return [r.details["reason"] for r in rows]
+
+
+async def _checkout_ready(db: Database, shop: Shop, payments: StripePayments) -> tuple[int, str]:
+    enrollment_id = await new_enrollment(db, shop.client_id, shop.one_off_id)
+    await payments.checkout_for_enrollment(enrollment_id)
+    async with db.unit_of_work() as s:
+        payment = await s.scalar(select(Payment))
+        assert payment is not None and payment.provider_checkout_id
+        client = await s.get(Client, shop.client_id)
+        assert client is not None and client.stripe_customer_id
+        return enrollment_id, client.stripe_customer_id
+
+
+async def test_valid_signature_is_processed_once_and_replays_are_ignored(
+    db: Database, shop: Shop, payments: StripePayments, webhook: WebhookEndpoint, localstripe: LocalStripe
+) -> None:
+    enrollment_id, customer = await _checkout_ready(db, shop, payments)
+    intent = await _paid_intent(localstripe, customer, enrollment_id)
+    body = event("payment_intent.succeeded", intent, event_id="evt_once")
+
+    first = await _post(webhook.url, body, sign(body, WEBHOOK_SECRET))
+    replay = await _post(webhook.url, body, sign(body, WEBHOOK_SECRET))
+
+    assert (first.status_code, first.text) == (200, "processed")
+    assert (replay.status_code, replay.text) == (200, "duplicate")
+    assert await _status(db, enrollment_id) == EnrollmentStatus.ACTIVE
+    async with db.unit_of_work() as s:
+        assert await s.scalar(select(func.count()).select_from(ProviderEvent)) == 1
+    messages = await outbox(db)
+    assert sum(1 for m in messages if m.platform == "telegram") == 1
+
+
+async def test_concurrent_duplicates_take_effect_once(
+    db: Database, shop: Shop, payments: StripePayments, webhook: WebhookEndpoint, localstripe: LocalStripe
+) -> None:
+    enrollment_id, customer = await _checkout_ready(db, shop, payments)
+    intent = await _paid_intent(localstripe, customer, enrollment_id)
+    body = event("payment_intent.succeeded", intent, event_id="evt_race")
+    results = await asyncio.gather(*(_post(webhook.url, body, sign(body, WEBHOOK_SECRET)) for _ in range(4)))
+    assert all(r.status_code == 200 for r in results)
+    assert sorted(r.text for r in results).count("processed") == 1
+    async with db.unit_of_work() as s:
+        assert await s.scalar(select(func.count()).select_from(Payment)) == 1
+
+
+async def test_wrong_secret_stale_and_missing_signatures_are_400_and_audited(
+    db: Database, shop: Shop, webhook: WebhookEndpoint
+) -> None:
+    body = event("payment_intent.succeeded", {"id": "pi_x", "object": "payment_intent", "metadata": {}})
+    wrong = await _post(webhook.url, body, sign(body, "whsec_someone_else"))
+    stale = await _post(webhook.url, body, sign(body, WEBHOOK_SECRET, timestamp=int(time.time()) - 301))
+    missing = await _post(webhook.url, body, None)
+    tampered = await _post(webhook.url, body.replace("pi_x", "pi_y"), sign(body, WEBHOOK_SECRET))
+    assert [r.status_code for r in (wrong, stale, missing, tampered)] == [400, 400, 400, 400]
+    assert sorted(await _rejections(db)) == [
+        "bad signature",
+        "bad signature",
+        "bad signature",
+        "stale signature",
+    ]
+    async with db.unit_of_work() as s:
+        assert await s.scalar(select(func.count()).select_from(ProviderEvent)) == 0
+
+
+async def test_malformed_bodies_are_400_never_500(db: Database, webhook: WebhookEndpoint) -> None:
+    for body in (
+        b"{not json",
+        b"[]",
+        b'{"id": "evt_1"}',
+        json.dumps({"id": 1, "type": "x", "data": {}}).encode(),
+        b"\xff\xfe",
+    ):
+        text = body.decode("utf-8", errors="replace")
+        signature = sign(text, WEBHOOK_SECRET) if body != b"\xff\xfe" else sign("x", WEBHOOK_SECRET)
+        response = await _post(webhook.url, body, signature)
+        assert response.status_code == 400, body
+
+
+async def test_unknown_event_types_are_acknowledged_and_ignored(
+    db: Database, webhook: WebhookEndpoint
+) -> None:
+    body = event("customer.tax_id.created", {"id": "txi_1", "object": "tax_id"})
+    response = await _post(webhook.url, body, sign(body, WEBHOOK_SECRET))
+    assert (response.status_code, response.text) == (200, "ignored")
+
+
+async def test_out_of_order_failure_after_success_does_not_undo_the_payment(
+    db: Database, shop: Shop, payments: StripePayments, webhook: WebhookEndpoint, localstripe: LocalStripe
+) -> None:
+    enrollment_id, customer = await _checkout_ready(db, shop, payments)
+    intent = await _paid_intent(localstripe, customer, enrollment_id)
+    succeeded = event("payment_intent.succeeded", intent)
+    failed_intent = dict(intent, status="requires_payment_method", last_payment_error={"message": "declined"})
+    failed = event("payment_intent.payment_failed", failed_intent, created=int(time.time()) - 60)
+
+    assert (await _post(webhook.url, succeeded, sign(succeeded, WEBHOOK_SECRET))).status_code == 200
+    assert (await _post(webhook.url, failed, sign(failed, WEBHOOK_SECRET))).status_code == 200
+
+    assert await _status(db, enrollment_id) == EnrollmentStatus.ACTIVE
+    async with db.unit_of_work() as s:
+        payment = await s.scalar(select(Payment).where(Payment.provider_payment_id == intent["id"]))
+        assert payment is not None and payment.status == PaymentStatus.SUCCEEDED
+    texts = [m.payload["text"] for m in await outbox(db) if m.platform == "telegram"]
+    assert len(texts) == 1 and "Thank you" in texts[0]
+
+
+async def test_declined_card_tells_the_client_and_keeps_the_enrollment_waiting(
+    db: Database, shop: Shop, payments: StripePayments, webhook: WebhookEndpoint, localstripe: LocalStripe
+) -> None:
+    enrollment_id, customer = await _checkout_ready(db, shop, payments)
+    localstripe.register_webhook(webhook.url, WEBHOOK_SECRET)
+    client = stripe.StripeClient(
+        API_KEY, base_addresses={"api": localstripe.url}, http_client=stripe.HTTPXClient()
+    )
+    with pytest.raises(stripe.CardError):
+        await client.v1.payment_intents.create_async(
+            {
+                "amount": 4900,
+                "currency": "usd",
+                "customer": customer,
+                "payment_method": "pm_card_chargeCustomerFail",
+                "confirm": True,
+                "metadata": {"enrollment_id": str(enrollment_id)},
+            }
+        )
+    # localstripe signs and delivers payment_intent.payment_failed itself (after about a second).
+    for _ in range(100):
+        messages = [m for m in await outbox(db) if m.platform == "telegram"]
+        if messages:
+            break
+        await asyncio.sleep(0.1)
+    assert messages and "didn't go through" in messages[0].payload["text"]
+    assert await _status(db, enrollment_id) == EnrollmentStatus.PENDING_PAYMENT
+    async with db.unit_of_work() as s:
+        failed = await s.scalar(select(Payment).where(Payment.status == PaymentStatus.FAILED))
+        assert failed is not None and failed.failure_reason
+
+
+async def test_localstripe_signed_delivery_activates_the_enrollment(
+    db: Database, shop: Shop, payments: StripePayments, webhook: WebhookEndpoint, localstripe: LocalStripe
+) -> None:
+    enrollment_id, customer = await _checkout_ready(db, shop, payments)
+    localstripe.register_webhook(webhook.url, WEBHOOK_SECRET)
+    await _paid_intent(localstripe, customer, enrollment_id)
+    for _ in range(100):
+        if await _status(db, enrollment_id) == EnrollmentStatus.ACTIVE:
+            break
+        await asyncio.sleep(0.1)
+    assert await _status(db, enrollment_id) == EnrollmentStatus.ACTIVE
+    async with db.unit_of_work() as s:
+        types = set((await s.scalars(select(ProviderEvent.event_type))).all())
+    assert "payment_intent.succeeded" in types
+
+
+async def test_payment_for_a_cancelled_enrollment_does_not_revive_it(
+    db: Database, shop: Shop, payments: StripePayments, webhook: WebhookEndpoint, stripe_api: CheckoutApi
+) -> None:
+    from domain.services.enrollments import change_enrollment_status
+
+    enrollment_id = await new_enrollment(db, shop.client_id, shop.one_off_id)
+    await payments.checkout_for_enrollment(enrollment_id)
+    async with db.unit_of_work() as s:
+        await change_enrollment_status(s, enrollment_id, EnrollmentStatus.CANCELLED)
+    (session,) = stripe_api.sessions.values()
+    await asyncio.to_thread(stripe_api.complete, session["id"])
+    assert await _status(db, enrollment_id) == EnrollmentStatus.CANCELLED
+    notices = [m.payload["kind"] for m in await outbox(db) if m.platform == "slack"]
+    assert notices == ["payment_for_cancelled"]
+
+
+async def test_wrongly_shaped_object_is_400_and_changes_nothing(
+    db: Database, shop: Shop, payments: StripePayments, webhook: WebhookEndpoint
+) -> None:
+    enrollment_id, _ = await _checkout_ready(db, shop, payments)
+    obj = {
+        "id": "cs_bad",
+        "object": "checkout.session",
+        "payment_status": "paid",
+        "metadata": {"enrollment_id": str(enrollment_id)},
+        "amount_total": "lots",
+    }
+    body = event("checkout.session.completed", obj)
+    response = await _post(webhook.url, body, sign(body, WEBHOOK_SECRET))
+    assert response.status_code == 400
+    assert await _status(db, enrollment_id) == EnrollmentStatus.PENDING_PAYMENT
+    assert "malformed event object" in await _rejections(db)
+    async with db.unit_of_work() as s:
+        assert await s.scalar(select(func.count()).select_from(ProviderEvent)) == 0

@@ -1,0 +1,59 @@
+"""The reminders component in ``coach run``: APScheduler ticks plan and dispatch on their own."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from bot.components import AppContext, build_components
+from bot.config import load_settings
+from conversations.registry import extra_commands
+from domain.db import Database
+from integrations.scheduler import ReminderScheduler
+from tests.reminders.conftest import Clock, People, outbox, reminders, utc
+
+
+async def test_scheduler_ticks_plan_and_dispatch(db: Database, people: People) -> None:
+    await people.client(checkin_time="09:00")
+    clock = Clock(utc(2026, 11, 24, 9, 0, 30))
+    component = ReminderScheduler(
+        db, clock=clock, plan_every=timedelta(seconds=0.05), dispatch_every=timedelta(seconds=0.05)
+    )
+    await component.start()
+    try:
+        # Today's 09:00 was not planned before "now", so nothing is sent for it; tomorrow's is planned.
+        for _ in range(500):
+            if await reminders(db):
+                break
+            await asyncio.sleep(0.02)
+        clock.now = utc(2026, 11, 25, 9, 0)
+        for _ in range(500):
+            if await outbox(db):
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await component.stop()
+    [queued] = await outbox(db)
+    assert queued.chat_id == "c1"
+    assert component.scheduler is None
+
+
+async def test_registered_in_coach_run_with_the_settings_command(db: Database) -> None:
+    ctx = AppContext(settings=load_settings(COACH_DATABASE_URL=db.url), db=db)
+    components = build_components(ctx, interactive_console=False)
+    assert any(isinstance(c, ReminderScheduler) for c in components)
+    assert "/settings" in extra_commands()
+
+
+async def test_email_transport_is_registered_when_smtp_is_configured(db: Database) -> None:
+    from bot.outbound.component import SENDER_KEY
+
+    settings = load_settings(
+        COACH_DATABASE_URL=db.url, COACH_SMTP_HOST="127.0.0.1", COACH_SMTP_FROM="c@example.com"
+    )
+    ctx = AppContext(settings=settings, db=db)
+    [scheduler] = [
+        c for c in build_components(ctx, interactive_console=False) if isinstance(c, ReminderScheduler)
+    ]
+    assert "email" in ctx.extras[SENDER_KEY].platforms
+    assert scheduler.dispatcher.policy.email_enabled

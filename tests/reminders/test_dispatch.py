@@ -1,0 +1,205 @@
+"""Dispatching due reminders to the outbox: once, only when relevant, never a burst after downtime."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from conversations.messages import OutgoingMessage
+from domain.db import Database
+from domain.models import Reminder
+from domain.models.enums import ReminderStatus
+from domain.reminders import DispatchPolicy
+from tests.reminders.conftest import People, by_kind, dispatch, outbox, plan, reminders, utc
+
+MORNING = utc(2026, 11, 24, 6, 0)  # a Tuesday; reminders at the default 09:00 UTC
+
+
+async def test_a_due_reminder_is_queued_once(db: Database, people: People) -> None:
+    client = await people.client()
+    await plan(db, MORNING)
+    assert await dispatch(db, utc(2026, 11, 24, 8, 59)) == []
+    outcomes = await dispatch(db, utc(2026, 11, 24, 9, 0))
+    assert [(o.kind, o.status, o.reason) for o in outcomes] == [("checkin", "sent", "due")]
+    assert await dispatch(db, utc(2026, 11, 24, 9, 1)) == []
+    [queued] = await outbox(db)
+    assert (queued.platform, queued.chat_id) == ("telegram", "c1")
+    message = OutgoingMessage.from_dict(queued.payload)
+    assert "check-in" in message.text and message.all_buttons[0].payload == "/checkin"
+    [sent] = by_kind(await reminders(db, client_id=client.id), "checkin")[:1]
+    assert sent.status == ReminderStatus.SENT and sent.attempts == 1 and sent.sent_at is not None
+
+
+async def test_skipped_when_already_checked_in_that_local_day(db: Database, people: People) -> None:
+    client = await people.client(timezone="America/New_York", checkin_time="20:00")
+    await plan(db, utc(2026, 11, 24, 12, 0))
+    # 23:30 UTC on the 24th is 18:30 in New York: the same local day as the 20:00 reminder.
+    await people.check_in(client, utc(2026, 11, 24, 23, 30))
+    outcomes = await dispatch(db, utc(2026, 11, 25, 1, 0))
+    assert [(o.kind, o.status, o.reason) for o in outcomes] == [
+        ("checkin", "skipped", "already checked in today")
+    ]
+    assert await outbox(db) == []
+
+
+async def test_one_gentle_follow_up_after_a_missed_reminder(db: Database, people: People) -> None:
+    client = await people.client()
+    await plan(db, MORNING)
+    await dispatch(db, utc(2026, 11, 24, 9, 0))
+    outcomes = await dispatch(db, utc(2026, 11, 24, 12, 0))
+    assert [(o.kind, o.status) for o in outcomes] == [("checkin_followup", "sent")]
+    assert await dispatch(db, utc(2026, 11, 24, 15, 0)) == []
+    assert len(await outbox(db)) == 2
+
+    # The next day they check in after the reminder: no follow-up.
+    await plan(db, utc(2026, 11, 24, 12, 0))
+    await dispatch(db, utc(2026, 11, 25, 9, 0))
+    await people.check_in(client, utc(2026, 11, 25, 10, 0))
+    outcomes = await dispatch(db, utc(2026, 11, 25, 12, 0))
+    assert [(o.kind, o.status) for o in outcomes] == [("checkin_followup", "skipped")]
+    assert len(await outbox(db)) == 3
+
+
+async def test_downtime_sends_the_relevant_reminder_once_and_skips_stale_ones(
+    db: Database, people: People
+) -> None:
+    await people.client()
+    await people.client(checkin_time="10:30")
+    await people.client(checkin_time="06:45")
+    await plan(db, utc(2026, 11, 24, 0, 0))
+    # Down from 06:00 to 11:05: the 06:45 reminder is stale, 09:00 is stale (2 h grace), 10:30 is fresh.
+    outcomes = await dispatch(db, utc(2026, 11, 24, 11, 5))
+    summary = sorted((o.kind, o.status, o.reason) for o in outcomes)
+    assert summary == [
+        ("checkin", "sent", "overdue within grace window"),
+        ("checkin", "skipped", "stale: overdue beyond grace window"),
+        ("checkin", "skipped", "stale: overdue beyond grace window"),
+        ("checkin_followup", "sent", "overdue within grace window"),  # 06:45 + 3 h = 09:45, still relevant
+    ]
+    assert len(await outbox(db)) == 2
+    assert await dispatch(db, utc(2026, 11, 24, 11, 6)) == []
+
+
+async def test_quiet_hours_at_send_time_make_an_overdue_reminder_stale(db: Database, people: People) -> None:
+    client = await people.client(checkin_time="21:30", quiet_hours_start="22:00", quiet_hours_end="07:00")
+    await plan(db, MORNING)
+    # The service was down at 21:30 and comes back at 22:10, inside the client's quiet hours.
+    outcomes = await dispatch(db, utc(2026, 11, 24, 22, 10))
+    assert [(o.status, o.reason) for o in outcomes] == [("skipped", "stale: now inside quiet hours")]
+    assert await outbox(db) == []
+    assert client.id
+
+
+async def test_pause_skips_reminders_already_planned(db: Database, people: People) -> None:
+    client = await people.client()
+    await plan(db, MORNING)
+    async with db.unit_of_work() as session:
+        stored = await session.get(type(client), client.id)
+        assert stored is not None
+        stored.paused_until = utc(2026, 11, 30, 0, 0)  # set directly, as an admin would
+    outcomes = await dispatch(db, utc(2026, 11, 24, 9, 0))
+    assert [(o.status, o.reason) for o in outcomes] == [("skipped", "paused")]
+
+
+async def test_re_engagement_after_three_missed_check_ins(db: Database, people: People) -> None:
+    coach = await people.coach()
+    client = await people.client(coach)
+    for day in range(23, 27):  # reminders sent on Mon-Wed with no check-in, then Thursday
+        await plan(db, utc(2026, 11, day, 0, 0))
+        await dispatch(db, utc(2026, 11, day, 9, 0))
+        await dispatch(db, utc(2026, 11, day, 12, 0))
+    messages = await outbox(db)
+    texts = [m.payload["text"] for m in messages]
+    notices = [m for m in messages if m.payload.get("type") == "coach_notice"]
+    assert sum("not heard from you" in t for t in texts) == 1
+    assert len(notices) == 1 and notices[0].payload["kind"] == "missed_checkins"
+    assert notices[0].chat_id == coach.slack_user_id and notices[0].payload["data"]["missed"] == 3
+    # Day 4 got the re-engagement message instead of the plain reminder.
+    assert "not heard from you" in texts[-3] or "not heard from you" in texts[-2]
+
+    # Still silent on Friday: the plain reminder again, no second alert for the same streak.
+    await plan(db, utc(2026, 11, 27, 0, 0))
+    await dispatch(db, utc(2026, 11, 27, 9, 0))
+    assert len([m for m in await outbox(db) if m.payload.get("type") == "coach_notice"]) == 1
+
+    # A check-in ends the streak; three new misses alert again.
+    await people.check_in(client, utc(2026, 11, 27, 10, 0))
+    for day in range(28, 32):
+        now = utc(2026, 11, 1, 0, 0) + timedelta(days=day - 1)
+        await plan(db, now)
+        await dispatch(db, now + timedelta(hours=9))
+    assert len([m for m in await outbox(db) if m.payload.get("type") == "coach_notice"]) == 2
+
+
+async def test_coach_digest_goes_to_slack_or_email_or_is_skipped(db: Database, people: People) -> None:
+    slack_coach = await people.coach(digest_time="08:00")
+    mail_coach = await people.coach(digest_time="08:00", slack_user_id=None)
+    await people.client(slack_coach, display_name="Ada")
+    await plan(db, MORNING)
+    outcomes = await dispatch(db, utc(2026, 11, 25, 8, 0), DispatchPolicy(email_enabled=True))
+    digests = [o for o in outcomes if o.kind == "coach_digest"]
+    # Yesterday's digests were never sent (the service was down): stale, skipped, not delivered late.
+    assert sorted(o.reason for o in digests) == [
+        "digest by email",
+        "digest to Slack",
+        "stale: overdue beyond grace window",
+        "stale: overdue beyond grace window",
+    ]
+    queued = {m.platform: m for m in await outbox(db)}
+    assert queued["slack"].payload["type"] == "coach_digest" and "Ada" in queued["slack"].payload["text"]
+    assert queued["slack"].chat_id == slack_coach.slack_user_id
+    assert queued["email"].chat_id == mail_coach.email
+    assert OutgoingMessage.from_dict(queued["email"].payload).text.startswith("Your daily digest")
+
+    async with db.unit_of_work() as session:
+        session.add(Reminder(kind="coach_digest", coach_id=mail_coach.id, due_at=utc(2026, 11, 26, 8, 0)))
+    outcomes = await dispatch(db, utc(2026, 11, 26, 8, 0), DispatchPolicy(email_enabled=False))
+    assert ("skipped", "no digest channel configured") in [(o.status, o.reason) for o in outcomes]
+
+
+async def test_a_client_without_a_reachable_channel_is_marked_failed(db: Database, people: People) -> None:
+    client = await people.client()
+    async with db.unit_of_work() as session:
+        from sqlalchemy import update
+
+        from domain.models import ChannelIdentity
+
+        await session.execute(update(ChannelIdentity).values(unreachable=True))
+    await plan(db, MORNING)
+    outcomes = await dispatch(db, utc(2026, 11, 24, 9, 0))
+    assert [(o.status, o.reason) for o in outcomes] == [("failed", "no reachable channel")]
+    [row] = by_kind(await reminders(db, client_id=client.id), "checkin")[:1]
+    assert row.last_error == "no reachable channel"
+
+
+async def test_email_is_used_when_the_client_prefers_it(db: Database, people: People) -> None:
+    await people.client(preferred_channel="email", email="ada@example.com")
+    await plan(db, MORNING)
+    await dispatch(db, utc(2026, 11, 24, 9, 0), DispatchPolicy(email_enabled=True))
+    [queued] = await outbox(db)
+    assert (queued.platform, queued.chat_id) == ("email", "ada@example.com")
+
+
+async def test_an_unexpected_error_is_retried_then_given_up(db: Database, people: People) -> None:
+    from domain.reminders import ReminderDispatcher
+
+    await people.coach(digest_time="08:00")
+    await people.client()  # its reminder goes out even though the digest fails
+
+    async def broken_digest(*_: object) -> str:
+        raise RuntimeError("insights down")
+
+    await plan(db, MORNING)
+    dispatcher = ReminderDispatcher(digest=broken_digest)
+    statuses = []
+    for minute in range(3):
+        async with db.unit_of_work() as session:
+            outcomes = await dispatcher.dispatch_due(session, now=utc(2026, 11, 24, 9, minute))
+        statuses.append(sorted((o.kind, o.status) for o in outcomes))
+    assert statuses == [
+        [("checkin", "sent"), ("coach_digest", "pending")],
+        [("coach_digest", "pending")],
+        [("coach_digest", "failed")],
+    ]
+    [digest] = by_kind(await reminders(db), "coach_digest")[:1]
+    assert (digest.attempts, digest.last_error) == (3, "RuntimeError")
+    assert len(await outbox(db)) == 1

@@ -1,0 +1,151 @@
+"""``/settings`` through the real conversation engine: each preference, re-prompts, the calendar file."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+
+import pytest
+from icalendar import Calendar
+
+from conversations.engine import ConversationEngine
+from conversations.flows import settings as settings_flow
+from conversations.messages import IncomingMessage, OutgoingMessage
+from conversations.registry import unregister
+from domain.clock import ensure_utc
+from domain.db import Database
+from domain.models import Client
+from integrations.calendar import checkin_schedule_ics
+from tests.reminders.conftest import Clock, People, by_kind, plan, reminders, utc
+
+_ids = itertools.count(1)
+
+
+@pytest.fixture
+async def engine(db: Database) -> AsyncIterator[tuple[ConversationEngine, Clock]]:
+    settings_flow.install(calendar=checkin_schedule_ics)
+    clock = Clock(utc(2026, 11, 24, 6, 0))
+    engine = ConversationEngine(db, clock=clock)
+    await engine.start()
+    yield engine, clock
+    await engine.stop()
+    unregister("/settings")
+    unregister("settings")
+
+
+class Talk:
+    """One client typing to the engine on their Telegram identity."""
+
+    def __init__(self, engine: ConversationEngine, external: str, chat: str) -> None:
+        self.engine, self.external, self.chat = engine, external, chat
+
+    async def __call__(self, text: str | None = None, payload: str | None = None) -> list[OutgoingMessage]:
+        return await self.engine.handle(
+            IncomingMessage(
+                platform="telegram",
+                external_user_id=self.external,
+                chat_id=self.chat,
+                message_id=str(next(_ids)),
+                text=text,
+                button_payload=payload,
+            )
+        )
+
+
+async def talk_to(engine: ConversationEngine, db: Database, client: Client) -> Talk:
+    from sqlalchemy import select
+
+    from domain.models import ChannelIdentity
+
+    async with db.unit_of_work() as session:
+        identity = (
+            await session.scalars(select(ChannelIdentity).where(ChannelIdentity.client_id == client.id))
+        ).one()
+    return Talk(engine, identity.external_user_id, identity.chat_id)
+
+
+def text_of(replies: list[OutgoingMessage]) -> str:
+    return "\n".join(r.text for r in replies)
+
+
+async def stored(db: Database, client: Client) -> Client:
+    async with db.unit_of_work() as session:
+        found = await session.get(Client, client.id)
+        assert found is not None
+        return found
+
+
+async def test_change_time_with_calendar_and_replanned_reminders(
+    db: Database, people: People, engine: tuple[ConversationEngine, Clock]
+) -> None:
+    client = await people.client(timezone="Europe/Berlin")
+    await plan(db, utc(2026, 11, 24, 6, 0))
+    say = await talk_to(engine[0], db, client)
+    menu = await say("/settings")
+    assert "daily at 09:00 (Europe/Berlin)" in text_of(menu)
+    assert "Reminder time" in [b.label for r in menu for b in r.all_buttons]
+    await say(payload="time")
+    retry = await say("quarter past seven")
+    assert "07:30, 19:00 or 7pm" in text_of(retry)
+    replies = await say("7.15pm")
+    assert "Saved." in text_of(replies)
+    [ics] = [f for r in replies for f in r.files]
+    assert ics.file_name == "checkin-schedule.ics" and ics.mime_type == "text/calendar"
+    [event] = Calendar.from_ical(ics.content).walk("VEVENT")
+    assert event["DTSTART"].dt.hour == 19 and event["DTSTART"].params["TZID"] == "Europe/Berlin"
+    assert (await stored(db, client)).checkin_time == "19:15"
+    checkins = by_kind(await reminders(db, client_id=client.id), "checkin")
+    assert ensure_utc(checkins[0].due_at) == utc(2026, 11, 24, 18, 15)  # 19:15 CET
+    done = await say(payload="done")
+    assert "All set" in text_of(done)
+
+
+async def test_quiet_hours_pause_cadence_and_channel(
+    db: Database, people: People, engine: tuple[ConversationEngine, Clock]
+) -> None:
+    client = await people.client()
+    say = await talk_to(engine[0], db, client)
+    await say("/settings")
+    await say(payload="quiet")
+    assert "22:00-07:00" in text_of(await say("late"))
+    await say("22:30 - 6:45")
+    saved = await stored(db, client)
+    assert (saved.quiet_hours_start, saved.quiet_hours_end) == ("22:30", "06:45")
+
+    await say(payload="pause")
+    assert "between 0 and 90" in text_of(await say("forever"))
+    assert "between 0 and 90" in text_of(await say("400"))
+    await say("7 days")
+    assert ensure_utc((await stored(db, client)).paused_until) == utc(2026, 12, 1, 6, 0)  # type: ignore[arg-type]
+    menu = await say(payload="pause")
+    await say("0")
+    assert (await stored(db, client)).paused_until is None
+    assert menu
+
+    await say(payload="cadence")
+    assert "daily, weekdays or weekly" in text_of(await say("sometimes"))
+    await say(payload="weekdays")
+    assert (await stored(db, client)).checkin_cadence == "weekdays"
+
+    await say(payload="channel")
+    assert "talked to me on Slack" in text_of(await say(payload="slack"))
+    assert "no email address" in text_of(await say(payload="email"))
+    await say(payload="telegram")
+    assert (await stored(db, client)).preferred_channel == "telegram"
+
+
+def test_clock_parsing() -> None:
+    parse = settings_flow.parse_clock
+    assert [parse(t) for t in ("7", "07:30", "7.30", "7h30", "7pm", "12am", "19h", "23:59")] == [
+        "07:00",
+        "07:30",
+        "07:30",
+        "07:30",
+        "19:00",
+        "00:00",
+        "19:00",
+        "23:59",
+    ]
+    for bad in ("24:00", "7:60", "13pm", "noon", ""):
+        with pytest.raises(settings_flow.InvalidAnswer):
+            parse(bad)
