@@ -83,11 +83,13 @@ def build_components(ctx: AppContext, *, interactive_console: bool = True) -> li
 
     ctx.insights = ctx.insights or InsightsService.from_settings(ctx.settings, ctx.db)
     ctx.extras.setdefault("digest_composer", ctx.insights.compose_digest)  # scheduled coach digests
-    from bot.stripe_webhooks import StripeWebhooks, stripe_payments_for
+    from bot.stripe_webhooks import PaymentPages, StripeWebhooks, stripe_payments_for
     from conversations.flows import billing as billing_flows
 
     ctx.payments = ctx.payments or stripe_payments_for(ctx)
     billing_flows.register()  # /billing and /invoices (they explain when payments are not set up)
+    if ctx.payments is not None:
+        components.append(PaymentPages())  # where Checkout returns unless COACH_STRIPE_*_URL say otherwise
     if ctx.settings.stripe_webhook_secret:
         components.append(StripeWebhooks.from_context(ctx, ctx.payments))
     from integrations.scheduler import build_reminder_scheduler

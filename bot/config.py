@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# Served by the service itself (bot/stripe_webhooks.py) so Checkout returns to a page of ours.
+PAYMENT_SUCCESS_PATH = "/payments/success"
+PAYMENT_CANCEL_PATH = "/payments/cancelled"
 
 
 class ConfigError(Exception):
@@ -53,6 +58,10 @@ class Settings(BaseSettings):
     stripe_api_key: str | None = _env("STRIPE_API_KEY")
     stripe_webhook_secret: str | None = _env("STRIPE_WEBHOOK_SECRET")
     stripe_api_url: str | None = _env("COACH_STRIPE_API_URL")
+    stripe_success_url: str | None = _env("COACH_STRIPE_SUCCESS_URL")
+    stripe_cancel_url: str | None = _env("COACH_STRIPE_CANCEL_URL")
+    # NoDecode: the variable is "0,3,7", not JSON.
+    dunning_days: Annotated[tuple[int, ...], NoDecode] = _env("COACH_DUNNING_DAYS", (0, 3, 7))
 
     openai_api_key: str | None = _env("OPENAI_API_KEY")
     openai_base_url: str | None = _env("OPENAI_BASE_URL")
@@ -85,6 +94,47 @@ class Settings(BaseSettings):
         except ArgumentError:
             raise ValueError("is not a database URL such as sqlite+aiosqlite:///./coach.db") from None
         return value
+
+    @field_validator("stripe_success_url", "stripe_cancel_url")
+    @classmethod
+    def _web_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ValueError("must be an http(s) URL such as https://coach.example.com/paid")
+        return value.strip()
+
+    @field_validator("dunning_days", mode="before")
+    @classmethod
+    def _dunning_schedule(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            value = ",".join(str(day) for day in value)
+        if not isinstance(value, str):
+            return value
+        from domain.errors import ValidationError as DomainValidationError
+        from domain.services.billing import parse_dunning_days
+
+        try:
+            return parse_dunning_days(value)
+        except DomainValidationError as exc:
+            raise ValueError(str(exc)) from None
+
+    @property
+    def local_url(self) -> str:
+        """This service's own HTTP address (a wildcard bind is reached through loopback)."""
+        host = "127.0.0.1" if self.http_host in {"", "0.0.0.0", "::"} else self.http_host
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.http_port}"
+
+    @property
+    def payment_success_url(self) -> str:
+        """Where Stripe Checkout sends the browser after paying (default: our own thank-you page)."""
+        return self.stripe_success_url or self.local_url + PAYMENT_SUCCESS_PATH
+
+    @property
+    def payment_cancel_url(self) -> str:
+        return self.stripe_cancel_url or self.local_url + PAYMENT_CANCEL_PATH
 
     @property
     def telegram_enabled(self) -> bool:

@@ -5,25 +5,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from bot.components import AppContext, Component
+from bot.config import PAYMENT_CANCEL_PATH, PAYMENT_SUCCESS_PATH, Settings
 from domain.db import Database
-from domain.services.billing import parse_dunning_days
 from integrations.stripe import StripePayments, StripeWebhookProcessor, build_stripe_client
-from integrations.stripe.payments import DEFAULT_CANCEL_URL, DEFAULT_SUCCESS_URL
 
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/stripe"
 # How often overdue dunning cases are checked; the schedule is in days, so minutes are plenty.
 DUNNING_SWEEP_SECONDS = 15 * 60
-# Optional settings read here (not in bot/config.py) because only this component uses them.
-SUCCESS_URL_ENV = "COACH_STRIPE_SUCCESS_URL"
-CANCEL_URL_ENV = "COACH_STRIPE_CANCEL_URL"
-DUNNING_DAYS_ENV = "COACH_DUNNING_DAYS"
+# The pages Checkout returns to by default; the conversation itself continues in the chat.
+SUCCESS_PAGE = "Thank you, your payment went through. You can close this page and go back to the chat."
+CANCEL_PAGE = "No payment was taken. You can close this page and go back to the chat."
 
 
 def stripe_payments_for(ctx: AppContext) -> StripePayments | None:
@@ -31,16 +29,33 @@ def stripe_payments_for(ctx: AppContext) -> StripePayments | None:
     settings = ctx.settings
     if not settings.stripe_api_key:
         return None
-    return build_payments(ctx.db, settings.stripe_api_key, settings.stripe_api_url)
+    return build_payments(ctx.db, settings.stripe_api_key, settings)
 
 
-def build_payments(db: Database, api_key: str, api_url: str | None) -> StripePayments:
+def build_payments(db: Database, api_key: str, settings: Settings) -> StripePayments:
     return StripePayments(
         db,
-        build_stripe_client(api_key, api_url),
-        success_url=os.environ.get(SUCCESS_URL_ENV) or DEFAULT_SUCCESS_URL,
-        cancel_url=os.environ.get(CANCEL_URL_ENV) or DEFAULT_CANCEL_URL,
+        build_stripe_client(api_key, settings.stripe_api_url),
+        success_url=settings.payment_success_url,
+        cancel_url=settings.payment_cancel_url,
     )
+
+
+class PaymentPages(Component):
+    """The default pages Stripe Checkout returns the browser to (COACH_STRIPE_*_URL override them)."""
+
+    name = "payment-pages"
+
+    def install_routes(self, app: web.Application) -> None:
+        app.router.add_get(PAYMENT_SUCCESS_PATH, self._page(SUCCESS_PAGE))
+        app.router.add_get(PAYMENT_CANCEL_PATH, self._page(CANCEL_PAGE))
+
+    @staticmethod
+    def _page(text: str) -> Callable[[web.Request], Awaitable[web.Response]]:
+        async def show(request: web.Request) -> web.Response:
+            return web.Response(text=text)
+
+        return show
 
 
 class StripeWebhooks(Component):
@@ -60,7 +75,7 @@ class StripeWebhooks(Component):
             ctx.db,
             ctx.settings.stripe_webhook_secret,
             payments,
-            dunning_days=parse_dunning_days(os.environ.get(DUNNING_DAYS_ENV)),
+            dunning_days=ctx.settings.dunning_days,
         )
         return cls(processor)
 

@@ -37,7 +37,7 @@ def refund(
     async def work(db: Database) -> RefundResult:
         from bot.stripe_webhooks import build_payments
 
-        payments = build_payments(db, api_key, config.stripe_api_url)
+        payments = build_payments(db, api_key, config)
         try:
             return await payments.refund(payment_id, amount_minor=amount, reason=reason, actor="admin:cli")
         except PaymentsUnavailable as exc:

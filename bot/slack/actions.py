@@ -15,6 +15,7 @@ from bot.slack import blocks
 from bot.slack.auth import NOT_YOUR_CLIENT_TEXT, REFUSAL_TEXT, linked_coach, owned_client, record_refusal
 from bot.slack.commands import CoachCommands, CommandReply
 from bot.slack.conversation import SlackConversation
+from bot.slack.goal_approval import GoalApprovals
 from bot.slack.threads import coach_target, ensure_thread, snooze_alerts
 from bot.slack.transport import SlackTransport
 from domain.clock import Clock
@@ -39,6 +40,7 @@ class SlackActions:
         app.action(blocks.ALERT_MESSAGE_CLIENT)(self.message_client)
         app.action(blocks.ALERT_SNOOZE)(self.snooze)
         app.action(blocks.OPEN_CLIENT)(self.open_client)
+        GoalApprovals(self.db, self.clock).register(app)
 
     async def engine_button(
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient

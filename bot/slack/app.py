@@ -30,6 +30,7 @@ from bot.slack.auth import NOT_YOUR_CLIENT_TEXT, REFUSAL_TEXT, linked_coach, rec
 from bot.slack.commands import COMMAND, CoachCommands, DigestSource
 from bot.slack.conversation import SlackConversation
 from bot.slack.home import publish_home
+from bot.slack.roster import CoachInsights
 from bot.slack.threads import ReplyOutcome, find_thread, relay_coach_reply
 from bot.slack.transport import SlackTransport
 from conversations.ports import ConversationHandler, PaymentPort
@@ -77,6 +78,7 @@ class SlackBot:
         api_url: str | None = None,
         payments: PaymentPort | None = None,
         digests: DigestSource | None = None,
+        insights: CoachInsights | None = None,
         clock: Clock = utcnow,
     ) -> None:
         self.db = db
@@ -87,7 +89,13 @@ class SlackBot:
             AsyncRateLimitErrorRetryHandler(max_retry_count=INTERACTIVE_RATE_LIMIT_RETRIES)
         )
         self.transport = SlackTransport(AsyncWebClient(token=bot_token, base_url=base_url), db)
-        self.commands = CoachCommands(db, payments=payments, digests=digests, clock=clock)
+        if insights is None:
+            from integrations.llm.insights import InsightsService  # openai loads only when needed
+
+            # Flags, trends and computed summaries need no model: without the shared service, a local one.
+            insights = InsightsService(db, clock=clock)
+        self.insights = insights
+        self.commands = CoachCommands(db, payments=payments, digests=digests, insights=insights, clock=clock)
         self.sender = sender
         sender.register(self.transport)
         self.conversation = SlackConversation(handler, sender)
@@ -241,4 +249,4 @@ class SlackBot:
     async def on_home_opened(self, event: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab", "home") != "home":
             return
-        await publish_home(self.db, client, str(event["user"]), self.clock)
+        await publish_home(self.db, client, str(event["user"]), self.clock, self.insights)

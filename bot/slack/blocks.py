@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from bot.slack.roster import NO_CHECK_IN as NO_CHECK_IN_MARK
 from bot.slack.roster import ClientGlance, ClientProfile, days_ago
 from conversations.messages import OutgoingMessage
 from domain.models import Client, Coach, Message
@@ -29,6 +30,8 @@ PICK_CLIENT = "pick_client"
 ALERT_MESSAGE_CLIENT = "alert_message_client"
 ALERT_SNOOZE = "alert_snooze"
 OPEN_CLIENT = "open_client"
+GOAL_APPROVE = "goal_approve"
+GOAL_EDIT = "goal_edit"
 
 Block = dict[str, Any]
 
@@ -157,8 +160,14 @@ def profile_blocks(profile: ClientProfile, now: datetime) -> list[Block]:
             f"plan {c.adherence}" + (f" — _{escape(_clip(c.note, 120))}_" if c.note else "")
             for c in profile.check_ins
         ]
-        title = f"*Last {len(profile.check_ins)} check-ins*" + (f"  {profile.trend}" if profile.trend else "")
-        blocks.append(section(title + "\n" + "\n".join(lines)))
+        blocks.append(section(f"*Last {len(profile.check_ins)} check-ins*\n" + "\n".join(lines)))
+    if profile.charts:
+        width = max(len(metric) for metric, _, _ in profile.charts)
+        rows = [f"`{metric.ljust(width)} {bars}`  {escape(trend)}" for metric, bars, trend in profile.charts]
+        if profile.trend:
+            rows.append(escape(profile.trend))
+        title = f"*Trend* (last {len(profile.charts[0][1])} days, {NO_CHECK_IN_MARK} = no check-in; week over week)"
+        blocks.append(section(title + "\n" + "\n".join(rows)))
     else:
         blocks.append(section("*Check-ins*\nNo check-ins yet."))
     if profile.summary:
@@ -211,8 +220,10 @@ NOTICE_ICONS = {
     "payment_failed": "💳",
     "payment_received": "✅",
     "new_client": "👋",
+    "goal_approval": "🎯",
 }
 # Notice kinds (raised by check-ins, reminders and Stripe webhooks) that get the alert buttons.
+GOAL_APPROVAL_KIND = "goal_approval"  # domain.insights.approval.GOAL_APPROVAL
 ALERT_KINDS = frozenset({"low_mood", "missed_checkins", "payment_failed", "paused_unpaid"})
 
 
@@ -229,7 +240,9 @@ def notice_blocks(payload: dict[str, Any], client_name: str | None) -> list[Bloc
     blocks: list[Block] = [section(f"*{escape(title)}*\n{escape(text)}")]
     data = payload.get("data") or {}
     details = [
-        f"{escape(str(k)).replace('_', ' ')}: {escape(str(v))}" for k, v in data.items() if _is_scalar(v)
+        f"{escape(str(k)).replace('_', ' ')}: {escape(str(v))}"
+        for k, v in data.items()
+        if _is_scalar(v) and k != "goal_id"
     ]
     if details:
         blocks.append(context("  ·  ".join(details[:10])))
@@ -244,6 +257,17 @@ def notice_blocks(payload: dict[str, Any], client_name: str | None) -> list[Bloc
                     button("Open client", OPEN_CLIENT, str(client_id)),
                 ],
                 block_id="alert_actions",
+            )
+        )
+    goal_id = data.get("goal_id")
+    if kind == GOAL_APPROVAL_KIND and isinstance(goal_id, int):
+        blocks.append(
+            actions(
+                [
+                    button("Approve", GOAL_APPROVE, str(goal_id), style="primary"),
+                    button("Edit", GOAL_EDIT, str(goal_id)),
+                ],
+                block_id="goal_approval_actions",
             )
         )
     return blocks

@@ -26,6 +26,7 @@ from bot.slack.auth import (
 from bot.slack.roster import (
     ZERO_DECIMAL_CURRENCIES,
     ClientGlance,
+    CoachInsights,
     client_profile,
     coach_roster,
     days_ago,
@@ -105,9 +106,11 @@ class CoachCommands:
         *,
         payments: PaymentPort | None = None,
         digests: DigestSource | None = None,
+        insights: CoachInsights,
         clock: Clock = utcnow,
     ) -> None:
         self.db = db
+        self.insights = insights
         self.payments = payments
         self.digests = digests
         self.clock = clock
@@ -145,8 +148,9 @@ class CoachCommands:
 
     async def clients(self, coach: Coach) -> CommandReply:
         now = self.clock()
+        flags = await self.insights.flags_for_coach(coach.id)
         async with self.db.sessions() as session:
-            roster = await coach_roster(session, coach.id, now=now)
+            roster = await coach_roster(session, coach.id, now=now, flags=flags)
         return CommandReply(f"Your clients ({len(roster)})", blocks.clients_blocks(roster, now))
 
     async def client(self, coach: Coach, client_id: int) -> CommandReply:
@@ -155,7 +159,11 @@ class CoachCommands:
             client = await owned_client(session, coach, client_id)
             if client is None:
                 return reply(NOT_YOUR_CLIENT_TEXT)
-            profile = await client_profile(session, client, now=now)
+        summary = await self.insights.latest_summary(client.id)
+        async with self.db.sessions() as session:
+            client = await session.get(Client, client_id)
+            assert client is not None
+            profile = await client_profile(session, client, now=now, summary=summary)
         return CommandReply(client.display_name, blocks.profile_blocks(profile, now))
 
     async def digest(self, coach: Coach) -> CommandReply:
@@ -170,8 +178,10 @@ class CoachCommands:
                 log.exception("the insights digest failed; using the computed one")
         if payload is None:
             now = self.clock()
+            flags = await self.insights.flags_for_coach(coach.id)
             async with self.db.sessions() as session:
-                payload = roster_digest(await coach_roster(session, coach.id, now=now), coach, now)
+                roster = await coach_roster(session, coach.id, now=now, flags=flags)
+            payload = roster_digest(roster, coach, now)
         return CommandReply(blocks.digest_text(payload), blocks.digest_blocks(payload))
 
     async def paylink(self, coach: Coach, client_id: int, program_id: int, request_ref: str) -> CommandReply:

@@ -48,6 +48,7 @@ class SlackComponent(Component):
             api_url=settings.slack_api_url,
             payments=ctx.payments,
             digests=ctx.insights,
+            insights=ctx.insights,
         )
         self.app_token = settings.slack_app_token
         self.relay = RelayLoop(ctx.db, on_queued=self.sender.wake)

@@ -6,17 +6,21 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import blocks
 from bot.slack.auth import linked_coach
-from bot.slack.roster import coach_roster
+from bot.slack.roster import CoachInsights, coach_roster
 from domain.clock import Clock
 from domain.db import Database
 
 
-async def publish_home(db: Database, client: AsyncWebClient, user_id: str, clock: Clock) -> None:
+async def publish_home(
+    db: Database, client: AsyncWebClient, user_id: str, clock: Clock, insights: CoachInsights
+) -> None:
     now = clock()
     async with db.sessions() as session:
         coach = await linked_coach(session, user_id)
-        if coach is None:
-            view = blocks.client_home_view()
-        else:
-            view = blocks.home_view(coach, await coach_roster(session, coach.id, now=now), now)
+    if coach is None:
+        view = blocks.client_home_view()
+    else:
+        flags = await insights.flags_for_coach(coach.id)
+        async with db.sessions() as session:
+            view = blocks.home_view(coach, await coach_roster(session, coach.id, now=now, flags=flags), now)
     await client.views_publish(user_id=user_id, view=view)

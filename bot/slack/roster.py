@@ -2,23 +2,39 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import rules
 from domain.clock import ensure_utc
-from domain.models import ChannelIdentity, CheckIn, Client, Enrollment, Goal, InsightCache, Payment, Program
+from domain.insights.facts import RiskFlag
+from domain.insights.summary import WeeklySummary, describe_trend
+from domain.models import ChannelIdentity, CheckIn, Client, Enrollment, Goal, Payment, Program
 from domain.models.enums import GoalStatus, PaymentStatus
 from domain.services.checkins import check_in_streak, recent_check_ins
 
-# Alert thresholds shared with the notices the rest of the system raises (issue: mood ≤ 3 is low).
-LOW_MOOD = 3
-MISSED_CHECK_IN_DAYS = 3
 PROFILE_CHECK_INS = 7
+CHART_DAYS = 7
+SPARK_LEVELS = "▁▂▃▄▅▆▇█"
+NO_CHECK_IN = "·"
+CHARTED = (("mood", rules.MOOD_RANGE), ("energy", rules.ENERGY_RANGE))
+OTHER_TRENDS = ("sleep_hours", "adherence_pct", "goal_progress")
+
+
+class CoachInsights(Protocol):
+    """What the Slack app reads from the insights service (issue 7): computed, never a model call."""
+
+    async def flags_for_coach(self, coach_id: int) -> dict[int, list[RiskFlag]]: ...
+
+    async def latest_summary(self, client_id: int) -> WeeklySummary: ...
+
+
 PROFILE_PAYMENTS = 3
 ZERO_DECIMAL_CURRENCIES = frozenset({"jpy", "krw", "vnd", "clp", "isk", "ugx", "xaf", "xof"})
 
@@ -48,31 +64,24 @@ class ClientProfile:
     check_ins: Sequence[CheckIn]
     summary: str | None
     trend: str = field(default="")
+    """The computed week-over-week trends other than the charted ones."""
+    charts: tuple[tuple[str, str, str], ...] = ()
+    """(metric, sparkline of the last CHART_DAYS local days, computed week-over-week trend)."""
     payments: tuple[tuple[int, str, str], ...] = ()  # (id, amount, status), newest first
 
 
-def open_flags(
-    *,
-    last_check_in_at: datetime | None,
-    last_mood: int | None,
-    payment_status: str | None,
-    since: datetime,
-    now: datetime,
-) -> tuple[str, ...]:
-    """Flags a coach should see: a low mood, a run of missed check-ins, a failed payment."""
-    flags: list[str] = []
-    if last_mood is not None and last_mood <= LOW_MOOD:
-        flags.append("low mood")
-    reference = ensure_utc(last_check_in_at) if last_check_in_at else ensure_utc(since)
-    missed = (now - reference).days
-    if missed >= MISSED_CHECK_IN_DAYS:
-        flags.append(f"{missed} days without a check-in")
+def flag_texts(risk: Sequence[RiskFlag], payment_status: str | None) -> tuple[str, ...]:
+    """The insights' risk flags (most urgent first) and, from billing, a failed payment."""
+    ordered = sorted(risk, key=lambda f: f.severity != "act")
+    flags = [f.reason for f in ordered]
     if payment_status == PaymentStatus.FAILED:
         flags.append("payment failed")
     return tuple(flags)
 
 
-async def _glance(session: AsyncSession, client: Client, now: datetime) -> ClientGlance:
+async def _glance(
+    session: AsyncSession, client: Client, now: datetime, risk: Sequence[RiskFlag]
+) -> ClientGlance:
     last = await recent_check_ins(session, client.id, limit=1)
     latest = last[0] if last else None
     payment_status = await session.scalar(
@@ -92,18 +101,15 @@ async def _glance(session: AsyncSession, client: Client, now: datetime) -> Clien
         last_check_in_at=last_at,
         last_mood=last_mood,
         streak=await check_in_streak(session, client.id, now=now),
-        flags=open_flags(
-            last_check_in_at=last_at,
-            last_mood=last_mood,
-            payment_status=payment_status,
-            since=client.created_at,
-            now=now,
-        ),
+        flags=flag_texts(risk, payment_status),
         payment_status=payment_status,
     )
 
 
-async def coach_roster(session: AsyncSession, coach_id: int, *, now: datetime) -> list[ClientGlance]:
+async def coach_roster(
+    session: AsyncSession, coach_id: int, *, now: datetime, flags: Mapping[int, Sequence[RiskFlag]]
+) -> list[ClientGlance]:
+    """``flags``: the insights' ``flags_for_coach`` (clients without an entry have none)."""
     clients = (
         await session.scalars(
             select(Client)
@@ -111,44 +117,56 @@ async def coach_roster(session: AsyncSession, coach_id: int, *, now: datetime) -
             .order_by(Client.display_name)
         )
     ).all()
-    return [await _glance(session, client, now) for client in clients]
+    return [await _glance(session, client, now, flags.get(client.id, ())) for client in clients]
 
 
-def mood_trend(check_ins: Sequence[CheckIn]) -> str:
-    """Oldest → newest moods and a direction arrow (newest half against oldest half)."""
-    moods = [c.mood for c in reversed(check_ins)]
-    if len(moods) < 2:
-        return ""
-    half = len(moods) // 2
-    before, after = sum(moods[:half]) / half, sum(moods[half:]) / (len(moods) - half)
-    arrow = "↗ improving" if after - before >= 1 else "↘ declining" if before - after >= 1 else "→ steady"
-    return f"mood {' '.join(str(m) for m in moods)} ({arrow})"
+def sparkline(values: Sequence[float | None], low: int, high: int) -> str:
+    """One bar per value on the scale ``low``..``high``; a dot where there is no value."""
+    top = len(SPARK_LEVELS) - 1
+    bars = []
+    for value in values:
+        if value is None:
+            bars.append(NO_CHECK_IN)
+            continue
+        level = round((value - low) / (high - low) * top)
+        bars.append(SPARK_LEVELS[max(0, min(top, level))])
+    return "".join(bars)
 
 
-async def latest_summary(session: AsyncSession, client_id: int) -> str | None:
-    """The newest cached weekly summary text of the insights feature, if it wrote one."""
-    rows = (
-        await session.scalars(
-            select(InsightCache)
-            .where(InsightCache.kind.in_(("weekly_summary", "summary")))
-            .order_by(InsightCache.created_at.desc())
-            .limit(50)
+def daily_values(check_ins: Sequence[CheckIn], metric: str, *, today: date, zone: str) -> list[float | None]:
+    """The day's mean of ``metric`` for each of the last CHART_DAYS local days, oldest first."""
+    tz = ZoneInfo(zone)
+    by_day: dict[date, list[float]] = {}
+    for c in check_ins:
+        by_day.setdefault(ensure_utc(c.created_at).astimezone(tz).date(), []).append(
+            float(getattr(c, metric))
         )
-    ).all()
-    for row in rows:
-        content = row.content
-        if (
-            content.get("client_id") == client_id
-            or row.key.endswith(f":{client_id}")
-            or f":{client_id}:" in row.key
-        ):
-            text = content.get("text") or content.get("summary")
-            if isinstance(text, str) and text:
-                return text
-    return None
+    days = [today - timedelta(days=n) for n in range(CHART_DAYS - 1, -1, -1)]
+    return [sum(v) / len(v) if (v := by_day.get(d)) else None for d in days]
 
 
-async def client_profile(session: AsyncSession, client: Client, *, now: datetime) -> ClientProfile:
+def charts_and_trend(
+    summary: WeeklySummary, check_ins: Sequence[CheckIn], *, now: datetime, zone: str
+) -> tuple[tuple[tuple[str, str, str], ...], str]:
+    """Sparklines for mood and energy beside their computed trends, and the other trends as text."""
+    today = ensure_utc(now).astimezone(ZoneInfo(zone)).date()
+    facts = summary.facts
+    charts = tuple(
+        (
+            metric,
+            sparkline(daily_values(check_ins, metric, today=today, zone=zone), low, high),
+            describe_trend(facts.trend(metric)) or "no check-ins this week",
+        )
+        for metric, (low, high) in CHARTED
+    )
+    others = [describe_trend(t) for t in facts.trends if t.metric in OTHER_TRENDS]
+    return charts, " · ".join(t for t in others if t)
+
+
+async def client_profile(
+    session: AsyncSession, client: Client, *, now: datetime, summary: WeeklySummary
+) -> ClientProfile:
+    """``summary``: the insights' ``latest_summary`` (its facts give the flags and trends)."""
     channels = (
         await session.scalars(select(ChannelIdentity.platform).where(ChannelIdentity.client_id == client.id))
     ).all()
@@ -168,6 +186,16 @@ async def client_profile(session: AsyncSession, client: Client, *, now: datetime
         )
     ).all()
     check_ins = await recent_check_ins(session, client.id, limit=PROFILE_CHECK_INS)
+    # The chart covers days, not check-ins: someone checking in twice a day still gets a week.
+    recent_days = (
+        await session.scalars(
+            select(CheckIn).where(
+                CheckIn.client_id == client.id,
+                CheckIn.created_at >= ensure_utc(now) - timedelta(days=CHART_DAYS + 1),
+            )
+        )
+    ).all()
+    charts, trend = charts_and_trend(summary, recent_days, now=now, zone=client.timezone)
     payments = (
         await session.scalars(
             select(Payment)
@@ -177,13 +205,14 @@ async def client_profile(session: AsyncSession, client: Client, *, now: datetime
         )
     ).all()
     return ClientProfile(
-        glance=await _glance(session, client, now),
+        glance=await _glance(session, client, now, summary.facts.flags),
         channels=tuple(sorted(set(channels))),
         programs=tuple((name, status) for name, status in programs),
         goals=goals,
         check_ins=check_ins,
-        summary=await latest_summary(session, client.id),
-        trend=mood_trend(check_ins),
+        summary=summary.text(),
+        trend=trend,
+        charts=charts,
         payments=tuple((p.id, format_money(p.amount_minor, p.currency), p.status) for p in payments),
     )
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conversations.flow import END, Flow, InvalidAnswer, Next, Step, Turn, ask, buttons, scale_buttons
@@ -19,16 +19,11 @@ from conversations.parsing import parse_adherence, parse_percent, parse_scale, p
 from conversations.texts import CheckIn as T
 from domain import rules
 from domain.clock import ensure_utc
-from domain.models import AuditEvent, CheckIn, Goal
+from domain.models import AuditEvent, CheckIn
 from domain.services import checkins
 from domain.services.notices import notify_coach
 
-LOW_MOOD_MAX = 3
-FEEDBACK_EVERY = 4
-FEEDBACK_OFFER_GAP = timedelta(days=14)
-STREAK_WINDOW = timedelta(days=400)
 _CHECK_INS = cast(Table, CheckIn.__table__)
-_GOALS = cast(Table, Goal.__table__)
 _AUDIT = cast(Table, AuditEvent.__table__)
 
 
@@ -80,64 +75,37 @@ async def answer_note(turn: Turn) -> Next:
 
 
 async def save(turn: Turn, *, note: str | None) -> None:
-    """Validate the check-in and queue it for the batch's single INSERT (see :func:`save_all`)."""
+    """Validate the check-in with the domain's rules and queue it for the batch's single INSERT
+    (see :func:`save_all`)."""
     client = turn.client
     assert client is not None
     d = turn.data
-    progress = d.get("progress")
-    row = {
-        "client_id": client.id,
-        "goal_id": d.get("goal_id"),
-        "mood": rules.check_scale("mood", d["mood"], rules.MOOD_RANGE),
-        "energy": rules.check_scale("energy", d["energy"], rules.ENERGY_RANGE),
-        "sleep_hours": rules.check_sleep_hours(d["sleep"]),
-        "adherence": rules.check_adherence(d["adherence"]),
-        "goal_progress": None
-        if progress is None
-        else rules.check_scale("progress", progress, rules.PROGRESS_RANGE),
-        "note": rules.check_note(note),
-        "attachments": [a.to_dict() for a in turn.message.attachments],
-        "source_channel": turn.platform,
-        "created_at": turn.now,
-    }
+    row = checkins.check_in_values(
+        client_id=client.id,
+        goal_id=d.get("goal_id"),
+        mood=d["mood"],
+        energy=d["energy"],
+        sleep_hours=d["sleep"],
+        adherence=d["adherence"],
+        goal_progress=d.get("progress"),
+        note=note,
+        attachments=[a.to_dict() for a in turn.message.attachments],
+        source_channel=turn.platform,
+        at=turn.now,
+    )
     turn.writes = True
     turn.batch.defer("checkin.save", (turn, row), save_all)
 
 
 async def save_all(items: list[tuple[Turn, dict[str, Any]]]) -> None:
-    """Store every check-in of a group-committed batch with three Core statements (the INSERT, the
-    clients' last 400 days, their totals), using the domain's rules and streak arithmetic, then
+    """Store every check-in of a group-committed batch with the domain's batch INSERT (plus the
+    goals' progress), then read the clients' last 400 days and their totals (two SELECTs) to
     answer each client with their streak and their week's comparison."""
     conn = await items[0][0].connection()
     c = _CHECK_INS.c
-    ids = (
-        (
-            await conn.execute(
-                insert(_CHECK_INS).returning(c.id, sort_by_parameter_order=True), [row for _t, row in items]
-            )
-        )
-        .scalars()
-        .all()
-    )
-    progress = [
-        {
-            "g_id": row["goal_id"],
-            "g_client": row["client_id"],
-            "progress": row["goal_progress"],
-            "updated_at": row["created_at"],
-        }
-        for _t, row in items
-        if row["goal_id"] is not None and row["goal_progress"] is not None
-    ]
-    if progress:
-        await conn.execute(
-            update(_GOALS).where(
-                _GOALS.c.id == bindparam("g_id"), _GOALS.c.client_id == bindparam("g_client")
-            ),
-            progress,
-        )
+    ids = await checkins.insert_check_ins(conn, [row for _t, row in items])
     clients = [row["client_id"] for _t, row in items]
-    since = min(row["created_at"] for _t, row in items) - STREAK_WINDOW
+    since = min(row["created_at"] for _t, row in items) - checkins.STREAK_WINDOW
     history: dict[int, list[Any]] = {}
     for r in await conn.execute(
         select(c.client_id, c.id, c.created_at, c.mood, c.energy, c.sleep_hours).where(
@@ -151,7 +119,7 @@ async def save_all(items: list[tuple[Turn, dict[str, Any]]]) -> None:
     for (turn, row), check_in_id in zip(items, ids, strict=True):
         count = counts.get(row["client_id"], 0)
         await answer(turn, row, check_in_id, history.get(row["client_id"], []))
-        if count and count % FEEDBACK_EVERY == 0:
+        if count and count % checkins.FEEDBACK_EVERY == 0:
             due.append((turn, count))
     await offer_feedback(conn, due)
 
@@ -161,7 +129,7 @@ async def answer(turn: Turn, row: dict[str, Any], check_in_id: int, history: lis
     assert client is not None
     today = turn.now.astimezone(ZoneInfo(client.timezone)).date()
     days = checkins.local_dates(
-        [ensure_utc(r[1]) for r in history if r[1] >= turn.now - STREAK_WINDOW], client.timezone
+        [ensure_utc(r[1]) for r in history if r[1] >= turn.now - checkins.STREAK_WINDOW], client.timezone
     )
     streak = checkins.streak_from_dates(days, today)
     turn.say(T.SAVED.format(streak=streak, plural="" if streak == 1 else "s"))
@@ -178,7 +146,7 @@ async def answer(turn: Turn, row: dict[str, Any], check_in_id: int, history: lis
     else:
         turn.say(T.FIRST_WEEK)
     mood = row["mood"]
-    if mood <= LOW_MOOD_MAX and client.coach_id is not None:
+    if mood <= checkins.LOW_MOOD_MAX and client.coach_id is not None:
         await notify_coach(
             await turn.session(),
             coach_id=client.coach_id,
@@ -204,7 +172,7 @@ async def offer_feedback(conn: AsyncConnection, due: list[tuple[Turn, int]]) -> 
                 select(audit.subject).where(
                     audit.action == "feedback.offered",
                     audit.subject.in_(list(subjects)),
-                    audit.at >= now - FEEDBACK_OFFER_GAP,
+                    audit.at >= now - checkins.FEEDBACK_OFFER_GAP,
                 )
             )
         )

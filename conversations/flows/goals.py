@@ -12,6 +12,7 @@ from conversations.messages import OutgoingMessage
 from conversations.parsing import ParseError, parse_goal_details, parse_percent
 from conversations.texts import Goals as T
 from domain.errors import NotFound
+from domain.insights import approval
 from domain.models.enums import GoalStatus
 from domain.services import goals
 
@@ -47,6 +48,13 @@ async def _accept_suggestion(turn: Turn, goal_id: int) -> Next:
         goal = None
     if goal is None or goal.status != GoalStatus.SUGGESTED:
         turn.say(T.SUGGESTION_GONE)
+        return END
+    assert turn.client_id is not None
+    if await approval.client_needs_approval(session, turn.client_id) and await approval.request_approval(
+        session, goal
+    ):
+        # The program wants the coach to see AI goals first: it stays suggested until approved.
+        turn.say(approval.WAITING_FOR_COACH.format(goal=goal.text))
         return END
     await goals.accept_goal(session, goal_id, client_id=turn.client_id)
     turn.say(T.SUGGESTION_ACCEPTED.format(goal=goal.text))

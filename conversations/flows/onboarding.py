@@ -39,7 +39,8 @@ from conversations.store import merge_state_data
 from conversations.texts import Onboarding as T
 from domain import rules
 from domain.clock import utcnow
-from domain.models.enums import Cadence, EnrollmentStatus
+from domain.insights import approval
+from domain.models.enums import Cadence, EnrollmentStatus, GoalStatus
 from domain.services import clients, coaches, enrollments, goals
 from domain.services.notices import notify_coach
 
@@ -190,7 +191,7 @@ async def answer_goal(turn: Turn) -> Next:
         and turn.text[11:].isdigit()
         and int(turn.text[11:]) < len(suggestions)
     ):
-        turn.data["goal"] = dict(suggestions[int(turn.text[11:])])
+        turn.data["goal"] = dict(suggestions[int(turn.text[11:])], suggested=True)
         return _goal_follow_up(turn)
     if not turn.text or turn.message.button_payload is not None:
         raise InvalidAnswer(T.GOAL_HINT)
@@ -308,7 +309,14 @@ async def finish(turn: Turn, *, program_id: int | None) -> None:
     client.checkin_time = rules.check_time_of_day(d["time"])
     client.preferred_channel = turn.platform
     goal = d["goal"]
-    await goals.set_goal(
+    # An AI suggestion waits for the coach when the chosen program says so.
+    needs_approval = (
+        bool(goal.get("suggested"))
+        and program_id is not None
+        and d["coach_id"] is not None
+        and await approval.program_needs_approval(session, program_id)
+    )
+    stored_goal = await goals.set_goal(
         session,
         client_id=client.id,
         text=goal["text"],
@@ -317,6 +325,8 @@ async def finish(turn: Turn, *, program_id: int | None) -> None:
         unit=goal["unit"],
         due_date=date.fromisoformat(goal["due"]) if goal["due"] else None,
         today=turn.now.date(),
+        status=GoalStatus.SUGGESTED if needs_approval else GoalStatus.ACTIVE,
+        source="suggested" if goal.get("suggested") else "client",
     )
     turn.client_id = client.id
     program_line = ""
@@ -344,6 +354,9 @@ async def finish(turn: Turn, *, program_id: int | None) -> None:
             program=program_line,
         )
     )
+    if needs_approval:
+        await approval.request_approval(session, stored_goal)
+        turn.say(approval.WAITING_FOR_COACH.format(goal=stored_goal.text))
     if program_id is not None and pending:
         await offer_payment(turn, enrollment_id=enrollment.id, program_name=program.name)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -28,15 +29,17 @@ DEFAULT_DUNNING_DAYS: tuple[int, ...] = (0, 3, 7)
 
 
 def parse_dunning_days(text: str | None) -> tuple[int, ...]:
-    """``"0,3,7"`` → ``(0, 3, 7)``: ascending, distinct, non-negative whole days."""
+    """``"0,3,7"`` → ``(0, 3, 7)``: non-negative whole days in strictly ascending order."""
     if not text or not text.strip():
         return DEFAULT_DUNNING_DAYS
     try:
-        days = tuple(sorted({int(part) for part in text.split(",") if part.strip()}))
+        days = tuple(int(part) for part in text.split(","))
     except ValueError:
         raise ValidationError("dunning days must be whole numbers like 0,3,7", field="dunning_days") from None
-    if not days or days[0] < 0:
+    if days[0] < 0:
         raise ValidationError("dunning days must be zero or more", field="dunning_days")
+    if any(later <= earlier for earlier, later in pairwise(days)):
+        raise ValidationError("dunning days must be in ascending order like 0,3,7", field="dunning_days")
     return days
 
 

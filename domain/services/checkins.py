@@ -5,17 +5,98 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm.util import identity_key
 
 from domain import rules
 from domain.clock import ensure_utc, utcnow
 from domain.models import CheckIn, Goal
 from domain.models.enums import GoalStatus
 from domain.services.clients import get_client
+
+# Check-in rules shared by every writer (the conversation engine's batch INSERT and
+# :func:`record_check_in`), so no rule lives only in one of them.
+LOW_MOOD_MAX = 3
+"""A mood at or below this tells the coach."""
+FEEDBACK_EVERY = 4
+"""Feedback is offered after every 4th check-in …"""
+FEEDBACK_OFFER_GAP = timedelta(days=14)
+"""… at most once a fortnight."""
+STREAK_WINDOW = timedelta(days=400)
+"""How far back streaks look (more than a year of daily check-ins)."""
+
+_CHECK_INS = cast(Table, CheckIn.__table__)
+_GOALS = cast(Table, Goal.__table__)
+
+
+def check_in_values(
+    *,
+    client_id: int,
+    mood: int,
+    energy: int,
+    sleep_hours: float,
+    adherence: str,
+    source_channel: str,
+    at: datetime,
+    goal_progress: int | None = None,
+    goal_id: int | None = None,
+    note: str | None = None,
+    attachments: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Validate every field and return the ``check_ins`` row values (raises ValidationError)."""
+    return {
+        "client_id": client_id,
+        "goal_id": goal_id,
+        "mood": rules.check_scale("mood", mood, rules.MOOD_RANGE),
+        "energy": rules.check_scale("energy", energy, rules.ENERGY_RANGE),
+        "sleep_hours": rules.check_sleep_hours(sleep_hours),
+        "adherence": rules.check_adherence(adherence),
+        "goal_progress": None
+        if goal_progress is None
+        else rules.check_scale("goal progress", goal_progress, rules.PROGRESS_RANGE),
+        "note": rules.check_note(note),
+        "attachments": attachments or [],
+        "source_channel": source_channel,
+        "created_at": ensure_utc(at),
+    }
+
+
+async def insert_check_ins(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Store validated rows (from :func:`check_in_values`) with one INSERT and their goals'
+    progress with one UPDATE; returns the new ids in the rows' order."""
+    inserted = await conn.execute(
+        insert(_CHECK_INS).returning(_CHECK_INS.c.id, sort_by_parameter_order=True), list(rows)
+    )
+    ids = list(inserted.scalars().all())
+    await update_goal_progress_from(conn, rows)
+    return ids
+
+
+async def update_goal_progress_from(
+    conn: AsyncConnection | AsyncSession, rows: Sequence[dict[str, Any]]
+) -> None:
+    """A check-in's progress becomes its goal's progress, only for a goal of the same client."""
+    progress = [
+        {
+            "g_id": row["goal_id"],
+            "g_client": row["client_id"],
+            "progress": row["goal_progress"],
+            "updated_at": row["created_at"],
+        }
+        for row in rows
+        if row["goal_id"] is not None and row["goal_progress"] is not None
+    ]
+    if progress:
+        await conn.execute(
+            update(_GOALS).where(
+                _GOALS.c.id == bindparam("g_id"), _GOALS.c.client_id == bindparam("g_client")
+            ),
+            progress,
+        )
 
 
 async def record_check_in(
@@ -34,35 +115,36 @@ async def record_check_in(
     at: datetime | None = None,
 ) -> CheckIn:
     """Validate every field, then store the check-in (and the goal's new progress) together."""
-    await get_client(session, client_id)
-    check_in = CheckIn(
+    values = check_in_values(
         client_id=client_id,
-        mood=rules.check_scale("mood", mood, rules.MOOD_RANGE),
-        energy=rules.check_scale("energy", energy, rules.ENERGY_RANGE),
-        sleep_hours=rules.check_sleep_hours(sleep_hours),
-        adherence=rules.check_adherence(adherence),
-        goal_progress=None
-        if goal_progress is None
-        else rules.check_scale("goal progress", goal_progress, rules.PROGRESS_RANGE),
-        note=rules.check_note(note),
-        attachments=attachments or [],
+        mood=mood,
+        energy=energy,
+        sleep_hours=sleep_hours,
+        adherence=adherence,
         source_channel=source_channel,
-        created_at=ensure_utc(at) if at else utcnow(),
+        at=at or utcnow(),
+        goal_progress=goal_progress,
+        goal_id=goal_id,
+        note=note,
+        attachments=attachments,
     )
+    await get_client(session, client_id)
     if goal_id is None and goal_progress is not None:
-        goal_id = await session.scalar(
+        values["goal_id"] = await session.scalar(
             select(Goal.id)
             .where(Goal.client_id == client_id, Goal.status == GoalStatus.ACTIVE)
             .order_by(Goal.id.desc())
             .limit(1)
         )
-    check_in.goal_id = goal_id
-    if goal_id is not None and goal_progress is not None:
-        goal = await session.get(Goal, goal_id)
-        if goal is not None and goal.client_id == client_id:
-            goal.progress = goal_progress
+    check_in = CheckIn(**values)
     session.add(check_in)
     await session.flush()
+    await update_goal_progress_from(session, [values])
+    if values["goal_id"] is not None and goal_progress is not None:
+        # The UPDATE bypassed the identity map: refresh an already loaded goal from the database.
+        loaded = session.sync_session.identity_map.get(identity_key(Goal, values["goal_id"]))
+        if loaded is not None:
+            await session.refresh(loaded, ["progress", "updated_at"])
     return check_in
 
 
@@ -100,7 +182,7 @@ def streak_from_dates(days: set[date], today: date) -> int:
 async def check_in_streak(session: AsyncSession, client_id: int, *, now: datetime | None = None) -> int:
     client = await get_client(session, client_id)
     now = now or utcnow()
-    since = now - timedelta(days=400)
+    since = now - STREAK_WINDOW
     instants = (
         await session.scalars(
             select(CheckIn.created_at).where(CheckIn.client_id == client_id, CheckIn.created_at >= since)

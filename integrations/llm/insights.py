@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations.ports import GoalSuggester, SuggestedGoal
+from conversations.ports import GoalSuggester, NewClientGoalSuggester, SuggestedGoal
 from domain.clock import Clock, utcnow
 from domain.db import Database
 from domain.errors import DomainError, NotFound
@@ -268,6 +268,52 @@ class InsightsService:
         if self.llm is None or self._model_resting():
             return fallback, "computed"
         payload = self._goal_payload(facts, today)
+        coach_id = (await self._coach_ids([client_id])).get(client_id)
+        return await self._model_goals(payload, today=today, fallback=fallback, coach_id=coach_id)
+
+    async def suggest_goals_for_answers(self, answers: dict[str, object]) -> list[SuggestedGoal]:
+        """Three SMART goals for someone still onboarding (no client row yet), from their assessment.
+
+        Implements :class:`conversations.ports.NewClientGoalSuggester`. Same grounding, validation
+        and time budget as :meth:`suggest_goals`; without a model the computed goals are offered.
+        """
+        proposals, _ = await self.goal_proposals_for_answers(answers)
+        return [SuggestedGoal(g.text, g.metric, g.target, g.unit, g.due_date) for g in proposals]
+
+    async def goal_proposals_for_answers(self, answers: dict[str, object]) -> tuple[list[GoalProposal], str]:
+        """The newcomer's goals and their source (``"ai"`` or ``"computed"``)."""
+        profile = newcomer_profile(answers)
+        # The timezone answer is not passed along; a day either way does not move a 4-week due date.
+        today = local_today(self.clock(), profile.timezone)
+        fallback = default_goals(profile, None, today=today)
+        if self.llm is None or self._model_resting():
+            return fallback, "computed"
+        client_text = [t for t in (profile.obstacle,) if t]
+        if not self.include_pii:
+            client_text = [redact(t) for t in client_text]
+        payload: dict[str, Any] = {
+            "client": {
+                "first_name": profile.first_name,
+                "focus_area": profile.focus_area,
+                "activity_level_1_to_5": profile.activity_level,
+            },
+            "today": today.isoformat(),
+            "latest_due_date": (today + timedelta(weeks=MAX_GOAL_WEEKS)).isoformat(),
+            "recent_week": None,
+            "client_text": client_text,
+        }
+        return await self._model_goals(payload, today=today, fallback=fallback, coach_id=None)
+
+    async def _model_goals(
+        self,
+        payload: dict[str, Any],
+        *,
+        today: date,
+        fallback: list[GoalProposal],
+        coach_id: int | None,
+    ) -> tuple[list[GoalProposal], str]:
+        """Ask the model within the goals budget; the checked answer, else ``fallback``."""
+        assert self.llm is not None
 
         def check(answer: GoalsAnswer) -> str | None:
             try:
@@ -277,7 +323,6 @@ class InsightsService:
             return None
 
         system, user = goals_prompt(payload)
-        coach_id = (await self._coach_ids([client_id])).get(client_id)
         try:
             async with self._model_slots:
                 answer = await asyncio.wait_for(
@@ -352,6 +397,28 @@ class InsightsService:
         clients = await data.coach_clients(session, coach.id)
         loaded = await self._load_in(session, [c.id for c in clients], week_ending=None, now=at)
         facts = [week_facts(p, rows, week_ending=end, now=at) for p, rows, end in loaded]
+        names = {c.id: c.display_name for c in clients}
+        summaries = [(names[s.client_id], s) for s in await self._summaries_from_cache(session, facts)]
+        return build_digest(coach.id, local_today(at, coach.timezone), summaries).text()
+
+    async def latest_summary(self, client_id: int, week_ending: date | None = None) -> WeeklySummary:
+        """This week's summary as far as it is known without calling a model (read-only).
+
+        The model's summary when one was cached for exactly this week's facts, else the computed one
+        (labelled as not AI). Its ``facts`` carry the week's trends and risk flags.
+        """
+        async with self.db.unit_of_work() as session:
+            [(profile, rows, end)] = await self._load_in(
+                session, [client_id], week_ending=week_ending, now=self.clock()
+            )
+            facts = week_facts(profile, rows, week_ending=end, now=self.clock())
+            [summary] = await self._summaries_from_cache(session, [facts])
+        return summary
+
+    async def _summaries_from_cache(
+        self, session: AsyncSession, facts: Sequence[WeekFacts]
+    ) -> list[WeeklySummary]:
+        """Cached model summaries that still match their facts, computed summaries for the rest."""
         payloads = [summary_input(f, include_pii=self.include_pii) for f in facts]
         keys = [
             self._cache_key("summary", f.profile.client_id, p) for f, p in zip(facts, payloads, strict=True)
@@ -365,8 +432,7 @@ class InsightsService:
             if wanted
             else {}
         )
-        summaries: list[tuple[str, WeeklySummary]] = []
-        names = {c.id: c.display_name for c in clients}
+        out: list[WeeklySummary] = []
         for f, p, key in zip(facts, payloads, keys, strict=True):
             hit = cached.get(key) if key else None
             if hit is not None and self.llm is not None and _grounded(hit.get("bullets", []), p):
@@ -378,11 +444,10 @@ class InsightsService:
                 )
             else:
                 bullets, source, model, label = computed_bullets(f), "computed", None, COMPUTED_LABEL
-            summary = WeeklySummary(
-                f.profile.client_id, f.week.end.isoformat(), bullets, source, model, label, f
+            out.append(
+                WeeklySummary(f.profile.client_id, f.week.end.isoformat(), bullets, source, model, label, f)
             )
-            summaries.append((names[f.profile.client_id], summary))
-        return build_digest(coach.id, local_today(at, coach.timezone), summaries).text()
+        return out
 
     # ---- cache and usage ---------------------------------------------------------------------
 
@@ -444,6 +509,26 @@ def _proposal(goal: Any) -> GoalProposal:
     return GoalProposal(goal.text, goal.metric, goal.target, goal.unit, goal.due_date)
 
 
+def newcomer_profile(answers: dict[str, object]) -> ClientProfile:
+    """A profile from onboarding's assessment answers alone (client id 0: not registered yet)."""
+    level = answers.get("activity_level")
+    focus, obstacle = answers.get("focus_area"), answers.get("obstacle")
+    return ClientProfile(
+        client_id=0,
+        display_name="client",
+        timezone="UTC",
+        cadence="daily",
+        focus_area=focus.strip()[:100] or None if isinstance(focus, str) else None,
+        obstacle=obstacle.strip()[:500] or None if isinstance(obstacle, str) else None,
+        activity_level=level if isinstance(level, int) and not isinstance(level, bool) else None,
+    )
+
+
 def _is_goal_suggester(service: InsightsService) -> GoalSuggester:
     """Never called: makes mypy prove the service implements the engine's port."""
+    return service
+
+
+def _is_newcomer_suggester(service: InsightsService) -> NewClientGoalSuggester:
+    """Never called: onboarding offers suggestions only when this port is implemented."""
     return service

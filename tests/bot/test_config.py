@@ -40,6 +40,12 @@ def test_environment_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: objec
         ("COACH_LOG_FORMAT", "xml"),
         ("COACH_TELEGRAM_DRIVER", "telethon"),
         ("COACH_DATABASE_URL", "not a url"),
+        ("COACH_STRIPE_SUCCESS_URL", "coach.example.com/paid"),
+        ("COACH_STRIPE_CANCEL_URL", "ftp://coach.example.com/"),
+        ("COACH_DUNNING_DAYS", "0,x"),
+        ("COACH_DUNNING_DAYS", "-1,3"),
+        ("COACH_DUNNING_DAYS", "7,3"),
+        ("COACH_DUNNING_DAYS", "3,3"),
     ],
 )
 def test_malformed_setting_names_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
@@ -47,3 +53,22 @@ def test_malformed_setting_names_the_variable(monkeypatch: pytest.MonkeyPatch, n
     with pytest.raises(ConfigError) as err:
         load_settings()
     assert name in str(err.value) and "\n" not in str(err.value)
+
+
+def test_payment_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("COACH_STRIPE_SUCCESS_URL", "COACH_STRIPE_CANCEL_URL", "COACH_DUNNING_DAYS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COACH_HTTP_HOST", "0.0.0.0")
+    monkeypatch.setenv("COACH_HTTP_PORT", "8123")
+    s = load_settings()
+    # By default Checkout returns to this service's own pages (bot/stripe_webhooks.py PaymentPages).
+    assert s.payment_success_url == "http://127.0.0.1:8123/payments/success"
+    assert s.payment_cancel_url == "http://127.0.0.1:8123/payments/cancelled"
+    assert s.dunning_days == (0, 3, 7)
+    monkeypatch.setenv("COACH_STRIPE_SUCCESS_URL", "https://coach.example.com/paid")
+    monkeypatch.setenv("COACH_STRIPE_CANCEL_URL", "https://coach.example.com/not-paid")
+    monkeypatch.setenv("COACH_DUNNING_DAYS", "1, 2,10")
+    s = load_settings()
+    assert s.payment_success_url == "https://coach.example.com/paid"
+    assert s.payment_cancel_url == "https://coach.example.com/not-paid"
+    assert s.dunning_days == (1, 2, 10)

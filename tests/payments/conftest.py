@@ -10,6 +10,7 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select
 
+from bot.config import Settings
 from bot.stripe_webhooks import StripeWebhooks, build_payments
 from domain.db import Database
 from domain.models import OutboundMessage
@@ -52,7 +53,7 @@ def stripe_api(_checkout_api: CheckoutApi, localstripe: LocalStripe) -> Checkout
 
 @pytest.fixture
 def payments(db: Database, stripe_api: CheckoutApi) -> StripePayments:
-    built = build_payments(db, API_KEY, stripe_api.url)
+    built = build_payments(db, API_KEY, Settings(stripe_api_url=stripe_api.url))
     built.retry_delay = 0.01  # keep the backoff real but short
     return built
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 
+from domain.clock import utcnow
 from domain.models import Coach, OutboundMessage
 from domain.services.checkins import record_check_in
 from domain.services.coaches import create_coach, create_program, publish_program
@@ -34,21 +36,28 @@ async def test_help_and_unknown_subcommands(harness: SlackHarness, coach: Coach)
 
 async def test_clients_lists_only_my_clients_with_flags(harness: SlackHarness, coach: Coach) -> None:
     ann = await add_client(harness.db, coach, "Ann Lee")
+    await add_client(harness.db, coach, "Bo Fine")
+    now = utcnow()
     async with harness.db.unit_of_work() as session:
         other = await create_coach(session, name="Other Coach", email="other@example.com")
-        await record_check_in(
-            session,
-            client_id=ann.id,
-            mood=2,
-            energy=5,
-            sleep_hours=7,
-            adherence="yes",
-            source_channel="telegram",
-        )
+        # Last week fine, this week low: the insights' computed "falling mood" flag.
+        for days_ago, mood in ((9, 8), (8, 8), (1, 3), (0, 2)):
+            await record_check_in(
+                session,
+                client_id=ann.id,
+                mood=mood,
+                energy=5,
+                sleep_hours=7,
+                adherence="yes",
+                source_channel="telegram",
+                at=now - timedelta(days=days_ago, minutes=1),
+            )
     await add_client(harness.db, other, "Zed Other")
     answer = await run(harness, "clients")
     text = all_text(answer)
-    assert "Ann Lee" in text and "low mood" in text and "streak 1" in text
+    assert "Ann Lee" in text and "mood fell from 8 to 2.5 week over week" in text and "streak 2" in text
+    bo_line = next(b["text"]["text"] for b in answer["blocks"] if "Bo Fine" in json.dumps(b))
+    assert "⚠️" not in bo_line
     assert "Zed Other" not in text
 
 
@@ -79,7 +88,10 @@ async def test_client_profile_and_ambiguous_names_become_a_choice(
     )
     profile = (await harness.api.wait_for("response_url", 2))[-1]
     text = all_text(profile)
-    assert "Run 5 km" in text and "Last 3 check-ins" in text and "mood 4 5 7" in text
+    assert "Run 5 km" in text and "Last 3 check-ins" in text
+    # Today's three check-ins make one bar (their mean, 5.3 of 10) after six days without one.
+    assert "`mood   ······▅`  mood 5.3" in text and "`energy ······▆`  energy 6" in text
+    assert "Computed summary (not AI-generated)" in text
     exact = all_text(await run(harness, "client Ann Lee"))
     assert "Run 5 km" in exact
     assert "None of your clients" in all_text(await run(harness, "client Nobody"))

@@ -1,0 +1,231 @@
+"""Approve / Edit on a ``goal_approval`` notice: the coach okays an AI-suggested goal a client picked.
+
+Approve activates it; Edit opens a modal (``views.open``) whose submission is validated like any
+suggested goal, then saved and approved. Only the client's own coach may do either; anyone else is
+refused and the attempt audited, as everywhere in the app.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack import blocks
+from bot.slack.auth import NOT_YOUR_CLIENT_TEXT, REFUSAL_TEXT, linked_coach, owned_client, record_refusal
+from domain.clock import Clock
+from domain.db import Database
+from domain.errors import DomainError
+from domain.insights.approval import approve_goal
+from domain.insights.goals import GOAL_TEXT_MAX_CHARS, UNIT_MAX_CHARS, GoalProposal
+from domain.models import Goal
+
+log = logging.getLogger(__name__)
+
+EDIT_VIEW = "goal_edit_view"
+# Modal input block ids; a validation error is shown under the block of the field it names.
+TEXT_BLOCK, TARGET_BLOCK, UNIT_BLOCK, DUE_BLOCK = "goal_text", "goal_target", "goal_unit", "goal_due"
+FIELD_BLOCKS = {
+    "text": TEXT_BLOCK,
+    "metric": TEXT_BLOCK,
+    "target": TARGET_BLOCK,
+    "unit": UNIT_BLOCK,
+    "due_date": DUE_BLOCK,
+}
+GONE_TEXT = "That goal is no longer waiting for approval."
+TARGET_HINT = "Enter a number above zero, e.g. 3 or 2.5."
+DUE_HINT = "Pick a due date."
+
+
+def _input(block_id: str, label: str, element: dict[str, Any]) -> blocks.Block:
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": {"type": "plain_text", "text": label},
+        "element": {**element, "action_id": "value"},
+    }
+
+
+def edit_view(goal: Goal, *, origin: dict[str, str]) -> dict[str, Any]:
+    """The modal (views.open), prefilled with the suggestion; ``origin`` is the notice to update."""
+    due: dict[str, Any] = {"type": "datepicker"}
+    if goal.due_date:
+        due["initial_date"] = goal.due_date.isoformat()
+    target = f"{goal.target:g}" if goal.target else ""
+    return {
+        "type": "modal",
+        "callback_id": EDIT_VIEW,
+        "private_metadata": json.dumps({"goal_id": goal.id, **origin}),
+        "title": {"type": "plain_text", "text": "Edit goal"},
+        "submit": {"type": "plain_text", "text": "Save & approve"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            _input(
+                TEXT_BLOCK,
+                "Goal",
+                {
+                    "type": "plain_text_input",
+                    "initial_value": goal.text,
+                    "max_length": GOAL_TEXT_MAX_CHARS,
+                },
+            ),
+            _input(TARGET_BLOCK, "Target", {"type": "plain_text_input", "initial_value": target}),
+            _input(
+                UNIT_BLOCK,
+                "Unit",
+                {"type": "plain_text_input", "initial_value": goal.unit or "", "max_length": UNIT_MAX_CHARS},
+            ),
+            _input(DUE_BLOCK, "Due date", due),
+        ],
+    }
+
+
+def read_edit(values: dict[str, Any], metric: str) -> GoalProposal | dict[str, str]:
+    """The submitted goal, or errors by block id (a friendly re-prompt inside the modal)."""
+
+    def value(block: str, key: str = "value") -> str:
+        return str((values.get(block) or {}).get("value", {}).get(key) or "").strip()
+
+    errors: dict[str, str] = {}
+    try:
+        target = float(value(TARGET_BLOCK).replace(",", "."))
+    except ValueError:
+        target = 0.0
+        errors[TARGET_BLOCK] = TARGET_HINT
+    try:
+        due = date.fromisoformat(value(DUE_BLOCK, "selected_date"))
+    except ValueError:
+        due = date.min
+        errors[DUE_BLOCK] = DUE_HINT
+    if errors:
+        return errors
+    unit = value(UNIT_BLOCK)
+    return GoalProposal(value(TEXT_BLOCK), metric or unit, target, unit, due)
+
+
+@dataclass
+class GoalApprovals:
+    db: Database
+    clock: Clock
+
+    def register(self, app: AsyncApp) -> None:
+        app.action(blocks.GOAL_APPROVE)(self.approve)
+        app.action(blocks.GOAL_EDIT)(self.edit)
+        app.view(EDIT_VIEW)(self.save_edit)
+
+    async def _allowed_goal(self, user_id: str, goal_id: int, attempted: str) -> Goal | str:
+        """The goal when ``user_id`` is the coach of its client; else the text to answer with."""
+        async with self.db.unit_of_work() as session:
+            coach = await linked_coach(session, user_id)
+            if coach is None:
+                await record_refusal(session, slack_user_id=user_id, attempted=attempted)
+                return REFUSAL_TEXT
+            goal = await session.get(Goal, goal_id)
+            if goal is None or await owned_client(session, coach, goal.client_id) is None:
+                await record_refusal(session, slack_user_id=user_id, attempted=f"{attempted} goal:{goal_id}")
+                return NOT_YOUR_CLIENT_TEXT
+            return goal
+
+    async def _approve(self, user_id: str, goal_id: int, edit: GoalProposal | None) -> Goal | DomainError:
+        async with self.db.unit_of_work() as session:
+            coach = await linked_coach(session, user_id)
+            assert coach is not None  # checked by _allowed_goal in this request
+            try:
+                return await approve_goal(
+                    session, goal_id, coach_id=coach.id, edit=edit, today=self.clock().date()
+                )
+            except DomainError as exc:
+                return exc
+
+    @staticmethod
+    async def _mark_done(client: AsyncWebClient, channel: str | None, ts: str | None, note: str) -> None:
+        """The notice loses its buttons, so nobody approves twice."""
+        if not channel or not ts:
+            return
+        history = blocks.context(note)
+        await client.chat_update(channel=channel, ts=ts, text=note, blocks=[blocks.section(note), history])
+
+    @staticmethod
+    async def _tell(client: AsyncWebClient, body: dict[str, Any], text: str) -> None:
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+        if channel:
+            await client.chat_postEphemeral(channel=channel, user=str(body["user"]["id"]), text=text)
+
+    async def approve(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+        user_id = str(body["user"]["id"])
+        goal_id = int(str(action.get("value", "0")) or 0)
+        found = await self._allowed_goal(user_id, goal_id, "approve goal")
+        if isinstance(found, str):
+            await self._tell(client, body, found)
+            return
+        result = await self._approve(user_id, goal_id, None)
+        if isinstance(result, DomainError):
+            await self._tell(client, body, GONE_TEXT)
+            return
+        message = body.get("message") or {}
+        await self._mark_done(
+            client,
+            (body.get("channel") or {}).get("id"),
+            message.get("ts"),
+            f"✅ Goal approved: {blocks.escape(result.text)}",
+        )
+
+    async def edit(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+        user_id = str(body["user"]["id"])
+        found = await self._allowed_goal(user_id, int(str(action.get("value", "0")) or 0), "edit goal")
+        if isinstance(found, str):
+            await self._tell(client, body, found)
+            return
+        if found.status != "suggested":
+            await self._tell(client, body, GONE_TEXT)
+            return
+        origin = {
+            "channel": str((body.get("channel") or {}).get("id") or ""),
+            "ts": str((body.get("message") or {}).get("ts") or ""),
+        }
+        await client.views_open(trigger_id=str(body["trigger_id"]), view=edit_view(found, origin=origin))
+
+    async def save_edit(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        """A view submission must be answered in its ack (errors keep the modal open), so the quick
+        database work happens first."""
+        user_id = str(body["user"]["id"])
+        try:
+            meta = json.loads(str(view.get("private_metadata") or "{}"))
+            goal_id = int(meta["goal_id"])
+        except (ValueError, KeyError, TypeError):
+            await ack()
+            return
+        found = await self._allowed_goal(user_id, goal_id, "edit goal")
+        if isinstance(found, str):
+            await ack(response_action="errors", errors={TEXT_BLOCK: found})
+            return
+        edit = read_edit((view.get("state") or {}).get("values") or {}, found.metric or "")
+        if isinstance(edit, dict):
+            await ack(response_action="errors", errors=edit)
+            return
+        result = await self._approve(user_id, goal_id, edit)
+        if isinstance(result, DomainError):
+            field = FIELD_BLOCKS.get(result.field or "", TEXT_BLOCK)
+            message = GONE_TEXT if result.field == "status" else result.message.capitalize() + "."
+            await ack(response_action="errors", errors={field: message})
+            return
+        await ack()
+        await self._mark_done(
+            client,
+            meta.get("channel"),
+            meta.get("ts"),
+            f"✅ Goal approved (edited): {blocks.escape(result.text)}",
+        )

@@ -1,0 +1,185 @@
+"""Coach approval of AI goals: the client picks a suggestion, the coach approves or edits it in Slack."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from sqlalchemy import select
+
+from conversations.engine import ConversationEngine
+from domain.models import AuditEvent, Client, Coach, Goal, OutboundMessage
+from domain.models.enums import GoalStatus
+from domain.services import coaches, enrollments
+from integrations.llm.insights import InsightsService
+from tests.conversations.conftest import Chat
+from tests.slack.conftest import COACH_USER, STRANGER, TEAM_ID, SlackHarness, add_client
+
+CLIENT_USER = "555001"
+
+
+@pytest.fixture
+async def client_chat(harness: SlackHarness, coach: Coach) -> AsyncIterator[tuple[Client, Chat]]:
+    """A Telegram client of the coach, in a program whose AI goals need approval, talking to an
+    engine that suggests (computed) goals."""
+    client = await add_client(harness.db, coach, "Gia Goal", user=CLIENT_USER)
+    async with harness.db.unit_of_work() as session:
+        program = await coaches.create_program(
+            session, coach_id=coach.id, name="Guided", price_minor=0, currency="usd", goals_need_approval=True
+        )
+        await coaches.publish_program(session, program.id)
+        await enrollments.enroll(session, client_id=client.id, program_id=program.id)
+    engine = ConversationEngine(harness.db, goal_suggester=InsightsService(harness.db))
+    await engine.start()
+    try:
+        yield client, Chat(engine, CLIENT_USER, platform="telegram")
+    finally:
+        await engine.stop()
+
+
+async def pick_suggestion(chat: Chat, n: int = 0) -> str:
+    await chat.send("/goals")
+    await chat.send("suggest")
+    label = [b.label for r in chat.last for b in r.all_buttons][n]
+    await chat.press(label)
+    return label
+
+
+async def goal_named(harness: SlackHarness, text: str) -> Goal:
+    async with harness.db.sessions() as session:
+        goal = await session.scalar(select(Goal).where(Goal.text == text))
+    assert goal is not None
+    return goal
+
+
+async def client_messages(harness: SlackHarness, client: Client) -> list[str]:
+    async with harness.db.sessions() as session:
+        rows = (
+            await session.scalars(
+                select(OutboundMessage)
+                .where(OutboundMessage.chat_id == CLIENT_USER)
+                .order_by(OutboundMessage.id)
+            )
+        ).all()
+    return [str(r.payload.get("text")) for r in rows]
+
+
+async def notice(harness: SlackHarness) -> dict[str, Any]:
+    await harness.deliver_outbox()
+    posts = [p for p in harness.api.of("chat.postMessage") if "AI-suggested goal" in str(p.get("text"))]
+    assert posts, "no goal approval notice was posted"
+    return posts[-1]
+
+
+def buttons(post: dict[str, Any]) -> dict[str, dict[str, str]]:
+    return {e["text"]["text"]: e for b in post["blocks"] if b["type"] == "actions" for e in b["elements"]}
+
+
+async def submit_view(harness: SlackHarness, view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    payload = {
+        "type": "view_submission",
+        "team": {"id": TEAM_ID},
+        "user": {"id": COACH_USER},
+        "api_app_id": "A0000001",
+        "trigger_id": "trigger.view",
+        "view": {
+            **view,
+            "id": "VEDIT",
+            "state": {"values": values},
+        },
+    }
+    response = await harness.post(
+        urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+    )
+    assert response.status == 200
+    return json.loads(harness.last_body) if harness.last_body else {}
+
+
+def form(text: str, target: str, unit: str, due: str | None) -> dict[str, Any]:
+    return {
+        "goal_text": {"value": {"type": "plain_text_input", "value": text}},
+        "goal_target": {"value": {"type": "plain_text_input", "value": target}},
+        "goal_unit": {"value": {"type": "plain_text_input", "value": unit}},
+        "goal_due": {"value": {"type": "datepicker", "selected_date": due}},
+    }
+
+
+async def test_the_coach_approves_a_picked_suggestion(
+    harness: SlackHarness, coach: Coach, client_chat: tuple[Client, Chat]
+) -> None:
+    client, chat = client_chat
+    label = await pick_suggestion(chat)
+    assert "Your coach will look at" in chat.text
+    goal = await goal_named(harness, label)
+    assert goal.status == GoalStatus.SUGGESTED  # not active before the coach says so
+    assert await client_messages(harness, client) == []
+
+    post = await notice(harness)
+    assert "Gia Goal" in post["blocks"][0]["text"]["text"]
+    approve = buttons(post)["Approve"]
+    message = {"ts": "1700000000.000042", "text": post["text"], "blocks": post["blocks"]}
+
+    # A stranger is refused and audited; the goal stays waiting.
+    await harness.action(approve["action_id"], approve["value"], user=STRANGER, message=message)
+    (refusal,) = await harness.api.wait_for("chat.postEphemeral")
+    assert "only for coaches" in refusal["text"]
+    assert (await goal_named(harness, label)).status == GoalStatus.SUGGESTED
+    async with harness.db.sessions() as session:
+        assert await session.scalar(select(AuditEvent.id).where(AuditEvent.action == "slack.refused"))
+
+    await harness.action(approve["action_id"], approve["value"], message=message)
+    (updated,) = await harness.api.wait_for("chat.update")
+    assert "Goal approved" in updated["text"] and all(b["type"] != "actions" for b in updated["blocks"])
+    assert (await goal_named(harness, label)).status == GoalStatus.ACTIVE
+    assert await client_messages(harness, client) == [f"Your coach approved your goal: '{label}'. Let's go!"]
+
+    # A second press (double click, or another device) changes nothing and tells the client once.
+    await harness.action(approve["action_id"], approve["value"], message=message)
+    ephemerals = await harness.api.wait_for("chat.postEphemeral", 2)
+    assert "no longer waiting" in ephemerals[-1]["text"]
+    assert len(await client_messages(harness, client)) == 1
+
+
+async def test_the_coach_edits_in_a_modal_with_validation(
+    harness: SlackHarness, coach: Coach, client_chat: tuple[Client, Chat]
+) -> None:
+    client, chat = client_chat
+    label = await pick_suggestion(chat, 1)
+    post = await notice(harness)
+    edit = buttons(post)["Edit"]
+    await harness.action(edit["action_id"], edit["value"], message={"ts": "1700000000.000043", "text": ""})
+    (opened,) = await harness.api.wait_for("views.open")
+    view = opened["view"]
+    assert isinstance(view, dict) and view["callback_id"] == "goal_edit_view"
+    prefilled = {b["block_id"]: b["element"] for b in view["blocks"]}
+    assert prefilled["goal_text"]["initial_value"] == label
+
+    answer = await submit_view(harness, view, form("Walk daily", "lots", "walks", None))
+    assert answer["response_action"] == "errors" and set(answer["errors"]) == {"goal_target", "goal_due"}
+    answer = await submit_view(harness, view, form("Walk daily", "4", "walks per week", "2020-01-01"))
+    assert answer["response_action"] == "errors" and "due date" in answer["errors"]["goal_due"]
+    assert (await goal_named(harness, label)).status == GoalStatus.SUGGESTED
+
+    answer = await submit_view(
+        harness, view, form("Walk 20 minutes daily", "4", "walks per week", "2099-01-01")
+    )
+    assert "within 26 weeks" in answer["errors"]["goal_due"]
+    answer = await submit_view(
+        harness, view, form("Walk 20 minutes daily", "4", "walks per week", "2027-01-15")
+    )
+    assert answer == {}
+    goal = await goal_named(harness, "Walk 20 minutes daily")
+    assert (goal.status, goal.target, goal.unit, goal.due_date.isoformat() if goal.due_date else None) == (
+        GoalStatus.ACTIVE,
+        4,
+        "walks per week",
+        "2027-01-15",
+    )
+    assert await client_messages(harness, client) == [
+        "Your coach approved your goal, with a few changes: 'Walk 20 minutes daily'. Let's go!"
+    ]
+    (updated,) = await harness.api.wait_for("chat.update")
+    assert "edited" in updated["text"]

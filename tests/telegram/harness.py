@@ -1,0 +1,130 @@
+"""The Telegram channel wired like ``coach run`` wires it, against the local Bot API fixture, plus a
+fake person who types and presses buttons through that fixture."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from bot.http.server import build_web_app
+from bot.outbound.sender import OutboundSender
+from bot.outbound.transport import RateLimits
+from bot.telegram.component import TelegramComponent, build_channel, build_driver
+from conversations.ports import ConversationHandler
+from domain.db import Database
+from tests.support.telegram_api import ApiCall, FakeTelegram
+
+# Fast limits so scenarios run quickly; the real constants are tested in tests/outbound.
+FAST_LIMITS = RateLimits(per_chat_interval_s=0.005, global_per_second=2000.0, group_per_minute=None)
+WEBHOOK_SECRET = "s3cret-token_for-tests"
+
+
+@dataclass
+class Harness:
+    fake: FakeTelegram
+    component: TelegramComponent
+    sender: OutboundSender
+    runner: web.AppRunner | None = None
+    webhook_url: str | None = None
+    done: dict[int, asyncio.Event] = field(default_factory=dict)
+
+    def done_event(self, update_id: int) -> asyncio.Event:
+        return self.done.setdefault(update_id, asyncio.Event())
+
+    async def processed(self, update_id: int, within: float = 20.0) -> None:
+        await asyncio.wait_for(self.done_event(update_id).wait(), timeout=within)
+
+    async def stop(self) -> None:
+        await self.component.stop()
+        await self.sender.stop()
+        if self.runner is not None:
+            await self.runner.cleanup()
+
+
+async def start_harness(
+    db: Database,
+    fake: FakeTelegram,
+    handler: ConversationHandler,
+    *,
+    driver: str,
+    mode: str,
+    storage_dir: Path,
+    limits: RateLimits = FAST_LIMITS,
+) -> Harness:
+    sender = OutboundSender(db, poll_interval=0.05, backoff_base=0.05)
+    tg_driver = build_driver(driver, fake.token, fake.root)
+    channel = build_channel(db, tg_driver, handler, sender, storage_dir, limits=limits)
+    webhook = mode == "webhook"
+    component = TelegramComponent(
+        tg_driver, channel, webhook_url="pending" if webhook else None, webhook_secret=WEBHOOK_SECRET
+    )
+    harness = Harness(fake, component, sender)
+    channel.on_handled = lambda inbound: harness.done_event(inbound.update_id).set()
+    if webhook:
+        app = build_web_app(db)
+        component.install_routes(app)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        harness.runner = runner
+        harness.webhook_url = f"http://127.0.0.1:{runner.addresses[0][1]}/telegram/webhook"
+        component.webhook_url = harness.webhook_url
+    await sender.start()
+    await component.start()
+    return harness
+
+
+@dataclass
+class TelegramUser:
+    """A person in a private chat with the bot."""
+
+    harness: Harness
+    user_id: int
+    name: str = "Alex"
+
+    @property
+    def fake(self) -> FakeTelegram:
+        return self.harness.fake
+
+    async def _sent_after(self, update_id: int) -> list[ApiCall]:
+        before = len(self.fake.sent(self.user_id))
+        await self.harness.processed(update_id)
+        return self.fake.sent(self.user_id)[before:]
+
+    async def say(self, text: str) -> list[ApiCall]:
+        before = len(self.fake.sent(self.user_id))
+        update_id = await self.fake.send_text(self.user_id, text, name=self.name)
+        await self.harness.processed(update_id)
+        return self.fake.sent(self.user_id)[before:]
+
+    def button(self, label: str) -> tuple[str, int]:
+        """(callback_data, message_id) of the newest message showing a button ``label``."""
+        for call in reversed(self.fake.sent(self.user_id)):
+            for row in (call.params.get("reply_markup") or {}).get("inline_keyboard", []):
+                for button in row:
+                    if button.get("text") == label and "callback_data" in button:
+                        return str(button["callback_data"]), int(call.params["message_id"])
+        raise AssertionError(f"no button {label!r} in the chat")
+
+    async def press(self, label: str) -> list[ApiCall]:
+        data, message_id = self.button(label)
+        before = len(self.fake.sent(self.user_id))
+        update_id = await self.fake.press(self.user_id, data, message_id, name=self.name)
+        await self.harness.processed(update_id)
+        return self.fake.sent(self.user_id)[before:]
+
+    async def send(self, push: Any) -> list[ApiCall]:
+        """Push any update built by the fixture (photo, document...), wait for its handling."""
+        before = len(self.fake.sent(self.user_id))
+        update_id = await push
+        await self.harness.processed(update_id)
+        return self.fake.sent(self.user_id)[before:]
+
+
+def texts(calls: list[ApiCall]) -> str:
+    return "\n".join(str(c.params.get("text", "")) for c in calls)
