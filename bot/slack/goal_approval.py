@@ -108,6 +108,12 @@ def read_edit(values: dict[str, Any], metric: str) -> GoalProposal | dict[str, s
     return GoalProposal(value(TEXT_BLOCK), metric or unit, target, unit, due)
 
 
+def _goal_id(action: dict[str, Any]) -> int:
+    """The button's goal id; 0 (no such goal) for a malformed value."""
+    value = str(action.get("value", ""))
+    return int(value) if value.isdigit() else 0
+
+
 @dataclass
 class GoalApprovals:
     db: Database
@@ -161,7 +167,7 @@ class GoalApprovals:
     ) -> None:
         await ack()
         user_id = str(body["user"]["id"])
-        goal_id = int(str(action.get("value", "0")) or 0)
+        goal_id = _goal_id(action)
         found = await self._allowed_goal(user_id, goal_id, "approve goal")
         if isinstance(found, str):
             await self._tell(client, body, found)
@@ -183,7 +189,7 @@ class GoalApprovals:
     ) -> None:
         await ack()
         user_id = str(body["user"]["id"])
-        found = await self._allowed_goal(user_id, int(str(action.get("value", "0")) or 0), "edit goal")
+        found = await self._allowed_goal(user_id, _goal_id(action), "edit goal")
         if isinstance(found, str):
             await self._tell(client, body, found)
             return

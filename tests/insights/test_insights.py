@@ -251,18 +251,19 @@ async def test_flags_for_a_coachs_clients(db: Database) -> None:
     assert flags[ids[1]] == [] and flags[ids[2]] == []
 
 
-async def test_the_cached_summary_is_readable_by_the_slack_app(
+async def test_the_latest_summary_is_read_from_the_cache_without_a_model_call(
     db: Database, openai_server: FakeOpenAI
 ) -> None:
-    from bot.slack.roster import latest_summary
-
     _, ids = await seed(db)
     insights = service(db, openai_server)
     summary = await insights.weekly_summary(ids[1], WEEK_ENDING)
+    calls = len(openai_server.requests)
+    latest = await insights.latest_summary(ids[1], WEEK_ENDING)
+    other = await insights.latest_summary(ids[0], WEEK_ENDING)
     await insights.close()
-    async with db.unit_of_work() as session:
-        assert await latest_summary(session, ids[1]) == summary.text()
-        assert await latest_summary(session, ids[0]) is None
+    assert len(openai_server.requests) == calls  # read-only: no model call
+    assert latest.source == "ai" and latest.text() == summary.text()
+    assert other.source == "computed" and other.text().startswith("[Computed summary (not AI-generated)]")
 
 
 async def test_the_scheduled_digest_text_is_composed_in_the_callers_transaction(

@@ -59,6 +59,11 @@ async def test_clients_lists_only_my_clients_with_flags(harness: SlackHarness, c
     bo_line = next(b["text"]["text"] for b in answer["blocks"] if "Bo Fine" in json.dumps(b))
     assert "⚠️" not in bo_line
     assert "Zed Other" not in text
+    # The profile charts the last days beside the computed week-over-week trend.
+    profile = all_text(await run(harness, "client Ann Lee"))
+    assert "`mood   ·····▃▂`  mood 2.5/10 (down 5.5 from 8)" in profile
+    assert "`energy ·····▄▄`  energy 5/10 (steady)" in profile
+    assert "⚠️ mood fell from 8 to 2.5 week over week" in profile
 
 
 async def test_client_profile_and_ambiguous_names_become_a_choice(
@@ -89,8 +94,9 @@ async def test_client_profile_and_ambiguous_names_become_a_choice(
     profile = (await harness.api.wait_for("response_url", 2))[-1]
     text = all_text(profile)
     assert "Run 5 km" in text and "Last 3 check-ins" in text
-    # Today's three check-ins make one bar (their mean, 5.3 of 10) after six days without one.
-    assert "`mood   ······▅`  mood 5.3" in text and "`energy ······▆`  energy 6" in text
+    # Today's three check-ins make one bar (their mean, 5.3 on 1-10) after six days without one,
+    # beside the computed trend (no check-ins last week, so no direction yet).
+    assert "`mood   ······▄`  mood 5.3/10" in text and "`energy ······▅`  energy 6/10" in text
     assert "Computed summary (not AI-generated)" in text
     exact = all_text(await run(harness, "client Ann Lee"))
     assert "Run 5 km" in exact

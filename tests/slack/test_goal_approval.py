@@ -130,6 +130,14 @@ async def test_the_coach_approves_a_picked_suggestion(
     async with harness.db.sessions() as session:
         assert await session.scalar(select(AuditEvent.id).where(AuditEvent.action == "slack.refused"))
 
+    # Another linked coach is not this client's coach: refused too.
+    async with harness.db.unit_of_work() as session:
+        await coaches.create_coach(session, name="Other", email="o@example.com", slack_user_id="UOTHER1")
+    await harness.action(approve["action_id"], approve["value"], user="UOTHER1", message=message)
+    refusals = await harness.api.wait_for("chat.postEphemeral", 2)
+    assert "isn't one of yours" in refusals[-1]["text"]
+    assert (await goal_named(harness, label)).status == GoalStatus.SUGGESTED
+
     await harness.action(approve["action_id"], approve["value"], message=message)
     (updated,) = await harness.api.wait_for("chat.update")
     assert "Goal approved" in updated["text"] and all(b["type"] != "actions" for b in updated["blocks"])
@@ -138,7 +146,7 @@ async def test_the_coach_approves_a_picked_suggestion(
 
     # A second press (double click, or another device) changes nothing and tells the client once.
     await harness.action(approve["action_id"], approve["value"], message=message)
-    ephemerals = await harness.api.wait_for("chat.postEphemeral", 2)
+    ephemerals = await harness.api.wait_for("chat.postEphemeral", 3)
     assert "no longer waiting" in ephemerals[-1]["text"]
     assert len(await client_messages(harness, client)) == 1
 
