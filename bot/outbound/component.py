@@ -7,12 +7,10 @@ from bot.outbound.limiter import build_limiter
 from bot.outbound.sender import OutboundSender
 
 SENDER_KEY = "outbound_sender"
-# Older name some channels looked the sender up by; both keys hold the same object.
-_ALIAS_KEY = "sender"
 
 
 def current_sender(ctx: AppContext) -> OutboundSender | None:
-    sender = ctx.extras.get(SENDER_KEY) or ctx.extras.get(_ALIAS_KEY)
+    sender = ctx.extras.get(SENDER_KEY)
     return sender if isinstance(sender, OutboundSender) else None
 
 
@@ -22,7 +20,7 @@ def shared_sender(ctx: AppContext) -> OutboundSender:
     sender = current_sender(ctx)
     if sender is None:
         sender = OutboundSender(ctx.db, limiter=build_limiter(ctx.settings.redis_url))
-    ctx.extras[SENDER_KEY] = ctx.extras[_ALIAS_KEY] = sender
+    ctx.extras[SENDER_KEY] = sender
     return sender
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.components import AppContext, Component, conversation_engine
-from bot.outbound.sender import OutboundSender
+from bot.outbound.component import shared_sender
 from bot.slack.app import SlackBot
 from bot.slack.threads import RelayLoop
 
@@ -20,25 +20,13 @@ log = logging.getLogger(__name__)
 HOUSEKEEPING_INTERVAL_S = 3600.0
 
 
-def shared_sender(ctx: AppContext) -> tuple[OutboundSender, bool]:
-    """The process's one outbound sender, created here if no channel made it yet (True: ours to run)."""
-    existing = getattr(ctx, "sender", None) or ctx.extras.get("sender")
-    if existing is not None:
-        return existing, False
-    sender = OutboundSender(ctx.db)
-    ctx.extras["sender"] = sender
-    if hasattr(ctx, "sender"):
-        ctx.sender = sender
-    return sender, True
-
-
 class SlackComponent(Component):
     name = "slack"
 
     def __init__(self, ctx: AppContext) -> None:
         settings = ctx.settings
         assert settings.slack_bot_token
-        self.sender, self._own_sender = shared_sender(ctx)
+        self.sender = shared_sender(ctx)  # run by the OutboundComponent that build_components adds
         self.bot = SlackBot(
             db=ctx.db,
             bot_token=settings.slack_bot_token,
@@ -60,8 +48,6 @@ class SlackComponent(Component):
             self.bot.install_routes(app)
 
     async def start(self) -> None:
-        if self._own_sender:
-            await self.sender.start()
         self.relay.start()
         self._housekeeping = asyncio.create_task(self._forget_old_events(), name="slack-housekeeping")
         if self.app_token:
@@ -88,5 +74,3 @@ class SlackComponent(Component):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._housekeeping
         await self.bot.drain()
-        if self._own_sender:
-            await self.sender.stop()
