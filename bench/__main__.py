@@ -1,4 +1,6 @@
-"""Run every benchmark (``python -m bench``) or the ones named (``python -m bench engine telegram``)."""
+"""Run every benchmark (``python -m bench``) or the ones named (``python -m bench engine telegram``).
+
+Flags such as ``--quick`` are passed on to each benchmark."""
 
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ def available() -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    names = argv or available()
+    flags = [a for a in argv if a.startswith("-")]
+    names = [a for a in argv if not a.startswith("-")] or available()
     unknown = sorted(set(names) - set(available()))
     if unknown:
         print(
@@ -27,7 +30,7 @@ def main(argv: list[str]) -> int:
         print(f"\n## bench/{name}\n", flush=True)
         importlib.invalidate_caches()
         saved = sys.argv
-        sys.argv = [f"bench.{name}"]
+        sys.argv = [f"bench.{name}", *flags]
         try:
             runpy.run_module(f"bench.{name}", run_name="__main__")
         except SystemExit as exc:

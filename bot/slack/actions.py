@@ -41,6 +41,7 @@ class SlackActions:
         app.action(blocks.ALERT_SNOOZE)(self.snooze)
         app.action(blocks.OPEN_CLIENT)(self.open_client)
         GoalApprovals(self.db, self.clock).register(app)
+        self.commands.settings.register(app)
 
     async def engine_button(
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient

@@ -12,6 +12,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -29,10 +30,12 @@ from bot.slack.actions import SlackActions
 from bot.slack.auth import NOT_YOUR_CLIENT_TEXT, REFUSAL_TEXT, linked_coach, record_refusal
 from bot.slack.commands import COMMAND, CoachCommands, DigestSource
 from bot.slack.conversation import SlackConversation
+from bot.slack.files import FileRejected, SlackFiles
 from bot.slack.home import publish_home
 from bot.slack.roster import CoachInsights
 from bot.slack.threads import ReplyOutcome, find_thread, relay_coach_reply
 from bot.slack.transport import SlackTransport
+from conversations.messages import OutgoingFile
 from conversations.ports import ConversationHandler, PaymentPort
 from domain.clock import Clock, utcnow
 from domain.db import Database
@@ -55,7 +58,7 @@ EVENT_MEMORY = timedelta(days=1)
 THREAD_NOTES = {
     ReplyOutcome.UNREACHABLE: "I couldn't reach this client on any channel, so that wasn't delivered.",
     ReplyOutcome.NOT_YOUR_CLIENT: NOT_YOUR_CLIENT_TEXT,
-    ReplyOutcome.EMPTY: "Only text replies reach the client for now: add a few words.",
+    ReplyOutcome.EMPTY: "There was nothing to send: add a few words or a file.",
 }
 
 
@@ -80,6 +83,7 @@ class SlackBot:
         digests: DigestSource | None = None,
         insights: CoachInsights | None = None,
         clock: Clock = utcnow,
+        storage_dir: Path | str | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -98,7 +102,9 @@ class SlackBot:
         self.commands = CoachCommands(db, payments=payments, digests=digests, insights=insights, clock=clock)
         self.sender = sender
         sender.register(self.transport)
-        self.conversation = SlackConversation(handler, sender)
+        # Clients' files are kept in COACH_STORAGE_DIR; without one they are only named in the thread.
+        self.files = SlackFiles(self.web, db, Path(storage_dir) if storage_dir else None)
+        self.conversation = SlackConversation(handler, sender, self.files)
         # The token comes from ``client`` (pointed at COACH_SLACK_API_URL).
         self.app = AsyncApp(signing_secret=signing_secret, client=self.web, process_before_response=False)
         self._inflight: set[asyncio.Task[Any]] = set()
@@ -227,6 +233,13 @@ class SlackBot:
                 channel=channel, user=user_id, text=REFUSAL_TEXT, thread_ts=thread_ts
             )
             return True
+        files: tuple[OutgoingFile, ...] = ()
+        problems: list[str] = []
+        if event.get("files"):
+            # Only a client thread is worth downloading for.
+            if await find_thread(self.db, channel_id=channel, thread_ref=thread_ts) is None:
+                return False
+            files, problems = await self._coach_files(event)
         outcome = await relay_coach_reply(
             self.db,
             coach=coach,
@@ -234,17 +247,29 @@ class SlackBot:
             thread_ref=thread_ts,
             text=str(event.get("text") or ""),
             event_ref=str(event.get("ts")),
+            files=files,
         )
         if outcome is ReplyOutcome.NOT_A_CLIENT_THREAD:
             return False
         if outcome is ReplyOutcome.SENT:
             self.sender.wake()
         note = THREAD_NOTES.get(outcome)
-        if note is None and event.get("files"):
-            note = "Only the text of your reply was sent; files stay in Slack for now."
+        if problems and outcome in (ReplyOutcome.SENT, ReplyOutcome.EMPTY):
+            note = " ".join(problems)
         if note is not None:
             await client.chat_postEphemeral(channel=channel, user=user_id, text=note, thread_ts=thread_ts)
         return True
+
+    async def _coach_files(self, event: dict[str, Any]) -> tuple[tuple[OutgoingFile, ...], list[str]]:
+        """The coach's files ready to forward, and a note for each one that can't go."""
+        files: list[OutgoingFile] = []
+        problems: list[str] = []
+        for file in event.get("files") or []:
+            try:
+                files.append(await self.files.forwardable(str(file.get("id", ""))))
+            except FileRejected as rejected:
+                problems.append(str(rejected))
+        return tuple(files), problems
 
     async def on_home_opened(self, event: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab", "home") != "home":

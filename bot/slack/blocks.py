@@ -199,6 +199,8 @@ def help_blocks(note: str | None = None) -> list[Block]:
         "`/coach paylink <client> <program>` — send a client a payment link",
         "`/coach remind <client> <text>` — send a client a reminder",
         "`/coach refund <payment id> [amount]` — refund a payment, fully or partly",
+        "`/coach settings` — your digest time, cadence and timezone "
+        "(or `/coach settings digest 08:00 weekly Europe/Berlin`)",
         "`/coach help` — this list",
         "Reply in a client's thread to message them on their own channel.",
     ]

@@ -1,4 +1,4 @@
-"""``/coach`` subcommands: clients, client, digest, paylink, remind, help.
+"""``/coach`` subcommands: clients, client, digest, paylink, remind, refund, settings, help.
 
 Every subcommand checks the caller is a linked coach and only touches that coach's clients. A name
 that matches several clients comes back as a choice of buttons (finished in actions.py).
@@ -15,7 +15,7 @@ from typing import Any, Protocol, cast
 
 from sqlalchemy import select
 
-from bot.slack import blocks
+from bot.slack import blocks, coach_settings
 from bot.slack.auth import (
     NOT_YOUR_CLIENT_TEXT,
     REFUSAL_TEXT,
@@ -114,6 +114,7 @@ class CoachCommands:
         self.payments = payments
         self.digests = digests
         self.clock = clock
+        self.settings = coach_settings.CoachSettings(db, clock)
 
     async def run(self, *, user_id: str, text: str, request_ref: str) -> CommandReply:
         """Run ``/coach <text>`` for Slack user ``user_id``; ``request_ref`` makes a retry send nothing twice."""
@@ -140,6 +141,8 @@ class CoachCommands:
             return await self._remind(coach, rest, request_ref)
         if sub == "refund":
             return await self.refund(coach, rest)
+        if sub == "settings":
+            return await self.digest_settings(coach, rest)
         return CommandReply(
             "Unknown command", blocks.help_blocks(f"I don't know `{sub}`. Here is what I can do:")
         )
@@ -257,6 +260,22 @@ class CoachCommands:
         if not reachable:
             return reply(f"{name} has no chat I can reach, so the reminder wasn't sent.")
         return reply(f"Reminder sent to {name}.")
+
+    async def digest_settings(self, coach: Coach, rest: str) -> CommandReply:
+        """No arguments: the current digest settings with an Edit button; else ``digest <time> <cadence> <zone>``."""
+        if not rest:
+            settings = coach_settings.current(coach)
+            return CommandReply(
+                coach_settings.settings_text(settings), coach_settings.settings_blocks(settings)
+            )
+        choice = coach_settings.read_text(rest)
+        if isinstance(choice, str):
+            return reply(choice)
+        saved = await self.settings.save(coach.id, choice)
+        if isinstance(saved, DomainError):
+            return reply(f"Not saved: {saved.message}. {coach_settings.USAGE}")
+        text = f"Saved. {coach_settings.settings_text(saved)}."
+        return CommandReply(text, coach_settings.settings_blocks(saved, text))
 
     async def refund(self, coach: Coach, rest: str) -> CommandReply:
         """``refund <payment id> [amount]``: all that is left, or an amount in major units (10.50)."""

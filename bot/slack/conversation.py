@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -13,7 +14,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.outbound.sender import OutboundSender
 from bot.slack import blocks
-from conversations.messages import Attachment, IncomingMessage
+from bot.slack.files import FileRejected, SlackFiles
+from conversations.messages import Attachment, IncomingMessage, OutgoingMessage
 from conversations.ports import ConversationHandler
 
 log = logging.getLogger(__name__)
@@ -59,9 +61,12 @@ class ChatOrder:
 
 
 class SlackConversation:
-    def __init__(self, handler: ConversationHandler, sender: OutboundSender) -> None:
+    def __init__(
+        self, handler: ConversationHandler, sender: OutboundSender, files: SlackFiles | None = None
+    ) -> None:
         self.handler = handler
         self.sender = sender
+        self.files = files
         self._names: dict[str, str] = {}
         self._chats = ChatOrder()
 
@@ -100,6 +105,18 @@ class SlackConversation:
             attachments=attachments_of(event),
             display_name=await self.display_name(client, user_id),
         )
+        if message.attachments and self.files is not None:
+            try:
+                kept = [await self.files.keep(a, external_user_id=user_id) for a in message.attachments]
+            except FileRejected as rejected:
+                await self.sender.send_direct(
+                    PLATFORM,
+                    message.chat_id,
+                    [OutgoingMessage(str(rejected))],
+                    dedupe_key=f"reply:{message.idempotency_key}",
+                )
+                return
+            message = dataclasses.replace(message, attachments=tuple(kept))
         await self._converse(message)
 
     async def _button(

@@ -19,7 +19,7 @@ from enum import StrEnum
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from conversations.messages import OutgoingMessage
+from conversations.messages import OutgoingFile, OutgoingMessage
 from domain.clock import utcnow
 from domain.db import Database
 from domain.models import AuditEvent, Client, Coach, CoachThread, Message, OutboundMessage
@@ -199,18 +199,32 @@ class ReplyOutcome(StrEnum):
     EMPTY = "empty"
 
 
-def coach_reply_message(coach: Coach, text: str) -> OutgoingMessage:
-    return OutgoingMessage(text=f"💬 {coach.name}: {text}")
+def coach_reply_message(coach: Coach, text: str, files: tuple[OutgoingFile, ...] = ()) -> OutgoingMessage:
+    if not text.strip() and files:
+        return OutgoingMessage(text=f"📎 {coach.name} sent you a file.", files=files)
+    return OutgoingMessage(text=f"💬 {coach.name}: {text}", files=files)
+
+
+def file_note(files: tuple[OutgoingFile, ...]) -> str:
+    """How a coach's files are stored with the reply (the bytes stay in Slack and the outbox)."""
+    return " ".join(f"[file: {f.file_name}]" for f in files)
 
 
 async def relay_coach_reply(
-    db: Database, *, coach: Coach, channel_id: str, thread_ref: str, text: str, event_ref: str
+    db: Database,
+    *,
+    coach: Coach,
+    channel_id: str,
+    thread_ref: str,
+    text: str,
+    event_ref: str,
+    files: tuple[OutgoingFile, ...] = (),
 ) -> ReplyOutcome:
     """A coach wrote in a client thread: store the reply (with response time) and queue it to the client."""
     thread = await find_thread(db, channel_id=channel_id, thread_ref=thread_ref)
     if thread is None:
         return ReplyOutcome.NOT_A_CLIENT_THREAD
-    if not text.strip():
+    if not text.strip() and not files:
         return ReplyOutcome.EMPTY
     dedupe_key = f"slack-reply:{channel_id}:{event_ref}"
     async with db.unit_of_work() as session:
@@ -227,12 +241,13 @@ async def relay_coach_reply(
         if await session.scalar(select(OutboundMessage.id).where(OutboundMessage.dedupe_key == dedupe_key)):
             return ReplyOutcome.DUPLICATE
         queued = await enqueue_for_client(
-            session, client.id, coach_reply_message(coach, text).to_dict(), dedupe_key=dedupe_key
+            session, client.id, coach_reply_message(coach, text, files).to_dict(), dedupe_key=dedupe_key
         )
         if queued is None:
             return ReplyOutcome.UNREACHABLE
+        stored_text = " ".join(part for part in (text.strip(), file_note(files)) if part)
         await record_coach_reply(
-            session, client_id=client.id, coach_id=coach.id, channel=queued.platform, text=text
+            session, client_id=client.id, coach_id=coach.id, channel=queued.platform, text=stored_text
         )
     return ReplyOutcome.SENT
 

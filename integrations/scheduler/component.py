@@ -9,22 +9,41 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, timedelta
 from typing import Any
 
+from apscheduler.executors.asyncio import AsyncIOExecutor
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.components import AppContext, Component
 from domain.clock import Clock, utcnow
 from domain.db import Database
 from domain.reminders import DigestComposer, DispatchPolicy, ReminderDispatcher, plan_reminders
+from domain.services.retention import Purged, purge_idempotency_records
 
 log = logging.getLogger(__name__)
 
 PLAN_EVERY = timedelta(minutes=5)
 DISPATCH_EVERY = timedelta(seconds=20)
+# Old idempotency records (processed chat messages, webhook events) are deleted this often.
+PURGE_EVERY = timedelta(hours=1)
 # On shutdown a running tick gets this long to commit before it is cancelled (and rolled back).
 STOP_TIMEOUT_S = 10.0
+
+
+class DrainingExecutor(AsyncIOExecutor):  # type: ignore[misc]  # apscheduler 3 is untyped
+    """APScheduler's asyncio executor, plus a way to await the jobs it has submitted.
+
+    Its ``shutdown()`` can only cancel them, and a job cancelled before its first step (submitted in
+    the same loop iteration as the shutdown, likely under load) is logged by APScheduler as an error
+    with a CancelledError traceback. Draining first lets every submitted tick finish and commit.
+    """
+
+    async def drain(self, within_s: float) -> None:
+        pending = {future for future in self._pending_futures if not future.done()}
+        if pending:
+            await asyncio.wait(pending, timeout=within_s)
 
 
 class ReminderScheduler(Component):
@@ -39,6 +58,7 @@ class ReminderScheduler(Component):
         clock: Clock = utcnow,
         plan_every: timedelta = PLAN_EVERY,
         dispatch_every: timedelta = DISPATCH_EVERY,
+        purge_every: timedelta = PURGE_EVERY,
         sender: Any = None,
         context: AppContext | None = None,
     ) -> None:
@@ -47,10 +67,11 @@ class ReminderScheduler(Component):
         self.dispatcher = ReminderDispatcher(policy, digest)
         self.plan_every = plan_every
         self.dispatch_every = dispatch_every
+        self.purge_every = purge_every
         self.sender = sender
         self.context = context
         self.scheduler: AsyncIOScheduler | None = None
-        self._running: set[asyncio.Task[object]] = set()
+        self._executor: DrainingExecutor | None = None
 
     async def plan(self) -> int:
         async with self.db.unit_of_work() as session:
@@ -70,24 +91,33 @@ class ReminderScheduler(Component):
             wake()  # the sender would find the rows on its next poll anyway; this is only sooner
         return handled
 
+    async def purge(self) -> Purged:
+        """Forget processed messages and webhook events past their retention (domain.services.retention)."""
+        async with self.db.unit_of_work() as session:
+            purged = await purge_idempotency_records(session, now=self.clock())
+        if purged.processed_messages or purged.provider_events:
+            log.info(
+                "purged %d processed messages and %d provider events",
+                purged.processed_messages,
+                purged.provider_events,
+            )
+        return purged
+
     async def tick(self) -> int:
         await self.plan()
         return await self.dispatch()
 
     async def _guarded(self, job: str) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self._running.add(task)
         try:
-            await (self.plan() if job == "plan" else self.dispatch())
+            await self._jobs()[job]()
         except asyncio.CancelledError:
             # Shutdown gave up waiting: the tick's transaction rolls back and the next start redoes it.
             log.info("reminder %s tick interrupted by shutdown", job)
         except Exception:  # a failed tick is retried by the next one
             log.exception("reminder %s tick failed", job)
-        finally:
-            if task is not None:
-                self._running.discard(task)
+
+    def _jobs(self) -> dict[str, Callable[[], Awaitable[object]]]:
+        return {"plan": self.plan, "dispatch": self.dispatch, "purge": self.purge}
 
     async def start(self) -> None:
         # APScheduler logs every run at INFO (three lines a minute here); keep only its warnings.
@@ -95,7 +125,8 @@ class ReminderScheduler(Component):
         # The sender is looked up now: channel components may create it after this one was built.
         if self.context is not None:
             self.sender = self.sender or _find_sender(self.context)
-        scheduler = AsyncIOScheduler(timezone=UTC)
+        self._executor = DrainingExecutor()
+        scheduler = AsyncIOScheduler(timezone=UTC, executors={"default": self._executor})
         common: dict[str, Any] = {"max_instances": 1, "coalesce": True, "next_run_time": utcnow()}
         scheduler.add_job(
             self._guarded,
@@ -113,18 +144,28 @@ class ReminderScheduler(Component):
             id="dispatch",
             **common,
         )
+        scheduler.add_job(
+            self._guarded,
+            "interval",
+            args=["purge"],
+            seconds=self.purge_every.total_seconds(),
+            id="purge",
+            **common,
+        )
         scheduler.start()
         self.scheduler = scheduler
 
     async def stop(self) -> None:
-        """Let a running tick finish (APScheduler would cancel it mid-transaction), then shut down."""
+        """Let every submitted tick finish (APScheduler would cancel it, maybe mid-transaction), then
+        shut down."""
         if self.scheduler is None:
             return
-        self.scheduler.pause()
-        if self._running:
-            await asyncio.wait(set(self._running), timeout=STOP_TIMEOUT_S)
+        self.scheduler.pause()  # no new submissions from here on
+        if self._executor is not None:
+            await self._executor.drain(STOP_TIMEOUT_S)
         self.scheduler.shutdown(wait=False)
         self.scheduler = None
+        self._executor = None
 
 
 def attach_email_transport(ctx: AppContext, sender: Any) -> bool:

@@ -270,3 +270,34 @@ async def test_seed_demo_is_idempotent(db: Database) -> None:
         assert created and not created_again and again.id == coach.id
         programs = await coaches.list_programs(s, coach_id=coach.id, published_only=True)
         assert sorted(p.price_minor for p in programs) == [0, 4900]
+
+
+async def test_check_in_rows_are_built_and_stored_by_the_domain(db: Database) -> None:
+    """The conversation engine's batch INSERT goes through these same functions."""
+    _, client_id = await _coach_and_client(db)
+    at = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
+    base = {
+        "mood": 6,
+        "energy": 5,
+        "sleep_hours": 7,
+        "adherence": "partly",
+        "source_channel": "console",
+        "at": at,
+    }
+    with pytest.raises(ValidationError) as err:
+        checkins.check_in_values(client_id=client_id, goal_progress=101, **base)  # type: ignore[arg-type]
+    assert err.value.field == "goal progress"
+    async with db.unit_of_work() as s:
+        goal = await goals.set_goal(s, client_id=client_id, text="Run 5 km", target=5, unit="km")
+        other = await clients.register_client(
+            s, platform="telegram", external_user_id="43", chat_id="43", display_name="Cy"
+        )
+        rows = [
+            checkins.check_in_values(client_id=client_id, goal_id=goal.id, goal_progress=60, **base),  # type: ignore[arg-type]
+            # Another client's progress never moves this client's goal.
+            checkins.check_in_values(client_id=other.id, goal_id=goal.id, goal_progress=5, **base),  # type: ignore[arg-type]
+        ]
+        ids = await checkins.insert_check_ins(await s.connection(), rows)
+        assert len(ids) == 2 and ids[0] < ids[1]
+        await s.refresh(goal)
+        assert goal.progress == 60

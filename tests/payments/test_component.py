@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from bot.components import AppContext, build_components
-from bot.config import load_settings
+from bot.config import PAYMENT_CANCEL_PATH, PAYMENT_SUCCESS_PATH, load_settings
 from bot.runtime import Service
 from bot.stripe_webhooks import WEBHOOK_PATH, StripeWebhooks
 from domain.db import Database
@@ -44,5 +44,27 @@ async def test_coach_run_serves_the_signed_webhook(database_url: str, db: Databa
             bad = await http.post(url, content=body, headers={"Stripe-Signature": sign(body, "whsec_other")})
         assert (good.status_code, good.text) == (200, "ignored")
         assert bad.status_code == 400
+    finally:
+        await service.stop()
+
+
+async def test_checkout_returns_to_our_own_pages_by_default(database_url: str, db: Database) -> None:
+    settings = load_settings(
+        database_url=database_url,
+        http_port=0,
+        stripe_api_key="sk_test_x",
+        stripe_api_url="http://127.0.0.1:9/",
+        log_level="WARNING",
+    )
+    service = Service(settings, interactive_console=False)
+    await service.start()
+    try:
+        payments = service.ctx.payments
+        assert isinstance(payments, StripePayments)
+        assert payments.success_url == settings.payment_success_url
+        async with httpx.AsyncClient() as http:
+            for path in (PAYMENT_SUCCESS_PATH, PAYMENT_CANCEL_PATH):
+                page = await http.get(f"http://127.0.0.1:{service.port}{path}")
+                assert page.status_code == 200 and "go back to the chat" in page.text
     finally:
         await service.stop()

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import timedelta
+
+import pytest
 
 from bot.components import AppContext, build_components
 from bot.config import load_settings
@@ -57,3 +60,41 @@ async def test_email_transport_is_registered_when_smtp_is_configured(db: Databas
     ]
     assert "email" in ctx.extras[SENDER_KEY].platforms
     assert scheduler.dispatcher.policy.email_enabled
+
+
+async def test_scheduler_purges_old_idempotency_records(db: Database) -> None:
+    from sqlalchemy import func, select
+
+    from domain.models import ProcessedMessage
+
+    now = utc(2026, 11, 27, 12, 0)
+    async with db.unit_of_work() as s:
+        s.add(ProcessedMessage(idempotency_key="telegram:1", replies=[], created_at=now - timedelta(days=8)))
+    component = ReminderScheduler(db, clock=Clock(now), purge_every=timedelta(seconds=0.05))
+    await component.start()
+    try:
+        for _ in range(500):  # the purge job runs at start and then on its interval
+            async with db.unit_of_work() as s:
+                if not await s.scalar(select(func.count()).select_from(ProcessedMessage)):
+                    break
+            await asyncio.sleep(0.02)
+    finally:
+        await component.stop()
+    async with db.unit_of_work() as s:
+        assert await s.scalar(select(func.count()).select_from(ProcessedMessage)) == 0
+
+
+async def test_stop_right_after_start_waits_for_submitted_ticks(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A stop in the loop iteration that submitted the first ticks used to cancel them before their
+    first step, which APScheduler logs as an error with a CancelledError traceback."""
+    caplog.set_level(logging.INFO)
+    for yields in range(6):  # stop at each point of the start-up sequence
+        component = ReminderScheduler(db, clock=Clock(utc(2026, 11, 27, 12, 0)))
+        await component.start()
+        for _ in range(yields):
+            await asyncio.sleep(0)
+        await component.stop()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert not [r for r in caplog.records if "interrupted by shutdown" in r.getMessage()]

@@ -6,6 +6,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -206,7 +207,7 @@ async def slack_api() -> AsyncIterator[SlackApiServer]:
 
 
 @pytest.fixture
-async def harness(db: Database, slack_api: SlackApiServer) -> AsyncIterator[SlackHarness]:
+async def harness(db: Database, slack_api: SlackApiServer, tmp_path: Path) -> AsyncIterator[SlackHarness]:
     engine = ConversationEngine(db)
     await engine.start()
     handler = GatedHandler(engine)
@@ -220,6 +221,7 @@ async def harness(db: Database, slack_api: SlackApiServer) -> AsyncIterator[Slac
         sender=sender,
         api_url=slack_api.base_url,
         payments=fake_payments,
+        storage_dir=tmp_path / "files",
     )
     web_app = build_web_app(db)
     bot.install_routes(web_app)

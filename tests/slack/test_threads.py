@@ -117,7 +117,8 @@ async def test_strangers_in_a_client_thread_are_refused_and_empty_replies_explai
     first, second = await harness.api.wait_for("chat.postEphemeral", 2)
     notes = {first["user"]: first["text"], second["user"]: second["text"]}
     assert "only for coaches" in notes["USTRANGE1"]
-    assert "Only text replies" in notes[COACH_USER]
+    # F1 isn't a file Slack knows: the coach hears the file didn't go, and nothing is queued.
+    assert "A file wasn't sent" in notes[COACH_USER]
     async with harness.db.sessions() as session:
         assert await session.scalar(select(OutboundMessage.id)) is None
         refusal = await session.scalar(select(AuditEvent).where(AuditEvent.action == "slack.refused"))

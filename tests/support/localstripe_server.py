@@ -58,9 +58,12 @@ class LocalStripe:
 
     @staticmethod
     async def _drain() -> None:
-        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-        if others:
-            await asyncio.wait(others, timeout=10)
+        # Only localstripe's webhook deliveries: the server's own tasks (keep-alive connections) never end.
+        deliveries = [
+            t for t in asyncio.all_tasks() if getattr(t.get_coro(), "__qualname__", "") == "_send_webhook"
+        ]
+        if deliveries:
+            await asyncio.wait(deliveries, timeout=10)
 
     def register_webhook(self, url: str, secret: str, name: str = "coach") -> None:
         """Have localstripe sign and POST its events to ``url`` (its ``/_config/webhooks`` API)."""

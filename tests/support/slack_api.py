@@ -3,6 +3,8 @@
 Modelled on bolt-python's ``tests/mock_web_api_server``: the real ``AsyncWebClient`` is pointed at
 ``base_url`` and sees ordinary Slack responses. ``response_url`` posts from slash commands and
 actions land here too (``response_url(...)``), and a 429 with ``Retry-After`` can be injected.
+Files added with ``add_file`` are described by ``files.info`` and served at their ``url_private``
+only with a bot token (``Authorization: Bearer xoxb-…``), as Slack does.
 """
 
 from __future__ import annotations
@@ -29,6 +31,14 @@ class Call:
 
 
 @dataclass
+class SlackFile:
+    name: str
+    mimetype: str
+    content: bytes
+    size: int  # what files.info claims (may differ from the content, to test our limits)
+
+
+@dataclass
 class SlackApiServer:
     calls: list[Call] = field(default_factory=list)
     users: dict[str, str] = field(default_factory=dict)
@@ -38,6 +48,7 @@ class SlackApiServer:
     port: int = 0
     changed: asyncio.Condition | None = None
     sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    files: dict[str, SlackFile] = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:
@@ -49,6 +60,17 @@ class SlackApiServer:
     def rate_limit(self, method: str, channel: str, *, retry_after: int, times: int = 1) -> None:
         """The next ``times`` calls of ``method`` for ``channel`` answer 429 with ``Retry-After``."""
         self._rate_limited[(method, channel)] = (retry_after, times)
+
+    def add_file(self, content: bytes, *, name: str, mimetype: str, claimed_size: int | None = None) -> str:
+        """A file someone shared in Slack; returns its id for a message event's ``files``."""
+        file_id = f"F{next(self._ts):08d}"
+        self.files[file_id] = SlackFile(name, mimetype, content, claimed_size or len(content))
+        return file_id
+
+    def file_event_entry(self, file_id: str) -> dict[str, Any]:
+        """The ``files`` entry of a message event for that file (what Slack puts in the event)."""
+        file = self.files[file_id]
+        return {"id": file_id, "name": file.name, "mimetype": file.mimetype, "size": file.size}
 
     def of(self, method: str) -> list[dict[str, Any]]:
         return [c.args for c in self.calls if c.method == method]
@@ -66,6 +88,7 @@ class SlackApiServer:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{name}", self._response_url)
         app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_get("/files-pri/{file_id}/{name}", self._download)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -146,6 +169,22 @@ class SlackApiServer:
                 "file_id": file_id,
                 "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}",
             }
+        if method == "files.info":
+            found = self.files.get(str(args.get("file", "")))
+            if found is None:
+                return {"ok": False, "error": "file_not_found"}
+            url = f"http://127.0.0.1:{self.port}/files-pri/{args['file']}/{found.name}"
+            return {
+                "ok": True,
+                "file": {
+                    "id": args["file"],
+                    "name": found.name,
+                    "mimetype": found.mimetype,
+                    "size": found.size,
+                    "url_private": url,
+                    "url_private_download": url + "?download=1",
+                },
+            }
         if method == "files.completeUploadExternal":
             return {"ok": True, "files": [{"id": f["id"]} for f in args.get("files", [])]}
         return {"ok": True}
@@ -179,6 +218,18 @@ class SlackApiServer:
     async def _response_url(self, request: web.Request) -> web.Response:
         await self._record("response_url", await request.json())
         return web.Response(text="ok")
+
+    async def _download(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        authorization = request.headers.get("Authorization", "")
+        await self._record("file.download", {"file_id": file_id, "authorization": authorization})
+        found = self.files.get(file_id)
+        if not authorization.startswith("Bearer xoxb-"):
+            # Slack answers an unauthenticated url_private with its sign-in page, not the file.
+            return web.Response(text="<html>sign in</html>", content_type="text/html")
+        if found is None:
+            return web.Response(status=404)
+        return web.Response(body=found.content, content_type=found.mimetype)
 
     async def _upload(self, request: web.Request) -> web.Response:
         body = await request.read()

@@ -1,0 +1,54 @@
+"""Forgetting idempotency records once no platform can retry the message or event any more.
+
+Retry windows (../shared/platform-limits.md): Telegram re-sends a webhook update after 60 s, Slack
+re-sends an event up to 3 times within minutes, Stripe retries a webhook for up to 3 days in live mode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.models import ProcessedMessage, ProviderEvent
+
+# Chat messages' idempotency keys and stored replies: far longer than Telegram's and Slack's retries,
+# and long enough to cover a channel that was down for a few days and replays its backlog.
+PROCESSED_MESSAGE_RETENTION = timedelta(days=7)
+# Webhook event ids: Stripe retries for up to 3 days; 30 days also covers a manual "resend" from the
+# Stripe dashboard weeks later and keeps a month of events for support questions.
+PROVIDER_EVENT_RETENTION = timedelta(days=30)
+MIN_PROVIDER_EVENT_RETENTION = timedelta(days=30)
+
+
+@dataclass(frozen=True, slots=True)
+class Purged:
+    processed_messages: int
+    provider_events: int
+
+
+async def purge_idempotency_records(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    processed_messages_for: timedelta = PROCESSED_MESSAGE_RETENTION,
+    provider_events_for: timedelta = PROVIDER_EVENT_RETENTION,
+) -> Purged:
+    """Delete processed messages and provider events older than their retention."""
+    if processed_messages_for <= timedelta(0):
+        raise ValueError("processed messages must be kept for a positive time")
+    if provider_events_for < MIN_PROVIDER_EVENT_RETENTION:
+        raise ValueError("provider events must be kept at least 30 days (Stripe retries for 3)")
+    messages = await session.execute(
+        delete(ProcessedMessage).where(ProcessedMessage.created_at < now - processed_messages_for)
+    )
+    events = await session.execute(
+        delete(ProviderEvent).where(ProviderEvent.received_at < now - provider_events_for)
+    )
+    return Purged(_count(messages), _count(events))
+
+
+def _count(result: object) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
