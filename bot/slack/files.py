@@ -24,8 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.telegram.files import ACCEPTED_DOCUMENT_TYPES
 from conversations.messages import Attachment, OutgoingFile
 from domain.db import Database
-from domain.models import StoredFile
-from domain.services.clients import find_client_by_identity
+from domain.services.files import record_stored_file
 
 log = logging.getLogger(__name__)
 
@@ -155,10 +154,10 @@ class SlackFiles:
         )  # never the sender's name
         await asyncio.to_thread(_write, path, content)
         async with self.db.unit_of_work() as session:
-            client = await find_client_by_identity(session, PLATFORM, external_user_id)
-            row = StoredFile(
-                client_id=client.id if client is not None else None,
+            row = await record_stored_file(
+                session,
                 platform=PLATFORM,
+                external_user_id=external_user_id,
                 file_id=info.file_id,
                 kind=info.kind,
                 mime_type=info.mime_type,
@@ -166,8 +165,6 @@ class SlackFiles:
                 file_name=info.name,
                 path=str(path),
             )
-            session.add(row)
-            await session.flush()
             stored_id = row.id
         return dataclasses.replace(
             attachment,

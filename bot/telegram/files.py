@@ -12,8 +12,7 @@ from bot.telegram.api import BotApi
 from bot.telegram.limits import DOWNLOAD_MAX_BYTES, PLATFORM
 from conversations.messages import Attachment
 from domain.db import Database
-from domain.models import StoredFile
-from domain.services.clients import find_client_by_identity
+from domain.services.files import record_stored_file
 
 # Documents we keep: pictures, PDFs and plain text (food logs, lab results, plans).
 ACCEPTED_DOCUMENT_TYPES = frozenset(
@@ -71,10 +70,10 @@ class FileStore:
             raise FileRejected(DOWNLOAD_FAILED) from exc
         size = path.stat().st_size
         async with self.db.unit_of_work() as session:
-            client = await find_client_by_identity(session, PLATFORM, external_user_id)
-            row = StoredFile(
-                client_id=client.id if client is not None else None,
+            row = await record_stored_file(
+                session,
                 platform=PLATFORM,
+                external_user_id=external_user_id,
                 file_id=attachment.file_id,
                 kind=attachment.kind,
                 mime_type=attachment.mime_type,
@@ -82,7 +81,5 @@ class FileStore:
                 file_name=attachment.file_name,
                 path=str(path),
             )
-            session.add(row)
-            await session.flush()
             stored_id = row.id
         return dataclasses.replace(attachment, stored_file_id=stored_id, size_bytes=size)

@@ -21,7 +21,7 @@ async def seed_demo(session: AsyncSession) -> tuple[Coach, bool]:
     free = await create_program(
         session,
         coach_id=coach.id,
-        name="Kickstart (free)",
+        name="Kickstart",
         price_minor=0,
         currency="usd",
         description="Two weeks of daily check-ins to build the habit.",
