@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from conversations.messages import OutgoingMessage
 from domain.clock import Clock, utcnow
 from domain.db import Database
 from domain.errors import DomainError
@@ -358,15 +359,11 @@ class StripeWebhookProcessor:
             return
         await change_enrollment_status(session, enrollment.id, EnrollmentStatus.CANCELLED, actor="stripe")
         name = await self._program_name(session, enrollment)
-        await enqueue_for_client(
-            session,
-            enrollment.client_id,
-            texts.subscription_ended(name).to_dict(),
-            dedupe_key=f"sub-ended:{sub.id}",
-        )
-        await self._notify(
+        await self._tell_client_and_coach(
             session,
             enrollment,
+            texts.subscription_ended(name),
+            client_key=f"sub-ended:{sub.id}",
             kind="subscription_ended",
             text=f"A client's {name} subscription ended.",
             dedupe_key=f"notice:sub-ended:{sub.id}",
@@ -416,15 +413,11 @@ class StripeWebhookProcessor:
         enrollment = settled.enrollment
         name = await self._program_name(session, enrollment)
         if settled.newly_active:
-            await enqueue_for_client(
-                session,
-                enrollment.client_id,
-                texts.thank_you(name).to_dict(),
-                dedupe_key=f"paid:{enrollment.id}",
-            )
-            await self._notify(
+            await self._tell_client_and_coach(
                 session,
                 enrollment,
+                texts.thank_you(name),
+                client_key=f"paid:{enrollment.id}",
                 kind="payment_received",
                 text=f"Payment received: {texts.money(amount_minor, currency)} for {name}.",
                 data={"amount_minor": amount_minor, "currency": currency, "enrollment_id": enrollment.id},
@@ -483,6 +476,24 @@ class StripeWebhookProcessor:
             dedupe_key=dedupe_key,
         )
 
+    async def _tell_client_and_coach(
+        self,
+        session: AsyncSession,
+        enrollment: Enrollment,
+        client_message: OutgoingMessage,
+        *,
+        client_key: str,
+        kind: str,
+        text: str,
+        dedupe_key: str,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        """Queue the client's message and the coach's notice together, each once."""
+        await enqueue_for_client(
+            session, enrollment.client_id, client_message.to_dict(), dedupe_key=client_key
+        )
+        await self._notify(session, enrollment, kind=kind, text=text, dedupe_key=dedupe_key, data=data)
+
     @staticmethod
     async def _program_name(session: AsyncSession, enrollment: Enrollment) -> str:
         name = await session.scalar(select(Program.name).where(Program.id == enrollment.program_id))
@@ -501,15 +512,11 @@ class StripeWebhookProcessor:
                     continue
                 paused += 1
                 name = await self._program_name(session, enrollment)
-                await enqueue_for_client(
-                    session,
-                    enrollment.client_id,
-                    texts.paused_after_dunning(name).to_dict(),
-                    dedupe_key=f"dunning:{case.id}:paused",
-                )
-                await self._notify(
+                await self._tell_client_and_coach(
                     session,
                     enrollment,
+                    texts.paused_after_dunning(name),
+                    client_key=f"dunning:{case.id}:paused",
                     kind="paused_unpaid",
                     text=f"A client's {name} program is paused: the monthly payment is still unpaid.",
                     dedupe_key=f"notice:dunning-paused:{case.id}",
