@@ -45,6 +45,8 @@ class SuggestedGoal:
     target: float
     unit: str
     due_date: date
+    # Written by a model (labelled as AI for whoever reads it), not computed from templates.
+    ai: bool = False
 
 
 class GoalSuggester(Protocol):

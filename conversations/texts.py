@@ -75,7 +75,11 @@ class Onboarding:
     CHOICE_HINT = "Please pick one of the options."
     TEXT_HINT = "Please type a short answer."
     ASK_GOAL = "What is the first goal you want to work on? For example: run 5 km by March 1."
+    IDEAS_WITH_COACH = (
+        "Your coach will also look at a few more goal ideas for you and send you the ones that fit."
+    )
     SUGGESTIONS = "Or pick one of these ideas:"
+    SUGGESTIONS_AI = "Or pick one of these ideas (suggested by AI):"
     GOAL_HINT = "Please describe your goal in a few words, e.g. 'lose 4 kg by June'."
     ASK_TARGET = "How will you know you've made it? Give a number, e.g. '5 km' or '10 push-ups'."
     TARGET_HINT = "Please give a number with a unit, e.g. '5 km', '3 times a week', '70 kg'."
@@ -152,7 +156,15 @@ class Goals:
     ARCHIVED = "'{goal}' is archived."
     ADDED = "Added your goal: '{goal}'."
     SUGGESTIONS = "Here are some goals that could suit you. Tap one to add it:"
+    SUGGESTIONS_AI = "Here are some goals that could suit you (suggested by AI). Tap one to add it:"
     NO_SUGGESTIONS = "I have no suggestions right now."
+    SUGGESTIONS_WITH_COACH = (
+        "I've put together a few goal ideas for you. Your coach will look at them first and send you"
+        " the ones that fit."
+    )
+    SUGGESTIONS_ALREADY_WITH_COACH = (
+        "Your coach is still looking at the goal ideas from last time; they'll send you the ones that fit."
+    )
     SUGGESTION_ACCEPTED = "Added your goal: '{goal}'."
     SUGGESTION_GONE = "That suggestion is no longer available."
 

@@ -12,6 +12,7 @@ from bot.cli.common import CliError, print_json, settings, with_database
 from domain.clock import utcnow
 from domain.db import Database
 from domain.insights.history_import import ImportReport, guess_kind, import_file
+from domain.insights.period import DigestPeriod
 from domain.services.clients import resolve_client
 
 import_app = typer.Typer(help="Import data from spreadsheets or other platforms.", no_args_is_help=True)
@@ -24,6 +25,15 @@ def _date(value: str | None) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def _period(value: str | None) -> DigestPeriod | None:
+    if value is None:
+        return None
+    try:
+        return DigestPeriod(value.strip().lower())
+    except ValueError:
+        raise typer.BadParameter(f"must be day or week, not {value!r}", param_hint="--period") from None
 
 
 def _source_line(source: str, model: str | None, reason: str | None) -> str:
@@ -65,19 +75,27 @@ def summarize(
 def digest(
     coach: Annotated[int, typer.Option("--coach", help="Coach id")],
     week_ending: Annotated[
-        str | None, typer.Option("--week-ending", help="Last day of the week (YYYY-MM-DD); default today")
+        str | None,
+        typer.Option(
+            "--week-ending", "--date", help="Last day the digest covers (YYYY-MM-DD); default today"
+        ),
+    ] = None,
+    period: Annotated[
+        str | None, typer.Option("--period", help="day or week; default the coach's digest cadence")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
-    """Print a coach's digest: an overview and one line per client, flagged clients first."""
+    """Print a coach's digest for their cadence (a day or the week): an overview and one line per
+    client, flagged clients first."""
     end = _date(week_ending)
+    chosen = _period(period)
 
     async def work(db: Database) -> None:
         from integrations.llm.insights import InsightsService  # openai loads only when needed
 
         service = InsightsService.from_settings(settings(), db)
         try:
-            result = await service.coach_digest(coach, week_ending=end)
+            result = await service.coach_digest(coach, week_ending=end, period=chosen)
         finally:
             await service.close()
         if as_json:

@@ -1,133 +1,60 @@
-"""The outbox table as a delivery queue: safe claiming by several workers, and the outcome of each try.
+"""The sender's view of the delivery queue: each step is its own unit of work.
 
-A claimed row is ``sending`` with a lease in ``next_attempt_at``; if its worker dies, the lease runs
-out and another worker takes it. Only the oldest unfinished row of a chat can be claimed, so one
-chat's messages go out in order, one at a time, whatever the number of workers.
+A claim commits at once, so other workers see the rows as taken and no lock outlives the claim. The
+claiming rules (lease, one chat at a time, ``SKIP LOCKED``) live in :mod:`domain.services.delivery_queue`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, select, update
-from sqlalchemy.orm import aliased
-
 from domain.db import Database
-from domain.models import ChannelIdentity, Client, OutboundMessage
-from domain.models.enums import DeliveryStatus
-from domain.services.notices import COACH_NOTICE, notify_coach
+from domain.services import delivery_queue
+from domain.services.delivery_queue import CLAIM_LEASE, ClaimedMessage
 
-# How long a worker may hold a row before others assume it died; far above one Bot API call.
-CLAIM_LEASE = timedelta(minutes=2)
-UNFINISHED = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
-ERROR_TEXT_MAX = 500
-
-
-@dataclass(frozen=True, slots=True)
-class ClaimedMessage:
-    id: int
-    platform: str
-    chat_id: str
-    payload: dict[str, Any]
-    attempts: int
+__all__ = [
+    "CLAIM_LEASE",
+    "ClaimedMessage",
+    "claim_due",
+    "mark_failed",
+    "mark_sent",
+    "mark_unreachable",
+    "record_failed",
+    "reschedule",
+    "tell_coach_of_failure",
+]
 
 
 async def claim_due(
     db: Database, platforms: Sequence[str], *, limit: int, now: datetime
 ) -> list[ClaimedMessage]:
-    """Take up to ``limit`` due rows (at most one per chat) in one statement."""
-    if not platforms or limit <= 0:
-        return []
-    om = OutboundMessage
-    older = aliased(OutboundMessage)
-    earlier_unfinished = exists().where(
-        older.platform == om.platform,
-        older.chat_id == om.chat_id,
-        older.id < om.id,
-        older.status.in_(UNFINISHED),
-    )
-    candidates = (
-        select(om.id)
-        .where(
-            om.platform.in_(list(platforms)),
-            om.status.in_(UNFINISHED),
-            om.next_attempt_at <= now,
-            ~earlier_unfinished,
-        )
-        .order_by(om.id)
-        .limit(limit)
-    )
-    if not db.is_sqlite:
-        # Workers skip each other's rows instead of waiting; SQLite serialises writers anyway.
-        candidates = candidates.with_for_update(skip_locked=True, of=om)
-    statement = (
-        update(om)
-        .where(om.id.in_(candidates.scalar_subquery()))
-        .values(status=DeliveryStatus.SENDING, next_attempt_at=now + CLAIM_LEASE, attempts=om.attempts + 1)
-        .returning(om.id, om.platform, om.chat_id, om.payload, om.attempts)
-        .execution_options(synchronize_session=False)
-    )
+    """Take up to ``limit`` due rows (at most one per chat)."""
     async with db.unit_of_work() as session:
-        rows = (await session.execute(statement)).all()
-    claimed = [ClaimedMessage(r.id, r.platform, r.chat_id, dict(r.payload), r.attempts) for r in rows]
-    return sorted(claimed, key=lambda c: c.id)
-
-
-def _still_mine(row_id: int) -> Any:
-    return and_(OutboundMessage.id == row_id, OutboundMessage.status == DeliveryStatus.SENDING)
+        return await delivery_queue.claim_due(session, platforms, limit=limit, now=now)
 
 
 async def mark_sent(db: Database, row_id: int, provider_message_id: str | None, now: datetime) -> None:
     async with db.unit_of_work() as session:
-        await session.execute(
-            update(OutboundMessage)
-            .where(_still_mine(row_id))
-            .values(
-                status=DeliveryStatus.SENT,
-                sent_at=now,
-                provider_message_id=provider_message_id,
-                last_error=None,
-            )
-        )
+        await delivery_queue.mark_sent(session, row_id, provider_message_id, now)
 
 
 async def reschedule(
     db: Database, row_id: int, at: datetime, error: str, *, count_attempt: bool = True
 ) -> None:
-    """Back to the queue for another try at ``at``; a 429 does not use up an attempt."""
-    values: dict[str, Any] = {
-        "status": DeliveryStatus.QUEUED,
-        "next_attempt_at": at,
-        "last_error": error[:ERROR_TEXT_MAX],
-    }
-    if not count_attempt:
-        values["attempts"] = OutboundMessage.attempts - 1
     async with db.unit_of_work() as session:
-        await session.execute(update(OutboundMessage).where(_still_mine(row_id)).values(**values))
+        await delivery_queue.reschedule(session, row_id, at, error, count_attempt=count_attempt)
 
 
 async def mark_failed(db: Database, row_id: int, error: str) -> None:
-    """Finally failed: kept with its error, so the coach can see it; never silently dropped."""
     async with db.unit_of_work() as session:
-        await session.execute(
-            update(OutboundMessage)
-            .where(_still_mine(row_id))
-            .values(status=DeliveryStatus.FAILED, last_error=error[:ERROR_TEXT_MAX])
-        )
+        await delivery_queue.mark_failed(session, row_id, error)
 
 
 async def mark_unreachable(db: Database, platform: str, chat_id: str) -> int:
-    """The person blocked the bot: stop choosing this identity for proactive messages."""
     async with db.unit_of_work() as session:
-        result = await session.execute(
-            update(ChannelIdentity)
-            .where(ChannelIdentity.platform == platform, ChannelIdentity.chat_id == chat_id)
-            .values(unreachable=True)
-        )
-    return int(getattr(result, "rowcount", 0) or 0)
+        return await delivery_queue.mark_unreachable(session, platform, chat_id)
 
 
 async def record_failed(
@@ -140,42 +67,22 @@ async def record_failed(
     attempts: int,
     now: datetime,
 ) -> None:
-    """A direct reply that could not be delivered, stored as failed so it stays visible."""
     async with db.unit_of_work() as session:
-        session.add(
-            OutboundMessage(
-                platform=platform,
-                chat_id=chat_id,
-                payload=payload,
-                status=DeliveryStatus.FAILED,
-                attempts=attempts,
-                next_attempt_at=now,
-                last_error=error[:ERROR_TEXT_MAX],
-            )
+        await delivery_queue.record_failed(
+            session,
+            platform=platform,
+            chat_id=chat_id,
+            payload=payload,
+            error=error,
+            attempts=attempts,
+            now=now,
         )
 
 
 async def tell_coach_of_failure(
     db: Database, *, platform: str, chat_id: str, payload: dict[str, Any], reference: str
 ) -> None:
-    """A message to a client finally failed: the coach hears of it (a notice, or an audit event when
-    the coach has no chat), so nothing fails unseen. Failed coach notices do not cascade."""
-    if payload.get("type") == COACH_NOTICE:
-        return
     async with db.unit_of_work() as session:
-        client = await session.scalar(
-            select(Client)
-            .join(ChannelIdentity, ChannelIdentity.client_id == Client.id)
-            .where(ChannelIdentity.platform == platform, ChannelIdentity.chat_id == chat_id)
-        )
-        if client is None or client.coach_id is None:
-            return
-        await notify_coach(
-            session,
-            coach_id=client.coach_id,
-            kind="delivery_failed",
-            text=f"A message to {client.display_name} could not be delivered on {platform}.",
-            client_id=client.id,
-            data={"platform": platform},
-            dedupe_key=f"delivery_failed:{reference}",
+        await delivery_queue.tell_coach_of_failure(
+            session, platform=platform, chat_id=chat_id, payload=payload, reference=reference
         )

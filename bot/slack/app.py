@@ -21,8 +21,6 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 
 from bot.outbound.sender import OutboundSender
 from bot.slack import blocks
@@ -39,7 +37,8 @@ from conversations.messages import OutgoingFile
 from conversations.ports import ConversationHandler, PaymentPort
 from domain.clock import Clock, utcnow
 from domain.db import Database
-from domain.models import Coach, ProviderEvent
+from domain.models import Coach
+from domain.services.provider_events import forget_provider_events, record_new_provider_event
 
 log = logging.getLogger(__name__)
 
@@ -155,12 +154,11 @@ class SlackBot:
         event_id = body.get("event_id")
         if body.get("type") == "event_callback" and event_id:
             event_type = str((body.get("event") or {}).get("type", "unknown"))[:64]
-            try:
-                async with self.db.unit_of_work() as session:
-                    session.add(
-                        ProviderEvent(provider="slack", event_id=str(event_id)[:128], event_type=event_type)
-                    )
-            except IntegrityError:
+            async with self.db.unit_of_work() as session:
+                first = await record_new_provider_event(
+                    session, provider="slack", event_id=str(event_id)[:128], event_type=event_type
+                )
+            if not first:
                 log.info("slack event %s already handled; acknowledging the retry", event_type)
                 return BoltResponse(status=200, body="")
         return await next()
@@ -169,12 +167,7 @@ class SlackBot:
         """Drop event ids older than EVENT_MEMORY so the dedupe table stays small."""
         cutoff = self.clock() - EVENT_MEMORY
         async with self.db.unit_of_work() as session:
-            result = await session.execute(
-                delete(ProviderEvent).where(
-                    ProviderEvent.provider == "slack", ProviderEvent.received_at < cutoff
-                )
-            )
-        return int(getattr(result, "rowcount", 0) or 0)
+            return await forget_provider_events(session, provider="slack", received_before=cutoff)
 
     # --- listeners ----------------------------------------------------------------------------
 

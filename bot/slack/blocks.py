@@ -32,6 +32,7 @@ ALERT_SNOOZE = "alert_snooze"
 OPEN_CLIENT = "open_client"
 GOAL_APPROVE = "goal_approve"
 GOAL_EDIT = "goal_edit"
+GOAL_DISMISS = "goal_dismiss"
 
 Block = dict[str, Any]
 
@@ -136,6 +137,10 @@ def clients_blocks(roster: Sequence[ClientGlance], now: datetime) -> list[Block]
     return blocks
 
 
+# How a client card marks goals that are not yet the client's own (domain GoalStatus values).
+GOAL_MARKS = {"suggested": " _(offered to the client)_", "proposed": " _(AI idea, waiting for your review)_"}
+
+
 def profile_blocks(profile: ClientProfile, now: datetime) -> list[Block]:
     glance = profile.glance
     client = glance.client
@@ -148,8 +153,7 @@ def profile_blocks(profile: ClientProfile, now: datetime) -> list[Block]:
     blocks.append(context("  ·  ".join(facts)))
     if profile.goals:
         goal_lines = [
-            f"• {escape(g.text)} — {g.progress}%" + (" _(suggested)_" if g.status == "suggested" else "")
-            for g in profile.goals
+            f"• {escape(g.text)} — {g.progress}%" + GOAL_MARKS.get(g.status, "") for g in profile.goals
         ]
         blocks.append(section("*Goals*\n" + "\n".join(goal_lines)))
     else:
@@ -268,6 +272,7 @@ def notice_blocks(payload: dict[str, Any], client_name: str | None) -> list[Bloc
                 [
                     button("Approve", GOAL_APPROVE, str(goal_id), style="primary"),
                     button("Edit", GOAL_EDIT, str(goal_id)),
+                    button("Dismiss", GOAL_DISMISS, str(goal_id)),
                 ],
                 block_id="goal_approval_actions",
             )

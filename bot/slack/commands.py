@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol, cast
 
-from sqlalchemy import select
-
 from bot.slack import blocks, coach_settings
 from bot.slack.auth import (
     NOT_YOUR_CLIENT_TEXT,
@@ -40,7 +38,8 @@ from domain.errors import DomainError
 from domain.models import Client, Coach, Payment, Program
 from domain.models.enums import EnrollmentStatus
 from domain.services.audit import record_audit_event
-from domain.services.clients import find_clients_by_name
+from domain.services.clients import coach_clients, find_clients_by_name
+from domain.services.coaches import list_programs
 from domain.services.enrollments import enroll
 from domain.services.outbox import enqueue_for_client, reachable_identities
 
@@ -175,7 +174,7 @@ class CoachCommands:
             try:
                 digest = await self.digests.coach_digest(coach.id)
                 payload = digest if isinstance(digest, dict) else digest.to_dict()
-                if "as_of" in payload:
+                if "title" not in payload and "as_of" in payload:
                     payload = {**payload, "title": f"Digest for {payload['as_of']}"}
             except Exception:
                 log.exception("the insights digest failed; using the computed one")
@@ -360,7 +359,7 @@ class CoachCommands:
         if len(words) < 2:
             return reply(f"Which client and which program? {usage}")
         async with self.db.sessions() as session:
-            programs = (await session.scalars(select(Program).where(Program.coach_id == coach.id))).all()
+            programs = await list_programs(session, coach_id=coach.id)
         split = split_client_program(words, programs)
         if split is None:
             names = ", ".join(f"“{p.name}”" for p in programs) or "none yet"
@@ -373,7 +372,7 @@ class CoachCommands:
         if len(words) < 2:
             return reply("Whom should I remind, and of what? Try `/coach remind Ann Log your sleep tonight`.")
         async with self.db.sessions() as session:
-            clients = (await session.scalars(select(Client).where(Client.coach_id == coach.id))).all()
+            clients = await coach_clients(session, coach.id)
         full_names = {c.display_name.lower() for c in clients}
         # The longest leading words that are a client's full name; else the first word as a name.
         for i in range(len(words) - 1, 0, -1):

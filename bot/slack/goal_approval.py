@@ -1,8 +1,9 @@
-"""Approve / Edit on a ``goal_approval`` notice: the coach okays an AI-suggested goal a client picked.
+"""Approve / Edit / Dismiss on a ``goal_approval`` notice: the coach reviews an AI goal idea before
+the client sees it.
 
-Approve activates it; Edit opens a modal (``views.open``) whose submission is validated like any
-suggested goal, then saved and approved. Only the client's own coach may do either; anyone else is
-refused and the attempt audited, as everywhere in the app.
+Approve offers it to the client; Edit opens a modal (``views.open``) whose submission is validated like
+any suggested goal, then saved and offered; Dismiss archives it unseen. Only the client's own coach may
+do any of these; anyone else is refused and the attempt audited, as everywhere in the app.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from bot.slack.auth import NOT_YOUR_CLIENT_TEXT, REFUSAL_TEXT, linked_coach, own
 from domain.clock import Clock
 from domain.db import Database
 from domain.errors import DomainError
-from domain.insights.approval import approve_goal
+from domain.insights.approval import approve_goal, dismiss_goal
 from domain.insights.goals import GOAL_TEXT_MAX_CHARS, UNIT_MAX_CHARS, GoalProposal
 from domain.models import Goal
+from domain.models.enums import GoalStatus
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,9 @@ FIELD_BLOCKS = {
     "due_date": DUE_BLOCK,
 }
 GONE_TEXT = "That goal is no longer waiting for approval."
+APPROVED = "✅ Approved and offered to the client: {goal}"
+APPROVED_EDITED = "✅ Edited, approved and offered to the client: {goal}"
+DISMISSED = "🗑 Dismissed; the client won't see it: {goal}"
 TARGET_HINT = "Enter a number above zero, e.g. 3 or 2.5."
 DUE_HINT = "Pick a due date."
 
@@ -62,7 +67,7 @@ def edit_view(goal: Goal, *, origin: dict[str, str]) -> dict[str, Any]:
         "callback_id": EDIT_VIEW,
         "private_metadata": json.dumps({"goal_id": goal.id, **origin}),
         "title": {"type": "plain_text", "text": "Edit goal"},
-        "submit": {"type": "plain_text", "text": "Save & approve"},
+        "submit": {"type": "plain_text", "text": "Save & offer"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
             _input(
@@ -122,6 +127,7 @@ class GoalApprovals:
     def register(self, app: AsyncApp) -> None:
         app.action(blocks.GOAL_APPROVE)(self.approve)
         app.action(blocks.GOAL_EDIT)(self.edit)
+        app.action(blocks.GOAL_DISMISS)(self.dismiss)
         app.view(EDIT_VIEW)(self.save_edit)
 
     async def _allowed_goal(self, user_id: str, goal_id: int, attempted: str) -> Goal | str:
@@ -137,11 +143,15 @@ class GoalApprovals:
                 return NOT_YOUR_CLIENT_TEXT
             return goal
 
-    async def _approve(self, user_id: str, goal_id: int, edit: GoalProposal | None) -> Goal | DomainError:
+    async def _decide(
+        self, user_id: str, goal_id: int, edit: GoalProposal | None, *, dismiss: bool = False
+    ) -> Goal | DomainError:
         async with self.db.unit_of_work() as session:
             coach = await linked_coach(session, user_id)
             assert coach is not None  # checked by _allowed_goal in this request
             try:
+                if dismiss:
+                    return await dismiss_goal(session, goal_id, coach_id=coach.id)
                 return await approve_goal(
                     session, goal_id, coach_id=coach.id, edit=edit, today=self.clock().date()
                 )
@@ -165,23 +175,40 @@ class GoalApprovals:
     async def approve(
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
+        await self._press(ack, body, action, client, dismiss=False)
+
+    async def dismiss(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await self._press(ack, body, action, client, dismiss=True)
+
+    async def _press(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        *,
+        dismiss: bool,
+    ) -> None:
         await ack()
         user_id = str(body["user"]["id"])
         goal_id = _goal_id(action)
-        found = await self._allowed_goal(user_id, goal_id, "approve goal")
+        found = await self._allowed_goal(user_id, goal_id, "dismiss goal" if dismiss else "approve goal")
         if isinstance(found, str):
             await self._tell(client, body, found)
             return
-        result = await self._approve(user_id, goal_id, None)
+        result = await self._decide(user_id, goal_id, None, dismiss=dismiss)
         if isinstance(result, DomainError):
             await self._tell(client, body, GONE_TEXT)
             return
         message = body.get("message") or {}
+        done = DISMISSED if dismiss else APPROVED
         await self._mark_done(
             client,
             (body.get("channel") or {}).get("id"),
             message.get("ts"),
-            f"✅ Goal approved: {blocks.escape(result.text)}",
+            done.format(goal=blocks.escape(result.text)),
         )
 
     async def edit(
@@ -193,7 +220,7 @@ class GoalApprovals:
         if isinstance(found, str):
             await self._tell(client, body, found)
             return
-        if found.status != "suggested":
+        if found.status != GoalStatus.PROPOSED:
             await self._tell(client, body, GONE_TEXT)
             return
         origin = {
@@ -222,7 +249,7 @@ class GoalApprovals:
         if isinstance(edit, dict):
             await ack(response_action="errors", errors=edit)
             return
-        result = await self._approve(user_id, goal_id, edit)
+        result = await self._decide(user_id, goal_id, edit)
         if isinstance(result, DomainError):
             field = FIELD_BLOCKS.get(result.field or "", TEXT_BLOCK)
             message = GONE_TEXT if result.field == "status" else result.message.capitalize() + "."
@@ -233,5 +260,5 @@ class GoalApprovals:
             client,
             meta.get("channel"),
             meta.get("ts"),
-            f"✅ Goal approved (edited): {blocks.escape(result.text)}",
+            APPROVED_EDITED.format(goal=blocks.escape(result.text)),
         )

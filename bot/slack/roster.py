@@ -5,19 +5,22 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
-
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import rules
 from domain.clock import ensure_utc
 from domain.insights.facts import RiskFlag
 from domain.insights.summary import WeeklySummary, describe_trend
-from domain.models import ChannelIdentity, CheckIn, Client, Enrollment, Goal, Payment, Program
+from domain.models import CheckIn, Client, Goal
 from domain.models.enums import GoalStatus, PaymentStatus
 from domain.services.checkins import check_in_streak, recent_check_ins
+from domain.services.clients import client_identities, coach_clients
+from domain.services.goals import list_goals
+from domain.services.roster import enrolled_programs, payment_standing, recent_payments
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 PROFILE_CHECK_INS = 7
 CHART_DAYS = 7
@@ -84,16 +87,7 @@ async def _glance(
 ) -> ClientGlance:
     last = await recent_check_ins(session, client.id, limit=1)
     latest = last[0] if last else None
-    payment_status = await session.scalar(
-        select(Payment.status).where(Payment.client_id == client.id).order_by(Payment.id.desc()).limit(1)
-    )
-    if payment_status is None:
-        pending = await session.scalar(
-            select(Enrollment.id).where(
-                Enrollment.client_id == client.id, Enrollment.status == "pending_payment"
-            )
-        )
-        payment_status = "awaiting payment" if pending is not None else None
+    payment_status = await payment_standing(session, client.id)
     last_at = latest.created_at if latest else None
     last_mood = latest.mood if latest else None
     return ClientGlance(
@@ -110,13 +104,7 @@ async def coach_roster(
     session: AsyncSession, coach_id: int, *, now: datetime, flags: Mapping[int, Sequence[RiskFlag]]
 ) -> list[ClientGlance]:
     """``flags``: the insights' ``flags_for_coach`` (clients without an entry have none)."""
-    clients = (
-        await session.scalars(
-            select(Client)
-            .where(Client.coach_id == coach_id, Client.status != "archived")
-            .order_by(Client.display_name)
-        )
-    ).all()
+    clients = await coach_clients(session, coach_id, include_archived=False)
     return [await _glance(session, client, now, flags.get(client.id, ())) for client in clients]
 
 
@@ -167,47 +155,22 @@ async def client_profile(
     session: AsyncSession, client: Client, *, now: datetime, summary: WeeklySummary
 ) -> ClientProfile:
     """``summary``: the insights' ``latest_summary`` (its facts give the flags and trends)."""
-    channels = (
-        await session.scalars(select(ChannelIdentity.platform).where(ChannelIdentity.client_id == client.id))
-    ).all()
-    programs = (
-        await session.execute(
-            select(Program.name, Enrollment.status)
-            .join(Program, Program.id == Enrollment.program_id)
-            .where(Enrollment.client_id == client.id)
-            .order_by(Enrollment.id.desc())
-        )
-    ).all()
-    goals = (
-        await session.scalars(
-            select(Goal)
-            .where(Goal.client_id == client.id, Goal.status.in_((GoalStatus.ACTIVE, GoalStatus.SUGGESTED)))
-            .order_by(Goal.id)
-        )
-    ).all()
+    channels = [identity.platform for identity in await client_identities(session, client.id)]
+    programs = await enrolled_programs(session, client.id)
+    goals = await list_goals(
+        session, client.id, statuses=(GoalStatus.ACTIVE, GoalStatus.SUGGESTED, GoalStatus.PROPOSED)
+    )
     check_ins = await recent_check_ins(session, client.id, limit=PROFILE_CHECK_INS)
     # The chart covers days, not check-ins: someone checking in twice a day still gets a week.
-    recent_days = (
-        await session.scalars(
-            select(CheckIn).where(
-                CheckIn.client_id == client.id,
-                CheckIn.created_at >= ensure_utc(now) - timedelta(days=CHART_DAYS + 1),
-            )
-        )
-    ).all()
+    recent_days = await recent_check_ins(
+        session, client.id, since=ensure_utc(now) - timedelta(days=CHART_DAYS + 1)
+    )
     charts, trend = charts_and_trend(summary, recent_days, now=now, zone=client.timezone)
-    payments = (
-        await session.scalars(
-            select(Payment)
-            .where(Payment.client_id == client.id)
-            .order_by(Payment.id.desc())
-            .limit(PROFILE_PAYMENTS)
-        )
-    ).all()
+    payments = await recent_payments(session, client.id, limit=PROFILE_PAYMENTS)
     return ClientProfile(
         glance=await _glance(session, client, now, summary.facts.flags),
         channels=tuple(sorted(set(channels))),
-        programs=tuple((name, status) for name, status in programs),
+        programs=tuple(programs),
         goals=goals,
         check_ins=check_ins,
         summary=summary.text(),

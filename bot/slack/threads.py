@@ -16,15 +16,13 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
-
 from conversations.messages import OutgoingFile, OutgoingMessage
 from domain.clock import utcnow
 from domain.db import Database
-from domain.models import AuditEvent, Client, Coach, CoachThread, Message, OutboundMessage
-from domain.models.enums import MessageDirection
+from domain.models import Client, Coach, CoachThread
+from domain.services import alert_snoozes, coach_threads
 from domain.services.audit import record_audit_event
+from domain.services.delivery_queue import already_queued
 from domain.services.messages import record_coach_reply
 from domain.services.outbox import enqueue_for_client, enqueue_message
 
@@ -38,8 +36,6 @@ RELAY_BATCH = 100
 # large table; a full pass now and then catches the rest (e.g. a coach who linked Slack later).
 RELAY_RECENT_WINDOW = timedelta(minutes=10)
 RELAY_FULL_PASS_EVERY = timedelta(minutes=5)
-SNOOZE = timedelta(days=1)
-SNOOZE_ACTION = "alert.snoozed"
 
 
 def coach_target(coach: Coach) -> str | None:
@@ -53,23 +49,8 @@ async def relay_pending(db: Database, *, since: datetime | None = None, limit: i
     Concurrent relays skip each other's rows (``SKIP LOCKED``); the outbox dedupe key makes a
     message queued twice impossible anyway.
     """
-    query = (
-        select(Message, Coach)
-        .join(Coach, Coach.id == Message.coach_id)
-        .where(
-            Message.direction == MessageDirection.TO_COACH,
-            Message.relayed_at.is_(None),
-            or_(Coach.slack_user_id.is_not(None), Coach.slack_channel_id.is_not(None)),
-        )
-        .order_by(Message.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True, of=Message)
-    )
-    if since is not None:
-        query = query.where(Message.created_at >= since)
     async with db.unit_of_work() as session:
-        rows = (await session.execute(query)).all()
-        now = utcnow()
+        rows = await coach_threads.claim_messages_to_relay(session, since=since, limit=limit)
         for message, coach in rows:
             target = coach_target(coach)
             assert target is not None
@@ -80,7 +61,6 @@ async def relay_pending(db: Database, *, since: datetime | None = None, limit: i
                 payload={"type": CLIENT_MESSAGE, "message_id": message.id, "client_id": message.client_id},
                 dedupe_key=f"relay:{message.id}",
             )
-            message.relayed_at = now
         return len(rows)
 
 
@@ -136,12 +116,8 @@ class RelayLoop:
 
 async def find_thread(db: Database, *, channel_id: str, thread_ref: str) -> CoachThread | None:
     async with db.sessions() as session:
-        return await session.scalar(
-            select(CoachThread).where(
-                CoachThread.platform == PLATFORM,
-                CoachThread.channel_id == channel_id,
-                CoachThread.thread_ref == thread_ref,
-            )
+        return await coach_threads.find_thread_by_ref(
+            session, platform=PLATFORM, channel_id=channel_id, thread_ref=thread_ref
         )
 
 
@@ -153,41 +129,24 @@ async def ensure_thread(
 ) -> CoachThread:
     """The client's thread in ``channel_id``, posting its first message when there is none yet."""
     async with db.sessions() as session:
-        thread = await session.scalar(
-            select(CoachThread).where(
-                CoachThread.platform == PLATFORM,
-                CoachThread.channel_id == channel_id,
-                CoachThread.client_id == client_id,
-            )
+        thread = await coach_threads.find_client_thread(
+            session, platform=PLATFORM, channel_id=channel_id, client_id=client_id
         )
         if thread is not None:
             return thread
         client = await session.get(Client, client_id)
         assert client is not None
     thread_ref = await post_root(client)
-    try:
-        async with db.unit_of_work() as session:
-            thread = CoachThread(
-                platform=PLATFORM,
-                coach_id=coach_id,
-                client_id=client_id,
-                channel_id=channel_id,
-                thread_ref=thread_ref,
-            )
-            session.add(thread)
-        return thread
-    except IntegrityError:
-        # Another delivery created it first; use theirs (the extra root is harmless).
-        async with db.sessions() as session:
-            existing = await session.scalar(
-                select(CoachThread).where(
-                    CoachThread.platform == PLATFORM,
-                    CoachThread.channel_id == channel_id,
-                    CoachThread.client_id == client_id,
-                )
-            )
-            assert existing is not None
-            return existing
+    # When another delivery created the thread meanwhile, theirs is used (the extra root is harmless).
+    async with db.unit_of_work() as session:
+        return await coach_threads.open_thread(
+            session,
+            platform=PLATFORM,
+            coach_id=coach_id,
+            client_id=client_id,
+            channel_id=channel_id,
+            thread_ref=thread_ref,
+        )
 
 
 class ReplyOutcome(StrEnum):
@@ -238,7 +197,7 @@ async def relay_coach_reply(
                 details={"attempted": "thread reply"},
             )
             return ReplyOutcome.NOT_YOUR_CLIENT
-        if await session.scalar(select(OutboundMessage.id).where(OutboundMessage.dedupe_key == dedupe_key)):
+        if await already_queued(session, dedupe_key):
             return ReplyOutcome.DUPLICATE
         queued = await enqueue_for_client(
             session, client.id, coach_reply_message(coach, text, files).to_dict(), dedupe_key=dedupe_key
@@ -255,29 +214,14 @@ async def relay_coach_reply(
 async def snooze_alerts(
     db: Database, *, coach_id: int, client_id: int, now: datetime | None = None
 ) -> datetime:
-    until = (now or utcnow()) + SNOOZE
     async with db.unit_of_work() as session:
-        await record_audit_event(
-            session,
-            actor=f"coach:{coach_id}",
-            action=SNOOZE_ACTION,
-            subject=f"client:{client_id}",
-            details={"coach_id": coach_id, "until": until.isoformat()},
+        return await alert_snoozes.snooze_alerts(
+            session, coach_id=coach_id, client_id=client_id, now=now or utcnow()
         )
-    return until
 
 
 async def alerts_snoozed(db: Database, *, coach_id: int, client_id: int, now: datetime | None = None) -> bool:
-    now = now or utcnow()
     async with db.sessions() as session:
-        rows = (
-            await session.scalars(
-                select(AuditEvent)
-                .where(AuditEvent.action == SNOOZE_ACTION, AuditEvent.subject == f"client:{client_id}")
-                .where(AuditEvent.at >= now - SNOOZE)
-            )
-        ).all()
-    return any(
-        row.details.get("coach_id") == coach_id and datetime.fromisoformat(row.details["until"]) > now
-        for row in rows
-    )
+        return await alert_snoozes.alerts_snoozed(
+            session, coach_id=coach_id, client_id=client_id, now=now or utcnow()
+        )

@@ -15,14 +15,16 @@ from typing import Any
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import or_, select
 
 from bot.outbound.transport import DeliveryError, RateLimits, Transport
 from bot.slack import blocks
 from bot.slack.threads import CLIENT_MESSAGE, alerts_snoozed, ensure_thread
 from conversations.messages import OutgoingMessage
 from domain.db import Database
-from domain.models import ChannelIdentity, Client, Coach, Message, StoredFile
+from domain.models import Client, Coach, Message
+from domain.services.clients import client_identities
+from domain.services.coaches import find_coach_by_slack_target
+from domain.services.files import find_stored_files
 from domain.services.notices import COACH_NOTICE
 
 log = logging.getLogger(__name__)
@@ -151,11 +153,7 @@ class SlackTransport(Transport):
 
     async def _coach_for_target(self, chat_id: str) -> Coach | None:
         async with self.db.sessions() as session:
-            return await session.scalar(
-                select(Coach)
-                .where(or_(Coach.slack_user_id == chat_id, Coach.slack_channel_id == chat_id))
-                .limit(1)
-            )
+            return await find_coach_by_slack_target(session, chat_id)
 
     async def _deliver_notice(self, chat_id: str, payload: dict[str, Any]) -> str | None:
         client_id = payload.get("client_id")
@@ -182,11 +180,7 @@ class SlackTransport(Transport):
             message = await session.get(Message, message_id)
             if message is None or message.coach_id is None:
                 return None
-            channels = (
-                await session.scalars(
-                    select(ChannelIdentity.platform).where(ChannelIdentity.client_id == message.client_id)
-                )
-            ).all()
+            channels = [i.platform for i in await client_identities(session, message.client_id)]
             files = await self._stored_files(message.attachments)
         channel = await self.channel_for(chat_id)
 
@@ -226,6 +220,6 @@ class SlackTransport(Transport):
         if not ids:
             return []
         async with self.db.sessions() as session:
-            rows = (await session.scalars(select(StoredFile).where(StoredFile.id.in_(ids)))).all()
+            rows = await find_stored_files(session, ids)
         paths = [Path(row.path) for row in rows if row.path]
         return [p for p in paths if await asyncio.to_thread(p.is_file)]

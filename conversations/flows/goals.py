@@ -2,7 +2,8 @@
 
 Suggestions come from the injected goal suggester after the commit (it may call a model); they
 are stored as ``suggested`` goals and offered as buttons that start this flow with
-``/goals accept:<id>``.
+``/goals accept:<id>``. When the client's program wants the coach to review AI goals first, they are
+stored as ``proposed`` and go to the coach; the approved ones reach the client with the same button.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from conversations.parsing import ParseError, parse_goal_details, parse_percent
 from conversations.texts import Goals as T
 from domain.errors import NotFound
 from domain.insights import approval
+from domain.insights.goals import GoalProposal
 from domain.models.enums import GoalStatus
 from domain.services import goals
 
@@ -50,12 +52,6 @@ async def _accept_suggestion(turn: Turn, goal_id: int) -> Next:
         turn.say(T.SUGGESTION_GONE)
         return END
     assert turn.client_id is not None
-    if await approval.client_needs_approval(session, turn.client_id) and await approval.request_approval(
-        session, goal
-    ):
-        # The program wants the coach to see AI goals first: it stays suggested until approved.
-        turn.say(approval.WAITING_FOR_COACH.format(goal=goal.text))
-        return END
     await goals.accept_goal(session, goal_id, client_id=turn.client_id)
     turn.say(T.SUGGESTION_ACCEPTED.format(goal=goal.text))
     return END
@@ -180,27 +176,43 @@ async def answer_new(turn: Turn) -> Next:
 
 
 async def _suggest(context: EffectContext) -> list[OutgoingMessage]:
-    """Ask the suggester (network) and store its ideas as suggested goals, after the step committed."""
+    """Ask the suggester (network) and store its ideas, after the step committed.
+
+    They are offered to the client as buttons, or, when the client's program wants its coach to
+    review AI goals first, sent to the coach instead (the client gets only those the coach approves).
+    """
     assert context.goal_suggester is not None and context.client_id is not None
-    suggestions = (await context.goal_suggester.suggest_goals(context.client_id))[:3]
+    client_id = context.client_id
+    async with context.db.unit_of_work() as session:
+        coach_first = await approval.client_needs_approval(session, client_id)
+        if coach_first and await approval.has_proposals_waiting(session, client_id):
+            return [OutgoingMessage(T.SUGGESTIONS_ALREADY_WITH_COACH)]
+    suggestions = (await context.goal_suggester.suggest_goals(client_id))[:3]
     if not suggestions:
         return [OutgoingMessage(T.NO_SUGGESTIONS)]
-    pairs = []
+    ideas = [GoalProposal(s.text, s.metric, s.target, s.unit, s.due_date) for s in suggestions]
     async with context.db.unit_of_work() as session:
-        for s in suggestions:
+        if coach_first:
+            proposed = await approval.propose_goals(
+                session, client_id, ideas, ai=any(s.ai for s in suggestions)
+            )
+            return [OutgoingMessage(T.SUGGESTIONS_WITH_COACH if proposed else T.NO_SUGGESTIONS)]
+        pairs = []
+        for idea in ideas:
             goal = await goals.set_goal(
                 session,
-                client_id=context.client_id,
-                text=s.text,
-                metric=s.metric,
-                target=s.target,
-                unit=s.unit,
-                due_date=s.due_date,
+                client_id=client_id,
+                text=idea.text,
+                metric=idea.metric,
+                target=idea.target,
+                unit=idea.unit,
+                due_date=idea.due_date,
                 status=GoalStatus.SUGGESTED,
                 source="suggested",
             )
-            pairs.append((s.text[:60], f"/goals accept:{goal.id}"))
-    return [OutgoingMessage(T.SUGGESTIONS, tuple(tuple(r) for r in buttons(*pairs, per_row=1)))]
+            pairs.append((idea.text[:60], f"/goals accept:{goal.id}"))
+    intro = T.SUGGESTIONS_AI if any(s.ai for s in suggestions) else T.SUGGESTIONS
+    return [OutgoingMessage(intro, tuple(tuple(r) for r in buttons(*pairs, per_row=1)))]
 
 
 FLOW = Flow(

@@ -4,6 +4,10 @@
 Everything is collected in the conversation state and written in one transaction at the end (the
 program step, or the time step when the coach has no published program), so /cancel or a timeout
 leaves nothing half-saved. Only a refusal of consent is stored on its own, as the law requires.
+
+AI goal ideas are offered at the goal step, unless one of the coach's programs wants the coach to
+review AI goals first: then, if the client picks such a program, the ideas go to the coach once the
+client is registered, and the client gets only those the coach approves.
 """
 
 from __future__ import annotations
@@ -40,7 +44,8 @@ from conversations.texts import Onboarding as T
 from domain import rules
 from domain.clock import utcnow
 from domain.insights import approval
-from domain.models.enums import Cadence, EnrollmentStatus, GoalStatus
+from domain.insights.goals import GoalProposal
+from domain.models.enums import Cadence, EnrollmentStatus
 from domain.services import clients, coaches, enrollments, goals
 from domain.services.notices import notify_coach
 
@@ -58,6 +63,8 @@ async def begin(turn: Turn) -> Next:
         coach_id=coach.id if coach else None,
         coach_name=coach.name if coach else None,
         programs=[[p.id, p.name, p.price_minor, p.currency] for p in programs],
+        # Then AI goal ideas wait for the program choice and go to the coach first (see finish).
+        goals_need_coach=any(p.goals_need_approval for p in programs),
         questions=(programs[0].assessment_questions if programs else None) or coaches.DEFAULT_ASSESSMENT,
         answers={},
         q=0,
@@ -155,7 +162,7 @@ async def answer_question(turn: Turn) -> Next:
 def to_goal(turn: Turn) -> Next:
     """Ask for the first goal; a suggester that can advise newcomers adds ideas once this commits."""
     suggester = turn.goal_suggester
-    if isinstance(suggester, NewClientGoalSuggester):
+    if isinstance(suggester, NewClientGoalSuggester) and not turn.data.get("goals_need_coach"):
         answers = dict(turn.data["answers"])
 
         async def suggest(context: EffectContext) -> list[OutgoingMessage]:
@@ -178,7 +185,8 @@ def to_goal(turn: Turn) -> Next:
             ):
                 return []  # they answered already
             pairs = [(g.text[:60], f"suggestion:{n}") for n, g in enumerate(ideas)]
-            return [OutgoingMessage(T.SUGGESTIONS, tuple(tuple(r) for r in buttons(*pairs, per_row=1)))]
+            intro = T.SUGGESTIONS_AI if any(g.ai for g in ideas) else T.SUGGESTIONS
+            return [OutgoingMessage(intro, tuple(tuple(r) for r in buttons(*pairs, per_row=1)))]
 
         turn.after_commit(suggest)
     return "goal"
@@ -309,14 +317,7 @@ async def finish(turn: Turn, *, program_id: int | None) -> None:
     client.checkin_time = rules.check_time_of_day(d["time"])
     client.preferred_channel = turn.platform
     goal = d["goal"]
-    # An AI suggestion waits for the coach when the chosen program says so.
-    needs_approval = (
-        bool(goal.get("suggested"))
-        and program_id is not None
-        and d["coach_id"] is not None
-        and await approval.program_needs_approval(session, program_id)
-    )
-    stored_goal = await goals.set_goal(
+    await goals.set_goal(
         session,
         client_id=client.id,
         text=goal["text"],
@@ -325,7 +326,6 @@ async def finish(turn: Turn, *, program_id: int | None) -> None:
         unit=goal["unit"],
         due_date=date.fromisoformat(goal["due"]) if goal["due"] else None,
         today=turn.now.date(),
-        status=GoalStatus.SUGGESTED if needs_approval else GoalStatus.ACTIVE,
         source="suggested" if goal.get("suggested") else "client",
     )
     turn.client_id = client.id
@@ -354,11 +354,29 @@ async def finish(turn: Turn, *, program_id: int | None) -> None:
             program=program_line,
         )
     )
-    if needs_approval:
-        await approval.request_approval(session, stored_goal)
-        turn.say(approval.WAITING_FOR_COACH.format(goal=stored_goal.text))
+    if (
+        program_id is not None
+        and turn.goal_suggester is not None
+        and await approval.program_needs_approval(session, program_id)
+    ):
+        turn.after_commit(_ideas_for_the_coach)
+        turn.say(T.IDEAS_WITH_COACH)
     if program_id is not None and pending:
         await offer_payment(turn, enrollment_id=enrollment.id, program_name=program.name)
+
+
+async def _ideas_for_the_coach(context: EffectContext) -> list[OutgoingMessage]:
+    """AI goal ideas for a new client whose program wants the coach to review them first."""
+    assert context.goal_suggester is not None and context.client_id is not None
+    ideas = (await context.goal_suggester.suggest_goals(context.client_id))[:3]
+    async with context.db.unit_of_work() as session:
+        await approval.propose_goals(
+            session,
+            context.client_id,
+            [GoalProposal(i.text, i.metric, i.target, i.unit, i.due_date) for i in ideas],
+            ai=any(i.ai for i in ideas),
+        )
+    return []
 
 
 FLOW = Flow(

@@ -1,12 +1,14 @@
-"""Coach approval of AI-suggested goals, when the client's program says so (``goals_need_approval``).
+"""Coach-first review of AI goal suggestions, when the client's program says so (``goals_need_approval``).
 
-A goal the client picked from the suggestions stays ``suggested`` until their own coach approves it
-(as is, or edited) from Slack; only then does it become active and is the client told. So AI text
-reaches a client as a commitment only after a coach has seen it.
+The suggestions are stored as ``proposed`` goals, which the client never sees, and each goes to the
+client's coach with Approve / Edit / Dismiss. An approved (or edited) one turns ``suggested`` and is
+offered to the client, who may take it; a dismissed one is archived. So AI text reaches such a client
+only after their coach has read it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import select
@@ -14,18 +16,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import NotFound, ValidationError
 from domain.insights.goals import GoalProposal, check_goal
-from domain.models import Client, Enrollment, Goal, Program
+from domain.models import Client, Coach, Enrollment, Goal, Program
 from domain.models.enums import EnrollmentStatus, GoalStatus
 from domain.services.audit import record_audit_event
-from domain.services.goals import accept_goal, get_goal
+from domain.services.goals import get_goal, list_goals, set_goal
 from domain.services.notices import notify_coach
-from domain.services.outbox import enqueue_for_client
+from domain.services.outbox import client_message, enqueue_for_client
 
 GOAL_APPROVAL = "goal_approval"
-"""The coach notice kind; the Slack app renders it with Approve / Edit buttons."""
-WAITING_FOR_COACH = "Your coach will look at '{goal}' first; I'll let you know when it's approved."
-APPROVED = "Your coach approved your goal: '{goal}'. Let's go!"
-APPROVED_EDITED = "Your coach approved your goal, with a few changes: '{goal}'. Let's go!"
+"""The coach notice kind; the Slack app renders it with Approve / Edit / Dismiss buttons."""
+OFFER = "Your coach suggests a goal for you: '{goal}'. Want to take it on?"
+TAKE_IT = "Add this goal"
 _OPEN_ENROLLMENTS = (EnrollmentStatus.PENDING_PAYMENT, EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED)
 
 
@@ -49,26 +50,65 @@ async def client_needs_approval(session: AsyncSession, client_id: int) -> bool:
     return found is not None
 
 
-async def request_approval(session: AsyncSession, goal: Goal) -> bool:
-    """Ask the client's coach to approve ``goal`` (kept ``suggested``); False when there is no coach.
+async def has_proposals_waiting(session: AsyncSession, client_id: int) -> bool:
+    """True while some AI goal of the client still waits for their coach (no new batch till then)."""
+    return bool(await list_goals(session, client_id, statuses=(GoalStatus.PROPOSED,)))
 
-    A repeated tap by the client asks once (the notice is deduplicated per goal).
-    """
-    client = await session.get(Client, goal.client_id)
-    if client is None or client.coach_id is None:
-        return False
-    due = f", due {goal.due_date.isoformat()}" if goal.due_date else ""
+
+def _describe(goal: Goal) -> str:
     target = f" (target {goal.target:g} {goal.unit or ''})".rstrip() if goal.target else ""
-    await notify_coach(
-        session,
-        coach_id=client.coach_id,
-        kind=GOAL_APPROVAL,
-        text=f"{client.display_name} picked an AI-suggested goal: {goal.text}{target}{due}",
-        client_id=client.id,
-        data={"goal_id": goal.id},
-        dedupe_key=f"{GOAL_APPROVAL}:{goal.id}",
-    )
-    return True
+    due = f", due {goal.due_date.isoformat()}" if goal.due_date else ""
+    return f"{goal.text}{target}{due}"
+
+
+async def propose_goals(
+    session: AsyncSession, client_id: int, ideas: Sequence[GoalProposal], *, ai: bool
+) -> list[Goal]:
+    """Store ``ideas`` as ``proposed`` goals and send each to the client's coach for review; ``ai``
+    says whether a model wrote them (the notice says so) or they were computed from templates.
+
+    Returns nothing (and stores nothing) when the client has no coach who can be reached in Slack:
+    nobody could approve them, and they must not reach the client unreviewed.
+    """
+    client = await session.get(Client, client_id)
+    coach = await session.get(Coach, client.coach_id) if client and client.coach_id else None
+    if client is None or coach is None or not (coach.slack_channel_id or coach.slack_user_id):
+        return []
+    origin = "AI-suggested goal" if ai else "Suggested goal (computed, not AI)"
+    stored = []
+    for idea in ideas:
+        goal = await set_goal(
+            session,
+            client_id=client_id,
+            text=idea.text,
+            metric=idea.metric,
+            target=idea.target,
+            unit=idea.unit,
+            due_date=idea.due_date,
+            status=GoalStatus.PROPOSED,
+            source="suggested",
+        )
+        await notify_coach(
+            session,
+            coach_id=coach.id,
+            kind=GOAL_APPROVAL,
+            text=f"{origin} for {client.display_name}: {_describe(goal)}",
+            client_id=client.id,
+            data={"goal_id": goal.id},
+            dedupe_key=f"{GOAL_APPROVAL}:{goal.id}",
+        )
+        stored.append(goal)
+    return stored
+
+
+async def _waiting_goal(session: AsyncSession, goal_id: int, coach_id: int) -> tuple[Goal, Client]:
+    goal = await get_goal(session, goal_id)
+    client = await session.get(Client, goal.client_id)
+    if client is None or client.coach_id != coach_id:
+        raise NotFound(f"no goal with id {goal_id}")
+    if goal.status != GoalStatus.PROPOSED:
+        raise ValidationError("this goal was already handled", field="status")
+    return goal, client
 
 
 async def approve_goal(
@@ -79,22 +119,17 @@ async def approve_goal(
     edit: GoalProposal | None = None,
     today: date | None = None,
 ) -> Goal:
-    """The coach approves (optionally edited): the goal turns active and the client is told, once.
+    """The coach approves (optionally edited): the goal is offered to the client, once.
 
     Raises ``NotFound`` for a goal that is not of one of this coach's clients, and ``ValidationError``
     when it is no longer waiting or the edit is not a valid goal.
     """
-    goal = await get_goal(session, goal_id)
-    client = await session.get(Client, goal.client_id)
-    if client is None or client.coach_id != coach_id:
-        raise NotFound(f"no goal with id {goal_id}")
-    if goal.status != GoalStatus.SUGGESTED:
-        raise ValidationError("this goal was already handled", field="status")
+    goal, client = await _waiting_goal(session, goal_id, coach_id)
     if edit is not None:
         checked = check_goal(edit, today=today or date.today())
         goal.text, goal.metric, goal.target = checked.text, checked.metric, checked.target
         goal.unit, goal.due_date = checked.unit, checked.due_date
-    await accept_goal(session, goal_id, client_id=client.id)
+    goal.status = GoalStatus.SUGGESTED
     await record_audit_event(
         session,
         actor=f"coach:{coach_id}",
@@ -102,11 +137,24 @@ async def approve_goal(
         subject=f"goal:{goal.id}",
         details={"client_id": client.id, "edited": edit is not None},
     )
-    text = (APPROVED_EDITED if edit is not None else APPROVED).format(goal=goal.text)
     await enqueue_for_client(
         session,
         client.id,
-        {"text": text, "buttons": [], "url_buttons": [], "files": []},
-        dedupe_key=f"goal_approved:{goal.id}",
+        client_message(OFFER.format(goal=goal.text), [(TAKE_IT, f"/goals accept:{goal.id}")]),
+        dedupe_key=f"goal_offered:{goal.id}",
+    )
+    return goal
+
+
+async def dismiss_goal(session: AsyncSession, goal_id: int, *, coach_id: int) -> Goal:
+    """The coach turns an AI suggestion down: it is archived and the client never hears of it."""
+    goal, client = await _waiting_goal(session, goal_id, coach_id)
+    goal.status = GoalStatus.ARCHIVED
+    await record_audit_event(
+        session,
+        actor=f"coach:{coach_id}",
+        action="goal.dismissed",
+        subject=f"goal:{goal.id}",
+        details={"client_id": client.id},
     )
     return goal

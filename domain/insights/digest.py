@@ -1,4 +1,8 @@
-"""The coach digest: one line per client (flagged first) and an overview, from computed facts."""
+"""The coach digest: one line per client (flagged first) and an overview, from computed facts.
+
+A weekly digest reports the week; a daily one reports each client's day since the previous digest,
+with the week's trend and flags as context. Every number in its text comes from :func:`digest_input`.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,26 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from domain.insights.daily import DayFacts, DayView
 from domain.insights.facts import Direction, Severity
-from domain.insights.summary import WeeklySummary
+from domain.insights.period import DigestPeriod, DigestWindow, digest_title
+from domain.insights.summary import WeeklySummary, summary_input
+from domain.models.enums import Adherence
 
 _ARROWS = {Direction.UP: "↑", Direction.DOWN: "↓", Direction.FLAT: "→", Direction.UNKNOWN: ""}
+_PLAN: dict[str, str] = {
+    Adherence.YES: "plan kept",
+    Adherence.PARTLY: "plan partly kept",
+    Adherence.NO: "plan not kept",
+}
+
+
+def _ago(days: int | None) -> str:
+    if days is None:
+        return "never checked in"
+    if days <= 1:
+        return "last check-in " + ("today" if days == 0 else "yesterday")
+    return f"last check-in {days} days ago"
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,12 +37,14 @@ class DigestLine:
     client_id: int
     name: str
     summary: WeeklySummary
+    day: DayFacts | None = None
+    """Set in a daily digest."""
 
     @property
     def needs_action(self) -> bool:
         return any(f.severity is Severity.ACT for f in self.summary.facts.flags)
 
-    def status(self) -> str:
+    def _week(self) -> str:
         facts = self.summary.facts
         week = facts.week
         parts = [
@@ -34,12 +56,26 @@ class DigestLine:
             parts.append(f"mood {mood.this_week:g}{change}")
         if week.adherence_pct is not None:
             parts.append(f"plan {week.adherence_pct}%")
-        return f"{self.name}: " + ", ".join(parts)
+        return ", ".join(parts)
+
+    def _day(self, day: DayFacts) -> str:
+        if not day.checked_in:
+            return f"no check-in ({_ago(self.summary.facts.days_since_last_check_in)})"
+        said = "checked in" if day.check_ins == 1 else f"checked in {day.check_ins} times"
+        parts = [f"mood {day.mood}", f"energy {day.energy}", _PLAN.get(day.adherence or "", "")]
+        return f"{said}: " + ", ".join(p for p in parts if p)
+
+    def status(self) -> str:
+        if self.day is None:
+            return f"{self.name}: {self._week()}"
+        return f"{self.name}: {self._day(self.day)} · week: {self._week()}"
 
     def text(self) -> str:
-        """The status with the reasons of any flags, for plain-text digests."""
+        """The status with the reasons of any flags (new ones marked), for plain-text digests."""
         flags = self.summary.facts.flags
-        return self.status() + (" — " + "; ".join(f.reason for f in flags) if flags else "")
+        new = self.day.new_flags if self.day else ()
+        reasons = [("new: " if f in new else "") + f.reason for f in flags]
+        return self.status() + (" — " + "; ".join(reasons) if reasons else "")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -50,6 +86,7 @@ class DigestLine:
             "flags": [f.reason for f in self.summary.facts.flags],
             "flag_kinds": [f.kind.value for f in self.summary.facts.flags],
             "summary": self.summary.to_dict(),
+            "day": self.day.to_dict() if self.day else None,
         }
 
 
@@ -59,13 +96,20 @@ class Digest:
     as_of: date
     lines: tuple[DigestLine, ...]
     overview: str
+    period: DigestPeriod = DigestPeriod.WEEK
+    window: DigestWindow | None = None
+    """The time a daily digest reports on."""
 
     @property
     def sources(self) -> set[str]:
         return {line.summary.source for line in self.lines}
 
+    @property
+    def title(self) -> str:
+        return digest_title(self.period, self.as_of)
+
     def text(self) -> str:
-        out = [f"Digest for {self.as_of.isoformat()}", self.overview, ""]
+        out = [self.title, self.overview, ""]
         for line in self.lines:
             mark = "‼ " if line.needs_action else ("⚠ " if line.summary.facts.flags else "• ")
             out.append(mark + line.text())
@@ -77,24 +121,86 @@ class Digest:
         return {
             "coach_id": self.coach_id,
             "as_of": self.as_of.isoformat(),
+            "period": self.period.value,
+            "title": self.title,
             "overview": self.overview,
             "lines": [line.to_dict() for line in self.lines],
         }
 
 
-def build_digest(coach_id: int, as_of: date, summaries: list[tuple[str, WeeklySummary]]) -> Digest:
-    lines = [DigestLine(s.client_id, name, s) for name, s in summaries]
-    lines.sort(key=lambda line: (not line.needs_action, not line.summary.facts.flags, line.name.lower()))
-    checked_in = sum(1 for line in lines if line.summary.facts.week.check_ins > 0)
-    flagged = sum(1 for line in lines if line.summary.facts.flags)
-    act = sum(1 for line in lines if line.needs_action)
-    rising = sum(1 for line in lines if line.summary.facts.trend("mood").direction is Direction.UP)
-    falling = sum(1 for line in lines if line.summary.facts.trend("mood").direction is Direction.DOWN)
-    if not lines:
-        overview = "No clients yet."
-    else:
-        overview = (
-            f"{len(lines)} clients: {checked_in} checked in this week, {flagged} flagged"
-            f" ({act} need action); mood up for {rising}, down for {falling}."
+def _counts(lines: tuple[DigestLine, ...], period: DigestPeriod) -> dict[str, int]:
+    def mood(direction: Direction) -> int:
+        return sum(1 for line in lines if line.summary.facts.trend("mood").direction is direction)
+
+    counts = {
+        "clients": len(lines),
+        "checked_in": sum(
+            1
+            for line in lines
+            if (line.day.checked_in if line.day else line.summary.facts.week.check_ins > 0)
+        ),
+        "flagged": sum(1 for line in lines if line.summary.facts.flags),
+        "need_action": sum(1 for line in lines if line.needs_action),
+        "mood_up": mood(Direction.UP),
+        "mood_down": mood(Direction.DOWN),
+    }
+    if period is DigestPeriod.DAY:
+        counts["newly_flagged"] = sum(1 for line in lines if line.day and line.day.new_flags)
+    return counts
+
+
+def _overview(counts: dict[str, int], window: DigestWindow | None) -> str:
+    if not counts["clients"]:
+        return "No clients yet."
+    if window is None:
+        return (
+            f"{counts['clients']} clients: {counts['checked_in']} checked in this week, "
+            f"{counts['flagged']} flagged ({counts['need_action']} need action); "
+            f"mood up for {counts['mood_up']}, down for {counts['mood_down']}."
         )
-    return Digest(coach_id, as_of, tuple(lines), overview)
+    return (
+        f"{counts['checked_in']} of {counts['clients']} clients checked in {window.words}; "
+        f"{counts['flagged']} flagged ({counts['need_action']} need action, "
+        f"{counts['newly_flagged']} newly flagged); "
+        f"over the week mood up for {counts['mood_up']}, down for {counts['mood_down']}."
+    )
+
+
+def build_digest(
+    coach_id: int, as_of: date, summaries: list[tuple[str, WeeklySummary]], day: DayView | None = None
+) -> Digest:
+    """The weekly digest, or with ``day`` the daily one (each client's day since the last digest)."""
+    period = DigestPeriod.WEEK if day is None else DigestPeriod.DAY
+    lines = [
+        DigestLine(s.client_id, name, s, day.clients.get(s.client_id) if day else None)
+        for name, s in summaries
+    ]
+    lines.sort(
+        key=lambda line: (
+            not line.needs_action,
+            not (line.day and line.day.new_flags),
+            not line.summary.facts.flags,
+            line.name.lower(),
+        )
+    )
+    window = day.window if day else None
+    overview = _overview(_counts(tuple(lines), period), window)
+    return Digest(coach_id, as_of, tuple(lines), overview, period, window)
+
+
+def digest_input(digest: Digest) -> dict[str, Any]:
+    """Everything a digest is written from: the grounding check compares its text with this."""
+    return {
+        "as_of": digest.as_of.isoformat(),
+        "period": digest.period.value,
+        "window": digest.window.to_dict() if digest.window else None,
+        "counts": _counts(digest.lines, digest.period),
+        "clients": [
+            {
+                "name": line.name,
+                "week": summary_input(line.summary.facts, include_pii=True),
+                "day": line.day.to_dict() if line.day else None,
+            }
+            for line in digest.lines
+        ],
+    }

@@ -38,6 +38,9 @@ class EnrollmentStatus(StrEnum):
 
 
 class GoalStatus(StrEnum):
+    # An AI idea waiting for the coach's review; the client never sees it (see domain.insights.approval).
+    PROPOSED = "proposed"
+    # Offered to the client, who may take it.
     SUGGESTED = "suggested"
     ACTIVE = "active"
     DONE = "done"

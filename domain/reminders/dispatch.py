@@ -21,10 +21,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.clock import ensure_utc
+from domain.insights.period import digest_title, digest_window, period_for_cadence
 from domain.models import CheckIn, Client, Coach, OutboundMessage, Reminder
 from domain.models.enums import ClientStatus, Platform, ReminderStatus
 from domain.reminders.kinds import (
@@ -139,21 +140,39 @@ async def _queue_for_client(
 
 
 async def basic_digest(session: AsyncSession, coach: Coach, now: datetime) -> str:
-    """A plain digest (one line per client) used when no richer composer is injected."""
-    clients = (
-        await session.scalars(
-            select(Client)
+    """A plain digest (one line per client) used when no richer composer is injected.
+
+    Like the insights digest it covers the coach's period: the day since the previous digest for
+    daily and weekdays cadences, the week for a weekly one.
+    """
+    period = period_for_cadence(coach.digest_cadence)
+    window = digest_window(period, now, coach.timezone, coach.digest_cadence)
+    in_window = and_(CheckIn.created_at >= window.start, CheckIn.created_at < window.end)
+    rows = (
+        await session.execute(
+            select(
+                Client.display_name,
+                func.coalesce(func.sum(case((in_window, 1), else_=0)), 0),
+                func.max(CheckIn.created_at),
+            )
+            .outerjoin(CheckIn, CheckIn.client_id == Client.id)
             .where(Client.coach_id == coach.id, Client.status == ClientStatus.ACTIVE)
-            .order_by(Client.display_name)
+            .group_by(Client.id, Client.display_name)
+            .order_by(Client.display_name, Client.id)
         )
     ).all()
-    lines = [f"Your {coach.digest_cadence} digest: {len(clients)} active client(s)."]
-    for client in clients:
-        last = await session.scalar(
-            select(func.max(CheckIn.created_at)).where(CheckIn.client_id == client.id)
-        )
-        when = ensure_utc(last).astimezone(ZoneInfo(coach.timezone)).date().isoformat() if last else "never"
-        lines.append(f"- {client.display_name}: last check-in {when}")
+    zone = ZoneInfo(coach.timezone)
+    checked_in = sum(1 for _, count, _ in rows if count)
+    lines = [
+        digest_title(period, local_date(now, zone)),
+        f"{checked_in} of {len(rows)} active clients checked in {window.words}."
+        if rows
+        else "No active clients yet.",
+    ]
+    for name, count, last in rows:
+        did = "no check-in" if not count else "checked in" + (f" {count} times" if count > 1 else "")
+        when = f"last check-in {local_date(last, zone).isoformat()}" if last else "never checked in"
+        lines.append(f"- {name}: {did} ({when})")
     return "\n".join(lines)
 
 
@@ -321,6 +340,7 @@ class ReminderDispatcher:
         if now - ensure_utc(reminder.due_at) > DIGEST_GRACE:
             raise _Skip("stale: overdue beyond grace window")
         text = await self.digest(session, coach, now)
+        period = period_for_cadence(coach.digest_cadence)
         key = f"reminder:{reminder.id}"
         target = coach.slack_user_id if self.policy.slack_enabled else None
         if target:
@@ -328,6 +348,7 @@ class ReminderDispatcher:
                 "type": "coach_digest",
                 "coach_id": coach.id,
                 "cadence": reminder.payload.get("cadence", coach.digest_cadence),
+                "period": period.value,
                 "local_date": reminder.payload.get("local_date"),
                 "text": text,
             }
@@ -336,7 +357,7 @@ class ReminderDispatcher:
             )
             return "digest to Slack"
         if self.policy.email_enabled and coach.email:
-            payload = message_payload(text) | {"subject": f"Your {coach.digest_cadence} coaching digest"}
+            payload = message_payload(text) | {"subject": f"Your {period.adjective} coaching digest"}
             await enqueue_message(
                 session, platform=Platform.EMAIL, chat_id=coach.email, payload=payload, dedupe_key=key
             )

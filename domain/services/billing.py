@@ -55,10 +55,14 @@ class SubscriptionState:
     cancel_at_period_end: bool
 
 
-async def find_subscription(session: AsyncSession, provider_subscription_id: str) -> Subscription | None:
-    return await session.scalar(
-        select(Subscription).where(Subscription.provider_subscription_id == provider_subscription_id)
-    )
+async def find_subscription(
+    session: AsyncSession, provider_subscription_id: str, *, client_id: int | None = None
+) -> Subscription | None:
+    """Our copy of a provider's subscription; with ``client_id``, only if it is that client's."""
+    query = select(Subscription).where(Subscription.provider_subscription_id == provider_subscription_id)
+    if client_id is not None:
+        query = query.where(Subscription.client_id == client_id)
+    return await session.scalar(query)
 
 
 async def sync_subscription(

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import rules
 from domain.errors import DuplicateIdentity, NotFound, ValidationError
 from domain.models import ChannelIdentity, CheckIn, Client, Coach, ConsentRecord
+from domain.models.enums import ClientStatus
 from domain.services.audit import record_audit_event
 
 PRIVACY_POLICY_VERSION = "2026-11"
@@ -188,6 +189,16 @@ async def list_clients(session: AsyncSession, *, coach_id: int | None = None) ->
         query = query.where(Client.coach_id == coach_id)
     rows = (await session.execute(query)).all()
     return [ClientOverview(client, last_at, n or 0) for client, last_at, n in rows]
+
+
+async def coach_clients(
+    session: AsyncSession, coach_id: int, *, include_archived: bool = True
+) -> Sequence[Client]:
+    """A coach's clients by name."""
+    query = select(Client).where(Client.coach_id == coach_id).order_by(Client.display_name)
+    if not include_archived:
+        query = query.where(Client.status != ClientStatus.ARCHIVED)
+    return (await session.scalars(query)).all()
 
 
 async def find_clients_by_name(session: AsyncSession, coach_id: int, name: str) -> Sequence[Client]:

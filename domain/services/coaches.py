@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import rules
@@ -79,6 +79,13 @@ async def find_coach_by_invite(session: AsyncSession, invite_code: str) -> Coach
 
 async def find_coach_by_slack_user(session: AsyncSession, slack_user_id: str) -> Coach | None:
     return await session.scalar(select(Coach).where(Coach.slack_user_id == slack_user_id))
+
+
+async def find_coach_by_slack_target(session: AsyncSession, target: str) -> Coach | None:
+    """The coach who reads ``target``: their Slack user (the DM with the app) or their channel."""
+    return await session.scalar(
+        select(Coach).where(or_(Coach.slack_user_id == target, Coach.slack_channel_id == target)).limit(1)
+    )
 
 
 async def default_coach(session: AsyncSession) -> Coach | None:

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.clock import utcnow
 from domain.errors import InvalidTransition, NotFound, ProgramNotPublished, ValidationError
-from domain.models import Enrollment
+from domain.models import Enrollment, Program
 from domain.models.enums import EnrollmentStatus as S
 from domain.services.audit import record_audit_event
 from domain.services.clients import get_client
@@ -76,6 +76,28 @@ async def get_enrollment(
     if enrollment is None:
         raise NotFound(f"no enrollment with id {enrollment_id}")
     return enrollment
+
+
+async def find_enrollment(session: AsyncSession, enrollment_id: int) -> Enrollment | None:
+    """The enrollment, or None when a provider's reference points at one we do not have."""
+    return await session.get(Enrollment, enrollment_id)
+
+
+async def enrollment_program_name(session: AsyncSession, enrollment_id: int) -> str | None:
+    return await session.scalar(
+        select(Program.name)
+        .join(Enrollment, Enrollment.program_id == Program.id)
+        .where(Enrollment.id == enrollment_id)
+    )
+
+
+async def enrollment_coach_id(session: AsyncSession, enrollment_id: int) -> int | None:
+    """The coach whose program the enrollment is in: the one to tell about its payments."""
+    return await session.scalar(
+        select(Program.coach_id)
+        .join(Enrollment, Enrollment.program_id == Program.id)
+        .where(Enrollment.id == enrollment_id)
+    )
 
 
 async def change_enrollment_status(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.models import StoredFile
@@ -35,3 +38,10 @@ async def record_stored_file(
     session.add(row)
     await session.flush()
     return row
+
+
+async def find_stored_files(session: AsyncSession, ids: Sequence[int]) -> Sequence[StoredFile]:
+    """The stored files with these ids (unknown ids are left out), in the order they were stored."""
+    return (
+        await session.scalars(select(StoredFile).where(StoredFile.id.in_(ids)).order_by(StoredFile.id))
+    ).all()

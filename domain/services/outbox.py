@@ -19,6 +19,17 @@ from domain.models import ChannelIdentity, Client, OutboundMessage
 from domain.models.enums import DeliveryStatus
 
 
+def client_message(text: str, buttons: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
+    """The JSON form of ``conversations.messages.OutgoingMessage`` (the domain cannot import it):
+    ``text`` and one button per row as (label, payload)."""
+    return {
+        "text": text,
+        "buttons": [[{"label": label, "payload": payload}] for label, payload in buttons],
+        "url_buttons": [],
+        "files": [],
+    }
+
+
 async def enqueue_message(
     session: AsyncSession,
     *,

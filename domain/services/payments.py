@@ -162,3 +162,24 @@ async def checkout_attempts(session: AsyncSession, enrollment_id: int) -> Sequen
             .order_by(Payment.id.desc())
         )
     ).all()
+
+
+async def expire_checkout(session: AsyncSession, provider_checkout_id: str) -> Payment | None:
+    """A checkout that expired unpaid fails its pending payment, so the next attempt starts a new one.
+
+    Returns the payment when this call failed it; a checkout already paid or failed is left alone.
+    """
+    payment = await find_payment(session, provider_checkout_id=provider_checkout_id)
+    if payment is None or payment.status != PaymentStatus.PENDING:
+        return None
+    payment.status = PaymentStatus.FAILED
+    payment.failure_reason = "checkout expired"
+    return payment
+
+
+async def set_payment_customer(session: AsyncSession, client_id: int, customer_id: str) -> str:
+    """Link the client to the provider's customer, once: returns the id the client is linked to."""
+    client = await get_client(session, client_id)
+    if client.stripe_customer_id is None:
+        client.stripe_customer_id = customer_id
+    return client.stripe_customer_id

@@ -26,10 +26,12 @@ from domain.db import Database
 from domain.errors import DomainError, NotFound
 from domain.insights import data
 from domain.insights.compute import local_today, week_facts
+from domain.insights.daily import day_view
 from domain.insights.digest import Digest, build_digest
 from domain.insights.facts import CheckInRow, ClientProfile, RiskFlag, WeekFacts
 from domain.insights.goals import MAX_GOAL_WEEKS, GoalProposal, check_goal_set, default_goals
 from domain.insights.grounding import ungrounded_numbers
+from domain.insights.period import DigestPeriod, digest_end, digest_window, period_for_cadence
 from domain.insights.summary import (
     AI_LABEL,
     COMPUTED_LABEL,
@@ -256,8 +258,10 @@ class InsightsService:
 
     async def suggest_goals(self, client_id: int) -> list[SuggestedGoal]:
         """Three SMART goals for the client (model, else from the assessment and history)."""
-        proposals, _ = await self.goal_proposals(client_id)
-        return [SuggestedGoal(g.text, g.metric, g.target, g.unit, g.due_date) for g in proposals]
+        proposals, source = await self.goal_proposals(client_id)
+        return [
+            SuggestedGoal(g.text, g.metric, g.target, g.unit, g.due_date, source == "ai") for g in proposals
+        ]
 
     async def goal_proposals(self, client_id: int) -> tuple[list[GoalProposal], str]:
         """The goals and their source (``"ai"`` or ``"computed"``)."""
@@ -277,8 +281,10 @@ class InsightsService:
         Implements :class:`conversations.ports.NewClientGoalSuggester`. Same grounding, validation
         and time budget as :meth:`suggest_goals`; without a model the computed goals are offered.
         """
-        proposals, _ = await self.goal_proposals_for_answers(answers)
-        return [SuggestedGoal(g.text, g.metric, g.target, g.unit, g.due_date) for g in proposals]
+        proposals, source = await self.goal_proposals_for_answers(answers)
+        return [
+            SuggestedGoal(g.text, g.metric, g.target, g.unit, g.due_date, source == "ai") for g in proposals
+        ]
 
     async def goal_proposals_for_answers(self, answers: dict[str, object]) -> tuple[list[GoalProposal], str]:
         """The newcomer's goals and their source (``"ai"`` or ``"computed"``)."""
@@ -372,34 +378,47 @@ class InsightsService:
 
     # ---- digest ------------------------------------------------------------------------------
 
-    async def coach_digest(self, coach_id: int, *, week_ending: date | None = None) -> Digest:
-        """One line per active client of the coach (flagged first) and an overview."""
+    async def coach_digest(
+        self, coach_id: int, *, week_ending: date | None = None, period: str | None = None
+    ) -> Digest:
+        """One line per active client of the coach (flagged first) and an overview.
+
+        ``period`` is ``"day"`` or ``"week"``; by default the coach's digest cadence decides (weekly:
+        the week; daily and weekdays: each client's day since the previous digest, with the week as
+        context). ``week_ending`` is the digest's last day (default: today in the coach's zone).
+        """
         async with self.db.unit_of_work() as session:
             coach = await session.get(Coach, coach_id)
             if coach is None:
                 raise NotFound(f"no coach with id {coach_id}")
             clients = await data.coach_clients(session, coach_id)
             names = {c.id: c.display_name for c in clients}
-            coach_zone = coach.timezone
+            coach_zone, cadence = coach.timezone, coach.digest_cadence
+        chosen = DigestPeriod(period) if period else period_for_cadence(cadence)
         loaded = await self._load([c.id for c in clients], week_ending=week_ending)
         now = self.clock()
         facts = [week_facts(p, rows, week_ending=end, now=now) for p, rows, end in loaded]
         summaries = await self._summaries([(f, coach_id) for f in facts])
         as_of = week_ending or local_today(now, coach_zone)
-        return build_digest(coach_id, as_of, [(names[s.client_id], s) for s in summaries])
+        return _digest(coach_id, as_of, chosen, coach_zone, cadence, loaded, summaries, names, now=now)
 
     async def compose_digest(self, session: AsyncSession, coach: Coach, at: datetime) -> str:
         """The digest as text inside the caller's transaction (the reminders' ``DigestComposer``).
 
         Read-only and without model calls (never hold a transaction open on a network call): model
         summaries already cached for this week are used, every other client gets the computed one.
+        The period follows the coach's digest cadence.
         """
         clients = await data.coach_clients(session, coach.id)
         loaded = await self._load_in(session, [c.id for c in clients], week_ending=None, now=at)
         facts = [week_facts(p, rows, week_ending=end, now=at) for p, rows, end in loaded]
         names = {c.id: c.display_name for c in clients}
-        summaries = [(names[s.client_id], s) for s in await self._summaries_from_cache(session, facts)]
-        return build_digest(coach.id, local_today(at, coach.timezone), summaries).text()
+        summaries = await self._summaries_from_cache(session, facts)
+        period = period_for_cadence(coach.digest_cadence)
+        as_of = local_today(at, coach.timezone)
+        return _digest(
+            coach.id, as_of, period, coach.timezone, coach.digest_cadence, loaded, summaries, names, now=at
+        ).text()
 
     async def latest_summary(self, client_id: int, week_ending: date | None = None) -> WeeklySummary:
         """This week's summary as far as it is known without calling a model (read-only).
@@ -499,6 +518,27 @@ class InsightsService:
                         completion_tokens=usage.completion_tokens,
                     )
                 )
+
+
+def _digest(
+    coach_id: int,
+    as_of: date,
+    period: DigestPeriod,
+    timezone: str,
+    cadence: str,
+    loaded: Sequence[tuple[ClientProfile, list[CheckInRow], date]],
+    summaries: Sequence[WeeklySummary],
+    names: dict[int, str],
+    *,
+    now: datetime,
+) -> Digest:
+    """The digest of ``period``; a daily one adds each client's day since the previous digest."""
+    day = None
+    if period is DigestPeriod.DAY:
+        window = digest_window(period, digest_end(as_of, timezone, now), timezone, cadence)
+        clients = [(p, rows, s.facts) for (p, rows, _), s in zip(loaded, summaries, strict=True)]
+        day = day_view(window, clients)
+    return build_digest(coach_id, as_of, [(names[s.client_id], s) for s in summaries], day)
 
 
 def _grounded(bullets: list[str], payload: dict[str, Any]) -> bool:

@@ -15,22 +15,28 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
 import stripe
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.ports import InvoiceSummary, PaymentOffer, PaymentsUnavailable, SubscriptionSummary
 from domain.db import Database
 from domain.errors import NotFound, PermissionDenied, ValidationError
-from domain.models import Enrollment, Payment, Program, Subscription
+from domain.models import Payment, Subscription
 from domain.models.enums import Billing, EnrollmentStatus, PaymentStatus
 from domain.services.audit import record_audit_event
-from domain.services.billing import client_subscriptions, sync_subscription
+from domain.services.billing import client_subscriptions, find_subscription, sync_subscription
 from domain.services.clients import get_client
 from domain.services.coaches import get_program
-from domain.services.enrollments import get_enrollment
+from domain.services.enrollments import enrollment_program_name, get_enrollment
 from domain.services.outbox import enqueue_for_client
-from domain.services.payments import checkout_attempts, get_payment, record_payment, record_refund
+from domain.services.payments import (
+    checkout_attempts,
+    expire_checkout,
+    get_payment,
+    record_payment,
+    record_refund,
+    set_payment_customer,
+)
 from integrations.stripe import texts
 from integrations.stripe.client import RATE_LIMIT_BASE_DELAY, unavailable, with_backoff
 from integrations.stripe.objects import as_dict, ref, subscription_state, timestamp
@@ -176,12 +182,7 @@ class StripePayments:
             raise PaymentsUnavailable("Your payment is being confirmed: you'll get a message in a moment.")
         # Expired: mark it so the next attempt gets a new idempotency key and a new session.
         async with self.db.unit_of_work() as db_session:
-            payment = await db_session.scalar(
-                select(Payment).where(Payment.provider_checkout_id == plan.open_checkout_id)
-            )
-            if payment is not None and payment.status == PaymentStatus.PENDING:
-                payment.status = PaymentStatus.FAILED
-                payment.failure_reason = "checkout expired"
+            await expire_checkout(db_session, checkout_id)
         return None
 
     async def _ensure_customer(self, plan: _CheckoutPlan) -> str:
@@ -197,10 +198,7 @@ class StripePayments:
             )
         )
         async with self.db.unit_of_work() as session:
-            client = await get_client(session, plan.client_id)
-            if client.stripe_customer_id is None:
-                client.stripe_customer_id = customer.id
-            return client.stripe_customer_id
+            return await set_payment_customer(session, plan.client_id, customer.id)
 
     def _checkout_params(self, plan: _CheckoutPlan, customer_id: str) -> dict[str, Any]:
         metadata = {
@@ -361,12 +359,7 @@ class StripePayments:
 
     async def _own_subscription(self, client_id: int, provider_subscription_id: str) -> Subscription:
         async with self.db.unit_of_work() as session:
-            sub = await session.scalar(
-                select(Subscription).where(
-                    Subscription.provider_subscription_id == provider_subscription_id,
-                    Subscription.client_id == client_id,
-                )
-            )
+            sub = await find_subscription(session, provider_subscription_id, client_id=client_id)
         if sub is None:
             raise PaymentsUnavailable("I can't find that subscription. Send /billing to see yours.")
         return sub
@@ -387,7 +380,7 @@ class StripePayments:
             row = await sync_subscription(
                 session, state, client_id=client_id, enrollment_id=sub.enrollment_id
             )
-            name = await _program_name(session, row.enrollment_id)
+            name = await program_name(session, row.enrollment_id)
         return SubscriptionSummary(
             ref=state.provider_subscription_id,
             program_name=name,
@@ -481,12 +474,9 @@ async def tell_client_refund(session: AsyncSession, payment: Payment) -> None:
     )
 
 
-async def _program_name(session: AsyncSession, enrollment_id: int | None) -> str:
+async def program_name(session: AsyncSession, enrollment_id: int | None) -> str:
+    """The program's name for a message to the client, with a plain stand-in when it is unknown."""
     if enrollment_id is None:
         return "your program"
-    name = await session.scalar(
-        select(Program.name)
-        .join(Enrollment, Enrollment.program_id == Program.id)
-        .where(Enrollment.id == enrollment_id)
-    )
+    name = await enrollment_program_name(session, enrollment_id)
     return str(name) if name else "your program"

@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any
 
 import stripe
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,14 +23,19 @@ from conversations.messages import OutgoingMessage
 from domain.clock import Clock, utcnow
 from domain.db import Database
 from domain.errors import DomainError
-from domain.models import Enrollment, Program, ProviderEvent, Subscription
+from domain.models import Enrollment, Subscription
 from domain.models.enums import EnrollmentStatus
 from domain.services import billing
 from domain.services.audit import record_audit_event
-from domain.services.enrollments import change_enrollment_status
+from domain.services.enrollments import (
+    change_enrollment_status,
+    enrollment_coach_id,
+    find_enrollment,
+)
 from domain.services.notices import notify_coach
 from domain.services.outbox import enqueue_for_client
 from domain.services.payments import find_payment, record_refund
+from domain.services.provider_events import provider_event_recorded, record_provider_event
 from integrations.stripe import texts
 from integrations.stripe.client import WEBHOOK_TOLERANCE_SECONDS
 from integrations.stripe.objects import (
@@ -41,7 +45,7 @@ from integrations.stripe.objects import (
     ref,
     subscription_state,
 )
-from integrations.stripe.payments import StripePayments, tell_client_refund
+from integrations.stripe.payments import StripePayments, program_name, tell_client_refund
 
 log = logging.getLogger(__name__)
 
@@ -128,15 +132,13 @@ class StripeWebhookProcessor:
             return WebhookResult(503, "stripe unavailable, retry later")
         try:
             async with self.db.unit_of_work() as session:
-                session.add(
-                    ProviderEvent(
-                        provider=PROVIDER,
-                        event_id=event.id,
-                        event_type=event.type,
-                        payload_summary={"object": ref(event.obj.get("id")) or ""},
-                    )
+                await record_provider_event(
+                    session,
+                    provider=PROVIDER,
+                    event_id=event.id,
+                    event_type=event.type,
+                    summary={"object": ref(event.obj.get("id")) or ""},
                 )
-                await session.flush()
                 await handler(session, event)
         except IntegrityError:
             # A concurrent delivery of the same event committed first.
@@ -155,13 +157,12 @@ class StripeWebhookProcessor:
     async def _remember_refused(self, event: _Event, code: str) -> WebhookResult:
         try:
             async with self.db.unit_of_work() as session:
-                session.add(
-                    ProviderEvent(
-                        provider=PROVIDER,
-                        event_id=event.id,
-                        event_type=event.type,
-                        payload_summary={"refused": code},
-                    )
+                await record_provider_event(
+                    session,
+                    provider=PROVIDER,
+                    event_id=event.id,
+                    event_type=event.type,
+                    summary={"refused": code},
                 )
         except IntegrityError:
             pass  # a concurrent delivery recorded it first
@@ -181,12 +182,7 @@ class StripeWebhookProcessor:
 
     async def _seen(self, event_id: str) -> bool:
         async with self.db.unit_of_work() as session:
-            found = await session.scalar(
-                select(ProviderEvent.id).where(
-                    ProviderEvent.provider == PROVIDER, ProviderEvent.event_id == event_id
-                )
-            )
-        return found is not None
+            return await provider_event_recorded(session, provider=PROVIDER, event_id=event_id)
 
     async def _fetch_current(self, event: _Event) -> dict[str, dict[str, Any]]:
         """The subscription behind an event, as Stripe sees it now (order of events no longer matters)."""
@@ -220,7 +216,7 @@ class StripeWebhookProcessor:
             return
         sub = event.fresh.get("subscription")
         if sub is not None:
-            enrollment = await session.get(Enrollment, enrollment_id)
+            enrollment = await find_enrollment(session, enrollment_id)
             if enrollment is not None:
                 await billing.sync_subscription(
                     session,
@@ -261,7 +257,7 @@ class StripeWebhookProcessor:
         payment = await find_payment(session, provider_payment_id=intent_id)
         if enrollment_id is None and payment is not None:
             enrollment_id = payment.enrollment_id
-        enrollment = await session.get(Enrollment, enrollment_id) if enrollment_id else None
+        enrollment = await find_enrollment(session, enrollment_id) if enrollment_id else None
         if enrollment is None:
             return
         error = intent.get("last_payment_error") or {}
@@ -316,7 +312,7 @@ class StripeWebhookProcessor:
             provider_payment_id=invoice_payment_id(invoice),
             provider_invoice_id=invoice_id,
         )
-        enrollment = await session.get(Enrollment, sub.enrollment_id)
+        enrollment = await find_enrollment(session, sub.enrollment_id)
         if enrollment is None or enrollment.status != EnrollmentStatus.ACTIVE:
             return  # a first payment failing is the checkout's business, not dunning
         url = invoice.get("hosted_invoice_url")
@@ -351,14 +347,14 @@ class StripeWebhookProcessor:
         sub = await self._subscription_row(session, event)
         if sub is None or sub.enrollment_id is None:
             return
-        enrollment = await session.get(Enrollment, sub.enrollment_id)
+        enrollment = await find_enrollment(session, sub.enrollment_id)
         if enrollment is None or enrollment.status in (
             EnrollmentStatus.CANCELLED,
             EnrollmentStatus.COMPLETED,
         ):
             return
         await change_enrollment_status(session, enrollment.id, EnrollmentStatus.CANCELLED, actor="stripe")
-        name = await self._program_name(session, enrollment)
+        name = await program_name(session, enrollment.id)
         await self._tell_client_and_coach(
             session,
             enrollment,
@@ -399,7 +395,7 @@ class StripeWebhookProcessor:
         provider_invoice_id: str | None = None,
     ) -> None:
         """Payment recorded, enrollment active, client thanked and coach told, each at most once."""
-        if await session.get(Enrollment, enrollment_id) is None:
+        if await find_enrollment(session, enrollment_id) is None:
             return
         settled = await billing.settle_enrollment_payment(
             session,
@@ -411,7 +407,7 @@ class StripeWebhookProcessor:
             provider_invoice_id=provider_invoice_id,
         )
         enrollment = settled.enrollment
-        name = await self._program_name(session, enrollment)
+        name = await program_name(session, enrollment.id)
         if settled.newly_active:
             await self._tell_client_and_coach(
                 session,
@@ -445,7 +441,7 @@ class StripeWebhookProcessor:
         if sub_obj is None:
             return row
         enrollment_id = row.enrollment_id if row else metadata_int(sub_obj, "enrollment_id")
-        enrollment = await session.get(Enrollment, enrollment_id) if enrollment_id else None
+        enrollment = await find_enrollment(session, enrollment_id) if enrollment_id else None
         if row is None and enrollment is None:
             return None  # not one of ours
         client_id = row.client_id if row else enrollment.client_id  # type: ignore[union-attr]
@@ -463,7 +459,7 @@ class StripeWebhookProcessor:
         dedupe_key: str,
         data: dict[str, Any] | None = None,
     ) -> None:
-        coach_id = await session.scalar(select(Program.coach_id).where(Program.id == enrollment.program_id))
+        coach_id = await enrollment_coach_id(session, enrollment.id)
         if coach_id is None:
             return
         await notify_coach(
@@ -494,11 +490,6 @@ class StripeWebhookProcessor:
         )
         await self._notify(session, enrollment, kind=kind, text=text, dedupe_key=dedupe_key, data=data)
 
-    @staticmethod
-    async def _program_name(session: AsyncSession, enrollment: Enrollment) -> str:
-        name = await session.scalar(select(Program.name).where(Program.id == enrollment.program_id))
-        return str(name or "your program")
-
     # --- dunning sweep -----------------------------------------------------------------------
 
     async def pause_overdue(self, now: datetime | None = None) -> int:
@@ -511,7 +502,7 @@ class StripeWebhookProcessor:
                 if enrollment is None:
                     continue
                 paused += 1
-                name = await self._program_name(session, enrollment)
+                name = await program_name(session, enrollment.id)
                 await self._tell_client_and_coach(
                     session,
                     enrollment,

@@ -9,7 +9,7 @@ import pytest
 from domain.db import Database
 from domain.errors import DuplicateIdentity, InvalidTransition, NotFound, ProgramNotPublished, ValidationError
 from domain.models.enums import EnrollmentStatus, GoalStatus, PaymentStatus
-from domain.services import checkins, clients, coaches, enrollments, goals, messages, payments
+from domain.services import billing, checkins, clients, coaches, enrollments, goals, messages, payments
 from domain.services.demo import database_is_empty, seed_demo
 
 
@@ -301,3 +301,102 @@ async def test_check_in_rows_are_built_and_stored_by_the_domain(db: Database) ->
         assert len(ids) == 2 and ids[0] < ids[1]
         await s.refresh(goal)
         assert goal.progress == 60
+
+
+async def _paid_enrollment(db: Database) -> tuple[int, int, int]:
+    """(coach id, client id, pending enrollment id) in a published paid program."""
+    coach_id, client_id = await _coach_and_client(db)
+    async with db.unit_of_work() as s:
+        program = await coaches.create_program(
+            s, coach_id=coach_id, name="Strength", price_minor=4900, currency="usd"
+        )
+        await coaches.publish_program(s, program.id)
+        enrollment = await enrollments.enroll(s, client_id=client_id, program_id=program.id)
+        return coach_id, client_id, enrollment.id
+
+
+async def test_enrollment_lookups_for_provider_references(db: Database) -> None:
+    coach_id, client_id, enrollment_id = await _paid_enrollment(db)
+    async with db.unit_of_work() as s:
+        other_coach = await coaches.create_coach(s, name="Other", email="other@example.com")
+        yoga = await coaches.create_program(
+            s, coach_id=other_coach.id, name="Yoga", price_minor=0, currency="usd"
+        )
+        await coaches.publish_program(s, yoga.id)
+        other_client = await clients.register_client(
+            s, platform="telegram", external_user_id="43", chat_id="43", display_name="Cy"
+        )
+        other = await enrollments.enroll(s, client_id=other_client.id, program_id=yoga.id)
+    async with db.unit_of_work() as s:
+        found = await enrollments.find_enrollment(s, enrollment_id)
+        assert found is not None and found.client_id == client_id
+        assert await enrollments.enrollment_program_name(s, enrollment_id) == "Strength"
+        assert await enrollments.enrollment_coach_id(s, enrollment_id) == coach_id
+        assert await enrollments.enrollment_program_name(s, other.id) == "Yoga"
+        assert await enrollments.enrollment_coach_id(s, other.id) == other_coach.id
+        # A reference to an enrollment we do not have is no error: the caller ignores it.
+        assert await enrollments.find_enrollment(s, enrollment_id + 100) is None
+        assert await enrollments.enrollment_program_name(s, enrollment_id + 100) is None
+        assert await enrollments.enrollment_coach_id(s, enrollment_id + 100) is None
+
+
+async def test_an_expired_checkout_fails_only_its_pending_payment(db: Database) -> None:
+    _, client_id, enrollment_id = await _paid_enrollment(db)
+    async with db.unit_of_work() as s:
+        pending = await payments.record_payment(
+            s,
+            client_id=client_id,
+            enrollment_id=enrollment_id,
+            amount_minor=4900,
+            currency="usd",
+            status=PaymentStatus.PENDING,
+            provider_checkout_id="cs_open",
+        )
+        paid = await payments.record_payment(
+            s, client_id=client_id, amount_minor=4900, currency="usd", provider_checkout_id="cs_paid"
+        )
+    async with db.unit_of_work() as s:
+        expired = await payments.expire_checkout(s, "cs_open")
+        assert expired is not None and expired.id == pending.id
+        assert await payments.expire_checkout(s, "cs_open") is None  # already failed
+        assert await payments.expire_checkout(s, "cs_paid") is None
+        assert await payments.expire_checkout(s, "cs_unknown") is None
+    async with db.unit_of_work() as s:
+        after = await payments.get_payment(s, pending.id)
+        assert (after.status, after.failure_reason) == (PaymentStatus.FAILED, "checkout expired")
+        untouched = await payments.get_payment(s, paid.id)
+        assert (untouched.status, untouched.failure_reason) == (PaymentStatus.SUCCEEDED, None)
+
+
+async def test_a_client_keeps_the_first_payment_customer(db: Database) -> None:
+    _, client_id = await _coach_and_client(db)
+    async with db.unit_of_work() as s:
+        assert await payments.set_payment_customer(s, client_id, "cus_first") == "cus_first"
+    async with db.unit_of_work() as s:
+        assert await payments.set_payment_customer(s, client_id, "cus_second") == "cus_first"
+        assert (await clients.get_client(s, client_id)).stripe_customer_id == "cus_first"
+        with pytest.raises(NotFound):
+            await payments.set_payment_customer(s, client_id + 100, "cus_other")
+
+
+async def test_a_subscription_is_found_only_for_its_own_client(db: Database) -> None:
+    _, client_id, enrollment_id = await _paid_enrollment(db)
+    state = billing.SubscriptionState(
+        provider_subscription_id="sub_1",
+        status="active",
+        amount_minor=4900,
+        currency="usd",
+        current_period_end=None,
+        cancel_at_period_end=False,
+    )
+    async with db.unit_of_work() as s:
+        other = await clients.register_client(
+            s, platform="telegram", external_user_id="43", chat_id="43", display_name="Cy"
+        )
+        sub = await billing.sync_subscription(s, state, client_id=client_id, enrollment_id=enrollment_id)
+    async with db.unit_of_work() as s:
+        assert (await billing.find_subscription(s, "sub_1")).id == sub.id  # type: ignore[union-attr]
+        own = await billing.find_subscription(s, "sub_1", client_id=client_id)
+        assert own is not None and own.id == sub.id
+        assert await billing.find_subscription(s, "sub_1", client_id=other.id) is None
+        assert await billing.find_subscription(s, "sub_unknown", client_id=client_id) is None

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from bot.cli.main import main
 from domain.db import Database
+from domain.models import Coach
 from tests.insights.conftest import EVAL_ROWS
 from tests.support.databases import wipe
 from tests.support.openai_api import FakeOpenAI
@@ -87,7 +90,42 @@ def test_summarize_and_digest_without_a_model(cli_db: str, capsys: pytest.Captur
     code, out, _ = run(capsys, "digest", "--coach", "1", "--week-ending", "2026-11-22")
     assert code == 0
     assert "source: computed fallback, not AI (no model configured)" in out
-    assert "32 clients:" in out
+    assert "Daily digest for 2026-11-22\n" in out  # a new coach's cadence is daily
+    assert " of 32 clients checked in on 2026-11-22;" in out
+
+
+def set_digest_cadence(url: str, cadence: str) -> None:
+    async def _set() -> None:
+        db = Database(url)
+        async with db.unit_of_work() as session:
+            await session.execute(update(Coach).values(digest_cadence=cadence))
+        await db.dispose()
+
+    asyncio.run(_set())
+
+
+def test_the_digest_period_follows_the_cadence_unless_overridden(
+    cli_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import_eval_set(capsys)
+    set_digest_cadence(cli_db, "weekly")
+    code, out, _ = run(capsys, "digest", "--coach", "1", "--date", "2026-11-22")
+    assert code == 0
+    assert "Weekly digest for the week ending 2026-11-22\n32 clients: " in out
+    assert "checked in this week" in out
+    code, out, _ = run(capsys, "digest", "--coach", "1", "--date", "2026-11-22", "--period", "day", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["period"] == "day" and data["title"] == "Daily digest for 2026-11-22"
+    assert len(data["lines"]) == 32 and all(line["day"] is not None for line in data["lines"])
+    set_digest_cadence(cli_db, "weekdays")  # treated like daily
+    code, out, _ = run(capsys, "digest", "--coach", "1", "--date", "2026-11-22")
+    assert code == 0 and "Daily digest for 2026-11-22\n" in out
+    code, out, _ = run(capsys, "digest", "--coach", "1", "--date", "2026-11-22", "--period", "WEEK")
+    assert code == 0 and "Weekly digest for the week ending 2026-11-22" in out
+    code, out, err = run(capsys, "digest", "--coach", "1", "--period", "month")
+    assert code == 2 and out == ""
+    assert "must be day or week, not 'month'" in err
 
 
 def test_summarize_falls_back_when_the_model_is_down(

@@ -97,12 +97,12 @@ async def test_model_summary_is_marked_cached_and_usage_recorded(
 async def test_a_digest_reuses_unchanged_summaries(db: Database, openai_server: FakeOpenAI) -> None:
     coach_id, ids = await seed(db, declining=True)
     insights = service(db, openai_server)
-    digest = await insights.coach_digest(coach_id, week_ending=WEEK_ENDING)
+    digest = await insights.coach_digest(coach_id, week_ending=WEEK_ENDING, period="week")
     assert len(openai_server.requests) == 3
     assert digest.lines[0].name == "Ana Silva"  # flagged first
     assert digest.lines[0].needs_action
     assert digest.overview.startswith("3 clients: 3 checked in this week, 1 flagged (1 need action)")
-    await insights.coach_digest(coach_id, week_ending=WEEK_ENDING)
+    await insights.coach_digest(coach_id, week_ending=WEEK_ENDING)  # the daily one: same summaries
     assert len(openai_server.requests) == 3  # nothing changed: all from the cache
     async with db.unit_of_work() as session:
         await record_check_in(
@@ -115,10 +115,10 @@ async def test_a_digest_reuses_unchanged_summaries(db: Database, openai_server: 
             source_channel="telegram",
             at=datetime(2026, 11, 22, 18, tzinfo=UTC),
         )
-    again = await insights.coach_digest(coach_id, week_ending=WEEK_ENDING)
+    again = await insights.coach_digest(coach_id, week_ending=WEEK_ENDING, period="week")
     await insights.close()
     assert len(openai_server.requests) == 4  # only the client with a new check-in
-    assert "Digest for 2026-11-22" in again.text()
+    assert again.text().startswith("Weekly digest for the week ending 2026-11-22\n")
 
 
 async def test_fallback_when_the_model_is_down(db: Database, openai_server: FakeOpenAI) -> None:
@@ -278,9 +278,13 @@ async def test_the_scheduled_digest_text_is_composed_in_the_callers_transaction(
         assert coach is not None
         before = await insights.compose_digest(session, coach, NOW)
     assert openai_server.requests == []  # no model call inside a transaction
-    assert before.startswith("Digest for 2026-11-23")
-    # The window ends today (23 November in Berlin), today not yet owed: 6 of 6 so far.
-    assert "‼ Ana Silva: 6/6 check-ins, mood 3 ↓3.4, plan 0% — mood fell from 6.4 to 3" in before
+    # The coach's cadence is daily: the day since the previous digest, with the week as context.
+    assert before.startswith("Daily digest for 2026-11-23\n0 of 3 clients checked in since yesterday")
+    # The week ends today (23 November in Berlin), today not yet owed: 6 of 6 so far.
+    assert (
+        "‼ Ana Silva: no check-in (last check-in yesterday) · week: 6/6 check-ins, mood 3 ↓3.4, plan 0%"
+        " — mood fell from 6.4 to 3" in before
+    )
     assert "[AI]" not in before
     await insights.coach_digest(coach_id)  # the model writes (and caches) this week's summaries
     async with db.unit_of_work() as session:

@@ -83,6 +83,7 @@ async def test_computed_suggestions_are_buttons_and_accepting_one_stores_it(
     chat = await to_goal_step(db, insights(db, None), running)
     assert "first goal" in chat.last[0].text
     assert [b.label for b in chat.last[-1].all_buttons] == COMPUTED
+    assert chat.last[-1].text == "Or pick one of these ideas:"  # computed, so not labelled AI
     assert "How often" in (await chat.press(COMPUTED[1]))[-1].text
     await chat.press("Daily")
     await chat.send("8am")
@@ -104,6 +105,7 @@ async def test_model_suggestions_are_grounded_in_the_answers(
     chat = await to_goal_step(db, insights(db, openai_server), running, obstacle="Email me at sam@x.org")
     labels = [b.label for b in chat.last[-1].all_buttons]
     assert labels == ["Goal walks", "Goal early nights", "Goal home-cooked dinners"]
+    assert chat.last[-1].text == "Or pick one of these ideas (suggested by AI):"
     [request] = openai_server.requests
     prompt = request["messages"][-1]["content"]
     assert '"focus_area": "Fitness"' in prompt and "sam@x.org" not in prompt and "Doe" not in prompt
@@ -133,45 +135,82 @@ async def test_a_slow_model_never_blocks_onboarding(
     assert [b.label for b in chat.last[-1].all_buttons] == COMPUTED
 
 
-async def test_when_the_program_says_so_a_picked_suggestion_waits_for_the_coach(
-    db: Database, running: list[ConversationEngine]
-) -> None:
+async def coach_with_guided_program(db: Database) -> None:
+    """A Slack-linked coach whose programs want AI goals reviewed first, beside a plain one."""
     async with db.unit_of_work() as session:
         coach = await coaches.create_coach(session, name="Ada", email="ada@example.com", slack_user_id="UADA")
-        program = await coaches.create_program(
-            session, coach_id=coach.id, name="Guided", price_minor=0, currency="usd", goals_need_approval=True
-        )
-        await coaches.publish_program(session, program.id)
-    chat = await to_goal_step(db, insights(db, None), running)
-    await chat.press(COMPUTED[0])
-    await chat.press("Daily")
-    await chat.send("8am")
-    await chat.press("Guided (free)")
-    assert "You're all set" in chat.text and "Your coach will look at" in chat.text
-    goal = await stored_goal(db)
-    assert (goal.status, goal.source) == (GoalStatus.SUGGESTED, "suggested")
-    async with db.unit_of_work() as session:
-        notices = (
-            await session.scalars(select(OutboundMessage).where(OutboundMessage.chat_id == "UADA"))
-        ).all()
-    kinds = [n.payload["kind"] for n in notices]
-    assert kinds == ["new_client", "goal_approval"]
-    assert notices[1].payload["data"] == {"goal_id": goal.id}
+        for name, review in (("Guided", True), ("Solo", False)):
+            program = await coaches.create_program(
+                session,
+                coach_id=coach.id,
+                name=name,
+                price_minor=0,
+                currency="usd",
+                goals_need_approval=review,
+            )
+            await coaches.publish_program(session, program.id)
 
 
-async def test_a_goal_the_client_wrote_needs_no_approval(
+async def test_when_a_program_says_so_ideas_go_to_the_coach_not_the_client(
     db: Database, running: list[ConversationEngine]
 ) -> None:
-    async with db.unit_of_work() as session:
-        coach = await coaches.create_coach(session, name="Ada", email="ada@example.com", slack_user_id="UADA")
-        program = await coaches.create_program(
-            session, coach_id=coach.id, name="Guided", price_minor=0, currency="usd", goals_need_approval=True
-        )
-        await coaches.publish_program(session, program.id)
+    await coach_with_guided_program(db)
     chat = await to_goal_step(db, insights(db, None), running)
+    assert not [b for r in chat.last for b in r.all_buttons]  # no AI ideas before the program is known
     await chat.send("run 5 km by 2027-03-01")
     await chat.press("Daily")
     await chat.send("8am")
     await chat.press("Guided (free)")
-    assert "Your coach will look" not in chat.text
-    assert (await stored_goal(db)).status == GoalStatus.ACTIVE
+    assert "You're all set" in chat.text and "Your coach will also look at a few more goal ideas" in chat.text
+    async with db.unit_of_work() as session:
+        goals = (await session.scalars(select(Goal).order_by(Goal.id))).all()
+        notices = (
+            await session.scalars(select(OutboundMessage).where(OutboundMessage.chat_id == "UADA"))
+        ).all()
+        to_client = (
+            await session.scalars(select(OutboundMessage).where(OutboundMessage.chat_id == "newcomer"))
+        ).all()
+    own, *ideas = goals
+    assert (own.text, own.status, own.source) == ("run 5 km by 2027-03-01", GoalStatus.ACTIVE, "client")
+    assert [g.text for g in ideas] == COMPUTED and {g.status for g in ideas} == {GoalStatus.PROPOSED}
+    assert [n.payload["kind"] for n in notices] == ["new_client", *["goal_approval"] * 3]
+    assert [n.payload["data"] for n in notices[1:]] == [{"goal_id": g.id} for g in ideas]
+    assert notices[1].payload["text"].startswith("Suggested goal (computed, not AI) for Sam Doe: ")
+    assert to_client == []
+
+
+async def test_model_ideas_for_the_coach_are_labelled_ai(
+    db: Database, running: list[ConversationEngine], openai_server: FakeOpenAI
+) -> None:
+    await coach_with_guided_program(db)
+    chat = await to_goal_step(db, insights(db, openai_server), running)
+    assert openai_server.requests == []  # nothing is asked of the model before the program is known
+    await chat.send("run 5 km by 2027-03-01")
+    await chat.press("Daily")
+    await chat.send("8am")
+    await chat.press("Guided (free)")
+    async with db.unit_of_work() as session:
+        texts = (
+            await session.scalars(
+                select(OutboundMessage.payload)
+                .where(OutboundMessage.chat_id == "UADA")
+                .order_by(OutboundMessage.id)
+            )
+        ).all()
+    assert [t["text"].split(":")[0] for t in texts[1:]] == ["AI-suggested goal for Sam Doe"] * 3
+    assert "Goal walks" in texts[1]["text"]
+
+
+async def test_a_program_without_review_sends_the_coach_no_ideas(
+    db: Database, running: list[ConversationEngine]
+) -> None:
+    await coach_with_guided_program(db)
+    chat = await to_goal_step(db, insights(db, None), running)
+    await chat.send("run 5 km by 2027-03-01")
+    await chat.press("Daily")
+    await chat.send("8am")
+    await chat.press("Solo (free)")
+    assert "goal ideas" not in chat.text
+    async with db.unit_of_work() as session:
+        statuses = (await session.scalars(select(Goal.status))).all()
+    assert statuses == [GoalStatus.ACTIVE]

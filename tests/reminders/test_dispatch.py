@@ -6,9 +6,10 @@ from datetime import timedelta
 
 from conversations.messages import OutgoingMessage
 from domain.db import Database
-from domain.models import Reminder
+from domain.models import Coach, Reminder
 from domain.models.enums import ReminderStatus
 from domain.reminders import DispatchPolicy
+from domain.reminders.dispatch import basic_digest
 from tests.reminders.conftest import People, by_kind, dispatch, outbox, plan, reminders, utc
 
 MORNING = utc(2026, 11, 24, 6, 0)  # a Tuesday; reminders at the default 09:00 UTC
@@ -148,12 +149,60 @@ async def test_coach_digest_goes_to_slack_or_email_or_is_skipped(db: Database, p
     assert queued["slack"].payload["type"] == "coach_digest" and "Ada" in queued["slack"].payload["text"]
     assert queued["slack"].chat_id == slack_coach.slack_user_id
     assert queued["email"].chat_id == mail_coach.email
-    assert OutgoingMessage.from_dict(queued["email"].payload).text.startswith("Your daily digest")
+    assert queued["slack"].payload["period"] == "day"
+    assert queued["slack"].payload["text"].startswith("Daily digest for 2026-11-25\n0 of 1 active clients")
+    email = OutgoingMessage.from_dict(queued["email"].payload)
+    assert email.text == "Daily digest for 2026-11-25\nNo active clients yet."
+    assert queued["email"].payload["subject"] == "Your daily coaching digest"
 
     async with db.unit_of_work() as session:
         session.add(Reminder(kind="coach_digest", coach_id=mail_coach.id, due_at=utc(2026, 11, 26, 8, 0)))
     outcomes = await dispatch(db, utc(2026, 11, 26, 8, 0), DispatchPolicy(email_enabled=False))
     assert ("skipped", "no digest channel configured") in [(o.status, o.reason) for o in outcomes]
+
+
+async def test_the_plain_digest_covers_the_coachs_period(db: Database, people: People) -> None:
+    coach = await people.coach(digest_time="08:00")
+    ada = await people.client(coach, display_name="Ada")
+    bo = await people.client(coach, display_name="Bo")
+    await people.client(coach, display_name="Cy")
+    for when in (utc(2026, 11, 24, 10, 0), utc(2026, 11, 25, 7, 59)):
+        await people.check_in(ada, when)
+    await people.check_in(bo, utc(2026, 11, 24, 7, 59))  # just before yesterday's digest
+    now = utc(2026, 11, 25, 8, 0)
+
+    async def digest_text(cadence: str) -> list[str]:
+        async with db.unit_of_work() as session:
+            row = await session.get(Coach, coach.id)
+            assert row is not None
+            row.digest_cadence = cadence
+            return (await basic_digest(session, row, now)).splitlines()
+
+    assert await digest_text("daily") == [
+        "Daily digest for 2026-11-25",
+        "1 of 3 active clients checked in since yesterday morning.",
+        "- Ada: checked in 2 times (last check-in 2026-11-25)",
+        "- Bo: no check-in (last check-in 2026-11-24)",
+        "- Cy: no check-in (never checked in)",
+    ]
+    assert await digest_text("weekly") == [
+        "Weekly digest for the week ending 2026-11-25",
+        "2 of 3 active clients checked in this week.",
+        "- Ada: checked in 2 times (last check-in 2026-11-25)",
+        "- Bo: checked in (last check-in 2026-11-24)",
+        "- Cy: no check-in (never checked in)",
+    ]
+
+
+async def test_a_weekly_coachs_scheduled_digest_is_the_weeks(db: Database, people: People) -> None:
+    coach = await people.coach(digest_time="08:00", digest_cadence="weekly")
+    await people.client(coach, display_name="Ada")
+    monday = utc(2026, 11, 30, 8, 0)
+    await plan(db, monday - timedelta(hours=1))
+    await dispatch(db, monday)
+    [digest] = [m for m in await outbox(db) if m.platform == "slack"]
+    assert digest.payload["period"] == "week" and digest.payload["cadence"] == "weekly"
+    assert digest.payload["text"].startswith("Weekly digest for the week ending 2026-11-30\n0 of 1 active")
 
 
 async def test_a_client_without_a_reachable_channel_is_marked_failed(db: Database, people: People) -> None:

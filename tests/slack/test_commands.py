@@ -154,8 +154,9 @@ async def test_digest_from_the_insights_service(harness: SlackHarness, coach: Co
         )
     harness.bot.commands.digests = InsightsService(harness.db)
     answer = await run(harness, "digest")
-    assert answer["blocks"][0]["text"]["text"].startswith("Digest for ")
-    assert "Ann Lee" in all_text(answer)
+    # The coach's cadence is daily (the default): the digest is about the last day.
+    assert answer["blocks"][0]["text"]["text"].startswith("Daily digest for ")
+    assert "Ann Lee" in all_text(answer) and "checked in: mood 2" in all_text(answer)
 
 
 async def test_an_ambiguous_reminder_is_finished_by_a_choice_pressed_once_or_twice(

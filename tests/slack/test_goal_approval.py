@@ -1,7 +1,9 @@
-"""Coach approval of AI goals: the client picks a suggestion, the coach approves or edits it in Slack."""
+"""Coach-first review of AI goals: the ideas go to the coach in Slack, who approves, edits or dismisses
+each; the client sees only the approved ones."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -40,12 +42,15 @@ async def client_chat(harness: SlackHarness, coach: Coach) -> AsyncIterator[tupl
         await engine.stop()
 
 
-async def pick_suggestion(chat: Chat, n: int = 0) -> str:
+async def ask_for_ideas(chat: Chat) -> None:
     await chat.send("/goals")
     await chat.send("suggest")
-    label = [b.label for r in chat.last for b in r.all_buttons][n]
-    await chat.press(label)
-    return label
+
+
+async def proposed(harness: SlackHarness) -> list[Goal]:
+    async with harness.db.sessions() as session:
+        rows = await session.scalars(select(Goal).where(Goal.status == GoalStatus.PROPOSED).order_by(Goal.id))
+        return list(rows)
 
 
 async def goal_named(harness: SlackHarness, text: str) -> Goal:
@@ -67,11 +72,15 @@ async def client_messages(harness: SlackHarness, client: Client) -> list[str]:
     return [str(r.payload.get("text")) for r in rows]
 
 
-async def notice(harness: SlackHarness) -> dict[str, Any]:
-    await harness.deliver_outbox()
-    posts = [p for p in harness.api.of("chat.postMessage") if "AI-suggested goal" in str(p.get("text"))]
-    assert posts, "no goal approval notice was posted"
-    return posts[-1]
+async def notices(harness: SlackHarness, count: int = 3) -> list[dict[str, Any]]:
+    """The goal review notices, once ``count`` were posted (Slack allows about one per second)."""
+    for _ in range(100):
+        await harness.deliver_outbox()
+        posts = [p for p in harness.api.of("chat.postMessage") if "uggested goal" in str(p.get("text"))]
+        if len(posts) >= count:
+            return posts
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{count} goal review notices expected, {len(posts)} posted")
 
 
 def buttons(post: dict[str, Any]) -> dict[str, dict[str, str]]:
@@ -107,18 +116,28 @@ def form(text: str, target: str, unit: str, due: str | None) -> dict[str, Any]:
     }
 
 
-async def test_the_coach_approves_a_picked_suggestion(
+async def test_ideas_go_to_the_coach_first_and_only_approved_ones_reach_the_client(
     harness: SlackHarness, coach: Coach, client_chat: tuple[Client, Chat]
 ) -> None:
     client, chat = client_chat
-    label = await pick_suggestion(chat)
-    assert "Your coach will look at" in chat.text
-    goal = await goal_named(harness, label)
-    assert goal.status == GoalStatus.SUGGESTED  # not active before the coach says so
+    await ask_for_ideas(chat)
+    assert "Your coach will look at them first" in chat.text
+    assert not [b for r in chat.last for b in r.all_buttons]  # no AI text for the client yet
+    ideas = await proposed(harness)
+    assert len(ideas) == 3
     assert await client_messages(harness, client) == []
 
-    post = await notice(harness)
-    assert "Gia Goal" in post["blocks"][0]["text"]["text"]
+    # Asking again while the coach has not decided sends the coach nothing new.
+    await ask_for_ideas(chat)
+    assert "still looking at the goal ideas" in chat.text
+    assert len(await proposed(harness)) == 3
+
+    posts = await notices(harness)
+    assert len(posts) == 3
+    post = posts[0]
+    assert "Gia Goal" in post["blocks"][0]["text"]["text"] and ideas[0].text in post["text"]
+    assert post["text"].startswith("Suggested goal (computed, not AI) for Gia Goal")
+    assert set(buttons(post)) == {"Approve", "Edit", "Dismiss"}
     approve = buttons(post)["Approve"]
     message = {"ts": "1700000000.000042", "text": post["text"], "blocks": post["blocks"]}
 
@@ -126,7 +145,7 @@ async def test_the_coach_approves_a_picked_suggestion(
     await harness.action(approve["action_id"], approve["value"], user=STRANGER, message=message)
     (refusal,) = await harness.api.wait_for("chat.postEphemeral")
     assert "only for coaches" in refusal["text"]
-    assert (await goal_named(harness, label)).status == GoalStatus.SUGGESTED
+    assert (await goal_named(harness, ideas[0].text)).status == GoalStatus.PROPOSED
     async with harness.db.sessions() as session:
         assert await session.scalar(select(AuditEvent.id).where(AuditEvent.action == "slack.refused"))
 
@@ -136,13 +155,16 @@ async def test_the_coach_approves_a_picked_suggestion(
     await harness.action(approve["action_id"], approve["value"], user="UOTHER1", message=message)
     refusals = await harness.api.wait_for("chat.postEphemeral", 2)
     assert "isn't one of yours" in refusals[-1]["text"]
-    assert (await goal_named(harness, label)).status == GoalStatus.SUGGESTED
+    assert (await goal_named(harness, ideas[0].text)).status == GoalStatus.PROPOSED
 
     await harness.action(approve["action_id"], approve["value"], message=message)
     (updated,) = await harness.api.wait_for("chat.update")
-    assert "Goal approved" in updated["text"] and all(b["type"] != "actions" for b in updated["blocks"])
-    assert (await goal_named(harness, label)).status == GoalStatus.ACTIVE
-    assert await client_messages(harness, client) == [f"Your coach approved your goal: '{label}'. Let's go!"]
+    assert "offered to the client" in updated["text"] and all(
+        b["type"] != "actions" for b in updated["blocks"]
+    )
+    assert (await goal_named(harness, ideas[0].text)).status == GoalStatus.SUGGESTED
+    offer = f"Your coach suggests a goal for you: '{ideas[0].text}'. Want to take it on?"
+    assert await client_messages(harness, client) == [offer]
 
     # A second press (double click, or another device) changes nothing and tells the client once.
     await harness.action(approve["action_id"], approve["value"], message=message)
@@ -150,13 +172,46 @@ async def test_the_coach_approves_a_picked_suggestion(
     assert "no longer waiting" in ephemerals[-1]["text"]
     assert len(await client_messages(harness, client)) == 1
 
+    # The client takes the offered goal with its button; it becomes their active goal.
+    async with harness.db.sessions() as session:
+        row = await session.scalar(select(OutboundMessage).where(OutboundMessage.chat_id == CLIENT_USER))
+    assert row is not None
+    [[button]] = row.payload["buttons"]
+    assert button["label"] == "Add this goal"
+    await chat.send(payload=button["payload"])
+    assert f"Added your goal: '{ideas[0].text}'" in chat.text
+    assert (await goal_named(harness, ideas[0].text)).status == GoalStatus.ACTIVE
+
+
+async def test_a_dismissed_idea_never_reaches_the_client(
+    harness: SlackHarness, coach: Coach, client_chat: tuple[Client, Chat]
+) -> None:
+    client, chat = client_chat
+    await ask_for_ideas(chat)
+    [first, *_] = await proposed(harness)
+    post = (await notices(harness))[0]
+    dismiss = buttons(post)["Dismiss"]
+    await harness.action(
+        dismiss["action_id"], dismiss["value"], message={"ts": "1700000000.000044", "text": ""}
+    )
+    (updated,) = await harness.api.wait_for("chat.update")
+    assert "Dismissed" in updated["text"]
+    assert (await goal_named(harness, first.text)).status == GoalStatus.ARCHIVED
+    assert await client_messages(harness, client) == []
+    async with harness.db.sessions() as session:
+        assert await session.scalar(select(AuditEvent.id).where(AuditEvent.action == "goal.dismissed"))
+    # The client cannot take it either, even with a forged button.
+    await chat.send(payload=f"/goals accept:{first.id}")
+    assert "no longer available" in chat.text
+
 
 async def test_the_coach_edits_in_a_modal_with_validation(
     harness: SlackHarness, coach: Coach, client_chat: tuple[Client, Chat]
 ) -> None:
     client, chat = client_chat
-    label = await pick_suggestion(chat, 1)
-    post = await notice(harness)
+    await ask_for_ideas(chat)
+    label = (await proposed(harness))[1].text
+    post = (await notices(harness))[1]
     edit = buttons(post)["Edit"]
     await harness.action(edit["action_id"], edit["value"], message={"ts": "1700000000.000043", "text": ""})
     (opened,) = await harness.api.wait_for("views.open")
@@ -169,7 +224,7 @@ async def test_the_coach_edits_in_a_modal_with_validation(
     assert answer["response_action"] == "errors" and set(answer["errors"]) == {"goal_target", "goal_due"}
     answer = await submit_view(harness, view, form("Walk daily", "4", "walks per week", "2020-01-01"))
     assert answer["response_action"] == "errors" and "due date" in answer["errors"]["goal_due"]
-    assert (await goal_named(harness, label)).status == GoalStatus.SUGGESTED
+    assert (await goal_named(harness, label)).status == GoalStatus.PROPOSED
 
     answer = await submit_view(
         harness, view, form("Walk 20 minutes daily", "4", "walks per week", "2099-01-01")
@@ -181,13 +236,13 @@ async def test_the_coach_edits_in_a_modal_with_validation(
     assert answer == {}
     goal = await goal_named(harness, "Walk 20 minutes daily")
     assert (goal.status, goal.target, goal.unit, goal.due_date.isoformat() if goal.due_date else None) == (
-        GoalStatus.ACTIVE,
+        GoalStatus.SUGGESTED,
         4,
         "walks per week",
         "2027-01-15",
     )
     assert await client_messages(harness, client) == [
-        "Your coach approved your goal, with a few changes: 'Walk 20 minutes daily'. Let's go!"
+        "Your coach suggests a goal for you: 'Walk 20 minutes daily'. Want to take it on?"
     ]
     (updated,) = await harness.api.wait_for("chat.update")
-    assert "edited" in updated["text"]
+    assert "Edited" in updated["text"]
