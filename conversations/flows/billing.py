@@ -8,7 +8,9 @@ through a confirmation step of the ``billing`` flow.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import TypeVar
 
 from conversations.flow import (
     END,
@@ -21,6 +23,7 @@ from conversations.flow import (
     StartFlow,
     Step,
     Turn,
+    ask,
     buttons,
 )
 from conversations.messages import Button, OutgoingMessage, UrlButton
@@ -31,6 +34,9 @@ from conversations.registry import register_command, register_flow
 CALLBACK_DATA_MAX_BYTES = 64
 # Most invoices shown with their own link button, newest first.
 INVOICE_BUTTONS_MAX = 5
+
+# What one billing-port call answers (subscriptions, a portal URL, invoices ...).
+_Answer = TypeVar("_Answer")
 
 
 class Texts:
@@ -77,6 +83,26 @@ def _billing_port(ctx: EffectContext) -> BillingPort | None:
     return port if isinstance(port, BillingPort) else None
 
 
+def _billing_effect(
+    call: Callable[[BillingPort, int], Awaitable[_Answer]],
+    reply: Callable[[_Answer], list[OutgoingMessage]],
+) -> Effect:
+    """An after-commit effect that asks the billing port once and replies from its answer. Every action
+    says the same when payments are not set up, and shows the port's client-safe text when it is down."""
+
+    async def effect(ctx: EffectContext) -> list[OutgoingMessage]:
+        port = _billing_port(ctx)
+        if port is None or ctx.client_id is None:
+            return [OutgoingMessage(Texts.NOT_SET_UP)]
+        try:
+            answer = await call(port, ctx.client_id)
+        except PaymentsUnavailable as exc:
+            return [OutgoingMessage(str(exc))]
+        return reply(answer)
+
+    return effect
+
+
 def _describe(sub: SubscriptionSummary) -> OutgoingMessage:
     amount = _money(sub.amount_minor, sub.currency)
     lines = [
@@ -94,53 +120,29 @@ def _describe(sub: SubscriptionSummary) -> OutgoingMessage:
     return OutgoingMessage("\n".join(lines), (tuple(row),))
 
 
-async def _overview(ctx: EffectContext) -> list[OutgoingMessage]:
-    port = _billing_port(ctx)
-    if port is None or ctx.client_id is None:
-        return [OutgoingMessage(Texts.NOT_SET_UP)]
-    try:
-        subs = await port.subscriptions_for_client(ctx.client_id)
-    except PaymentsUnavailable as exc:
-        return [OutgoingMessage(str(exc))]
+def _overview(subs: list[SubscriptionSummary]) -> list[OutgoingMessage]:
     if not subs:
         return [OutgoingMessage(Texts.NO_SUBSCRIPTION)]
     return [_describe(sub) for sub in subs]
 
 
 def _set_cancel(ref: str, cancel: bool) -> Effect:
-    async def effect(ctx: EffectContext) -> list[OutgoingMessage]:
-        port = _billing_port(ctx)
-        if port is None or ctx.client_id is None:
-            return [OutgoingMessage(Texts.NOT_SET_UP)]
-        try:
-            sub = await port.set_cancel_at_period_end(ctx.client_id, ref, cancel)
-        except PaymentsUnavailable as exc:
-            return [OutgoingMessage(str(exc))]
-        if cancel:
-            return [
-                OutgoingMessage(
-                    Texts.CANCELLED.format(program=sub.program_name, date=_day(sub.next_payment_at))
-                )
-            ]
-        return [
-            OutgoingMessage(Texts.RESUMED.format(program=sub.program_name, date=_day(sub.next_payment_at)))
-        ]
+    def done(sub: SubscriptionSummary) -> list[OutgoingMessage]:
+        text = Texts.CANCELLED if cancel else Texts.RESUMED
+        return [OutgoingMessage(text.format(program=sub.program_name, date=_day(sub.next_payment_at)))]
 
-    return effect
+    return _billing_effect(
+        lambda port, client_id: port.set_cancel_at_period_end(client_id, ref, cancel), done
+    )
 
 
-async def _portal(ctx: EffectContext) -> list[OutgoingMessage]:
-    port = _billing_port(ctx)
-    if port is None or ctx.client_id is None:
-        return [OutgoingMessage(Texts.NOT_SET_UP)]
-    try:
-        url = await port.billing_portal_url(ctx.client_id)
-    except PaymentsUnavailable as exc:
-        return [OutgoingMessage(str(exc))]
+def _portal(url: str) -> list[OutgoingMessage]:
     return [OutgoingMessage(Texts.PORTAL, url_buttons=(UrlButton(Texts.OPEN_PORTAL, url),))]
 
 
-def _invoice_list(invoices: list[InvoiceSummary]) -> OutgoingMessage:
+def _invoice_list(invoices: list[InvoiceSummary]) -> list[OutgoingMessage]:
+    if not invoices:
+        return [OutgoingMessage(Texts.NO_INVOICES)]
     lines = [Texts.INVOICES]
     links: list[UrlButton] = []
     for inv in invoices:
@@ -154,18 +156,14 @@ def _invoice_list(invoices: list[InvoiceSummary]) -> OutgoingMessage:
         )
         if inv.url and len(links) < INVOICE_BUTTONS_MAX:
             links.append(UrlButton(Texts.INVOICE_BUTTON.format(number=inv.number), inv.url))
-    return OutgoingMessage("\n".join(lines), url_buttons=tuple(links))
+    return [OutgoingMessage("\n".join(lines), url_buttons=tuple(links))]
 
 
-async def _invoices(ctx: EffectContext) -> list[OutgoingMessage]:
-    port = _billing_port(ctx)
-    if port is None or ctx.client_id is None:
-        return [OutgoingMessage(Texts.NOT_SET_UP)]
-    try:
-        invoices = await port.invoices_for_client(ctx.client_id)
-    except PaymentsUnavailable as exc:
-        return [OutgoingMessage(str(exc))]
-    return [_invoice_list(invoices) if invoices else OutgoingMessage(Texts.NO_INVOICES)]
+_show_subscriptions = _billing_effect(
+    lambda port, client_id: port.subscriptions_for_client(client_id), _overview
+)
+_open_portal = _billing_effect(lambda port, client_id: port.billing_portal_url(client_id), _portal)
+_show_invoices = _billing_effect(lambda port, client_id: port.invoices_for_client(client_id), _invoice_list)
 
 
 async def billing_command(turn: Turn, args: str) -> Next:
@@ -173,7 +171,7 @@ async def billing_command(turn: Turn, args: str) -> Next:
     action, _, ref = args.partition(" ")
     action, ref = action.lower(), ref.strip()
     if not action:
-        turn.after_commit(_overview)
+        turn.after_commit(_show_subscriptions)
         return STAY
     if action == "cancel" and ref:
         return StartFlow("billing", data={"ref": ref}, step="confirm_cancel")
@@ -181,22 +179,15 @@ async def billing_command(turn: Turn, args: str) -> Next:
         turn.after_commit(_set_cancel(ref, False))
         return STAY
     if action == "card":
-        turn.after_commit(_portal)
+        turn.after_commit(_open_portal)
         return STAY
     turn.say(Texts.UNKNOWN_ACTION)
     return STAY
 
 
 async def invoices_command(turn: Turn, _args: str) -> Next:
-    turn.after_commit(_invoices)
+    turn.after_commit(_show_invoices)
     return STAY
-
-
-async def _confirm_prompt(_turn: Turn) -> OutgoingMessage:
-    return OutgoingMessage(
-        Texts.CONFIRM_CANCEL,
-        tuple(tuple(row) for row in buttons((Texts.YES_CANCEL, "yes"), (Texts.NO_KEEP, "no"))),
-    )
 
 
 YES = frozenset({"yes", "y", "yes, cancel"})
@@ -217,7 +208,13 @@ async def _confirm_answer(turn: Turn) -> Next:
 BILLING_FLOW = Flow(
     name="billing",
     version=1,
-    steps=(Step("confirm_cancel", _confirm_prompt, _confirm_answer),),
+    steps=(
+        Step(
+            "confirm_cancel",
+            ask(Texts.CONFIRM_CANCEL, buttons((Texts.YES_CANCEL, "yes"), (Texts.NO_KEEP, "no"))),
+            _confirm_answer,
+        ),
+    ),
 )
 
 

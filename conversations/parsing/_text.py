@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
-__all__ = ["ParseError", "clean", "fold_accents", "strip_fillers"]
+__all__ = ["ParseError", "clean", "fold_accents", "one_of", "strip_fillers"]
 
 
 class ParseError(ValueError):
@@ -56,3 +57,9 @@ _ISH_RE = re.compile(r"\s*-?\s*ish$|\s+or so$")
 def strip_fillers(text: str) -> str:
     """Drop hedges around an answer: "about 7ish" → "7"."""
     return _ISH_RE.sub("", _FILLER_RE.sub("", text)).strip()
+
+
+def one_of(words: Iterable[str]) -> str:
+    """A regex alternation of ``words``, longest first: an alternation takes the first word that fits,
+    so "hours" must come before "h" and "march" before "mar"."""
+    return "|".join(re.escape(word) for word in sorted(words, key=lambda word: (-len(word), word)))

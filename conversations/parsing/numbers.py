@@ -6,7 +6,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from conversations.parsing._text import ParseError, clean, strip_fillers
+from conversations.parsing._text import ParseError, clean, one_of, strip_fillers
 
 __all__ = [
     "NUMBER_WORDS",
@@ -33,14 +33,20 @@ _TENS = {
 _FRACTIONS: dict[tuple[str, ...], float] = {
     ("a", "half"): 0.5,
     ("an", "half"): 0.5,
+    ("one", "half"): 0.5,
     ("half",): 0.5,
+    ("a", "third"): 1 / 3,
+    ("one", "third"): 1 / 3,
+    ("two", "thirds"): 2 / 3,
     ("a", "quarter"): 0.25,
     ("one", "quarter"): 0.25,
     ("quarter",): 0.25,
     ("three", "quarters"): 0.75,
 }
 _SCALE_WORDS = {"hundred": 100, "thousand": 1000, "dozen": 12}
-NUMBER_WORDS = frozenset({*_UNITS, *_TEENS, *_TENS, *_SCALE_WORDS, "half", "quarter", "quarters", "point"})
+NUMBER_WORDS = frozenset(
+    {*_UNITS, *_TEENS, *_TENS, *_SCALE_WORDS, "half", "quarter", "quarters", "third", "thirds", "point"}
+)
 
 _DIGITS_RE = re.compile(r"([+-]?)(\d+(?:[.,]\d+)?|[.,]\d+)")
 # "7/10", "7 out of 10", "7 of 10": the person scores against a scale; the numerator is the answer.
@@ -180,10 +186,9 @@ def parse_scale(text: str, low: int, high: int) -> int:
 
 _HOUR_UNITS = frozenset({"h", "hr", "hrs", "hour", "hours"})
 _MINUTE_UNITS = frozenset({"m", "min", "mins", "minute", "minutes"})
-_HOURS_MINUTES_RE = re.compile(r"(\d{1,2})\s*(?::|hours?|hrs?|h)\s*(\d{1,2})\s*(?:minutes?|mins?|m)?")
-_SPELLED_HOURS_MINUTES_RE = re.compile(
-    r"(.+?)\s*\b(?:hours?|hrs?|h)\b\.?,?\s*(?:and\s+)?(.+?)\s*(?:minutes?|mins?|m)\.?"
-)
+_HOUR, _MINUTE = f"(?:{one_of(_HOUR_UNITS)})", f"(?:{one_of(_MINUTE_UNITS)})"
+_HOURS_MINUTES_RE = re.compile(rf"(\d{{1,2}})\s*(?::|{_HOUR})\s*(\d{{1,2}})\s*{_MINUTE}?")
+_SPELLED_HOURS_MINUTES_RE = re.compile(rf"(.+?)\s*\b{_HOUR}\b\.?,?\s*(?:and\s+)?(.+?)\s*{_MINUTE}\.?")
 SLEEP_HINT = "Please send how many hours you slept (0 to 24), like 7, 7.5 or 7h30."
 
 
@@ -218,8 +223,7 @@ def parse_sleep_hours(text: str) -> float:
 
 _PERCENT_UNITS = frozenset({"", "%", "percent", "per", "pct", "pc"})
 _PERCENT_WORDS = {
-    "half": 50, "halfway": 50, "half way": 50, "a half": 50, "a quarter": 25, "quarter": 25,
-    "three quarters": 75, "all": 100, "all of it": 100, "done": 100, "finished": 100,
+    "halfway": 50, "half way": 50, "all": 100, "all of it": 100, "done": 100, "finished": 100,
     "complete": 100, "completed": 100, "none": 0, "nothing": 0, "not started": 0,
 }  # fmt: skip
 PERCENT_HINT = "Please send a percentage from 0 to 100, like 40 or 40%."
@@ -230,6 +234,10 @@ def parse_percent(text: str) -> int:
     cleaned = strip_fillers(clean(text))
     if cleaned in _PERCENT_WORDS:
         return _PERCENT_WORDS[cleaned]
+    tokens = cleaned.split()
+    fraction = _fraction_at(tokens, 0)
+    if fraction and fraction[1] == len(tokens):  # "a quarter" is 25 %, not 0.25 %
+        return int(fraction[0] * 100 + 0.5)
     reading = _read(cleaned, PERCENT_HINT)
     if _first_word(reading.unit) not in _PERCENT_UNITS:
         raise ParseError(PERCENT_HINT)

@@ -6,7 +6,7 @@ import calendar
 import re
 from datetime import date, timedelta
 
-from conversations.parsing._text import ParseError, clean
+from conversations.parsing._text import ParseError, clean, one_of
 from conversations.parsing.numbers import read_amount
 
 __all__ = ["parse_date", "parse_time_of_day"]
@@ -69,13 +69,16 @@ def parse_time_of_day(text: str) -> str:
 _MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
                 "october", "november", "december")  # fmt: skip
 _DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_MONTHS = {name: n for n, full in enumerate(_MONTH_NAMES, 1) for name in (full, full[:3])} | {"sept": 9}
-_WEEKDAYS = {name: n for n, full in enumerate(_DAY_NAMES) for name in (full, full[:3])} | {
-    "tues": 1,
-    "thur": 3,
-    "thurs": 3,
-}
-_MONTH = "(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+
+
+def _numbered(names: tuple[str, ...], first: int) -> dict[str, int]:
+    """Each name and its three-letter form, numbered from ``first``: "january"/"jan" → 1."""
+    return {name: n for n, full in enumerate(names, first) for name in (full, full[:3])}
+
+
+_MONTHS = _numbered(_MONTH_NAMES, 1) | {"sept": 9}
+_WEEKDAYS = _numbered(_DAY_NAMES, 0) | {"tues": 1, "thur": 3, "thurs": 3}
+_MONTH = rf"({one_of(_MONTHS)})\.?"
 _ORDINAL = r"(\d{1,2})(?:st|nd|rd|th)?"
 _YEAR = r"(?:,?\s*(\d{4}))?"
 _DAY_MONTH_RE = re.compile(rf"(?:the\s+)?{_ORDINAL}\s+(?:of\s+)?{_MONTH}{_YEAR}")

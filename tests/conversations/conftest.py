@@ -1,82 +1,25 @@
-"""Transcript helpers: a fake client talking to a real engine on the test database."""
+"""Transcript fixtures: a fake client talking to a real engine on the test database.
+
+The person, clock and onboarding walk live in :mod:`tests.support.chat`, shared with the channel tests;
+they are re-exported here for the tests that import them from this module.
+"""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date
 
 import pytest
 
 from conversations.engine import ConversationEngine
-from conversations.messages import Attachment, IncomingMessage, OutgoingMessage
+from conversations.ports import SuggestedGoal
 from domain.db import Database
 from domain.models import Coach, Program
 from domain.services import coaches
+from tests.support.chat import Chat, FakeClock, onboard, running_engine, texts
 
-_ids = itertools.count(1)
-
-
-class FakeClock:
-    """A settable clock, so expiry and streak tests need no sleeping."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self.now = start or datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, delta: timedelta) -> None:
-        self.now += delta
-
-
-@dataclass
-class Chat:
-    """One person talking to the bot: ``await chat.send("7")`` returns the bot's replies."""
-
-    engine: ConversationEngine
-    user: str
-    platform: str = "console"
-    last: list[OutgoingMessage] = field(default_factory=list)
-
-    def message(
-        self,
-        text: str | None = None,
-        *,
-        payload: str | None = None,
-        message_id: str | None = None,
-        attachments: tuple[Attachment, ...] = (),
-    ) -> IncomingMessage:
-        return IncomingMessage(
-            platform=self.platform,
-            external_user_id=self.user,
-            chat_id=f"chat-{self.user}",
-            message_id=message_id or str(next(_ids)),
-            text=text,
-            button_payload=payload,
-            attachments=attachments,
-        )
-
-    async def send(self, text: str | None = None, **kwargs: object) -> list[OutgoingMessage]:
-        self.last = await self.engine.handle(self.message(text, **kwargs))  # type: ignore[arg-type]
-        return self.last
-
-    async def press(self, label: str) -> list[OutgoingMessage]:
-        """Press the button labelled ``label`` in the last replies."""
-        for reply in reversed(self.last):
-            for button in reply.all_buttons:
-                if button.label == label:
-                    return await self.send(payload=button.payload)
-        raise AssertionError(f"no button {label!r} in {[b.label for r in self.last for b in r.all_buttons]}")
-
-    @property
-    def text(self) -> str:
-        return "\n".join(r.text for r in self.last)
-
-
-def texts(replies: list[OutgoingMessage]) -> str:
-    return "\n".join(r.text for r in replies)
+__all__ = ["Chat", "CoachSetup", "FakeClock", "onboard", "texts", "walking_goals"]
 
 
 @pytest.fixture
@@ -86,12 +29,8 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def engine(db: Database, clock: FakeClock) -> AsyncIterator[ConversationEngine]:
-    eng = ConversationEngine(db, clock=clock)
-    await eng.start()
-    try:
+    async with running_engine(db, clock=clock) as eng:
         yield eng
-    finally:
-        await eng.stop()
 
 
 @pytest.fixture
@@ -123,16 +62,16 @@ async def coach_setup(db: Database) -> CoachSetup:
     return CoachSetup(coach, free, paid)
 
 
-async def onboard(chat: Chat, *, name: str = "Sam", program: str = "Starter (free)") -> None:
-    """Walk a new client through onboarding with valid answers."""
-    await chat.send("/start")
-    await chat.press("Accept")
-    await chat.send(name)
-    await chat.press("Berlin")
-    await chat.send("3")
-    await chat.press("Fitness")
-    await chat.send("time")
-    await chat.send("run 5 km by 2027-03-01")
-    await chat.press("Daily")
-    await chat.send("8am")
-    await chat.press(program)
+@pytest.fixture
+async def client_chat(chat: Callable[[str], Chat], coach_setup: CoachSetup) -> Chat:
+    """A client who has just finished onboarding."""
+    c = chat("u1")
+    await onboard(c)
+    return c
+
+
+def walking_goals() -> list[SuggestedGoal]:
+    """Four suggestions a fake suggester offers ("Walk 1 km a day" ... "Walk 4 km a day")."""
+    return [
+        SuggestedGoal(f"Walk {n} km a day", "walk", float(n), "km", date(2027, 1, n)) for n in range(1, 5)
+    ]

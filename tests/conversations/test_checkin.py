@@ -11,14 +11,7 @@ from sqlalchemy import func, select
 from conversations.messages import Attachment
 from domain.db import Database
 from domain.models import CheckIn, Goal, OutboundMessage
-from tests.conversations.conftest import Chat, CoachSetup, FakeClock, onboard, texts
-
-
-@pytest.fixture
-async def client_chat(chat: Callable[[str], Chat], coach_setup: CoachSetup) -> Chat:
-    c = chat("u1")
-    await onboard(c)
-    return c
+from tests.support.chat import Chat, FakeClock, register, texts
 
 
 async def stored(db: Database) -> list[CheckIn]:
@@ -150,8 +143,6 @@ async def test_feedback_is_offered_every_fourth_check_in_at_most_once_a_fortnigh
 
 
 async def test_check_in_without_goal_skips_progress(db: Database, chat: Callable[[str], Chat]) -> None:
-    from tests.conversations.test_engine import register
-
     await register(db, "u2")
     c = chat("u2")
     for text in ["/checkin", "7", "6", "7"]:

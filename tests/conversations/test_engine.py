@@ -7,7 +7,7 @@ import dataclasses
 from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from conversations import registry
 from conversations.engine import ConversationEngine
@@ -15,23 +15,11 @@ from conversations.flow import END, Flow, Next, Step, Turn, ask
 from conversations.flows import BUILTIN_FLOWS
 from domain.db import Database
 from domain.models import ChannelIdentity, CheckIn, ConversationState, Message, ProcessedMessage
-from domain.services import clients
-from tests.conversations.conftest import Chat, CoachSetup, FakeClock, onboard, texts
+from tests.conversations.conftest import CoachSetup
+from tests.support.chat import Chat, FakeClock, onboard, register, texts
+from tests.support.databases import count
 
 CHECKIN = ["/checkin", "7", "6", "7.5", "yes", "/skip"]  # no active goal: no progress step
-
-
-async def register(db: Database, user: str, platform: str = "console") -> int:
-    async with db.unit_of_work() as session:
-        client = await clients.register_client(
-            session, platform=platform, external_user_id=user, chat_id=f"chat-{user}", display_name=user
-        )
-        return client.id
-
-
-async def count(db: Database, model: type) -> int:
-    async with db.unit_of_work() as session:
-        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 async def test_first_contact_starts_onboarding(chat: Callable[[str], Chat], coach_setup: CoachSetup) -> None:

@@ -8,8 +8,7 @@ from sqlalchemy import select
 
 from domain.db import Database
 from domain.models import Feedback
-from tests.conversations.conftest import Chat, texts
-from tests.conversations.test_engine import register
+from tests.support.chat import Chat, register, texts
 
 
 async def test_score_and_comment(db: Database, chat: Callable[[str], Chat]) -> None:

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 
-import pytest
 from sqlalchemy import select
 
-from conversations.engine import ConversationEngine
 from conversations.ports import SuggestedGoal
 from domain.db import Database
 from domain.models import Goal
-from tests.conversations.conftest import Chat, CoachSetup, FakeClock, onboard, texts
-
-
-@pytest.fixture
-async def client_chat(chat: Callable[[str], Chat], coach_setup: CoachSetup) -> Chat:
-    c = chat("u1")
-    await onboard(c)
-    return c
+from tests.conversations.conftest import CoachSetup, walking_goals
+from tests.support.chat import Chat, FakeClock, onboard, running_engine, texts
 
 
 async def goals(db: Database) -> list[Goal]:
@@ -73,18 +64,15 @@ class Suggester:
 
     async def suggest_goals(self, client_id: int) -> list[SuggestedGoal]:
         self.asked.append(client_id)
-        return [
-            SuggestedGoal(f"Walk {n} km a day", "walk", float(n), "km", date(2027, 1, n)) for n in range(1, 5)
-        ]
+        return walking_goals()
 
 
 async def test_suggested_goals_are_offered_and_one_is_accepted(
     db: Database, clock: FakeClock, coach_setup: CoachSetup
 ) -> None:
     suggester = Suggester()
-    engine = ConversationEngine(db, clock=clock, goal_suggester=suggester)
-    c = Chat(engine, "u1")
-    try:
+    async with running_engine(db, clock=clock, goal_suggester=suggester) as engine:
+        c = Chat(engine, "u1")
         await onboard(c)
         await c.send("/goals")
         replies = await c.press("Suggest goals")
@@ -95,8 +83,6 @@ async def test_suggested_goals_are_offered_and_one_is_accepted(
         ]
         assert "Added your goal: 'Walk 2 km a day'" in texts(await c.press("Walk 2 km a day"))
         assert "no longer available" in texts(await c.send("/goals accept:999"))
-    finally:
-        await engine.stop()
     statuses = {g.text: g.status for g in await goals(db)}
     assert statuses["Walk 2 km a day"] == "active" and statuses["Walk 1 km a day"] == "suggested"
     assert len(suggester.asked) == 1

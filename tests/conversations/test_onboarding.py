@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from conversations.engine import ConversationEngine
 from conversations.ports import PaymentOffer, PaymentsUnavailable, SuggestedGoal
@@ -21,38 +21,16 @@ from domain.models import (
     OutboundMessage,
 )
 from domain.services import coaches
-from tests.conversations.conftest import Chat, CoachSetup, FakeClock, onboard, texts
-
-# (what to send, or a button label in brackets) in the order onboarding asks.
-HAPPY = [
-    "/start",
-    "[Accept]",
-    "Sam",
-    "[Berlin]",
-    "3",
-    "[Fitness]",
-    "time",
-    "run 5 km by 2027-03-01",
-    "[Daily]",
-    "8am",
-]
-
-
-async def play(chat: Chat, script: list[str]) -> None:
-    for item in script:
-        await (chat.press(item[1:-1]) if item.startswith("[") else chat.send(item))
-
-
-async def count(db: Database, model: type) -> int:
-    async with db.unit_of_work() as session:
-        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+from tests.conversations.conftest import CoachSetup, walking_goals
+from tests.support.chat import ONBOARDING, Chat, FakeClock, onboard, play, running_engine, texts
+from tests.support.databases import count
 
 
 async def test_onboarding_sets_everything_up(
     db: Database, chat: Callable[[str], Chat], coach_setup: CoachSetup
 ) -> None:
     c = chat("u1")
-    await play(c, HAPPY)
+    await play(c, ONBOARDING)
     replies = await c.press("Starter (free)")
     summary = texts(replies)
     assert "You're all set, Sam!" in summary and "Europe/Berlin" in summary and "daily at 08:00" in summary
@@ -152,12 +130,12 @@ async def test_every_step_validates_and_reprompts(
     assert goal is not None and goal.target == 10 and goal.due_date is not None
 
 
-@pytest.mark.parametrize("steps_before_cancel", range(1, len(HAPPY) + 1))
+@pytest.mark.parametrize("steps_before_cancel", range(1, len(ONBOARDING) + 1))
 async def test_cancel_at_every_step_saves_nothing(
     db: Database, chat: Callable[[str], Chat], coach_setup: CoachSetup, steps_before_cancel: int
 ) -> None:
     c = chat("u1")
-    await play(c, HAPPY[:steps_before_cancel])
+    await play(c, ONBOARDING[:steps_before_cancel])
     assert "Nothing from that conversation was saved" in texts(await c.send("/cancel"))
     assert await count(db, Client) == 0 and await count(db, Goal) == 0 and await count(db, ConsentRecord) == 0
     async with db.unit_of_work() as session:
@@ -167,7 +145,7 @@ async def test_cancel_at_every_step_saves_nothing(
 
 async def test_restart_mid_onboarding(db: Database, clock: FakeClock, coach_setup: CoachSetup) -> None:
     first = ConversationEngine(db, clock=clock)
-    await play(Chat(first, "u1"), HAPPY[:4])
+    await play(Chat(first, "u1"), ONBOARDING[:4])
     await first.stop()
     second = ConversationEngine(Database(db.url), clock=clock)
     c = Chat(second, "u1")
@@ -200,7 +178,7 @@ async def test_paid_program_without_payments_tells_client_and_coach(
     db: Database, chat: Callable[[str], Chat], coach_setup: CoachSetup
 ) -> None:
     c = chat("u1")
-    await play(c, HAPPY)
+    await play(c, ONBOARDING)
     replies = await c.press("Premium (49.00 USD)")
     assert "starts once paid" in texts(replies) and "Payments are not set up yet" in texts(replies)
     async with db.unit_of_work() as session:
@@ -239,21 +217,20 @@ async def test_paid_program_offers_a_checkout_link_after_commit(
     db: Database, clock: FakeClock, coach_setup: CoachSetup, unavailable: bool
 ) -> None:
     payments = FakePayments(Database(db.url), unavailable=unavailable)
-    engine = ConversationEngine(db, clock=clock, payments=payments)
-    c = Chat(engine, "u1")
     try:
-        await play(c, HAPPY)
-        replies = await c.press("Premium (49.00 USD)")
-        if unavailable:
-            assert "Card payments are down" in texts(replies)
-        else:
-            assert replies[-1].url_buttons[0].url == f"https://pay.example/{payments.calls[0]}"
-        replies = await c.send("/pay")
-        assert len(payments.calls) == 2
-        if not unavailable:
-            assert replies[-1].url_buttons[0].label == "Pay 49.00 USD"
+        async with running_engine(db, clock=clock, payments=payments) as engine:
+            c = Chat(engine, "u1")
+            await play(c, ONBOARDING)
+            replies = await c.press("Premium (49.00 USD)")
+            if unavailable:
+                assert "Card payments are down" in texts(replies)
+            else:
+                assert replies[-1].url_buttons[0].url == f"https://pay.example/{payments.calls[0]}"
+            replies = await c.send("/pay")
+            assert len(payments.calls) == 2
+            if not unavailable:
+                assert replies[-1].url_buttons[0].label == "Pay 49.00 USD"
     finally:
-        await engine.stop()
         await payments.db.dispose()
 
 
@@ -295,20 +272,16 @@ class NewcomerSuggester:
 
     async def suggest_goals_for_answers(self, answers: dict[str, object]) -> list[SuggestedGoal]:
         self.answers.append(answers)
-        return [
-            SuggestedGoal(f"Walk {n} km a day", "walk", float(n), "km", date(2027, 1, n))
-            for n in (1, 2, 3, 4)
-        ]
+        return walking_goals()
 
 
 async def test_first_goal_step_offers_suggestions(
     db: Database, clock: FakeClock, coach_setup: CoachSetup
 ) -> None:
     suggester = NewcomerSuggester()
-    engine = ConversationEngine(db, clock=clock, goal_suggester=suggester)
-    c = Chat(engine, "u1")
-    try:
-        await play(c, HAPPY[:7])
+    async with running_engine(db, clock=clock, goal_suggester=suggester) as engine:
+        c = Chat(engine, "u1")
+        await play(c, ONBOARDING[:7])
         assert "first goal" in c.last[0].text
         assert [b.label for b in c.last[-1].all_buttons] == [
             "Walk 1 km a day",
@@ -317,8 +290,6 @@ async def test_first_goal_step_offers_suggestions(
         ]
         assert "How often" in texts(await c.press("Walk 2 km a day"))
         await play(c, ["[Daily]", "8am", "[Starter (free)]"])
-    finally:
-        await engine.stop()
     assert suggester.answers == [{"activity_level": 3, "focus_area": "Fitness", "obstacle": "time"}]
     async with db.unit_of_work() as session:
         goal = await session.scalar(select(Goal))

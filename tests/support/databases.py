@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 
 import asyncpg
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 from domain.db import Database
@@ -68,3 +68,9 @@ async def wipe(db: Database) -> None:
                 await conn.execute(text(f'DELETE FROM "{name}"'))
         else:
             await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
+async def count(db: Database, model: type) -> int:
+    """How many rows of ``model`` the database holds."""
+    async with db.unit_of_work() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)

@@ -19,6 +19,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from tests.support.servers import serve_locally
+
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Coach", "username": "coach_test_bot"}
 
 
@@ -80,12 +82,7 @@ class FakeTelegram:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._download)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = self._runner.addresses[0][1]
-        self.root = f"http://127.0.0.1:{port}"
+        self._runner, self.root = await serve_locally(app)
         self._webhook_task = asyncio.create_task(self._post_webhooks())
         return self.root
 
@@ -105,23 +102,21 @@ class FakeTelegram:
         """Deliver an update (getUpdates or webhook, like Telegram); returns its update_id."""
         update = {"update_id": next(self._update_ids), **update}
         self.updates.append(update)
-        if self.webhook_url:
-            await self._webhook_queue.put(update)
-        else:
-            self._pending.append(update)
-        async with self._new_update:
-            self._new_update.notify_all()
+        await self._deliver(update)
         return int(update["update_id"])
 
     async def resend(self, update_id: int) -> None:
         """Telegram re-sends an update (e.g. it thought the webhook timed out)."""
-        update = next(u for u in self.updates if u["update_id"] == update_id)
+        await self._deliver(next(u for u in self.updates if u["update_id"] == update_id))
+
+    async def _deliver(self, update: dict[str, Any]) -> None:
         if self.webhook_url:
             await self._webhook_queue.put(update)
         else:
             self._pending.append(update)
-            async with self._new_update:
-                self._new_update.notify_all()
+        # Wake a waiting long poll (it finds nothing new while a webhook is set, and waits on).
+        async with self._new_update:
+            self._new_update.notify_all()
 
     def fail(
         self,

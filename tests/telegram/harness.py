@@ -1,12 +1,12 @@
 """The Telegram channel wired like ``coach run`` wires it, against the local Bot API fixture, plus a
-fake person who types and presses buttons through that fixture."""
+fake person who types and presses buttons through that fixture and a stand-in for the engine."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
 
@@ -14,8 +14,10 @@ from bot.http.server import build_web_app
 from bot.outbound.sender import OutboundSender
 from bot.outbound.transport import RateLimits
 from bot.telegram.component import TelegramComponent, build_channel, build_driver
+from conversations.messages import Button, IncomingMessage, OutgoingMessage, UrlButton
 from conversations.ports import ConversationHandler
 from domain.db import Database
+from tests.support.servers import serve_locally
 from tests.support.telegram_api import ApiCall, FakeTelegram
 
 # Fast limits so scenarios run quickly; the real constants are tested in tests/outbound.
@@ -67,12 +69,8 @@ async def start_harness(
     if webhook:
         app = build_web_app(db)
         component.install_routes(app)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        harness.runner = runner
-        harness.webhook_url = f"http://127.0.0.1:{runner.addresses[0][1]}/telegram/webhook"
+        harness.runner, root = await serve_locally(app)
+        harness.webhook_url = f"{root}/telegram/webhook"
         component.webhook_url = harness.webhook_url
     await sender.start()
     await component.start()
@@ -81,7 +79,8 @@ async def start_harness(
 
 @dataclass
 class TelegramUser:
-    """A person in a private chat with the bot."""
+    """A person in a private chat with the bot (a :class:`tests.support.chat.Person`): each action waits
+    until the channel has handled its update and returns what the bot sent in answer."""
 
     harness: Harness
     user_id: int
@@ -91,16 +90,8 @@ class TelegramUser:
     def fake(self) -> FakeTelegram:
         return self.harness.fake
 
-    async def _sent_after(self, update_id: int) -> list[ApiCall]:
-        before = len(self.fake.sent(self.user_id))
-        await self.harness.processed(update_id)
-        return self.fake.sent(self.user_id)[before:]
-
-    async def say(self, text: str) -> list[ApiCall]:
-        before = len(self.fake.sent(self.user_id))
-        update_id = await self.fake.send_text(self.user_id, text, name=self.name)
-        await self.harness.processed(update_id)
-        return self.fake.sent(self.user_id)[before:]
+    async def send(self, text: str) -> list[ApiCall]:
+        return await self.push(self.fake.send_text(self.user_id, text, name=self.name))
 
     def button(self, label: str) -> tuple[str, int]:
         """(callback_data, message_id) of the newest message showing a button ``label``."""
@@ -113,17 +104,37 @@ class TelegramUser:
 
     async def press(self, label: str) -> list[ApiCall]:
         data, message_id = self.button(label)
+        return await self.push(self.fake.press(self.user_id, data, message_id, name=self.name))
+
+    async def push(self, update: Awaitable[int]) -> list[ApiCall]:
+        """Push any update built by the fixture (photo, document...), wait for its handling."""
         before = len(self.fake.sent(self.user_id))
-        update_id = await self.fake.press(self.user_id, data, message_id, name=self.name)
+        update_id = await update
         await self.harness.processed(update_id)
         return self.fake.sent(self.user_id)[before:]
 
-    async def send(self, push: Any) -> list[ApiCall]:
-        """Push any update built by the fixture (photo, document...), wait for its handling."""
-        before = len(self.fake.sent(self.user_id))
-        update_id = await push
-        await self.harness.processed(update_id)
-        return self.fake.sent(self.user_id)[before:]
+
+class RecordingHandler:
+    """Stands in for the engine: echoes what it got, with two buttons and a URL button."""
+
+    def __init__(self) -> None:
+        self.seen: list[IncomingMessage] = []
+
+    async def handle(self, message: IncomingMessage) -> list[OutgoingMessage]:
+        self.seen.append(message)
+        said = message.button_payload or message.text or ",".join(a.kind for a in message.attachments)
+        return [
+            OutgoingMessage(
+                f"got {said}",
+                buttons=((Button("Yes", "answer:yes"), Button("No", "answer:no")),),
+                url_buttons=(UrlButton("Pay", "https://pay.example.com/x"),),
+            )
+        ]
+
+
+def read(path: str | None) -> bytes:
+    """The content of a stored file."""
+    return Path(path or "").read_bytes()
 
 
 def texts(calls: list[ApiCall]) -> str:

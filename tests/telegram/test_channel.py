@@ -4,50 +4,25 @@ every update kind, button presses, files, duplicates and the webhook secret."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 from sqlalchemy import select
 
-from conversations.messages import Button, IncomingMessage, OutgoingMessage, UrlButton
+from conversations.messages import IncomingMessage, OutgoingMessage
 from domain.db import Database
 from domain.models import StoredFile
 from tests.support.telegram_api import FakeTelegram
-from tests.telegram.harness import WEBHOOK_SECRET, Harness, TelegramUser, start_harness, texts
-
-
-def read(path: str | None) -> bytes:
-    return Path(path or "").read_bytes()
-
-
-class RecordingHandler:
-    """Echoes what it got, with two buttons and a URL button."""
-
-    def __init__(self) -> None:
-        self.seen: list[IncomingMessage] = []
-
-    async def handle(self, message: IncomingMessage) -> list[OutgoingMessage]:
-        self.seen.append(message)
-        said = message.button_payload or message.text or ",".join(a.kind for a in message.attachments)
-        return [
-            OutgoingMessage(
-                f"got {said}",
-                buttons=((Button("Yes", "answer:yes"), Button("No", "answer:no")),),
-                url_buttons=(UrlButton("Pay", "https://pay.example.com/x"),),
-            )
-        ]
-
-
-@pytest.fixture(params=["aiogram", "ptb"])
-def driver(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture(params=["polling", "webhook"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
+from tests.telegram.harness import (
+    WEBHOOK_SECRET,
+    Harness,
+    RecordingHandler,
+    TelegramUser,
+    read,
+    start_harness,
+    texts,
+)
 
 
 @pytest.fixture
@@ -55,27 +30,9 @@ def handler() -> RecordingHandler:
     return RecordingHandler()
 
 
-@pytest.fixture
-async def harness(
-    db: Database,
-    fake_telegram: FakeTelegram,
-    handler: RecordingHandler,
-    driver: str,
-    mode: str,
-    tmp_path: Path,
-) -> AsyncIterator[Harness]:
-    h = await start_harness(
-        db, fake_telegram, handler, driver=driver, mode=mode, storage_dir=tmp_path / "files"
-    )
-    try:
-        yield h
-    finally:
-        await h.stop()
-
-
 async def test_text_command_and_button_press(harness: Harness, handler: RecordingHandler, mode: str) -> None:
     alex = TelegramUser(harness, 501)
-    replies = await alex.say("/start INVITE42")
+    replies = await alex.send("/start INVITE42")
     assert texts(replies) == "got /start INVITE42"
     first = handler.seen[0]
     assert first.platform == "telegram"
@@ -109,9 +66,9 @@ async def test_photo_and_voice_are_downloaded_and_stored(
     harness: Harness, handler: RecordingHandler, db: Database, tmp_path: Path
 ) -> None:
     alex = TelegramUser(harness, 502)
-    replies = await alex.send(harness.fake.send_photo(502, b"\xff\xd8jpeg-bytes", caption="lunch"))
+    replies = await alex.push(harness.fake.send_photo(502, b"\xff\xd8jpeg-bytes", caption="lunch"))
     assert texts(replies) == "got lunch"
-    replies = await alex.send(harness.fake.send_voice(502, b"OggS-voice"))
+    replies = await alex.push(harness.fake.send_voice(502, b"OggS-voice"))
     assert texts(replies) == "got voice"
     photo = handler.seen[0].attachments[0]
     voice = handler.seen[1].attachments[0]
@@ -131,19 +88,19 @@ async def test_too_large_and_unsupported_files_get_a_clear_reply(
     harness: Harness, handler: RecordingHandler, db: Database
 ) -> None:
     alex = TelegramUser(harness, 503)
-    big = await alex.send(
+    big = await alex.push(
         harness.fake.send_document(
             503, b"x", file_name="scan.pdf", mime_type="application/pdf", size=30 * 1024 * 1024
         )
     )
     assert "too large" in texts(big) and "20 MB" in texts(big)
-    odd = await alex.send(
+    odd = await alex.push(
         harness.fake.send_document(503, b"MZ", file_name="tool.exe", mime_type="application/x-msdownload")
     )
     assert "can't read that kind of file" in texts(odd)
-    sticker = await alex.send(harness.fake.send_sticker(503))
+    sticker = await alex.push(harness.fake.send_sticker(503))
     assert "not that" in texts(sticker)
-    pdf = await alex.send(
+    pdf = await alex.push(
         harness.fake.send_document(503, b"%PDF-1.4", file_name="plan.pdf", mime_type="application/pdf")
     )
     assert texts(pdf) == "got document"
@@ -165,7 +122,7 @@ async def test_resent_update_is_processed_once(
     else:
         # A polling bot sees an update again only after a crash; feed the same update through the driver.
         harness.component.driver.feed(next(u for u in harness.fake.updates if u["update_id"] == update_id))
-    await alex.say("after")
+    await alex.send("after")
     assert [m.text for m in handler.seen] == ["hello", "after"]
     assert texts(harness.fake.sent(504)) == "got hello\ngot after"
 
@@ -226,8 +183,8 @@ async def test_webhook_answers_before_processing(
 @pytest.mark.parametrize("mode", ["polling"])
 async def test_polling_confirms_offsets(harness: Harness, handler: RecordingHandler) -> None:
     alex = TelegramUser(harness, 602)
-    await alex.say("one")
-    await alex.say("two")
+    await alex.send("one")
+    await alex.send("two")
     # The next getUpdates confirms the offset: the fixture forgets what was handled.
     await harness.fake.wait_for(lambda: not harness.fake._pending)
     offsets = [int(c.params.get("offset") or 0) for c in harness.fake.calls_to("getUpdates")]

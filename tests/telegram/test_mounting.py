@@ -18,7 +18,7 @@ from bot.telegram.component import build_channel_for_api
 from bot.telegram.ptb_driver import PtbBotApi, add_coach_handlers, build_application
 from domain.db import Database
 from tests.support.telegram_api import FakeTelegram
-from tests.telegram.test_channel import RecordingHandler
+from tests.telegram.harness import RecordingHandler
 
 
 async def test_aiogram_router_in_the_coachs_dispatcher(

@@ -4,7 +4,6 @@ through a deep link, onboards, and checks in with a photo."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -13,47 +12,15 @@ from conversations.engine import ConversationEngine
 from domain.db import Database
 from domain.models import ChannelIdentity, CheckIn, Client, StoredFile
 from domain.services import coaches
-from tests.support.telegram_api import FakeTelegram
-from tests.telegram.harness import Harness, TelegramUser, start_harness, texts
-from tests.telegram.test_channel import read
-
-
-@pytest.fixture(params=["aiogram", "ptb"])
-def driver(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture(params=["polling", "webhook"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
+from tests.support.chat import FREE_PROGRAM, ONBOARDING, play, running_engine
+from tests.telegram.harness import Harness, TelegramUser, read, texts
 
 
 @pytest.fixture
-async def engine(db: Database) -> AsyncIterator[ConversationEngine]:
-    eng = ConversationEngine(db)
-    await eng.start()
-    try:
-        yield eng
-    finally:
-        await eng.stop()
-
-
-@pytest.fixture
-async def harness(
-    db: Database,
-    fake_telegram: FakeTelegram,
-    engine: ConversationEngine,
-    driver: str,
-    mode: str,
-    tmp_path: Path,
-) -> AsyncIterator[Harness]:
-    h = await start_harness(
-        db, fake_telegram, engine, driver=driver, mode=mode, storage_dir=tmp_path / "files"
-    )
-    try:
-        yield h
-    finally:
-        await h.stop()
+async def handler(db: Database) -> AsyncIterator[ConversationEngine]:
+    """The real engine, on the real clock like ``coach run``."""
+    async with running_engine(db) as engine:
+        yield engine
 
 
 async def invited_coach(db: Database) -> tuple[int, str]:
@@ -73,18 +40,9 @@ async def test_onboarding_and_check_in(harness: Harness, db: Database) -> None:
     sam = TelegramUser(harness, 777001, name="Sam")
 
     # https://t.me/<bot>?start=<invite> arrives as "/start <invite>".
-    welcome = await sam.say(f"/start {invite}")
+    welcome = await sam.send(f"/start {invite}")
     assert "Ada Coach" in texts(welcome)
-    await sam.press("Accept")
-    await sam.say("Sam")
-    await sam.press("Berlin")
-    await sam.say("3")
-    await sam.press("Fitness")
-    await sam.say("time")
-    await sam.say("run 5 km by 2027-03-01")
-    await sam.press("Daily")
-    await sam.say("8am")
-    summary = await sam.press("Starter (free)")
+    summary = await play(sam, [*ONBOARDING[1:], FREE_PROGRAM])
     assert "Starter" in texts(summary)
 
     async with db.unit_of_work() as session:
@@ -95,13 +53,8 @@ async def test_onboarding_and_check_in(harness: Harness, db: Database) -> None:
         client = await session.get(Client, identity.client_id)
         assert client is not None and client.coach_id == coach_id and client.timezone == "Europe/Berlin"
 
-    await sam.say("/checkin")
-    await sam.press("7")
-    await sam.say("six")
-    await sam.say("7h30")
-    await sam.press("Yes")
-    await sam.say("40")
-    saved = await sam.send(harness.fake.send_photo(777001, b"\xff\xd8progress-photo", caption="felt strong"))
+    await play(sam, ["/checkin", "[7]", "six", "7h30", "[Yes]", "40"])
+    saved = await sam.push(harness.fake.send_photo(777001, b"\xff\xd8progress-photo", caption="felt strong"))
     assert "Check-in saved" in texts(saved)
 
     async with db.unit_of_work() as session:
@@ -128,15 +81,13 @@ async def test_onboarding_and_check_in(harness: Harness, db: Database) -> None:
 async def test_a_pressed_keyboard_cannot_act_twice(harness: Harness, db: Database) -> None:
     await invited_coach(db)
     kim = TelegramUser(harness, 777002, name="Kim")
-    await kim.say("/start")
+    await kim.send("/start")
     data, message_id = kim.button("Accept")
     await kim.press("Accept")
     # A second tap on the old (removed) keyboard, e.g. from a lagging client, is a new update:
     # answered, and the engine treats it as an answer to the current step (a friendly re-prompt).
-    before = len(harness.fake.sent(777002))
-    update_id = await harness.fake.press(777002, data, message_id, name="Kim")
-    await harness.processed(update_id)
+    answered = await kim.push(harness.fake.press(777002, data, message_id, name="Kim"))
     assert len(harness.fake.calls_to("answerCallbackQuery")) == 2
     async with db.unit_of_work() as session:
         assert await session.scalar(select(Client)) is None
-    assert len(harness.fake.sent(777002)) > before
+    assert answered
