@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     log_format: LogFormat = _env("COACH_LOG_FORMAT", LogFormat.TEXT)
     conversation_timeout_hours: float = _env("COACH_CONVERSATION_TIMEOUT_HOURS", 24.0, gt=0)
     storage_dir: str = _env("COACH_STORAGE_DIR", "./data/files")
+    # Clients' files older than this are deleted by the hourly purge; 0 keeps them forever.
+    file_retention_days: int = _env("COACH_FILE_RETENTION_DAYS", 365)
     redis_url: str | None = _env("COACH_REDIS_URL")
 
     telegram_bot_token: str | None = _env("TELEGRAM_BOT_TOKEN")
@@ -94,6 +96,16 @@ class Settings(BaseSettings):
         except ArgumentError:
             raise ValueError("is not a database URL such as sqlite+aiosqlite:///./coach.db") from None
         return value
+
+    @field_validator("file_retention_days", mode="before")
+    @classmethod
+    def _whole_days(cls, value: Any) -> Any:
+        days = value.strip() if isinstance(value, str) else value
+        if isinstance(days, str) and days.isascii() and days.isdigit():
+            days = int(days)
+        if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+            raise ValueError("must be a whole number of days, 0 or more (0 keeps files forever)")
+        return days
 
     @field_validator("stripe_success_url", "stripe_cancel_url")
     @classmethod
@@ -149,11 +161,17 @@ class Settings(BaseSettings):
         return bool(self.slack_bot_token and (self.slack_signing_secret or self.slack_app_token))
 
 
+def setting_errors(exc: ValidationError) -> list[str]:
+    """Pydantic's report as one line per bad variable, each naming it."""
+    return [
+        f"invalid setting {str(error['loc'][0]) if error['loc'] else 'settings'}: {error['msg']}"
+        for error in exc.errors()
+    ]
+
+
 def load_settings(**overrides: Any) -> Settings:
-    """Load settings, turning pydantic's report into one line that names the bad variable."""
+    """Load settings, turning pydantic's report into one line that names the (first) bad variable."""
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        name = str(first["loc"][0]) if first["loc"] else "settings"
-        raise ConfigError(f"invalid setting {name}: {first['msg']}") from None
+        raise ConfigError(setting_errors(exc)[0]) from None

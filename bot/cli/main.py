@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import admin, chat, insights, payments, reminders
+from bot.cli import admin, charts, chat, doctor, insights, payments, reminders
 from bot.cli.common import CliError, settings
 from bot.config import ConfigError
 from bot.logs import configure_logging
@@ -32,9 +32,11 @@ app.command("refund")(payments.refund)
 app.add_typer(payments.payments_app, name="payments")
 app.command("summarize")(insights.summarize)
 app.command("digest")(insights.digest)
+app.command("chart")(charts.chart)
 app.add_typer(insights.import_app, name="import")
 app.add_typer(reminders.reminders_app, name="reminders")
 app.command("chat")(chat.chat)
+app.command("doctor")(doctor.doctor)
 
 
 @app.callback()

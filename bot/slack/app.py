@@ -26,6 +26,7 @@ from bot.outbound.sender import OutboundSender
 from bot.slack import blocks
 from bot.slack.actions import SlackActions
 from bot.slack.auth import NOT_YOUR_CLIENT_TEXT, REFUSAL_TEXT, linked_coach, record_refusal
+from bot.slack.charts import ProgressCharts
 from bot.slack.commands import COMMAND, CoachCommands, DigestSource
 from bot.slack.conversation import SlackConversation
 from bot.slack.files import FileRejected, SlackFiles
@@ -98,7 +99,14 @@ class SlackBot:
             # Flags, trends and computed summaries need no model: without the shared service, a local one.
             insights = InsightsService(db, clock=clock)
         self.insights = insights
-        self.commands = CoachCommands(db, payments=payments, digests=digests, insights=insights, clock=clock)
+        self.commands = CoachCommands(
+            db,
+            payments=payments,
+            digests=digests,
+            insights=insights,
+            clock=clock,
+            charts=ProgressCharts(self.web, db, clock),
+        )
         self.sender = sender
         sender.register(self.transport)
         # Clients' files are kept in COACH_STORAGE_DIR; without one they are only named in the thread.

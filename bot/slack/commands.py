@@ -56,6 +56,12 @@ class DigestSource(Protocol):
     async def coach_digest(self, coach_id: int) -> Any: ...
 
 
+class ChartPoster(Protocol):
+    """``bot.slack.charts.ProgressCharts``: posts a client's chart; returns a line for their card."""
+
+    async def post(self, *, coach_user_id: str, client_id: int) -> str: ...
+
+
 class Refunds(Protocol):
     """Implemented by ``integrations.stripe.StripePayments``: refund a payment, tell the client."""
 
@@ -107,8 +113,10 @@ class CoachCommands:
         digests: DigestSource | None = None,
         insights: CoachInsights,
         clock: Clock = utcnow,
+        charts: ChartPoster | None = None,
     ) -> None:
         self.db = db
+        self.charts = charts
         self.insights = insights
         self.payments = payments
         self.digests = digests
@@ -166,7 +174,11 @@ class CoachCommands:
             client = await session.get(Client, client_id)
             assert client is not None
             profile = await client_profile(session, client, now=now, summary=summary)
-        return CommandReply(client.display_name, blocks.profile_blocks(profile, now))
+        card = blocks.profile_blocks(profile, now)
+        if self.charts is not None and coach.slack_user_id:
+            note = await self.charts.post(coach_user_id=coach.slack_user_id, client_id=client_id)
+            card.insert(-1, blocks.context(note))  # above the card's buttons
+        return CommandReply(client.display_name, card)
 
     async def digest(self, coach: Coach) -> CommandReply:
         payload: dict[str, Any] | None = None

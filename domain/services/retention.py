@@ -1,4 +1,5 @@
-"""Forgetting idempotency records once no platform can retry the message or event any more.
+"""Forgetting idempotency records once no platform can retry the message or event any more, and
+clients' files once they are older than the retention the operator set (``COACH_FILE_RETENTION_DAYS``).
 
 Retry windows (../shared/platform-limits.md): Telegram re-sends a webhook update after 60 s, Slack
 re-sends an event up to 3 times within minutes, Stripe retries a webhook for up to 3 days in live mode.
@@ -12,7 +13,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.models import ProcessedMessage, ProviderEvent
+from domain.models import ProcessedMessage, ProviderEvent, StoredFile
+from domain.services.audit import record_audit_event
+from domain.services.files import delete_stored_file_rows
 
 # Chat messages' idempotency keys and stored replies: far longer than Telegram's and Slack's retries,
 # and long enough to cover a channel that was down for a few days and replays its backlog.
@@ -27,6 +30,7 @@ MIN_PROVIDER_EVENT_RETENTION = timedelta(days=30)
 class Purged:
     processed_messages: int
     provider_events: int
+    files: int = 0
 
 
 async def purge_idempotency_records(
@@ -48,6 +52,30 @@ async def purge_idempotency_records(
         delete(ProviderEvent).where(ProviderEvent.received_at < now - provider_events_for)
     )
     return Purged(_count(messages), _count(events))
+
+
+async def purge_old_files(session: AsyncSession, *, now: datetime, keep_days: int) -> list[str]:
+    """Delete the rows of files stored more than ``keep_days`` ago (0 keeps them forever), with an
+    audit event giving the count; returns their paths, to unlink once the transaction has committed."""
+    if keep_days < 0:
+        raise ValueError("files must be kept for 0 days (forever) or more")
+    if keep_days == 0:
+        return []
+    try:
+        cutoff = now - timedelta(days=keep_days)
+    except OverflowError:  # longer than the calendar goes back: nothing is that old
+        return []
+    paths = await delete_stored_file_rows(session, StoredFile.created_at < cutoff)
+    if paths:
+        await record_audit_event(
+            session,
+            actor="system",
+            action="files.purged",
+            subject="retention",
+            details={"files": len(paths), "retention_days": keep_days},
+            at=now,
+        )
+    return paths
 
 
 def _count(result: object) -> int:

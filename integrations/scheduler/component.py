@@ -8,9 +8,11 @@ Each tick is its own transaction, so several ``coach run`` workers on PostgreSQL
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from apscheduler.executors.asyncio import AsyncIOExecutor
@@ -20,13 +22,15 @@ from bot.components import AppContext, Component
 from domain.clock import Clock, utcnow
 from domain.db import Database
 from domain.reminders import DigestComposer, DispatchPolicy, ReminderDispatcher, plan_reminders
-from domain.services.retention import Purged, purge_idempotency_records
+from domain.services.files import unlink_stored_files
+from domain.services.retention import Purged, purge_idempotency_records, purge_old_files
 
 log = logging.getLogger(__name__)
 
 PLAN_EVERY = timedelta(minutes=5)
 DISPATCH_EVERY = timedelta(seconds=20)
-# Old idempotency records (processed chat messages, webhook events) are deleted this often.
+# Old idempotency records (processed chat messages, webhook events) and clients' files past
+# COACH_FILE_RETENTION_DAYS are deleted this often.
 PURGE_EVERY = timedelta(hours=1)
 # On shutdown a running tick gets this long to commit before it is cancelled (and rolled back).
 STOP_TIMEOUT_S = 10.0
@@ -61,7 +65,10 @@ class ReminderScheduler(Component):
         purge_every: timedelta = PURGE_EVERY,
         sender: Any = None,
         context: AppContext | None = None,
+        storage_dir: Path | str | None = None,
+        file_retention_days: int = 0,
     ) -> None:
+        """Without ``storage_dir`` (or with a retention of 0 days) clients' files are kept forever."""
         self.db = db
         self.clock = clock
         self.dispatcher = ReminderDispatcher(policy, digest)
@@ -70,6 +77,8 @@ class ReminderScheduler(Component):
         self.purge_every = purge_every
         self.sender = sender
         self.context = context
+        self.storage_dir = storage_dir
+        self.file_retention_days = file_retention_days
         self.scheduler: AsyncIOScheduler | None = None
         self._executor: DrainingExecutor | None = None
 
@@ -92,16 +101,29 @@ class ReminderScheduler(Component):
         return handled
 
     async def purge(self) -> Purged:
-        """Forget processed messages and webhook events past their retention (domain.services.retention)."""
+        """Forget processed messages, webhook events and clients' files past their retention
+        (domain.services.retention)."""
+        now = self.clock()
         async with self.db.unit_of_work() as session:
-            purged = await purge_idempotency_records(session, now=self.clock())
+            purged = await purge_idempotency_records(session, now=now)
         if purged.processed_messages or purged.provider_events:
             log.info(
                 "purged %d processed messages and %d provider events",
                 purged.processed_messages,
                 purged.provider_events,
             )
-        return purged
+        return dataclasses.replace(purged, files=await self.purge_files(now))
+
+    async def purge_files(self, now: datetime) -> int:
+        """Delete the rows of files past their retention, then (after the commit) the files."""
+        if self.storage_dir is None or not self.file_retention_days:
+            return 0
+        async with self.db.unit_of_work() as session:
+            paths = await purge_old_files(session, now=now, keep_days=self.file_retention_days)
+        if paths:
+            unlinked = await asyncio.to_thread(unlink_stored_files, paths, self.storage_dir)
+            log.info("purged %d stored files (%d already gone from disk)", len(paths), unlinked.missing)
+        return len(paths)
 
     async def tick(self) -> int:
         await self.plan()
@@ -209,4 +231,11 @@ def build_reminder_scheduler(ctx: AppContext) -> ReminderScheduler:
 
         attach_email_transport(ctx, shared_sender(ctx))
     policy = DispatchPolicy(slack_enabled=config.slack_enabled, email_enabled=config.email_enabled)
-    return ReminderScheduler(ctx.db, policy=policy, digest=ctx.extras.get("digest_composer"), context=ctx)
+    return ReminderScheduler(
+        ctx.db,
+        policy=policy,
+        digest=ctx.extras.get("digest_composer"),
+        context=ctx,
+        storage_dir=config.storage_dir,
+        file_retention_days=config.file_retention_days,
+    )

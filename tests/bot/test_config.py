@@ -46,6 +46,10 @@ def test_environment_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: objec
         ("COACH_DUNNING_DAYS", "-1,3"),
         ("COACH_DUNNING_DAYS", "7,3"),
         ("COACH_DUNNING_DAYS", "3,3"),
+        ("COACH_FILE_RETENTION_DAYS", "-1"),
+        ("COACH_FILE_RETENTION_DAYS", "1.5"),
+        ("COACH_FILE_RETENTION_DAYS", "a year"),
+        ("COACH_FILE_RETENTION_DAYS", ""),
     ],
 )
 def test_malformed_setting_names_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
@@ -72,3 +76,12 @@ def test_payment_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     assert s.payment_success_url == "https://coach.example.com/paid"
     assert s.payment_cancel_url == "https://coach.example.com/not-paid"
     assert s.dunning_days == (1, 2, 10)
+
+
+def test_file_retention_days(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COACH_FILE_RETENTION_DAYS", raising=False)
+    assert load_settings().file_retention_days == 365
+    monkeypatch.setenv("COACH_FILE_RETENTION_DAYS", "0")  # keep forever
+    assert load_settings().file_retention_days == 0
+    monkeypatch.setenv("COACH_FILE_RETENTION_DAYS", " 30 ")
+    assert load_settings().file_retention_days == 30

@@ -1,15 +1,18 @@
-"""Old idempotency records are forgotten; recent ones (still inside a retry window) are kept."""
+"""Old idempotency records are forgotten; recent ones (still inside a retry window) are kept. Clients'
+files are forgotten once older than the configured retention."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from domain.db import Database
-from domain.models import ProcessedMessage, ProviderEvent
-from domain.services.retention import purge_idempotency_records
+from domain.models import AuditEvent, ProcessedMessage, ProviderEvent, StoredFile
+from domain.services.files import Unlinked, unlink_stored_files
+from domain.services.retention import purge_idempotency_records, purge_old_files
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
@@ -38,3 +41,46 @@ async def test_refuses_a_provider_event_retention_inside_stripes_retries(db: Dat
     async with db.unit_of_work() as s:
         with pytest.raises(ValueError):
             await purge_idempotency_records(s, now=NOW, provider_events_for=timedelta(days=3))
+
+
+async def store_file(db: Database, path: str, *, age: timedelta) -> None:
+    async with db.unit_of_work() as s:
+        s.add(StoredFile(platform="telegram", file_id=path, kind="photo", path=path, created_at=NOW - age))
+
+
+async def test_files_past_their_retention_lose_their_row_then_leave_the_disk(
+    db: Database, tmp_path: Path
+) -> None:
+    storage = tmp_path / "files"
+    (storage / "telegram").mkdir(parents=True)
+    for name in ("old.jpg", "recent.jpg"):
+        (storage / "telegram" / name).write_text("x")
+    (tmp_path / "outside.txt").write_text("x")
+    await store_file(db, str(storage / "telegram/old.jpg"), age=timedelta(days=30, seconds=1))
+    await store_file(db, str(storage / "telegram/recent.jpg"), age=timedelta(days=29, hours=23))
+    await store_file(db, str(storage / "telegram/already-gone.jpg"), age=timedelta(days=400))
+    await store_file(db, str(tmp_path / "outside.txt"), age=timedelta(days=400))
+    async with db.unit_of_work() as s:
+        paths = await purge_old_files(s, now=NOW, keep_days=30)
+        assert (storage / "telegram/old.jpg").exists()  # the disk is only touched after the commit
+    assert len(paths) == 3
+    assert unlink_stored_files(paths, storage) == Unlinked(removed=1, missing=1, refused=1)
+    assert sorted(p.name for p in (storage / "telegram").iterdir()) == ["recent.jpg"]
+    assert (tmp_path / "outside.txt").exists()
+    async with db.sessions() as s:
+        assert (await s.scalars(select(StoredFile.file_id))).all() == [str(storage / "telegram/recent.jpg")]
+        [event] = (await s.scalars(select(AuditEvent).where(AuditEvent.action == "files.purged"))).all()
+        assert (event.actor, event.subject) == ("system", "retention")
+        assert event.details == {"files": 3, "retention_days": 30}  # counts only: no names or paths
+
+
+async def test_a_retention_of_zero_days_keeps_files_forever(db: Database) -> None:
+    await store_file(db, "/files/ancient.jpg", age=timedelta(days=36500))
+    async with db.unit_of_work() as s:
+        assert await purge_old_files(s, now=NOW, keep_days=0) == []
+        assert await purge_old_files(s, now=NOW, keep_days=10**9) == []  # older than the calendar
+        with pytest.raises(ValueError):
+            await purge_old_files(s, now=NOW, keep_days=-1)
+    async with db.sessions() as s:
+        assert await s.scalar(select(func.count()).select_from(StoredFile)) == 1
+        assert await s.scalar(select(func.count()).select_from(AuditEvent)) == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -82,6 +83,37 @@ async def test_scheduler_purges_old_idempotency_records(db: Database) -> None:
         await component.stop()
     async with db.unit_of_work() as s:
         assert await s.scalar(select(func.count()).select_from(ProcessedMessage)) == 0
+
+
+async def test_the_purge_deletes_files_past_coach_file_retention_days(db: Database, tmp_path: Path) -> None:
+    from sqlalchemy import select
+
+    from domain.models import StoredFile
+
+    now = utc(2026, 11, 27, 12, 0)
+    storage = tmp_path / "files"
+    (storage / "telegram").mkdir(parents=True)
+    async with db.unit_of_work() as s:
+        for name, age in (("old.jpg", timedelta(days=91)), ("new.jpg", timedelta(days=89))):
+            (storage / "telegram" / name).write_text("x")
+            path = str(storage / "telegram" / name)
+            s.add(
+                StoredFile(platform="telegram", file_id=name, kind="photo", path=path, created_at=now - age)
+            )
+    settings = load_settings(
+        COACH_DATABASE_URL=db.url, COACH_STORAGE_DIR=str(storage), COACH_FILE_RETENTION_DAYS=90
+    )
+    [component] = [
+        c
+        for c in build_components(AppContext(settings=settings, db=db), interactive_console=False)
+        if isinstance(c, ReminderScheduler)
+    ]
+    component.clock = Clock(now)
+    assert (await component.purge()).files == 1
+    assert [p.name for p in (storage / "telegram").iterdir()] == ["new.jpg"]
+    async with db.unit_of_work() as s:
+        assert (await s.scalars(select(StoredFile.file_id))).all() == ["new.jpg"]
+    assert (await ReminderScheduler(db, clock=Clock(now + timedelta(days=365))).purge()).files == 0
 
 
 async def test_stop_right_after_start_waits_for_submitted_ticks(

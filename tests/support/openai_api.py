@@ -1,8 +1,9 @@
 """A local OpenAI-compatible chat-completions server for tests and benchmarks.
 
 Binds 127.0.0.1 on a free port and speaks enough of ``POST /v1/chat/completions`` for the real
-``openai`` client. Behaviours are scripted per request (a queue) or by a default: a well-behaved "model"
-that phrases the FACTS it is sent using only their numbers. Every request is recorded.
+``openai`` client (and ``GET /v1/models``, listing ``models``). Behaviours are scripted per request (a
+queue) or by a default: a well-behaved "model" that phrases the FACTS it is sent using only their
+numbers. Every request is recorded.
 """
 
 from __future__ import annotations
@@ -95,8 +96,10 @@ class FakeOpenAI:
         default: Callable[[dict[str, Any]], str] = grounded_model,
         *,
         reject_json_schema: bool = False,
+        models: tuple[str, ...] = ("fake-model",),
     ) -> None:
         self.default = default
+        self.models = models
         self.reject_json_schema = reject_json_schema
         """Answer ``json_schema`` with HTTP 500 as llama.cpp's server does."""
         self.script: deque[Reply] = deque()
@@ -112,6 +115,7 @@ class FakeOpenAI:
     async def start(self) -> FakeOpenAI:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._complete)
+        app.router.add_get("/v1/models", self._list_models)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -126,6 +130,10 @@ class FakeOpenAI:
 
     def user_messages(self) -> list[str]:
         return [m["content"] for r in self.requests for m in r["messages"] if m["role"] == "user"]
+
+    async def _list_models(self, request: web.Request) -> web.Response:
+        listed = [{"id": m, "object": "model", "created": 0, "owned_by": "local"} for m in self.models]
+        return web.json_response({"object": "list", "data": listed})
 
     async def _complete(self, request: web.Request) -> web.Response:
         body = await request.json()

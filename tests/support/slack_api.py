@@ -4,7 +4,9 @@ Modelled on bolt-python's ``tests/mock_web_api_server``: the real ``AsyncWebClie
 ``base_url`` and sees ordinary Slack responses. ``response_url`` posts from slash commands and
 actions land here too (``response_url(...)``), and a 429 with ``Retry-After`` can be injected.
 Files added with ``add_file`` are described by ``files.info`` and served at their ``url_private``
-only with a bot token (``Authorization: Bearer xoxb-…``), as Slack does.
+only with a bot token (``Authorization: Bearer xoxb-…``), as Slack does. Files the app uploads
+(``files_upload_v2``: getUploadURLExternal, the upload URL, completeUploadExternal) are kept in
+``uploads`` by file id, with their name, alt text, bytes and the channel they were shared to.
 """
 
 from __future__ import annotations
@@ -39,6 +41,14 @@ class SlackFile:
 
 
 @dataclass
+class Upload:
+    filename: str
+    alt_txt: str | None
+    content: bytes = b""
+    channel: str | None = None
+
+
+@dataclass
 class SlackApiServer:
     calls: list[Call] = field(default_factory=list)
     users: dict[str, str] = field(default_factory=dict)
@@ -49,6 +59,7 @@ class SlackApiServer:
     changed: asyncio.Condition | None = None
     sockets: list[web.WebSocketResponse] = field(default_factory=list)
     files: dict[str, SlackFile] = field(default_factory=dict)
+    uploads: dict[str, Upload] = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:
@@ -164,6 +175,7 @@ class SlackApiServer:
             return {"ok": True, "user": {"id": user, "real_name": self.users.get(user, "Slack User")}}
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._ts):08d}"
+            self.uploads[file_id] = Upload(str(args.get("filename", "")), args.get("alt_txt"))
             return {
                 "ok": True,
                 "file_id": file_id,
@@ -186,6 +198,9 @@ class SlackApiServer:
                 },
             }
         if method == "files.completeUploadExternal":
+            for f in args.get("files", []):
+                if f["id"] in self.uploads:
+                    self.uploads[f["id"]].channel = args.get("channel_id")
             return {"ok": True, "files": [{"id": f["id"]} for f in args.get("files", [])]}
         return {"ok": True}
 
@@ -233,5 +248,7 @@ class SlackApiServer:
 
     async def _upload(self, request: web.Request) -> web.Response:
         body = await request.read()
+        if request.match_info["file_id"] in self.uploads:
+            self.uploads[request.match_info["file_id"]].content = body
         await self._record("upload", {"file_id": request.match_info["file_id"], "size": len(body)})
         return web.Response(text="OK - uploaded")

@@ -1,0 +1,1 @@
+"""Charts for coaches, rendered as images from computed series."""

@@ -1,0 +1,68 @@
+"""The client's progress chart in Slack, posted with ``/coach client``.
+
+The PNG goes to the coach's DM with the app (where ``/coach`` is normally run): a slash command may
+come from a shared channel, and a file posted there would show a client's mood to everyone in it.
+It is uploaded like every other file the app sends (``files_upload_v2``, as the transport does), with
+alt text that says the trend in words.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackRequestError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.charts.progress_chart import alt_text, render_progress_chart
+from domain.clock import Clock, utcnow
+from domain.db import Database
+from domain.insights.series import MIN_CHART_CHECK_INS, client_series
+
+log = logging.getLogger(__name__)
+
+CHART_WEEKS = 4
+# files.getUploadURLExternal takes alt text up to 1000 characters.
+ALT_TEXT_MAX = 1000
+NOT_ENOUGH = "📈 Not enough check-ins for a chart yet (it needs {n} in the last {weeks} weeks)."
+POSTED = "📈 The chart of the last {weeks} weeks is in your direct messages with me."
+FAILED = "📈 I couldn't post the chart just now. Please try again in a moment."
+
+
+class ProgressCharts:
+    """Renders a client's last CHART_WEEKS weeks and uploads the PNG for the coach who asked."""
+
+    def __init__(self, web: AsyncWebClient, db: Database, clock: Clock = utcnow) -> None:
+        self.web = web
+        self.db = db
+        self.clock = clock
+
+    async def post(self, *, coach_user_id: str, client_id: int) -> str:
+        """Upload the chart into the coach's DM; returns one line for the client card saying what happened."""
+        async with self.db.sessions() as session:
+            series = await client_series(session, client_id, days=CHART_WEEKS * 7, now=self.clock())
+        if not series.chartable:
+            return NOT_ENOUGH.format(n=MIN_CHART_CHECK_INS, weeks=CHART_WEEKS)
+        try:
+            png = await asyncio.to_thread(render_progress_chart, series)  # CPU work off the event loop
+        except Exception:  # a drawing bug must not cost the coach the client card
+            log.exception("progress chart could not be drawn")
+            return FAILED
+        try:
+            opened = await self.web.conversations_open(users=coach_user_id)
+            await self.web.files_upload_v2(
+                channel=str(opened["channel"]["id"]),
+                content=png,
+                filename=f"progress-{series.end.isoformat()}.png",
+                title=f"{series.first_name}: the last {CHART_WEEKS} weeks",
+                alt_txt=alt_text(series)[:ALT_TEXT_MAX],
+                request_file_info=False,
+            )
+        except SlackApiError as exc:
+            log.warning("progress chart not posted: slack %s", exc.response.get("error", "error"))
+            return FAILED
+        except (SlackRequestError, aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("progress chart not posted: %s", type(exc).__name__)
+            return FAILED
+        return POSTED.format(weeks=CHART_WEEKS)
