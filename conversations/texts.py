@@ -15,6 +15,7 @@ class Common:
         "/pay - pay for your program\n"
         "/menu - the main menu\n"
         "/cancel - stop what we are doing\n"
+        "/forget_me - delete everything about you\n"
         "Anything else you write goes to your coach."
     )
     ALREADY_REGISTERED = "Welcome back, {name}! /menu shows what you can do."
@@ -43,6 +44,7 @@ class Common:
         "checkin": "check-in",
         "goals": "goals",
         "feedback": "feedback",
+        "forget_me": "deleting your data",
     }
 
 
@@ -183,3 +185,25 @@ class Payment:
     NOTHING_DUE = "You have nothing to pay right now."
     PAY_HERE = "To start {program}, complete the payment here:"
     UNAVAILABLE = "Payments are unavailable right now. Please try /pay again a bit later."
+
+
+class ForgetMe:
+    EXPLAIN = (
+        "You can ask me to forget you. This deletes, for good: your profile and settings, check-ins, "
+        "goals, feedback, messages with your coach, files you sent and your reminders.\n"
+        "Kept: the records of your payments (amounts, dates, receipts), because accounting law requires "
+        "it; they will no longer carry your name. Your coach is told, by your first name only.\n"
+        "To go ahead, type {word} or press the button. Anything else cancels."
+    )
+    YES = "Yes, delete everything"
+    NO = "No, keep my data"
+    KEPT = "Okay, I haven't deleted anything. Your data stays as it is; /forget_me asks again any time."
+    NOTHING_HELD = "I don't have a profile for you, so there is nothing to delete."
+    RENEWING = (
+        "You still have a subscription that renews. Cancel it first with /billing (you won't be "
+        "charged again), then send /forget_me."
+    )
+    DONE = (
+        "Done: everything about you has been deleted, except payment records kept for accounting "
+        "without your name. Thank you for coaching with us. If you ever come back, send /start."
+    )

@@ -1,4 +1,4 @@
-"""Admin commands: database, coaches, programs, clients, export and demo data."""
+"""Admin commands: database, coaches, programs, clients, export, erasure and demo data."""
 
 from __future__ import annotations
 
@@ -6,14 +6,17 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import print_json, print_table, with_database
+from bot.cli.common import print_json, print_table, settings, with_database
 from domain.db import Database
+from domain.errors import ValidationError
 from domain.migrate import upgrade
 from domain.models.enums import Billing
 from domain.services import clients as client_service
 from domain.services import coaches as coach_service
 from domain.services.demo import database_is_empty, seed_demo
+from domain.services.erasure import ErasureReport, erase_client, preview_erasure, renewing_subscriptions
 from domain.services.export import export_client
+from domain.services.files import unlink_stored_files
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 coaches_app = typer.Typer(help="Coaches.", no_args_is_help=True)
@@ -165,6 +168,57 @@ def export(
             return await export_client(session, found.id)
 
     print_json(with_database(work))
+
+
+def erase(
+    identity: Annotated[str | None, typer.Option("--identity", help="PLATFORM:EXTERNAL_ID")] = None,
+    client: Annotated[int | None, typer.Option("--client", help="Client id")] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Erase without asking")] = False,
+) -> None:
+    """Erase a client (right to erasure): shows what goes and what is kept, then asks."""
+    if (identity is None) == (client is None):
+        raise typer.BadParameter("give exactly one of --identity or --client")
+    if identity is not None:
+        try:
+            client_service.IdentityRef.parse(identity)
+        except ValidationError as exc:
+            raise typer.BadParameter(exc.message, param_hint="--identity") from None
+
+    async def preview(db: Database) -> tuple[str, ErasureReport, int]:
+        async with db.unit_of_work() as session:
+            found = await client_service.resolve_client(session, identity=identity, client_id=client)
+            return (
+                found.display_name,
+                await preview_erasure(session, found.id),
+                await renewing_subscriptions(session, found.id),
+            )
+
+    name, planned, renewing = with_database(preview)
+    typer.echo(f"client {planned.client_id} ({name}): these rows will be deleted")
+    print_table(["table", "rows"], [[t, n] for t, n in planned.erased.items() if n])
+    typer.echo("kept without the client (accounting and audit):")
+    print_table(["table", "rows"], [[t, n] for t, n in planned.kept.items()])
+    if renewing:
+        typer.echo(
+            f"warning: {renewing} subscription(s) still renew at the payment provider; erasure keeps "
+            "their records but does not cancel them there"
+        )
+    if not yes and not typer.confirm("Erase this client for good?", default=False):
+        typer.echo("nothing was erased", err=True)
+        raise typer.Exit(1)
+
+    async def work(db: Database) -> ErasureReport:
+        async with db.unit_of_work() as session:
+            return await erase_client(session, planned.client_id, actor="admin")
+
+    report = with_database(work)
+    # Files go only once the rows are committed (domain.services.files).
+    unlinked = unlink_stored_files(report.file_paths, settings().storage_dir)
+    typer.echo(
+        f"client {report.client_id} erased: {sum(report.erased.values())} rows deleted, "
+        f"{report.kept['payments']} payment(s) and {report.kept['subscriptions']} subscription(s) kept "
+        f"without them, {unlinked.removed} file(s) removed from disk"
+    )
 
 
 def seed_demo_command(

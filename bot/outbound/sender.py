@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 BACKOFF_BASE_S = 1.0
 BACKOFF_MAX_S = 300.0
+# How long stop() waits for the drain loop to end before cancelling it again.
+STOP_RETRY_S = 1.0
 # A queued row waits in memory for its chat's slot at most this long; beyond, it goes back to the
 # table with a later time so the worker's capacity serves other chats.
 ROW_MAX_WAIT_S = 2.0
@@ -67,6 +69,7 @@ class OutboundSender:
         self._inflight: set[asyncio.Task[None]] = set()
         self._loop_task: asyncio.Task[None] | None = None
         self._closed = False
+        self._stopping = False
         self._chat_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._chat_users: dict[tuple[str, str], int] = {}
 
@@ -309,14 +312,19 @@ class OutboundSender:
     async def start(self) -> None:
         """Start draining the queue (idempotent: several owners may call it)."""
         if self._loop_task is None:
+            self._stopping = False
             self._loop_task = asyncio.create_task(self._run(), name="outbound-sender")
 
     async def stop(self) -> None:
         """Stop draining (idempotent). Queued rows stay in the table for the next start."""
         if self._loop_task is not None:
-            self._loop_task.cancel()
-            await asyncio.gather(self._loop_task, return_exceptions=True)
-            self._loop_task = None
+            task, self._loop_task = self._loop_task, None
+            # Python 3.11's wait_for can swallow a cancel that lands as its wait ends, so the flag
+            # stops the loop too, and the cancel is repeated until the task is really done.
+            self._stopping = True
+            while not task.done():
+                task.cancel()
+                await asyncio.wait({task}, timeout=STOP_RETRY_S)
         # Rows in flight finish (or their lease expires after a hard stop).
         if self._inflight:
             await asyncio.wait(set(self._inflight), timeout=10)
@@ -326,7 +334,7 @@ class OutboundSender:
 
     async def _run(self) -> None:
         failures = 0
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 claimed = await self._claim()
@@ -345,4 +353,5 @@ class OutboundSender:
             if claimed and len(self._inflight) < self.concurrency:
                 continue
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+                async with asyncio.timeout(self.poll_interval):
+                    await self._wake.wait()

@@ -14,7 +14,6 @@ from conversations.parsing import ParseError, parse_goal_details, parse_percent
 from conversations.texts import Goals as T
 from domain.errors import NotFound
 from domain.insights import approval
-from domain.insights.goals import GoalProposal
 from domain.models.enums import GoalStatus
 from domain.services import goals
 
@@ -190,27 +189,14 @@ async def _suggest(context: EffectContext) -> list[OutgoingMessage]:
     suggestions = (await context.goal_suggester.suggest_goals(client_id))[:3]
     if not suggestions:
         return [OutgoingMessage(T.NO_SUGGESTIONS)]
-    ideas = [GoalProposal(s.text, s.metric, s.target, s.unit, s.due_date) for s in suggestions]
     async with context.db.unit_of_work() as session:
         if coach_first:
             proposed = await approval.propose_goals(
-                session, client_id, ideas, ai=any(s.ai for s in suggestions)
+                session, client_id, suggestions, ai=any(s.ai for s in suggestions)
             )
             return [OutgoingMessage(T.SUGGESTIONS_WITH_COACH if proposed else T.NO_SUGGESTIONS)]
-        pairs = []
-        for idea in ideas:
-            goal = await goals.set_goal(
-                session,
-                client_id=client_id,
-                text=idea.text,
-                metric=idea.metric,
-                target=idea.target,
-                unit=idea.unit,
-                due_date=idea.due_date,
-                status=GoalStatus.SUGGESTED,
-                source="suggested",
-            )
-            pairs.append((idea.text[:60], f"/goals accept:{goal.id}"))
+        offered = await goals.add_goal_ideas(session, client_id, suggestions, status=GoalStatus.SUGGESTED)
+    pairs = [(g.text[:60], f"/goals accept:{g.id}") for g in offered]
     intro = T.SUGGESTIONS_AI if any(s.ai for s in suggestions) else T.SUGGESTIONS
     return [OutgoingMessage(intro, tuple(tuple(r) for r in buttons(*pairs, per_row=1)))]
 

@@ -44,7 +44,6 @@ from conversations.texts import Onboarding as T
 from domain import rules
 from domain.clock import utcnow
 from domain.insights import approval
-from domain.insights.goals import GoalProposal
 from domain.models.enums import Cadence, EnrollmentStatus
 from domain.services import clients, coaches, enrollments, goals
 from domain.services.notices import notify_coach
@@ -373,7 +372,7 @@ async def _ideas_for_the_coach(context: EffectContext) -> list[OutgoingMessage]:
         await approval.propose_goals(
             session,
             context.client_id,
-            [GoalProposal(i.text, i.metric, i.target, i.unit, i.due_date) for i in ideas],
+            ideas,
             ai=any(i.ai for i in ideas),
         )
     return []

@@ -7,6 +7,9 @@ import re
 from dataclasses import dataclass
 
 from conversations.parsing._text import ParseError, clean, one_of, strip_fillers
+from domain.number_words import TEENS as _TEENS
+from domain.number_words import TENS as _TENS
+from domain.number_words import UNITS as _UNITS
 
 __all__ = [
     "NUMBER_WORDS",
@@ -18,18 +21,6 @@ __all__ = [
     "read_number_words",
 ]
 
-_UNITS = {
-    "zero": 0, "nought": 0, "nil": 0, "one": 1, "two": 2, "three": 3, "four": 4,
-    "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-}  # fmt: skip
-_TEENS = {
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
-}  # fmt: skip
-_TENS = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50,
-    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
-}  # fmt: skip
 _FRACTIONS: dict[tuple[str, ...], float] = {
     ("a", "half"): 0.5,
     ("an", "half"): 0.5,

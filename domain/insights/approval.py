@@ -19,7 +19,7 @@ from domain.insights.goals import GoalProposal, check_goal
 from domain.models import Client, Coach, Enrollment, Goal, Program
 from domain.models.enums import EnrollmentStatus, GoalStatus
 from domain.services.audit import record_audit_event
-from domain.services.goals import get_goal, list_goals, set_goal
+from domain.services.goals import GoalIdea, add_goal_ideas, get_goal, list_goals
 from domain.services.notices import notify_coach
 from domain.services.outbox import client_message, enqueue_for_client
 
@@ -62,7 +62,7 @@ def _describe(goal: Goal) -> str:
 
 
 async def propose_goals(
-    session: AsyncSession, client_id: int, ideas: Sequence[GoalProposal], *, ai: bool
+    session: AsyncSession, client_id: int, ideas: Sequence[GoalIdea], *, ai: bool
 ) -> list[Goal]:
     """Store ``ideas`` as ``proposed`` goals and send each to the client's coach for review; ``ai``
     says whether a model wrote them (the notice says so) or they were computed from templates.
@@ -75,19 +75,8 @@ async def propose_goals(
     if client is None or coach is None or not (coach.slack_channel_id or coach.slack_user_id):
         return []
     origin = "AI-suggested goal" if ai else "Suggested goal (computed, not AI)"
-    stored = []
-    for idea in ideas:
-        goal = await set_goal(
-            session,
-            client_id=client_id,
-            text=idea.text,
-            metric=idea.metric,
-            target=idea.target,
-            unit=idea.unit,
-            due_date=idea.due_date,
-            status=GoalStatus.PROPOSED,
-            source="suggested",
-        )
+    stored = await add_goal_ideas(session, client_id, ideas, status=GoalStatus.PROPOSED)
+    for goal in stored:
         await notify_coach(
             session,
             coach_id=coach.id,
@@ -97,7 +86,6 @@ async def propose_goals(
             data={"goal_id": goal.id},
             dedupe_key=f"{GOAL_APPROVAL}:{goal.id}",
         )
-        stored.append(goal)
     return stored
 
 

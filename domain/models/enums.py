@@ -16,6 +16,8 @@ class ClientStatus(StrEnum):
     ACTIVE = "active"
     INACTIVE = "inactive"
     ARCHIVED = "archived"
+    # The one anonymous record erased clients' payments are kept under (domain.services.erasure).
+    ERASED = "erased"
 
 
 class Billing(StrEnum):

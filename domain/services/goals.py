@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,6 +54,42 @@ async def set_goal(
     session.add(goal)
     await session.flush()
     return goal
+
+
+class GoalIdea(Protocol):
+    """A suggested SMART goal, whoever made it (a model or the computed templates)."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def metric(self) -> str: ...
+    @property
+    def target(self) -> float: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def due_date(self) -> date: ...
+
+
+async def add_goal_ideas(
+    session: AsyncSession, client_id: int, ideas: Sequence[GoalIdea], *, status: GoalStatus
+) -> list[Goal]:
+    """Store suggested goals, not yet the client's own: ``proposed`` (for their coach to review) or
+    ``suggested`` (offered to the client)."""
+    return [
+        await set_goal(
+            session,
+            client_id=client_id,
+            text=idea.text,
+            metric=idea.metric,
+            target=idea.target,
+            unit=idea.unit,
+            due_date=idea.due_date,
+            status=status,
+            source="suggested",
+        )
+        for idea in ideas
+    ]
 
 
 async def get_goal(session: AsyncSession, goal_id: int, *, client_id: int | None = None) -> Goal:
