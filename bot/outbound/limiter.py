@@ -12,11 +12,25 @@ import math
 import time
 from abc import ABC, abstractmethod
 from collections import deque
+from collections.abc import Callable
 
 from bot.outbound.transport import RateLimits
 
 # A group's per-minute window, as Telegram states its group limit ("20 messages per minute").
 GROUP_WINDOW_S = 60.0
+# The global limit's window, as the platforms state it ("30 messages per second"): no window of this
+# length ever holds more sends than the limit.
+GLOBAL_WINDOW_S = 1.0
+# A slot is taken before the request travels, and requests granted one window apart can arrive
+# closer together (event loop and network delays vary): slots are spaced as if the window were this
+# much longer.
+ARRIVAL_JITTER_S = 0.03
+# A sender that wakes this late (as a share of the slot interval) still gets the slot it waited for,
+# so scheduling lag does not push every later slot back; two messages are never closer than
+# (1 - this) intervals. Later than that, nothing is kept: an idle limiter banks no credit.
+LATE_WAKER_TOLERANCE = 0.5
+# Sends exactly one window apart are allowed; float rounding must not turn that into a refusal.
+CLOCK_EPSILON_S = 1e-6
 
 
 class RateLimiter(ABC):
@@ -41,35 +55,58 @@ class RateLimiter(ABC):
 
 
 class MemoryRateLimiter(RateLimiter):
-    """One process: exact float intervals on the monotonic clock."""
+    """One process: exact float intervals on an injectable monotonic clock.
 
-    def __init__(self) -> None:
+    Global slots follow a fixed grid (each one interval after the previous slot, not after the moment
+    a sender woke up), and the last window's sends are counted so that keeping a late sender's slot
+    never puts more than the platform's number of messages into one window.
+    """
+
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
         self._chat_next: dict[tuple[str, str], float] = {}
         self._paused_until: dict[tuple[str, str], float] = {}
         self._global_next: dict[str, float] = {}
+        self._global_sent: dict[str, deque[float]] = {}
+        self._global_awaited: dict[str, float] = {}
         self._group_sent: dict[tuple[str, str], deque[float]] = {}
         self._reservations = 0
 
     async def reserve(self, platform: str, chat_id: str, limits: RateLimits, *, group: bool = False) -> float:
-        now = time.monotonic()
+        now = self._clock()
         key = (platform, chat_id)
+        interval = (GLOBAL_WINDOW_S + ARRIVAL_JITTER_S) / limits.global_per_second
+        # The slot this sender waited for, if it is only a little late.
+        slot = self._global_next.get(platform, now)
+        if now - slot > interval * LATE_WAKER_TOLERANCE:
+            if self._global_awaited.pop(platform, None) == slot:
+                # A sender waited and the event loop stalled past its slot: the message granted
+                # before the stall may only be leaving now, so keep the shortest gap after it (once,
+                # so a loop that is always late still sends).
+                gap = interval * (1 - LATE_WAKER_TOLERANCE)
+                self._global_next[platform] = now + gap
+                return gap
+            slot = now  # idle: no credit
+        sent = self._global_sent.setdefault(platform, deque())
         waits = [
             self._paused_until.get(key, 0.0) - now,
             self._chat_next.get(key, 0.0) - now,
-            self._global_next.get(platform, 0.0) - now,
+            slot - now,
+            # Binds only where the tolerated lateness exceeds the jitter margin (low rates).
+            _window_wait(sent, now, GLOBAL_WINDOW_S, limits.global_per_second),
         ]
         recent: deque[float] | None = None
         if group and limits.group_per_minute:
             recent = self._group_sent.setdefault(key, deque())
-            while recent and recent[0] <= now - GROUP_WINDOW_S:
-                recent.popleft()
-            if len(recent) >= limits.group_per_minute:
-                waits.append(recent[0] + GROUP_WINDOW_S - now)
+            waits.append(_window_wait(recent, now, GROUP_WINDOW_S, limits.group_per_minute))
         wait = max(waits)
         if wait > 0:
+            if slot > now:
+                self._global_awaited[platform] = slot
             return wait
         self._chat_next[key] = now + limits.per_chat_interval_s
-        self._global_next[platform] = now + 1.0 / limits.global_per_second
+        self._global_next[platform] = slot + interval
+        sent.append(now)
         if recent is not None:
             recent.append(now)
         self._reservations += 1
@@ -79,7 +116,7 @@ class MemoryRateLimiter(RateLimiter):
 
     async def pause(self, platform: str, chat_id: str, seconds: float) -> None:
         key = (platform, chat_id)
-        self._paused_until[key] = max(self._paused_until.get(key, 0.0), time.monotonic() + seconds)
+        self._paused_until[key] = max(self._paused_until.get(key, 0.0), self._clock() + seconds)
 
     def _forget_idle(self, now: float) -> None:
         """Keep memory bounded: chats whose slots are all in the past need no entry."""
@@ -88,6 +125,13 @@ class MemoryRateLimiter(RateLimiter):
                 del table[key]
         for key in [k for k, sent in self._group_sent.items() if not sent or sent[-1] < now - GROUP_WINDOW_S]:
             del self._group_sent[key]
+
+
+def _window_wait(sent: deque[float], now: float, window: float, cap: float) -> float:
+    """Drop sends older than ``window``; if ``cap`` remain, the seconds until the oldest leaves it."""
+    while sent and sent[0] <= now - window + CLOCK_EPSILON_S:
+        sent.popleft()
+    return sent[0] + window - now if len(sent) >= cap else 0.0
 
 
 class RedisRateLimiter(RateLimiter):

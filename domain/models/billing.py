@@ -61,4 +61,5 @@ class ProviderEvent(Base):
     event_id: Mapped[str] = mapped_column(String(128))
     event_type: Mapped[str] = mapped_column(String(64))
     payload_summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Indexed for the hourly retention purge, which deletes by age.
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -83,4 +83,5 @@ class StoredFile(Base):
     size_bytes: Mapped[int | None]
     file_name: Mapped[str | None] = mapped_column(String(256))
     path: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Indexed for the hourly retention purge, which deletes by age.
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from domain.db import Database
-from domain.migrate import expected_heads, is_up_to_date, upgrade
+from domain.migrate import alembic_config, current_heads, expected_heads, is_up_to_date, upgrade
 from domain.models import Base
 from tests.support.databases import discard_database_url, new_database_url
 
@@ -39,6 +40,47 @@ async def test_upgrade_from_empty_creates_every_table_and_matches_models(tmp_pat
 
 def test_there_is_at_least_one_head() -> None:
     assert expected_heads()
+
+
+async def test_purged_columns_index_is_dropped_by_its_downgrade_and_restored(tmp_path: Path) -> None:
+    """0008 indexes provider_events.received_at and stored_files.created_at (the retention purge
+    deletes by them); its downgrade removes those indexes alone and the next upgrade brings them back."""
+    url = await _new_url(tmp_path)
+    db = Database(url)
+    try:
+        await upgrade(db)
+        assert "ix_provider_events_received_at" in await _index_names(db, "provider_events")
+        assert "ix_stored_files_created_at" in await _index_names(db, "stored_files")
+        assert "ix_processed_messages_created_at" in await _index_names(db, "processed_messages")
+
+        config = alembic_config(url)
+
+        def _downgrade(sync_conn: object) -> None:
+            config.attributes["connection"] = sync_conn
+            command.downgrade(config, "0008@0001")
+
+        async with db.engine.begin() as conn:
+            await conn.run_sync(_downgrade)
+        async with db.engine.connect() as conn:
+            heads = await current_heads(conn)
+        assert "0008" not in heads
+        assert heads == expected_heads() - {"0008"}  # the other branches stay applied
+        assert "ix_provider_events_received_at" not in await _index_names(db, "provider_events")
+        assert "ix_stored_files_created_at" not in await _index_names(db, "stored_files")
+
+        await upgrade(db)
+        assert await is_up_to_date(db)
+        assert "ix_provider_events_received_at" in await _index_names(db, "provider_events")
+        assert "ix_stored_files_created_at" in await _index_names(db, "stored_files")
+    finally:
+        await db.dispose()
+        await _discard(url)
+
+
+async def _index_names(db: Database, table: str) -> set[str]:
+    async with db.engine.connect() as conn:
+        indexes = await conn.run_sync(lambda c: inspect(c).get_indexes(table))
+    return {str(index["name"]) for index in indexes}
 
 
 async def _new_url(tmp_path: Path) -> str:
