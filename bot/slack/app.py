@@ -35,7 +35,7 @@ from bot.slack.roster import CoachInsights
 from bot.slack.threads import ReplyOutcome, find_thread, relay_coach_reply
 from bot.slack.transport import SlackTransport
 from conversations.messages import OutgoingFile
-from conversations.ports import ConversationHandler, PaymentPort
+from conversations.ports import ConversationHandler, GoalSuggester, PaymentPort
 from domain.clock import Clock, utcnow
 from domain.db import Database
 from domain.models import Coach
@@ -82,6 +82,7 @@ class SlackBot:
         payments: PaymentPort | None = None,
         digests: DigestSource | None = None,
         insights: CoachInsights | None = None,
+        goal_ideas: GoalSuggester | None = None,
         clock: Clock = utcnow,
         storage_dir: Path | str | None = None,
     ) -> None:
@@ -106,6 +107,7 @@ class SlackBot:
             insights=insights,
             clock=clock,
             charts=ProgressCharts(self.web, db, clock),
+            goal_ideas=goal_ideas,
         )
         self.sender = sender
         sender.register(self.transport)

@@ -199,6 +199,7 @@ def help_blocks(note: str | None = None) -> list[Block]:
     lines = [
         "`/coach clients` — your clients with last check-in, streak and flags",
         "`/coach client <name>` — profile, goals, last 7 check-ins and the latest summary",
+        "`/coach goals <client>` — goal ideas for a client, for you to approve, edit or dismiss",
         "`/coach digest` — your digest now",
         "`/coach paylink <client> <program>` — send a client a payment link",
         "`/coach remind <client> <text>` — send a client a reminder",

@@ -1,4 +1,4 @@
-"""``/coach`` subcommands: clients, client, digest, paylink, remind, refund, settings, help.
+"""``/coach`` subcommands: clients, client, goals, digest, paylink, remind, refund, settings, help.
 
 Every subcommand checks the caller is a linked coach and only touches that coach's clients. A name
 that matches several clients comes back as a choice of buttons (finished in actions.py).
@@ -31,10 +31,11 @@ from bot.slack.roster import (
     format_money,
 )
 from conversations.messages import OutgoingMessage, UrlButton
-from conversations.ports import PaymentPort, PaymentsUnavailable
+from conversations.ports import GoalSuggester, PaymentPort, PaymentsUnavailable
 from domain.clock import Clock, utcnow
 from domain.db import Database
 from domain.errors import DomainError
+from domain.insights import approval
 from domain.models import Client, Coach, Payment, Program
 from domain.models.enums import EnrollmentStatus
 from domain.services.audit import record_audit_event
@@ -114,8 +115,10 @@ class CoachCommands:
         insights: CoachInsights,
         clock: Clock = utcnow,
         charts: ChartPoster | None = None,
+        goal_ideas: GoalSuggester | None = None,
     ) -> None:
         self.db = db
+        self.goal_ideas = goal_ideas
         self.charts = charts
         self.insights = insights
         self.payments = payments
@@ -140,6 +143,10 @@ class CoachCommands:
             if not rest:
                 return reply("Which client? Try `/coach client Ann`.")
             return await self._with_client(coach, "client", rest, "", request_ref)
+        if sub == "goals":
+            if not rest:
+                return reply("Whose goals? Try `/coach goals Ann`.")
+            return await self._with_client(coach, "goals", rest, "", request_ref)
         if sub == "digest":
             return await self.digest(coach)
         if sub == "paylink":
@@ -179,6 +186,28 @@ class CoachCommands:
             note = await self.charts.post(coach_user_id=coach.slack_user_id, client_id=client_id)
             card.insert(-1, blocks.context(note))  # above the card's buttons
         return CommandReply(client.display_name, card)
+
+    async def goals(self, coach: Coach, client_id: int) -> CommandReply:
+        """Goal ideas for a client, for the coach to review first: each arrives as its own notice with
+        Approve / Edit / Dismiss, and only approved ones are offered to the client."""
+        if self.goal_ideas is None:
+            return reply("Goal ideas are not available here.")
+        async with self.db.sessions() as session:
+            client = await owned_client(session, coach, client_id)
+            if client is None:
+                return reply(NOT_YOUR_CLIENT_TEXT)
+            name = client.display_name
+            if await approval.has_proposals_waiting(session, client_id):
+                return reply(f"Goal ideas for {name} are still waiting for your review.")
+        ideas = (await self.goal_ideas.suggest_goals(client_id))[:3]
+        async with self.db.unit_of_work() as session:
+            proposed = await approval.propose_goals(session, client_id, ideas, ai=any(i.ai for i in ideas))
+        if not proposed:
+            return reply(f"I have no goal ideas for {name} right now.")
+        return reply(
+            f"{len(proposed)} goal ideas for {name} are on their way, each with Approve / Edit / Dismiss."
+            f" Only those you approve are offered to {name}."
+        )
 
     async def digest(self, coach: Coach) -> CommandReply:
         payload: dict[str, Any] | None = None
@@ -341,6 +370,8 @@ class CoachCommands:
     ) -> CommandReply:
         if cmd == "client":
             return await self.client(coach, client_id)
+        if cmd == "goals":
+            return await self.goals(coach, client_id)
         if cmd == "paylink":
             return await self.paylink(coach, client_id, int(arg), request_ref)
         if cmd == "remind":

@@ -37,6 +37,7 @@ class SlackComponent(Component):
             payments=ctx.payments,
             digests=ctx.insights,
             insights=ctx.insights,
+            goal_ideas=ctx.insights,
             storage_dir=settings.storage_dir,
         )
         self.app_token = settings.slack_app_token

@@ -246,3 +246,36 @@ async def test_the_coach_edits_in_a_modal_with_validation(
     ]
     (updated,) = await harness.api.wait_for("chat.update")
     assert "Edited" in updated["text"]
+
+
+async def test_the_coach_asks_for_goal_ideas_for_a_client(harness: SlackHarness, coach: Coach) -> None:
+    """`/coach goals <client>`: ideas for any client go to the coach first, whatever the program."""
+    client = await add_client(harness.db, coach, "Hal Idea", user="555002")
+    harness.bot.commands.goal_ideas = InsightsService(harness.db)
+    before = len(harness.api.of("response_url"))
+    assert (await harness.command("goals Hal Idea")).status == 200
+    answers = await harness.api.wait_for("response_url", before + 1)
+    assert "3 goal ideas for Hal Idea are on their way" in json.dumps(answers[-1]["blocks"])
+    ideas = await proposed(harness)
+    assert len(ideas) == 3 and {g.client_id for g in ideas} == {client.id}
+    posts = await notices(harness)
+    assert all(set(buttons(p)) == {"Approve", "Edit", "Dismiss"} for p in posts)
+    async with harness.db.sessions() as session:
+        sent = (
+            await session.scalars(select(OutboundMessage).where(OutboundMessage.chat_id == "555002"))
+        ).all()
+    assert sent == []  # nothing reaches the client before the coach approves
+
+    # Asking again while those wait adds nothing.
+    assert (await harness.command("goals Hal Idea")).status == 200
+    answers = await harness.api.wait_for("response_url", before + 2)
+    assert "still waiting for your review" in json.dumps(answers[-1]["blocks"])
+    assert len(await proposed(harness)) == 3
+
+    # A client of another coach is out of reach.
+    async with harness.db.unit_of_work() as session:
+        other = await coaches.create_coach(session, name="Other", email="o@example.com")
+    await add_client(harness.db, other, "Zed Elsewhere", user="555003")
+    assert (await harness.command("goals Zed Elsewhere")).status == 200
+    answers = await harness.api.wait_for("response_url", before + 3)
+    assert "None of your clients is called" in json.dumps(answers[-1]["blocks"])
