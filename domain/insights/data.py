@@ -83,3 +83,8 @@ async def coach_clients(session: AsyncSession, coach_id: int) -> Sequence[Client
             .order_by(Client.id)
         )
     ).all()
+
+
+async def clients_by_id(session: AsyncSession, client_ids: Sequence[int]) -> Sequence[Client]:
+    """The clients with those ids (any order; unknown ids are left out)."""
+    return (await session.scalars(select(Client).where(Client.id.in_(list(client_ids))))).all()

@@ -17,14 +17,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.ports import GoalSuggester, NewClientGoalSuggester, SuggestedGoal
 from domain.clock import Clock, utcnow
 from domain.db import Database
 from domain.errors import DomainError, NotFound
-from domain.insights import data
+from domain.insights import cache, data
 from domain.insights.compute import local_today, week_facts
 from domain.insights.daily import day_view
 from domain.insights.digest import Digest, build_digest
@@ -41,7 +40,7 @@ from domain.insights.summary import (
     redact,
     summary_input,
 )
-from domain.models import Client, Coach, InsightCache, LlmUsage
+from domain.models import Coach
 from domain.services.clients import get_client
 from integrations.llm.client import LlmClient, LlmError, LlmInvalidOutput, Usage
 from integrations.llm.prompts import PROMPT_VERSION, GoalsAnswer, SummaryAnswer, goals_prompt, summary_prompt
@@ -126,9 +125,7 @@ class InsightsService:
     async def _load_in(
         session: AsyncSession, client_ids: Sequence[int], *, week_ending: date | None, now: datetime
     ) -> list[tuple[ClientProfile, list[CheckInRow], date]]:
-        found = {
-            c.id: c for c in await session.scalars(select(Client).where(Client.id.in_(list(client_ids))))
-        }
+        found = {c.id: c for c in await data.clients_by_id(session, client_ids)}
         missing = [cid for cid in client_ids if cid not in found]
         if missing:
             raise NotFound(f"no client with id {missing[0]}")
@@ -442,15 +439,7 @@ class InsightsService:
         keys = [
             self._cache_key("summary", f.profile.client_id, p) for f, p in zip(facts, payloads, strict=True)
         ]
-        wanted = [k for k in keys if k]
-        cached = (
-            {
-                r.key: r.content
-                for r in await session.scalars(select(InsightCache).where(InsightCache.key.in_(wanted)))
-            }
-            if wanted
-            else {}
-        )
+        cached = await cache.cached_answers(session, [k for k in keys if k])
         out: list[WeeklySummary] = []
         for f, p, key in zip(facts, payloads, keys, strict=True):
             hit = cached.get(key) if key else None
@@ -482,8 +471,7 @@ class InsightsService:
         if not keys:
             return {}
         async with self.db.unit_of_work() as session:
-            rows = await session.scalars(select(InsightCache).where(InsightCache.key.in_(keys)))
-            return {row.key: row.content for row in rows}
+            return await cache.cached_answers(session, keys)
 
     async def _remember(self, drafts: list[tuple[_Drafted, int | None, str]]) -> None:
         """Cache new model answers and record the tokens they cost, in one transaction."""
@@ -497,27 +485,15 @@ class InsightsService:
             return
         model = self.llm.model if self.llm else "none"
         async with self.db.unit_of_work() as session:
-            keys = [d.cache_key for d in new if d.cache_key]
-            present = set(
-                (await session.scalars(select(InsightCache.key).where(InsightCache.key.in_(keys)))).all()
+            await cache.remember_answers(
+                session,
+                [(d.cache_key, d.content or {"bullets": d.value}) for d in new if d.cache_key],
+                model=model,
+                spent=[
+                    cache.TokensSpent(coach_id, feature, usage.prompt_tokens, usage.completion_tokens)
+                    for usage, coach_id, feature in spent
+                ],
             )
-            for draft in new:
-                if draft.cache_key and draft.cache_key not in present:
-                    present.add(draft.cache_key)
-                    content = draft.content or {"bullets": draft.value}
-                    session.add(
-                        InsightCache(key=draft.cache_key, kind="summary", content=content, source=model)
-                    )
-            for usage, coach_id, feature in spent:
-                session.add(
-                    LlmUsage(
-                        coach_id=coach_id,
-                        model=model,
-                        feature=feature,
-                        prompt_tokens=usage.prompt_tokens,
-                        completion_tokens=usage.completion_tokens,
-                    )
-                )
 
 
 def _digest(

@@ -2,48 +2,43 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from PIL import Image
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.charts.progress_chart import HEIGHT, WIDTH
 from domain.clock import utcnow
-from domain.db import Database
 from domain.services.checkins import record_check_in
 from domain.services.clients import register_client
 from tests.bot.test_cli import cli_db, run  # noqa: F401 - the CLI's database fixture
+from tests.support.databases import run_in_session
 
 
 def add_client_with_check_ins(database_url: str, days_ago: list[int]) -> None:
-    async def work() -> None:
-        db = Database(database_url)
-        try:
-            async with db.unit_of_work() as session:
-                client = await register_client(
-                    session,
-                    platform="telegram",
-                    external_user_id="777",
-                    chat_id="777",
-                    display_name="Ann Lee",
-                )
-                for n, days in enumerate(days_ago):
-                    await record_check_in(
-                        session,
-                        client_id=client.id,
-                        mood=4 + n,
-                        energy=7,
-                        sleep_hours=7,
-                        adherence="partly",
-                        source_channel="telegram",
-                        at=utcnow() - timedelta(days=days, minutes=1),
-                    )
-        finally:
-            await db.dispose()
+    async def work(session: AsyncSession) -> None:
+        client = await register_client(
+            session,
+            platform="telegram",
+            external_user_id="777",
+            chat_id="777",
+            display_name="Ann Lee",
+        )
+        for n, days in enumerate(days_ago):
+            await record_check_in(
+                session,
+                client_id=client.id,
+                mood=4 + n,
+                energy=7,
+                sleep_hours=7,
+                adherence="partly",
+                source_channel="telegram",
+                at=utcnow() - timedelta(days=days, minutes=1),
+            )
 
-    asyncio.run(work())
+    run_in_session(database_url, work)
 
 
 def test_chart_writes_a_png(cli_db: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:  # noqa: F811

@@ -2,72 +2,65 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.db import Database
 from domain.services.billing import SubscriptionState, sync_subscription
 from domain.services.checkins import record_check_in
 from domain.services.clients import register_client
 from domain.services.files import record_stored_file
 from domain.services.payments import record_payment
 from tests.bot.test_cli import cli_db, run  # noqa: F401 - the CLI's database fixture
+from tests.support.databases import run_in_session
 
 
 def add_client(database_url: str, photo: Path, *, renewing: bool = False) -> None:
-    async def work() -> None:
-        db = Database(database_url)
-        try:
-            async with db.unit_of_work() as session:
-                client = await register_client(
-                    session,
-                    platform="telegram",
-                    external_user_id="777",
-                    chat_id="777",
-                    display_name="Ann Lee",
-                )
-                await record_check_in(
-                    session,
-                    client_id=client.id,
-                    mood=5,
-                    energy=6,
-                    sleep_hours=7,
-                    adherence="yes",
-                    source_channel="telegram",
-                )
-                await record_payment(
-                    session,
-                    client_id=client.id,
-                    amount_minor=4900,
-                    currency="usd",
-                    provider_payment_id="pi_1",
-                )
-                await sync_subscription(
-                    session,
-                    SubscriptionState(
-                        "sub_1", "active" if renewing else "canceled", 4900, "usd", None, False
-                    ),
-                    client_id=client.id,
-                    enrollment_id=None,
-                )
-                await record_stored_file(
-                    session,
-                    platform="telegram",
-                    external_user_id="777",
-                    file_id="f1",
-                    kind="photo",
-                    mime_type="image/jpeg",
-                    size_bytes=5,
-                    file_name="me.jpg",
-                    path=str(photo),
-                )
-        finally:
-            await db.dispose()
+    async def work(session: AsyncSession) -> None:
+        client = await register_client(
+            session,
+            platform="telegram",
+            external_user_id="777",
+            chat_id="777",
+            display_name="Ann Lee",
+        )
+        await record_check_in(
+            session,
+            client_id=client.id,
+            mood=5,
+            energy=6,
+            sleep_hours=7,
+            adherence="yes",
+            source_channel="telegram",
+        )
+        await record_payment(
+            session,
+            client_id=client.id,
+            amount_minor=4900,
+            currency="usd",
+            provider_payment_id="pi_1",
+        )
+        await sync_subscription(
+            session,
+            SubscriptionState("sub_1", "active" if renewing else "canceled", 4900, "usd", None, False),
+            client_id=client.id,
+            enrollment_id=None,
+        )
+        await record_stored_file(
+            session,
+            platform="telegram",
+            external_user_id="777",
+            file_id="f1",
+            kind="photo",
+            mime_type="image/jpeg",
+            size_bytes=5,
+            file_name="me.jpg",
+            path=str(photo),
+        )
 
-    asyncio.run(work())
+    run_in_session(database_url, work)
 
 
 @pytest.fixture

@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import asyncpg
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.db import Database
 from domain.models import Base
@@ -74,3 +76,18 @@ async def count(db: Database, model: type) -> int:
     """How many rows of ``model`` the database holds."""
     async with db.unit_of_work() as session:
         return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def run_in_session(database_url: str, work: Callable[[AsyncSession], Awaitable[object]]) -> None:
+    """Run ``work`` in one committed transaction on ``database_url`` from synchronous test code (the
+    CLI tests seed the database the command will read)."""
+
+    async def main() -> None:
+        db = Database(database_url)
+        try:
+            async with db.unit_of_work() as session:
+                await work(session)
+        finally:
+            await db.dispose()
+
+    asyncio.run(main())
