@@ -45,7 +45,3 @@ def print_table(headers: list[str], rows: list[list[Any]]) -> None:
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     for row in cells:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-
-
-def format_money(amount_minor: int, currency: str) -> str:
-    return f"{amount_minor / 100:.2f} {currency.upper()}"

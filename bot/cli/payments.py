@@ -7,9 +7,10 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import CliError, format_money, print_table, settings, with_database
+from bot.cli.common import CliError, print_table, settings, with_database
 from conversations.ports import PaymentsUnavailable
 from domain.db import Database
+from domain.money import format_money
 from domain.services.payments import list_payments, revenue
 from integrations.stripe import RefundResult
 

@@ -10,7 +10,6 @@ import logging
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol, cast
 
 from bot.slack import blocks, coach_settings
@@ -22,13 +21,11 @@ from bot.slack.auth import (
     record_refusal,
 )
 from bot.slack.roster import (
-    ZERO_DECIMAL_CURRENCIES,
     ClientGlance,
     CoachInsights,
     client_profile,
     coach_roster,
     days_ago,
-    format_money,
 )
 from conversations.messages import OutgoingMessage, UrlButton
 from conversations.ports import GoalSuggester, PaymentPort, PaymentsUnavailable
@@ -38,6 +35,7 @@ from domain.errors import DomainError
 from domain.insights import approval
 from domain.models import Client, Coach, Payment, Program
 from domain.models.enums import EnrollmentStatus
+from domain.money import MoneyError, format_money, parse_money
 from domain.services.audit import record_audit_event
 from domain.services.clients import coach_clients, find_clients_by_name
 from domain.services.coaches import list_programs
@@ -429,14 +427,9 @@ class CoachCommands:
 def parse_amount(text: str, currency: str) -> int | None:
     """``10``, ``10.5`` or ``10.50`` in major units → minor units; None when it isn't a positive amount."""
     try:
-        value = Decimal(text.replace(",", "."))
-    except InvalidOperation:
+        return parse_money(text, currency, allow_zero=False)
+    except MoneyError:
         return None
-    factor = 1 if currency.lower() in ZERO_DECIMAL_CURRENCIES else 100
-    minor = value * factor
-    if not value.is_finite() or minor <= 0 or minor != minor.to_integral_value():
-        return None
-    return int(minor)
 
 
 def _words(text: str) -> list[str]:

@@ -14,6 +14,7 @@ from domain.insights.facts import RiskFlag
 from domain.insights.summary import WeeklySummary, describe_trend
 from domain.models import CheckIn, Client, Goal
 from domain.models.enums import GoalStatus, PaymentStatus
+from domain.money import format_money
 from domain.services.checkins import check_in_streak, recent_check_ins
 from domain.services.clients import client_identities, coach_clients
 from domain.services.goals import list_goals
@@ -39,13 +40,6 @@ class CoachInsights(Protocol):
 
 
 PROFILE_PAYMENTS = 3
-ZERO_DECIMAL_CURRENCIES = frozenset({"jpy", "krw", "vnd", "clp", "isk", "ugx", "xaf", "xof"})
-
-
-def format_money(amount_minor: int, currency: str) -> str:
-    if currency.lower() in ZERO_DECIMAL_CURRENCIES:
-        return f"{amount_minor} {currency.upper()}"
-    return f"{amount_minor / 100:.2f} {currency.upper()}"
 
 
 @dataclass(frozen=True, slots=True)

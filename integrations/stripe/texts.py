@@ -5,35 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from conversations.messages import OutgoingMessage, UrlButton
-
-# Currencies without a minor unit (Stripe docs, "Zero-decimal currencies").
-ZERO_DECIMAL_CURRENCIES = frozenset(
-    {
-        "bif",
-        "clp",
-        "djf",
-        "gnf",
-        "jpy",
-        "kmf",
-        "krw",
-        "mga",
-        "pyg",
-        "rwf",
-        "ugx",
-        "vnd",
-        "vuv",
-        "xaf",
-        "xof",
-        "xpf",
-    }
-)
+from domain.money import format_money
 
 
 def money(amount_minor: int, currency: str) -> str:
-    code = currency.lower()
-    if code in ZERO_DECIMAL_CURRENCIES:
-        return f"{amount_minor} {code.upper()}"
-    return f"{amount_minor / 100:.2f} {code.upper()}"
+    return format_money(amount_minor, currency)
 
 
 def day(value: datetime | None) -> str:
