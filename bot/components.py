@@ -78,7 +78,10 @@ class EngineComponent(Component):
 
 def build_components(ctx: AppContext, *, interactive_console: bool = True) -> list[Component]:
     """Every component the settings ask for. Channels register here as they are added."""
-    components: list[Component] = [EngineComponent(ctx)]
+    from bot.http.metrics import MetricsEndpoint
+    from bot.loop_lag import LoopLagMonitor
+
+    components: list[Component] = [EngineComponent(ctx), LoopLagMonitor(), MetricsEndpoint()]
     from integrations.llm.insights import InsightsService
 
     ctx.insights = ctx.insights or InsightsService.from_settings(ctx.settings, ctx.db)

@@ -33,7 +33,11 @@ class Message(Base):
 
 class Reminder(Base):
     __tablename__ = "reminders"
-    __table_args__ = (Index("ix_reminders_status_due_at", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_reminders_status_due_at", "status", "due_at"),
+        # Planning reads a chunk of clients' pending rows; dispatch counts a client's sent check-ins.
+        Index("ix_reminders_client_kind_status_due", "client_id", "kind", "status", "due_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.clock import utcnow
@@ -32,6 +32,8 @@ class Goal(Base):
 
 class CheckIn(Base):
     __tablename__ = "check_ins"
+    # "Did they check in that day", the latest check-in, a period's check-ins: per client, by time.
+    __table_args__ = (Index("ix_check_ins_client_created", "client_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)

@@ -2,7 +2,7 @@
 
 from domain.reminders.dispatch import DigestComposer, DispatchPolicy, Outcome, ReminderDispatcher
 from domain.reminders.kinds import ReminderKind
-from domain.reminders.planner import plan_reminders
+from domain.reminders.planner import plan_everyone, plan_reminders
 from domain.reminders.preferences import (
     QuietHours,
     check_quiet_hours,
@@ -21,6 +21,7 @@ __all__ = [
     "ReminderKind",
     "check_quiet_hours",
     "list_reminders",
+    "plan_everyone",
     "plan_reminders",
     "reminders_due_at",
     "set_client_reminder_preferences",

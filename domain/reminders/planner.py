@@ -8,17 +8,21 @@ wanted), so changing a reminder time or pausing takes effect at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from functools import partial
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, bindparam, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.clock import ensure_utc
+from domain.db import Database
+from domain.keysets import among
 from domain.models import Client, Coach, Reminder
 from domain.models.enums import ClientStatus, ReminderStatus
 from domain.reminders.kinds import FOLLOWUP_DELAY, PLANNED_KINDS, PLANNING_DAYS, ReminderKind
@@ -26,6 +30,13 @@ from domain.reminders.schedule import local_date, occurrences, shift_out_of_quie
 
 # Rows per INSERT: 9 bound values each stays far below SQLite's and asyncpg's 32,766-parameter limit.
 INSERT_CHUNK = 500
+# People planned per step: their rows are read, compared and written together, then the event loop
+# gets a turn (and, in a full pass, the transaction commits), so nothing holds all clients in memory.
+PLANNING_CHUNK = 500
+
+_REMINDERS = cast(Table, Reminder.__table__)
+_CLIENTS = cast(Table, Client.__table__)
+_COACHES = cast(Table, Coach.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +65,36 @@ def checkin_key(client_id: int, day: str) -> str:
     return f"checkin:{client_id}:{day}"
 
 
-def client_plan(client: Client, *, now: datetime, days: int = PLANNING_DAYS) -> list[PlannedReminder]:
+@dataclass(frozen=True, slots=True)
+class ClientTimes:
+    """What planning reads of a client (one row of a chunk, not an ORM object)."""
+
+    id: int
+    timezone: str
+    checkin_cadence: str
+    checkin_time: str
+    quiet_hours_start: str | None
+    quiet_hours_end: str | None
+    paused_until: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class CoachTimes:
+    """What planning reads of a coach."""
+
+    id: int
+    timezone: str
+    digest_cadence: str
+    digest_time: str
+
+
+_CLIENT_COLUMNS = [_CLIENTS.c[name] for name in ClientTimes.__slots__]
+_COACH_COLUMNS = [_COACHES.c[name] for name in CoachTimes.__slots__]
+
+
+def client_plan(
+    client: Client | ClientTimes, *, now: datetime, days: int = PLANNING_DAYS
+) -> list[PlannedReminder]:
     """Check-in reminders (and their follow-ups) for the client's local days around ``now``.
 
     Yesterday is included because quiet hours may push yesterday's reminder into today.
@@ -94,7 +134,9 @@ def client_plan(client: Client, *, now: datetime, days: int = PLANNING_DAYS) -> 
     return plan
 
 
-def coach_plan(coach: Coach, *, now: datetime, days: int = PLANNING_DAYS) -> list[PlannedReminder]:
+def coach_plan(
+    coach: Coach | CoachTimes, *, now: datetime, days: int = PLANNING_DAYS
+) -> list[PlannedReminder]:
     zone = ZoneInfo(coach.timezone)
     today = local_date(now, zone)
     return [
@@ -128,18 +170,163 @@ async def _insert_missing(session: AsyncSession, rows: Sequence[PlannedReminder]
         values = [r.as_row() for r in rows[start : start + INSERT_CHUNK]]
         if dialect == "postgresql":
             pg = (
-                postgresql.insert(Reminder)
+                postgresql.insert(_REMINDERS)
                 .values(values)
                 .on_conflict_do_nothing(index_elements=["dedupe_key"])
             )
             result = await session.execute(pg)
         else:
             lite = (
-                sqlite.insert(Reminder).values(values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+                sqlite.insert(_REMINDERS).values(values).on_conflict_do_nothing(index_elements=["dedupe_key"])
             )
             result = await session.execute(lite)
         added += int(getattr(result, "rowcount", 0) or 0)
     return added
+
+
+_MOVE = (
+    update(_REMINDERS)
+    .where(_REMINDERS.c.id == bindparam("_id"), _REMINDERS.c.status == ReminderStatus.PENDING.value)
+    .values(due_at=bindparam("due_at"), payload=bindparam("payload"))
+)
+
+
+def desired_reminders(
+    clients: Sequence[ClientTimes], coaches: Sequence[CoachTimes], *, now: datetime
+) -> dict[str, PlannedReminder]:
+    """Every future reminder these people's preferences ask for, by dedupe key (pure computation)."""
+    desired: dict[str, PlannedReminder] = {}
+    for client in clients:
+        for p in wanted(client_plan(client, now=now), now=now, paused_until=client.paused_until):
+            desired[p.dedupe_key] = p
+    for coach in coaches:
+        for p in wanted(coach_plan(coach, now=now), now=now, paused_until=None):
+            desired[p.dedupe_key] = p
+    return desired
+
+
+async def plan_chunk(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    clients: Sequence[ClientTimes] = (),
+    coaches: Sequence[CoachTimes] = (),
+) -> int:
+    """Bring these people's pending future reminders in line with their preferences; rows added.
+
+    The time arithmetic runs in a worker thread, so a big chunk never stalls the event loop.
+    """
+    if not clients and not coaches:
+        return 0
+    dialect = session.get_bind().dialect.name
+    desired = await asyncio.to_thread(desired_reminders, clients, coaches, now=now)
+    whose = []
+    if clients:
+        whose.append(among(_REMINDERS.c.client_id, [c.id for c in clients], dialect))
+    if coaches:
+        whose.append(among(_REMINDERS.c.coach_id, [c.id for c in coaches], dialect))
+    pending = await session.execute(
+        select(_REMINDERS.c.id, _REMINDERS.c.dedupe_key, _REMINDERS.c.due_at)
+        .where(
+            or_(*whose),
+            _REMINDERS.c.status == ReminderStatus.PENDING.value,
+            _REMINDERS.c.kind.in_([k.value for k in PLANNED_KINDS]),
+            _REMINDERS.c.due_at > now,
+        )
+        .with_for_update(skip_locked=True)
+    )
+    stale_ids: list[int] = []
+    moves: list[dict[str, Any]] = []
+    for row_id, dedupe_key, due_at in pending:
+        plan = desired.pop(dedupe_key or "", None)
+        if plan is None:
+            stale_ids.append(row_id)
+        elif ensure_utc(due_at) != plan.due_at:
+            moves.append({"_id": row_id, "due_at": plan.due_at, "payload": plan.payload})
+    if moves:
+        await session.execute(_MOVE, moves)
+    if stale_ids:
+        # Never sent, so nothing of value is lost; the schedule that wanted them no longer does.
+        await session.execute(
+            delete(_REMINDERS).where(
+                among(_REMINDERS.c.id, stale_ids, dialect),
+                _REMINDERS.c.status == ReminderStatus.PENDING.value,
+            )
+        )
+    return await _insert_missing(session, list(desired.values()))
+
+
+async def active_clients_after(
+    session: AsyncSession, after_id: int, *, limit: int = PLANNING_CHUNK
+) -> list[ClientTimes]:
+    """The next ``limit`` active clients by id (keyset paging: each page is one index range)."""
+    rows = await session.execute(
+        select(*_CLIENT_COLUMNS)
+        .where(_CLIENTS.c.status == ClientStatus.ACTIVE.value, _CLIENTS.c.id > after_id)
+        .order_by(_CLIENTS.c.id)
+        .limit(limit)
+    )
+    return [ClientTimes(*row) for row in rows]
+
+
+async def coaches_after(
+    session: AsyncSession, after_id: int, *, limit: int = PLANNING_CHUNK
+) -> list[CoachTimes]:
+    rows = await session.execute(
+        select(*_COACH_COLUMNS).where(_COACHES.c.id > after_id).order_by(_COACHES.c.id).limit(limit)
+    )
+    return [CoachTimes(*row) for row in rows]
+
+
+async def drop_inactive_clients_reminders(session: AsyncSession, *, now: datetime) -> int:
+    """Pending future reminders of clients who are no longer active (one set-based DELETE)."""
+    inactive = select(_CLIENTS.c.id).where(_CLIENTS.c.status != ClientStatus.ACTIVE.value)
+    result = await session.execute(
+        delete(_REMINDERS).where(
+            _REMINDERS.c.client_id.in_(inactive),
+            _REMINDERS.c.status == ReminderStatus.PENDING.value,
+            _REMINDERS.c.kind.in_([k.value for k in PLANNED_KINDS]),
+            _REMINDERS.c.due_at > now,
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+# (rows added, people in the page, the last one's id): what one step of a pass reports.
+PageResult = tuple[int, int, int]
+Step = Callable[[AsyncSession], Awaitable[PageResult]]
+ChunkRunner = Callable[[Step], Awaitable[PageResult]]
+
+
+async def _clients_page(session: AsyncSession, *, after: int, limit: int, now: datetime) -> PageResult:
+    page = await active_clients_after(session, after, limit=limit)
+    added = await plan_chunk(session, now=now, clients=page)
+    return added, len(page), page[-1].id if page else after
+
+
+async def _coaches_page(session: AsyncSession, *, after: int, limit: int, now: datetime) -> PageResult:
+    page = await coaches_after(session, after, limit=limit)
+    added = await plan_chunk(session, now=now, coaches=page)
+    return added, len(page), page[-1].id if page else after
+
+
+async def _inactive_step(session: AsyncSession, *, now: datetime) -> PageResult:
+    return 0, await drop_inactive_clients_reminders(session, now=now), 0
+
+
+async def _plan_in_chunks(run: ChunkRunner, *, now: datetime, chunk_size: int) -> int:
+    """Page through clients, then coaches; ``run`` gives each step its session (and transaction)."""
+    total = 0
+    for page_step in (_clients_page, _coaches_page):
+        last = 0
+        while True:
+            added, count, last = await run(partial(page_step, after=last, limit=chunk_size, now=now))
+            total += added
+            if count < chunk_size:
+                break
+            await asyncio.sleep(0)  # let acknowledgements and other ticks run between chunks
+    await run(partial(_inactive_step, now=now))
+    return total
 
 
 async def plan_reminders(
@@ -148,58 +335,64 @@ async def plan_reminders(
     now: datetime,
     client_ids: Sequence[int] | None = None,
     coach_ids: Sequence[int] | None = None,
+    chunk_size: int = PLANNING_CHUNK,
 ) -> int:
     """Bring pending future reminders in line with everyone's preferences; returns rows added.
 
     With ``client_ids`` or ``coach_ids`` only those people are re-planned (after a preference change).
+    Everyone is planned ``chunk_size`` people at a time in the caller's transaction; a service should
+    prefer :func:`plan_everyone`, which commits each chunk.
     """
     now = ensure_utc(now)
-    everyone = client_ids is None and coach_ids is None
-    desired: dict[str, PlannedReminder] = {}
-    if everyone or client_ids:
-        clients_query = select(Client).where(Client.status == ClientStatus.ACTIVE)
-        if client_ids is not None:
-            clients_query = clients_query.where(Client.id.in_(client_ids))
-        for client in (await session.scalars(clients_query)).all():
-            for p in wanted(client_plan(client, now=now), now=now, paused_until=client.paused_until):
-                desired[p.dedupe_key] = p
-    if everyone or coach_ids:
-        coaches_query = select(Coach)
-        if coach_ids is not None:
-            coaches_query = coaches_query.where(Coach.id.in_(coach_ids))
-        for coach in (await session.scalars(coaches_query)).all():
-            for p in wanted(coach_plan(coach, now=now), now=now, paused_until=None):
-                desired[p.dedupe_key] = p
+    try:
+        if client_ids is None and coach_ids is None:
 
-    pending_query = (
-        select(Reminder)
-        .where(
-            Reminder.status == ReminderStatus.PENDING,
-            Reminder.kind.in_([k.value for k in PLANNED_KINDS]),
-            Reminder.due_at > now,
-        )
-        .with_for_update(skip_locked=True)
-    )
-    if not everyone:
-        pending_query = pending_query.where(
-            Reminder.client_id.in_(client_ids or []) | Reminder.coach_id.in_(coach_ids or [])
-        )
-    stale_ids: list[int] = []
-    for row in (await session.scalars(pending_query)).all():
-        plan = desired.pop(row.dedupe_key or "", None)
-        if plan is None:
-            stale_ids.append(row.id)
-        elif ensure_utc(row.due_at) != plan.due_at:
-            await session.execute(
-                update(Reminder)
-                .where(Reminder.id == row.id, Reminder.status == ReminderStatus.PENDING)
-                .values(due_at=plan.due_at, payload=plan.payload)
+            async def in_this_session(step: Step) -> PageResult:
+                return await step(session)
+
+            return await _plan_in_chunks(in_this_session, now=now, chunk_size=chunk_size)
+        dialect = session.get_bind().dialect.name
+        clients: list[ClientTimes] = []
+        coaches: list[CoachTimes] = []
+        if client_ids:
+            rows = await session.execute(
+                select(*_CLIENT_COLUMNS).where(
+                    _CLIENTS.c.status == ClientStatus.ACTIVE.value, among(_CLIENTS.c.id, client_ids, dialect)
+                )
             )
-    if stale_ids:
-        # Never sent, so nothing of value is lost; the schedule that wanted them no longer does.
-        await session.execute(
-            delete(Reminder).where(Reminder.id.in_(stale_ids), Reminder.status == ReminderStatus.PENDING)
-        )
-    added = await _insert_missing(session, list(desired.values()))
-    session.expire_all()
-    return added
+            clients = [ClientTimes(*row) for row in rows]
+        if coach_ids:
+            rows = await session.execute(
+                select(*_COACH_COLUMNS).where(among(_COACHES.c.id, coach_ids, dialect))
+            )
+            coaches = [CoachTimes(*row) for row in rows]
+        added = await plan_chunk(session, now=now, clients=clients, coaches=coaches)
+        # Asked-for clients who are not active keep no pending planned reminders.
+        gone = sorted(set(client_ids or ()) - {c.id for c in clients})
+        if gone:
+            await session.execute(
+                delete(_REMINDERS).where(
+                    among(_REMINDERS.c.client_id, gone, dialect),
+                    _REMINDERS.c.status == ReminderStatus.PENDING.value,
+                    _REMINDERS.c.kind.in_([k.value for k in PLANNED_KINDS]),
+                    _REMINDERS.c.due_at > now,
+                )
+            )
+        return added
+    finally:
+        session.expire_all()
+
+
+async def plan_everyone(db: Database, *, now: datetime, chunk_size: int = PLANNING_CHUNK) -> int:
+    """A full planning pass, one short transaction per chunk of people; returns rows added.
+
+    Memory stays bounded by the chunk, row locks are held for one chunk only, and the event loop runs
+    other work between chunks.
+    """
+    now = ensure_utc(now)
+
+    async def in_own_transaction(step: Step) -> PageResult:
+        async with db.unit_of_work() as session:
+            return await step(session)
+
+    return await _plan_in_chunks(in_own_transaction, now=now, chunk_size=chunk_size)

@@ -21,7 +21,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.components import AppContext, Component
 from domain.clock import Clock, utcnow
 from domain.db import Database
-from domain.reminders import DigestComposer, DispatchPolicy, ReminderDispatcher, plan_reminders
+from domain.reminders import DigestComposer, DispatchPolicy, ReminderDispatcher, plan_everyone
 from domain.services.files import unlink_stored_files
 from domain.services.retention import Purged, purge_idempotency_records, purge_old_files
 
@@ -83,8 +83,8 @@ class ReminderScheduler(Component):
         self._executor: DrainingExecutor | None = None
 
     async def plan(self) -> int:
-        async with self.db.unit_of_work() as session:
-            return await plan_reminders(session, now=self.clock())
+        """One planning pass in chunks of clients, each its own transaction (the loop runs between)."""
+        return await plan_everyone(self.db, now=self.clock())
 
     async def dispatch(self) -> int:
         """Dispatch every due reminder, one batch per transaction; returns how many were handled."""

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 from datetime import timedelta
+from typing import Any
+
+import pytest
 
 from domain.clock import ensure_utc
 from domain.db import Database
@@ -136,3 +141,58 @@ async def test_many_clients_are_planned_in_chunks(db: Database) -> None:
         await session.execute(insert(Client), [{"display_name": f"C{i}"} for i in range(1200)])
     assert await plan(db, utc(2026, 11, 24, 6, 0)) == 4800
     assert await plan(db, utc(2026, 11, 24, 6, 0)) == 0
+
+
+async def test_a_full_pass_commits_chunk_by_chunk_and_lets_other_tasks_run_between(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import insert
+
+    from domain.models import Client
+    from domain.reminders import planner
+
+    async with db.unit_of_work() as session:
+        await session.execute(insert(Client), [{"display_name": f"C{i}"} for i in range(1050)])
+    ticks = 0
+    stop = asyncio.Event()
+
+    async def other_work() -> None:  # an acknowledgement, a sender poll: anything else on the loop
+        nonlocal ticks
+        while not stop.is_set():
+            ticks += 1
+            await asyncio.sleep(0)
+
+    chunks: list[tuple[int, int]] = []  # (people in the chunk, other work done before it)
+    real_plan_chunk = planner.plan_chunk
+
+    async def watched(session: Any, **kwargs: Any) -> int:
+        chunks.append((len(kwargs.get("clients", ())) + len(kwargs.get("coaches", ())), ticks))
+        return await real_plan_chunk(session, **kwargs)
+
+    monkeypatch.setattr(planner, "plan_chunk", watched)
+    background = asyncio.create_task(other_work())
+    try:
+        added = await planner.plan_everyone(db, now=utc(2026, 11, 24, 6, 0), chunk_size=100)
+    finally:
+        stop.set()
+        await background
+    assert added == 4200
+    client_chunks = [size for size, _ in chunks if size]
+    assert client_chunks == [100] * 10 + [50]  # never more than one chunk of people in memory
+    seen = [before for _, before in chunks]
+    assert all(later > earlier for earlier, later in itertools.pairwise(seen)), seen
+    # Each chunk committed on its own: a second pass finds every row and adds nothing.
+    assert await planner.plan_everyone(db, now=utc(2026, 11, 24, 6, 0), chunk_size=100) == 0
+
+
+async def test_reminders_of_clients_no_longer_active_are_dropped_by_the_pass(
+    db: Database, people: People
+) -> None:
+    client = await people.client()
+    await plan(db, utc(2026, 11, 24, 6, 0))
+    async with db.unit_of_work() as session:
+        stored = await session.get(type(client), client.id)
+        assert stored is not None
+        stored.status = "archived"
+    await plan(db, utc(2026, 11, 24, 6, 0))
+    assert await reminders(db, client_id=client.id) == []
