@@ -23,6 +23,16 @@ class LogFormat(StrEnum):
     JSON = "json"
 
 
+class RateLimiterKind(StrEnum):
+    """Where sending slots are kept: ``auto`` picks Redis when ``COACH_REDIS_URL`` is set, else
+    PostgreSQL when the database is PostgreSQL (several workers), else this process's memory."""
+
+    AUTO = "auto"
+    MEMORY = "memory"
+    REDIS = "redis"
+    POSTGRES = "postgres"
+
+
 class TelegramDriver(StrEnum):
     AIOGRAM = "aiogram"
     PTB = "ptb"
@@ -45,6 +55,10 @@ class Settings(BaseSettings):
     # Clients' files older than this are deleted by the hourly purge; 0 keeps them forever.
     file_retention_days: int = _env("COACH_FILE_RETENTION_DAYS", 365)
     redis_url: str | None = _env("COACH_REDIS_URL")
+    rate_limiter: RateLimiterKind = _env("COACH_RATE_LIMITER", RateLimiterKind.AUTO)
+    # How long a stopping worker (SIGTERM) may take to finish or hand back its work; Kubernetes'
+    # terminationGracePeriodSeconds is set above it.
+    stop_grace_seconds: float = _env("COACH_STOP_GRACE_SECONDS", 20.0, gt=0)
 
     telegram_bot_token: str | None = _env("TELEGRAM_BOT_TOKEN")
     telegram_api_url: str = _env("COACH_TELEGRAM_API_URL", "https://api.telegram.org")

@@ -3,10 +3,33 @@
 from __future__ import annotations
 
 from bot.components import AppContext, Component
-from bot.outbound.limiter import build_limiter
+from bot.config import ConfigError, RateLimiterKind, Settings
+from bot.outbound.limiter import MemoryRateLimiter, RateLimiter
 from bot.outbound.sender import OutboundSender
+from domain.db import Database
 
 SENDER_KEY = "outbound_sender"
+
+
+def limiter_kind(settings: Settings, db: Database) -> RateLimiterKind:
+    """``COACH_RATE_LIMITER``, with ``auto`` resolved: Redis when configured, else memory."""
+    if settings.rate_limiter is not RateLimiterKind.AUTO:
+        return settings.rate_limiter
+    if settings.redis_url:
+        return RateLimiterKind.REDIS
+    return RateLimiterKind.MEMORY
+
+
+def build_limiter(settings: Settings, db: Database) -> RateLimiter:
+    """The sending slots every worker of this deployment shares (see the README, "Several workers")."""
+    kind = limiter_kind(settings, db)
+    if kind is RateLimiterKind.REDIS:
+        if not settings.redis_url:
+            raise ConfigError("COACH_RATE_LIMITER=redis needs COACH_REDIS_URL")
+        from bot.outbound.redis_limiter import RedisRateLimiter
+
+        return RedisRateLimiter(settings.redis_url)
+    return MemoryRateLimiter()
 
 
 def current_sender(ctx: AppContext) -> OutboundSender | None:
@@ -19,7 +42,7 @@ def shared_sender(ctx: AppContext) -> OutboundSender:
     and ``build_components`` adds one :class:`OutboundComponent` to run it."""
     sender = current_sender(ctx)
     if sender is None:
-        sender = OutboundSender(ctx.db, limiter=build_limiter(ctx.settings.redis_url))
+        sender = OutboundSender(ctx.db, limiter=build_limiter(ctx.settings, ctx.db))
     ctx.extras[SENDER_KEY] = sender
     return sender
 

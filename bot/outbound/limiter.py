@@ -2,13 +2,13 @@
 
 ``reserve`` either takes a slot now (returns 0) or says how long to wait, taking nothing, so a sender
 never blocks other chats while one chat waits. A 429 pauses one chat only (``pause``).
-The in-memory limiter serves one process; the Redis one (``COACH_REDIS_URL``) is shared by workers.
+The in-memory limiter serves one process; several workers share one schedule through Redis
+(:mod:`bot.outbound.redis_limiter`) or PostgreSQL (:mod:`bot.outbound.postgres_limiter`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import math
 import time
 from abc import ABC, abstractmethod
 from collections import deque
@@ -132,88 +132,3 @@ def _window_wait(sent: deque[float], now: float, window: float, cap: float) -> f
     while sent and sent[0] <= now - window + CLOCK_EPSILON_S:
         sent.popleft()
     return sent[0] + window - now if len(sent) >= cap else 0.0
-
-
-class RedisRateLimiter(RateLimiter):
-    """Shared by every worker through Redis, with the ``limits`` library's moving windows.
-
-    ``limits`` counts whole seconds, so sub-second per-chat intervals become N per second.
-    """
-
-    def __init__(self, redis_url: str, *, namespace: str = "coach") -> None:
-        import redis.asyncio as aioredis
-        from limits.aio.storage import RedisStorage
-        from limits.aio.strategies import MovingWindowRateLimiter
-
-        self._namespace = namespace
-        self._redis = aioredis.Redis.from_url(redis_url)
-        # redis-py (installed) rather than the default coredis client, on our connection pool so
-        # close() releases every connection.
-        self._storage = RedisStorage(
-            f"async+{redis_url}",
-            implementation="redispy",
-            key_prefix=namespace,
-            connection_pool=self._redis.connection_pool,  # type: ignore[arg-type]  # passed to redis-py
-        )
-        self._windows = MovingWindowRateLimiter(self._storage)
-
-    def _items(self, limits: RateLimits, group: bool) -> list[tuple[object, str]]:
-        from limits import RateLimitItemPerMinute, RateLimitItemPerSecond
-
-        interval = limits.per_chat_interval_s
-        if interval >= 1:
-            per_chat = RateLimitItemPerSecond(1, math.ceil(interval), namespace=self._namespace)
-        else:
-            per_chat = RateLimitItemPerSecond(max(1, round(1 / interval)), 1, namespace=self._namespace)
-        items: list[tuple[object, str]] = [
-            (per_chat, "chat"),
-            (
-                RateLimitItemPerSecond(max(1, int(limits.global_per_second)), 1, namespace=self._namespace),
-                "global",
-            ),
-        ]
-        if group and limits.group_per_minute:
-            items.append(
-                (RateLimitItemPerMinute(int(limits.group_per_minute), 1, namespace=self._namespace), "group")
-            )
-        return items
-
-    def _pause_key(self, platform: str, chat_id: str) -> str:
-        return f"{self._namespace}:pause:{platform}:{chat_id}"
-
-    async def reserve(self, platform: str, chat_id: str, limits: RateLimits, *, group: bool = False) -> float:
-        paused_ms = await self._redis.pttl(self._pause_key(platform, chat_id))
-        if paused_ms and paused_ms > 0:
-            return float(paused_ms) / 1000
-        items = self._items(limits, group)
-        ids = {
-            "chat": (platform, "chat", chat_id),
-            "global": (platform, "global"),
-            "group": (platform, "group", chat_id),
-        }
-        wait = 0.0
-        for item, scope in items:
-            if not await self._windows.test(item, *ids[scope]):  # type: ignore[arg-type]
-                stats = await self._windows.get_window_stats(item, *ids[scope])  # type: ignore[arg-type]
-                wait = max(wait, stats.reset_time - time.time(), 0.01)
-        if wait > 0:
-            return wait
-        for item, scope in items:
-            if not await self._windows.hit(item, *ids[scope]):  # type: ignore[arg-type]
-                # Another worker took the last slot between test and hit: ask again shortly.
-                return 0.05
-        return 0.0
-
-    async def pause(self, platform: str, chat_id: str, seconds: float) -> None:
-        key = self._pause_key(platform, chat_id)
-        ms = max(1, int(seconds * 1000))
-        current = await self._redis.pttl(key)
-        if current is None or current < ms:
-            await self._redis.set(key, b"1", px=ms)
-
-    async def close(self) -> None:
-        await self._redis.aclose(close_connection_pool=True)
-
-
-def build_limiter(redis_url: str | None) -> RateLimiter:
-    return RedisRateLimiter(redis_url) if redis_url else MemoryRateLimiter()

@@ -1,10 +1,12 @@
-"""Sending slots in memory and shared through Redis (127.0.0.1:6379)."""
+"""Sending slots: the same rules in memory and in Redis's script (127.0.0.1:6379, driven by the test's
+clock); what only the shared limiters do is tested in test_redis_limiter.py and test_postgres_limiter.py."""
 
 from __future__ import annotations
 
 import heapq
+import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -17,15 +19,20 @@ from bot.outbound.limiter import (
     LATE_WAKER_TOLERANCE,
     MemoryRateLimiter,
     RateLimiter,
-    RedisRateLimiter,
 )
+from bot.outbound.redis_limiter import RedisRateLimiter
 from bot.outbound.transport import RateLimits
 from bot.telegram.limits import TELEGRAM_LIMITS
+from tests.support.arrivals import most_in_window
 
 REDIS_URL = "redis://127.0.0.1:6379"
 # The in-memory limiter's global slot spacing at 50 messages per second.
 FIFTY = RateLimits(per_chat_interval_s=1.0, global_per_second=50)
 FIFTY_INTERVAL_S = (GLOBAL_WINDOW_S + ARRIVAL_JITTER_S) / 50
+
+
+# Redis keeps whole microseconds.
+MICROSECOND = 2e-6
 
 
 class ManualClock:
@@ -41,8 +48,31 @@ class ManualClock:
         self.now += seconds
 
 
+MakeLimiter = Callable[[ManualClock | None], RateLimiter]
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def make_limiter(request: pytest.FixtureRequest) -> AsyncIterator[MakeLimiter]:
+    """New limiters on the test's clock: in this process, or in Redis (each under a namespace of its own)."""
+    made: list[RateLimiter] = []
+
+    def make(clock: ManualClock | None) -> RateLimiter:
+        """On ``clock``, or on the real clock (the process's, or Redis's) when it is None."""
+        limiter: RateLimiter = (
+            MemoryRateLimiter(clock=clock or time.monotonic)
+            if request.param == "memory"
+            else RedisRateLimiter(REDIS_URL, namespace=f"coach-test-{uuid.uuid4().hex[:8]}", clock=clock)
+        )
+        made.append(limiter)
+        return limiter
+
+    yield make
+    for limiter in made:
+        await limiter.close()
+
+
 async def take_slot(
-    limiter: MemoryRateLimiter,
+    limiter: RateLimiter,
     clock: ManualClock,
     chat_id: str,
     limits: RateLimits,
@@ -67,7 +97,7 @@ class Sender:
 
 
 async def run_senders(
-    limiter: MemoryRateLimiter, clock: ManualClock, senders: Sequence[Sender], *, for_s: float
+    limiter: RateLimiter, clock: ManualClock, senders: Sequence[Sender], *, for_s: float
 ) -> dict[str, list[float]]:
     """Senders sharing one limiter, waking in time order as an event loop would; their send times."""
     end = clock.now + for_s
@@ -89,20 +119,8 @@ async def run_senders(
     return sent
 
 
-def most_in_window(times: Sequence[float], window: float) -> int:
-    """The most sends in any moving window of ``window`` seconds (what the platform counts)."""
-    ordered = sorted(times)
-    start = 0
-    most = 0
-    for end, at in enumerate(ordered):
-        while ordered[start] <= at - window:
-            start += 1
-        most = max(most, end - start + 1)
-    return most
-
-
-async def test_memory_limiter_paces_a_chat_and_caps_a_group() -> None:
-    limiter = MemoryRateLimiter()
+async def test_limiter_paces_a_chat_and_caps_a_group(make_limiter: MakeLimiter) -> None:
+    limiter = make_limiter(None)
     assert await limiter.reserve("telegram", "1", TELEGRAM_LIMITS) == 0
     wait = await limiter.reserve("telegram", "1", TELEGRAM_LIMITS)
     assert 0.9 < wait <= 1.0  # about 1 message per second per chat
@@ -113,7 +131,7 @@ async def test_memory_limiter_paces_a_chat_and_caps_a_group() -> None:
         <= (GLOBAL_WINDOW_S + ARRIVAL_JITTER_S) / 30
     )
 
-    limiter = MemoryRateLimiter()
+    limiter = make_limiter(None)
     group = RateLimits(per_chat_interval_s=0.0, global_per_second=1e6, group_per_minute=3)
     for _ in range(3):
         assert await limiter.reserve("telegram", "-100", group, group=True) < 0.001
@@ -123,32 +141,34 @@ async def test_memory_limiter_paces_a_chat_and_caps_a_group() -> None:
         assert await limiter.reserve("telegram", "9", group) < 0.001
 
 
-async def test_memory_limiter_pause_affects_one_chat() -> None:
-    limiter = MemoryRateLimiter()
+async def test_limiter_pause_affects_one_chat(make_limiter: MakeLimiter) -> None:
+    limiter = make_limiter(None)
     fast = RateLimits(per_chat_interval_s=0.0, global_per_second=1e6)
     await limiter.pause("telegram", "1", 30)
     assert 29 < await limiter.reserve("telegram", "1", fast) <= 30
     assert await limiter.reserve("telegram", "2", fast) < 0.001
 
 
-async def test_memory_limiter_slots_do_not_drift_when_senders_wake_late() -> None:
+async def test_limiter_slots_do_not_drift_when_senders_wake_late(make_limiter: MakeLimiter) -> None:
     clock = ManualClock()
-    limiter = MemoryRateLimiter(clock=clock)
+    limiter = make_limiter(clock)
     late = FIFTY_INTERVAL_S * LATE_WAKER_TOLERANCE * 0.8
     taken = [await take_slot(limiter, clock, str(n), FIFTY, late_by=late) for n in range(1000)]
     # Each slot is one interval after the previous slot: the lateness is paid once, not 999 times.
-    assert taken[-1] - taken[0] == pytest.approx(999 * FIFTY_INTERVAL_S + late)
+    assert taken[-1] - taken[0] == pytest.approx(999 * FIFTY_INTERVAL_S + late, abs=MICROSECOND)
     assert most_in_window(taken, GLOBAL_WINDOW_S) <= 50
 
 
-async def test_memory_limiter_banks_no_credit_while_idle_or_stalled() -> None:
+async def test_limiter_banks_no_credit_while_idle_or_stalled(make_limiter: MakeLimiter) -> None:
     clock = ManualClock()
-    limiter = MemoryRateLimiter(clock=clock)
+    limiter = make_limiter(clock)
     taken = [await take_slot(limiter, clock, f"busy-{n}", FIFTY) for n in range(100)]
     clock.advance(10.0)  # nobody sends for ten seconds
     assert await limiter.reserve("telegram", "first", FIFTY) == 0
     # A second sender at the same instant waits a whole interval: the idle time left no credit.
-    assert await limiter.reserve("telegram", "second", FIFTY) == pytest.approx(FIFTY_INTERVAL_S)
+    assert await limiter.reserve("telegram", "second", FIFTY) == pytest.approx(
+        FIFTY_INTERVAL_S, abs=MICROSECOND
+    )
     taken += [clock.now]
     taken += [await take_slot(limiter, clock, f"after-{n}", FIFTY) for n in range(200)]
     gaps = [b - a for a, b in pairwise(taken)]
@@ -158,30 +178,36 @@ async def test_memory_limiter_banks_no_credit_while_idle_or_stalled() -> None:
     # be leaving now, so the sender keeps the shortest gap after it once, then goes however late it is.
     clock.advance(await limiter.reserve("telegram", "stalled", FIFTY) + 3 * FIFTY_INTERVAL_S)
     shortest_gap = (1 - LATE_WAKER_TOLERANCE) * FIFTY_INTERVAL_S
-    assert await limiter.reserve("telegram", "stalled", FIFTY) == pytest.approx(shortest_gap)
+    assert await limiter.reserve("telegram", "stalled", FIFTY) == pytest.approx(shortest_gap, abs=MICROSECOND)
     clock.advance(shortest_gap + 3 * FIFTY_INTERVAL_S)
     assert await limiter.reserve("telegram", "stalled", FIFTY) == 0
     # No catching up on the slots the stall missed.
-    assert await limiter.reserve("telegram", "next", FIFTY) == pytest.approx(FIFTY_INTERVAL_S)
+    assert await limiter.reserve("telegram", "next", FIFTY) == pytest.approx(
+        FIFTY_INTERVAL_S, abs=MICROSECOND
+    )
 
 
-async def test_memory_limiter_keeps_the_platform_window_when_a_late_sender_keeps_its_slot() -> None:
+async def test_limiter_keeps_the_platform_window_when_a_late_sender_keeps_its_slot(
+    make_limiter: MakeLimiter,
+) -> None:
     # At 5 per second the tolerated lateness is a large share of the window: a late sender that keeps
     # its slot followed by punctual ones would put 6 messages in one window without the window count.
     clock = ManualClock()
-    limiter = MemoryRateLimiter(clock=clock)
+    limiter = make_limiter(clock)
     five = RateLimits(per_chat_interval_s=1.0, global_per_second=5)
     interval = (GLOBAL_WINDOW_S + ARRIVAL_JITTER_S) / 5
     taken = [await take_slot(limiter, clock, "0", five)]
     taken.append(await take_slot(limiter, clock, "1", five, late_by=interval * LATE_WAKER_TOLERANCE * 0.95))
     taken += [await take_slot(limiter, clock, str(n), five) for n in range(2, 30)]
     assert most_in_window(taken, GLOBAL_WINDOW_S) <= 5
-    assert taken[6] == pytest.approx(taken[1] + GLOBAL_WINDOW_S)
+    assert taken[6] == pytest.approx(taken[1] + GLOBAL_WINDOW_S, abs=MICROSECOND)
 
 
-async def test_memory_limiter_paces_chats_and_groups_while_late_senders_share_the_slots() -> None:
+async def test_limiter_paces_chats_and_groups_while_late_senders_share_the_slots(
+    make_limiter: MakeLimiter,
+) -> None:
     clock = ManualClock()
-    limiter = MemoryRateLimiter(clock=clock)
+    limiter = make_limiter(clock)
     late = FIFTY_INTERVAL_S * LATE_WAKER_TOLERANCE * 0.8
     group = RateLimits(per_chat_interval_s=1.0, global_per_second=50, group_per_minute=20)
     # One chat's interval is whole slots, so its next turn falls on a slot, and it oversleeps only
@@ -201,32 +227,3 @@ async def test_memory_limiter_paces_chats_and_groups_while_late_senders_share_th
     assert most_in_window(everything, GLOBAL_WINDOW_S) <= 50
     # Every slot of the two minutes was used: oversleeping senders cost no slots.
     assert len(everything) == pytest.approx(120.0 / FIFTY_INTERVAL_S, abs=2)
-
-
-@pytest.fixture
-async def redis_limiters() -> AsyncIterator[tuple[RateLimiter, RateLimiter]]:
-    """Two workers' limiters on one Redis, in a namespace of their own."""
-    namespace = f"coach-test-{uuid.uuid4().hex[:8]}"
-    a, b = RedisRateLimiter(REDIS_URL, namespace=namespace), RedisRateLimiter(REDIS_URL, namespace=namespace)
-    yield a, b
-    await a.close()
-    await b.close()
-
-
-async def test_redis_limiter_is_shared_by_workers(redis_limiters: tuple[RateLimiter, RateLimiter]) -> None:
-    a, b = redis_limiters
-    assert await a.reserve("telegram", "1", TELEGRAM_LIMITS) == 0
-    # The other worker sees the slot taken: the chat's next message waits about a second.
-    assert 0 < await b.reserve("telegram", "1", TELEGRAM_LIMITS) <= 1.0
-    assert await b.reserve("telegram", "2", TELEGRAM_LIMITS) == 0
-
-    await a.pause("telegram", "3", 5)
-    assert 4 < await b.reserve("telegram", "3", TELEGRAM_LIMITS) <= 5
-    assert await b.reserve("telegram", "4", TELEGRAM_LIMITS) == 0
-
-
-async def test_redis_limiter_caps_the_global_rate(redis_limiters: tuple[RateLimiter, RateLimiter]) -> None:
-    a, b = redis_limiters
-    limits = RateLimits(per_chat_interval_s=1.0, global_per_second=4)
-    granted = [await (a if n % 2 else b).reserve("telegram", str(n), limits) == 0 for n in range(6)]
-    assert granted.count(True) == 4

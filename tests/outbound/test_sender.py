@@ -221,7 +221,7 @@ async def test_two_workers_with_redis_keep_one_chat_pace(
 ) -> None:
     import uuid
 
-    from bot.outbound.limiter import RedisRateLimiter
+    from bot.outbound.redis_limiter import RedisRateLimiter
 
     namespace = f"coach-test-{uuid.uuid4().hex[:8]}"
     one_per_second = RateLimits(per_chat_interval_s=1.0, global_per_second=30.0)

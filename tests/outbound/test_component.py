@@ -1,0 +1,29 @@
+"""Which sending slots a deployment gets from its settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import ConfigError, RateLimiterKind, load_settings
+from bot.outbound.component import build_limiter, limiter_kind
+from bot.outbound.limiter import MemoryRateLimiter
+from bot.outbound.redis_limiter import RedisRateLimiter
+from domain.db import Database
+
+REDIS_URL = "redis://127.0.0.1:6379"
+
+
+async def test_redis_is_chosen_when_configured_and_memory_otherwise(db: Database) -> None:
+    with_redis = load_settings(redis_url=REDIS_URL)
+    assert limiter_kind(with_redis, db) is RateLimiterKind.REDIS
+    limiter = build_limiter(with_redis, db)
+    assert isinstance(limiter, RedisRateLimiter)
+    await limiter.close()
+
+    forced = load_settings(redis_url=REDIS_URL, rate_limiter="memory")
+    assert isinstance(build_limiter(forced, db), MemoryRateLimiter)
+
+
+async def test_asking_for_redis_without_its_url_is_a_setting_error(db: Database) -> None:
+    with pytest.raises(ConfigError, match="COACH_REDIS_URL"):
+        build_limiter(load_settings(rate_limiter="redis"), db)
