@@ -1,8 +1,9 @@
 """Claiming due reminders and turning each into exactly one queued message (or a recorded skip).
 
-Exactly once: a worker claims due rows with ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL (other
-workers pass over them), moves each out of ``pending`` with a compare-and-set update, and queues its
-message in the same transaction with the outbox dedupe key ``reminder:<id>``. SQLite has a single
+Exactly once: a worker claims a batch of due rows with ``SELECT … FOR UPDATE SKIP LOCKED LIMIT n`` on
+PostgreSQL (other workers pass over them), moves them out of ``pending`` with compare-and-set updates
+(one per outcome, ``RETURNING`` the ids it moved), and queues the messages of exactly those in the
+same transaction, with one INSERT under the outbox dedupe keys ``reminder:<id>``. SQLite has a single
 writer, so concurrent claimers are serialised by the database; the compare-and-set and the unique
 outbox key still make a second delivery impossible.
 
@@ -15,10 +16,11 @@ Claims are ordered by due time and capped per tick, so recovery never bursts old
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, select, update
@@ -28,6 +30,8 @@ from domain.clock import ensure_utc
 from domain.insights.period import digest_title, digest_window, period_for_cadence
 from domain.models import CheckIn, Client, Coach, OutboundMessage, Reminder
 from domain.models.enums import ClientStatus, Platform, ReminderStatus
+from domain.reminders import batch
+from domain.reminders.batch import ClaimedReminder, ClientFacts
 from domain.reminders.kinds import (
     CHECKIN_GRACE,
     DIGEST_GRACE,
@@ -55,7 +59,7 @@ class DispatchPolicy:
     slack_enabled: bool = True
     email_enabled: bool = False
     reengage_after: int = REENGAGE_AFTER_MISSED
-    batch_size: int = 200
+    batch_size: int = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +143,57 @@ async def _queue_for_client(
     return row
 
 
+# Kinds decided set-wise in a batch; the rest (digests, kinds added later) go one by one.
+_SET_BASED_KINDS = frozenset(
+    {ReminderKind.CHECKIN.value, ReminderKind.CHECKIN_FOLLOWUP.value, ReminderKind.REENGAGEMENT.value}
+)
+
+
+class _Person(Protocol):
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def paused_until(self) -> datetime | None: ...
+    @property
+    def quiet_hours_start(self) -> str | None: ...
+    @property
+    def quiet_hours_end(self) -> str | None: ...
+
+
+def _gate(client: _Person, due_at: datetime, now: datetime) -> str | None:
+    """Why a client's reminder due at ``due_at`` must not go out at ``now`` (None: it may)."""
+    if client.paused_until is not None and ensure_utc(client.paused_until) > now:
+        return "paused"
+    if in_quiet_hours(now, ZoneInfo(client.timezone), client.quiet_hours_start, client.quiet_hours_end):
+        return "stale: now inside quiet hours"
+    if now - ensure_utc(due_at) > CHECKIN_GRACE:
+        return "stale: overdue beyond grace window"
+    return None
+
+
+def _lateness(due_at: datetime, now: datetime) -> str:
+    return "due" if now - ensure_utc(due_at) < ON_TIME else "overdue within grace window"
+
+
+def _local_day(reminder: ClaimedReminder, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC bounds of the client's local day the reminder is for."""
+    stored = reminder.payload.get("local_date")
+    day = date.fromisoformat(str(stored)) if stored else local_date(reminder.due_at, zone)
+    return start_of_local_day(day, zone), start_of_local_day(day + timedelta(days=1), zone)
+
+
+def _outbox_key(reminder: ClaimedReminder) -> str:
+    return f"reminder:{reminder.id}"
+
+
+def _client_payload(kind: str) -> dict[str, Any]:
+    if kind == ReminderKind.REENGAGEMENT:
+        return message_payload(REENGAGE_TEXT)
+    if kind == ReminderKind.CHECKIN_FOLLOWUP:
+        return message_payload(FOLLOWUP_TEXT, [("Check in", CHECKIN_BUTTON_PAYLOAD)])
+    return message_payload(CHECKIN_TEXT, [("Check in now", CHECKIN_BUTTON_PAYLOAD)])
+
+
 async def basic_digest(session: AsyncSession, coach: Coach, now: datetime) -> str:
     """A plain digest (one line per client) used when no richer composer is injected.
 
@@ -177,7 +232,13 @@ async def basic_digest(session: AsyncSession, coach: Coach, now: datetime) -> st
 
 
 class ReminderDispatcher:
-    """Claims due reminders and queues their messages; one instance per worker."""
+    """Claims due reminders and queues their messages; one instance per worker.
+
+    A batch is decided with set-based reads (:mod:`domain.reminders.batch`): the skips (inactive,
+    paused, quiet hours, stale, already checked in, unreachable), then one compare-and-set per outcome
+    and one INSERT of every message. Digests, re-engagements and kinds it does not know go one by one
+    (each in a savepoint, retried up to ``MAX_ATTEMPTS``): they are few and do more.
+    """
 
     def __init__(self, policy: DispatchPolicy | None = None, digest: DigestComposer | None = None) -> None:
         self.policy = policy or DispatchPolicy()
@@ -185,25 +246,125 @@ class ReminderDispatcher:
 
     async def claim_due(
         self, session: AsyncSession, *, now: datetime, limit: int | None = None
-    ) -> list[Reminder]:
-        query = (
-            select(Reminder)
-            .where(Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now)
-            .order_by(Reminder.due_at, Reminder.id)
-            .limit(limit or self.policy.batch_size)
-            .with_for_update(skip_locked=True)
-        )
-        return list((await session.scalars(query)).all())
+    ) -> list[ClaimedReminder]:
+        return await batch.claim_due(session, now=ensure_utc(now), limit=limit or self.policy.batch_size)
 
     async def dispatch_due(self, session: AsyncSession, *, now: datetime) -> list[Outcome]:
-        """Claim and handle one batch in the caller's transaction."""
+        """Claim and handle one batch in the caller's transaction; outcomes in claim order."""
         now = ensure_utc(now)
-        outcomes = []
-        for reminder in await self.claim_due(session, now=now):
+        claimed = await self.claim_due(session, now=now)
+        by_set = [r for r in claimed if r.kind in _SET_BASED_KINDS]
+        one_by_one = [r for r in claimed if r.kind not in _SET_BASED_KINDS]
+        outcomes, needs_care = await self._dispatch_together(session, by_set, now)
+        for reminder in sorted(one_by_one + needs_care, key=lambda r: (r.due_at, r.id)):
             outcome = await self._handle(session, reminder, now)
             if outcome is not None:
                 outcomes.append(outcome)
-        return outcomes
+        order = {r.id: n for n, r in enumerate(claimed)}
+        return sorted(outcomes, key=lambda o: order[o.reminder_id])
+
+    async def _dispatch_together(
+        self, session: AsyncSession, claimed: list[ClaimedReminder], now: datetime
+    ) -> tuple[list[Outcome], list[ClaimedReminder]]:
+        """Decide and queue client reminders set-wise; returns the outcomes and the reminders that
+        need the one-by-one path (a re-engagement is due)."""
+        if not claimed:
+            return [], []
+        facts = await batch.client_facts(session, {r.client_id for r in claimed if r.client_id is not None})
+        decided: dict[int, tuple[str, str]] = {}  # reminder id -> (status, reason)
+        open_days: dict[int, tuple[datetime, datetime]] = {}  # reminder id -> its local day
+        for reminder in claimed:
+            client = facts.get(reminder.client_id) if reminder.client_id is not None else None
+            if reminder.client_id is None:
+                decided[reminder.id] = (ReminderStatus.FAILED, "no recipient")
+            elif client is None or client.status != ClientStatus.ACTIVE:
+                decided[reminder.id] = (ReminderStatus.SKIPPED, "client not active")
+            elif (skip := _gate(client, reminder.due_at, now)) is not None:
+                decided[reminder.id] = (ReminderStatus.SKIPPED, skip)
+            elif reminder.kind == ReminderKind.REENGAGEMENT:
+                decided[reminder.id] = (ReminderStatus.SENT, _lateness(reminder.due_at, now))
+            else:
+                open_days[reminder.id] = _local_day(reminder, ZoneInfo(client.timezone))
+        if open_days:
+            checked_in = await batch.check_in_times(
+                session,
+                {r.client_id for r in claimed if r.id in open_days and r.client_id is not None},
+                since=min(start for start, _ in open_days.values()),
+                until=max(end for _, end in open_days.values()),
+            )
+            for reminder in claimed:
+                if reminder.id in open_days:
+                    start, end = open_days[reminder.id]
+                    if any(start <= at < end for at in checked_in.get(reminder.client_id or 0, ())):
+                        decided[reminder.id] = (ReminderStatus.SKIPPED, "already checked in today")
+                    else:
+                        decided[reminder.id] = (ReminderStatus.SENT, _lateness(reminder.due_at, now))
+        needs_care = await self._due_for_reengagement(session, claimed, decided, now)
+        return await self._apply(session, claimed, decided, facts, now), needs_care
+
+    async def _due_for_reengagement(
+        self,
+        session: AsyncSession,
+        claimed: list[ClaimedReminder],
+        decided: dict[int, tuple[str, str]],
+        now: datetime,
+    ) -> list[ClaimedReminder]:
+        """Check-in reminders whose client missed enough in a row: taken out of ``decided``."""
+        checkins = [
+            r
+            for r in claimed
+            if r.kind == ReminderKind.CHECKIN and decided.get(r.id, ("",))[0] == ReminderStatus.SENT
+        ]
+        if not checkins:
+            return []
+        streaks = await batch.missed_streaks(
+            session, {r.client_id for r in checkins if r.client_id}, before=now
+        )
+        care = []
+        for reminder in checkins:
+            missed, first = streaks.get(reminder.client_id or 0, (0, None))
+            if missed >= self.policy.reengage_after and first is not None:
+                care.append(reminder)
+                del decided[reminder.id]
+        return care
+
+    async def _apply(
+        self,
+        session: AsyncSession,
+        claimed: list[ClaimedReminder],
+        decided: dict[int, tuple[str, str]],
+        facts: dict[int, ClientFacts],
+        now: datetime,
+    ) -> list[Outcome]:
+        sending = [r for r in claimed if decided.get(r.id, ("",))[0] == ReminderStatus.SENT]
+        targets = await batch.chat_targets(
+            session,
+            [facts[c] for c in {r.client_id for r in sending if r.client_id is not None}],
+            email_enabled=self.policy.email_enabled,
+        )
+        unreachable = [r for r in sending if r.client_id not in targets]
+        already = await batch.queued_keys(session, (_outbox_key(r) for r in unreachable))
+        for reminder in unreachable:
+            if _outbox_key(reminder) not in already:
+                decided[reminder.id] = (ReminderStatus.FAILED, "no reachable channel")
+        groups: dict[tuple[str, str | None], list[int]] = defaultdict(list)
+        for reminder_id, (status, reason) in decided.items():
+            groups[(status, None if status == ReminderStatus.SENT else reason)].append(reminder_id)
+        ours: set[int] = set()
+        for (status, error), ids in groups.items():
+            ours |= await batch.finish(session, ids, status=status, now=now, error=error)
+        await batch.queue_messages(
+            session,
+            [
+                (*targets[r.client_id], _client_payload(r.kind), _outbox_key(r))
+                for r in claimed
+                if r.id in ours
+                and decided[r.id][0] == ReminderStatus.SENT
+                and r.client_id is not None
+                and r.client_id in targets
+            ],
+        )
+        return [Outcome(r.id, r.kind, decided[r.id][0], decided[r.id][1]) for r in claimed if r.id in ours]
 
     async def _finish(
         self, session: AsyncSession, reminder_id: int, status: str, now: datetime, error: str | None = None
@@ -222,7 +383,9 @@ class ReminderDispatcher:
         )
         return bool(getattr(result, "rowcount", 0))
 
-    async def _handle(self, session: AsyncSession, reminder: Reminder, now: datetime) -> Outcome | None:
+    async def _handle(
+        self, session: AsyncSession, reminder: ClaimedReminder, now: datetime
+    ) -> Outcome | None:
         # Captured up front: a rolled-back savepoint expires the ORM object.
         kind, reminder_id, attempts = reminder.kind, reminder.id, reminder.attempts
         try:
@@ -249,7 +412,7 @@ class ReminderDispatcher:
             )
             return Outcome(reminder_id, kind, ReminderStatus.PENDING, "will retry")
 
-    async def _deliver(self, session: AsyncSession, reminder: Reminder, now: datetime) -> str:
+    async def _deliver(self, session: AsyncSession, reminder: ClaimedReminder, now: datetime) -> str:
         if reminder.kind == ReminderKind.COACH_DIGEST:
             return await self._deliver_digest(session, reminder, now)
         if reminder.client_id is None:
@@ -289,19 +452,14 @@ class ReminderDispatcher:
         )
         return reason
 
-    def _client_gate(self, client: Client, reminder: Reminder, now: datetime) -> str:
-        zone = ZoneInfo(client.timezone)
-        if client.paused_until is not None and ensure_utc(client.paused_until) > now:
-            raise _Skip("paused")
-        if in_quiet_hours(now, zone, client.quiet_hours_start, client.quiet_hours_end):
-            raise _Skip("stale: now inside quiet hours")
-        late = now - ensure_utc(reminder.due_at)
-        if late > CHECKIN_GRACE:
-            raise _Skip("stale: overdue beyond grace window")
-        return "due" if late < ON_TIME else "overdue within grace window"
+    def _client_gate(self, client: Client, reminder: ClaimedReminder, now: datetime) -> str:
+        skip = _gate(client, reminder.due_at, now)
+        if skip is not None:
+            raise _Skip(skip)
+        return _lateness(reminder.due_at, now)
 
     async def _reengage(
-        self, session: AsyncSession, client: Client, reminder: Reminder, now: datetime
+        self, session: AsyncSession, client: Client, reminder: ClaimedReminder, now: datetime
     ) -> bool:
         """Replace today's reminder by a re-engagement message once per streak of missed check-ins."""
         missed, first = await missed_streak(session, client, before=ensure_utc(reminder.due_at))
@@ -333,7 +491,7 @@ class ReminderDispatcher:
             )
         return True
 
-    async def _deliver_digest(self, session: AsyncSession, reminder: Reminder, now: datetime) -> str:
+    async def _deliver_digest(self, session: AsyncSession, reminder: ClaimedReminder, now: datetime) -> str:
         coach = await session.get(Coach, reminder.coach_id) if reminder.coach_id else None
         if coach is None:
             raise _Skip("no coach", ReminderStatus.FAILED)

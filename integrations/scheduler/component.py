@@ -95,6 +95,7 @@ class ReminderScheduler(Component):
             handled += len(outcomes)
             if len(outcomes) < self.dispatcher.policy.batch_size:
                 break
+            await asyncio.sleep(0)  # other work runs between batches
         wake = getattr(self.sender, "wake", None)
         if handled and callable(wake):
             wake()  # the sender would find the rows on its next poll anyway; this is only sooner
