@@ -39,6 +39,10 @@ class Component(ABC):  # noqa: B024 - every hook is optional
     async def start(self) -> None:  # noqa: B027
         """Start background work; must return promptly."""
 
+    async def stop_intake(self) -> None:  # noqa: B027
+        """Stop taking new work from outside (polling, webhooks); called on every component before
+        any :meth:`stop`, so nothing new arrives while work in flight finishes."""
+
     async def stop(self) -> None:  # noqa: B027
         """Stop background work and release resources."""
 
@@ -112,8 +116,13 @@ def build_components(ctx: AppContext, *, interactive_console: bool = True) -> li
         from bot.console.component import ConsoleComponent
 
         components.append(ConsoleComponent(ctx))  # a newcomer can talk to the bot at once
+    from bot.inbox.component import InboxComponent, current_inbox
     from bot.outbound.component import OutboundComponent, current_sender
 
+    # Last, so they stop first: handling of stored updates finishes, then the sends in flight, and
+    # only then do the channels close their connections.
     if (sender := current_sender(ctx)) is not None:
         components.append(OutboundComponent(sender))  # drains the outbox for every registered transport
+    if (inbox := current_inbox(ctx)) is not None:
+        components.append(InboxComponent(inbox, grace_s=ctx.settings.stop_grace_seconds))
     return components

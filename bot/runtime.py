@@ -57,6 +57,13 @@ class Service:
             log.info("started %s", component.name)
 
     async def stop(self) -> None:
+        """Stop taking work everywhere first, then stop each component (last started, first stopped):
+        updates in flight are finished or handed back and nothing stored is lost."""
+        for component in reversed(self.components):
+            try:
+                await component.stop_intake()
+            except Exception:
+                log.exception("stopping intake of %s failed", component.name)
         for component in reversed(self.components):
             try:
                 await component.stop()

@@ -13,6 +13,14 @@ How a message travels:
 3. Effects a step scheduled with ``turn.after_commit`` (payment links, goal suggestions) run after
    the commit, outside any transaction, before the user's next message starts.
 
+Messages handled from the inbox (``IncomingMessage.from_inbox``) have their replies queued in the
+outbox and their inbox row marked handled inside that same transaction, so once the step is saved its
+answer can no longer be lost: the sender delivers it (at once, or after a restart).
+
+If the database cannot be reached, the batch is retried with backoff for up to
+``outage_retry`` (minutes, not milliseconds); nobody is told "something went wrong" for an outage.
+Inbox messages that still fail then raise :class:`ConversationsUnavailable` and stay in the inbox.
+
 If a step fails after touching domain data (a domain rule rejected the write, or a bug), the whole
 batch is rolled back and re-run with that message answered by a re-prompt (or an apology) instead,
 so a batch never keeps half of a step. Conflicts (deadlocks, a concurrent engine, SQLite busy) are
@@ -56,7 +64,7 @@ from conversations.flow import (
 from conversations.flows import BUILTIN_FLOWS
 from conversations.messages import IncomingMessage, OutgoingMessage
 from conversations.parsing import ParseError
-from conversations.ports import GoalSuggester, PaymentPort
+from conversations.ports import ConversationsUnavailable, GoalSuggester, PaymentPort
 from conversations.registry import extra_commands, extra_flows
 from conversations.store import (
     StateConflict,
@@ -71,13 +79,20 @@ from conversations.store import (
 )
 from conversations.texts import Common as T
 from domain.clock import Clock, ensure_utc, utcnow
-from domain.db import Database
+from domain.db import Database, is_unavailable
 from domain.errors import DomainError
+from domain.services.inbox import mark_handled
+from domain.services.outbox import QueuedReply, enqueue_replies
 
 log = logging.getLogger(__name__)
 
 MAX_FAILED_ATTEMPTS = 3
 MAX_CONFLICT_RETRIES = 8
+# While the database is unreachable a batch is retried with backoff from the first to the last of
+# these delays (seconds), for up to OUTAGE_RETRY in all.
+OUTAGE_BACKOFF_FIRST_S = 0.2
+OUTAGE_BACKOFF_MAX_S = 5.0
+OUTAGE_RETRY = timedelta(minutes=10)
 # A flow may hand over to another a few times in one message (e.g. menu → check-in); more is a bug.
 MAX_HANDOVERS = 8
 
@@ -125,6 +140,9 @@ class _Working:
 class ConversationEngine:
     """Implements :class:`conversations.ports.ConversationHandler` on top of the database."""
 
+    # Replies to inbox messages are outbox rows written with the step: channels only wake the sender.
+    queues_inbox_replies = True
+
     def __init__(
         self,
         db: Database,
@@ -135,6 +153,7 @@ class ConversationEngine:
         timeout: timedelta = timedelta(hours=24),
         max_batch: int = 256,
         workers: int | None = None,
+        outage_retry: timedelta = OUTAGE_RETRY,
     ) -> None:
         self.db = db
         self.payments = payments
@@ -151,15 +170,20 @@ class ConversationEngine:
         self._workers: list[asyncio.Task[None]] = []
         self._effect_tasks: set[asyncio.Task[None]] = set()
         self._lock_rows = not db.is_sqlite
+        self.outage_retry = outage_retry
+        self._stopping = False
 
     # -- public interface ---------------------------------------------------------------------------
 
     async def start(self) -> None:
+        self._stopping = False
         if not self._workers:
             self._workers = [asyncio.create_task(self._work()) for _ in range(self.worker_count)]
 
     async def stop(self) -> None:
-        """Finish queued messages, then stop the workers."""
+        """Finish queued messages, then stop the workers. A batch waiting out a database outage gives
+        up at once (inbox messages stay stored for the next worker; others get the error reply)."""
+        self._stopping = True
         if self._queues and any(not w.done() for w in self._workers):
             self._idle.clear()
             await self._idle.wait()
@@ -214,7 +238,12 @@ class ConversationEngine:
                 continue
             take = min(len(self._ready), self.max_batch)
             batch = [self._queues[self._ready.popleft()][0] for _ in range(take)]
-            outcomes = await self._run(batch)
+            try:
+                outcomes = await self._run(batch)
+            except ConversationsUnavailable as exc:
+                for pending in batch:
+                    self._finish(pending, exc if pending.message.from_inbox else [OutgoingMessage(T.ERROR)])
+                continue
             for pending, outcome in zip(batch, outcomes, strict=True):
                 if outcome.effects:
                     task = asyncio.create_task(self._finish_after_effects(pending, outcome))
@@ -223,9 +252,12 @@ class ConversationEngine:
                 else:
                     self._finish(pending, outcome.replies)
 
-    def _finish(self, pending: _Pending, replies: list[OutgoingMessage]) -> None:
+    def _finish(self, pending: _Pending, replies: list[OutgoingMessage] | BaseException) -> None:
         if not pending.future.done():
-            pending.future.set_result(replies)
+            if isinstance(replies, BaseException):
+                pending.future.set_exception(replies)
+            else:
+                pending.future.set_result(replies)
         queue = self._queues[pending.key]
         queue.popleft()
         if queue:
@@ -238,24 +270,47 @@ class ConversationEngine:
 
     async def _finish_after_effects(self, pending: _Pending, outcome: _Outcome) -> None:
         replies = list(outcome.replies)
+        added: list[OutgoingMessage] = []
         context = EffectContext(self.db, self.payments, self.goal_suggester, outcome.client_id, pending.key)
         for effect in outcome.effects:
             try:
-                replies.extend(await effect(context))
+                added.extend(await effect(context))
             except Exception:
                 log.exception("an after-commit effect failed")
-                replies.append(OutgoingMessage(T.ERROR))
-        self._finish(pending, replies)
+                added.append(OutgoingMessage(T.ERROR))
+        if pending.message.from_inbox and added:
+            await self._queue_effect_replies(pending.message, added)
+        self._finish(pending, replies + added)
+
+    async def _queue_effect_replies(self, message: IncomingMessage, replies: list[OutgoingMessage]) -> None:
+        """What effects add (a payment link) is queued after them, in its own transaction."""
+        queued = [_queued(message, f"effect:{i}", r) for i, r in enumerate(replies)]
+        try:
+            async with self.db.sessions() as session, session.begin():
+                await enqueue_replies(await session.connection(), queued, self.clock())
+        except Exception as exc:
+            log.error("queueing the replies of an after-commit effect failed: %s", type(exc).__name__)
 
     async def _run(self, batch: list[_Pending]) -> list[_Outcome]:
         rejected: dict[str, str | None] = {}
         attempt = 0
+        outage_since: float | None = None
+        outage_tries = 0
         while True:
             try:
                 return await self._transaction(batch, rejected)
             except _StepRejected as exc:
                 rejected[exc.key] = exc.hint
-            except (StateConflict, DBAPIError) as exc:
+            except Exception as exc:
+                if is_unavailable(exc):
+                    outage_since, outage_tries = await self._wait_out_outage(exc, outage_since, outage_tries)
+                    continue
+                if not isinstance(exc, StateConflict | DBAPIError):
+                    # A failure outside any single step (e.g. in batch-wide work): isolate the culprit.
+                    if len(batch) > 1:
+                        return await self._run_one_by_one(batch)
+                    log.exception("a message could not be handled")
+                    return [_Outcome([OutgoingMessage(T.ERROR)])]
                 attempt += 1
                 if attempt > MAX_CONFLICT_RETRIES:
                     if len(batch) == 1:
@@ -264,14 +319,25 @@ class ConversationEngine:
                         )
                         return [_Outcome([OutgoingMessage(T.ERROR)])]
                     # Handle the users one by one so one poisoned message cannot block the others.
-                    return [(await self._run([p]))[0] for p in batch]
+                    return await self._run_one_by_one(batch)
                 await asyncio.sleep(random.uniform(0, 0.005 * attempt))
-            except Exception:
-                # A failure outside any single step (e.g. in batch-wide work): isolate the culprit.
-                if len(batch) > 1:
-                    return [(await self._run([p]))[0] for p in batch]
-                log.exception("a message could not be handled")
-                return [_Outcome([OutgoingMessage(T.ERROR)])]
+
+    async def _run_one_by_one(self, batch: list[_Pending]) -> list[_Outcome]:
+        return [(await self._run([p]))[0] for p in batch]
+
+    async def _wait_out_outage(
+        self, exc: BaseException, since: float | None, tries: int
+    ) -> tuple[float, int]:
+        """Back off while the database is unreachable; give up after ``outage_retry`` or on stop."""
+        loop = asyncio.get_running_loop()
+        if since is None:
+            since = loop.time()
+            log.warning("the database is unreachable (%s); retrying", type(exc).__name__)
+        if self._stopping or loop.time() - since >= self.outage_retry.total_seconds():
+            raise ConversationsUnavailable("the database is unreachable") from exc
+        delay = min(OUTAGE_BACKOFF_MAX_S, OUTAGE_BACKOFF_FIRST_S * 2.0**tries)
+        await asyncio.sleep(delay * random.uniform(0.5, 1.0))
+        return since, tries + 1
 
     async def _transaction(self, batch: list[_Pending], rejected: dict[str, str | None]) -> list[_Outcome]:
         now = self.clock()
@@ -317,6 +383,17 @@ class ConversationEngine:
             stored = {key: [r.to_dict() for r in outcome.replies] for key, outcome in keys_written}
             await write_states(conn, writes, now)
             await record_processed(conn, stored, now)
+            from_inbox = [
+                (p.message, o) for p, o in zip(batch, outcomes, strict=True) if p.message.from_inbox
+            ]
+            if from_inbox:
+                queued = [
+                    _queued(message, f"reply:{i}", reply)
+                    for message, outcome in from_inbox
+                    for i, reply in enumerate(outcome.replies)
+                ]
+                await enqueue_replies(conn, queued, now)
+                await mark_handled(conn, [m.idempotency_key for m, _ in from_inbox], now)
         return outcomes
 
     # -- one message ---------------------------------------------------------------------------------
@@ -348,6 +425,8 @@ class ConversationEngine:
         except _StepRejected:
             raise
         except Exception as exc:
+            if is_unavailable(exc):
+                raise
             if not turn.writes and not isinstance(exc, DBAPIError):
                 # Nothing touched the database: answer with an apology and keep the state as it was.
                 log.exception("a conversation step failed")
@@ -468,3 +547,13 @@ class ConversationEngine:
             turn.replies.append(await step.prompt(turn))
             return
         raise RuntimeError("too many flow hand-overs in one message")
+
+
+def _queued(message: IncomingMessage, part: str, reply: OutgoingMessage) -> QueuedReply:
+    """A reply as an outbox row; its key is the update's, so handling the update again adds nothing."""
+    return QueuedReply(
+        platform=message.platform,
+        chat_id=message.chat_id,
+        payload=reply.to_dict(),
+        dedupe_key=f"{message.idempotency_key}:{part}",
+    )

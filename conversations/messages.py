@@ -48,6 +48,9 @@ class IncomingMessage:
     received_at: datetime = field(default_factory=utcnow)
     idempotency_key: str = ""
     display_name: str | None = None
+    # Handled from a stored inbox row (its key is ``idempotency_key``): the engine queues the replies in
+    # the outbox and marks the row handled in the step's own transaction, so a crash loses neither.
+    from_inbox: bool = False
 
     def __post_init__(self) -> None:
         if not self.idempotency_key:

@@ -19,6 +19,11 @@ class ConversationHandler(Protocol):
     async def handle(self, message: IncomingMessage) -> list[OutgoingMessage]: ...
 
 
+class ConversationsUnavailable(Exception):
+    """The database stayed unreachable for the whole retry period (or the engine is stopping): the
+    message was not handled. A stored inbound update stays in the inbox and is tried again later."""
+
+
 class PaymentsUnavailable(Exception):
     """Payments are not configured or the provider is down; the text is safe to show the client."""
 

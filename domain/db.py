@@ -8,7 +8,36 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+# A connection attempt to a server that is down fails after this long instead of asyncpg's 60 s, so
+# health checks and retries notice an outage quickly.
+CONNECT_TIMEOUT_S = 5.0
+# Words in the driver's message that mean the server went away rather than refused the statement.
+_GONE = ("connection", "connect", "closed", "terminat", "shutdown", "server", "timeout", "network")
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """The database could not be reached (down, restarting, network cut) — as opposed to a conflict
+    or a refused statement. Such work is retried for minutes, never answered with an error."""
+    if isinstance(exc, OSError | TimeoutError | ConnectionError):
+        return True
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        if isinstance(exc, InterfaceError):
+            return True
+        if isinstance(exc, OperationalError) and not _is_sqlite_busy(exc):
+            message = str(exc.orig).lower() if exc.orig is not None else ""
+            return any(word in message for word in _GONE)
+        cause = exc.orig.__cause__ if exc.orig is not None else None
+        return isinstance(cause, OSError | TimeoutError)
+    return False
+
+
+def _is_sqlite_busy(exc: OperationalError) -> bool:
+    return "database is locked" in str(exc.orig).lower()
 
 
 def is_sqlite(url: str) -> bool:
@@ -31,6 +60,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("connect_args", {"timeout": CONNECT_TIMEOUT_S})
     return create_async_engine(url, **kwargs)
 
 

@@ -35,6 +35,7 @@ from sqlalchemy import insert
 
 from bench.engine.ours import _pg_admin, dialog, make_database
 from bot.http.server import build_web_app
+from bot.inbox.processor import InboxProcessor
 from bot.outbound.sender import OutboundSender
 from bot.outbound.transport import RateLimits
 from bot.telegram.component import TelegramComponent, build_channel, build_driver
@@ -142,26 +143,31 @@ async def through_driver(
     engine = ConversationEngine(db)
     await engine.start()
     sender = OutboundSender(db)
+    inbox = InboxProcessor(db)
     driver = build_driver(driver_name, fake.token, fake.root)
     channel = build_channel(db, driver, engine, sender, Path(tmp) / "files", limits=UNLIMITED)
     runner = None
     if mode == "webhook":
         runner = web.AppRunner(build_web_app(db), access_log=None)
     component = TelegramComponent(
-        driver, channel, webhook_url="pending" if runner else None, webhook_secret=SECRET
+        driver, channel, inbox, webhook_url="pending" if runner else None, webhook_secret=SECRET
     )
     if runner is not None:
         component.install_routes(runner.app)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", 0).start()
         component.webhook_url = f"http://127.0.0.1:{runner.addresses[0][1]}/telegram/webhook"
+    await sender.start()
     await component.start()
+    await inbox.start()
     try:
         return await fake.play(users, check_ins)
     finally:
+        await component.stop_intake()
+        await inbox.stop(10.0)
+        await sender.stop()
         await component.stop()
         await engine.stop()
-        await sender.stop()
         if runner is not None:
             await runner.cleanup()
         fake.close()

@@ -37,6 +37,9 @@ STOP_RETRY_S = 1.0
 ROW_MAX_WAIT_S = 2.0
 # A direct reply waits at most this long for its chat (e.g. paused by a 429) before being queued.
 DIRECT_MAX_WAIT_S = 5.0
+# One platform call for a queued row may take this long; with ROW_MAX_WAIT_S it stays inside the
+# row's lease (delivery_queue.CLAIM_LEASE), so no other worker takes a row that is still being sent.
+DELIVERY_TIMEOUT_S = 10.0
 
 
 def backoff_delay(attempt: int, *, base: float = BACKOFF_BASE_S, cap: float = BACKOFF_MAX_S) -> float:
@@ -268,7 +271,8 @@ class OutboundSender:
                 await asyncio.sleep(wait)
                 wait = await self.limiter.reserve(row.platform, row.chat_id, transport.limits, group=group)
             try:
-                provider_id = await transport.deliver_payload(row.chat_id, row.payload)
+                async with asyncio.timeout(DELIVERY_TIMEOUT_S):
+                    provider_id = await transport.deliver_payload(row.chat_id, row.payload)
             except DeliveryError as exc:
                 await self._row_failed(row, exc)
                 return

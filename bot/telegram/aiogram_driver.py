@@ -3,8 +3,6 @@ our flows that any aiogram ``Dispatcher`` can include."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -32,7 +30,7 @@ from aiogram.types import (
 from bot.outbound.transport import DeliveryError
 from bot.telegram.api import Keyboard
 from bot.telegram.channel import TelegramChannel
-from bot.telegram.limits import CAPTION_MAX, POLL_TIMEOUT_S
+from bot.telegram.limits import CAPTION_MAX
 from conversations.messages import OutgoingFile
 
 log = logging.getLogger(__name__)
@@ -134,42 +132,27 @@ class AiogramDriver:
         self.bot = build_bot(token, api_root)
         self.api = AiogramBotApi(self.bot)
         self.dispatcher = Dispatcher()
-        self._polling: asyncio.Task[None] | None = None
-        self._fed: set[asyncio.Task[Any]] = set()
 
     def attach(self, channel: TelegramChannel) -> None:
         self.dispatcher.include_router(coach_router(channel))
 
-    async def start_polling(self) -> None:
-        await self.api.delete_webhook()  # getUpdates is refused while a webhook is set
-        self._polling = asyncio.create_task(
-            self.dispatcher.start_polling(
-                self.bot,
-                polling_timeout=POLL_TIMEOUT_S,
-                handle_signals=False,
-                close_bot_session=False,
-                allowed_updates=ALLOWED_UPDATES,
-            ),
-            name="telegram-polling",
+    async def start(self) -> None:
+        """Nothing to start: ``coach run`` fetches updates itself and dispatches them from the inbox."""
+
+    async def fetch_updates(self, offset: int | None, poll_seconds: int) -> list[dict[str, Any]]:
+        """One long poll; calling again with a higher ``offset`` is what confirms these updates."""
+        request: dict[str, Any] = {}
+        if self.bot.session.timeout:
+            # Wait longer than the long poll itself, as aiogram's own polling does.
+            request["request_timeout"] = int(self.bot.session.timeout + poll_seconds)
+        updates = await self.bot.get_updates(
+            offset=offset, timeout=poll_seconds, allowed_updates=ALLOWED_UPDATES, **request
         )
+        return [u.model_dump(mode="json", by_alias=True, exclude_none=True) for u in updates]
 
-    async def start_webhook_mode(self) -> None:
-        """Nothing to start: webhook updates arrive through :meth:`feed`."""
-
-    def feed(self, data: dict[str, Any]) -> None:
-        """A webhook update: processed in the background (the HTTP answer does not wait)."""
-        update = Update.model_validate(data, context={"bot": self.bot})
-        task = asyncio.create_task(self.dispatcher.feed_update(self.bot, update))
-        self._fed.add(task)
-        task.add_done_callback(self._fed.discard)
+    async def process(self, update: dict[str, Any]) -> None:
+        """Run one stored update through the Dispatcher (and every router included in it)."""
+        await self.dispatcher.feed_raw_update(self.bot, update)
 
     async def stop(self) -> None:
-        if self._polling is not None:
-            with contextlib.suppress(RuntimeError):
-                await self.dispatcher.stop_polling()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await asyncio.wait_for(self._polling, timeout=10)
-            self._polling = None
-        if self._fed:
-            await asyncio.wait(set(self._fed), timeout=10)
         await self.bot.session.close()

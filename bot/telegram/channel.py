@@ -1,5 +1,11 @@
 """The Telegram channel, driver-independent: each update once, one chat's updates in order,
-every button press answered and its keyboard removed, files kept, replies sent within limits."""
+every button press answered and its keyboard removed, files kept, replies sent within limits.
+
+In ``coach run`` every update is first stored in the inbox and then dispatched from there through the
+driver's own Dispatcher/Application (:data:`STORED_UPDATE` marks that dispatch): its replies are then
+outbox rows written with the step, and a database outage leaves the update stored for another try.
+Updates reaching the channel any other way (a coach's own mounted router) are answered directly.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +14,17 @@ import dataclasses
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
 from bot.outbound.sender import OutboundSender
 from bot.telegram.api import BotApi
 from bot.telegram.callback_data import CallbackCodec
 from bot.telegram.files import UNSUPPORTED_MESSAGE, FileRejected, FileStore, check_attachment
-from bot.telegram.inbound import TelegramInbound, from_callback, from_message
+from bot.telegram.inbound import TelegramInbound, from_callback, from_message, update_key
 from bot.telegram.limits import PLATFORM
 from conversations.messages import OutgoingMessage
-from conversations.ports import ConversationHandler
+from conversations.ports import ConversationHandler, ConversationsUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +33,19 @@ log = logging.getLogger(__name__)
 RECENT_UPDATES = 50_000
 EXPIRED_BUTTON = "That button has expired. Send /menu to see what you can do."
 SOMETHING_WRONG = "Sorry, something went wrong on my side. Please try again in a moment."
+
+
+@dataclasses.dataclass(slots=True)
+class StoredDispatch:
+    """Set while an inbox row is dispatched: which update it is, and what went wrong with it (the
+    drivers' dispatchers swallow handler errors, so the channel reports them here instead)."""
+
+    key: str
+    seen: bool = False
+    error: BaseException | None = None
+
+
+STORED_UPDATE: ContextVar[StoredDispatch | None] = ContextVar("stored_telegram_update", default=None)
 
 
 class _ChatQueue:
@@ -40,10 +60,12 @@ class _ChatQueue:
         self._tails[chat_id] = mine
         try:
             if previous is not None:
-                await previous
+                # Shielded: a cancelled waiter must not cancel the previous update's future.
+                await asyncio.shield(previous)
             await work()
         finally:
-            mine.set_result(None)
+            if not mine.done():
+                mine.set_result(None)
             if self._tails.get(chat_id) is mine:
                 del self._tails[chat_id]
 
@@ -88,6 +110,21 @@ class TelegramChannel:
         return True
 
     async def process(self, inbound: TelegramInbound) -> None:
+        stored = STORED_UPDATE.get()
+        if stored is not None and stored.key == update_key(inbound.update_id):
+            # From the inbox, which already keeps order per chat and stores each update once.
+            stored.seen = True
+            inbound = dataclasses.replace(
+                inbound, message=dataclasses.replace(inbound.message, from_inbox=True)
+            )
+            try:
+                await self._handle(inbound)
+            except Exception as exc:
+                stored.error = exc
+            finally:
+                if self.on_handled is not None:
+                    self.on_handled(inbound)
+            return
         if not self.first_time(inbound.update_id):
             log.info("update %s seen before; ignored", inbound.update_id)
             return
@@ -125,9 +162,17 @@ class TelegramChannel:
             message = dataclasses.replace(message, attachments=kept)
         try:
             replies = await self.handler.handle(message)
+        except ConversationsUnavailable:
+            if message.from_inbox:
+                raise  # stays in the inbox; nobody is told "something went wrong" for an outage
+            replies = [OutgoingMessage(SOMETHING_WRONG)]
         except Exception:
             log.exception("the conversation engine failed on update %s", inbound.update_id)
             replies = [OutgoingMessage(SOMETHING_WRONG)]
+        else:
+            if message.from_inbox and getattr(self.handler, "queues_inbox_replies", False):
+                self.sender.wake()  # the step queued its replies with itself
+                return
         await self._reply(inbound, replies)
 
     async def _settle_press(self, inbound: TelegramInbound) -> None:
@@ -145,7 +190,12 @@ class TelegramChannel:
                 log.info("removing a pressed keyboard failed: %s", type(exc).__name__)
 
     async def _reply(self, inbound: TelegramInbound, replies: list[OutgoingMessage]) -> None:
-        if replies:
-            await self.sender.send_direct(
-                PLATFORM, inbound.chat_id, replies, dedupe_key=inbound.message.idempotency_key
-            )
+        if not replies:
+            return
+        key = inbound.message.idempotency_key
+        if inbound.message.from_inbox:
+            # Queued before the update counts as handled, under keys that handling it again repeats.
+            for i, reply in enumerate(replies):
+                await self.sender.enqueue(PLATFORM, inbound.chat_id, reply, dedupe_key=f"{key}:reply:{i}")
+            return
+        await self.sender.send_direct(PLATFORM, inbound.chat_id, replies, dedupe_key=key)

@@ -1,5 +1,11 @@
 """The Telegram channel in ``coach run``: long polling by default, a webhook when
-``COACH_TELEGRAM_WEBHOOK_URL`` is set (``POST /telegram/webhook``, secret-checked, answered at once)."""
+``COACH_TELEGRAM_WEBHOOK_URL`` is set (``POST /telegram/webhook``, secret-checked).
+
+Either way an update is stored in the inbox before Telegram hears it was received (the polling offset
+moves past stored updates only; the webhook answers 200 once stored, 503 when it cannot store, so
+Telegram re-sends), and it is handled from there by the inbox processor through the driver's own
+Dispatcher or Application.
+"""
 
 from __future__ import annotations
 
@@ -13,17 +19,23 @@ from aiohttp import web
 
 from bot.components import AppContext, Component, conversation_engine
 from bot.config import Settings, TelegramDriver
+from bot.inbox.component import shared_inbox
+from bot.inbox.processor import InboxProcessor
 from bot.outbound.component import shared_sender
 from bot.outbound.sender import OutboundSender
 from bot.outbound.transport import RateLimits
 from bot.telegram.api import BotApi
 from bot.telegram.callback_data import CallbackCodec
-from bot.telegram.channel import TelegramChannel
+from bot.telegram.channel import STORED_UPDATE, StoredDispatch, TelegramChannel
 from bot.telegram.files import FileStore
-from bot.telegram.limits import TELEGRAM_LIMITS
+from bot.telegram.inbound import stored_update
+from bot.telegram.limits import PLATFORM, TELEGRAM_LIMITS
+from bot.telegram.polling import UpdatePoller
 from bot.telegram.transport import TelegramTransport
 from conversations.ports import ConversationHandler
+from domain.clock import utcnow
 from domain.db import Database
+from domain.services.inbox import LeasedUpdate, store_updates
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +51,11 @@ class Driver(Protocol):
 
     def attach(self, channel: TelegramChannel) -> None: ...
 
-    async def start_polling(self) -> None: ...
+    async def start(self) -> None: ...
 
-    async def start_webhook_mode(self) -> None: ...
+    async def fetch_updates(self, offset: int | None, poll_seconds: int) -> list[dict[str, Any]]: ...
 
-    def feed(self, data: dict[str, Any]) -> None: ...
+    async def process(self, update: dict[str, Any]) -> None: ...
 
     async def stop(self) -> None: ...
 
@@ -65,49 +77,78 @@ class TelegramComponent(Component):
         self,
         driver: Driver,
         channel: TelegramChannel,
+        inbox: InboxProcessor,
         *,
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
     ) -> None:
         self.driver = driver
         self.channel = channel
+        self.inbox = inbox
+        self.db = channel.files.db
         self.webhook_url = webhook_url
         # Telegram allows A-Z, a-z, 0-9, _ and - (1-256 characters): token_urlsafe fits.
         self.webhook_secret = webhook_secret or secrets.token_urlsafe(32)
+        self.poller = UpdatePoller(driver, self.db, inbox.wake)
+        self._accepting = False
+        inbox.register(PLATFORM, self.handle_stored)
 
     def install_routes(self, app: web.Application) -> None:
         if self.webhook_url:
             app.router.add_post(WEBHOOK_PATH, self.webhook)
 
     async def start(self) -> None:
+        await self.driver.start()
+        self._accepting = True
         if self.webhook_url:
-            await self.driver.start_webhook_mode()
             await self.driver.api.set_webhook(self.webhook_url, self.webhook_secret)
             log.info("telegram webhook registered (%s driver)", self.driver.name)
         else:
-            await self.driver.start_polling()
+            await self.driver.api.delete_webhook()  # getUpdates is refused while a webhook is set
+            self.poller.start()
             log.info("telegram long polling started (%s driver)", self.driver.name)
 
+    async def stop_intake(self) -> None:
+        self._accepting = False
+        await self.poller.stop()
+
     async def stop(self) -> None:
+        await self.stop_intake()
         await self.driver.stop()
 
     async def webhook(self, request: web.Request) -> web.Response:
-        """Check the secret, hand the update over and answer at once: processing happens after, so
-        Telegram's 60 s timeout never triggers a re-send."""
+        """Check the secret, store the update, answer. 200 only once it is stored; 503 when it cannot
+        be (database down, stopping), so Telegram re-sends it later."""
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self.webhook_secret.encode()):
             return web.json_response({"ok": False, "error": "wrong secret token"}, status=401)
         try:
             data = await request.json()
-            update_id = int(data["update_id"])
-        except (ValueError, KeyError, TypeError):
+            row = stored_update(data)
+        except (ValueError, KeyError, TypeError, AttributeError):
             return web.json_response({"ok": False, "error": "not a Telegram update"}, status=400)
+        if not self._accepting:
+            return web.json_response({"ok": False, "error": "shutting down"}, status=503)
         try:
-            self.driver.feed(data)
-        except Exception:
-            # A malformed update is dropped (answering 200): a re-send would fail the same way.
-            log.exception("could not read telegram update %s", update_id)
+            async with self.db.unit_of_work() as session:
+                await store_updates(session, [row], utcnow())
+        except Exception as exc:
+            log.warning("could not store telegram update: %s", type(exc).__name__)
+            return web.json_response({"ok": False, "error": "try again later"}, status=503)
+        self.inbox.wake()
         return web.json_response({"ok": True})
+
+    async def handle_stored(self, update: LeasedUpdate) -> None:
+        """Dispatch one stored update through the driver; raise what the channel reports, so the
+        inbox tries it again."""
+        dispatch = StoredDispatch(update.key)
+        token = STORED_UPDATE.set(dispatch)
+        try:
+            await self.driver.process(update.payload)
+        finally:
+            STORED_UPDATE.reset(token)
+        if dispatch.error is not None:
+            raise dispatch.error
 
 
 def build_channel_for_api(
@@ -151,6 +192,7 @@ def telegram_component(ctx: AppContext) -> TelegramComponent:
     return TelegramComponent(
         driver,
         channel,
+        shared_inbox(ctx),
         webhook_url=settings.telegram_webhook_url,
         webhook_secret=settings.telegram_webhook_secret,
     )

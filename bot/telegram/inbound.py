@@ -13,6 +13,7 @@ from typing import Any
 from bot.telegram.limits import PLATFORM
 from conversations.messages import Attachment, IncomingMessage
 from domain.clock import ensure_utc, utcnow
+from domain.services.inbox import InboundUpdate
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,31 @@ class TelegramInbound:
 def update_key(update_id: int) -> str:
     """Telegram's update_id is unique and increasing per bot: the idempotency key of the update."""
     return f"{PLATFORM}:update:{update_id}"
+
+
+def stored_update(raw: dict[str, Any]) -> InboundUpdate:
+    """A raw Bot API update as an inbox row: its lane is the chat (one chat's updates stay in order)."""
+    update_id = int(raw["update_id"])
+    message = raw.get("message")
+    query = raw.get("callback_query")
+    sender: Any = None
+    chat: Any = None
+    if isinstance(message, dict):
+        sender, chat = message.get("from"), message.get("chat")
+    elif isinstance(query, dict):
+        sender = query.get("from")
+        pressed = query.get("message")
+        chat = pressed.get("chat") if isinstance(pressed, dict) else None
+        chat = chat if isinstance(chat, dict) else sender
+    chat_id = chat.get("id") if isinstance(chat, dict) else None
+    user_id = sender.get("id") if isinstance(sender, dict) else None
+    return InboundUpdate(
+        key=update_key(update_id),
+        platform=PLATFORM,
+        lane=str(chat_id if chat_id is not None else "unknown"),
+        payload=raw,
+        external_user_id=None if user_id is None else str(user_id),
+    )
 
 
 def _display_name(user: Any) -> str | None:

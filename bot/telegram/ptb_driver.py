@@ -31,6 +31,8 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 DEFAULT_HANDLER_GROUP = 50
 # Updates handled side by side; one chat's stay in order in TelegramChannel.
 CONCURRENT_UPDATES = 256
+# A long poll's HTTP read waits this much longer than the poll itself.
+GET_UPDATES_READ_MARGIN_S = 10
 
 
 def _markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
@@ -138,7 +140,7 @@ def build_application(token: str, api_root: str) -> Application[Any, Any, Any, A
         .base_url(f"{root}/bot")
         .base_file_url(f"{root}/file/bot")
         .concurrent_updates(CONCURRENT_UPDATES)
-        .get_updates_read_timeout(POLL_TIMEOUT_S + 10)
+        .get_updates_read_timeout(POLL_TIMEOUT_S + GET_UPDATES_READ_MARGIN_S)
         .build()
     )
 
@@ -160,21 +162,24 @@ class PtbDriver:
             await self.application.start()
             self._started = True
 
-    async def start_polling(self) -> None:
+    async def start(self) -> None:
+        """Initialise the application; ``coach run`` fetches updates itself and dispatches them from
+        the inbox, so PTB's own updater is not started."""
         await self._start_application()
-        updater = self.application.updater
-        assert updater is not None
-        await updater.start_polling(
-            timeout=timedelta(seconds=POLL_TIMEOUT_S), allowed_updates=ALLOWED_UPDATES
+
+    async def fetch_updates(self, offset: int | None, poll_seconds: int) -> list[dict[str, Any]]:
+        """One long poll; calling again with a higher ``offset`` is what confirms these updates."""
+        updates = await self.application.bot.get_updates(
+            offset=offset,
+            timeout=timedelta(seconds=poll_seconds),
+            allowed_updates=ALLOWED_UPDATES,
+            read_timeout=poll_seconds + GET_UPDATES_READ_MARGIN_S,
         )
+        return [u.to_dict() for u in updates]
 
-    async def start_webhook_mode(self) -> None:
-        await self._start_application()
-
-    def feed(self, data: dict[str, Any]) -> None:
-        """A webhook update: queued for the application, which processes it in the background."""
-        update = Update.de_json(data, self.application.bot)
-        self.application.update_queue.put_nowait(update)
+    async def process(self, update: dict[str, Any]) -> None:
+        """Run one stored update through the Application's handlers."""
+        await self.application.process_update(Update.de_json(update, self.application.bot))
 
     async def stop(self) -> None:
         if not self._started:

@@ -3,6 +3,7 @@
 from domain.models.base import Base
 from domain.models.billing import Payment, ProviderEvent, Subscription
 from domain.models.dunning import DunningCase as DunningCase
+from domain.models.inbox import InboxUpdate
 from domain.models.messaging import Message, OutboundMessage, Reminder, StoredFile
 from domain.models.people import ChannelIdentity, Client, Coach, ConsentRecord
 from domain.models.programs import Enrollment, Program
@@ -22,6 +23,7 @@ __all__ = [
     "Enrollment",
     "Feedback",
     "Goal",
+    "InboxUpdate",
     "InsightCache",
     "LlmUsage",
     "Message",

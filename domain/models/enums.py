@@ -81,3 +81,9 @@ class DeliveryStatus(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+
+
+class InboxStatus(StrEnum):
+    PENDING = "pending"  # stored, waiting for (or leased to) a worker
+    HANDLED = "handled"
+    FAILED = "failed"  # could not be handled after every try; kept for an operator

@@ -24,8 +24,10 @@ from domain.models import ChannelIdentity, Client, OutboundMessage
 from domain.models.enums import DeliveryStatus
 from domain.services.notices import COACH_NOTICE, notify_coach
 
-# How long a worker may hold a row before others assume it died; far above one Bot API call.
-CLAIM_LEASE = timedelta(minutes=2)
+# How long a worker may hold a row before others assume it died: a crashed worker's chats wait this
+# long at most. It covers a short wait for the rate limit plus one platform call, which the sender
+# caps at DELIVERY_TIMEOUT_S (bot/outbound/sender.py) so a live worker never outlasts its lease.
+CLAIM_LEASE = timedelta(seconds=15)
 UNFINISHED = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
 ERROR_TEXT_MAX = 500
 
@@ -184,4 +186,22 @@ async def tell_coach_of_failure(
         client_id=client.id,
         data={"platform": platform},
         dedupe_key=f"delivery_failed:{reference}",
+    )
+
+
+async def unfinished_count(session: AsyncSession, platform: str, chat_id: str) -> int:
+    """Messages to this chat still queued or being sent."""
+    from sqlalchemy import func
+
+    return int(
+        await session.scalar(
+            select(func.count())
+            .select_from(OutboundMessage)
+            .where(
+                OutboundMessage.platform == platform,
+                OutboundMessage.chat_id == chat_id,
+                OutboundMessage.status.in_(UNFINISHED),
+            )
+        )
+        or 0
     )

@@ -7,11 +7,13 @@ loses nothing queued and a rolled-back change never sends a message.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from domain.clock import utcnow
 from domain.errors import NotFound
@@ -95,4 +97,37 @@ async def enqueue_for_client(
         payload=payload,
         dedupe_key=dedupe_key,
         not_before=not_before,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedReply:
+    platform: str
+    chat_id: str
+    payload: dict[str, Any]
+    dedupe_key: str
+
+
+async def enqueue_replies(connection: AsyncConnection, replies: Sequence[QueuedReply], now: datetime) -> None:
+    """Queue a whole batch's replies in one statement, inside the transaction of the steps that wrote
+    them; a key queued before (the same step handled again) adds nothing. Order within a chat is the
+    order given, which the delivery queue keeps."""
+    if not replies:
+        return
+    rows = [
+        {
+            "platform": r.platform,
+            "chat_id": r.chat_id,
+            "payload": r.payload,
+            "dedupe_key": r.dedupe_key,
+            "status": DeliveryStatus.QUEUED,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for r in replies
+    ]
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    await connection.execute(
+        dialect.insert(OutboundMessage).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
     )

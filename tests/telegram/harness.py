@@ -11,12 +11,14 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.http.server import build_web_app
+from bot.inbox.processor import InboxProcessor
 from bot.outbound.sender import OutboundSender
 from bot.outbound.transport import RateLimits
 from bot.telegram.component import TelegramComponent, build_channel, build_driver
 from conversations.messages import Button, IncomingMessage, OutgoingMessage, UrlButton
 from conversations.ports import ConversationHandler
 from domain.db import Database
+from domain.services.delivery_queue import unfinished_count
 from tests.support.servers import serve_locally
 from tests.support.telegram_api import ApiCall, FakeTelegram
 
@@ -30,6 +32,7 @@ class Harness:
     fake: FakeTelegram
     component: TelegramComponent
     sender: OutboundSender
+    inbox: InboxProcessor
     runner: web.AppRunner | None = None
     webhook_url: str | None = None
     done: dict[int, asyncio.Event] = field(default_factory=dict)
@@ -38,11 +41,24 @@ class Harness:
         return self.done.setdefault(update_id, asyncio.Event())
 
     async def processed(self, update_id: int, within: float = 20.0) -> None:
+        """The update was handled and every reply it queued has left the outbox."""
         await asyncio.wait_for(self.done_event(update_id).wait(), timeout=within)
+        update = next(u for u in self.fake.updates if u["update_id"] == update_id)
+        chat = str(
+            (update.get("message") or update.get("callback_query", {}).get("message") or {})["chat"]["id"]
+        )
+        async with asyncio.timeout(within):
+            while True:
+                async with self.component.db.unit_of_work() as session:
+                    if not await unfinished_count(session, "telegram", chat):
+                        return
+                await asyncio.sleep(0.02)
 
     async def stop(self) -> None:
-        await self.component.stop()
+        await self.component.stop_intake()
+        await self.inbox.stop(5.0)
         await self.sender.stop()
+        await self.component.stop()
         if self.runner is not None:
             await self.runner.cleanup()
 
@@ -58,13 +74,14 @@ async def start_harness(
     limits: RateLimits = FAST_LIMITS,
 ) -> Harness:
     sender = OutboundSender(db, poll_interval=0.05, backoff_base=0.05)
+    inbox = InboxProcessor(db, poll_interval=0.05)
     tg_driver = build_driver(driver, fake.token, fake.root)
     channel = build_channel(db, tg_driver, handler, sender, storage_dir, limits=limits)
     webhook = mode == "webhook"
     component = TelegramComponent(
-        tg_driver, channel, webhook_url="pending" if webhook else None, webhook_secret=WEBHOOK_SECRET
+        tg_driver, channel, inbox, webhook_url="pending" if webhook else None, webhook_secret=WEBHOOK_SECRET
     )
-    harness = Harness(fake, component, sender)
+    harness = Harness(fake, component, sender, inbox)
     channel.on_handled = lambda inbound: harness.done_event(inbound.update_id).set()
     if webhook:
         app = build_web_app(db)
@@ -74,6 +91,7 @@ async def start_harness(
         component.webhook_url = harness.webhook_url
     await sender.start()
     await component.start()
+    await inbox.start()
     return harness
 
 

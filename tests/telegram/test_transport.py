@@ -63,7 +63,7 @@ def test_group_commands_lose_the_bot_name() -> None:
 async def test_files_go_out_as_photo_or_document(driver: str, fake_telegram: FakeTelegram) -> None:
     tg = build_driver(driver, fake_telegram.token, fake_telegram.root)
     if driver == "ptb":
-        await tg.start_webhook_mode()  # initialises the PTB application without polling
+        await tg.start()  # initialises the PTB application without polling
     transport = TelegramTransport(tg.api, CallbackCodec())
     message = OutgoingMessage(
         "Your schedule",

@@ -1,0 +1,1 @@
+"""The inbox worker: handles stored inbound updates in order per conversation, exactly once."""
