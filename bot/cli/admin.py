@@ -75,7 +75,7 @@ def programs_add(
     weeks: Annotated[int | None, typer.Option("--weeks", help="Duration in weeks")] = None,
     description: Annotated[str, typer.Option("--description")] = "",
 ) -> None:
-    """Add a program (unpublished until `coach programs publish`)."""
+    """Add a program without content (unpublished until `coach programs publish`)."""
 
     async def work(db: Database) -> int:
         async with db.unit_of_work() as session:
@@ -117,17 +117,6 @@ def programs_list(coach: Annotated[int | None, typer.Option("--coach")] = None) 
     print_table(
         ["id", "coach", "name", "price", "currency", "billing", "weeks", "published"], with_database(work)
     )
-
-
-@programs_app.command("publish")
-def programs_publish(program_id: Annotated[int, typer.Argument(help="Program id")]) -> None:
-    """Publish a program so clients can choose it."""
-
-    async def work(db: Database) -> str:
-        async with db.unit_of_work() as session:
-            return (await coach_service.publish_program(session, program_id)).name
-
-    typer.echo(f"program {program_id} ({with_database(work)}) published")
 
 
 @clients_app.command("list")

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from bot.cli import admin, charts, chat, doctor, insights, payments, reminders
+from bot.cli import programs as _program_content  # noqa: F401 - adds import/export/publish... to `programs`
 from bot.cli.common import CliError, settings
 from bot.config import ConfigError
 from bot.logs import configure_logging
@@ -24,7 +25,7 @@ app = typer.Typer(
 )
 app.add_typer(admin.db_app, name="db")
 app.add_typer(admin.coaches_app, name="coaches")
-app.add_typer(admin.programs_app, name="programs")
+app.add_typer(admin.programs_app, name="programs")  # add/list here, content commands in bot.cli.programs
 app.add_typer(admin.clients_app, name="clients")
 app.command("export")(admin.export)
 app.command("erase")(admin.erase)

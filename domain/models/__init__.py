@@ -6,6 +6,15 @@ from domain.models.dunning import DunningCase as DunningCase
 from domain.models.inbox import InboxUpdate
 from domain.models.messaging import Message, OutboundMessage, Reminder, StoredFile
 from domain.models.people import ChannelIdentity, Client, Coach, ConsentRecord
+from domain.models.program_content import (
+    CheckInAnswer,
+    EnrollmentProgress,
+    ProgramResource,
+    ProgramStep,
+    ProgramVersion,
+    StepRelease,
+    TaskTick,
+)
 from domain.models.programs import Enrollment, Program
 from domain.models.progress import CheckIn, Feedback, Goal
 from domain.models.system import AuditEvent, ConversationState, InsightCache, LlmUsage, ProcessedMessage
@@ -16,11 +25,13 @@ __all__ = [
     "Base",
     "ChannelIdentity",
     "CheckIn",
+    "CheckInAnswer",
     "Client",
     "Coach",
     "ConsentRecord",
     "ConversationState",
     "Enrollment",
+    "EnrollmentProgress",
     "Feedback",
     "Goal",
     "InboxUpdate",
@@ -31,8 +42,13 @@ __all__ = [
     "Payment",
     "ProcessedMessage",
     "Program",
+    "ProgramResource",
+    "ProgramStep",
+    "ProgramVersion",
     "ProviderEvent",
     "Reminder",
+    "StepRelease",
     "StoredFile",
     "Subscription",
+    "TaskTick",
 ]

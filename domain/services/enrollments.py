@@ -14,6 +14,7 @@ from domain.models.enums import EnrollmentStatus as S
 from domain.services.audit import record_audit_event
 from domain.services.clients import get_client
 from domain.services.coaches import get_program
+from domain.services.program_versions import attach_published_version
 
 # Which status may follow which; anything else is a bug in the caller or a stale webhook.
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -56,6 +57,8 @@ async def enroll(session: AsyncSession, *, client_id: int, program_id: int) -> E
     )
     session.add(enrollment)
     await session.flush()
+    # The enrollment follows the program's current content version until a coach migrates it.
+    await attach_published_version(session, enrollment)
     await record_audit_event(
         session,
         actor=f"client:{client_id}",

@@ -36,11 +36,13 @@ from domain.models import (
     AuditEvent,
     ChannelIdentity,
     CheckIn,
+    CheckInAnswer,
     Client,
     CoachThread,
     ConsentRecord,
     ConversationState,
     Enrollment,
+    EnrollmentProgress,
     Feedback,
     Goal,
     InsightCache,
@@ -49,8 +51,10 @@ from domain.models import (
     Payment,
     ProcessedMessage,
     Reminder,
+    StepRelease,
     StoredFile,
     Subscription,
+    TaskTick,
 )
 from domain.models.enums import ClientStatus
 from domain.services.audit import record_audit_event
@@ -207,6 +211,7 @@ async def _person(session: AsyncSession, client_id: int, *, lock: bool = False) 
 def _erased_rows(person: _Person, dialect: str) -> list[tuple[str, Any, ColumnElement[bool]]]:
     """(table, model, rows of the person) in an order the foreign keys allow; files are separate."""
     client_id = person.client.id
+    enrollment_ids = select(Enrollment.id).where(Enrollment.client_id == client_id)
     return [
         (
             "outbound_messages",
@@ -220,6 +225,7 @@ def _erased_rows(person: _Person, dialect: str) -> list[tuple[str, Any, ColumnEl
         ("coach_threads", CoachThread, CoachThread.client_id == client_id),
         ("messages", Message, Message.client_id == client_id),
         ("feedback", Feedback, Feedback.client_id == client_id),
+        ("checkin_answers", CheckInAnswer, CheckInAnswer.client_id == client_id),
         ("check_ins", CheckIn, CheckIn.client_id == client_id),
         ("goals", Goal, Goal.client_id == client_id),
         ("insight_cache", InsightCache, _json_int_is(InsightCache.content, "client_id", client_id, dialect)),
@@ -248,6 +254,9 @@ def _erased_rows(person: _Person, dialect: str) -> list[tuple[str, Any, ColumnEl
                 _pair_in(ConsentRecord.platform, ConsentRecord.external_user_id, person.identities),
             ),
         ),
+        ("step_releases", StepRelease, StepRelease.enrollment_id.in_(enrollment_ids)),
+        ("task_ticks", TaskTick, TaskTick.enrollment_id.in_(enrollment_ids)),
+        ("enrollment_progress", EnrollmentProgress, EnrollmentProgress.enrollment_id.in_(enrollment_ids)),
         ("enrollments", Enrollment, Enrollment.client_id == client_id),
         ("channel_identities", ChannelIdentity, ChannelIdentity.client_id == client_id),
     ]

@@ -13,13 +13,17 @@ from domain.models import (
     AuditEvent,
     ChannelIdentity,
     CheckIn,
+    CheckInAnswer,
     ConsentRecord,
     Enrollment,
+    EnrollmentProgress,
     Feedback,
     Goal,
     Message,
     Payment,
+    StepRelease,
     Subscription,
+    TaskTick,
 )
 from domain.services.clients import get_client
 
@@ -30,6 +34,10 @@ EXPORT_KEYS = (
     "enrollments",
     "goals",
     "check_ins",
+    "checkin_answers",
+    "program_progress",
+    "step_releases",
+    "task_ticks",
     "payments",
     "subscriptions",
     "messages",
@@ -60,6 +68,7 @@ async def export_client(session: AsyncSession, client_id: int) -> dict[str, Any]
     consent_match = [ConsentRecord.client_id == client_id] + [
         (ConsentRecord.platform == p) & (ConsentRecord.external_user_id == e) for p, e in external_ids
     ]
+    enrollment_ids = select(Enrollment.id).where(Enrollment.client_id == client_id)
     subjects = [f"client:{client_id}"] + [f"{p}:{e}" for p, e in external_ids]
     return {
         "client": row_to_dict(client),
@@ -68,6 +77,13 @@ async def export_client(session: AsyncSession, client_id: int) -> dict[str, Any]
         "enrollments": await rows(Enrollment, Enrollment.client_id == client_id),
         "goals": await rows(Goal, Goal.client_id == client_id),
         "check_ins": await rows(CheckIn, CheckIn.client_id == client_id),
+        # Answers to the program's own check-in questions, typed ({"value": ...}).
+        "checkin_answers": await rows(CheckInAnswer, CheckInAnswer.client_id == client_id),
+        "program_progress": await rows(
+            EnrollmentProgress, EnrollmentProgress.enrollment_id.in_(enrollment_ids)
+        ),
+        "step_releases": await rows(StepRelease, StepRelease.enrollment_id.in_(enrollment_ids)),
+        "task_ticks": await rows(TaskTick, TaskTick.enrollment_id.in_(enrollment_ids)),
         "payments": await rows(Payment, Payment.client_id == client_id),
         "subscriptions": await rows(Subscription, Subscription.client_id == client_id),
         "messages": await rows(Message, Message.client_id == client_id),

@@ -1,0 +1,164 @@
+"""``coach programs import/export/publish/versions/new/migrate``: program content as files and versions.
+
+The commands are added to ``coach programs`` beside ``add`` and ``list`` (bot/cli/admin.py).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.cli.admin import programs_app
+from bot.cli.common import CliError, print_table, with_database
+from domain.db import Database
+from domain.programs import ProgramFormatError, parse_program
+from domain.programs.templates import TEMPLATES, template_text
+from domain.services import program_versions as versions
+
+
+def _resource_files(path: Path, text: str) -> dict[str, bytes]:
+    """The ``files/…`` a program file links to, read from beside it (missing ones are reported by the
+    import with their line)."""
+    try:
+        parsed = parse_program(text)
+    except ProgramFormatError:
+        return {}  # the import reports every problem
+    found: dict[str, bytes] = {}
+    base = path.resolve().parent
+    for resource in parsed.resources:
+        candidate = (base / resource.path).resolve()
+        if candidate.is_relative_to(base) and candidate.is_file():
+            found[resource.path] = candidate.read_bytes()
+    return found
+
+
+@programs_app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="Program file (Markdown with YAML front matter)")],
+    coach: Annotated[
+        int | None, typer.Option("--coach", help="Coach id (default: the default coach)")
+    ] = None,
+) -> None:
+    """Import a program file as a draft version (a new draft of the coach's program with that name)."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"cannot read {file}: {exc}") from None
+    files = _resource_files(file, text)
+
+    async def work(db: Database) -> versions.ImportResult:
+        async with db.unit_of_work() as session:
+            return await versions.import_program(session, text, coach_id=coach, files=files)
+
+    result = with_database(work)
+    what = "created" if result.created_program else "updated"
+    draft = "replaced draft" if result.replaced_draft else "new draft"
+    typer.echo(
+        f"program {result.program_id} {what}: {draft} version {result.version_number} with "
+        f"{result.steps} step(s) and {result.resources} file(s); publish it with "
+        f"`coach programs publish {result.program_id}`"
+    )
+
+
+@programs_app.command("export")
+def export_command(
+    program_id: Annotated[int, typer.Argument(help="Program id")],
+    version: Annotated[int | None, typer.Option("--version", help="Version number (default: latest)")] = None,
+) -> None:
+    """Print a version's program file exactly as it was imported."""
+
+    async def work(db: Database) -> str:
+        async with db.unit_of_work() as session:
+            return await versions.export_program(session, program_id, version)
+
+    sys.stdout.write(with_database(work))
+    sys.stdout.flush()
+
+
+@programs_app.command("publish")
+def publish_command(
+    program_id: Annotated[int, typer.Argument(help="Program id")],
+    note: Annotated[str | None, typer.Option("--note", help="What changed, for enrolled clients")] = None,
+) -> None:
+    """Publish the latest draft as an immutable version, so clients can choose the program."""
+
+    async def work(db: Database) -> str:
+        async with db.unit_of_work() as session:
+            program, version = await versions.publish(session, program_id, note=note)
+            if version is None:
+                return f"program {program_id} ({program.name}) published"
+            return f"program {program_id} ({program.name}) published as version {version.number}"
+
+    typer.echo(with_database(work))
+
+
+@programs_app.command("versions")
+def versions_command(program_id: Annotated[int, typer.Argument(help="Program id")]) -> None:
+    """A program's versions: status, steps, open enrollments and publish note."""
+
+    async def work(db: Database) -> list[list[object]]:
+        async with db.unit_of_work() as session:
+            counts = await versions.enrolled_counts(session, program_id)
+            rows = []
+            for v in await versions.list_versions(session, program_id):
+                steps = await versions.version_steps(session, v.id)
+                rows.append(
+                    [
+                        v.number,
+                        v.status,
+                        len(steps),
+                        v.weeks,
+                        counts.get(v.id, 0),
+                        v.published_at.isoformat(timespec="minutes") if v.published_at else "-",
+                        v.publish_note or "",
+                    ]
+                )
+            return rows
+
+    rows = with_database(work)
+    if not rows:
+        typer.echo(f"program {program_id} has no content versions; import a program file")
+        return
+    print_table(["version", "status", "steps", "weeks", "enrolled", "published (UTC)", "note"], rows)
+
+
+@programs_app.command("new")
+def new_command(
+    template: Annotated[str, typer.Option("--template", help=f"One of: {', '.join(TEMPLATES)}")],
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout")] = None,
+) -> None:
+    """Start a program from a built-in template (edit it, then `coach programs import`)."""
+    if template not in TEMPLATES:
+        listing = "; ".join(f"{name}: {about}" for name, about in TEMPLATES.items())
+        raise typer.BadParameter(
+            f"unknown template {template!r}; choose one of {listing}", param_hint="--template"
+        )
+    text = template_text(template)
+    if out is None:
+        sys.stdout.write(text)
+        return
+    if out.exists():
+        raise CliError(f"{out} already exists; choose another file name")
+    out.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {out}; edit it, then `coach programs import {out}`")
+
+
+@programs_app.command("migrate")
+def migrate_command(
+    program_id: Annotated[int, typer.Argument(help="Program id")],
+    to_version: Annotated[int, typer.Option("--to-version", help="Published version to move clients to")],
+) -> None:
+    """Move enrolled clients to another published version, keeping their progress by step title."""
+
+    async def work(db: Database) -> versions.MigrationResult:
+        async with db.unit_of_work() as session:
+            return await versions.migrate_enrollments(session, program_id, to_version=to_version)
+
+    result = with_database(work)
+    typer.echo(
+        f"{result.moved} enrollment(s) moved to version {result.version_number}; "
+        f"{result.notified} client(s) told what changed"
+    )
