@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, insert, select, tuple_, update
+from sqlalchemy import Table, and_, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conversations.flow import ClientInfo
 from domain.db import Database
+from domain.keysets import among, pairs_among
 from domain.models import ChannelIdentity, Client, ConversationState, Goal, ProcessedMessage
 from domain.models.enums import GoalStatus
 
@@ -121,7 +122,8 @@ _UPDATE = (
 async def lock_states(
     conn: AsyncConnection, keys: Sequence[UserKey], *, for_update: bool
 ) -> dict[UserKey, StoredState]:
-    query = _SELECT.where(tuple_(_cs.c.platform, _cs.c.external_user_id).in_(list(keys)))
+    # The keys travel as bound arrays on PostgreSQL: one statement text for every batch, prepared once.
+    query = _SELECT.where(pairs_among(_cs.c.platform, _cs.c.external_user_id, list(keys), conn.dialect.name))
     if for_update:
         query = query.with_for_update(of=_cs)
     rows = await conn.execute(query)
@@ -166,7 +168,9 @@ async def create_states(conn: AsyncConnection, rows: Sequence[tuple[str, str, st
 
 async def processed_replies(conn: AsyncConnection, keys: Sequence[str]) -> dict[str, list[Any]]:
     rows = await conn.execute(
-        select(_pm.c.idempotency_key, _pm.c.replies).where(_pm.c.idempotency_key.in_(keys))
+        select(_pm.c.idempotency_key, _pm.c.replies).where(
+            among(_pm.c.idempotency_key, keys, conn.dialect.name)
+        )
     )
     return {r[0]: r[1] for r in rows}
 

@@ -47,10 +47,14 @@ def pairs_among(
 ) -> ColumnElement[bool]:
     """``(first, second)`` is one of the ``keys`` pairs, as one statement text on PostgreSQL."""
     if dialect == "postgresql":
-        rows = func.unnest(
-            bindparam(None, value=[k[0] for k in keys], type_=ARRAY(first.type)),
-            bindparam(None, value=[k[1] for k in keys], type_=ARRAY(second.type)),
-        ).table_valued("a", "b")
+        rows = (
+            func.unnest(
+                bindparam(None, value=[k[0] for k in keys], type_=ARRAY(first.type)),
+                bindparam(None, value=[k[1] for k in keys], type_=ARRAY(second.type)),
+            )
+            .table_valued("a", "b")
+            .render_derived(name="wanted_pairs")
+        )
         matching: Select[Any] = (
             select(literal_column("1")).select_from(rows).where(rows.c.a == first, rows.c.b == second)
         )

@@ -22,6 +22,7 @@ from domain import rules
 from domain.clock import ensure_utc
 from domain.db import Database
 from domain.errors import DomainError, ValidationError
+from domain.keysets import analyze
 from domain.models import CheckIn, Client, ConsentRecord
 from domain.services.checkins import record_check_in
 from domain.services.clients import IdentityRef, find_client_by_identity, register_client
@@ -269,6 +270,10 @@ async def import_check_ins(
     return report
 
 
+# An import this large changes the tables enough to refresh the query planner's statistics.
+ANALYZE_AFTER_ROWS = 1_000
+
+
 class _DryRun(Exception):
     """Raised inside the unit of work to roll a dry run back."""
 
@@ -294,4 +299,8 @@ async def import_file(
     except _DryRun:
         pass
     assert report is not None
+    if not dry_run and report.imported >= ANALYZE_AFTER_ROWS:
+        # The planner's statistics still describe the tables before the import.
+        async with db.unit_of_work() as session:
+            await analyze(session, ["check_ins", "clients", "channel_identities"])
     return report

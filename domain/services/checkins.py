@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -74,6 +75,45 @@ async def insert_check_ins(conn: AsyncConnection, rows: Sequence[dict[str, Any]]
     ids = list(inserted.scalars().all())
     await update_goal_progress_from(conn, rows)
     return ids
+
+
+# The columns a bulk load writes, in order (COPY on PostgreSQL takes them positionally).
+_BULK_COLUMNS = (
+    "client_id",
+    "goal_id",
+    "mood",
+    "energy",
+    "sleep_hours",
+    "adherence",
+    "goal_progress",
+    "note",
+    "attachments",
+    "source_channel",
+    "created_at",
+)
+
+
+async def bulk_load_check_ins(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> int:
+    """Store many validated rows (history, demo data) fast, without returning ids or touching goals:
+    ``COPY`` on PostgreSQL, one multi-row INSERT per page on SQLite. Follow a big load with
+    :func:`domain.keysets.analyze`. Returns the rows stored."""
+    if not rows:
+        return 0
+    if conn.dialect.name == "postgresql":
+        raw = await conn.get_raw_connection()
+        driver = raw.driver_connection
+        assert driver is not None
+        records = [
+            tuple(
+                json.dumps(row.get(name) or []) if name == "attachments" else row.get(name)
+                for name in _BULK_COLUMNS
+            )
+            for row in rows
+        ]
+        await driver.copy_records_to_table("check_ins", records=records, columns=list(_BULK_COLUMNS))
+        return len(records)
+    await conn.execute(insert(_CHECK_INS), [{name: row.get(name) for name in _BULK_COLUMNS} for row in rows])
+    return len(rows)
 
 
 async def update_goal_progress_from(
