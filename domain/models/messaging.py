@@ -41,7 +41,8 @@ class Reminder(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
-    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), index=True)
+    # Indexed by ix_reminders_client_kind_status_due, which leads with it.
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"))
     coach_id: Mapped[int | None] = mapped_column(ForeignKey("coaches.id"), index=True)
     due_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16), default=ReminderStatus.PENDING)

@@ -9,18 +9,19 @@ wanted), so changing a reminder time or pausing takes effect at once.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, delete, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, bindparam, delete, or_, select, text, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.clock import ensure_utc
+from domain.clock import ensure_utc, utcnow
 from domain.db import Database
 from domain.keysets import among
 from domain.models import Client, Coach, Reminder
@@ -28,8 +29,6 @@ from domain.models.enums import ClientStatus, ReminderStatus
 from domain.reminders.kinds import FOLLOWUP_DELAY, PLANNED_KINDS, PLANNING_DAYS, ReminderKind
 from domain.reminders.schedule import local_date, occurrences, shift_out_of_quiet_hours
 
-# Rows per INSERT: 9 bound values each stays far below SQLite's and asyncpg's 32,766-parameter limit.
-INSERT_CHUNK = 500
 # People planned per step: their rows are read, compared and written together, then the event loop
 # gets a turn (and, in a full pass, the transaction commits), so nothing holds all clients in memory.
 PLANNING_CHUNK = 500
@@ -92,6 +91,36 @@ _CLIENT_COLUMNS = [_CLIENTS.c[name] for name in ClientTimes.__slots__]
 _COACH_COLUMNS = [_COACHES.c[name] for name in CoachTimes.__slots__]
 
 
+@lru_cache(maxsize=8192)
+def _checkin_times(
+    timezone: str,
+    cadence: str,
+    at: str,
+    quiet_start: str | None,
+    quiet_end: str | None,
+    now: datetime,
+    days: int,
+) -> tuple[tuple[str, datetime, str, str], ...]:
+    """(kind, due, local date, scheduled instant) of everyone with these preferences at ``now``.
+
+    Clients share preferences by the thousand, so a planning pass does the time arithmetic once per
+    distinct set (cached) instead of once per client.
+    """
+    zone = ZoneInfo(timezone)
+    today = local_date(now, zone)
+    times: list[tuple[str, datetime, str, str]] = []
+    for day, scheduled in occurrences(
+        cadence, at, timezone, first_day=today - timedelta(days=1), days=days + 1
+    ):
+        due = shift_out_of_quiet_hours(scheduled, zone, quiet_start, quiet_end)
+        times.append((ReminderKind.CHECKIN, due, day.isoformat(), scheduled.isoformat()))
+        followup = shift_out_of_quiet_hours(due + FOLLOWUP_DELAY, zone, quiet_start, quiet_end)
+        # A follow-up pushed into the next day would only compete with that day's reminder.
+        if local_date(followup, zone) == day:
+            times.append((ReminderKind.CHECKIN_FOLLOWUP, followup, day.isoformat(), scheduled.isoformat()))
+    return tuple(times)
+
+
 def client_plan(
     client: Client | ClientTimes, *, now: datetime, days: int = PLANNING_DAYS
 ) -> list[PlannedReminder]:
@@ -99,39 +128,27 @@ def client_plan(
 
     Yesterday is included because quiet hours may push yesterday's reminder into today.
     """
-    zone = ZoneInfo(client.timezone)
-    today = local_date(now, zone)
-    plan: list[PlannedReminder] = []
-    for day, scheduled in occurrences(
+    times = _checkin_times(
+        client.timezone,
         client.checkin_cadence,
         client.checkin_time,
-        client.timezone,
-        first_day=today - timedelta(days=1),
-        days=days + 1,
-    ):
-        due = shift_out_of_quiet_hours(scheduled, zone, client.quiet_hours_start, client.quiet_hours_end)
-        payload = {"local_date": day.isoformat(), "scheduled_at": scheduled.isoformat()}
-        plan.append(
-            PlannedReminder(
-                ReminderKind.CHECKIN, due, checkin_key(client.id, day.isoformat()), client.id, None, payload
-            )
+        client.quiet_hours_start,
+        client.quiet_hours_end,
+        ensure_utc(now),
+        days,
+    )
+    prefix = {ReminderKind.CHECKIN: "checkin", ReminderKind.CHECKIN_FOLLOWUP: "followup"}
+    return [
+        PlannedReminder(
+            kind,
+            due,
+            f"{prefix[ReminderKind(kind)]}:{client.id}:{day}",
+            client.id,
+            None,
+            {"local_date": day, "scheduled_at": scheduled},
         )
-        followup = shift_out_of_quiet_hours(
-            due + FOLLOWUP_DELAY, zone, client.quiet_hours_start, client.quiet_hours_end
-        )
-        # A follow-up pushed into the next day would only compete with that day's reminder.
-        if local_date(followup, zone) == day:
-            plan.append(
-                PlannedReminder(
-                    ReminderKind.CHECKIN_FOLLOWUP,
-                    followup,
-                    f"followup:{client.id}:{day.isoformat()}",
-                    client.id,
-                    None,
-                    dict(payload),
-                )
-            )
-    return plan
+        for kind, due, day, scheduled in times
+    ]
 
 
 def coach_plan(
@@ -162,26 +179,51 @@ def wanted(
     return [p for p in plan if p.due_at > now and (pause_end is None or p.due_at >= pause_end)]
 
 
+# PostgreSQL: the rows travel as one array per column, a single statement prepared once.
+_INSERT_UNNEST = text(
+    """
+    INSERT INTO reminders (kind, due_at, dedupe_key, client_id, coach_id, payload, status, attempts,
+        created_at)
+    SELECT k, d, key, cl, co, CAST(p AS json), 'pending', 0, CAST(:created AS timestamptz)
+    FROM unnest(CAST(:kinds AS varchar[]), CAST(:dues AS timestamptz[]), CAST(:keys AS varchar[]),
+        CAST(:clients AS integer[]), CAST(:coaches AS integer[]), CAST(:payloads AS text[]))
+        AS t(k, d, key, cl, co, p)
+    ON CONFLICT (dedupe_key) DO NOTHING
+    RETURNING id
+    """
+)
+
+
 async def _insert_missing(session: AsyncSession, rows: Sequence[PlannedReminder]) -> int:
-    """Insert rows whose dedupe key is new; an existing key (another worker, a past send) wins."""
-    dialect = session.get_bind().dialect.name
-    added = 0
-    for start in range(0, len(rows), INSERT_CHUNK):
-        values = [r.as_row() for r in rows[start : start + INSERT_CHUNK]]
-        if dialect == "postgresql":
-            pg = (
-                postgresql.insert(_REMINDERS)
-                .values(values)
-                .on_conflict_do_nothing(index_elements=["dedupe_key"])
-            )
-            result = await session.execute(pg)
-        else:
-            lite = (
-                sqlite.insert(_REMINDERS).values(values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-            )
-            result = await session.execute(lite)
-        added += int(getattr(result, "rowcount", 0) or 0)
-    return added
+    """Insert rows whose dedupe key is new; an existing key (another worker, a past send) wins.
+
+    One cached statement whatever the number of rows: arrays per column on PostgreSQL, many
+    parameter sets on SQLite (sent as multi-row VALUES pages); compiling a fresh multi-row
+    statement per chunk would hold the event loop for long.
+    """
+    if not rows:
+        return 0
+    if session.get_bind().dialect.name == "postgresql":
+        added = await session.execute(
+            _INSERT_UNNEST,
+            {
+                "created": utcnow(),
+                "kinds": [r.kind for r in rows],
+                "dues": [r.due_at for r in rows],
+                "keys": [r.dedupe_key for r in rows],
+                "clients": [r.client_id for r in rows],
+                "coaches": [r.coach_id for r in rows],
+                "payloads": [json.dumps(r.payload) for r in rows],
+            },
+        )
+        return len(added.all())
+    added = await session.execute(
+        sqlite.insert(_REMINDERS)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(_REMINDERS.c.id),
+        [r.as_row() for r in rows],
+    )
+    return len(added.all())
 
 
 _MOVE = (
