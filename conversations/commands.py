@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from conversations.flow import END, REPEAT, STAY, Next, StartFlow, Turn, buttons
 from conversations.flows import payment
+from conversations.flows import program as program_steps
 from conversations.parsing import normalize_command
 from conversations.registry import Command
 from conversations.texts import Common as T
@@ -72,6 +73,8 @@ async def outside_flow(turn: Turn) -> Next:
     """No flow is running: newcomers are onboarded, anything typed goes to the coach."""
     if turn.client_id is None:
         return StartFlow("onboarding")
+    if (ticked := await program_steps.typed_tick(turn)) is not None:
+        return ticked  # "done 2": a task of today's program step
     if turn.message.button_payload is not None:
         turn.say(T.STALE_BUTTON)
         return STAY
@@ -101,5 +104,7 @@ BUILTIN_COMMANDS: dict[str, Command] = {
         Command("/goals", "Your goals", flow="goals"),
         Command("/feedback", "Tell us how it's going", flow="feedback"),
         Command("/pay", "Pay for your program", handler=payment.pay),
+        Command("/today", "Today's step of your program", handler=program_steps.today),
+        Command("/program", "Your progress through your program", handler=program_steps.progress),
     )
 }

@@ -13,6 +13,8 @@ class Common:
         "/goals - see and update your goals\n"
         "/feedback - tell us how coaching is going\n"
         "/pay - pay for your program\n"
+        "/today - today's step of your program\n"
+        "/program - your progress through your program\n"
         "/menu - the main menu\n"
         "/cancel - stop what we are doing\n"
         "/forget_me - delete everything about you\n"
@@ -207,3 +209,44 @@ class ForgetMe:
         "Done: everything about you has been deleted, except payment records kept for accounting "
         "without your name. Thank you for coaching with us. If you ever come back, send /start."
     )
+
+
+class Programs:
+    """Program steps delivered in chat (/today, drip messages), progress (/program) and completion."""
+
+    STEP_HEADER = "{program} · Day {day}: {title} (step {position} of {total})"
+    TASKS_HEADER = "Tasks (press one, or type done 1, when it's done):"
+    TASK_OPEN = "{number}. ☐ {task}"
+    TASK_DONE = "{number}. ✅ {task}"
+    TASK_BUTTON = "✓ {number}. {task}"
+    ATTACHED = "{label} (attached)"
+    NO_PROGRAM = "You are not in a program with daily steps yet."
+    PICK_PROGRAM = "Would you like to start one of these programs?"
+    CANNOT_JOIN = "I couldn't start that program: {reason}."
+    JOINED_FREE = "You're in {program}! Your first step: /today."
+    JOINED_PAID = "Great choice: {program} starts once it is paid."
+    NOT_STARTED = "Your first step of {program} arrives on day {day}."
+    LOCKED_UNPAID = (
+        "Step {position} of {program} opens once your payment is through; here is your payment link."
+    )
+    LOCKED_PAUSED = "{program} is paused, so step {position} is on hold; /billing shows how to resume."
+    TICKED = "✅ {task} ({done} of {total} done today)."
+    ALREADY_TICKED = "You already ticked “{task}”."
+    ALL_TICKED = "✅ {task}: every task of today's step is done. Well done!"
+    NO_SUCH_TASK = "I couldn't tick that: {reason}. /today shows your tasks."
+    PROGRESS = (
+        "{program} (version {version})\n"
+        "Day {day} of {days} · {days_left} day{plural} left\n"
+        "Steps: {steps_done} of {steps_total} done ({released} delivered)\n"
+        "Tasks: {tasks_done} of {tasks_total} done"
+    )
+    PROGRESS_PENDING = "\nSteps after day 1 open once your payment is through (/pay)."
+    PROGRESS_PAUSED = "\nYour enrollment is paused; /billing shows how to resume."
+    TODAY_BUTTON = "Today's step"
+    COMPLETED = (
+        "🎉 You completed {program}! In {days} days you checked in {check_ins} time{plural} and did "
+        "{tasks_done} of {tasks_total} tasks.{goal} Thank you for the work you put in. /program shows "
+        "other programs you can start."
+    )
+    COMPLETED_GOAL = " Your goal “{goal}” is at {progress} %."
+    UPDATE_BUTTON_PROGRESS = "My progress"

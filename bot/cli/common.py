@@ -6,9 +6,11 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 from bot.config import Settings, load_settings
+from domain.clock import ensure_utc
 from domain.db import Database
 
 T = TypeVar("T")
@@ -45,3 +47,16 @@ def print_table(headers: list[str], rows: list[list[Any]]) -> None:
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     for row in cells:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def parse_instant(value: str) -> datetime:
+    """``--at`` values: an ISO-8601 instant with its offset (``2026-03-29T07:00Z``), as UTC."""
+    import typer
+
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise typer.BadParameter(f"not an ISO-8601 instant: {value!r}") from None
+    if parsed.tzinfo is None:
+        raise typer.BadParameter("give an instant with its offset, e.g. 2026-03-29T07:00Z") from None
+    return ensure_utc(parsed)

@@ -12,8 +12,9 @@ from typing import Annotated
 import typer
 
 from bot.cli.admin import programs_app
-from bot.cli.common import CliError, print_table, with_database
+from bot.cli.common import CliError, parse_instant, print_table, with_database
 from domain.db import Database
+from domain.program_delivery import deliveries_at
 from domain.programs import ProgramFormatError, parse_program
 from domain.programs.templates import TEMPLATES, template_text
 from domain.services import program_versions as versions
@@ -162,3 +163,31 @@ def migrate_command(
         f"{result.moved} enrollment(s) moved to version {result.version_number}; "
         f"{result.notified} client(s) told what changed"
     )
+
+
+@programs_app.command("deliveries")
+def deliveries_command(
+    at: Annotated[str, typer.Option("--at", help="ISO-8601 instant with offset, e.g. 2026-03-30T06:00Z")],
+) -> None:
+    """Who gets which program step in the minute starting at --at, and why (or why not)."""
+    instant = parse_instant(at)
+
+    async def work(db: Database) -> list[list[object]]:
+        async with db.unit_of_work() as session:
+            return [
+                [
+                    d.at.isoformat(timespec="minutes"),
+                    d.client,
+                    d.program,
+                    d.step,
+                    "send" if d.would_send else "hold",
+                    d.why,
+                ]
+                for d in await deliveries_at(session, instant)
+            ]
+
+    rows = with_database(work)
+    if not rows:
+        typer.echo(f"no program step is due at {instant.isoformat(timespec='minutes')}")
+        return
+    print_table(["due (UTC)", "recipient", "program", "step", "action", "why"], rows)

@@ -19,8 +19,10 @@ from apscheduler.executors.asyncio import AsyncIOExecutor
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.components import AppContext, Component
+from conversations.flows.program import render_completion, render_step
 from domain.clock import Clock, utcnow
 from domain.db import Database
+from domain.program_delivery import deliver_due_steps
 from domain.reminders import DigestComposer, DispatchPolicy, ReminderDispatcher, plan_everyone
 from domain.services.files import unlink_stored_files
 from domain.services.retention import Purged, purge_idempotency_records, purge_old_files
@@ -32,6 +34,8 @@ DISPATCH_EVERY = timedelta(seconds=20)
 # Old idempotency records (processed chat messages, webhook events) and clients' files past
 # COACH_FILE_RETENTION_DAYS are deleted this often.
 PURGE_EVERY = timedelta(hours=1)
+# Program steps due at a client's reminder time are released this often (domain.program_delivery).
+PROGRAM_STEPS_EVERY = timedelta(minutes=1)
 # On shutdown a running tick gets this long to commit before it is cancelled (and rolled back).
 STOP_TIMEOUT_S = 10.0
 
@@ -126,6 +130,17 @@ class ReminderScheduler(Component):
             log.info("purged %d stored files (%d already gone from disk)", len(paths), unlinked.missing)
         return len(paths)
 
+    async def deliver_program_steps(self) -> int:
+        """Release the program steps due now and complete finished enrollments (one transaction)."""
+        async with self.db.unit_of_work() as session:
+            outcomes = await deliver_due_steps(
+                session, now=self.clock(), render_step=render_step, render_completion=render_completion
+            )
+        wake = getattr(self.sender, "wake", None)
+        if outcomes and callable(wake):
+            wake()
+        return len(outcomes)
+
     async def tick(self) -> int:
         await self.plan()
         return await self.dispatch()
@@ -140,7 +155,12 @@ class ReminderScheduler(Component):
             log.exception("reminder %s tick failed", job)
 
     def _jobs(self) -> dict[str, Callable[[], Awaitable[object]]]:
-        return {"plan": self.plan, "dispatch": self.dispatch, "purge": self.purge}
+        return {
+            "plan": self.plan,
+            "dispatch": self.dispatch,
+            "purge": self.purge,
+            "program_steps": self.deliver_program_steps,
+        }
 
     async def start(self) -> None:
         # APScheduler logs every run at INFO (three lines a minute here); keep only its warnings.
@@ -173,6 +193,14 @@ class ReminderScheduler(Component):
             args=["purge"],
             seconds=self.purge_every.total_seconds(),
             id="purge",
+            **common,
+        )
+        scheduler.add_job(
+            self._guarded,
+            "interval",
+            args=["program_steps"],
+            seconds=PROGRAM_STEPS_EVERY.total_seconds(),
+            id="program_steps",
             **common,
         )
         scheduler.start()

@@ -1,0 +1,409 @@
+"""Where an enrolled client is in their program: released steps, ticked tasks, access and completion.
+
+Progress is kept by step title (``step_key``) and task text, so it survives a move to another version.
+Wording for clients comes from the caller (``conversations/texts.py``) through the renderer callables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.clock import ensure_utc
+from domain.errors import ValidationError
+from domain.models import (
+    CheckIn,
+    Client,
+    Enrollment,
+    EnrollmentProgress,
+    Goal,
+    Program,
+    ProgramStep,
+    ProgramVersion,
+    StepRelease,
+    TaskTick,
+)
+from domain.models.enums import EnrollmentStatus, GoalStatus
+from domain.programs.schedule import ClientTiming, ends_at, program_day
+from domain.services.enrollments import change_enrollment_status
+from domain.services.notices import notify_coach
+from domain.services.outbox import enqueue_for_client
+from domain.services.program_versions import OPEN_STATUSES, step_key, version_resources
+from domain.services.unique_rows import insert_unless_taken
+
+
+@dataclass(frozen=True, slots=True)
+class FileContent:
+    file_name: str
+    mime_type: str
+    content: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class StepContent:
+    """One step as a client receives it (drip message, ``/today``)."""
+
+    program: str
+    position: int
+    total: int
+    day: int
+    title: str
+    body: str
+    tasks: tuple[str, ...]
+    done: tuple[bool, ...]
+    files: tuple[FileContent, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CompletionNumbers:
+    program: str
+    days: int
+    check_ins: int
+    tasks_done: int
+    tasks_total: int
+    goal_text: str | None
+    goal_progress: int | None
+
+
+StepRenderer = Callable[[StepContent], dict[str, Any]]
+CompletionRenderer = Callable[[CompletionNumbers], dict[str, Any]]
+
+COACH_COMPLETION_NOTICE = (
+    "{name} completed {program}: {tasks_done} of {tasks_total} tasks, {check_ins} check-ins."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StepState:
+    position: int
+    day: int
+    title: str
+    key: str
+    body: str
+    tasks: tuple[str, ...]
+    done: tuple[bool, ...]
+    released: bool
+    resource_paths: tuple[str, ...]
+
+    @property
+    def all_done(self) -> bool:
+        return all(self.done)
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramState:
+    client_id: int
+    coach_id: int
+    client_name: str
+    enrollment_id: int
+    status: str
+    program_id: int
+    program: str
+    version_id: int
+    version_number: int
+    weeks: int
+    started_at: datetime
+    today: int
+    timing: ClientTiming
+    steps: tuple[StepState, ...]
+    completed_at: datetime | None
+
+    @property
+    def released(self) -> tuple[StepState, ...]:
+        return tuple(s for s in self.steps if s.released)
+
+    @property
+    def current(self) -> StepState | None:
+        """The newest released step; before the first delivery, the first step once its day has come."""
+        if self.released:
+            return self.released[-1]
+        if self.steps and self.steps[0].day <= self.today:
+            return self.steps[0]
+        return None
+
+    @property
+    def locked_reason(self) -> str | None:
+        """Why steps after day 1 are held (None for an active enrollment)."""
+        if self.status == EnrollmentStatus.PENDING_PAYMENT:
+            return "waiting for payment"
+        if self.status == EnrollmentStatus.PAUSED:
+            return "enrollment paused"
+        return None
+
+    @property
+    def steps_done(self) -> int:
+        return sum(1 for s in self.released if s.all_done)
+
+    @property
+    def tasks_done(self) -> int:
+        return sum(sum(s.done) for s in self.steps)
+
+    @property
+    def tasks_total(self) -> int:
+        return sum(len(s.tasks) for s in self.steps)
+
+    @property
+    def days_left(self) -> int:
+        return max(0, self.weeks * 7 - self.today + 1)
+
+    def step(self, position: int) -> StepState | None:
+        return next((s for s in self.steps if s.position == position), None)
+
+
+async def open_enrollment(
+    session: AsyncSession, client_id: int
+) -> tuple[Enrollment, EnrollmentProgress] | None:
+    """The client's program enrollment with content: an active one first, else the newest open one."""
+    rows = (
+        await session.execute(
+            select(Enrollment, EnrollmentProgress)
+            .join(EnrollmentProgress, EnrollmentProgress.enrollment_id == Enrollment.id)
+            .where(Enrollment.client_id == client_id, Enrollment.status.in_(OPEN_STATUSES))
+            .order_by(Enrollment.id.desc())
+        )
+    ).all()
+    for enrollment, progress in rows:
+        if enrollment.status == EnrollmentStatus.ACTIVE:
+            return enrollment, progress
+    return (rows[0][0], rows[0][1]) if rows else None
+
+
+def timing_of(client: Client) -> ClientTiming:
+    return ClientTiming(
+        client.timezone,
+        client.checkin_time,
+        client.quiet_hours_start,
+        client.quiet_hours_end,
+        client.paused_until,
+    )
+
+
+def started_at(enrollment: Enrollment) -> datetime:
+    """Day 1 is the day the enrollment became active (or was created, for a client still to pay)."""
+    return ensure_utc(enrollment.activated_at or enrollment.created_at)
+
+
+async def load_state(
+    session: AsyncSession,
+    enrollment: Enrollment,
+    progress: EnrollmentProgress,
+    *,
+    now: datetime,
+    steps: Sequence[ProgramStep] | None = None,
+) -> ProgramState:
+    client = await session.get(Client, enrollment.client_id)
+    program = await session.get(Program, enrollment.program_id)
+    version = await session.get(ProgramVersion, progress.version_id)
+    assert client is not None and program is not None and version is not None
+    if steps is None:
+        steps = (
+            await session.scalars(
+                select(ProgramStep).where(ProgramStep.version_id == version.id).order_by(ProgramStep.position)
+            )
+        ).all()
+    released = set(
+        (
+            await session.scalars(
+                select(StepRelease.step_key).where(StepRelease.enrollment_id == enrollment.id)
+            )
+        ).all()
+    )
+    ticks = set(
+        (
+            await session.execute(
+                select(TaskTick.step_key, TaskTick.task).where(TaskTick.enrollment_id == enrollment.id)
+            )
+        ).all()
+    )
+    timing = timing_of(client)
+    start = started_at(enrollment)
+    states = []
+    for s in steps:
+        key = step_key(s.title)
+        tasks = tuple(str(t) for t in s.tasks)
+        states.append(
+            StepState(
+                s.position,
+                s.day,
+                s.title,
+                key,
+                s.body,
+                tasks,
+                tuple((key, t) in ticks for t in tasks),
+                key in released,
+                tuple(str(p) for p in s.resource_paths),
+            )
+        )
+    return ProgramState(
+        client_id=client.id,
+        coach_id=program.coach_id,
+        client_name=client.display_name,
+        enrollment_id=enrollment.id,
+        status=enrollment.status,
+        program_id=program.id,
+        program=program.name,
+        version_id=version.id,
+        version_number=version.number,
+        weeks=version.weeks,
+        started_at=start,
+        today=program_day(start, now, timing),
+        timing=timing,
+        steps=tuple(states),
+        completed_at=progress.completed_at,
+    )
+
+
+async def program_state(session: AsyncSession, client_id: int, *, now: datetime) -> ProgramState | None:
+    found = await open_enrollment(session, client_id)
+    if found is None:
+        return None
+    return await load_state(session, *found, now=now)
+
+
+async def step_content(
+    session: AsyncSession, state: ProgramState, step: StepState, *, with_files: bool
+) -> StepContent:
+    files: tuple[FileContent, ...] = ()
+    if with_files:
+        files = tuple(
+            FileContent(r.file_name, r.mime_type, r.content)
+            for r in await version_resources(session, state.version_id, step.resource_paths)
+        )
+    return StepContent(
+        state.program,
+        step.position,
+        len(state.steps),
+        step.day,
+        step.title,
+        step.body,
+        step.tasks,
+        step.done,
+        files,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    state: ProgramState
+    step: StepState
+    task: str
+    already: bool
+    completed: bool
+
+
+async def tick_task(
+    session: AsyncSession,
+    client_id: int,
+    number: int,
+    *,
+    position: int | None = None,
+    now: datetime,
+    completion: CompletionRenderer | None = None,
+) -> Tick:
+    """Tick task ``number`` (from 1) of step ``position`` (default: the current step); ticking twice is
+    harmless. Completes the enrollment when this was the last task of the last released step."""
+    state = await program_state(session, client_id, now=now)
+    if state is None:
+        raise ValidationError("you are not in a program with steps yet", field="program")
+    step = state.step(position) if position is not None else state.current
+    if step is None or (not step.released and step is not state.current):
+        raise ValidationError("that step has not reached you yet", field="step")
+    if step.day > 1 and state.locked_reason is not None:
+        raise ValidationError(state.locked_reason, field="access")
+    if not 1 <= number <= len(step.tasks):
+        raise ValidationError(
+            f"that step has tasks 1 to {len(step.tasks)}" if step.tasks else "that step has no tasks",
+            field="task",
+        )
+    task = step.tasks[number - 1]
+    already = step.done[number - 1]
+    if not already:
+        already = not await insert_unless_taken(
+            session,
+            TaskTick,
+            {"enrollment_id": state.enrollment_id, "step_key": step.key, "task": task, "ticked_at": now},
+            unique=("enrollment_id", "step_key", "task"),
+        )
+    state = await program_state(session, client_id, now=now)
+    assert state is not None
+    step = next(s for s in state.steps if s.key == step.key)
+    completed = False
+    if completion is not None:
+        completed = await complete_if_finished(session, state, now=now, completion=completion)
+    return Tick(state, step, task, already, completed)
+
+
+def finished(state: ProgramState, now: datetime) -> bool:
+    """Every step released and the last one's tasks done, or the program's weeks are over."""
+    if state.steps and all(s.released for s in state.steps) and state.steps[-1].all_done:
+        return True
+    return ensure_utc(now) >= ends_at(state.started_at, state.weeks, state.timing)
+
+
+async def complete_if_finished(
+    session: AsyncSession, state: ProgramState, *, now: datetime, completion: CompletionRenderer
+) -> bool:
+    """Complete an active (or paused) enrollment that is finished; the client gets their numbers, the coach a
+    notice (each queued once). A completed client may enroll in another program."""
+    if state.completed_at is not None or state.status == EnrollmentStatus.PENDING_PAYMENT:
+        return False
+    if not finished(state, now):
+        return False
+    progress = await session.scalar(
+        select(EnrollmentProgress).where(EnrollmentProgress.enrollment_id == state.enrollment_id)
+    )
+    assert progress is not None
+    progress.completed_at = ensure_utc(now)
+    await change_enrollment_status(session, state.enrollment_id, EnrollmentStatus.COMPLETED)
+    numbers = await completion_numbers(session, state, now=now)
+    await enqueue_for_client(
+        session, state.client_id, completion(numbers), dedupe_key=f"program_complete:{state.enrollment_id}"
+    )
+    await notify_coach(
+        session,
+        coach_id=state.coach_id,
+        kind="program_completed",
+        text=COACH_COMPLETION_NOTICE.format(
+            name=state.client_name,
+            program=state.program,
+            tasks_done=numbers.tasks_done,
+            tasks_total=numbers.tasks_total,
+            check_ins=numbers.check_ins,
+        ),
+        client_id=state.client_id,
+        data={"program_id": state.program_id, "enrollment_id": state.enrollment_id},
+        dedupe_key=f"notice:program_complete:{state.enrollment_id}",
+    )
+    return True
+
+
+async def completion_numbers(
+    session: AsyncSession, state: ProgramState, *, now: datetime
+) -> CompletionNumbers:
+    check_ins = await session.scalar(
+        select(func.count(CheckIn.id)).where(
+            CheckIn.client_id == state.client_id,
+            CheckIn.created_at >= state.started_at,
+            CheckIn.created_at <= now,
+        )
+    )
+    goal = await session.scalar(
+        select(Goal)
+        .where(Goal.client_id == state.client_id, Goal.status.in_([GoalStatus.ACTIVE, GoalStatus.DONE]))
+        .order_by(Goal.updated_at.desc(), Goal.id.desc())
+        .limit(1)
+    )
+    return CompletionNumbers(
+        program=state.program,
+        days=max(1, min(state.today, state.weeks * 7)),
+        check_ins=int(check_ins or 0),
+        tasks_done=state.tasks_done,
+        tasks_total=state.tasks_total,
+        goal_text=goal.text if goal else None,
+        goal_progress=goal.progress if goal else None,
+    )
