@@ -135,6 +135,8 @@ class CheckIn:
     OFFER_YES = "Give feedback"
     OFFER_NO = "Not now"
     LOW_MOOD_NOTICE = "{name} reported a low mood ({mood}/10) in today's check-in."
+    ANSWER_YES = "Yes"
+    ANSWER_NO = "No"
 
 
 class Goals:

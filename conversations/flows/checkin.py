@@ -1,4 +1,5 @@
-"""Check-in: mood → energy → sleep → plan adherence → goal progress (if a goal is active) → note.
+"""Check-in: mood → energy → sleep → plan adherence → goal progress (if a goal is active) → the
+program's own questions (if the client's program has any) → note.
 
 Nothing is stored until the note step; then the check-in, the goal's progress, a low-mood notice
 to the coach and the feedback offer bookkeeping are written in one transaction.
@@ -19,8 +20,11 @@ from conversations.parsing import parse_adherence, parse_percent, parse_scale, p
 from conversations.texts import CheckIn as T
 from domain import rules
 from domain.clock import ensure_utc
+from domain.errors import ValidationError
 from domain.models import AuditEvent, CheckIn
+from domain.programs.questions import Question, QuestionType, check_answer
 from domain.services import checkins
+from domain.services.checkin_answers import answer_rows, insert_checkin_answers, program_checkin_questions
 from domain.services.notices import notify_coach
 
 _CHECK_INS = cast(Table, CheckIn.__table__)
@@ -32,7 +36,45 @@ async def begin(turn: Turn) -> Next:
     if turn.client is not None and turn.client.active_goal_id is not None:
         turn.data["goal_id"] = turn.client.active_goal_id
         turn.data["goal_text"] = turn.client.active_goal_text
+    if turn.client is not None:
+        questions = await program_checkin_questions(await turn.session(), turn.client.id)
+        if questions:
+            turn.data["questions"] = [q.to_dict() for q in questions]
+            turn.data["q"] = 0
+            turn.data["answers"] = {}
     return "mood"
+
+
+def _after_standard(turn: Turn) -> str:
+    return "program_question" if turn.data.get("questions") else "note"
+
+
+def _question(turn: Turn) -> Question:
+    return Question.from_dict(turn.data["questions"][turn.data["q"]])
+
+
+async def ask_program_question(turn: Turn) -> OutgoingMessage:
+    question = _question(turn)
+    if question.type == QuestionType.SCALE:
+        assert question.min is not None and question.max is not None
+        rows = scale_buttons(question.min, question.max)
+    elif question.type == QuestionType.YES_NO:
+        rows = buttons((T.ANSWER_YES, "yes"), (T.ANSWER_NO, "no"))
+    elif question.type == QuestionType.CHOICE:
+        rows = buttons(*((c, c) for c in question.choices))
+    else:
+        rows = []
+    return OutgoingMessage(question.ask, tuple(tuple(r) for r in rows))
+
+
+async def answer_program_question(turn: Turn) -> Next:
+    question = _question(turn)
+    try:
+        turn.data["answers"][question.key] = check_answer(question, turn.text)
+    except ValidationError as exc:
+        raise InvalidAnswer(exc.message) from None
+    turn.data["q"] += 1
+    return "program_question" if turn.data["q"] < len(turn.data["questions"]) else "note"
 
 
 async def answer_mood(turn: Turn) -> Next:
@@ -52,7 +94,7 @@ async def answer_sleep(turn: Turn) -> Next:
 
 async def answer_adherence(turn: Turn) -> Next:
     turn.data["adherence"] = parse_adherence(turn.text)
-    return "progress" if "goal_id" in turn.data else "note"
+    return "progress" if "goal_id" in turn.data else _after_standard(turn)
 
 
 async def ask_progress(turn: Turn) -> OutgoingMessage:
@@ -61,7 +103,7 @@ async def ask_progress(turn: Turn) -> OutgoingMessage:
 
 async def answer_progress(turn: Turn) -> Next:
     turn.data["progress"] = parse_percent(turn.text)
-    return "note"
+    return _after_standard(turn)
 
 
 async def answer_note(turn: Turn) -> Next:
@@ -104,6 +146,19 @@ async def save_all(items: list[tuple[Turn, dict[str, Any]]]) -> None:
     conn = await items[0][0].connection()
     c = _CHECK_INS.c
     ids = await checkins.insert_check_ins(conn, [row for _t, row in items])
+    answers = [
+        answer
+        for (turn, row), check_in_id in zip(items, ids, strict=True)
+        if turn.data.get("answers")
+        for answer in answer_rows(
+            check_in_id=check_in_id,
+            client_id=row["client_id"],
+            questions=[Question.from_dict(q) for q in turn.data["questions"]],
+            answers=turn.data["answers"],
+            at=row["created_at"],
+        )
+    ]
+    await insert_checkin_answers(conn, answers)
     clients = [row["client_id"] for _t, row in items]
     since = min(row["created_at"] for _t, row in items) - checkins.STREAK_WINDOW
     history: dict[int, list[Any]] = {}
@@ -204,7 +259,7 @@ async def offer_feedback(conn: AsyncConnection, due: list[tuple[Turn, int]]) -> 
 
 FLOW = Flow(
     name="checkin",
-    version=1,
+    version=2,
     begin=begin,
     steps=[
         Step("mood", ask(T.ASK_MOOD, scale_buttons(*rules.MOOD_RANGE)), answer_mood),
@@ -219,6 +274,7 @@ FLOW = Flow(
             answer_adherence,
         ),
         Step("progress", ask_progress, answer_progress),
+        Step("program_question", ask_program_question, answer_program_question),
         Step("note", ask(T.ASK_NOTE, buttons(("Skip", "/skip"))), answer_note),
     ],
 )

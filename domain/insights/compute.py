@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from domain.clock import ensure_utc
 from domain.insights import trends as t
-from domain.insights.facts import CheckInRow, ClientProfile, WeekFacts
+from domain.insights.facts import AnswerStat, CheckInRow, ClientProfile, WeekFacts, answer_stat
 from domain.insights.risk import risk_flags
 from domain.insights.sentiment import read_notes
 
@@ -56,4 +56,14 @@ def week_facts(
         notes=notes,
         note_texts=note_texts,
         flags=flags,
+        program_answers=program_answers(week_rows),
     )
+
+
+def program_answers(rows: Sequence[CheckInRow]) -> tuple[AnswerStat, ...]:
+    """The week's answers to the program's own check-in questions, one summary per question."""
+    by_key: dict[str, list[object]] = {}
+    for row in rows:
+        for key, value in row.answers:
+            by_key.setdefault(key, []).append(value)
+    return tuple(answer_stat(key, values) for key, values in by_key.items())

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.clock import ensure_utc
 from domain.insights.facts import CheckInRow, ClientProfile
-from domain.models import CheckIn, Client, Goal
+from domain.models import CheckIn, CheckInAnswer, Client, Goal
 from domain.models.enums import ClientStatus, GoalStatus
 
 
@@ -59,7 +59,17 @@ async def check_in_rows(
         .where(CheckIn.client_id.in_(list(client_ids)), CheckIn.created_at >= since)
         .order_by(CheckIn.created_at, CheckIn.id)
     )
-    for c in rows:
+    checks = list(rows)
+    answers: dict[int, list[tuple[str, Any]]] = defaultdict(list)
+    if checks:
+        for check_in_id, key, value in await session.execute(
+            select(CheckInAnswer.check_in_id, CheckInAnswer.key, CheckInAnswer.value)
+            .join(CheckIn, CheckIn.id == CheckInAnswer.check_in_id)
+            .where(CheckIn.client_id.in_(list(client_ids)), CheckIn.created_at >= since)
+            .order_by(CheckInAnswer.id)
+        ):
+            answers[check_in_id].append((key, value.get("value")))
+    for c in checks:
         found[c.client_id].append(
             CheckInRow(
                 at=ensure_utc(c.created_at),
@@ -69,6 +79,7 @@ async def check_in_rows(
                 adherence=c.adherence,
                 goal_progress=c.goal_progress,
                 note=c.note,
+                answers=tuple(answers.get(c.id, ())),
             )
         )
     return found

@@ -56,6 +56,7 @@ class DigestLine:
             parts.append(f"mood {mood.this_week:g}{change}")
         if week.adherence_pct is not None:
             parts.append(f"plan {week.adherence_pct}%")
+        parts += [a.text() for a in facts.program_answers]
         return ", ".join(parts)
 
     def _day(self, day: DayFacts) -> str:

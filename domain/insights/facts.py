@@ -19,6 +19,8 @@ class CheckInRow:
     adherence: str
     goal_progress: int | None = None
     note: str | None = None
+    answers: tuple[tuple[str, Any], ...] = ()
+    """The program's own check-in questions answered with it: (key, typed value)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +121,33 @@ class NoteInsight:
 
 
 @dataclass(frozen=True, slots=True)
+class AnswerStat:
+    """The week's answers to one of the program's check-in questions, summed up for a person."""
+
+    key: str
+    count: int
+    summary: str
+
+    def text(self) -> str:
+        return f"{self.key.replace('_', ' ')} {self.summary}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "count": self.count, "summary": self.summary}
+
+
+def answer_stat(key: str, values: list[Any]) -> AnswerStat:
+    """Numbers and scales: their average; yes/no: how many yes; choices and text: the most given."""
+    if all(isinstance(v, bool) for v in values):
+        return AnswerStat(key, len(values), f"yes {sum(values)} of {len(values)}")
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        average = round(sum(values) / len(values), 1)
+        return AnswerStat(key, len(values), f"avg {average:g} over {len(values)}")
+    texts = [str(v) for v in values]
+    common = max(set(texts), key=texts.count)
+    return AnswerStat(key, len(values), f"mostly {common!r} ({texts.count(common)} of {len(values)})")
+
+
+@dataclass(frozen=True, slots=True)
 class WeekFacts:
     """Everything computed about one client's week; the source of truth for every summary."""
 
@@ -131,6 +160,7 @@ class WeekFacts:
     notes: NoteInsight
     note_texts: tuple[str, ...]
     flags: tuple[RiskFlag, ...]
+    program_answers: tuple[AnswerStat, ...] = ()
 
     def trend(self, metric: str) -> Trend:
         return next(t for t in self.trends if t.metric == metric)

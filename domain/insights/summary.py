@@ -41,6 +41,8 @@ class WeeklySummary:
 
     def text(self) -> str:
         lines = [f"[{self.label}]"] + [f"• {b}" for b in self.bullets]
+        if self.facts.program_answers:
+            lines.append("Program answers: " + "; ".join(a.text() for a in self.facts.program_answers))
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -52,6 +54,7 @@ class WeeklySummary:
             "model": self.model,
             "label": self.label,
             "flags": [f.to_dict() for f in self.facts.flags],
+            "program_answers": [a.to_dict() for a in self.facts.program_answers],
             "fallback_reason": self.fallback_reason,
         }
 
