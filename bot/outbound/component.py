@@ -12,12 +12,13 @@ SENDER_KEY = "outbound_sender"
 
 
 def limiter_kind(settings: Settings, db: Database) -> RateLimiterKind:
-    """``COACH_RATE_LIMITER``, with ``auto`` resolved: Redis when configured, else memory."""
+    """``COACH_RATE_LIMITER``, with ``auto`` resolved: Redis when configured, else PostgreSQL when the
+    database is PostgreSQL (which several workers may share), else this process's memory."""
     if settings.rate_limiter is not RateLimiterKind.AUTO:
         return settings.rate_limiter
     if settings.redis_url:
         return RateLimiterKind.REDIS
-    return RateLimiterKind.MEMORY
+    return RateLimiterKind.MEMORY if db.is_sqlite else RateLimiterKind.POSTGRES
 
 
 def build_limiter(settings: Settings, db: Database) -> RateLimiter:
@@ -29,6 +30,12 @@ def build_limiter(settings: Settings, db: Database) -> RateLimiter:
         from bot.outbound.redis_limiter import RedisRateLimiter
 
         return RedisRateLimiter(settings.redis_url)
+    if kind is RateLimiterKind.POSTGRES:
+        if db.is_sqlite:
+            raise ConfigError("COACH_RATE_LIMITER=postgres needs a PostgreSQL COACH_DATABASE_URL")
+        from bot.outbound.postgres_limiter import PostgresRateLimiter
+
+        return PostgresRateLimiter(db)
     return MemoryRateLimiter()
 
 

@@ -17,6 +17,7 @@ from domain.models.program_content import (
 )
 from domain.models.programs import Enrollment, Program
 from domain.models.progress import CheckIn, Feedback, Goal
+from domain.models.sending import SendSlot
 from domain.models.system import AuditEvent, ConversationState, InsightCache, LlmUsage, ProcessedMessage
 from domain.models.threads import CoachThread as CoachThread
 
@@ -47,6 +48,7 @@ __all__ = [
     "ProgramVersion",
     "ProviderEvent",
     "Reminder",
+    "SendSlot",
     "StepRelease",
     "StoredFile",
     "Subscription",

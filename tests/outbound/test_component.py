@@ -7,13 +7,14 @@ import pytest
 from bot.config import ConfigError, RateLimiterKind, load_settings
 from bot.outbound.component import build_limiter, limiter_kind
 from bot.outbound.limiter import MemoryRateLimiter
+from bot.outbound.postgres_limiter import PostgresRateLimiter
 from bot.outbound.redis_limiter import RedisRateLimiter
 from domain.db import Database
 
 REDIS_URL = "redis://127.0.0.1:6379"
 
 
-async def test_redis_is_chosen_when_configured_and_memory_otherwise(db: Database) -> None:
+async def test_redis_is_chosen_when_configured(db: Database) -> None:
     with_redis = load_settings(redis_url=REDIS_URL)
     assert limiter_kind(with_redis, db) is RateLimiterKind.REDIS
     limiter = build_limiter(with_redis, db)
@@ -22,6 +23,16 @@ async def test_redis_is_chosen_when_configured_and_memory_otherwise(db: Database
 
     forced = load_settings(redis_url=REDIS_URL, rate_limiter="memory")
     assert isinstance(build_limiter(forced, db), MemoryRateLimiter)
+
+
+async def test_without_redis_postgres_keeps_the_budget_and_sqlite_one_process(db: Database) -> None:
+    limiter = build_limiter(load_settings(), db)
+    if db.is_sqlite:
+        assert isinstance(limiter, MemoryRateLimiter)
+        with pytest.raises(ConfigError, match="PostgreSQL"):
+            build_limiter(load_settings(rate_limiter="postgres"), db)
+    else:
+        assert isinstance(limiter, PostgresRateLimiter)
 
 
 async def test_asking_for_redis_without_its_url_is_a_setting_error(db: Database) -> None:

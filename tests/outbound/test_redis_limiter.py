@@ -66,7 +66,11 @@ async def test_four_workers_never_exceed_the_global_or_chat_rate(workers: list[R
 
     await asyncio.gather(*(chat(n) for n in range(60)))
     everything = [at for times in granted.values() for at in times]
-    assert most_in_window(everything, GLOBAL_WINDOW_S) <= TELEGRAM_LIMITS.global_per_second
+    # Slots are spaced so that sends delayed by less than the jitter margin never put more than 30 in
+    # a second. Here each grant is seen only once this busy event loop gets to it, as late as that
+    # margin: such late views can bunch, so they are counted over a second less that margin.
+    observed_window = GLOBAL_WINDOW_S - ARRIVAL_JITTER_S
+    assert most_in_window(everything, observed_window) <= TELEGRAM_LIMITS.global_per_second
     gaps = [later - earlier for times in granted.values() for earlier, later in pairwise(times)]
     # Seen from this process, a grant can trail Redis's decision by scheduling delay (bounded by the
     # jitter margin), which can shorten the next gap by as much.
