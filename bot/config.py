@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import re
 from enum import StrEnum
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -12,6 +16,21 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 # Served by the service itself (bot/stripe_webhooks.py) so Checkout returns to a page of ours.
 PAYMENT_SUCCESS_PATH = "/payments/success"
 PAYMENT_CANCEL_PATH = "/payments/cancelled"
+
+
+# setWebhook secret_token: "1-256 characters. Only characters A-Z, a-z, 0-9, _ and - are allowed"
+# (Bot API, setWebhook).
+TELEGRAM_WEBHOOK_SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+# Derives the webhook secret from the bot token when none is set, so every replica registers and
+# checks the same one; changing the label changes every derived secret.
+TELEGRAM_WEBHOOK_SECRET_LABEL = b"stripe-coach telegram webhook secret v1"
+
+
+def derive_telegram_webhook_secret(bot_token: str) -> str:
+    """HMAC-SHA256 of a fixed label keyed by the bot token, URL-safe base64 without padding: 43
+    characters Telegram accepts, the same on every replica, and no way back to the token."""
+    digest = hmac.new(bot_token.encode(), TELEGRAM_WEBHOOK_SECRET_LABEL, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 class ConfigError(Exception):
@@ -55,6 +74,8 @@ class Settings(BaseSettings):
     # Clients' files older than this are deleted by the hourly purge; 0 keeps them forever.
     file_retention_days: int = _env("COACH_FILE_RETENTION_DAYS", 365)
     redis_url: str | None = _env("COACH_REDIS_URL")
+    # Prefix of every key this deployment keeps in Redis (several deployments may share one Redis).
+    redis_namespace: str = _env("COACH_REDIS_NAMESPACE", "coach", min_length=1, max_length=100)
     rate_limiter: RateLimiterKind = _env("COACH_RATE_LIMITER", RateLimiterKind.AUTO)
     # How long a stopping worker (SIGTERM) may take to finish or hand back its work; Kubernetes'
     # terminationGracePeriodSeconds is set above it.
@@ -90,6 +111,15 @@ class Settings(BaseSettings):
     smtp_password: str | None = _env("COACH_SMTP_PASSWORD")
     smtp_from: str | None = _env("COACH_SMTP_FROM")
     smtp_starttls: bool = _env("COACH_SMTP_STARTTLS", True)
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _telegram_secret_characters(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not TELEGRAM_WEBHOOK_SECRET_PATTERN.fullmatch(value.strip()):
+            raise ValueError("must be 1-256 characters, only A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        return value.strip()
 
     @field_validator("log_level")
     @classmethod
@@ -165,6 +195,14 @@ class Settings(BaseSettings):
     @property
     def telegram_enabled(self) -> bool:
         return bool(self.telegram_bot_token)
+
+    @property
+    def telegram_webhook_secret_token(self) -> str | None:
+        """The secret Telegram sends with each webhook call: the setting, or derived from the bot token
+        so that every replica agrees without sharing one more secret."""
+        if self.telegram_webhook_secret:
+            return self.telegram_webhook_secret
+        return derive_telegram_webhook_secret(self.telegram_bot_token) if self.telegram_bot_token else None
 
     @property
     def email_enabled(self) -> bool:

@@ -29,7 +29,7 @@ def build_limiter(settings: Settings, db: Database) -> RateLimiter:
             raise ConfigError("COACH_RATE_LIMITER=redis needs COACH_REDIS_URL")
         from bot.outbound.redis_limiter import RedisRateLimiter
 
-        return RedisRateLimiter(settings.redis_url)
+        return RedisRateLimiter(settings.redis_url, namespace=settings.redis_namespace)
     if kind is RateLimiterKind.POSTGRES:
         if db.is_sqlite:
             raise ConfigError("COACH_RATE_LIMITER=postgres needs a PostgreSQL COACH_DATABASE_URL")

@@ -25,12 +25,21 @@ GLOBAL_WINDOW_S = 1.0
 # closer together (event loop and network delays vary): slots are spaced as if the window were this
 # much longer.
 ARRIVAL_JITTER_S = 0.03
+# One chat's slots get a wider margin than the global grid's: it costs no throughput (a chat's pace
+# is far below the platform's), and one slow request then never lands within a second of the next.
+CHAT_ARRIVAL_JITTER_S = 0.1
 # A sender that wakes this late (as a share of the slot interval) still gets the slot it waited for,
 # so scheduling lag does not push every later slot back; two messages are never closer than
 # (1 - this) intervals. Later than that, nothing is kept: an idle limiter banks no credit.
 LATE_WAKER_TOLERANCE = 0.5
 # Sends exactly one window apart are allowed; float rounding must not turn that into a refusal.
 CLOCK_EPSILON_S = 1e-6
+
+
+def chat_spacing(limits: RateLimits) -> float:
+    """How far apart one chat's slots are: the platform's interval plus a margin, so that their
+    arrivals stay an interval apart too."""
+    return limits.per_chat_interval_s + CHAT_ARRIVAL_JITTER_S if limits.per_chat_interval_s > 0 else 0.0
 
 
 class RateLimiter(ABC):
@@ -104,7 +113,7 @@ class MemoryRateLimiter(RateLimiter):
             if slot > now:
                 self._global_awaited[platform] = slot
             return wait
-        self._chat_next[key] = now + limits.per_chat_interval_s
+        self._chat_next[key] = now + chat_spacing(limits)
         self._global_next[platform] = slot + interval
         sent.append(now)
         if recent is not None:

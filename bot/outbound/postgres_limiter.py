@@ -28,8 +28,8 @@ from bot.outbound.limiter import (
     ARRIVAL_JITTER_S,
     GLOBAL_WINDOW_S,
     GROUP_WINDOW_S,
-    LATE_WAKER_TOLERANCE,
     RateLimiter,
+    chat_spacing,
 )
 from bot.outbound.transport import RateLimits
 from domain.db import Database
@@ -37,9 +37,9 @@ from domain.services import send_budget
 
 log = logging.getLogger(__name__)
 
-# A claimed global slot still serves a sender this late (as a share of the slot interval, and never
-# as late as the jitter margin); later than that it is dropped.
-SLOT_LATENESS_SHARE = LATE_WAKER_TOLERANCE
+# A claimed global slot still serves a sender this late (under the jitter margin, so a one-second
+# window never holds more than the limit, and under the slot interval); later than that it is dropped.
+SLOT_LATENESS_SHARE = 0.9
 SLOT_LATENESS_S = ARRIVAL_JITTER_S * 0.9
 # While the database is unreachable a sender asks again after this long.
 BUDGET_RETRY_S = 1.0
@@ -198,5 +198,5 @@ class PostgresRateLimiter(RateLimiter):
 
 def _chat_interval(limits: RateLimits, group: bool) -> float:
     if group and limits.group_per_minute:
-        return max(limits.per_chat_interval_s, GROUP_WINDOW_S / limits.group_per_minute)
-    return limits.per_chat_interval_s
+        return max(chat_spacing(limits), GROUP_WINDOW_S / limits.group_per_minute)
+    return chat_spacing(limits)

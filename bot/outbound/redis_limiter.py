@@ -27,6 +27,7 @@ from bot.outbound.limiter import (
     GROUP_WINDOW_S,
     LATE_WAKER_TOLERANCE,
     RateLimiter,
+    chat_spacing,
 )
 from bot.outbound.transport import RateLimits
 
@@ -160,7 +161,7 @@ class RedisRateLimiter(RateLimiter):
         ]
         args = [
             _micros(interval),
-            _micros(limits.per_chat_interval_s),
+            _micros(chat_spacing(limits)),
             limits.global_per_second,
             _micros(GLOBAL_WINDOW_S),
             int(interval * LATE_WAKER_TOLERANCE * MICROS),

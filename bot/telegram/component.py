@@ -194,5 +194,5 @@ def telegram_component(ctx: AppContext) -> TelegramComponent:
         channel,
         shared_inbox(ctx),
         webhook_url=settings.telegram_webhook_url,
-        webhook_secret=settings.telegram_webhook_secret,
+        webhook_secret=settings.telegram_webhook_secret_token,
     )

@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import ConfigError, LogFormat, TelegramDriver, load_settings
+from bot.config import (
+    TELEGRAM_WEBHOOK_SECRET_PATTERN,
+    ConfigError,
+    LogFormat,
+    TelegramDriver,
+    derive_telegram_webhook_secret,
+    load_settings,
+)
 
 
 def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -85,3 +92,25 @@ def test_file_retention_days(monkeypatch: pytest.MonkeyPatch) -> None:
     assert load_settings().file_retention_days == 0
     monkeypatch.setenv("COACH_FILE_RETENTION_DAYS", " 30 ")
     assert load_settings().file_retention_days == 30
+
+
+def test_telegram_webhook_secret_is_shared_by_replicas_without_being_set() -> None:
+    first = load_settings(telegram_bot_token="123:abc").telegram_webhook_secret_token
+    second = load_settings(telegram_bot_token="123:abc").telegram_webhook_secret_token  # another replica
+    assert first == second == derive_telegram_webhook_secret("123:abc")
+    assert first is not None and TELEGRAM_WEBHOOK_SECRET_PATTERN.fullmatch(first) and len(first) == 43
+    assert "abc" not in first
+    assert load_settings(telegram_bot_token="123:abd").telegram_webhook_secret_token != first
+    assert load_settings().telegram_webhook_secret_token is None  # no bot, no webhook
+
+    configured = load_settings(telegram_bot_token="123:abc", telegram_webhook_secret="our-Shared_secret1")
+    assert configured.telegram_webhook_secret_token == "our-Shared_secret1"
+
+
+@pytest.mark.parametrize("secret", ["with space", "semi;colon", "x" * 257])
+def test_telegram_webhook_secret_must_use_telegrams_characters(
+    monkeypatch: pytest.MonkeyPatch, secret: str
+) -> None:
+    monkeypatch.setenv("COACH_TELEGRAM_WEBHOOK_SECRET", secret)
+    with pytest.raises(ConfigError, match="COACH_TELEGRAM_WEBHOOK_SECRET"):
+        load_settings()

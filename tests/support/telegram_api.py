@@ -2,13 +2,17 @@
 
 It implements what the bot calls (getMe, getUpdates with long-poll ``timeout`` and ``offset``,
 sendMessage, editMessageReplyMarkup, answerCallbackQuery, sendPhoto/sendDocument, getFile and file
-download, setWebhook/deleteWebhook), records every call, and can answer 429/5xx/403 for one chat.
+download, setWebhook/deleteWebhook), records every call (with its arrival time), and can answer
+429/5xx/403 for one chat. With ``enforce_limits`` it answers 429 like Telegram to any send over the
+published limits: more than 1 message per second to one chat, or more than 30 in any one second,
+less its own event loop's lateness (``max_loop_lag``: an arrival is timed when its handler starts).
 Updates pushed by a test are held for getUpdates, or POSTed to the webhook once one is set.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import itertools
 import json
 import time
@@ -19,8 +23,12 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from bot.telegram.limits import GLOBAL_PER_SECOND, PER_CHAT_INTERVAL_S
 from tests.support.servers import serve_locally
 
+LAG_PROBE_S = 0.005
+SENDING_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
+GLOBAL_WINDOW_S = 1.0
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Coach", "username": "coach_test_bot"}
 
 
@@ -30,6 +38,7 @@ class ApiCall:
     params: dict[str, Any]
     status: int
     at: float = field(default_factory=time.monotonic)
+    """When the request arrived (for sends), or when it was answered."""
 
     @property
     def chat_id(self) -> str | None:
@@ -53,8 +62,17 @@ class WebhookDelivery:
 
 
 class FakeTelegram:
-    def __init__(self, token: str = "123456:TEST-TOKEN", *, webhook_connections: int = 1) -> None:
+    def __init__(
+        self, token: str = "123456:TEST-TOKEN", *, webhook_connections: int = 1, enforce_limits: bool = False
+    ) -> None:
         self.token = token
+        self.enforce_limits = enforce_limits
+        self._recent_sends: collections.deque[float] = collections.deque()
+        self._chat_last_send: dict[str, float] = {}
+        # How late this fixture's own event loop has run (an arrival is timed when its handler starts,
+        # up to this much after the request came in): limits are enforced with that much tolerance.
+        self.max_loop_lag = 0.0
+        self._lag_task: asyncio.Task[None] | None = None
         # Telegram opens up to 40 connections to a webhook (setWebhook max_connections); tests use one,
         # so updates arrive strictly in order.
         self.webhook_connections = webhook_connections
@@ -84,9 +102,20 @@ class FakeTelegram:
         app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner, self.root = await serve_locally(app)
         self._webhook_task = asyncio.create_task(self._post_webhooks())
+        if self.enforce_limits:
+            self._lag_task = asyncio.create_task(self._watch_loop_lag())
         return self.root
 
+    async def _watch_loop_lag(self) -> None:
+        while True:
+            asked = time.monotonic()
+            await asyncio.sleep(LAG_PROBE_S)
+            self.max_loop_lag = max(self.max_loop_lag, time.monotonic() - asked - LAG_PROBE_S)
+
     async def stop(self) -> None:
+        if self._lag_task is not None:
+            self._lag_task.cancel()
+            await asyncio.gather(self._lag_task, return_exceptions=True)
         if self._webhook_task is not None:
             self._webhook_task.cancel()
             await asyncio.gather(self._webhook_task, return_exceptions=True)
@@ -288,11 +317,31 @@ class FakeTelegram:
             return fault
         return None
 
+    def _over_limits(self, method: str, params: dict[str, Any], arrived: float) -> bool:
+        """Like Telegram: a send over the per-chat or global rate is refused (and not counted)."""
+        if not self.enforce_limits or method not in SENDING_METHODS:
+            return False
+        chat = str(params.get("chat_id"))
+        tolerance = self.max_loop_lag
+        while self._recent_sends and self._recent_sends[0] <= arrived - GLOBAL_WINDOW_S + tolerance:
+            self._recent_sends.popleft()
+        last = self._chat_last_send.get(chat)
+        if len(self._recent_sends) >= GLOBAL_PER_SECOND or (
+            last is not None and arrived - last < PER_CHAT_INTERVAL_S - tolerance
+        ):
+            return True
+        self._recent_sends.append(arrived)
+        self._chat_last_send[chat] = arrived
+        return False
+
     async def _api(self, request: web.Request) -> web.Response:
+        arrived = time.monotonic()
         method = request.match_info["method"]
         if request.match_info["token"] != self.token:
             return self._error(method, {}, 401, "Unauthorized")
         params, files = await self._params(request)
+        if self._over_limits(method, params, arrived):
+            return self._error(method, params, 429, "Too Many Requests", retry_after=1, at=arrived)
         fault = self._fault_for(method, params)
         if fault is not None:
             descriptions = {429: "Too Many Requests", 403: "Forbidden: bot was blocked by the user"}
@@ -317,7 +366,7 @@ class FakeTelegram:
             result = handler(params, files)
             if isinstance(result, web.Response):
                 return result
-            self.calls.append(ApiCall(method, params, 200))
+            self.calls.append(ApiCall(method, params, 200, at=arrived))
         return web.json_response({"ok": True, "result": result})
 
     def _error(
@@ -327,8 +376,10 @@ class FakeTelegram:
         status: int,
         description: str,
         retry_after: int | None = None,
+        *,
+        at: float | None = None,
     ) -> web.Response:
-        self.calls.append(ApiCall(method, params, status))
+        self.calls.append(ApiCall(method, params, status, at=time.monotonic() if at is None else at))
         body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
         if retry_after is not None:
             body["description"] = f"Too Many Requests: retry after {retry_after}"
