@@ -24,11 +24,13 @@ def assert_delivered_within_limits(outcome: WorkersOutcome) -> None:
     assert outcome.exit_codes == [0] * outcome.workers  # SIGTERM stops each worker cleanly
     assert (outcome.lost, outcome.duplicated) == (0, 0)
     assert outcome.out_of_order_chats == []
-    # Arrival times are taken by the fixture as each request reaches its handler; the fixture answers
-    # 429 to any send over the limits, so none may have been needed.
-    assert outcome.too_many_requests == 0
-    assert outcome.max_in_1s <= GLOBAL_PER_SECOND
-    assert outcome.max_chat_in_1s == 1
+    # The fixture answers 429 to any send over the limits, so none may have been needed. It times each
+    # arrival as its handler starts, up to its own event loop's largest lateness after the request came
+    # in (fixture_lag_s, measured during the run): windows are counted one second less that much.
+    lag = f"fixture lag {outcome.fixture_lag_s:.3f} s"
+    assert outcome.too_many_requests == 0, lag
+    assert outcome.max_in_1s <= GLOBAL_PER_SECOND, lag
+    assert outcome.max_chat_in_1s == 1, lag
     assert len(outcome.arrivals) == outcome.chats
 
 
