@@ -12,8 +12,11 @@ from typing import Annotated
 import typer
 
 from bot.cli.admin import programs_app
-from bot.cli.common import CliError, parse_instant, print_table, with_database
+from bot.cli.common import CliError, parse_instant, print_json, print_table, with_database
+from domain.analytics.programs import ProgramStats, program_stats
+from domain.clock import utcnow
 from domain.db import Database
+from domain.money import format_money
 from domain.program_delivery import deliveries_at
 from domain.programs import ProgramFormatError, parse_program
 from domain.programs.templates import TEMPLATES, template_text
@@ -191,3 +194,47 @@ def deliveries_command(
         typer.echo(f"no program step is due at {instant.isoformat(timespec='minutes')}")
         return
     print_table(["due (UTC)", "recipient", "program", "step", "action", "why"], rows)
+
+
+def _value(value: float | None, unit: str = "") -> str:
+    return "-" if value is None else f"{value:g}{unit}"
+
+
+@programs_app.command("stats")
+def stats_command(
+    program_id: Annotated[int, typer.Argument(help="Program id")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Enrolled, active, completed, completion rate, days to complete, drop-off per step, check-in
+    adherence, mood change and revenue of a program."""
+
+    async def work(db: Database) -> ProgramStats:
+        async with db.unit_of_work() as session:
+            return await program_stats(session, program_id, now=utcnow())
+
+    stats = with_database(work)
+    if as_json:
+        print_json(stats.to_dict())
+        return
+    revenue = ", ".join(format_money(amount, currency) for currency, amount in stats.revenue.items()) or "-"
+    mood = "-" if stats.mood_change is None else f"{stats.mood_change:+g}"
+    print_table(
+        ["measure", "value"],
+        [
+            ["program", f"{stats.program} ({stats.program_id})"],
+            ["enrolled", stats.enrolled],
+            ["active", stats.active],
+            ["completed", stats.completed],
+            ["completion rate", _value(stats.completion_rate_pct, " %")],
+            ["median days to complete", _value(stats.median_days_to_complete)],
+            ["check-in adherence", _value(stats.checkin_adherence_pct, " %")],
+            ["mood change, first to last week", mood],
+            ["revenue (net of refunds)", revenue],
+        ],
+    )
+    if stats.steps:
+        typer.echo("")
+        print_table(
+            ["day", "step", "reached", "tasks", "tasks done"],
+            [[s.day, s.title, s.reached, s.tasks, _value(s.task_completion_pct, " %")] for s in stats.steps],
+        )

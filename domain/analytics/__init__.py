@@ -1,0 +1,1 @@
+"""Metrics computed from stored data, one function per metric with its definition in the docstring."""
