@@ -121,6 +121,8 @@ def _glance_line(glance: ClientGlance, now: datetime) -> str:
         parts.append(f"payment {glance.payment_status.replace('_', ' ')}")
     flags = "  ".join(f"⚠️ {escape(flag)}" for flag in glance.flags)
     line = f"*{escape(glance.client.display_name)}* — " + " · ".join(parts)
+    if glance.program:
+        line += f"\n📘 {escape(glance.program)}"
     return f"{line}\n{flags}" if flags else line
 
 
@@ -201,6 +203,7 @@ def help_blocks(note: str | None = None) -> list[Block]:
         "`/coach client <name>` — profile, goals, last 7 check-ins and the latest summary",
         "`/coach goals <client>` — goal ideas for a client, for you to approve, edit or dismiss",
         "`/coach digest` — your digest now",
+        "`/coach programs` — your programs with enrollments, completion and revenue",
         "`/coach paylink <client> <program>` — send a client a payment link",
         "`/coach remind <client> <text>` — send a client a reminder",
         "`/coach refund <payment id> [amount]` — refund a payment, fully or partly",
@@ -212,6 +215,19 @@ def help_blocks(note: str | None = None) -> list[Block]:
     blocks = [header("Coach commands"), section("\n".join(lines))]
     if note:
         blocks.insert(0, section(escape(note)))
+    return blocks
+
+
+def programs_blocks(lines: Sequence[tuple[str, str, str]]) -> list[Block]:
+    """``/coach programs``: (name, status, stats line) per program."""
+    if not lines:
+        return [
+            header("Your programs"),
+            section("No programs yet: `coach programs new --template running-start`."),
+        ]
+    blocks: list[Block] = [header(f"Your programs ({len(lines)})")]
+    for name, status, stats in lines[: MESSAGE_BLOCKS_MAX - 1]:
+        blocks.append(section(f"*{escape(name)}* — {escape(status)}\n{escape(stats)}"))
     return blocks
 
 
@@ -228,6 +244,7 @@ NOTICE_ICONS = {
     "payment_received": "✅",
     "new_client": "👋",
     "goal_approval": "🎯",
+    "program_completed": "🎓",
 }
 # Notice kinds (raised by check-ins, reminders and Stripe webhooks) that get the alert buttons.
 GOAL_APPROVAL_KIND = "goal_approval"  # domain.insights.approval.GOAL_APPROVAL

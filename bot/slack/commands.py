@@ -1,4 +1,4 @@
-"""``/coach`` subcommands: clients, client, goals, digest, paylink, remind, refund, settings, help.
+"""``/coach`` subcommands: clients, client, goals, digest, programs, paylink, remind, refund, settings, help.
 
 Every subcommand checks the caller is a linked coach and only touches that coach's clients. A name
 that matches several clients comes back as a choice of buttons (finished in actions.py).
@@ -29,6 +29,7 @@ from bot.slack.roster import (
 )
 from conversations.messages import OutgoingMessage, UrlButton
 from conversations.ports import GoalSuggester, PaymentPort, PaymentsUnavailable
+from domain.analytics.programs import program_stats
 from domain.clock import Clock, utcnow
 from domain.db import Database
 from domain.errors import DomainError
@@ -41,6 +42,7 @@ from domain.services.clients import coach_clients, find_clients_by_name
 from domain.services.coaches import list_programs
 from domain.services.enrollments import enroll
 from domain.services.outbox import enqueue_for_client, reachable_identities
+from domain.services.program_versions import latest_version
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +149,8 @@ class CoachCommands:
             return await self._with_client(coach, "goals", rest, "", request_ref)
         if sub == "digest":
             return await self.digest(coach)
+        if sub == "programs":
+            return await self.programs(coach)
         if sub == "paylink":
             return await self._paylink(coach, rest, request_ref)
         if sub == "remind":
@@ -184,6 +188,30 @@ class CoachCommands:
             note = await self.charts.post(coach_user_id=coach.slack_user_id, client_id=client_id)
             card.insert(-1, blocks.context(note))  # above the card's buttons
         return CommandReply(client.display_name, card)
+
+    async def programs(self, coach: Coach) -> CommandReply:
+        """The coach's programs, each with its version and enrollment, completion and revenue figures."""
+        now = self.clock()
+        lines = []
+        async with self.db.sessions() as session:
+            for program in await list_programs(session, coach_id=coach.id):
+                stats = await program_stats(session, program.id, now=now)
+                version = await latest_version(session, program.id)
+                status = "published" if program.published else "not published"
+                if version is not None:
+                    status += f" · version {version.number} ({version.status})"
+                figures = [
+                    f"{stats.enrolled} enrolled",
+                    f"{stats.active} active",
+                    f"{stats.completed} completed",
+                ]
+                if stats.completion_rate_pct is not None:
+                    figures.append(f"completion {stats.completion_rate_pct:g} %")
+                if stats.checkin_adherence_pct is not None:
+                    figures.append(f"check-in adherence {stats.checkin_adherence_pct:g} %")
+                figures += [money(amount, currency) for currency, amount in stats.revenue.items()]
+                lines.append((program.name, status, " · ".join(figures)))
+        return CommandReply(f"Your programs ({len(lines)})", blocks.programs_blocks(lines))
 
     async def goals(self, coach: Coach, client_id: int) -> CommandReply:
         """Goal ideas for a client, for the coach to review first: each arrives as its own notice with

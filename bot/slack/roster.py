@@ -18,6 +18,7 @@ from domain.money import format_money
 from domain.services.checkins import check_in_streak, recent_check_ins
 from domain.services.clients import client_identities, coach_clients
 from domain.services.goals import list_goals
+from domain.services.program_progress import program_glances
 from domain.services.roster import enrolled_programs, payment_standing, recent_payments
 
 if TYPE_CHECKING:
@@ -50,6 +51,8 @@ class ClientGlance:
     streak: int
     flags: tuple[str, ...]
     payment_status: str | None
+    program: str | None = None
+    """Progress through the client's program with daily steps (``Couch to 5K · day 5 of 42 · …``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +80,7 @@ def flag_texts(risk: Sequence[RiskFlag], payment_status: str | None) -> tuple[st
 
 
 async def _glance(
-    session: AsyncSession, client: Client, now: datetime, risk: Sequence[RiskFlag]
+    session: AsyncSession, client: Client, now: datetime, risk: Sequence[RiskFlag], program: str | None
 ) -> ClientGlance:
     last = await recent_check_ins(session, client.id, limit=1)
     latest = last[0] if last else None
@@ -91,6 +94,7 @@ async def _glance(
         streak=await check_in_streak(session, client.id, now=now),
         flags=flag_texts(risk, payment_status),
         payment_status=payment_status,
+        program=program,
     )
 
 
@@ -99,7 +103,11 @@ async def coach_roster(
 ) -> list[ClientGlance]:
     """``flags``: the insights' ``flags_for_coach`` (clients without an entry have none)."""
     clients = await coach_clients(session, coach_id, include_archived=False)
-    return [await _glance(session, client, now, flags.get(client.id, ())) for client in clients]
+    programs = await program_glances(session, [c.id for c in clients], now=now)
+    return [
+        await _glance(session, client, now, flags.get(client.id, ()), programs.get(client.id))
+        for client in clients
+    ]
 
 
 def sparkline(values: Sequence[float | None], low: int, high: int) -> str:
@@ -162,7 +170,13 @@ async def client_profile(
     charts, trend = charts_and_trend(summary, recent_days, now=now, zone=client.timezone)
     payments = await recent_payments(session, client.id, limit=PROFILE_PAYMENTS)
     return ClientProfile(
-        glance=await _glance(session, client, now, summary.facts.flags),
+        glance=await _glance(
+            session,
+            client,
+            now,
+            summary.facts.flags,
+            (await program_glances(session, [client.id], now=now)).get(client.id),
+        ),
         channels=tuple(sorted(set(channels))),
         programs=tuple(programs),
         goals=goals,

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.clock import ensure_utc
 from domain.errors import ValidationError
+from domain.keysets import among
 from domain.models import (
     CheckIn,
     Client,
@@ -407,3 +408,75 @@ async def completion_numbers(
         goal_text=goal.text if goal else None,
         goal_progress=goal.progress if goal else None,
     )
+
+
+async def program_glances(
+    session: AsyncSession, client_ids: Sequence[int], *, now: datetime
+) -> dict[int, str]:
+    """A one-line program progress per client with an open program enrollment (coach surfaces), in four
+    queries however many clients: ``Couch to 5K · day 5 of 42 · steps 2/18 · tasks 5/27``."""
+    if not client_ids:
+        return {}
+    dialect = session.get_bind().dialect.name
+    rows = (
+        await session.execute(
+            select(Enrollment, EnrollmentProgress.version_id, Program.name, ProgramVersion.weeks, Client)
+            .join(EnrollmentProgress, EnrollmentProgress.enrollment_id == Enrollment.id)
+            .join(ProgramVersion, ProgramVersion.id == EnrollmentProgress.version_id)
+            .join(Program, Program.id == Enrollment.program_id)
+            .join(Client, Client.id == Enrollment.client_id)
+            .where(
+                among(Enrollment.client_id.expression, client_ids, dialect),
+                Enrollment.status.in_(OPEN_STATUSES),
+            )
+            .order_by(Enrollment.id)
+        )
+    ).all()
+    if not rows:
+        return {}
+    chosen: dict[int, Any] = {}
+    for row in rows:  # the newest open enrollment, an active one first
+        current = chosen.get(row[0].client_id)
+        if (
+            current is None
+            or row[0].status == EnrollmentStatus.ACTIVE
+            or current[0].status != EnrollmentStatus.ACTIVE
+        ):
+            chosen[row[0].client_id] = row
+    enrollment_ids = [row[0].id for row in chosen.values()]
+    version_ids = {row[1] for row in chosen.values()}
+    steps: dict[int, list[tuple[str, int]]] = {}
+    for version_id, title, tasks in await session.execute(
+        select(ProgramStep.version_id, ProgramStep.title, ProgramStep.tasks).where(
+            among(ProgramStep.version_id.expression, version_ids, dialect)
+        )
+    ):
+        steps.setdefault(version_id, []).append((step_key(title), len(tasks)))
+    released: dict[int, set[str]] = {}
+    for enrollment_id, key in await session.execute(
+        select(StepRelease.enrollment_id, StepRelease.step_key).where(
+            among(StepRelease.enrollment_id.expression, enrollment_ids, dialect)
+        )
+    ):
+        released.setdefault(enrollment_id, set()).add(key)
+    ticked: dict[int, int] = {}
+    for enrollment_id, n in await session.execute(
+        select(TaskTick.enrollment_id, func.count())
+        .where(among(TaskTick.enrollment_id.expression, enrollment_ids, dialect))
+        .group_by(TaskTick.enrollment_id)
+    ):
+        ticked[enrollment_id] = int(n)
+    lines = {}
+    for client_id, (enrollment, version_id, name, weeks, client) in chosen.items():
+        version_steps_ = steps.get(version_id, [])
+        day = max(1, min(program_day(started_at(enrollment), now, timing_of(client)), weeks * 7))
+        delivered = sum(1 for key, _n in version_steps_ if key in released.get(enrollment.id, set()))
+        tasks_total = sum(n for _key, n in version_steps_)
+        line = (
+            f"{name} · day {day} of {weeks * 7} · steps {delivered}/{len(version_steps_)} delivered"
+            f" · tasks {min(ticked.get(enrollment.id, 0), tasks_total)}/{tasks_total}"
+        )
+        if enrollment.status != EnrollmentStatus.ACTIVE:
+            line += f" · {enrollment.status.replace('_', ' ')}"
+        lines[client_id] = line
+    return lines

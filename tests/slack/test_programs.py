@@ -1,0 +1,57 @@
+"""Programs in Slack: ``/coach programs`` with their figures, and a client's program progress in
+``/coach clients``, ``/coach client`` and App Home."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from conversations.flows.program import render_completion, render_step
+from domain.clock import utcnow
+from domain.models import Coach
+from domain.program_delivery import deliver_due_steps
+from domain.services import enrollments
+from domain.services import program_versions as versions
+from tests.programs.example import EXAMPLE, INTERVALS_PDF
+from tests.slack.conftest import COACH_DM, COACH_USER, SlackHarness, add_client
+from tests.slack.test_commands import all_text, run
+
+
+async def enrolled_ann(harness: SlackHarness, coach: Coach) -> None:
+    ann = await add_client(harness.db, coach, "Ann <Lee>")
+    now = utcnow()
+    async with harness.db.unit_of_work() as session:
+        imported = await versions.import_program(
+            session,
+            EXAMPLE.replace("price: 49.00", "price: 0"),
+            coach_id=coach.id,
+            files={"files/intervals.pdf": INTERVALS_PDF},
+        )
+        await versions.publish(session, imported.program_id)
+        enrollment = await enrollments.enroll(session, client_id=ann.id, program_id=imported.program_id)
+        enrollment.activated_at = now - timedelta(days=1)
+    async with harness.db.unit_of_work() as session:
+        await deliver_due_steps(
+            session, now=now, render_step=render_step, render_completion=render_completion
+        )
+
+
+async def test_programs_lists_each_program_with_its_figures(harness: SlackHarness, coach: Coach) -> None:
+    await enrolled_ann(harness, coach)
+    text = all_text(await run(harness, "programs"))
+    assert "*Couch to 5K* — published · version 1 (published)" in text
+    assert "1 enrolled · 1 active · 0 completed · completion 0 %" in text
+    assert "/coach programs" in all_text(await run(harness, "help"))
+
+
+async def test_a_clients_progress_shows_in_the_roster_the_card_and_app_home(
+    harness: SlackHarness, coach: Coach
+) -> None:
+    await enrolled_ann(harness, coach)
+    line = "📘 Couch to 5K · day 2 of 42 · steps 1/2 delivered · tasks 0/3"
+    roster = all_text(await run(harness, "clients"))
+    assert line in roster and "Ann &lt;Lee&gt;" in roster
+    assert line in all_text(await run(harness, "client Ann"))
+    await harness.event({"type": "app_home_opened", "user": COACH_USER, "channel": COACH_DM, "tab": "home"})
+    (published,) = await harness.api.wait_for("views.publish")
+    assert line in json.dumps(published["view"]["blocks"], ensure_ascii=False)
