@@ -86,17 +86,10 @@ def build_components(ctx: AppContext, *, interactive_console: bool = True) -> li
     from bot.loop_lag import LoopLagMonitor
 
     components: list[Component] = [EngineComponent(ctx), LoopLagMonitor(), MetricsEndpoint()]
-    from integrations.llm.insights import InsightsService
+    from bot.conversation_setup import prepare_conversations
+    from bot.stripe_webhooks import PaymentPages, StripeWebhooks
 
-    ctx.insights = ctx.insights or InsightsService.from_settings(ctx.settings, ctx.db)
-    ctx.extras.setdefault("digest_composer", ctx.insights.compose_digest)  # scheduled coach digests
-    from bot.stripe_webhooks import PaymentPages, StripeWebhooks, stripe_payments_for
-    from conversations.flows import billing as billing_flows
-    from conversations.flows import forget_me
-
-    ctx.payments = ctx.payments or stripe_payments_for(ctx)
-    billing_flows.register()  # /billing and /invoices (they explain when payments are not set up)
-    forget_me.register(ctx.settings.storage_dir)  # /forget_me: a client erases themselves
+    prepare_conversations(ctx)  # payments, goal ideas, every command and flow (as in `coach chat`)
     if ctx.payments is not None:
         components.append(PaymentPages())  # where Checkout returns unless COACH_STRIPE_*_URL say otherwise
     if ctx.settings.stripe_webhook_secret:

@@ -135,8 +135,13 @@ class Settings(BaseSettings):
         from sqlalchemy.engine import make_url
         from sqlalchemy.exc import ArgumentError
 
+        from domain.db import UnsupportedDatabase, normalise_database_url
+
         try:
+            value = normalise_database_url(value)
             make_url(value)
+        except UnsupportedDatabase as exc:
+            raise ValueError(str(exc)) from None
         except ArgumentError:
             raise ValueError("is not a database URL such as sqlite+aiosqlite:///./coach.db") from None
         return value

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from conversations.flow import END, REPEAT, STAY, Next, StartFlow, Turn, buttons
-from conversations.flows import payment
+from conversations.flow import END, REPEAT, SAVED_KEY, STAY, Next, StartFlow, Turn, buttons
+from conversations.flows import onboarding, payment
 from conversations.flows import program as program_steps
 from conversations.parsing import normalize_command
-from conversations.registry import Command
+from conversations.registry import Command, extra_commands
+from conversations.texts import Commands as H
 from conversations.texts import Common as T
 from domain.services.clients import get_client
 from domain.services.messages import record_client_message
@@ -23,8 +24,21 @@ def parse_command(turn: Turn) -> tuple[str, str] | None:
     return f"/{parsed[0]}", parsed[1]
 
 
+def known_commands() -> dict[str, Command]:
+    """Every command this process understands: the built-in ones and those registered at start-up."""
+    return {**BUILTIN_COMMANDS, **extra_commands()}
+
+
+def _finish_onboarding_first(turn: Turn, command: str) -> Next:
+    """A command typed mid-onboarding: onboarding keeps its invite, coach and answers, and goes on."""
+    turn.say(T.FINISH_ONBOARDING_FIRST.format(steps=onboarding.steps_left_words(turn.data), command=command))
+    return REPEAT
+
+
 async def run(command: Command, turn: Turn, args: str) -> Next:
     if command.needs_client and turn.client_id is None:
+        if turn.current_flow == onboarding.FLOW.name:
+            return _finish_onboarding_first(turn, command.name)
         turn.say(T.NEEDS_ONBOARDING)
         return StartFlow("onboarding")
     if command.flow is not None:
@@ -38,12 +52,25 @@ async def start(turn: Turn, args: str) -> Next:
         client = await get_client(await turn.session(), turn.client_id)
         turn.say(T.ALREADY_REGISTERED.format(name=client.display_name))
         return END
+    if turn.current_flow == onboarding.FLOW.name and not args:
+        return _finish_onboarding_first(turn, "/start")  # a new invite code starts over with that coach
     return StartFlow("onboarding", data={"invite": args} if args else {})
 
 
 async def help_(turn: Turn, _args: str) -> Next:
-    turn.say(T.HELP)
+    lines = [T.HELP_INTRO]
+    lines += [T.HELP_LINE.format(command=c.name, help=c.help) for c in known_commands().values()]
+    lines.append(T.HELP_OUTRO)
+    turn.say("\n".join(lines))
     return REPEAT
+
+
+async def repeat(turn: Turn, _args: str) -> Next:
+    """Ask the open question again (a console client coming back sees where they were)."""
+    if turn.current_flow is not None:
+        return REPEAT
+    turn.say(T.NOTHING_OPEN_NEWCOMER if turn.client_id is None else T.NOTHING_OPEN)
+    return STAY
 
 
 async def menu(turn: Turn, _args: str) -> Next:
@@ -65,7 +92,8 @@ async def cancel(turn: Turn, _args: str) -> Next:
     if turn.current_flow is None:
         turn.say(T.NOTHING_TO_CANCEL)
         return STAY
-    turn.say(T.CANCELLED)
+    saved = turn.data.get(SAVED_KEY) or []
+    turn.say(T.CANCELLED_KEPT.format(saved=", ".join(saved)) if saved else T.CANCELLED)
     return END
 
 
@@ -96,15 +124,16 @@ async def outside_flow(turn: Turn) -> Next:
 BUILTIN_COMMANDS: dict[str, Command] = {
     c.name: c
     for c in (
-        Command("/start", "Start or restart", handler=start, needs_client=False),
-        Command("/help", "What I can do", handler=help_, needs_client=False),
-        Command("/menu", "The main menu", handler=menu),
-        Command("/cancel", "Stop the current conversation", handler=cancel, needs_client=False),
-        Command("/checkin", "Log how you are doing", flow="checkin"),
-        Command("/goals", "Your goals", flow="goals"),
-        Command("/feedback", "Tell us how it's going", flow="feedback"),
-        Command("/pay", "Pay for your program", handler=payment.pay),
-        Command("/today", "Today's step of your program", handler=program_steps.today),
-        Command("/program", "Your progress through your program", handler=program_steps.progress),
+        Command("/checkin", H.CHECKIN, flow="checkin"),
+        Command("/today", H.TODAY, handler=program_steps.today),
+        Command("/program", H.PROGRAM, handler=program_steps.progress),
+        Command("/goals", H.GOALS, flow="goals"),
+        Command("/feedback", H.FEEDBACK, flow="feedback"),
+        Command("/pay", H.PAY, handler=payment.pay),
+        Command("/menu", H.MENU, handler=menu),
+        Command("/start", H.START, handler=start, needs_client=False),
+        Command("/help", H.HELP, handler=help_, needs_client=False),
+        Command("/repeat", H.REPEAT, handler=repeat, needs_client=False),
+        Command("/cancel", H.CANCEL, handler=cancel, needs_client=False),
     )
 }

@@ -207,6 +207,17 @@ class Turn:
         self.effects.append(effect)
 
 
+# Where a flow that saves as it goes (``/settings``) lists what it saved, so /cancel can tell the truth.
+SAVED_KEY = "_saved"
+
+
+def note_saved(turn: Turn, what: str) -> None:
+    """Record that ``what`` (e.g. "reminder time") was saved by this flow already."""
+    saved: list[str] = turn.data.setdefault(SAVED_KEY, [])
+    if what not in saved:
+        saved.append(what)
+
+
 def buttons(*pairs: tuple[str, str], per_row: int = 3) -> list[list[Button]]:
     """Rows of buttons from (label, payload) pairs."""
     flat = [Button(label, payload) for label, payload in pairs]

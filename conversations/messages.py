@@ -7,11 +7,15 @@ No chat-platform type appears here: adapters in ``bot/`` translate their updates
 from __future__ import annotations
 
 import base64
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from domain.clock import utcnow
+
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,3 +120,22 @@ class OutgoingMessage:
     @property
     def all_buttons(self) -> list[Button]:
         return [b for row in self.buttons for b in row]
+
+
+def typed_button(text: str, buttons: Sequence[Button]) -> Button | None:
+    """The button a person meant by typing ``text`` where only text can be typed (the console), or None
+    when ``text`` is an answer of its own.
+
+    Buttons are shortcuts, never a reinterpretation of a typed value: typing a label presses that
+    button, and a number n presses the n-th button only when no button stands for a number. Where the
+    buttons are values ("1 day", "3 days", "7 days"), typing ``3`` means 3, not the third button.
+    """
+    typed = text.strip().lower()
+    for button in buttons:
+        if button.label.strip().lower() == typed:
+            return button
+    if typed.isdigit() and not any(_DIGIT.search(b.label) for b in buttons):
+        index = int(typed)
+        if 1 <= index <= len(buttons):
+            return buttons[index - 1]
+    return None

@@ -11,6 +11,11 @@ Usage (e.g. from the payments integration or the reminders component, at import/
 A command with ``flow`` starts that flow; with ``handler`` it runs ``await handler(turn, args)``,
 which returns the next step like any step handler (usually :data:`conversations.flow.END`).
 Engines read the registry on every message, so registering before or after ``start()`` both work.
+
+Every process that talks to clients (``coach run``, ``coach chat``) loads the same set through
+:func:`conversations.flows.install_all`, so the console and the chat platforms know the same commands.
+The registry also holds which reminder channels can deliver in this process (see
+:func:`set_delivery_channels`), so flows never promise a channel nothing sends on.
 """
 
 from __future__ import annotations
@@ -62,6 +67,20 @@ def extra_flows() -> dict[str, Flow]:
 
 def extra_commands() -> dict[str, Command]:
     return dict(_commands)
+
+
+# None: not declared (a test building flows alone), every channel counts as able to deliver.
+_delivery_channels: frozenset[str] | None = None
+
+
+def set_delivery_channels(channels: frozenset[str] | None) -> None:
+    """The reminder channels this process can deliver on (e.g. ``{"console", "telegram"}``)."""
+    global _delivery_channels
+    _delivery_channels = channels
+
+
+def can_deliver(channel: str) -> bool:
+    return _delivery_channels is None or channel in _delivery_channels
 
 
 def unregister(name: str) -> None:

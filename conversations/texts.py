@@ -7,19 +7,9 @@ from __future__ import annotations
 
 
 class Common:
-    HELP = (
-        "Here is what I can do:\n"
-        "/checkin - log how you are doing today\n"
-        "/goals - see and update your goals\n"
-        "/feedback - tell us how coaching is going\n"
-        "/pay - pay for your program\n"
-        "/today - today's step of your program\n"
-        "/program - your progress through your program\n"
-        "/menu - the main menu\n"
-        "/cancel - stop what we are doing\n"
-        "/forget_me - delete everything about you\n"
-        "Anything else you write goes to your coach."
-    )
+    HELP_INTRO = "Here is what I can do:"
+    HELP_LINE = "{command} - {help}"
+    HELP_OUTRO = "Anything else you write goes to your coach."
     ALREADY_REGISTERED = "Welcome back, {name}! /menu shows what you can do."
     MENU = "What would you like to do?"
     MENU_CHECKIN = "Check in"
@@ -28,11 +18,15 @@ class Common:
     MENU_PAY = "Pay"
     MENU_HELP = "Help"
     CANCELLED = "Okay, stopped. Nothing from that conversation was saved. /menu shows what you can do."
+    CANCELLED_KEPT = (
+        "Okay, stopped. What you changed before stays saved ({saved}); nothing else was. "
+        "/menu shows what you can do."
+    )
     NOTHING_TO_CANCEL = "There is nothing to cancel. /menu shows what you can do."
     UNKNOWN_COMMAND = "I don't know {command}. /help lists what I understand."
     STALE_BUTTON = "That button belongs to a conversation that has ended. /menu shows what you can do."
     RELAYED = "Thanks, I've passed that on to your coach."
-    EXPIRED = "Our earlier conversation ({flow}) timed out, so I've closed it; nothing from it was saved."
+    EXPIRED = "Our earlier conversation ({flow}) timed out, so I've closed it."
     FLOW_CHANGED = "This conversation has been updated since we last spoke, so let's start it again."
     TOO_MANY_ATTEMPTS = (
         "It looks like this step is tricky. Answer as shown above, use the buttons, "
@@ -40,6 +34,9 @@ class Common:
     )
     ERROR = "Sorry, something went wrong on my side. Please try again in a moment."
     NEEDS_ONBOARDING = "Let's get you set up first."
+    FINISH_ONBOARDING_FIRST = "Let's finish setting up first — {steps} left. {command} works once we're done."
+    NOTHING_OPEN = "There is no open question right now. /menu shows what you can do."
+    NOTHING_OPEN_NEWCOMER = "Hello! Send /start to get set up."
     EMPTY_MESSAGE = "I can only read text here; please type your answer."
     FLOW_NAMES = {
         "onboarding": "getting set up",
@@ -47,7 +44,91 @@ class Common:
         "goals": "goals",
         "feedback": "feedback",
         "forget_me": "deleting your data",
+        "settings": "settings",
     }
+
+
+class Console:
+    HELD_WHILE_AWAY = "While you were away:"
+    CLOSED_STOPPING = "Console closed (end of input): stopping the service."
+    STARTED = (
+        "Console chat (no Telegram or Slack configured): type a message, e.g. /start. "
+        "Ctrl-D or Ctrl-C stops the service; logs go to {log}."
+    )
+
+
+class Settings:
+    MENU = (
+        "Your reminders: {cadence} at {time} ({timezone}).\nQuiet hours: {quiet}.{pause}\n"
+        "{channel}What would you like to change?"
+    )
+    CHANNEL_OK = "Reminders come by {channel}. "
+    CHANNEL_CANNOT = (
+        "Reminders can't reach you by {channel} here, so they wait: choose Channel to change that. "
+    )
+    CHANNEL_NAMES = {"telegram": "Telegram", "slack": "Slack", "email": "email", "console": "the console"}
+    CHANNEL_LABELS = {"telegram": "Telegram", "slack": "Slack", "email": "Email", "console": "Console"}
+    PAUSED = " Paused until {until}."
+    NO_QUIET = "none"
+    MENU_TIME = "Reminder time"
+    MENU_CADENCE = "Days"
+    MENU_QUIET = "Quiet hours"
+    MENU_PAUSE = "Pause"
+    MENU_CHANNEL = "Channel"
+    MENU_DONE = "Done"
+    BACK = "Back"
+    ASK_TIME = "What time should I remind you? For example 07:30 or 7pm."
+    BAD_TIME = "I did not catch that time. Please send it like 07:30, 19:00 or 7pm."
+    ASK_CADENCE = "How often would you like to check in?"
+    CADENCE_DAILY = "Daily"
+    CADENCE_WEEKDAYS = "Weekdays"
+    CADENCE_WEEKLY = "Weekly (Mondays)"
+    BAD_CADENCE = "Please choose daily, weekdays or weekly."
+    ASK_QUIET = "Send your quiet hours like 22:00-07:00 (no reminders in between), or 'off' to remove them."
+    QUIET_OFF = "Off"
+    BAD_QUIET = "Please send quiet hours like 22:00-07:00, or 'off'."
+    ASK_PAUSE = "Pause reminders for how many days? (1-{max_days}, or 0 to resume now)"
+    PAUSE_DAYS = "{n} days"
+    PAUSE_DAY = "1 day"
+    PAUSE_RESUME = "Resume"
+    BAD_PAUSE = "Please send a number of days between 0 and {max_days}."
+    ASK_CHANNEL = "Where should reminders reach you?"
+    BAD_CHANNEL = "Please choose one of: {channels}."
+    NO_IDENTITY = "You have not talked to me on {channel} yet. Say hello there first, then choose it here."
+    ASK_EMAIL = "What email address should reminders go to?"
+    BAD_EMAIL = "That doesn't look like an email address. Please type one like sam@example.com, or Back."
+    SAVED = "Saved."
+    CALENDAR = "Here is your check-in schedule for your calendar."
+    DONE = "All set. Send /settings whenever you want to change something."
+    BAD_MENU = "Please pick one of the options."
+    SAVED_WHAT = {
+        "checkin_time": "reminder time",
+        "cadence": "days",
+        "quiet_hours": "quiet hours",
+        "pause": "pause",
+        "channel": "channel",
+        "email": "email address",
+    }
+
+
+class Commands:
+    """What /help says of each command."""
+
+    START = "start or restart"
+    HELP = "what I can do"
+    MENU = "the main menu"
+    CANCEL = "stop what we are doing"
+    REPEAT = "ask the open question again"
+    CHECKIN = "log how you are doing today"
+    TODAY = "today's step of your program"
+    PROGRAM = "your progress through your program"
+    GOALS = "see and update your goals"
+    FEEDBACK = "tell us how coaching is going"
+    PAY = "pay for your program"
+    SETTINGS = "reminder time, days, quiet hours, pause, channel"
+    BILLING = "your subscription: status, cancel, resume, card"
+    INVOICES = "your invoices and receipts"
+    FORGET_ME = "delete everything about you"
 
 
 class Onboarding:
@@ -57,6 +138,14 @@ class Onboarding:
         "Do you accept?"
     )
     WITH_COACH = " with {name}"
+    BAD_INVITE = "I don't recognise the invite code {code!r}."
+    ASK_INVITE = "Please type the invite code your coach gave you (as in /start CODE), or /cancel to stop."
+    ASK_INVITE_OR_DEFAULT = (
+        "Please type the invite code your coach gave you (as in /start CODE), or continue with {coach}."
+    )
+    CONTINUE_WITH = "Continue with {coach}"
+    STEP = "1 step"
+    STEPS = "{n} steps"
     ACCEPT = "Accept"
     DECLINE = "Decline"
     CONSENT_HINT = "Please press Accept or Decline."

@@ -40,6 +40,33 @@ def _is_sqlite_busy(exc: OperationalError) -> bool:
     return "database is locked" in str(exc.orig).lower()
 
 
+# The async drivers this project runs on, by database; plain scheme names get them.
+ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+_SCHEME_ALIASES = {"postgres": "postgresql"}
+
+
+class UnsupportedDatabase(ValueError):
+    """The URL names a database or driver the service cannot use; the message says what would do."""
+
+
+def normalise_database_url(url: str) -> str:
+    """``postgres://`` and ``postgresql://`` (as hosting providers hand them out) → ``postgresql+asyncpg://``,
+    ``sqlite:///`` → ``sqlite+aiosqlite:///``; an async URL is kept; anything else is refused."""
+    scheme, sep, rest = url.strip().partition("://")
+    if not sep:
+        raise UnsupportedDatabase("is not a database URL such as sqlite+aiosqlite:///./coach.db")
+    backend, _, driver = scheme.lower().partition("+")
+    backend = _SCHEME_ALIASES.get(backend, backend)
+    if backend not in ASYNC_DRIVERS:
+        raise UnsupportedDatabase(
+            f"uses {scheme!r}; use sqlite+aiosqlite:///./coach.db or postgresql+asyncpg://user@host/db"
+        )
+    wanted = ASYNC_DRIVERS[backend]
+    if driver and f"{backend}+{driver}" != wanted:
+        raise UnsupportedDatabase(f"uses the driver {driver!r}; this service needs {wanted}://")
+    return f"{wanted}://{rest}"
+
+
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 

@@ -27,7 +27,7 @@ clients_app = typer.Typer(help="Clients.", no_args_is_help=True)
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply every pending migration."""
-    with_database(upgrade)
+    with_database(upgrade, migrated=False)
     typer.echo("database is up to date")
 
 

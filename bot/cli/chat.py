@@ -1,16 +1,23 @@
-"""``coach chat --user ID [--name NAME]``: talk to the bot in the terminal as ``console:ID``."""
+"""``coach chat --user ID [--name NAME]``: talk to the bot in the terminal as ``console:ID``.
+
+It loads the same commands, flows and integrations as ``coach run`` (``bot.conversation_setup``), so the
+console is the same bot; messages queued for this console chat while it was closed are shown first.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from typing import Annotated
 
 import typer
 
-from bot.cli.common import CliError, settings
-from bot.components import AppContext, conversation_engine
+from bot.cli.common import require_migrated, settings
+from bot.components import AppContext
 from bot.console.channel import ConsoleChat
+from bot.console.transport import HeldMessages
+from bot.conversation_setup import prepare_conversations
 from bot.logs import configure_logging
 from domain.db import Database
 
@@ -19,9 +26,7 @@ def chat(
     user: Annotated[str, typer.Option("--user", help="Your console identity (console:ID)")],
     name: Annotated[str | None, typer.Option("--name", help="Your display name")] = None,
 ) -> None:
-    """Chat with the bot in this terminal; reads stdin until end of input."""
-    from bot.runtime import NotMigrated, ensure_migrated
-
+    """Chat with the bot in this terminal; reads stdin until end of input (Ctrl-D)."""
     config = settings()
     # Replies go to stdout; only warnings go to stderr so transcripts stay clean.
     configure_logging("WARNING", config.log_format.value)
@@ -29,17 +34,22 @@ def chat(
 
     async def _run() -> None:
         db = Database(config.database_url)
-        ctx = AppContext(settings=config, db=db)
-        engine = conversation_engine(ctx)
         try:
-            await ensure_migrated(db)
-            await engine.start()
-            await ConsoleChat(engine, user=user, name=name).run()
+            await require_migrated(db)
+            ctx = AppContext(settings=config, db=db)
+            engine = prepare_conversations(ctx)
+            try:
+                await engine.start()
+                console = ConsoleChat(
+                    engine, user=user, name=name, held=HeldMessages(db, user), greet=sys.stdin.isatty()
+                )
+                await console.run()
+            finally:
+                await engine.stop()
+                close = getattr(ctx.insights, "close", None)
+                if close is not None:
+                    await close()
         finally:
-            await engine.stop()
             await db.dispose()
 
-    try:
-        asyncio.run(_run())
-    except NotMigrated as exc:
-        raise CliError(str(exc)) from None
+    asyncio.run(_run())

@@ -7,11 +7,16 @@ import json
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TypeVar
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings, load_settings
 from domain.clock import ensure_utc
 from domain.db import Database
+from domain.migrate import is_up_to_date
 
 T = TypeVar("T")
 
@@ -20,16 +25,45 @@ class CliError(Exception):
     """A runtime failure reported as one line and exit code 1."""
 
 
+UPGRADE_HINT = "run `coach db upgrade` first"
+
+
 def settings() -> Settings:
     return load_settings()
 
 
-def with_database(work: Callable[[Database], Awaitable[T]]) -> T:
-    """Run ``work`` on a fresh database handle and dispose of it afterwards."""
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for other databases and in-memory SQLite)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+async def require_migrated(db: Database) -> None:
+    """One line naming the problem when the schema is missing or outdated. A SQLite file that does not
+    exist is reported without connecting, which would create it empty."""
+    path = sqlite_file(db.url)
+    if path is not None and not path.exists():
+        raise CliError(f"the database {path} does not exist yet: {UPGRADE_HINT}")
+    try:
+        current = await is_up_to_date(db)
+    except (OSError, SQLAlchemyError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise CliError(f"cannot open the database (COACH_DATABASE_URL): {reason}") from None
+    if not current:
+        raise CliError(f"the database schema is missing or outdated: {UPGRADE_HINT}")
+
+
+def with_database(work: Callable[[Database], Awaitable[T]], *, migrated: bool = True) -> T:
+    """Run ``work`` on a fresh database handle and dispose of it afterwards; unless ``migrated`` is
+    False (``coach db upgrade``), a database without the current schema stops the command first."""
 
     async def _run() -> T:
         db = Database(settings().database_url)
         try:
+            if migrated:
+                await require_migrated(db)
             return await work(db)
         finally:
             await db.dispose()

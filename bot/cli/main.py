@@ -11,7 +11,7 @@ import typer
 
 from bot.cli import admin, charts, chat, doctor, insights, payments, reminders
 from bot.cli import programs as _program_content  # noqa: F401 - adds import/export/publish... to `programs`
-from bot.cli.common import CliError, settings
+from bot.cli.common import CliError, settings, with_database
 from bot.config import ConfigError
 from bot.logs import configure_logging
 from domain.errors import DomainError
@@ -51,10 +51,14 @@ def _root(
 @app.command("run")
 def run() -> None:
     """Start the service: HTTP server, configured channels, scheduler."""
+    from bot.console.component import console_runs, log_to_file
     from bot.runtime import NotMigrated, Service
 
     config = settings()
+    with_database(lambda _db: asyncio.sleep(0))  # one line, and no empty file, when not migrated
     configure_logging(config.log_level, config.log_format.value)
+    if console_runs(config, sys.stdin.isatty()):
+        log_to_file()  # the console chat has the terminal; logs go to ./coach.log
     service = Service(config, interactive_console=sys.stdin.isatty())
     try:
         asyncio.run(service.run_until_signalled())

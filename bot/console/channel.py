@@ -2,6 +2,9 @@
 
 Buttons are printed one per line as ``[n] label``; typing ``n`` or the label presses the button.
 Output is flushed after every bot message so piped and interactive use both see replies at once.
+Messages queued for this chat while it was closed (reminders, the coach's replies) are shown first,
+and again whenever new ones arrive between lines; an interactive session starts by asking the open
+question again, so a resumed chat never begins with a blank screen.
 """
 
 from __future__ import annotations
@@ -11,11 +14,21 @@ import contextlib
 import sys
 import threading
 import uuid
-from typing import TextIO
+from typing import Protocol, TextIO
 
-from conversations.messages import Button, IncomingMessage, OutgoingMessage
+from conversations.messages import Button, IncomingMessage, OutgoingMessage, typed_button
 from conversations.ports import ConversationHandler
+from conversations.texts import Console as T
 from domain.models.enums import Platform
+
+# Sent when an interactive session opens: the engine asks the open question again (or says hello).
+REPEAT_COMMAND = "/repeat"
+
+
+class Mailbox(Protocol):
+    """Messages queued for this chat while nobody had it open (``bot.console.transport.HeldMessages``)."""
+
+    async def take(self) -> list[OutgoingMessage]: ...
 
 
 def render(message: OutgoingMessage, first_number: int = 1) -> list[str]:
@@ -39,6 +52,8 @@ class ConsoleChat:
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
         prompt: str = "",
+        held: Mailbox | None = None,
+        greet: bool = False,
     ) -> None:
         self.engine = engine
         self.user = user
@@ -46,6 +61,8 @@ class ConsoleChat:
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
         self.prompt = prompt
+        self.held = held
+        self.greet = greet
         self.buttons: list[Button] = []
         # Message ids must stay unique across runs: processed ids are remembered for duplicate delivery.
         self._session = uuid.uuid4().hex[:12]
@@ -69,12 +86,7 @@ class ConsoleChat:
         )
 
     def _button_for(self, text: str) -> Button | None:
-        if text.isdigit() and 1 <= int(text) <= len(self.buttons):
-            return self.buttons[int(text) - 1]
-        for button in self.buttons:
-            if button.label.lower() == text.lower():
-                return button
-        return None
+        return typed_button(text, self.buttons)
 
     def show(self, replies: list[OutgoingMessage]) -> None:
         self.buttons = []
@@ -84,11 +96,28 @@ class ConsoleChat:
             self.buttons.extend(reply.all_buttons)
             self.stdout.flush()
 
+    def show_proactive(self, replies: list[OutgoingMessage]) -> None:
+        """A message nobody asked for just now (a reminder, the coach's reply), printed as it comes."""
+        self.show(replies)
+
     async def send(self, line: str) -> None:
         self.show(await self.engine.handle(self.to_message(line)))
+        await self.show_held()
+
+    async def show_held(self, *, first: bool = False) -> None:
+        if self.held is None:
+            return
+        held = await self.held.take()
+        if held:
+            if first:
+                self.stdout.write(T.HELD_WHILE_AWAY + "\n")
+            self.show(held)
 
     async def run(self) -> None:
         """Read lines until end of input; blank lines are ignored."""
+        await self.show_held(first=True)
+        if self.greet:
+            await self.send(REPEAT_COMMAND)
         lines = self._read_lines_in_background()
         while True:
             if self.prompt:

@@ -1,10 +1,32 @@
-"""The built-in flows, by name. Other packages add theirs through :mod:`conversations.registry`."""
+"""The built-in flows, by name, and :func:`install_all`: every command and flow a client can use.
+
+Other packages add theirs through :mod:`conversations.registry`.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from conversations.flow import Flow
-from conversations.flows import checkin, feedback, goals, onboarding
+from conversations.flows import billing, checkin, feedback, forget_me, goals, onboarding, settings
+from conversations.registry import set_delivery_channels
 
 BUILTIN_FLOWS: dict[str, Flow] = {
     f.name: f for f in (onboarding.FLOW, checkin.FLOW, goals.FLOW, feedback.FLOW)
 }
+
+
+def install_all(
+    *,
+    storage_dir: Path | str,
+    calendar: settings.ScheduleCalendar | None = None,
+    delivery_channels: frozenset[str] | None = None,
+) -> None:
+    """Register every registered-at-start-up command and flow (idempotent): ``/settings``,
+    ``/billing``, ``/invoices`` and ``/forget_me``. ``coach run`` and ``coach chat`` both call this, so
+    the console and the chat platforms are the same bot. ``delivery_channels`` are the reminder
+    channels this process can deliver on (``/settings`` offers only those)."""
+    billing.register()  # /billing and /invoices (they explain when payments are not set up)
+    forget_me.register(storage_dir)  # /forget_me: a client erases themselves
+    settings.install(calendar=calendar)  # /settings: reminder time, days, quiet hours, pause, channel
+    set_delivery_channels(delivery_channels)

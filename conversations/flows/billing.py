@@ -29,6 +29,7 @@ from conversations.flow import (
 from conversations.messages import Button, OutgoingMessage, UrlButton
 from conversations.ports import BillingPort, InvoiceSummary, PaymentsUnavailable, SubscriptionSummary
 from conversations.registry import register_command, register_flow
+from conversations.texts import Commands
 
 # Telegram's callback_data limit (platform-limits.md): "/billing cancel " + a Stripe id stays far below.
 CALLBACK_DATA_MAX_BYTES = 64
@@ -221,7 +222,5 @@ BILLING_FLOW = Flow(
 def register() -> None:
     """Add ``/billing`` and ``/invoices`` to the conversation engine (idempotent)."""
     register_flow(BILLING_FLOW)
-    register_command(
-        "/billing", handler=billing_command, help="Your subscription: status, cancel, resume, card"
-    )
-    register_command("/invoices", handler=invoices_command, help="Your invoices and receipts")
+    register_command("/billing", handler=billing_command, help=Commands.BILLING)
+    register_command("/invoices", handler=invoices_command, help=Commands.INVOICES)

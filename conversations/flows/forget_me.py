@@ -17,6 +17,7 @@ from pathlib import Path
 from conversations.flow import END, Effect, EffectContext, Flow, Next, Step, Turn, ask, buttons
 from conversations.messages import OutgoingMessage
 from conversations.registry import register_command, register_flow
+from conversations.texts import Commands
 from conversations.texts import ForgetMe as T
 from domain.errors import NotFound
 from domain.services.erasure import erase_client, renewing_subscriptions
@@ -77,4 +78,4 @@ def register(storage_dir: Path | str) -> None:
     """Add ``/forget_me``; files clients sent are deleted inside ``storage_dir`` only."""
     register_flow(build_flow(storage_dir))
     # Open to everyone: someone without a profile is told so instead of being onboarded.
-    register_command(f"/{NAME}", flow=NAME, help="Delete everything about you", needs_client=False)
+    register_command(f"/{NAME}", flow=NAME, help=Commands.FORGET_ME, needs_client=False)

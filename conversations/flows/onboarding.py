@@ -44,19 +44,35 @@ from conversations.texts import Onboarding as T
 from domain import rules
 from domain.clock import utcnow
 from domain.insights import approval
+from domain.models import Coach
 from domain.models.enums import Cadence, EnrollmentStatus
 from domain.services import clients, coaches, enrollments, goals
 from domain.services.notices import notify_coach
 
 TEXT_ANSWER_MAX_CHARS = 500
+# The button that goes on with the default coach after an invite code was refused.
+DEFAULT_COACH_PAYLOAD = "default-coach"
 
 
 async def begin(turn: Turn) -> Next:
-    """Pick the coach (invite code, else the default one) and remember their programs' questions."""
+    """Pick the coach (invite code, else the default one) and remember their programs' questions.
+
+    An invite code that matches no coach is refused: the client is asked for it again (or, when
+    there is a default coach, may go on with them knowingly), never silently given another coach."""
     session = await turn.session()
     invite = turn.data.get("invite")
     coach = await coaches.find_coach_by_invite(session, invite) if invite else None
-    coach = coach or await coaches.default_coach(session)
+    if invite and coach is None:
+        default = await coaches.default_coach(session)
+        turn.data.update(default_coach=[default.id, default.name] if default else None)
+        turn.say(T.BAD_INVITE.format(code=invite))
+        return "invite"
+    await _choose_coach(turn, coach or await coaches.default_coach(session))
+    return "consent"
+
+
+async def _choose_coach(turn: Turn, coach: Coach | None) -> None:
+    session = await turn.session()
     programs = await coaches.list_programs(session, coach_id=coach.id, published_only=True) if coach else []
     turn.data.update(
         coach_id=coach.id if coach else None,
@@ -68,7 +84,48 @@ async def begin(turn: Turn) -> Next:
         answers={},
         q=0,
     )
+
+
+async def ask_invite(turn: Turn) -> OutgoingMessage:
+    default = turn.data.get("default_coach")
+    if not default:
+        return OutgoingMessage(T.ASK_INVITE)
+    rows = buttons((T.CONTINUE_WITH.format(coach=default[1]), DEFAULT_COACH_PAYLOAD))
+    return OutgoingMessage(T.ASK_INVITE_OR_DEFAULT.format(coach=default[1]), tuple(tuple(r) for r in rows))
+
+
+async def answer_invite(turn: Turn) -> Next:
+    session = await turn.session()
+    default = turn.data.get("default_coach")
+    coach: Coach | None
+    if turn.text == DEFAULT_COACH_PAYLOAD and default:
+        coach = await coaches.get_coach(session, int(default[0]))
+    else:
+        coach = await coaches.find_coach_by_invite(session, turn.text.strip()) if turn.text else None
+    if coach is None:
+        raise InvalidAnswer(T.BAD_INVITE.format(code=turn.text.strip()))
+    turn.data["invite"] = coach.invite_code
+    turn.data.pop("default_coach", None)
+    await _choose_coach(turn, coach)
     return "consent"
+
+
+def steps_left(data: dict[str, Any]) -> int:
+    """How many questions onboarding still has to ask, from what it has collected so far."""
+    left = 1 if "coach_id" not in data else 0  # the invite code
+    left += 0 if data.get("consented") else 1
+    left += sum(1 for key in ("name", "timezone") if key not in data)
+    left += max(0, len(data.get("questions") or []) - int(data.get("q", 0)))
+    goal = data.get("goal")
+    left += 1 if goal is None else (goal.get("target") is None) + (goal.get("due") is None)
+    left += sum(1 for key in ("cadence", "time") if key not in data)
+    left += 1 if data.get("programs") else 0
+    return left
+
+
+def steps_left_words(data: dict[str, Any]) -> str:
+    n = steps_left(data)
+    return T.STEP if n == 1 else T.STEPS.format(n=n)
 
 
 async def ask_consent(turn: Turn) -> OutgoingMessage:
@@ -84,6 +141,7 @@ async def answer_consent(turn: Turn) -> Next:
     except ParseError:
         raise InvalidAnswer(T.CONSENT_HINT) from None
     if accepted:
+        turn.data["consented"] = True
         return "name"
     await clients.record_consent(
         await turn.session(),
@@ -383,6 +441,7 @@ FLOW = Flow(
     version=1,
     begin=begin,
     steps=[
+        Step("invite", ask_invite, answer_invite),
         Step("consent", ask_consent, answer_consent),
         Step("name", ask_name, answer_name),
         Step("timezone", ask(T.ASK_TIMEZONE, buttons(*T.TIMEZONE_BUTTONS)), answer_timezone),

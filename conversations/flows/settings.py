@@ -12,21 +12,33 @@ from datetime import date
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-
-from conversations.flow import END, Flow, InvalidAnswer, Next, Step, Turn, ask, buttons
-from conversations.messages import OutgoingFile, OutgoingMessage
-from conversations.registry import register_command, register_flow
+from conversations.flow import (
+    END,
+    AnswerHandler,
+    Flow,
+    InvalidAnswer,
+    Next,
+    Prompt,
+    Step,
+    Turn,
+    ask,
+    buttons,
+    note_saved,
+)
+from conversations.messages import Button, OutgoingFile, OutgoingMessage
+from conversations.registry import can_deliver, register_command, register_flow
+from conversations.texts import Commands
+from conversations.texts import Settings as T
 from domain.clock import ensure_utc
 from domain.errors import ValidationError
-from domain.models import ChannelIdentity, Client
+from domain.models import Client
 from domain.models.enums import Cadence, Platform
 from domain.reminders.preferences import (
     MAX_PAUSE_DAYS,
     check_quiet_hours,
     set_client_reminder_preferences,
 )
-from domain.services.clients import get_client
+from domain.services.clients import client_identities, get_client, set_client_email
 
 ICS_MIME = "text/calendar"
 _CLOCK = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm|h)?$")
@@ -45,27 +57,7 @@ class ScheduleCalendar(Protocol):
 _calendar: ScheduleCalendar | None = None
 
 
-class Texts:
-    MENU = (
-        "Your reminders: {cadence} at {time} ({timezone}).\nQuiet hours: {quiet}.{pause}\n"
-        "Reminders come by {channel}. What would you like to change?"
-    )
-    ASK_TIME = "What time should I remind you? For example 07:30 or 7pm."
-    BAD_TIME = "I did not catch that time. Please send it like 07:30, 19:00 or 7pm."
-    ASK_CADENCE = "How often would you like to check in?"
-    BAD_CADENCE = "Please choose daily, weekdays or weekly."
-    ASK_QUIET = "Send your quiet hours like 22:00-07:00 (no reminders in between), or 'off' to remove them."
-    BAD_QUIET = "Please send quiet hours like 22:00-07:00, or 'off'."
-    ASK_PAUSE = f"Pause reminders for how many days? (1-{MAX_PAUSE_DAYS}, or 0 to resume now)"
-    BAD_PAUSE = f"Please send a number of days between 0 and {MAX_PAUSE_DAYS}."
-    ASK_CHANNEL = "Where should reminders reach you?"
-    BAD_CHANNEL = "Please choose Telegram, Slack or email."
-    NO_IDENTITY = "You have not talked to me on {channel} yet. Say hello there first, then choose it here."
-    NO_EMAIL = "I have no email address for you yet, so I cannot send reminders by email."
-    SAVED = "Saved."
-    CALENDAR = "Here is your check-in schedule for your calendar."
-    DONE = "All set. Send /settings whenever you want to change something."
-    BAD_MENU = "Please pick one of the options."
+Texts = T  # the sentences live in conversations/texts.py
 
 
 MENU_CHOICES = {
@@ -75,21 +67,27 @@ MENU_CHOICES = {
     "pause": "pause",
     "channel": "channel",
 }
+# Typed or pressed on any step: back to the menu, nothing changed.
+BACK_WORDS = frozenset({"back", "/back", "skip", "/skip", "menu", "never mind", "nevermind"})
+BACK_PAYLOAD = "back"
+# Where reminders can go, in the order the Channel step offers them.
+CHANNELS = (Platform.TELEGRAM, Platform.SLACK, Platform.EMAIL, Platform.CONSOLE)
+CHAT_CHANNELS = frozenset({Platform.TELEGRAM.value, Platform.SLACK.value, Platform.CONSOLE.value})
 
 
 def parse_clock(text: str) -> str:
     """``7``, ``07:30``, ``7.30``, ``7h30``, ``7pm``, ``19h`` → ``HH:MM``; raises InvalidAnswer."""
     match = _CLOCK.match(text.strip().lower())
     if not match:
-        raise InvalidAnswer(Texts.BAD_TIME)
+        raise InvalidAnswer(T.BAD_TIME)
     hours, minutes = int(match.group(1)), int(match.group(2) or 0)
     suffix = match.group(3)
     if suffix in {"am", "pm"}:
         if not 1 <= hours <= 12:
-            raise InvalidAnswer(Texts.BAD_TIME)
+            raise InvalidAnswer(T.BAD_TIME)
         hours = hours % 12 + (12 if suffix == "pm" else 0)
     if hours > 23 or minutes > 59:
-        raise InvalidAnswer(Texts.BAD_TIME)
+        raise InvalidAnswer(T.BAD_TIME)
     return f"{hours:02d}:{minutes:02d}"
 
 
@@ -98,37 +96,73 @@ async def _client(turn: Turn) -> Client:
     return await get_client(await turn.session(), turn.client_id)
 
 
+async def _reachable_on(turn: Turn, client: Client, channel: str) -> bool:
+    """Whether a reminder by ``channel`` would reach this client from here."""
+    if not can_deliver(channel):
+        return False
+    if channel == Platform.EMAIL:
+        return bool(client.email)
+    identities = await client_identities(await turn.session(), client.id)
+    return any(i.platform == channel and not i.unreachable for i in identities)
+
+
+def _with_back(rows: list[list[Button]]) -> list[list[Button]]:
+    return [*rows, [Button(T.BACK, BACK_PAYLOAD)]]
+
+
+def _is_back(turn: Turn) -> bool:
+    return turn.text.strip().lower() in BACK_WORDS
+
+
+def back_or(handler: AnswerHandler) -> AnswerHandler:
+    """Every settings step can go back to the menu without changing anything."""
+
+    async def answer(turn: Turn) -> Next:
+        if _is_back(turn):
+            return "menu"
+        return await handler(turn)
+
+    return answer
+
+
+def asks(text: str, rows: list[list[Button]] | None = None) -> Prompt:
+    return ask(text, _with_back(rows or []))
+
+
 async def ask_menu(turn: Turn) -> OutgoingMessage:
     client = await _client(turn)
     quiet = (
         f"{client.quiet_hours_start}-{client.quiet_hours_end}"
         if client.quiet_hours_start and client.quiet_hours_end
-        else "none"
+        else T.NO_QUIET
     )
     paused = client.paused_until
     pause = ""
     if paused is not None and ensure_utc(paused) > turn.now:
         local = ensure_utc(paused).astimezone(ZoneInfo(client.timezone)).strftime("%Y-%m-%d %H:%M")
-        pause = f" Paused until {local}."
-    text = Texts.MENU.format(
+        pause = T.PAUSED.format(until=local)
+    channel = client.preferred_channel or turn.platform
+    name = T.CHANNEL_NAMES.get(channel, channel)
+    line = T.CHANNEL_OK if await _reachable_on(turn, client, channel) else T.CHANNEL_CANNOT
+    text = T.MENU.format(
         cadence=client.checkin_cadence,
         time=client.checkin_time,
         timezone=client.timezone,
         quiet=quiet,
         pause=pause,
-        channel=client.preferred_channel or turn.platform,
+        channel=line.format(channel=name),
     )
     return OutgoingMessage(
         text,
         tuple(
             tuple(row)
             for row in buttons(
-                ("Reminder time", "time"),
-                ("Days", "cadence"),
-                ("Quiet hours", "quiet"),
-                ("Pause", "pause"),
-                ("Channel", "channel"),
-                ("Done", "done"),
+                (T.MENU_TIME, "time"),
+                (T.MENU_CADENCE, "cadence"),
+                (T.MENU_QUIET, "quiet"),
+                (T.MENU_PAUSE, "pause"),
+                (T.MENU_CHANNEL, "channel"),
+                (T.MENU_DONE, "done"),
             )
         ),
     )
@@ -136,11 +170,11 @@ async def ask_menu(turn: Turn) -> OutgoingMessage:
 
 async def answer_menu(turn: Turn) -> Next:
     choice = turn.text.lower()
-    if choice in {"done", "/done"}:
-        turn.say(Texts.DONE)
+    if choice in {"done", "/done"} | BACK_WORDS:
+        turn.say(T.DONE)
         return END
     if choice not in MENU_CHOICES:
-        raise InvalidAnswer(Texts.BAD_MENU)
+        raise InvalidAnswer(T.BAD_MENU)
     return MENU_CHOICES[choice]
 
 
@@ -155,7 +189,9 @@ async def _save(turn: Turn, **changes: object) -> Client:
         )
     except ValidationError as exc:
         raise InvalidAnswer(exc.message) from None
-    turn.say(Texts.SAVED)
+    for change in changes:
+        note_saved(turn, T.SAVED_WHAT.get(change.removeprefix("clear_").removesuffix("_days"), change))
+    turn.say(T.SAVED)
     return client
 
 
@@ -170,7 +206,7 @@ def _send_calendar(turn: Turn, client: Client) -> None:
         starts_on=turn.now.astimezone(ZoneInfo(client.timezone)).date(),
     )
     turn.replies.append(
-        OutgoingMessage(Texts.CALENDAR, files=(OutgoingFile("checkin-schedule.ics", content, ICS_MIME),))
+        OutgoingMessage(T.CALENDAR, files=(OutgoingFile("checkin-schedule.ics", content, ICS_MIME),))
     )
 
 
@@ -183,7 +219,7 @@ async def answer_time(turn: Turn) -> Next:
 async def answer_cadence(turn: Turn) -> Next:
     choice = turn.text.strip().lower()
     if choice not in {c.value for c in Cadence}:
-        raise InvalidAnswer(Texts.BAD_CADENCE)
+        raise InvalidAnswer(T.BAD_CADENCE)
     client = await _save(turn, cadence=choice)
     _send_calendar(turn, client)
     return "menu"
@@ -196,43 +232,56 @@ async def answer_quiet(turn: Turn) -> Next:
         return "menu"
     match = _RANGE.match(text)
     if not match:
-        raise InvalidAnswer(Texts.BAD_QUIET)
+        raise InvalidAnswer(T.BAD_QUIET)
     try:
         quiet = check_quiet_hours(parse_clock(match.group(1)), parse_clock(match.group(2)))
     except (InvalidAnswer, ValidationError):
-        raise InvalidAnswer(Texts.BAD_QUIET) from None
+        raise InvalidAnswer(T.BAD_QUIET) from None
     await _save(turn, quiet_hours=quiet)
     return "menu"
 
 
 async def answer_pause(turn: Turn) -> Next:
+    """A typed number is a number of days (the buttons are only shortcuts for 1, 3 and 7)."""
     text = turn.text.strip().lower().removesuffix("days").removesuffix("day").strip()
     if not text.isdigit() or int(text) > MAX_PAUSE_DAYS:
-        raise InvalidAnswer(Texts.BAD_PAUSE)
+        raise InvalidAnswer(T.BAD_PAUSE.format(max_days=MAX_PAUSE_DAYS))
     await _save(turn, pause_days=int(text))
     return "menu"
 
 
+def _offered_channels() -> list[str]:
+    return [c.value for c in CHANNELS if can_deliver(c.value)]
+
+
+async def ask_channel(turn: Turn) -> OutgoingMessage:
+    pairs = [(T.CHANNEL_LABELS.get(c, c), c) for c in _offered_channels()]
+    return OutgoingMessage(T.ASK_CHANNEL, tuple(tuple(r) for r in _with_back(buttons(*pairs))))
+
+
 async def answer_channel(turn: Turn) -> Next:
     choice = turn.text.strip().lower()
-    platforms = {p.value for p in (Platform.TELEGRAM, Platform.SLACK, Platform.EMAIL)}
-    if choice not in platforms:
-        raise InvalidAnswer(Texts.BAD_CHANNEL)
-    assert turn.client_id is not None
-    if choice != Platform.EMAIL:
-        session = await turn.session()
-        found = await session.scalar(
-            select(ChannelIdentity.id).where(
-                ChannelIdentity.client_id == turn.client_id,
-                ChannelIdentity.platform == choice,
-                ChannelIdentity.unreachable.is_(False),
-            )
-        )
-        if found is None:
-            raise InvalidAnswer(Texts.NO_IDENTITY.format(channel=choice.capitalize()))
-    elif not (await _client(turn)).email:
-        raise InvalidAnswer(Texts.NO_EMAIL)
+    offered = _offered_channels()
+    if choice not in offered:
+        names = ", ".join(T.CHANNEL_LABELS.get(c, c) for c in offered)
+        raise InvalidAnswer(T.BAD_CHANNEL.format(channels=names))
+    client = await _client(turn)
+    if choice == Platform.EMAIL and not client.email:
+        return "email"  # ask for the address, then switch
+    if choice in CHAT_CHANNELS and not await _reachable_on(turn, client, choice):
+        raise InvalidAnswer(T.NO_IDENTITY.format(channel=T.CHANNEL_LABELS.get(choice, choice)))
     await _save(turn, channel=choice)
+    return "menu"
+
+
+async def answer_email(turn: Turn) -> Next:
+    assert turn.client_id is not None
+    try:
+        await set_client_email(await turn.session(), turn.client_id, turn.text)
+    except ValidationError:
+        raise InvalidAnswer(T.BAD_EMAIL) from None
+    note_saved(turn, T.SAVED_WHAT["email"])
+    await _save(turn, channel=Platform.EMAIL.value)
     return "menu"
 
 
@@ -241,30 +290,37 @@ FLOW = Flow(
     version=1,
     steps=[
         Step("menu", ask_menu, answer_menu),
-        Step("time", ask(Texts.ASK_TIME), answer_time),
+        Step("time", asks(T.ASK_TIME), back_or(answer_time)),
         Step(
             "cadence",
-            ask(
-                Texts.ASK_CADENCE,
-                buttons(("Daily", "daily"), ("Weekdays", "weekdays"), ("Weekly (Mondays)", "weekly")),
+            asks(
+                T.ASK_CADENCE,
+                buttons(
+                    (T.CADENCE_DAILY, "daily"), (T.CADENCE_WEEKDAYS, "weekdays"), (T.CADENCE_WEEKLY, "weekly")
+                ),
             ),
-            answer_cadence,
+            back_or(answer_cadence),
         ),
         Step(
             "quiet",
-            ask(Texts.ASK_QUIET, buttons(("22:00-07:00", "22:00-07:00"), ("Off", "off"))),
-            answer_quiet,
+            asks(T.ASK_QUIET, buttons(("22:00-07:00", "22:00-07:00"), (T.QUIET_OFF, "off"))),
+            back_or(answer_quiet),
         ),
         Step(
             "pause",
-            ask(Texts.ASK_PAUSE, buttons(("1 day", "1"), ("3 days", "3"), ("7 days", "7"), ("Resume", "0"))),
-            answer_pause,
+            asks(
+                T.ASK_PAUSE.format(max_days=MAX_PAUSE_DAYS),
+                buttons(
+                    (T.PAUSE_DAY, "1"),
+                    (T.PAUSE_DAYS.format(n=3), "3"),
+                    (T.PAUSE_DAYS.format(n=7), "7"),
+                    (T.PAUSE_RESUME, "0"),
+                ),
+            ),
+            back_or(answer_pause),
         ),
-        Step(
-            "channel",
-            ask(Texts.ASK_CHANNEL, buttons(("Telegram", "telegram"), ("Slack", "slack"), ("Email", "email"))),
-            answer_channel,
-        ),
+        Step("channel", ask_channel, back_or(answer_channel)),
+        Step("email", asks(T.ASK_EMAIL), back_or(answer_email)),
     ],
 )
 
@@ -275,4 +331,4 @@ def install(calendar: ScheduleCalendar | None = None) -> None:
     if calendar is not None:
         _calendar = calendar
     register_flow(FLOW)
-    register_command("/settings", flow=FLOW.name, help="Reminder time, days, quiet hours, pause, channel")
+    register_command("/settings", flow=FLOW.name, help=Commands.SETTINGS)

@@ -158,6 +158,17 @@ async def add_identity(
     return identity
 
 
+async def set_client_email(session: AsyncSession, client_id: int, email: str) -> Client:
+    """The client's email address (checked), e.g. typed in ``/settings`` to get reminders by email."""
+    client = await get_client(session, client_id)
+    client.email = rules.check_email(email)
+    await session.flush()
+    await record_audit_event(
+        session, actor=f"client:{client_id}", action="client.email_set", subject=f"client:{client_id}"
+    )
+    return client
+
+
 async def client_identities(session: AsyncSession, client_id: int) -> Sequence[ChannelIdentity]:
     return (
         await session.scalars(

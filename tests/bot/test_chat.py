@@ -101,3 +101,306 @@ def test_console_component_only_without_chat_platforms(database_url: str) -> Non
     ctx3 = AppContext(settings=load_settings(database_url=database_url, telegram_bot_token="1:x"), db=ctx.db)
     assert "console" not in [c.name for c in build_components(ctx3, interactive_console=True)]
     asyncio.run(ctx.db.dispose())
+
+
+# -- the first hour: the console is the same bot as the chat platforms ------------------------------
+
+ONBOARD = ["/start", "1", "Sam", "UTC", "3", "Fitness", "time", "run 5 km by 2027-03-01", "Daily", "8am"]
+
+
+def _db_run(url: str, work):  # type: ignore[no-untyped-def]
+    async def _go():  # type: ignore[no-untyped-def]
+        db = Database(url)
+        try:
+            return await work(db)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(_go())
+
+
+def _onboarded(env: dict[str, str], user: str = "7") -> str:
+    result = coach_chat(env, ONBOARD, "--user", user)
+    assert "You're all set, Sam!" in result.stdout, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_coach_chat_loads_every_command_and_help_lists_exactly_them(chat_env: dict[str, str]) -> None:
+    from conversations.commands import known_commands
+    from conversations.flows import install_all
+    from conversations.registry import set_delivery_channels
+    from tests.support.chat import registered
+
+    out = coach_chat(chat_env, ONBOARD[:7], "--user", "7").stdout
+    # Goal ideas, as in `coach run` (the same insights service is injected).
+    assert "Or pick one of these ideas" in out
+    out = coach_chat(
+        chat_env, [*ONBOARD[7:], "/help", "/settings", "/cancel", "/billing", "/invoices"], "--user", "7"
+    )
+    text = out.stdout
+    assert "I don't know" not in text, text
+    assert "Your reminders: daily at 08:00" in text and "Payments are not set up yet" in text
+    listed = {line.split(" - ")[0] for line in text.splitlines() if line.startswith("/") and " - " in line}
+    try:
+        with registered(lambda: install_all(storage_dir="files")):
+            assert listed == set(known_commands())
+    finally:
+        set_delivery_channels(None)
+    assert {"/settings", "/billing", "/invoices", "/forget_me"} <= listed
+    assert "Yes, delete everything" in coach_chat(chat_env, ["/forget_me"], "--user", "7").stdout
+
+
+def test_a_reminder_reaches_the_console_at_the_next_session(chat_env: dict[str, str]) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from domain.clock import utcnow
+    from domain.models import OutboundMessage
+    from domain.reminders import ReminderDispatcher, plan_reminders
+
+    _onboarded(chat_env)
+    soon = utcnow() + timedelta(minutes=3)
+    result = coach_chat(
+        chat_env, ["/settings", "Reminder time", soon.strftime("%H:%M"), "Done"], "--user", "7"
+    )
+    # No Telegram, Slack or SMTP here: the console is the only channel, and it does deliver.
+    assert "Reminders come by the console." in result.stdout
+    assert "Saved." in result.stdout
+
+    async def remind(db: Database) -> list[str]:
+        async with db.unit_of_work() as session:
+            await plan_reminders(session, now=utcnow())
+        async with db.unit_of_work() as session:
+            await ReminderDispatcher().dispatch_due(session, now=soon + timedelta(seconds=30))
+        async with db.unit_of_work() as session:
+            return list((await session.scalars(select(OutboundMessage.status))).all())
+
+    assert _db_run(chat_env["COACH_DATABASE_URL"], remind) == ["queued"]
+    result = coach_chat(chat_env, [], "--user", "7")
+    assert result.stdout.startswith("While you were away:\nTime for your check-in.")
+    assert "[1] Check in now" in result.stdout
+
+    async def statuses(db: Database) -> list[str]:
+        async with db.unit_of_work() as session:
+            return list((await session.scalars(select(OutboundMessage.status))).all())
+
+    assert _db_run(chat_env["COACH_DATABASE_URL"], statuses) == ["sent"]
+    assert "While you were away" not in coach_chat(chat_env, [], "--user", "7").stdout  # shown once
+
+
+def test_settings_never_claims_a_channel_that_cannot_deliver(chat_env: dict[str, str]) -> None:
+    from domain.models import Client
+
+    _onboarded(chat_env)
+
+    async def prefer_telegram(db: Database) -> None:
+        async with db.unit_of_work() as session:
+            client = (await session.scalars(__import__("sqlalchemy").select(Client))).one()
+            client.preferred_channel = "telegram"
+
+    _db_run(chat_env["COACH_DATABASE_URL"], prefer_telegram)
+    out = coach_chat(chat_env, ["/settings", "Channel"], "--user", "7").stdout
+    assert "Reminders come by Telegram" not in out
+    assert "Reminders can't reach you by Telegram here" in out
+    # Only channels that deliver here are offered: no Telegram, Slack or SMTP is configured.
+    assert "[1] Console\n[2] Back\n" in out and "Email" not in out
+
+
+def test_a_command_mid_onboarding_keeps_the_invite_and_coach(chat_env: dict[str, str]) -> None:
+    from sqlalchemy import select
+
+    from domain.models import Client
+    from domain.services.coaches import create_coach
+
+    async def coaches(db: Database) -> str:
+        async with db.unit_of_work() as session:
+            await create_coach(session, name="Dana Default", email="dana@example.com")
+            coach = await create_coach(session, name="Ines Invited", email="ines@example.com")
+            return coach.invite_code
+
+    code = _db_run(chat_env["COACH_DATABASE_URL"], coaches)
+    lines = [f"/start {code}", "1", "Sam", "/checkin", "UTC", "/pay", "3", "Fitness", "time"]
+    out = coach_chat(chat_env, [*lines, "run 5 km by 2027-03-01", "Daily", "8am"], "--user", "9").stdout
+    assert "Welcome to coaching with Ines Invited!" in out
+    assert "Let's finish setting up first — 7 steps left. /checkin works once we're done." in out
+    assert "Let's finish setting up first — 6 steps left. /pay works" in out
+    assert out.count("Do you accept?") == 1  # consent is not asked again
+    assert "You're all set, Sam!" in out
+
+    async def coach_of_client(db: Database) -> int | None:
+        async with db.unit_of_work() as session:
+            return (await session.scalars(select(Client.coach_id))).one()
+
+    assert _db_run(chat_env["COACH_DATABASE_URL"], coach_of_client) == 2
+
+
+def test_a_wrong_invite_code_is_refused_with_a_re_prompt(chat_env: dict[str, str]) -> None:
+    from domain.services.coaches import create_coach
+
+    async def coaches(db: Database) -> str:
+        async with db.unit_of_work() as session:
+            await create_coach(session, name="Dana Default", email="dana@example.com")
+            coach = await create_coach(session, name="Ines Invited", email="ines@example.com")
+            return coach.invite_code
+
+    code = _db_run(chat_env["COACH_DATABASE_URL"], coaches)
+    out = coach_chat(chat_env, ["/start WRONG1", "wrong2", code], "--user", "9").stdout
+    first, _, rest = out.partition("I don't recognise the invite code 'wrong2'.")
+    assert "I don't recognise the invite code 'WRONG1'." in first and "Welcome" not in first
+    assert "[1] Continue with Dana Default" in first
+    assert "Welcome to coaching with Ines Invited!" in rest
+    out = coach_chat(chat_env, ["/start NOPE", "1"], "--user", "10").stdout
+    assert "Welcome to coaching with Dana Default!" in out  # only when asked for
+
+
+def test_a_typed_number_is_a_value_where_a_value_is_asked(chat_env: dict[str, str]) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from domain.clock import ensure_utc, utcnow
+    from domain.models import Client
+
+    _onboarded(chat_env)
+    before = utcnow()
+    out = coach_chat(chat_env, ["/settings", "Pause", "3", "2"], "--user", "7").stdout
+    assert "[3] 7 days" in out and "Saved." in out
+    # Where the buttons are not values, a number still presses one: [2] of the menu is Days.
+    assert out.endswith(
+        "How often would you like to check in?\n[1] Daily\n[2] Weekdays\n[3] Weekly (Mondays)\n[4] Back\n"
+    )
+
+    async def paused(db: Database):  # type: ignore[no-untyped-def]
+        async with db.unit_of_work() as session:
+            return (await session.scalars(select(Client.paused_until))).one()
+
+    until = ensure_utc(_db_run(chat_env["COACH_DATABASE_URL"], paused))
+    assert timedelta(days=3) <= until - before < timedelta(days=3, minutes=5)
+
+
+def test_settings_back_email_and_a_truthful_cancel(
+    chat_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import select
+
+    from domain.models import Client
+
+    _onboarded(chat_env)
+    steps = ["Reminder time", "Days", "Quiet hours", "Pause", "Channel"]
+    lines = ["/settings"]
+    for step in steps:
+        lines += [step, "Back"]
+    out = coach_chat(chat_env, lines, "--user", "7").stdout
+    assert out.count("What would you like to change?") == len(steps) + 1
+    assert "Saved." not in out
+    env = {**chat_env, "COACH_SMTP_HOST": "127.0.0.1", "COACH_SMTP_FROM": "coach@example.com"}
+    lines = ["/settings", "Reminder time", "7pm", "Channel", "Email", "sam@", "sam@example.com", "/cancel"]
+    out = coach_chat(env, lines, "--user", "7").stdout
+    assert "What email address should reminders go to?" in out
+    assert "doesn't look like an email address" in out
+    assert "Nothing from that conversation was saved" not in out
+    assert "What you changed before stays saved (reminder time, email address, channel)" in out
+
+    async def client(db: Database):  # type: ignore[no-untyped-def]
+        async with db.unit_of_work() as session:
+            return (
+                await session.execute(select(Client.email, Client.preferred_channel, Client.checkin_time))
+            ).one()
+
+    assert tuple(_db_run(chat_env["COACH_DATABASE_URL"], client)) == ("sam@example.com", "email", "19:00")
+    out = coach_chat(chat_env, ["/checkin", "/cancel"], "--user", "7").stdout
+    assert "Nothing from that conversation was saved" in out
+
+
+class Terminal:
+    """``coach`` on a pseudo-terminal, as a person runs it (stdin is a TTY)."""
+
+    def __init__(self, args: list[str], env: dict[str, str], cwd: Path) -> None:
+        import pty
+
+        self.master, slave = pty.openpty()
+        self.process = subprocess.Popen(
+            [COACH, *args], stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd, close_fds=True
+        )
+        os.close(slave)
+        self.output = ""
+
+    def read_until(self, text: str, timeout: float = 60) -> str:
+        import select
+        import time
+
+        deadline = time.monotonic() + timeout
+        while text not in self.output:
+            left = deadline - time.monotonic()
+            assert left > 0, f"{text!r} did not appear in:\n{self.output}"
+            ready, _, _ = select.select([self.master], [], [], left)
+            if ready:
+                try:
+                    chunk = os.read(self.master, 4096)
+                except OSError:  # the process closed the terminal
+                    chunk = b""
+                assert chunk, f"{text!r} did not appear before the end:\n{self.output}"
+                self.output += chunk.decode(errors="replace").replace("\r\n", "\n")
+        return self.output
+
+    def type(self, line: str) -> None:
+        os.write(self.master, line.encode())
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        os.close(self.master)
+
+
+def test_an_interactive_chat_resumes_with_the_open_question(chat_env: dict[str, str], tmp_path: Path) -> None:
+    coach_chat(chat_env, ONBOARD[:3], "--user", "7")  # stopped at the timezone question
+    terminal = Terminal(["chat", "--user", "7"], chat_env, tmp_path)
+    try:
+        terminal.read_until("Which timezone are you in?")
+        terminal.read_until("[6] UTC\n")
+        terminal.type("6\n")
+        terminal.read_until("How active are you today")
+        terminal.type("\x04")  # Ctrl-D: end of input
+        assert terminal.process.wait(timeout=30) == 0
+    finally:
+        terminal.close()
+    fresh = Terminal(["chat", "--user", "8"], chat_env, tmp_path)
+    try:
+        fresh.read_until("Hello! Send /start to get set up.")
+    finally:
+        fresh.close()
+
+
+def test_coach_run_console_keeps_logs_out_prints_messages_live_and_stops_on_ctrl_d(
+    chat_env: dict[str, str], tmp_path: Path
+) -> None:
+    from domain.services.outbox import client_message, enqueue_message
+
+    env = {**chat_env, "COACH_HTTP_PORT": "0", "COACH_LOG_LEVEL": "INFO"}
+    terminal = Terminal(["run"], env, tmp_path)
+    try:
+        terminal.read_until("Hello! Send /start to get set up.")
+        assert "logs go to coach.log" in terminal.output
+        terminal.type("/start\n")
+        terminal.read_until("Do you accept?")
+
+        async def coach_writes(db: Database) -> None:
+            async with db.unit_of_work() as session:
+                await enqueue_message(
+                    session,
+                    platform="console",
+                    chat_id="local",
+                    payload=client_message("Your coach: hi Sam!"),
+                )
+
+        _db_run(chat_env["COACH_DATABASE_URL"], coach_writes)
+        terminal.read_until("Your coach: hi Sam!", timeout=30)  # the sender polls the outbox
+        terminal.type("\x04")
+        terminal.read_until("stopping the service")
+        assert terminal.process.wait(timeout=30) == 0
+    finally:
+        terminal.close()
+    assert " INFO " not in terminal.output and "Traceback" not in terminal.output
+    assert "HTTP server listening" in (tmp_path / "coach.log").read_text()

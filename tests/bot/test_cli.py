@@ -167,3 +167,47 @@ def test_seed_demo_and_export_are_complete(cli_db: str, capsys: pytest.CaptureFi
     ):
         assert data[key], key
     assert data["consents"][0]["accepted"] is True
+
+
+def test_a_never_migrated_database_is_one_line_and_no_file(
+    tmp_path: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pathlib import Path
+
+    path = Path(str(tmp_path)) / "fresh.db"
+    monkeypatch.setenv("COACH_DATABASE_URL", f"sqlite+aiosqlite:///{path}")
+    for args in (["seed-demo"], ["coaches", "list"], ["chat", "--user", "1"], ["run"], ["reminders", "list"]):
+        code, _, err = run(capsys, *args)
+        assert code == 1, args
+        assert err.count("\n") == 1 and "does not exist yet" in err and "coach db upgrade" in err, err
+        assert not path.exists(), args
+    code, _, _ = run(capsys, "db", "upgrade")
+    assert code == 0 and path.exists()
+
+
+def test_an_unmigrated_existing_database_names_the_command(
+    tmp_path: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+    from pathlib import Path
+
+    path = Path(str(tmp_path)) / "empty.db"
+    sqlite3.connect(path).close()
+    monkeypatch.setenv("COACH_DATABASE_URL", f"sqlite:///{path}")  # a plain URL gets the async driver
+    code, _, err = run(capsys, "coaches", "list")
+    assert code == 1 and err == "error: the database schema is missing or outdated: run `coach db upgrade` first\n"
+
+
+def test_postgres_urls_are_normalised_or_refused_naming_the_variable(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.config import load_settings
+
+    for given in ("postgres://u@db/coach", "postgresql://u@db/coach", "postgresql+asyncpg://u@db/coach"):
+        assert load_settings(database_url=given).database_url == "postgresql+asyncpg://u@db/coach"
+    monkeypatch.setenv("COACH_DATABASE_URL", "mysql://u@db/coach")
+    code, _, err = run(capsys, "coaches", "list")
+    assert code == 1 and err.count("\n") == 1 and "COACH_DATABASE_URL" in err and "postgresql+asyncpg" in err
+    monkeypatch.setenv("COACH_DATABASE_URL", "postgresql+psycopg2://u@db/coach")
+    code, _, err = run(capsys, "coaches", "list")
+    assert code == 1 and "COACH_DATABASE_URL" in err and "asyncpg" in err

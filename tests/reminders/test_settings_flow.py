@@ -129,7 +129,10 @@ async def test_quiet_hours_pause_cadence_and_channel(
 
     await say(payload="channel")
     assert "talked to me on Slack" in text_of(await say(payload="slack"))
-    assert "no email address" in text_of(await say(payload="email"))
+    assert "What email address" in text_of(await say(payload="email"))
+    assert "doesn't look like an email address" in text_of(await say("sam@"))
+    assert "What would you like to change?" in text_of(await say(payload="back"))
+    await say(payload="channel")
     await say(payload="telegram")
     assert (await stored(db, client)).preferred_channel == "telegram"
 
