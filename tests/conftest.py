@@ -58,3 +58,12 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Temp
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+
+
+@pytest.fixture(autouse=True)
+def _delivery_channels_reset() -> Iterator[None]:
+    """A test that builds the service's components declares its channels; the next test starts afresh."""
+    from conversations.registry import set_delivery_channels
+
+    yield
+    set_delivery_channels(None)

@@ -195,7 +195,10 @@ def test_an_unmigrated_existing_database_names_the_command(
     sqlite3.connect(path).close()
     monkeypatch.setenv("COACH_DATABASE_URL", f"sqlite:///{path}")  # a plain URL gets the async driver
     code, _, err = run(capsys, "coaches", "list")
-    assert code == 1 and err == "error: the database schema is missing or outdated: run `coach db upgrade` first\n"
+    assert (
+        code == 1
+        and err == "error: the database schema is missing or outdated: run `coach db upgrade` first\n"
+    )
 
 
 def test_postgres_urls_are_normalised_or_refused_naming_the_variable(
