@@ -25,14 +25,14 @@ async def test_metrics_serve_the_loop_lag_histogram() -> None:
     MetricsEndpoint(registry).install_routes(app)
     runner, url = await serve_locally(app)
     await monitor.start()
+    await asyncio.sleep(0.1)
+    await monitor.stop()  # no sample may land between the response and the comparison
     try:
-        await asyncio.sleep(0.1)
         async with aiohttp.ClientSession() as http, http.get(f"{url}/metrics") as response:
             assert response.status == 200
             assert response.headers["Content-Type"].startswith("text/plain")
             body = await response.text()
     finally:
-        await monitor.stop()
         await runner.cleanup()
     [family] = [f for f in text_string_to_metric_families(body) if f.name == "coach_event_loop_lag_seconds"]
     assert family.type == "histogram"
