@@ -18,6 +18,7 @@ def plural_form(count: int | float, singular: str, plural: str | None = None) ->
 
 
 def count_noun(count: int | float, singular: str, plural: str | None = None) -> str:
-    """``"1 client"``, ``"2 clients"``, ``"0 check-ins"``, ``"1 entry"`` / ``"2 entries"``."""
-    shown = f"{count:g}" if isinstance(count, float) else str(count)
+    """``"1 client"``, ``"2 clients"``, ``"0 check-ins"``, ``"1 entry"`` / ``"2 entries"``,
+    ``"5,000 clients"`` (thousands grouped)."""
+    shown = f"{count:,g}" if isinstance(count, float) else f"{count:,}"
     return f"{shown} {plural_form(count, singular, plural)}"

@@ -6,11 +6,12 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import print_json, print_table, settings, with_database
+from bot.cli.common import identity_option, money_option, print_json, print_table, settings, with_database
 from domain.db import Database
 from domain.errors import ValidationError
 from domain.migrate import upgrade
 from domain.models.enums import Billing
+from domain.money import format_money
 from domain.services import clients as client_service
 from domain.services import coaches as coach_service
 from domain.services.demo import database_is_empty, seed_demo
@@ -69,13 +70,14 @@ def coaches_list() -> None:
 def programs_add(
     coach: Annotated[int, typer.Option("--coach", help="Coach id")],
     name: Annotated[str, typer.Option("--name")],
-    price: Annotated[int, typer.Option("--price", help="Price in minor units, e.g. 4900 for 49.00")],
+    price: Annotated[str, typer.Option("--price", help="Price in currency units, e.g. 49 or 49.00")],
     currency: Annotated[str, typer.Option("--currency")] = "usd",
     billing: Annotated[Billing, typer.Option("--billing")] = Billing.ONE_OFF,
-    weeks: Annotated[int | None, typer.Option("--weeks", help="Duration in weeks")] = None,
+    weeks: Annotated[int | None, typer.Option("--weeks", min=1, help="Duration in weeks (1 or more)")] = None,
     description: Annotated[str, typer.Option("--description")] = "",
 ) -> None:
     """Add a program without content (unpublished until `coach programs publish`)."""
+    price_minor = money_option(price, currency)
 
     async def work(db: Database) -> int:
         async with db.unit_of_work() as session:
@@ -83,7 +85,7 @@ def programs_add(
                 session,
                 coach_id=coach,
                 name=name,
-                price_minor=price,
+                price_minor=price_minor,
                 currency=currency,
                 billing=billing.value,
                 duration_weeks=weeks,
@@ -105,7 +107,7 @@ def programs_list(coach: Annotated[int | None, typer.Option("--coach")] = None) 
                     p.id,
                     p.coach_id,
                     p.name,
-                    p.price_minor,
+                    format_money(p.price_minor, p.currency),
                     p.currency,
                     p.billing,
                     p.duration_weeks or "-",
@@ -144,7 +146,9 @@ def clients_list(coach: Annotated[int | None, typer.Option("--coach")] = None) -
 
 
 def export(
-    identity: Annotated[str | None, typer.Option("--identity", help="PLATFORM:EXTERNAL_ID")] = None,
+    identity: Annotated[
+        str | None, typer.Option("--identity", help="PLATFORM:EXTERNAL_ID", callback=identity_option)
+    ] = None,
     client: Annotated[int | None, typer.Option("--client", help="Client id")] = None,
 ) -> None:
     """Print everything held about a client as JSON."""
@@ -160,7 +164,9 @@ def export(
 
 
 def erase(
-    identity: Annotated[str | None, typer.Option("--identity", help="PLATFORM:EXTERNAL_ID")] = None,
+    identity: Annotated[
+        str | None, typer.Option("--identity", help="PLATFORM:EXTERNAL_ID", callback=identity_option)
+    ] = None,
     client: Annotated[int | None, typer.Option("--client", help="Client id")] = None,
     yes: Annotated[bool, typer.Option("--yes", help="Erase without asking")] = False,
 ) -> None:

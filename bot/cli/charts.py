@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from bot.charts.progress_chart import render_progress_chart
-from bot.cli.common import CliError, with_database
+from bot.cli.common import CliError, identity_option, with_database
 from domain.clock import utcnow
 from domain.db import Database
 from domain.insights.series import MIN_CHART_CHECK_INS, ClientSeries, client_series
@@ -26,7 +26,9 @@ def _out_path(value: Path) -> Path:
 
 
 def chart(
-    identity: Annotated[str, typer.Option("--identity", help="PLATFORM:EXTERNAL_ID of the client")],
+    identity: Annotated[
+        str, typer.Option("--identity", help="PLATFORM:EXTERNAL_ID of the client", callback=identity_option)
+    ],
     out: Annotated[Path, typer.Option("--out", help="Where to write the PNG (FILE.png)")],
     weeks: Annotated[
         int, typer.Option("--weeks", min=1, max=WEEKS_MAX, help=f"Weeks up to today, 1 to {WEEKS_MAX}")

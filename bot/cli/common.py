@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import typer
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -94,3 +95,28 @@ def parse_instant(value: str) -> datetime:
     if parsed.tzinfo is None:
         raise typer.BadParameter("give an instant with its offset, e.g. 2026-03-29T07:00Z") from None
     return ensure_utc(parsed)
+
+
+def identity_option(value: str | None) -> str | None:
+    """Typer callback for ``--identity``: a malformed PLATFORM:ID is a usage error (exit 2)."""
+    if value is None:
+        return None
+    from domain.errors import ValidationError
+    from domain.services.clients import IdentityRef
+
+    try:
+        IdentityRef.parse(value)
+    except ValidationError as exc:
+        raise typer.BadParameter(exc.message) from None
+    return value
+
+
+def money_option(price: str, currency: str) -> int:
+    """A price as a person types it (``49``, ``49.00``, ``49,00``) in minor units; a usage error
+    (exit 2) otherwise, e.g. ``0.499`` USD (the one parser: :func:`domain.money.parse_money`)."""
+    from domain.money import MoneyError, parse_money
+
+    try:
+        return parse_money(price, currency)
+    except MoneyError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--price") from None

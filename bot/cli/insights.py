@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from bot.cli.common import CliError, print_json, settings, with_database
+from bot.cli.common import CliError, identity_option, print_json, settings, with_database
+from conversations.parsing.reader import ChatAnswers
 from domain.clock import utcnow
 from domain.db import Database
 from domain.insights.history_import import ImportReport, guess_kind, import_file
 from domain.insights.period import DigestPeriod
+from domain.models import Coach
+from domain.plural import count_noun
 from domain.services.clients import resolve_client
+from domain.services.coaches import default_coach, get_coach
 
 import_app = typer.Typer(help="Import data from spreadsheets or other platforms.", no_args_is_help=True)
 
@@ -43,7 +52,9 @@ def _source_line(source: str, model: str | None, reason: str | None) -> str:
 
 
 def summarize(
-    identity: Annotated[str, typer.Option("--identity", help="PLATFORM:EXTERNAL_ID of the client")],
+    identity: Annotated[
+        str, typer.Option("--identity", help="PLATFORM:EXTERNAL_ID of the client", callback=identity_option)
+    ],
     week_ending: Annotated[
         str | None, typer.Option("--week-ending", help="Last day of the week (YYYY-MM-DD); default today")
     ] = None,
@@ -116,33 +127,91 @@ def digest(
     with_database(work)
 
 
-def _print_report(report: ImportReport) -> None:
+# Rejected rows listed one per line on stderr, up to this many; the rest are counted.
+REJECTED_SHOWN = 20
+
+
+def _print_report(report: ImportReport, coach: Coach, seconds: float) -> None:
     verb = "would import" if report.dry_run else "imported"
+    rate = f" in {seconds:.1f} s ({report.rows / seconds:,.0f} rows/s)" if seconds > 0 and report.rows else ""
     typer.echo(
-        f"{report.rows} rows: {verb} {report.imported}, skipped {report.duplicates} already imported, "
-        f"rejected {len(report.rejected)}"
+        f"{count_noun(report.rows, 'row')}: {verb} {report.imported}, skipped {report.duplicates} already "
+        f"imported, rejected {len(report.rejected)}{rate}"
     )
     if report.clients_created:
         created = "would create" if report.dry_run else "created"
-        typer.echo(f"{created} {len(report.clients_created)} clients: {', '.join(report.clients_created)}")
-    for rejected in report.rejected:
+        typer.echo(
+            f"{created} {count_noun(len(report.clients_created), 'client')} for coach {coach.id} ({coach.name})"
+        )
+    for rejected in report.rejected[:REJECTED_SHOWN]:
         typer.echo(f"line {rejected.line}: {rejected.reason}", err=True)
+    if len(report.rejected) > REJECTED_SHOWN:
+        more = len(report.rejected) - REJECTED_SHOWN
+        typer.echo(f"... and {count_noun(more, 'more rejected row')} (fix them and import again)", err=True)
+
+
+async def _import_coach(db: Database, coach_id: int | None) -> Coach:
+    """The coach new clients go to: --coach (checked before any row is read), else the default one."""
+    async with db.unit_of_work() as session:
+        if coach_id is not None:
+            return await get_coach(session, coach_id)
+        coach = await default_coach(session)
+    if coach is None:
+        raise CliError(
+            "there is no coach to give new clients to: add one with `coach coaches add` (or `coach seed-demo`)"
+        )
+    return coach
+
+
+@contextmanager
+def _progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on a terminal (rich); nothing when the output is piped or redirected."""
+    if not enabled:
+        yield None
+        return
+    with Progress(
+        TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True
+    ) as bar:
+        task = bar.add_task("import", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield advance
 
 
 @import_app.command("checkins")
 def import_checkins(
     file: Annotated[Path, typer.Argument(help="CSV or JSON lines file", exists=True, dir_okay=False)],
-    coach: Annotated[int | None, typer.Option("--coach", help="Coach of clients the import creates")] = None,
+    coach: Annotated[
+        int | None,
+        typer.Option("--coach", help="Coach of the clients the import creates (default: the default coach)"),
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row; change nothing")] = False,
 ) -> None:
-    """Import past check-ins; rejected rows are listed with their line numbers, the rest go in together."""
+    """Import past check-ins; values are read as in chat (7h30, eight); rejected rows are listed with
+    their line numbers; new clients go to --coach, or to the default coach."""
     try:
         text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise CliError(f"{file} is not UTF-8 text") from None
     kind = guess_kind(file.name, text)
 
-    async def work(db: Database) -> ImportReport:
-        return await import_file(db, text, kind=kind, now=utcnow(), coach_id=coach, dry_run=dry_run)
+    async def work(db: Database) -> tuple[Coach, ImportReport, float]:
+        chosen = await _import_coach(db, coach)
+        started = time.perf_counter()
+        with _progress_bar(sys.stdout.isatty()) as progress:
+            report = await import_file(
+                db,
+                text,
+                kind=kind,
+                now=utcnow(),
+                coach_id=chosen.id,
+                dry_run=dry_run,
+                reader=ChatAnswers(),
+                progress=progress,
+            )
+        return chosen, report, time.perf_counter() - started
 
-    _print_report(with_database(work))
+    chosen, report, seconds = with_database(work)
+    _print_report(report, chosen, seconds)

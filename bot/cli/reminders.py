@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import print_table, with_database
+from bot.cli.common import identity_option, print_table, with_database
 from domain.clock import ensure_utc
 from domain.db import Database
 from domain.reminders import list_reminders, reminders_due_at
@@ -55,7 +55,9 @@ def due(
 
 @reminders_app.command("list")
 def list_command(
-    identity: Annotated[str | None, typer.Option("--identity", help="PLATFORM:EXTERNAL_ID")] = None,
+    identity: Annotated[
+        str | None, typer.Option("--identity", help="PLATFORM:EXTERNAL_ID", callback=identity_option)
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Most recent rows")] = 50,
 ) -> None:
     """Stored reminders, latest due first (one client's with --identity)."""

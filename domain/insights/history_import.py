@@ -1,8 +1,10 @@
 """Importing past check-ins (CSV or JSON lines) from spreadsheets or another platform.
 
 Every row is checked with the domain rules; rejected rows are reported with their line numbers and the
-rest are imported in one transaction. Re-importing the same file adds nothing (a check-in is the same
-when client and instant match).
+rest are imported chunk by chunk (:data:`CHUNK_ROWS` rows per transaction, a few statements each:
+clients looked up and created together, duplicates found with one query, check-ins inserted with one
+INSERT). Re-importing the same file adds nothing (a check-in is the same when client and instant
+match), so an import stopped half-way is finished by running it again.
 """
 
 from __future__ import annotations
@@ -10,22 +12,24 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import rules
 from domain.clock import ensure_utc
 from domain.db import Database
 from domain.errors import DomainError, ValidationError
-from domain.keysets import analyze
-from domain.models import CheckIn, Client, ConsentRecord
-from domain.services.checkins import record_check_in
-from domain.services.clients import IdentityRef, find_client_by_identity, register_client
+from domain.keysets import among, analyze, pairs_among
+from domain.models import ChannelIdentity, CheckIn, Client, Goal
+from domain.models.enums import GoalStatus
+from domain.services.checkins import check_in_values, insert_check_ins
+from domain.services.clients import IdentityRef, NewClient, register_clients
 
 IMPORT_SOURCE_CHANNEL = "import"
 IMPORT_CONSENT_NOTE = "created by a check-in history import; consent was collected by the coach beforehand"
@@ -44,6 +48,7 @@ _COLUMNS = {
     "note": ("note", "notes"),
     "cadence": ("cadence", "checkin_cadence"),
 }
+_Value = TypeVar("_Value")
 REQUIRED = ("identity", "timestamp", "mood", "energy", "sleep_hours", "adherence")
 
 
@@ -126,8 +131,28 @@ def _instant(value: Any) -> datetime | str:
     return ensure_utc(parsed) if parsed.tzinfo else parsed.isoformat()
 
 
-def parse_record(line: int, record: dict[str, Any]) -> ImportRow:
-    """One row checked with the domain rules; raises :class:`ValidationError` naming the problem."""
+def _read(
+    field_name: str, value: Any, read: Callable[[str], _Value] | None, fallback: Callable[[str, Any], _Value]
+) -> _Value:
+    """A typed answer read by the chat's parser when one is given; numbers in JSON as they are."""
+    if read is not None and isinstance(value, str):
+        try:
+            return read(value)
+        except ValueError as exc:
+            hint = getattr(exc, "hint", None) or str(exc)
+            raise ValidationError(f"{field_name}: {hint}", field=field_name) from None
+    return fallback(field_name, value)
+
+
+def _text(_field_name: str, value: Any) -> str:
+    return str(value).strip().lower()
+
+
+def parse_record(line: int, record: dict[str, Any], reader: AnswerReader | None = None) -> ImportRow:
+    """One row checked with the domain rules; raises :class:`ValidationError` naming the problem.
+
+    With a ``reader`` (the chat's parsers) values are read as a client types them: ``7h30`` hours of
+    sleep, ``eight`` for a mood, ``mostly`` for adherence."""
     data = _normalise(record)
     missing = [name for name in REQUIRED if name not in data]
     if missing:
@@ -135,21 +160,37 @@ def parse_record(line: int, record: dict[str, Any]) -> ImportRow:
     identity = IdentityRef.parse(str(data["identity"]).strip())
     name = rules.check_name(str(data["name"]), "client name") if "name" in data else None
     timezone = rules.check_timezone(str(data["timezone"]).strip()) if "timezone" in data else None
-    adherence = str(data["adherence"]).strip().lower()
     progress = data.get("goal_progress")
+    low_mood, high_mood = rules.MOOD_RANGE
+    low_energy, high_energy = rules.ENERGY_RANGE
+    mood = _read(
+        "mood", data["mood"], (lambda t: reader.scale(t, low_mood, high_mood)) if reader else None, _whole
+    )
+    energy = _read(
+        "energy",
+        data["energy"],
+        (lambda t: reader.scale(t, low_energy, high_energy)) if reader else None,
+        _whole,
+    )
+    sleep = _read("sleep hours", data["sleep_hours"], reader.sleep_hours if reader else None, _number)
+    adherence = _read("adherence", data["adherence"], reader.adherence if reader else None, _text)
     return ImportRow(
         line=line,
         identity=identity,
         name=name,
         timezone=timezone,
         at=_instant(data["timestamp"]),
-        mood=rules.check_scale("mood", _whole("mood", data["mood"]), rules.MOOD_RANGE),
-        energy=rules.check_scale("energy", _whole("energy", data["energy"]), rules.ENERGY_RANGE),
-        sleep_hours=rules.check_sleep_hours(_number("sleep hours", data["sleep_hours"])),
+        mood=rules.check_scale("mood", mood, rules.MOOD_RANGE),
+        energy=rules.check_scale("energy", energy, rules.ENERGY_RANGE),
+        sleep_hours=rules.check_sleep_hours(sleep),
         adherence=rules.check_adherence(adherence),
         goal_progress=None
         if progress is None
-        else rules.check_scale("goal progress", _whole("goal progress", progress), rules.PROGRESS_RANGE),
+        else rules.check_scale(
+            "goal progress",
+            _read("goal progress", progress, reader.percent if reader else None, _whole),
+            rules.PROGRESS_RANGE,
+        ),
         note=rules.check_note(str(data["note"])) if "note" in data else None,
         cadence=rules.check_cadence(str(data["cadence"]).strip().lower()) if "cadence" in data else None,
     )
@@ -186,28 +227,164 @@ def guess_kind(filename: str, text: str) -> str:
     return "jsonl" if text.lstrip().startswith("{") else "csv"
 
 
-async def _create_client(
-    session: AsyncSession, row: ImportRow, coach_id: int | None, report: ImportReport
-) -> Client:
-    ref = row.identity
-    if row.name is None:
-        raise ValidationError("a new client needs a client name", field="name")
-    client = await register_client(
-        session,
-        platform=ref.platform,
-        external_user_id=ref.external_user_id,
-        chat_id=ref.external_user_id,
-        display_name=row.name,
-        timezone=row.timezone or "UTC",
-        coach_id=coach_id,
-    )
-    if row.cadence:
-        client.checkin_cadence = row.cadence
-    consent = await session.scalar(select(ConsentRecord).where(ConsentRecord.client_id == client.id))
-    if consent is not None:
-        consent.note = IMPORT_CONSENT_NOTE
-    report.clients_created.append(str(ref))
-    return client
+class AnswerReader(Protocol):
+    """Reads what a person typed into a value, or raises ``ValueError`` (e.g. ``ParseError``) with a
+    hint. The CLI passes the chat's own parsers (``conversations.parsing``), so an import reads
+    ``7h30`` and ``eight`` exactly as a check-in in chat does."""
+
+    def scale(self, text: str, low: int, high: int) -> int: ...
+
+    def sleep_hours(self, text: str) -> float: ...
+
+    def adherence(self, text: str) -> str: ...
+
+    def percent(self, text: str) -> int: ...
+
+
+# Rows written per transaction: big enough for few round trips, small enough to show progress and
+# to keep what a failure rolls back small (a re-import skips what was committed).
+CHUNK_ROWS = 1_000
+
+Progress = Callable[[int, int], None]
+"""Called after each chunk with the rows handled so far and the rows to handle in all."""
+
+
+def _resolve_instant(row: ImportRow, zone: str, now: datetime) -> datetime:
+    at = row.at
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at).replace(tzinfo=ZoneInfo(zone))
+    at = ensure_utc(at)
+    if at > now:
+        raise ValidationError("timestamp is in the future", field="timestamp")
+    return at
+
+
+async def _import_chunk(
+    session: AsyncSession,
+    rows: Sequence[ImportRow],
+    coach_id: int | None,
+    now: datetime,
+    report: ImportReport,
+) -> None:
+    """One chunk with a handful of statements: find the clients, create the missing ones together,
+    skip check-ins already stored, insert the rest with one INSERT."""
+    conn = await session.connection()
+    dialect = conn.dialect.name
+    keys = sorted({(r.identity.platform, r.identity.external_user_id) for r in rows})
+    known: dict[tuple[str, str], tuple[int, str]] = {
+        (platform, external): (client_id, zone)
+        for platform, external, client_id, zone in await conn.execute(
+            select(ChannelIdentity.platform, ChannelIdentity.external_user_id, Client.id, Client.timezone)
+            .join(Client, Client.id == ChannelIdentity.client_id)
+            .where(
+                pairs_among(
+                    ChannelIdentity.platform.expression,
+                    ChannelIdentity.external_user_id.expression,
+                    keys,
+                    dialect,
+                )
+            )
+        )
+    }
+    # Clients to create: the first row naming each new identity gives its name, timezone and cadence.
+    new: dict[tuple[str, str], ImportRow] = {}
+    for row in rows:
+        key = (row.identity.platform, row.identity.external_user_id)
+        if key not in known and key not in new and row.name is not None:
+            new[key] = row
+    if new:
+        created = await register_clients(
+            session,
+            [
+                NewClient(
+                    platform=key[0],
+                    external_user_id=key[1],
+                    chat_id=key[1],
+                    display_name=row.name or "",
+                    timezone=row.timezone or "UTC",
+                    checkin_cadence=row.cadence,
+                )
+                for key, row in new.items()
+            ],
+            coach_id=coach_id,
+            consent_note=IMPORT_CONSENT_NOTE,
+        )
+        for key, client in zip(new, created, strict=True):
+            known[key] = (client.id, client.timezone)
+            report.clients_created.append(f"{key[0]}:{key[1]}")
+    placed: list[tuple[ImportRow, int, datetime]] = []
+    for row in rows:
+        key = (row.identity.platform, row.identity.external_user_id)
+        try:
+            if key not in known:
+                raise ValidationError("a new client needs a client name", field="name")
+            client_id, zone = known[key]
+            placed.append((row, client_id, _resolve_instant(row, zone, now)))
+        except DomainError as exc:
+            report.rejected.append(RejectedRow(row.line, exc.message))
+    if not placed:
+        return
+    client_ids = sorted({client_id for _, client_id, _ in placed})
+    first, last = min(at for *_, at in placed), max(at for *_, at in placed)
+    stored = {
+        (client_id, ensure_utc(at))
+        for client_id, at in await conn.execute(
+            select(CheckIn.client_id, CheckIn.created_at).where(
+                among(CheckIn.client_id.expression, client_ids, dialect),
+                CheckIn.created_at >= first,
+                CheckIn.created_at <= last,
+            )
+        )
+    }
+    goals: dict[int, int] = {}
+    if any(row.goal_progress is not None for row, _, _ in placed):
+        for client_id, goal_id in await conn.execute(
+            select(Goal.client_id, func.max(Goal.id))
+            .where(among(Goal.client_id.expression, client_ids, dialect), Goal.status == GoalStatus.ACTIVE)
+            .group_by(Goal.client_id)
+        ):
+            goals[client_id] = goal_id
+    values: list[dict[str, Any]] = []
+    for row, client_id, at in placed:
+        if (client_id, at) in stored:
+            report.duplicates += 1
+            continue
+        stored.add((client_id, at))
+        values.append(
+            check_in_values(
+                client_id=client_id,
+                mood=row.mood,
+                energy=row.energy,
+                sleep_hours=row.sleep_hours,
+                adherence=row.adherence,
+                goal_progress=row.goal_progress,
+                goal_id=goals.get(client_id) if row.goal_progress is not None else None,
+                note=row.note,
+                source_channel=IMPORT_SOURCE_CHANNEL,
+                at=at,
+            )
+        )
+        report.imported_client_ids.add(client_id)
+    if values:
+        await insert_check_ins(conn, values)
+        report.imported += len(values)
+
+
+def parse_rows(
+    text: str, *, kind: str, reader: AnswerReader | None = None, report: ImportReport
+) -> list[ImportRow]:
+    """Every row checked with the domain rules; rejected ones go to ``report`` with their line."""
+    rows: list[ImportRow] = []
+    for line, record in read_records(text, kind=kind):
+        report.rows += 1
+        if isinstance(record, str):
+            report.rejected.append(RejectedRow(line, record))
+            continue
+        try:
+            rows.append(parse_record(line, record, reader))
+        except DomainError as exc:
+            report.rejected.append(RejectedRow(line, exc.message))
+    return rows
 
 
 async def import_check_ins(
@@ -218,55 +395,14 @@ async def import_check_ins(
     coach_id: int | None = None,
     now: datetime,
     dry_run: bool = False,
+    reader: AnswerReader | None = None,
 ) -> ImportReport:
     """Validate and add every good row inside the caller's transaction (the caller rolls back a dry run)."""
     report = ImportReport(dry_run=dry_run)
-    seen: set[tuple[int, datetime]] = set()
-    for line, record in read_records(text, kind=kind):
-        report.rows += 1
-        if isinstance(record, str):
-            report.rejected.append(RejectedRow(line, record))
-            continue
-        try:
-            row = parse_record(line, record)
-            # Everything is checked before anything is written, so a rejected row leaves no trace.
-            ref = row.identity
-            client = await find_client_by_identity(session, ref.platform, ref.external_user_id)
-            if client is None and row.name is None:
-                raise ValidationError("a new client needs a client name", field="name")
-            zone = client.timezone if client is not None else (row.timezone or "UTC")
-            at = row.at
-            if isinstance(at, str):
-                at = datetime.fromisoformat(at).replace(tzinfo=ZoneInfo(zone))
-            at = ensure_utc(at)
-            if at > now:
-                raise ValidationError("timestamp is in the future", field="timestamp")
-            if client is not None:
-                exists = await session.scalar(
-                    select(CheckIn.id).where(CheckIn.client_id == client.id, CheckIn.created_at == at)
-                )
-                if exists is not None or (client.id, at) in seen:
-                    report.duplicates += 1
-                    continue
-            else:
-                client = await _create_client(session, row, coach_id, report)
-            seen.add((client.id, at))
-            await record_check_in(
-                session,
-                client_id=client.id,
-                mood=row.mood,
-                energy=row.energy,
-                sleep_hours=row.sleep_hours,
-                adherence=row.adherence,
-                goal_progress=row.goal_progress,
-                note=row.note,
-                source_channel=IMPORT_SOURCE_CHANNEL,
-                at=at,
-            )
-            report.imported += 1
-            report.imported_client_ids.add(client.id)
-        except DomainError as exc:
-            report.rejected.append(RejectedRow(line, exc.message))
+    rows = parse_rows(text, kind=kind, reader=reader, report=report)
+    for start in range(0, len(rows), CHUNK_ROWS):
+        await _import_chunk(session, rows[start : start + CHUNK_ROWS], coach_id, now, report)
+    report.rejected.sort(key=lambda r: r.line)
     return report
 
 
@@ -286,19 +422,35 @@ async def import_file(
     now: datetime,
     coach_id: int | None = None,
     dry_run: bool = False,
+    reader: AnswerReader | None = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
-    """The whole file in one transaction: good rows are committed together (or rolled back if dry)."""
-    report: ImportReport | None = None
-    try:
-        async with db.unit_of_work() as session:
-            report = await import_check_ins(
-                session, text, kind=kind, coach_id=coach_id, now=now, dry_run=dry_run
-            )
-            if dry_run:
+    """Import a file chunk by chunk, one transaction per :data:`CHUNK_ROWS` rows (a dry run checks
+    everything in one transaction and rolls it back). Rows already imported are skipped, so running
+    it again after a failure finishes the job."""
+    report = ImportReport(dry_run=dry_run)
+    rows = parse_rows(text, kind=kind, reader=reader, report=report)
+    chunks = [rows[start : start + CHUNK_ROWS] for start in range(0, len(rows), CHUNK_ROWS)]
+    done = 0
+    if dry_run:
+        try:
+            async with db.unit_of_work() as session:
+                for chunk in chunks:
+                    await _import_chunk(session, chunk, coach_id, now, report)
+                    done += len(chunk)
+                    if progress is not None:
+                        progress(done, len(rows))
                 raise _DryRun
-    except _DryRun:
-        pass
-    assert report is not None
+        except _DryRun:
+            pass
+    else:
+        for chunk in chunks:
+            async with db.unit_of_work() as session:  # one transaction per chunk
+                await _import_chunk(session, chunk, coach_id, now, report)
+            done += len(chunk)
+            if progress is not None:
+                progress(done, len(rows))
+    report.rejected.sort(key=lambda r: r.line)
     if not dry_run and report.imported >= ANALYZE_AFTER_ROWS:
         # The planner's statistics still describe the tables before the import.
         async with db.unit_of_work() as session:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import rules
 from domain.errors import DuplicateIdentity, NotFound, ValidationError
-from domain.models import ChannelIdentity, CheckIn, Client, Coach, ConsentRecord
+from domain.models import AuditEvent, ChannelIdentity, CheckIn, Client, Coach, ConsentRecord
 from domain.models.enums import ClientStatus
 from domain.services.audit import record_audit_event
 
@@ -142,6 +142,76 @@ async def register_client(
         subject=f"client:{client.id}",
     )
     return client
+
+
+@dataclass(frozen=True, slots=True)
+class NewClient:
+    """A client to create in bulk (an import), with their first identity."""
+
+    platform: str
+    external_user_id: str
+    chat_id: str
+    display_name: str
+    timezone: str = "UTC"
+    checkin_cadence: str | None = None
+
+
+async def register_clients(
+    session: AsyncSession,
+    new: Sequence[NewClient],
+    *,
+    coach_id: int | None,
+    consent_note: str | None = None,
+    consent_policy_version: str = PRIVACY_POLICY_VERSION,
+) -> list[Client]:
+    """Many clients at once, with the same records :func:`register_client` writes (identity, consent,
+    audit event), in two flushes whatever their number. The identities must be new (the caller looked
+    them up); the clients are returned in the order given."""
+    if coach_id is not None and await session.get(Coach, coach_id) is None:
+        raise NotFound(f"no coach with id {coach_id}")
+    clients = [
+        Client(
+            display_name=rules.check_name(n.display_name),
+            timezone=rules.check_timezone(n.timezone),
+            coach_id=coach_id,
+            locale="en",
+            **({"checkin_cadence": rules.check_cadence(n.checkin_cadence)} if n.checkin_cadence else {}),
+        )
+        for n in new
+    ]
+    session.add_all(clients)
+    await session.flush()
+    related: list[object] = []
+    for n, client in zip(new, clients, strict=True):
+        related.append(
+            ChannelIdentity(
+                platform=n.platform,
+                external_user_id=n.external_user_id,
+                chat_id=n.chat_id,
+                client_id=client.id,
+            )
+        )
+        related.append(
+            ConsentRecord(
+                client_id=client.id,
+                platform=n.platform,
+                external_user_id=n.external_user_id,
+                policy_version=consent_policy_version,
+                accepted=True,
+                note=consent_note,
+            )
+        )
+        related.append(
+            AuditEvent(
+                actor=f"{n.platform}:{n.external_user_id}",
+                action="client.registered",
+                subject=f"client:{client.id}",
+                details={},
+            )
+        )
+    session.add_all(related)
+    await session.flush()
+    return clients
 
 
 async def add_identity(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -50,7 +51,7 @@ def test_admin_commands_round_trip(cli_db: str, capsys: pytest.CaptureFixture[st
         "--name",
         "Momentum",
         "--price",
-        "4900",
+        "49.00",
         "--currency",
         "usd",
         "--billing",
@@ -62,7 +63,7 @@ def test_admin_commands_round_trip(cli_db: str, capsys: pytest.CaptureFixture[st
     code, out, _ = run(capsys, "programs", "publish", "1")
     assert code == 0 and "published" in out
     code, out, _ = run(capsys, "programs", "list")
-    assert "Momentum" in out and "monthly" in out and "yes" in out
+    assert "Momentum" in out and "monthly" in out and "yes" in out and "49.00 USD" in out
     code, out, _ = run(capsys, "clients", "list", "--coach", "1")
     assert code == 0 and out.splitlines()[0].split()[:2] == ["id", "name"]
 
@@ -214,3 +215,41 @@ def test_postgres_urls_are_normalised_or_refused_naming_the_variable(
     monkeypatch.setenv("COACH_DATABASE_URL", "postgresql+psycopg2://u@db/coach")
     code, _, err = run(capsys, "coaches", "list")
     assert code == 1 and "COACH_DATABASE_URL" in err and "asyncpg" in err
+
+
+def test_prices_are_read_by_the_one_money_parser(cli_db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from domain.db import Database
+    from domain.services.coaches import list_programs
+
+    run(capsys, "db", "upgrade")
+    run(capsys, "coaches", "add", "--name", "Ada", "--email", "ada@example.com")
+    for price in ("49", "49.00", "49,00"):
+        code, _, err = run(
+            capsys, "programs", "add", "--coach", "1", "--name", f"P {price}", "--price", price
+        )
+        assert code == 0, err
+    code, _, err = run(capsys, "programs", "add", "--coach", "1", "--name", "X", "--price", "0.499")
+    assert code == 2 and "too many decimals" in err
+
+    async def prices() -> list[int]:
+        db = Database(cli_db)
+        async with db.unit_of_work() as session:
+            found = [p.price_minor for p in await list_programs(session)]
+        await db.dispose()
+        return found
+
+    assert asyncio.run(prices()) == [4900, 4900, 4900]
+
+
+def test_usage_errors_exit_2(cli_db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "coaches", "add", "--name", "Ada", "--email", "ada@example.com")
+    for args in (
+        ["export", "--identity", "bogus"],
+        ["summarize", "--identity", "bogus"],
+        ["reminders", "list", "--identity", "bogus"],
+        ["chart", "--identity", "bogus", "--out", "x.png"],
+        ["programs", "add", "--coach", "1", "--name", "X", "--price", "1", "--weeks", "0"],
+        ["chart", "--identity", "telegram:1", "--weeks", "0", "--out", "x.png"],
+    ):
+        code, _, err = run(capsys, *args)
+        assert code == 2, (args, err)

@@ -69,10 +69,16 @@ def test_import_dry_run_then_real(cli_db: str, capsys: pytest.CaptureFixture[str
         "telegram:1,Ana Silva,UTC,2026-11-20T08:00:00Z,7,7,7,yes\n"
         "telegram:1,Ana Silva,UTC,2026-11-21T08:00:00Z,0,7,7,yes\n"
     )
+    code, _, err = run(capsys, "import", "checkins", str(bad), "--dry-run")
+    assert code == 1 and err == (
+        "error: there is no coach to give new clients to: add one with `coach coaches add` "
+        "(or `coach seed-demo`)\n"
+    )
+    run(capsys, "coaches", "add", "--name", "Cora", "--email", "cora@example.com")
     code, out, err = run(capsys, "import", "checkins", str(bad), "--dry-run")
     assert code == 0
-    assert "would import 1" in out and "would create 1 clients" in out
-    assert "line 3: mood must be a whole number from 1 to 10" in err
+    assert "would import 1" in out and "would create 1 client for coach 1 (Cora)\n" in out
+    assert "line 3: mood: Please send a whole number from 1 to 10" in err
     code, out, _ = run(capsys, "clients", "list")
     assert "Ana" not in out
     code, out, _ = run(capsys, "import", "checkins", str(bad))
@@ -162,3 +168,50 @@ def test_summarize_and_digest_with_a_model(
 def test_a_bad_date_is_a_usage_error(cli_db: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "summarize", "--identity", "telegram:1", "--week-ending", "tuesday")
     assert code == 2 and "not a date" in err
+
+
+def test_import_reads_values_as_chat_does_and_checks_the_coach_first(
+    cli_db: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    history = tmp_path / "history.csv"
+    history.write_text(
+        "identity,name,timezone,timestamp,mood,energy,sleep,adherence,goal progress\n"
+        "telegram:1,Ana Silva,UTC,2026-11-20T08:00:00Z,eight,7,7h30,mostly,forty percent\n"
+    )
+    code, out, err = run(capsys, "import", "checkins", str(history), "--coach", "42")
+    assert code == 1 and out == "" and err == "error: no coach with id 42\n"  # one error, no rows read
+    run(capsys, "coaches", "add", "--name", "Cora", "--email", "cora@example.com")
+    code, out, err = run(capsys, "import", "checkins", str(history))
+    assert code == 0, err
+    assert out.splitlines() == [
+        out.splitlines()[0],
+        "created 1 client for coach 1 (Cora)",
+    ] and out.startswith("1 row: imported 1, skipped 0 already imported, rejected 0")
+    code, out, _ = run(capsys, "export", "--identity", "telegram:1")
+    check_in = json.loads(out)["check_ins"][0]
+    assert (check_in["mood"], check_in["sleep_hours"], check_in["adherence"]) == (8, 7.5, "partly")
+
+
+def test_a_large_import_ends_with_a_summary_not_every_id(
+    cli_db: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from domain.insights.history_import import CHUNK_ROWS
+
+    rows = 2 * CHUNK_ROWS + 10  # three transactions
+    lines = ["identity,name,timestamp,mood,energy,sleep,adherence"]
+    lines += [
+        f"telegram:{n % (rows // 2)},Client {n % (rows // 2)},2026-11-{1 + n // (rows // 2):02d}T08:00:00Z,7,6,7,yes"
+        for n in range(rows)
+    ]
+    lines.append("telegram:bad,Bad,2026-11-01T08:00:00Z,11,6,7,yes")
+    history = tmp_path / "big.csv"
+    history.write_text("\n".join(lines) + "\n")
+    run(capsys, "coaches", "add", "--name", "Cora", "--email", "cora@example.com")
+    code, out, err = run(capsys, "import", "checkins", str(history))
+    assert code == 0, err
+    first, second = out.splitlines()
+    assert first.startswith(f"{rows + 1:,} rows: imported {rows}, skipped 0 already imported, rejected 1 in ")
+    assert second == f"created {rows // 2:,} clients for coach 1 (Cora)"
+    assert "telegram:" not in out and err.startswith(f"line {rows + 2}: mood: ")
+    code, out, _ = run(capsys, "import", "checkins", str(history))
+    assert out.startswith(f"{rows + 1:,} rows: imported 0, skipped {rows} already imported, rejected 1")
