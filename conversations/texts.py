@@ -177,7 +177,10 @@ class Onboarding:
     ASK_TARGET = "How will you know you've made it? Give a number, e.g. '5 km' or '10 push-ups'."
     TARGET_HINT = "Please give a number with a unit, e.g. '5 km', '3 times a week', '70 kg'."
     ASK_DUE = "By when? A date like 2027-03-01, 'in 6 weeks' or 'end of March'."
-    DUE_HINT = "Please give a date in the future, e.g. 2027-03-01 or 'in 6 weeks'."
+    DUE_IN_THE_PAST = (
+        "That date has passed. Please give a date in the future, e.g. 2027-03-01 or 'in 6 weeks'."
+    )
+    DUE_UNREADABLE = "I couldn't read that date. Try 2027-03-01, 'in 6 weeks' or 'end of March'."
     ASK_CADENCE = "How often do you want to check in?"
     CADENCE_DAILY = "Daily"
     CADENCE_WEEKDAYS = "Weekdays"

@@ -39,7 +39,7 @@ def due(
                 [
                     d.due_at.isoformat(timespec="minutes"),
                     d.kind,
-                    d.recipient,
+                    d.who,
                     "send" if d.would_send else "skip",
                     d.why,
                 ]

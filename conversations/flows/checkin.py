@@ -188,7 +188,13 @@ async def answer(turn: Turn, row: dict[str, Any], check_in_id: int, history: lis
     )
     streak = checkins.streak_from_dates(days, today)
     turn.say(T.SAVED.format(streak=streak, plural="" if streak == 1 else "s"))
-    week = [r for r in history if r[0] != check_in_id and ensure_utc(r[1]) >= turn.now - timedelta(days=7)]
+    # Only earlier check-ins: the comparison needs a previous period, never this check-in itself.
+    this_at = ensure_utc(row["created_at"])
+    week = [
+        r
+        for r in history
+        if r[0] != check_in_id and turn.now - timedelta(days=7) <= ensure_utc(r[1]) < this_at
+    ]
     if week:
         n = len(week)
         turn.say(

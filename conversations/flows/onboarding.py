@@ -30,6 +30,7 @@ from conversations.flow import (
 from conversations.flows.payment import offer_payment
 from conversations.messages import OutgoingMessage
 from conversations.parsing import (
+    DateInThePast,
     ParseError,
     parse_date,
     parse_goal_details,
@@ -298,10 +299,10 @@ async def answer_due(turn: Turn) -> Next:
     today = turn.now.date()
     try:
         due = parse_date(turn.text, today)
+    except DateInThePast:
+        raise InvalidAnswer(T.DUE_IN_THE_PAST) from None
     except ParseError:
-        raise InvalidAnswer(T.DUE_HINT) from None
-    if due < today:
-        raise InvalidAnswer(T.DUE_HINT)
+        raise InvalidAnswer(T.DUE_UNREADABLE) from None
     turn.data["goal"]["due"] = due.isoformat()
     return "cadence"
 

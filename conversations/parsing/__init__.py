@@ -8,10 +8,11 @@ from conversations.parsing.answers import normalize_command, parse_adherence, pa
 from conversations.parsing.goals import GoalDetails, parse_goal_details
 from conversations.parsing.numbers import parse_number, parse_percent, parse_scale, parse_sleep_hours
 from conversations.parsing.places import COMMON_TIMEZONES, parse_timezone
-from conversations.parsing.times import parse_date, parse_time_of_day
+from conversations.parsing.times import DateInThePast, parse_date, parse_time_of_day
 
 __all__ = [
     "COMMON_TIMEZONES",
+    "DateInThePast",
     "GoalDetails",
     "ParseError",
     "normalize_command",

@@ -189,6 +189,10 @@ def _read_date(text: str, today: date) -> date | None:
     return None
 
 
+class DateInThePast(ParseError):
+    """A real date, but one that has passed (so "Please give a date in the future" is the right hint)."""
+
+
 def parse_date(text: str, today: date) -> date:
     """A date from ``today`` on.
 
@@ -212,5 +216,7 @@ def parse_date(text: str, today: date) -> date:
     if found is None:
         raise ParseError(hint)
     if found < today:
-        raise ParseError(f"That date has already passed. Please send a date from today on, like {example}.")
+        raise DateInThePast(
+            f"That date has already passed. Please send a date from today on, like {example}."
+        )
     return found

@@ -15,6 +15,7 @@ from domain.insights.facts import Direction, Severity
 from domain.insights.period import DigestPeriod, DigestWindow, digest_title
 from domain.insights.summary import WeeklySummary, summary_input
 from domain.models.enums import Adherence
+from domain.plural import count_noun
 
 _ARROWS = {Direction.UP: "↑", Direction.DOWN: "↓", Direction.FLAT: "→", Direction.UNKNOWN: ""}
 _PLAN: dict[str, str] = {
@@ -48,7 +49,9 @@ class DigestLine:
         facts = self.summary.facts
         week = facts.week
         parts = [
-            f"{week.check_ins}/{week.expected} check-ins" if week.expected else f"{week.check_ins} check-ins"
+            f"{week.check_ins}/{week.expected} check-ins"
+            if week.expected
+            else count_noun(week.check_ins, "check-in")
         ]
         mood = facts.trend("mood")
         if mood.this_week is not None:
@@ -155,12 +158,12 @@ def _overview(counts: dict[str, int], window: DigestWindow | None) -> str:
         return "No clients yet."
     if window is None:
         return (
-            f"{counts['clients']} clients: {counts['checked_in']} checked in this week, "
+            f"{count_noun(counts['clients'], 'client')}: {counts['checked_in']} checked in this week, "
             f"{counts['flagged']} flagged ({counts['need_action']} need action); "
             f"mood up for {counts['mood_up']}, down for {counts['mood_down']}."
         )
     return (
-        f"{counts['checked_in']} of {counts['clients']} clients checked in {window.words}; "
+        f"{counts['checked_in']} of {count_noun(counts['clients'], 'client')} checked in {window.words}; "
         f"{counts['flagged']} flagged ({counts['need_action']} need action, "
         f"{counts['newly_flagged']} newly flagged); "
         f"over the week mood up for {counts['mood_up']}, down for {counts['mood_down']}."

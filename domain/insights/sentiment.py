@@ -15,11 +15,29 @@ HIGHLIGHT_MAX_CHARS = 160
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
+# VADER reads an emoji through its English name ("🔥" → "fire", negative). In coaching chat these
+# mean effort and pride, so they are read through words that say so.
+COACHING_EMOJI = {
+    "🔥": "great",
+    "💪": "strong",
+    "🏆": "win",
+    "🙌": "celebrate",
+    "🥇": "win",
+    "🚀": "great",
+    "✅": "done",
+    "💯": "perfect",
+    "🏃": "active",
+    "🏋": "strong",
+}
+
+
 @lru_cache(maxsize=1)
 def _analyzer() -> Any:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    return SentimentIntensityAnalyzer()
+    analyzer = SentimentIntensityAnalyzer()
+    analyzer.emojis.update(COACHING_EMOJI)
+    return analyzer
 
 
 def sentiment(text: str) -> float:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.insights.facts import Direction, FlagKind, Trend, WeekFacts
+from domain.plural import count_noun, plural_form
 
 SUMMARY_BULLETS = 3
 BULLET_MAX_CHARS = 400
@@ -145,11 +146,12 @@ def _how_they_are_doing(facts: WeekFacts) -> str:
         if week.expected:
             text += f" (missed {week.missed} of {week.expected})"
         if facts.days_since_last_check_in is not None:
-            text += f"; last check-in {facts.days_since_last_check_in} days ago"
+            text += f"; last check-in {count_noun(facts.days_since_last_check_in, 'day')} ago"
         return text + "."
+    times = plural_form(week.expected or week.check_ins, "time")
     count = f"{week.check_ins} of {week.expected}" if week.expected else f"{week.check_ins}"
     parts = [p for p in (describe_trend(t) for t in facts.trends) if p]
-    text = f"{name} checked in {count} times: " + ", ".join(parts)
+    text = f"{name} checked in {count} {times}: " + ", ".join(parts)
     if facts.streak > 1:
         text += f"; streak {facts.streak}"
     return text + "."

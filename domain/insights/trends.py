@@ -56,13 +56,18 @@ def expected_check_ins(start: date, end: date, cadence: str, *, since: date | No
 def missed_check_ins(
     days_checked: set[date], start: date, end: date, cadence: str, *, since: date | None, today: date
 ) -> tuple[int, int]:
-    """(expected, missed) for the window; a check-in on an off day still counts for weekly cadence."""
+    """(expected, missed) for the window; a check-in on an off day still counts for weekly cadence.
+
+    Today is not expected until it is over, but once its check-in is in, it counts as expected too:
+    a client who checked in every day reads "7 of 7", never "7 of 6"."""
     expected = expected_check_ins(start, end, cadence, since=since, today=today)
     first = max(start, since) if since else start
     last = min(end, today - timedelta(days=1))
     if cadence == Cadence.WEEKLY:
         done = 1 if any(start <= d <= end for d in days_checked) else 0
-        return expected, max(0, expected - done)
+        return max(expected, done), max(0, expected - done)
+    if start <= today <= end and today in days_checked and is_expected_day(today, cadence):
+        expected += 1
     done = sum(
         1
         for n in range(max(0, (last - first).days + 1))

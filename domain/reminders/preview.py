@@ -26,6 +26,12 @@ class DueReminder:
     due_at: datetime
     would_send: bool
     why: str
+    name: str = ""
+    """Who ``recipient`` is, by name (the client's display name, the coach's name)."""
+
+    @property
+    def who(self) -> str:
+        return f"{self.name} ({self.recipient})" if self.name else self.recipient
 
 
 def _minute(at: datetime) -> tuple[datetime, datetime]:
@@ -66,12 +72,20 @@ async def reminders_due_at(session: AsyncSession, at: datetime) -> list[DueRemin
                 send, why = False, f"{why}; inside quiet hours"
             elif await checked_in_on(session, client, day):
                 send, why = False, f"{why}; already checked in that day"
-            due.append(DueReminder(planned.kind, f"client:{client.id}", planned.due_at, send, why))
-    for coach in (await session.scalars(select(Coach))).all():
+            due.append(
+                DueReminder(
+                    planned.kind, f"client:{client.id}", planned.due_at, send, why, client.display_name
+                )
+            )
+    coaches = (await session.scalars(select(Coach))).all()
+    for coach in coaches:
         for planned in coach_plan(coach, now=start - timedelta(days=1), days=3):
             if start <= planned.due_at < end:
                 why = f"{coach.digest_cadence} digest at {coach.digest_time} {coach.timezone}"
-                due.append(DueReminder(planned.kind, f"coach:{coach.id}", planned.due_at, True, why))
+                due.append(
+                    DueReminder(planned.kind, f"coach:{coach.id}", planned.due_at, True, why, coach.name)
+                )
+    names = {f"client:{c.id}": c.display_name for c in clients} | {f"coach:{c.id}": c.name for c in coaches}
     # Rows not derived from a schedule (re-engagement) or moved by hand are only in the table.
     planned_keys = {(d.kind, d.recipient) for d in due}
     rows = (
@@ -83,8 +97,11 @@ async def reminders_due_at(session: AsyncSession, at: datetime) -> list[DueRemin
     ).all()
     for row in rows:
         recipient = f"client:{row.client_id}" if row.client_id else f"coach:{row.coach_id}"
+        name = names.get(recipient, "")
         if (row.kind, recipient) not in planned_keys:
-            due.append(DueReminder(row.kind, recipient, ensure_utc(row.due_at), True, "stored reminder"))
+            due.append(
+                DueReminder(row.kind, recipient, ensure_utc(row.due_at), True, "stored reminder", name)
+            )
     return sorted(due, key=lambda d: (d.due_at, d.recipient, d.kind))
 
 

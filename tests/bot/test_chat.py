@@ -404,3 +404,14 @@ def test_coach_run_console_keeps_logs_out_prints_messages_live_and_stops_on_ctrl
         terminal.close()
     assert " INFO " not in terminal.output and "Traceback" not in terminal.output
     assert "HTTP server listening" in (tmp_path / "coach.log").read_text()
+
+
+def test_first_check_in_and_goal_dates_are_worded_truthfully(chat_env: dict[str, str]) -> None:
+    lines = [*ONBOARD[:7], "run 5 km", "banana", "2020-01-01", "2027-03-01", "Daily", "8am"]
+    out = coach_chat(chat_env, lines, "--user", "7").stdout
+    unreadable, _, past = out.partition("I couldn't read that date.")
+    assert "date in the future" not in unreadable
+    assert "That date has passed. Please give a date in the future" in past
+    out = coach_chat(chat_env, ["/checkin", "7", "6", "7h30", "Yes", "50", "💪🔥"], "--user", "7").stdout
+    assert "Check-in saved. Streak: 1 day in a row." in out
+    assert "Compared with" not in out and "first check-in this week" in out

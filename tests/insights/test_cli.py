@@ -215,3 +215,31 @@ def test_a_large_import_ends_with_a_summary_not_every_id(
     assert "telegram:" not in out and err.startswith(f"line {rows + 2}: mood: ")
     code, out, _ = run(capsys, "import", "checkins", str(history))
     assert out.startswith(f"{rows + 1:,} rows: imported 0, skipped {rows} already imported, rejected 1")
+
+
+def test_summaries_count_in_words_and_read_emoji_as_people_mean_them(
+    cli_db: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from datetime import timedelta
+
+    from domain.clock import utcnow
+
+    now = utcnow()
+    lines = ["identity,name,timestamp,mood,energy,sleep,adherence,note"]
+    lines.append(f"telegram:1,Ana Silva,{(now - timedelta(minutes=1)).isoformat()},7,7,7,yes,💪🔥")
+    # Ben checked in every day of the week up to today (today counts once it is in).
+    lines += [
+        f"telegram:2,Ben Lee,{(now - timedelta(days=n, minutes=1)).isoformat()},7,7,7,yes," for n in range(7)
+    ]
+    history = tmp_path / "week.csv"
+    history.write_text("\n".join(lines) + "\n")
+    run(capsys, "coaches", "add", "--name", "Cora", "--email", "cora@example.com")
+    code, _, err = run(capsys, "import", "checkins", str(history))
+    assert code == 0, err
+    code, out, _ = run(capsys, "summarize", "--identity", "telegram:1")
+    assert "Ana checked in 1 of 1 time:" in out and "times" not in out
+    assert "Notes read positive" in out and "negative" not in out
+    code, out, _ = run(capsys, "summarize", "--identity", "telegram:2")
+    assert "Ben checked in 7 of 7 times:" in out
+    code, out, _ = run(capsys, "digest", "--coach", "1", "--period", "week")
+    assert "2 clients:" in out

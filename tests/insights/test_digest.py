@@ -204,7 +204,7 @@ async def test_scheduled_digests_follow_the_cadence(db: Database) -> None:
     )
     assert sent["UWES"]["period"] == "week"
     assert sent["UWES"]["text"].startswith(
-        "Weekly digest for the week ending 2026-11-30\n1 clients: 1 checked in this week"
+        "Weekly digest for the week ending 2026-11-30\n1 client: 1 checked in this week"
     )
     assert coach_id != weekly.id
 

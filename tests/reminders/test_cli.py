@@ -41,10 +41,11 @@ def test_due_explains_who_and_why(cli_db: Database, capsys: pytest.CaptureFixtur
     lines = out.splitlines()
     assert lines[0].split() == ["due", "(UTC)", "kind", "recipient", "action", "why"]
     body = "\n".join(" ".join(line.split()) for line in lines[1:])
-    assert "checkin client:1 send daily check-in at 02:30 Europe/Berlin, moved to 03:00" in body
-    assert "checkin client:2 skip daily check-in at 01:00 UTC; already checked in that day" in body
-    assert "checkin client:3 skip" in body and "paused until 2026-04-01" in body
-    assert "coach_digest coach:1 send daily digest at 01:00 UTC" in body
+    # Named, not only numbered.
+    assert "checkin Client 1 (client:1) send daily check-in at 02:30 Europe/Berlin, moved to 03:00" in body
+    assert "checkin Client 2 (client:2) skip daily check-in at 01:00 UTC; already checked in that day" in body
+    assert "checkin Client 3 (client:3) skip" in body and "paused until 2026-04-01" in body
+    assert "coach_digest Coach 4 (coach:1) send daily digest at 01:00 UTC" in body
     assert len(lines) == 5
     code, out, _ = run(capsys, "reminders", "due", "--at", "2026-03-29T01:01+00:00")
     assert code == 0 and out.startswith("nobody is due at 2026-03-29T01:01")
