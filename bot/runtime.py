@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 
 from aiohttp import web
 
@@ -74,10 +75,13 @@ class Service:
         await self.db.dispose()
         log.info("stopped")
 
-    async def run_until_signalled(self) -> None:
+    async def run_until_signalled(self, stop_at_once: Callable[[], bool] = lambda: False) -> None:
+        """Run until SIGINT or SIGTERM; ``stop_at_once`` tells of a signal received before the loop ran."""
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self.stopping.set)
+        if stop_at_once():
+            self.stopping.set()
         await self.start()
         try:
             await self.stopping.wait()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 import traceback
 from typing import Annotated
@@ -51,6 +52,11 @@ def _root(
 @app.command("run")
 def run() -> None:
     """Start the service: HTTP server, configured channels, scheduler."""
+    # A stop signal that arrives while the service is still loading is kept and honoured once it runs
+    # (a clean exit 0), rather than killing the process half-started.
+    early: list[int] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda number, _frame: early.append(number))
     from bot.console.component import console_runs, log_to_file
     from bot.runtime import NotMigrated, Service
 
@@ -61,7 +67,7 @@ def run() -> None:
         log_to_file()  # the console chat has the terminal; logs go to ./coach.log
     service = Service(config, interactive_console=sys.stdin.isatty())
     try:
-        asyncio.run(service.run_until_signalled())
+        asyncio.run(service.run_until_signalled(stop_at_once=lambda: bool(early)))
     except NotMigrated as exc:
         raise CliError(str(exc)) from None
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
 from domain.db import Database
@@ -9,9 +11,19 @@ from domain.db import Database
 DB_KEY = web.AppKey("database", Database)
 
 
+# A health check answers within this long even when the database does not answer at all.
+HEALTH_TIMEOUT_S = 3.0
+
+
 async def healthz(request: web.Request) -> web.Response:
+    """200 while the database answers, 503 while it does not (and 200 again once it does)."""
     db = request.app[DB_KEY]
-    if await db.ping():
+    try:
+        async with asyncio.timeout(HEALTH_TIMEOUT_S):
+            reachable = await db.ping()
+    except TimeoutError:
+        reachable = False
+    if reachable:
         return web.json_response({"status": "ok"})
     return web.json_response({"status": "database unavailable"}, status=503)
 

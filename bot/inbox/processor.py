@@ -35,6 +35,9 @@ MAX_ATTEMPTS = 12
 RETRY_BASE_S = 1.0
 RETRY_MAX_S = 120.0
 POLL_INTERVAL_S = 1.0
+# While the inbox cannot be read (database down), look again at most this far apart, so work resumes
+# within seconds of the database coming back.
+LEASE_RETRY_MAX_S = 5.0
 DEFAULT_CONCURRENCY = 64
 
 
@@ -126,7 +129,7 @@ class InboxProcessor:
                     if not failures:
                         log.warning("leasing inbound updates failed: %s", type(exc).__name__)
                     failures += 1
-                    await asyncio.sleep(min(RETRY_MAX_S / 4, RETRY_BASE_S * 2.0 ** min(failures, 6)))
+                    await asyncio.sleep(min(LEASE_RETRY_MAX_S, RETRY_BASE_S * 2.0 ** min(failures, 6)))
                     continue
             for update in leased:
                 task = asyncio.create_task(self._handle(update))

@@ -40,6 +40,8 @@ DIRECT_MAX_WAIT_S = 5.0
 # One platform call for a queued row may take this long; with ROW_MAX_WAIT_S it stays inside the
 # row's lease (delivery_queue.CLAIM_LEASE), so no other worker takes a row that is still being sent.
 DELIVERY_TIMEOUT_S = 10.0
+# While the outbox cannot be read (database down), look again at most this far apart.
+CLAIM_RETRY_MAX_S = 5.0
 
 
 def backoff_delay(attempt: int, *, base: float = BACKOFF_BASE_S, cap: float = BACKOFF_MAX_S) -> float:
@@ -350,7 +352,7 @@ class OutboundSender:
                 if not failures:
                     log.exception("claiming outbox rows failed")
                 failures += 1
-                await asyncio.sleep(backoff_delay(failures, cap=30.0))
+                await asyncio.sleep(backoff_delay(failures, cap=CLAIM_RETRY_MAX_S))
                 continue
             for row in claimed:
                 self._spawn(row)

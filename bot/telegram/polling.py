@@ -24,7 +24,8 @@ from domain.services.inbox import store_updates
 log = logging.getLogger(__name__)
 
 RETRY_FIRST_S = 0.5
-RETRY_MAX_S = 30.0
+# Kept short so work resumes within seconds of an outage ending.
+RETRY_MAX_S = 5.0
 
 
 class UpdateSource(Protocol):

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.models import ProcessedMessage, ProviderEvent, StoredFile
 from domain.services.audit import record_audit_event
 from domain.services.files import delete_stored_file_rows
+from domain.services.inbox import purge_finished
 
 # Chat messages' idempotency keys and stored replies: far longer than Telegram's and Slack's retries,
 # and long enough to cover a channel that was down for a few days and replays its backlog.
@@ -31,6 +32,7 @@ class Purged:
     processed_messages: int
     provider_events: int
     files: int = 0
+    inbox_updates: int = 0
 
 
 async def purge_idempotency_records(
@@ -51,7 +53,9 @@ async def purge_idempotency_records(
     events = await session.execute(
         delete(ProviderEvent).where(ProviderEvent.received_at < now - provider_events_for)
     )
-    return Purged(_count(messages), _count(events))
+    # Inbound updates carry what people wrote; once handled they go with the processed messages.
+    updates = await purge_finished(session, now - processed_messages_for)
+    return Purged(_count(messages), _count(events), inbox_updates=updates)
 
 
 async def purge_old_files(session: AsyncSession, *, now: datetime, keep_days: int) -> list[str]:

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from domain.db import Database
-from domain.models import AuditEvent, ProcessedMessage, ProviderEvent, StoredFile
+from domain.models import AuditEvent, InboxUpdate, ProcessedMessage, ProviderEvent, StoredFile
+from domain.models.enums import InboxStatus
 from domain.services.files import Unlinked, unlink_stored_files
 from domain.services.retention import purge_idempotency_records, purge_old_files
 
@@ -27,12 +28,24 @@ async def test_purges_only_records_past_their_retention(db: Database) -> None:
                     provider="stripe", event_id=event_id, event_type="invoice.paid", received_at=NOW - age
                 )
             )
+        for key, age, status in (
+            ("telegram:update:1", timedelta(days=8), InboxStatus.HANDLED),
+            ("telegram:update:2", timedelta(days=6), InboxStatus.HANDLED),
+            ("telegram:update:3", timedelta(days=8), InboxStatus.PENDING),
+        ):
+            s.add(
+                InboxUpdate(
+                    key=key, platform="telegram", lane="1", payload={}, status=status, received_at=NOW - age
+                )
+            )
     async with db.unit_of_work() as s:
         purged = await purge_idempotency_records(s, now=NOW)
-    assert (purged.processed_messages, purged.provider_events) == (1, 1)
+    assert (purged.processed_messages, purged.provider_events, purged.inbox_updates) == (1, 1, 1)
     async with db.unit_of_work() as s:
         assert (await s.scalars(select(ProcessedMessage.idempotency_key))).all() == ["recent"]
         assert (await s.scalars(select(ProviderEvent.event_id))).all() == ["evt_stripe_retry"]
+        kept = (await s.scalars(select(InboxUpdate.key).order_by(InboxUpdate.key))).all()
+        assert kept == ["telegram:update:2", "telegram:update:3"]  # recent, and not yet handled
         again = await purge_idempotency_records(s, now=NOW)
     assert (again.processed_messages, again.provider_events) == (0, 0)
 

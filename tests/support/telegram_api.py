@@ -29,6 +29,8 @@ from tests.support.servers import serve_locally
 LAG_PROBE_S = 0.005
 SENDING_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
 GLOBAL_WINDOW_S = 1.0
+# How soon a failed webhook call is tried again (Telegram waits longer; tests need not).
+WEBHOOK_RETRY_S = 0.5
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Coach", "username": "coach_test_bot"}
 
 
@@ -63,7 +65,12 @@ class WebhookDelivery:
 
 class FakeTelegram:
     def __init__(
-        self, token: str = "123456:TEST-TOKEN", *, webhook_connections: int = 1, enforce_limits: bool = False
+        self,
+        token: str = "123456:TEST-TOKEN",
+        *,
+        webhook_connections: int = 1,
+        enforce_limits: bool = False,
+        redeliver_failed_webhooks: bool = False,
     ) -> None:
         self.token = token
         self.enforce_limits = enforce_limits
@@ -73,6 +80,13 @@ class FakeTelegram:
         # up to this much after the request came in): limits are enforced with that much tolerance.
         self.max_loop_lag = 0.0
         self._lag_task: asyncio.Task[None] | None = None
+        # Telegram re-sends an update whose webhook call failed (non-2xx, no answer), before later ones.
+        self.redeliver_failed_webhooks = redeliver_failed_webhooks
+        # While frozen, sending calls wait unanswered (see freeze_sends()).
+        self._thawed = asyncio.Event()
+        self._thawed.set()
+        self._discard_held = False
+        self.held = 0  # sending calls waiting while frozen
         # Telegram opens up to 40 connections to a webhook (setWebhook max_connections); tests use one,
         # so updates arrive strictly in order.
         self.webhook_connections = webhook_connections
@@ -146,6 +160,20 @@ class FakeTelegram:
         # Wake a waiting long poll (it finds nothing new while a webhook is set, and waits on).
         async with self._new_update:
             self._new_update.notify_all()
+
+    def freeze_sends(self) -> None:
+        """Hold every sending call that arrives from now on without processing it, as if it were still
+        on the wire; with :meth:`thaw` (``discard=True`` after the caller died) they never arrive.
+
+        Crash tests freeze, give the bot a moment to record the sends already answered, then kill it:
+        so the kill never lands between Telegram accepting a message and the bot noting it — the one
+        instant where no client can know whether a send happened (the README says what then)."""
+        self._discard_held = False
+        self._thawed.clear()
+
+    def thaw(self, *, discard: bool) -> None:
+        self._discard_held = discard
+        self._thawed.set()
 
     def fail(
         self,
@@ -355,6 +383,12 @@ class FakeTelegram:
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return self._error(method, params, 404, "Not Found: method not found")
+        if method in SENDING_METHODS and not self._thawed.is_set():
+            self.held += 1
+            await self._thawed.wait()
+            self.held -= 1
+            if self._discard_held:
+                raise web.HTTPServiceUnavailable()  # the caller is gone; nothing was delivered
         if method == "getUpdates":
             if self.webhook_url:
                 return self._error(
@@ -505,18 +539,26 @@ class FakeTelegram:
         posting: set[asyncio.Task[None]] = set()
 
         async def post(http: aiohttp.ClientSession, update: dict[str, Any]) -> None:
+            try:
+                while True:
+                    status = await post_once(http, update)
+                    self.webhook_deliveries.append(WebhookDelivery(int(update["update_id"]), status))
+                    if 200 <= status < 300 or not self.redeliver_failed_webhooks:
+                        return
+                    await asyncio.sleep(WEBHOOK_RETRY_S)
+            finally:
+                slots.release()
+
+        async def post_once(http: aiohttp.ClientSession, update: dict[str, Any]) -> int:
             headers = {}
             if self.webhook_secret:
                 headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook_secret
             assert self.webhook_url is not None
             try:
                 async with http.post(self.webhook_url, json=update, headers=headers) as response:
-                    status = response.status
-            except aiohttp.ClientError:
-                status = 0
-            finally:
-                slots.release()
-            self.webhook_deliveries.append(WebhookDelivery(int(update["update_id"]), status))
+                    return response.status
+            except (TimeoutError, aiohttp.ClientError, OSError):
+                return 0
 
         connector = aiohttp.TCPConnector(limit=self.webhook_connections)
         async with aiohttp.ClientSession(connector=connector) as http:
