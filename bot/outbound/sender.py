@@ -77,6 +77,9 @@ class OutboundSender:
         self._stopping = False
         self._chat_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._chat_users: dict[tuple[str, str], int] = {}
+        # Rows the platform accepted whose "sent" could not be written (the database went away):
+        # remembered until it can, so this worker never sends them again.
+        self._unrecorded: dict[int, str | None] = {}
 
     # -- registration -------------------------------------------------------------------------
 
@@ -260,7 +263,31 @@ class OutboundSender:
         task.add_done_callback(_done)
         return task
 
+    async def _record_sent(self, row_id: int, provider_id: str | None) -> bool:
+        try:
+            await queue.mark_sent(self.db, row_id, provider_id, self.clock())
+        except Exception as exc:
+            if row_id not in self._unrecorded:
+                log.warning(
+                    "row %s was sent but could not be marked sent (%s); kept to retry",
+                    row_id,
+                    type(exc).__name__,
+                )
+            self._unrecorded[row_id] = provider_id
+            return False
+        self._unrecorded.pop(row_id, None)
+        return True
+
+    async def _record_unrecorded(self) -> None:
+        for row_id, provider_id in list(self._unrecorded.items()):
+            if not await self._record_sent(row_id, provider_id):
+                return
+
     async def _deliver_row(self, row: queue.ClaimedMessage) -> None:
+        if row.id in self._unrecorded:
+            # Claimed again after its lease ran out while the database was away: it went out already.
+            await self._record_sent(row.id, self._unrecorded[row.id])
+            return
         transport = self._transports[row.platform]
         group = transport.is_group_chat(row.chat_id)
         try:
@@ -281,7 +308,7 @@ class OutboundSender:
             except Exception as exc:
                 await self._row_failed(row, DeliveryError(f"{type(exc).__name__}"))
                 return
-            await queue.mark_sent(self.db, row.id, provider_id, self.clock())
+            await self._record_sent(row.id, provider_id)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -343,6 +370,8 @@ class OutboundSender:
         while not self._stopping:
             self._wake.clear()
             try:
+                if self._unrecorded:
+                    await self._record_unrecorded()
                 claimed = await self._claim()
                 failures = 0
             except asyncio.CancelledError:

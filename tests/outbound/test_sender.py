@@ -8,6 +8,7 @@ import itertools
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.outbound import queue
@@ -249,3 +250,32 @@ async def test_two_workers_with_redis_keep_one_chat_pace(
     times = [c.at for c in fake_telegram.sent(31)]
     assert delivered(fake_telegram, 31) == ["31-0", "31-1", "31-2"]
     assert all(later - earlier >= 0.8 for earlier, later in itertools.pairwise(times))
+
+
+async def test_a_send_whose_record_failed_is_not_sent_again_by_the_same_worker(
+    db: Database, fake_telegram: FakeTelegram, make_transport: MakeTransport, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database went away between Telegram accepting a message and the row being marked sent:
+    the worker keeps the outcome in memory and records it when it can, instead of re-sending."""
+    later = [utcnow()]
+    sender = new_sender(db, make_transport(PACED), clock=lambda: later[0])
+    await queue_texts(sender, [7], 1)
+    later[0] = utcnow()
+    real_mark_sent = queue.mark_sent
+    failures = [1]
+
+    async def flaky_mark_sent(*args: object) -> None:
+        if failures[0]:
+            failures[0] -= 1
+            raise ConnectionRefusedError("database down")
+        await real_mark_sent(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(queue, "mark_sent", flaky_mark_sent)
+    assert await sender.drain_once() == 1
+    assert delivered(fake_telegram, 7) == ["7-0"]
+    assert (await rows(db))[0].status == DeliveryStatus.SENDING  # not recorded yet
+    later[0] += queue.CLAIM_LEASE + timedelta(seconds=1)  # its lease runs out; claimed again
+    assert await sender.drain_once() == 1
+    assert delivered(fake_telegram, 7) == ["7-0"]  # not sent twice
+    assert [r.status for r in await rows(db)] == [DeliveryStatus.SENT]
+    await sender.stop()
