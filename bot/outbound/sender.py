@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 BACKOFF_BASE_S = 1.0
 BACKOFF_MAX_S = 300.0
-# How long stop() waits for the drain loop to end before cancelling it again.
+# How long stop() lets the drain loop finish its current claim, then waits between cancels.
+STOP_LOOP_WAIT_S = 6.0
 STOP_RETRY_S = 1.0
 # A queued row waits in memory for its chat's slot at most this long; beyond, it goes back to the
 # table with a later time so the worker's capacity serves other chats.
@@ -352,9 +353,12 @@ class OutboundSender:
         """Stop draining (idempotent). Queued rows stay in the table for the next start."""
         if self._loop_task is not None:
             task, self._loop_task = self._loop_task, None
-            # Python 3.11's wait_for can swallow a cancel that lands as its wait ends, so the flag
-            # stops the loop too, and the cancel is repeated until the task is really done.
+            # The flag ends the loop between two claims, so no claim's transaction is cut short;
+            # only a loop stuck longer (a database that does not answer) is cancelled, and the cancel
+            # is repeated because Python 3.11's wait_for can swallow one that lands as its wait ends.
             self._stopping = True
+            self._wake.set()
+            await asyncio.wait({task}, timeout=STOP_LOOP_WAIT_S)
             while not task.done():
                 task.cancel()
                 await asyncio.wait({task}, timeout=STOP_RETRY_S)
@@ -376,10 +380,10 @@ class OutboundSender:
                 failures = 0
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception as exc:
                 # The database is unavailable: log once per streak, retry with backoff.
                 if not failures:
-                    log.exception("claiming outbox rows failed")
+                    log.warning("claiming outbox rows failed: %s; retrying", type(exc).__name__)
                 failures += 1
                 await asyncio.sleep(backoff_delay(failures, cap=CLAIM_RETRY_MAX_S))
                 continue

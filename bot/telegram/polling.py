@@ -52,24 +52,30 @@ class UpdatePoller:
         self.poll_timeout = poll_timeout
         self.clock = clock
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._storing = False
 
     def start(self) -> None:
         if self._task is None:
+            self._stopping = False
             self._task = asyncio.create_task(self._run(), name="telegram-polling")
 
     async def stop(self) -> None:
         """Stop fetching. A long poll in progress is abandoned: what it would have returned is not
-        confirmed until the next worker's first call, so Telegram hands it out again."""
+        confirmed until the next worker's first call, so Telegram hands it out again. A batch being
+        stored is not interrupted (its transaction finishes one way or the other)."""
+        self._stopping = True
         if self._task is not None:
             task, self._task = self._task, None
-            task.cancel()
+            if not self._storing:
+                task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
     async def _run(self) -> None:
         offset: int | None = None
         failures = 0
-        while True:
+        while not self._stopping:
             try:
                 updates = await self.source.fetch_updates(offset, self.poll_timeout)
             except asyncio.CancelledError:
@@ -83,7 +89,11 @@ class UpdatePoller:
             failures = 0
             if not updates:
                 continue
-            await self._store(updates)
+            self._storing = True  # set before any await, so stop() no longer cancels
+            try:
+                await self._store(updates)
+            finally:
+                self._storing = False
             offset = max(int(u["update_id"]) for u in updates) + 1
 
     async def _store(self, updates: list[dict[str, Any]]) -> None:
@@ -97,6 +107,8 @@ class UpdatePoller:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                if self._stopping:
+                    return  # not stored, so not confirmed: Telegram hands them out again
                 failures += 1
                 if failures == 1:
                     log.warning("storing Telegram updates failed: %s; retrying", type(exc).__name__)
