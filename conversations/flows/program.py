@@ -125,6 +125,9 @@ async def today(turn: Turn, args: str) -> Next:
     if step.day > 1 and state.locked_reason is not None:
         return await _locked(turn, state, step.position)
     turn.replies.append(step_message(await step_content(session, state, step, with_files=not step.released)))
+    held = next((s for s in state.steps if not s.released and 1 < s.day <= state.today), None)
+    if held is not None and state.locked_reason is not None:
+        return await _locked(turn, state, held.position)  # the next step is due but not open to them
     return STAY
 
 

@@ -138,7 +138,9 @@ class ProgramState:
 
     @property
     def steps_done(self) -> int:
-        return sum(1 for s in self.released if s.all_done)
+        """Steps that reached the client (delivered, or shown by /today) with every task ticked."""
+        current = self.current
+        return sum(1 for s in self.steps if (s.released or s is current) and s.all_done)
 
     @property
     def tasks_done(self) -> int:

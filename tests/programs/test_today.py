@@ -109,12 +109,22 @@ async def test_a_paused_client_gets_one_line_instead_of_later_steps(
     assert progress.text.endswith("\nYour enrollment is paused; /billing shows how to resume.")
 
 
-async def test_an_unpaid_client_sees_day_one_and_how_to_pay(db: Database, engine: ConversationEngine) -> None:
+async def test_an_unpaid_client_sees_day_one_and_how_to_pay(
+    db: Database, engine: ConversationEngine, clock: FakeClock
+) -> None:
     await enroll_client(db, started=DAY1_AT, price="49.00")
     await release(db, DAY1_AT)
     sam = Chat(engine, "7")
     [step] = await sam.send("/today")
     assert step.text.startswith("Couch to 5K · Day 1: Welcome")
+    await release(db, DAY3_AT)  # held: not paid
+    clock.now = DAY3_AT + timedelta(minutes=5)
+    [step, locked, no_payments] = await sam.send("/today")
+    assert step.text.startswith("Couch to 5K · Day 1: Welcome")
+    assert (
+        locked.text == "Step 2 of Couch to 5K opens once your payment is through; here is your payment link."
+    )
+    assert no_payments.text.startswith("Payments are not set up yet.")  # no payment port in this test
     [progress] = await sam.send("/program")
     assert progress.text.endswith("\nSteps after day 1 open once your payment is through (/pay).")
     replies = await sam.send(payload="/today done 1 2")  # a button of the (held) day-3 step
