@@ -73,7 +73,11 @@ def test_from_a_program_file_to_ticked_tasks_in_coach_chat(env: dict[str, str], 
     )
     assert "[1] Couch to 5K (free)" in out and "Program: Couch to 5K" in out
 
-    out = coach(env, "chat", "--user", "42", lines=["/today", "1", "done 2", "/program"])
+    # Typing "done 1" ticks the first task; typing a button's label presses it (the task texts hold
+    # digits, so the console does not read a bare number as a button there).
+    out = coach(
+        env, "chat", "--user", "42", lines=["/today", "done 1", "✓ 2. Put your shoes by the door", "/program"]
+    )
     assert (
         "Couch to 5K · Day 1: Welcome (step 1 of 2)\n\n"
         "Why walking first works, in three short paragraphs.\n\n"
