@@ -72,7 +72,12 @@ def is_sqlite(url: str) -> bool:
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine; SQLite gets WAL, foreign keys and a busy timeout so several tasks can share it."""
+    """An async engine; SQLite gets WAL, foreign keys and a busy timeout so several tasks can share it.
+
+    Statement parameters hold what clients wrote, so they are kept out of error messages (and so out
+    of logged tracebacks).
+    """
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         kwargs.setdefault("connect_args", {"timeout": 30})
         engine = create_async_engine(url, **kwargs)

@@ -68,7 +68,10 @@ class SlackActions:
         ref = f"{container.get('message_ts') or action.get('action_ts', '')}:{choice.get('client_id')}"
         result = await self.commands.finish(user_id=str(body["user"]["id"]), choice=choice, request_ref=ref)
         await respond(
-            text=result.text, blocks=result.blocks, replace_original=True, response_type="ephemeral"
+            text=blocks.fallback(result.text),
+            blocks=result.blocks,
+            replace_original=True,
+            response_type="ephemeral",
         )
 
     async def _coach_and_client(
@@ -95,11 +98,16 @@ class SlackActions:
             from slack_sdk.webhook.async_client import AsyncWebhookClient
 
             await AsyncWebhookClient(response_url).send(
-                text=result.text, blocks=result.blocks, response_type="ephemeral", replace_original=False
+                text=blocks.fallback(result.text),
+                blocks=result.blocks,
+                response_type="ephemeral",
+                replace_original=False,
             )
             return
         channel = await self.transport.channel_for(str(body["user"]["id"]))
-        await client.chat_postMessage(channel=channel, text=result.text, blocks=result.blocks)
+        await client.chat_postMessage(
+            channel=channel, text=blocks.fallback(result.text), blocks=result.blocks
+        )
 
     async def message_client(
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
@@ -116,14 +124,16 @@ class SlackActions:
 
         async def post_root(c: Client) -> str:
             return await self.transport.post(
-                channel, f"Thread: {c.display_name}", blocks.thread_root_blocks(c, [])
+                channel, blocks.fallback(f"Thread: {c.display_name}"), blocks.thread_root_blocks(c, [])
             )
 
         thread = await ensure_thread(
             self.db, coach_id=coach.id, client_id=chosen.id, channel_id=channel, post_root=post_root
         )
         text = f"✏️ Reply in this thread to message {chosen.display_name}."
-        await self.transport.post(channel, text, blocks.text_blocks(text), thread_ts=thread.thread_ref)
+        await self.transport.post(
+            channel, blocks.fallback(text), blocks.text_blocks(text), thread_ts=thread.thread_ref
+        )
 
     async def snooze(
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient

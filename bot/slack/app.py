@@ -194,7 +194,7 @@ class SlackBot:
             await respond(text="Sorry, something went wrong. Please try again.", response_type="ephemeral")
             return
         self.sender.wake()  # paylink and remind queue messages for the client
-        await respond(text=result.text, blocks=result.blocks, response_type="ephemeral")
+        await respond(text=blocks.fallback(result.text), blocks=result.blocks, response_type="ephemeral")
 
     async def on_message(self, event: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("subtype") in IGNORED_SUBTYPES or event.get("bot_id") or not event.get("user"):
@@ -260,7 +260,9 @@ class SlackBot:
         if problems and outcome in (ReplyOutcome.SENT, ReplyOutcome.EMPTY):
             note = " ".join(problems)
         if note is not None:
-            await client.chat_postEphemeral(channel=channel, user=user_id, text=note, thread_ts=thread_ts)
+            await client.chat_postEphemeral(
+                channel=channel, user=user_id, text=blocks.fallback(note), thread_ts=thread_ts
+            )
         return True
 
     async def _coach_files(self, event: dict[str, Any]) -> tuple[tuple[OutgoingFile, ...], list[str]]:

@@ -38,7 +38,12 @@ Block = dict[str, Any]
 
 
 def escape(text: str) -> str:
-    """Slack mrkdwn treats &, < and > as control characters."""
+    """The one escape for Slack: every client-controlled string bound for a ``text`` or mrkdwn field.
+
+    Slack reads ``&``, ``<`` and ``>`` as control characters in both (``<!channel>``, ``<@U…>``,
+    ``<#C…>``, ``<url|label>``); escaped, a client's name or note shows as written and mentions,
+    broadcasts and disguised links never fire. ``plain_text`` objects need no escaping.
+    """
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -81,7 +86,11 @@ def actions(elements: Sequence[dict[str, Any]], block_id: str | None = None) -> 
 
 
 def fallback(text: str) -> str:
-    return _clip(text, FALLBACK_TEXT_MAX)
+    """A message's top-level ``text`` (notifications, screen readers) from raw text: escaped, clipped.
+
+    Slack parses this field as mrkdwn too, so every ``text=`` the app sends goes through here.
+    """
+    return _clip(escape(text), FALLBACK_TEXT_MAX)
 
 
 # --- the conversation engine's messages (clients on Slack) -------------------------------------

@@ -252,4 +252,6 @@ class CoachSettings:
         await ack()
         text = f"Saved. {settings_text(saved)}."
         # A DM to the user id lands in the app's DM with them.
-        await client.chat_postMessage(channel=user_id, text=text, blocks=settings_blocks(saved, text))
+        await client.chat_postMessage(
+            channel=user_id, text=blocks.fallback(text), blocks=settings_blocks(saved, text)
+        )
