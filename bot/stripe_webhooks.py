@@ -11,6 +11,7 @@ from aiohttp import web
 
 from bot.components import AppContext, Component
 from bot.config import PAYMENT_CANCEL_PATH, PAYMENT_SUCCESS_PATH, Settings
+from bot.http import door
 from domain.db import Database
 from integrations.stripe import StripePayments, StripeWebhookProcessor, build_stripe_client
 
@@ -83,13 +84,17 @@ class StripeWebhooks(Component):
         app.router.add_post(WEBHOOK_PATH, self.handle)
 
     async def handle(self, request: web.Request) -> web.Response:
+        """The door first (size, signature within ±300 s, JSON within limits), then the processor."""
+        signature = request.headers.get("Stripe-Signature")
         try:
-            body = await request.read()
-        except web.HTTPException:
-            raise
-        except Exception:
-            return web.Response(status=400, text="unreadable body")
-        result = await self.processor.receive(body, request.headers.get("Stripe-Signature"))
+            body = await door.read_body(request, door.STRIPE_LIMITS)
+            door.check_stripe_signature(
+                body, signature, self.processor.secret, tolerance=self.processor.tolerance
+            )
+            door.parse_json(door.decode(body), door.STRIPE_LIMITS)
+        except door.Refused as refused:
+            return await door.refuse(self.processor.db, "stripe", refused)
+        result = await self.processor.receive(body, signature)
         return web.Response(status=result.status, text=result.text)
 
     async def start(self) -> None:

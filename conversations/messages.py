@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.clock import utcnow
+from domain.text import clean_optional
 
 _DIGIT = re.compile(r"\d")
 
@@ -59,6 +60,9 @@ class IncomingMessage:
     def __post_init__(self) -> None:
         if not self.idempotency_key:
             object.__setattr__(self, "idempotency_key", f"{self.platform}:{self.chat_id}:{self.message_id}")
+        # Clean at the edge: NUL, lone surrogates and control characters never reach a flow or a row.
+        for name in ("text", "button_payload", "display_name"):
+            object.__setattr__(self, name, clean_optional(getattr(self, name)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.http import door
 from bot.outbound.sender import OutboundSender
 from bot.slack import blocks
 from bot.slack.actions import SlackActions
@@ -88,6 +89,7 @@ class SlackBot:
     ) -> None:
         self.db = db
         self.clock = clock
+        self.signing_secret = signing_secret
         base_url = api_base_url(api_url)
         self.web = AsyncWebClient(token=bot_token, base_url=base_url)
         self.web.retry_handlers.append(
@@ -129,7 +131,18 @@ class SlackBot:
         web_app.router.add_post(EVENTS_PATH, self.handle_http)
 
     async def handle_http(self, request: web.Request) -> web.Response:
-        bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
+        """The door first (size, signature on the raw bytes, parsing with limits), then Bolt."""
+        try:
+            body = await door.read_body(request, door.SLACK_LIMITS)
+            door.check_slack_signature(body, request.headers, self.signing_secret)
+            door.parse_slack_body(door.decode(body), request.content_type)
+        except door.Refused as refused:
+            return await door.refuse(self.db, "slack", refused)
+        try:
+            bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
+        except Exception:
+            log.exception("a signed Slack request could not be dispatched")
+            return await door.refuse(self.db, "slack", door.Refused(400, "unprocessable request"))
         return await to_aiohttp_response(bolt_response)
 
     # --- lifecycle ----------------------------------------------------------------------------

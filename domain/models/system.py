@@ -5,22 +5,37 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.clock import utcnow
 from domain.models.base import Base
 
+REJECTED_REQUEST = "request.rejected"  # one row per endpoint and minute, ``count`` requests
+
 
 class AuditEvent(Base):
     __tablename__ = "audit_events"
+    __table_args__ = (
+        Index(
+            "ux_audit_events_rejected_minute",
+            "action",
+            "subject",
+            "at",
+            unique=True,
+            sqlite_where=text(f"action = '{REJECTED_REQUEST}'"),
+            postgresql_where=text(f"action = '{REJECTED_REQUEST}'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     actor: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(100), index=True)
     subject: Mapped[str] = mapped_column(String(200), index=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # How many times it happened: 1, except for aggregated rows (rejected requests per minute).
+    count: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
 class ConversationState(Base):

@@ -33,13 +33,20 @@ def timestamp(value: Any) -> datetime | None:
     return datetime.fromtimestamp(int(value), UTC) if isinstance(value, int | float) and value else None
 
 
+ID_MAX = 2**31 - 1  # our ids are 32-bit integer columns
+
+
 def metadata_int(obj: StripeDict, key: str) -> int | None:
+    """One of our ids from the metadata; None when absent or not a positive 32-bit integer."""
     meta = obj.get("metadata") or {}
     value = meta.get(key) if isinstance(meta, Mapping) else None
+    if isinstance(value, str) and len(value) > len(str(ID_MAX)):
+        return None
     try:
-        return int(value) if value is not None else None
+        number = int(value) if value is not None else None
     except (TypeError, ValueError):
         return None
+    return number if number is not None and 0 < number <= ID_MAX else None
 
 
 def _first_item(sub: StripeDict) -> StripeDict:

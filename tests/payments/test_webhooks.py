@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from domain.db import Database
 from domain.models import AuditEvent, Client, Enrollment, Payment, ProviderEvent
 from domain.models.enums import EnrollmentStatus, PaymentStatus
+from domain.models.system import REJECTED_REQUEST
 from integrations.stripe import StripePayments
 from tests.payments.conftest import WEBHOOK_SECRET, Shop, WebhookEndpoint, new_enrollment, outbox
 from tests.support.localstripe_server import API_KEY, LocalStripe
@@ -52,10 +53,11 @@ async def _status(db: Database, enrollment_id: int) -> str:
         return enrollment.status
 
 
-async def _rejections(db: Database) -> list[str]:
+async def _rejections(db: Database) -> tuple[int, int, list[str]]:
+    """Rejected-request audit rows: how many rows, how many requests they count, their first reasons."""
     async with db.unit_of_work() as s:
-        rows = (await s.scalars(select(AuditEvent).where(AuditEvent.action == "webhook.rejected"))).all()
-        return [r.details["reason"] for r in rows]
+        rows = (await s.scalars(select(AuditEvent).where(AuditEvent.action == REJECTED_REQUEST))).all()
+        return len(rows), sum(r.count for r in rows), [r.details["first_reason"] for r in rows]
 
 
 async def _checkout_ready(db: Database, shop: Shop, payments: StripePayments) -> tuple[int, str]:
@@ -109,13 +111,17 @@ async def test_wrong_secret_stale_and_missing_signatures_are_400_and_audited(
     stale = await _post(webhook.url, body, sign(body, WEBHOOK_SECRET, timestamp=int(time.time()) - 301))
     missing = await _post(webhook.url, body, None)
     tampered = await _post(webhook.url, body.replace("pi_x", "pi_y"), sign(body, WEBHOOK_SECRET))
-    assert [r.status_code for r in (wrong, stale, missing, tampered)] == [400, 400, 400, 400]
-    assert sorted(await _rejections(db)) == [
+    future = await _post(webhook.url, body, sign(body, WEBHOOK_SECRET, timestamp=int(time.time()) + 600))
+    assert [r.text for r in (wrong, stale, missing, tampered, future)] == [
         "bad signature",
-        "bad signature",
+        "stale signature",
+        "missing signature",
         "bad signature",
         "stale signature",
     ]
+    assert {r.status_code for r in (wrong, stale, missing, tampered, future)} == {400}
+    rows, counted, reasons = await _rejections(db)
+    assert rows <= 2 and counted == 5 and reasons[0] == "bad signature"  # one row per minute
     async with db.unit_of_work() as s:
         assert await s.scalar(select(func.count()).select_from(ProviderEvent)) == 0
 
@@ -241,6 +247,46 @@ async def test_wrongly_shaped_object_is_400_and_changes_nothing(
     response = await _post(webhook.url, body, sign(body, WEBHOOK_SECRET))
     assert response.status_code == 400
     assert await _status(db, enrollment_id) == EnrollmentStatus.PENDING_PAYMENT
-    assert "malformed event object" in await _rejections(db)
+    assert "malformed event object" in (await _rejections(db))[2]
     async with db.unit_of_work() as s:
         assert await s.scalar(select(func.count()).select_from(ProviderEvent)) == 0
+
+
+async def test_huge_numbers_and_deep_nesting_signed_correctly_are_400_and_change_nothing(
+    db: Database, shop: Shop, payments: StripePayments, webhook: WebhookEndpoint
+) -> None:
+    enrollment_id, _ = await _checkout_ready(db, shop, payments)
+    paid = {"id": "cs_big", "object": "checkout.session", "payment_status": "paid"}
+    meta = {"enrollment_id": str(enrollment_id)}
+    bodies = [
+        event("checkout.session.completed", {**paid, "metadata": meta}).replace(
+            '"payment_status"', '"amount_total": 1e999, "payment_status"'
+        ),
+        event("checkout.session.completed", {**paid, "metadata": meta, "amount_total": 10**20}),
+        '{"id": "evt_deep", "type": "checkout.session.completed", "data": '
+        + "[" * 100_000
+        + "]" * 100_000
+        + "}",
+        '{"id": "evt_nan", "type": "x", "data": {"object": {"id": "o", "n": NaN}}}',
+    ]
+    for body in bodies:
+        response = await _post(webhook.url, body, sign(body, WEBHOOK_SECRET))
+        assert response.status_code == 400, body[:80]
+    async with db.unit_of_work() as s:
+        assert await s.scalar(select(func.count()).select_from(ProviderEvent)) == 0
+    # An id no column can hold names no enrollment: acknowledged, nothing applied.
+    unknown = event("checkout.session.completed", {**paid, "metadata": {"enrollment_id": str(10**20)}})
+    assert (await _post(webhook.url, unknown, sign(unknown, WEBHOOK_SECRET))).status_code == 200
+    assert await _status(db, enrollment_id) == EnrollmentStatus.PENDING_PAYMENT
+
+
+async def test_a_flood_of_unsigned_posts_adds_one_audit_row_per_minute(
+    db: Database, webhook: WebhookEndpoint
+) -> None:
+    body = event("payment_intent.succeeded", {"id": "pi_x", "object": "payment_intent", "metadata": {}})
+    async with httpx.AsyncClient() as http:
+        for _ in range(200):
+            response = await http.post(webhook.url, content=body, headers={"Stripe-Signature": "t=1,v1=00"})
+            assert response.status_code == 400
+    rows, counted, _ = await _rejections(db)
+    assert rows <= 2 and counted == 200

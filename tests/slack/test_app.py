@@ -6,10 +6,12 @@ import asyncio
 import json
 import time
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import func, select
 
 from domain.models import AuditEvent, CheckIn, Coach, OutboundMessage, ProviderEvent
+from domain.models.system import REJECTED_REQUEST
 from tests.slack.conftest import STRANGER, SlackHarness, add_client
 
 
@@ -181,3 +183,39 @@ async def test_event_ids_are_forgotten_after_a_day(harness: SlackHarness) -> Non
     async with harness.db.sessions() as session:
         left = sorted((await session.scalars(select(ProviderEvent.event_id))).all())
     assert left == ["EvNew", "evt_old"]
+
+
+async def test_malformed_requests_are_refused_with_a_4xx_before_bolt_parses_them(
+    harness: SlackHarness, coach: Coach
+) -> None:
+    """The nine probes that used to get a 500 and a traceback: each gets a short 4xx now."""
+    form = "application/x-www-form-urlencoded"
+    unsigned = [
+        (b"{not json", "application/json", {}),
+        (b"{", form, {}),
+        (b"payload=%7Bnot", form, {}),
+        (b'{"a":' * 5000 + b"1" + b"}" * 5000, "application/json", {}),
+        (b'{"text": "\xff\xfe"}', "application/json", {}),
+        (b"{}", "application/json", {"X-Slack-Request-Timestamp": "soon", "X-Slack-Signature": "v0=1"}),
+    ]
+    for body, content_type, headers in unsigned:
+        async with harness.http.post(
+            harness.url, data=body, headers={"Content-Type": content_type, **headers}
+        ) as response:
+            assert 400 <= response.status < 500, body[:40]
+            assert "Traceback" not in await response.text()
+    signed = [
+        ("[1, 2, 3]", "application/json"),  # signed, but not an object
+        ('{"type": "event_callback", "n": 1e999}', "application/json"),
+        ("payload=" + quote('{"type": "block_actions", "x": ' + "[" * 200 + "]" * 200 + "}"), form),
+        ('{"a": 1}', "text/plain"),
+    ]
+    for body, content_type in signed:
+        response = await harness.post(body, content_type)
+        assert 400 <= response.status < 500, body[:40]
+    too_big = "x" * (2 * 1024 * 1024)
+    assert (await harness.post(too_big, "application/json")).status == 413
+    async with harness.db.sessions() as session:
+        rows = (await session.scalars(select(AuditEvent).where(AuditEvent.action == REJECTED_REQUEST))).all()
+    assert len(rows) <= 2 and sum(r.count for r in rows) == len(unsigned) + len(signed) + 1
+    assert harness.handler.seen == [] and harness.api.calls == []
