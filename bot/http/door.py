@@ -24,6 +24,7 @@ from aiohttp import web
 
 from domain.db import Database
 from domain.services.audit import record_rejected_request
+from domain.text import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,9 @@ class Limits:
     max_depth: int = 32  # nesting of JSON objects and arrays
     max_string: int = 64 * 1024  # characters in one JSON string or form value
     max_values: int = 20_000  # JSON values (or form fields) in one body
-    max_int: int = 10**15  # |integer|: ids, amounts in minor units and Unix times all fit
+    # |integer|: JavaScript's safe range. Telegram ids have at most 52 significant bits; amounts in
+    # minor units and Unix times fit easily.
+    max_int: int = 2**53 - 1
 
 
 # Slack events and interactivity payloads are small; files arrive as links, not bodies.
@@ -262,13 +265,28 @@ async def parse_json_body(
     limits: Limits,
     *,
     check: Callable[[bytes], None] | None = None,
+    clean: bool = False,
 ) -> Any:
     """The door for a JSON endpoint: size cap, then ``check`` (the signature or secret) on the raw
-    bytes, then strict UTF-8 and JSON within ``limits``. Raises :class:`Refused`."""
+    bytes, then strict UTF-8 and JSON within ``limits``; with ``clean``, every string loses NUL and
+    control characters (:func:`domain.text.clean_text`) before anyone stores it. Raises
+    :class:`Refused`."""
     body = await read_body(request, limits)
     if check is not None:
         check(body)
-    return parse_json(decode(body), limits)
+    data = parse_json(decode(body), limits)
+    return clean_strings(data) if clean else data
+
+
+def clean_strings(data: Any) -> Any:
+    """Parsed JSON (already within the depth limit) with every key and string cleaned."""
+    if isinstance(data, str):
+        return clean_text(data)
+    if isinstance(data, list):
+        return [clean_strings(item) for item in data]
+    if isinstance(data, dict):
+        return {clean_text(key): clean_strings(value) for key, value in data.items()}
+    return data
 
 
 # --- answering -----------------------------------------------------------------------------------

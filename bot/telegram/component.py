@@ -9,7 +9,6 @@ Dispatcher or Application.
 
 from __future__ import annotations
 
-import hmac
 import logging
 import secrets
 from pathlib import Path
@@ -19,6 +18,7 @@ from aiohttp import web
 
 from bot.components import AppContext, Component, conversation_engine
 from bot.config import Settings, TelegramDriver
+from bot.http import door
 from bot.inbox.component import shared_inbox
 from bot.inbox.processor import InboxProcessor
 from bot.outbound.component import shared_sender
@@ -40,7 +40,8 @@ from domain.services.inbox import LeasedUpdate, store_updates
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/telegram/webhook"
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+SECRET_HEADER = door.TELEGRAM_SECRET_HEADER
+ID_MAX_CHARS = 128  # inbox_updates.lane and .external_user_id
 
 
 class Driver(Protocol):
@@ -119,14 +120,22 @@ class TelegramComponent(Component):
     async def webhook(self, request: web.Request) -> web.Response:
         """Check the secret, store the update, answer. 200 only once it is stored; 503 when it cannot
         be (database down, stopping), so Telegram re-sends it later."""
-        given = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode(), self.webhook_secret.encode()):
-            return web.json_response({"ok": False, "error": "wrong secret token"}, status=401)
         try:
-            data = await request.json()
+            # The door: size cap, the secret token, then JSON within limits, cleaned of NUL and
+            # control characters before it is stored.
+            data = await door.parse_json_body(
+                request,
+                door.TELEGRAM_LIMITS,
+                check=lambda _body: door.check_telegram_secret(request.headers, self.webhook_secret),
+                clean=True,
+            )
             row = stored_update(data)
-        except (ValueError, KeyError, TypeError, AttributeError):
-            return web.json_response({"ok": False, "error": "not a Telegram update"}, status=400)
+            if len(row.lane) > ID_MAX_CHARS or len(row.external_user_id or "") > ID_MAX_CHARS:
+                raise ValueError("id too long")
+        except door.Refused as refused:
+            return await door.refuse(self.db, "telegram", refused)
+        except (ValueError, KeyError, TypeError, AttributeError, OverflowError):
+            return await door.refuse(self.db, "telegram", door.Refused(400, "not a Telegram update"))
         if not self._accepting:
             return web.json_response({"ok": False, "error": "shutting down"}, status=503)
         try:
