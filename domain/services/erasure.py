@@ -3,8 +3,8 @@
 Every table that can point at a client has a decision (a test fails when a new one has none):
 
 - **erased**: check-ins, goals, feedback, relayed messages and coach threads, reminders, stored files,
-  enrollments, consents, channel identities, the conversation state and processed-message keys of
-  those identities, outbound messages to the client's own chats or about them (a coach notice or relay
+  enrollments, consents, channel identities, the conversation state, inbox updates and
+  processed-message keys of those identities, outbound messages to the client's own chats or about them (a coach notice or relay
   naming their id), cached insights about them, and the client row.
 - **kept, detached**: payments and subscriptions (accounting law). Their ``client_id`` cannot be NULL,
   so they move to one anonymous "erased clients" record (status ``erased``, no coach, no identity,
@@ -15,9 +15,10 @@ Every table that can point at a client has a decision (a test fails when a new o
 
 Files follow :mod:`domain.services.files`: rows here, paths in the report, unlinked after the commit.
 
-Out of reach here, and said so in the README: Telegram's idempotency keys name an update, not a user
-(they and their stored replies go with the 7-day retention purge), messages already delivered to a
-chat or mailbox, and the customer record at the payment provider.
+Telegram's idempotency keys name an update, not a user: their stored replies go when they name the
+person (full name or email), the rest with the 7-day retention purge. Out of reach here, and said so
+in the README: messages already delivered to a chat or mailbox, and the customer record at the
+payment provider.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from domain.models import (
     EnrollmentProgress,
     Feedback,
     Goal,
+    InboxUpdate,
     InsightCache,
     Message,
     OutboundMessage,
@@ -237,15 +239,20 @@ def _erased_rows(person: _Person, dialect: str) -> list[tuple[str, Any, ColumnEl
         (
             "processed_messages",
             ProcessedMessage,
-            # Keys are "platform:chat:message" unless the channel names them otherwise (Telegram).
+            # Keys are "platform:chat:message" unless the channel names them otherwise (Telegram's
+            # "telegram:update:<id>"): those are the keys of the person's inbox rows, and any
+            # stored replies naming the person (full name or email) go too.
             or_(
                 false(),
                 *(
                     ProcessedMessage.idempotency_key.startswith(f"{platform}:{chat}:", autoescape=True)
                     for platform, chat in person.chats
                 ),
+                ProcessedMessage.idempotency_key.in_(select(InboxUpdate.key).where(_inbox_rows(person))),
+                _json_mentions(ProcessedMessage.replies, person.client),
             ),
         ),
+        ("inbox_updates", InboxUpdate, _inbox_rows(person)),
         (
             "consent_records",
             ConsentRecord,
@@ -260,6 +267,27 @@ def _erased_rows(person: _Person, dialect: str) -> list[tuple[str, Any, ColumnEl
         ("enrollments", Enrollment, Enrollment.client_id == client_id),
         ("channel_identities", ChannelIdentity, ChannelIdentity.client_id == client_id),
     ]
+
+
+def _inbox_rows(person: _Person) -> ColumnElement[bool]:
+    """Updates the person sent (the raw payload holds their name and words), or sent to their chats."""
+    return or_(
+        _pair_in(InboxUpdate.platform, InboxUpdate.external_user_id, person.identities),
+        _pair_in(InboxUpdate.platform, InboxUpdate.lane, person.chats),
+    )
+
+
+def _json_mentions(column: Any, client: Client) -> ColumnElement[bool]:
+    """The JSON ``column`` holds the client's full name or email (in either JSON spelling)."""
+    as_text = func.lower(cast(column, Text))
+    return or_(
+        false(),
+        *(
+            as_text.contains(spelling, autoescape=True)
+            for needle in _needles(client)
+            for spelling in {needle, json.dumps(needle)[1:-1]}
+        ),
+    )
 
 
 def _pair_in(first: Any, second: Any, pairs: tuple[tuple[str, str], ...]) -> ColumnElement[bool]:

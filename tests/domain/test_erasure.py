@@ -17,6 +17,7 @@ from domain.models import (
     Base,
     Client,
     ConversationState,
+    InboxUpdate,
     InsightCache,
     OutboundMessage,
     Payment,
@@ -144,6 +145,18 @@ async def populate(db: Database, storage: Path, tag: str, *, name: str, email: s
         ):
             s.add(ConversationState(platform=platform, external_user_id=user, chat_id=chat))
             s.add(ProcessedMessage(idempotency_key=f"{platform}:{chat}:m1", replies=[{"text": f"Hi {name}"}]))
+        # A Telegram update as the inbox stored it, and the replies kept under its key (no name in them).
+        update_key = f"telegram:update:{abs(hash(tag)) % 10**6}"
+        s.add(
+            InboxUpdate(
+                key=update_key,
+                platform="telegram",
+                lane=f"tele{tag}user",
+                external_user_id=f"tele{tag}user",
+                payload={"message": {"from": {"first_name": name}, "text": "hello"}},
+            )
+        )
+        s.add(ProcessedMessage(idempotency_key=update_key, replies=[{"text": "Noted."}]))
         await record_audit_event(
             s, actor=f"coach:{coach.id}", action="note", subject="x", details={"said": f"remind {name} today"}
         )
@@ -202,7 +215,8 @@ async def test_erasure_removes_the_person_and_keeps_money_detached(db: Database,
         "goals": 1,
         "insight_cache": 1,
         "conversation_states": 2,
-        "processed_messages": 2,
+        "processed_messages": 3,
+        "inbox_updates": 1,
         "consent_records": 1,
         "step_releases": 0,
         "task_ticks": 0,
