@@ -142,6 +142,10 @@ class SlackBot:
             bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
         except Exception:
             log.exception("a signed Slack request could not be dispatched")
+            bolt_response = BoltResponse(status=500, body="")
+        if bolt_response.status >= 500:
+            # Bolt answers 500 when a listener or middleware fails on a body of an unexpected shape
+            # (``"event": null``); Slack would only re-send it.
             return await door.refuse(self.db, "slack", door.Refused(400, "unprocessable request"))
         return await to_aiohttp_response(bolt_response)
 
