@@ -12,7 +12,7 @@ from aiohttp import web
 from bot.components import AppContext, Component
 from bot.config import PAYMENT_CANCEL_PATH, PAYMENT_SUCCESS_PATH, Settings
 from bot.http import door
-from domain.db import Database
+from domain.db import Database, is_unavailable
 from integrations.stripe import StripePayments, StripeWebhookProcessor, build_stripe_client
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,14 @@ class StripeWebhooks(Component):
             door.parse_json(door.decode(body), door.STRIPE_LIMITS)
         except door.Refused as refused:
             return await door.refuse(self.processor.db, "stripe", refused)
-        result = await self.processor.receive(body, signature)
+        try:
+            result = await self.processor.receive(body, signature)
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            # Nothing was stored, so nothing is acknowledged: Stripe retries for days.
+            log.warning("stripe webhook not stored (%s); answered 503", type(exc).__name__)
+            return web.Response(status=503, text="try again later")
         return web.Response(status=result.status, text=result.text)
 
     async def start(self) -> None:

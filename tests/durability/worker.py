@@ -291,6 +291,8 @@ class Outcome:
     stored: dict[str, Any]
     worker: Worker
     stop_seconds: list[float] = field(default_factory=list)
+    # (chat, monotonic time) of every message the Bot API accepted.
+    arrivals: list[tuple[str, float]] = field(default_factory=list)
     health_during_outage: set[int] = field(default_factory=set)
     health_after_outage: int | None = None
     recovery_seconds: float | None = None
@@ -367,6 +369,7 @@ async def run(
         await settled(url, fake, within=180)
         outcome.stop_seconds.append(await worker.terminate())
         outcome.transcripts = transcripts(fake, clients)
+        outcome.arrivals = [(str(call.chat_id), call.at) for call in fake.sent()]
         outcome.stored = await stored_data(url)
         return outcome
     except BaseException:

@@ -290,3 +290,24 @@ async def test_a_flood_of_unsigned_posts_adds_one_audit_row_per_minute(
             assert response.status_code == 400
     rows, counted, _ = await _rejections(db)
     assert rows <= 2 and counted == 200
+
+
+async def test_an_unreachable_database_is_503_so_stripe_retries_and_the_retry_applies(
+    db: Database, shop: Shop, payments: StripePayments, webhook: WebhookEndpoint, localstripe: LocalStripe
+) -> None:
+    enrollment_id, customer = await _checkout_ready(db, shop, payments)
+    intent = await _paid_intent(localstripe, customer, enrollment_id)
+    body = event("payment_intent.succeeded", intent, event_id="evt_outage")
+    down = Database("postgresql+asyncpg://postgres@127.0.0.1:9/nowhere")  # nothing listens there
+    webhook.processor.db = down
+    try:
+        during = await _post(webhook.url, body, sign(body, WEBHOOK_SECRET))
+    finally:
+        webhook.processor.db = db
+        await down.dispose()
+    assert during.status_code == 503
+    assert await _status(db, enrollment_id) != EnrollmentStatus.ACTIVE
+
+    after = await _post(webhook.url, body, sign(body, WEBHOOK_SECRET))  # Stripe's retry
+    assert (after.status_code, after.text) == (200, "processed")
+    assert await _status(db, enrollment_id) == EnrollmentStatus.ACTIVE
