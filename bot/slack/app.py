@@ -23,13 +23,14 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.http import door
+from bot.inbox.processor import InboxProcessor
 from bot.outbound.sender import OutboundSender
 from bot.slack import blocks
 from bot.slack.actions import SlackActions
 from bot.slack.auth import NOT_YOUR_CLIENT_TEXT, REFUSAL_TEXT, linked_coach, record_refusal
 from bot.slack.charts import ProgressCharts
 from bot.slack.commands import COMMAND, CoachCommands, DigestSource
-from bot.slack.conversation import SlackConversation
+from bot.slack.conversation import PLATFORM, STORED_EVENT, SlackConversation
 from bot.slack.files import FileRejected, SlackFiles
 from bot.slack.home import publish_home
 from bot.slack.roster import CoachInsights
@@ -40,6 +41,7 @@ from conversations.ports import ConversationHandler, GoalSuggester, PaymentPort
 from domain.clock import Clock, utcnow
 from domain.db import Database
 from domain.models import Coach
+from domain.services.inbox import InboundUpdate, LeasedUpdate, store_updates
 from domain.services.provider_events import forget_provider_events, record_new_provider_event
 
 log = logging.getLogger(__name__)
@@ -86,8 +88,13 @@ class SlackBot:
         goal_ideas: GoalSuggester | None = None,
         clock: Clock = utcnow,
         storage_dir: Path | str | None = None,
+        inbox: InboxProcessor | None = None,
     ) -> None:
         self.db = db
+        # With an inbox, events are stored before Slack's 200 and handled from there (``coach run``).
+        self.inbox = inbox
+        if inbox is not None:
+            inbox.register(PLATFORM, self.handle_stored)
         self.clock = clock
         self.signing_secret = signing_secret
         base_url = api_base_url(api_url)
@@ -177,8 +184,13 @@ class SlackBot:
     async def _once_per_event(
         self, body: dict[str, Any], next: Callable[[], Awaitable[BoltResponse]]
     ) -> BoltResponse | None:
-        """Slack re-sends an event it thinks was not acked (``X-Slack-Retry-Num``): handle each id once."""
+        """Slack re-sends an event it thinks was not acked (``X-Slack-Retry-Num``): handle each id once.
+
+        With an inbox the event is stored under its id and acknowledged only then (503 when it cannot
+        be stored, so Slack re-sends it); it is handled from the inbox, in order per channel."""
         event_id = body.get("event_id")
+        if body.get("type") == "event_callback" and event_id and self.inbox is not None:
+            return await self._store_event(str(event_id)[:128], body)
         if body.get("type") == "event_callback" and event_id:
             event_type = str((body.get("event") or {}).get("type", "unknown"))[:64]
             async with self.db.unit_of_work() as session:
@@ -189,6 +201,38 @@ class SlackBot:
                 log.info("slack event %s already handled; acknowledging the retry", event_type)
                 return BoltResponse(status=200, body="")
         return await next()
+
+    async def _store_event(self, event_id: str, body: dict[str, Any]) -> BoltResponse:
+        assert self.inbox is not None
+        event = body.get("event") or {}
+        user = event.get("user")
+        update = InboundUpdate(
+            key=f"{PLATFORM}:event:{event_id}",
+            platform=PLATFORM,
+            lane=str(event.get("channel") or user or "workspace")[:128],
+            payload=body,
+            external_user_id=str(user)[:128] if user else None,
+        )
+        try:
+            async with self.db.unit_of_work() as session:
+                await store_updates(session, [update], self.clock())
+        except Exception as exc:
+            log.warning("could not store a slack event: %s", type(exc).__name__)
+            return BoltResponse(status=503, body="try again later")
+        self.inbox.wake()
+        return BoltResponse(status=200, body="")
+
+    async def handle_stored(self, update: LeasedUpdate) -> None:
+        """Handle one stored event as its listener would; errors leave it in the inbox for a retry."""
+        event = update.payload.get("event") or {}
+        token = STORED_EVENT.set(update.key)
+        try:
+            if event.get("type") == "message":
+                await self.on_message(event=event, client=self.web)
+            elif event.get("type") == "app_home_opened":
+                await self.on_home_opened(event=event, client=self.web)
+        finally:
+            STORED_EVENT.reset(token)
 
     async def forget_old_events(self) -> int:
         """Drop event ids older than EVENT_MEMORY so the dedupe table stays small."""

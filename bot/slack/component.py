@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.components import AppContext, Component, conversation_engine
+from bot.inbox.component import shared_inbox
 from bot.outbound.component import shared_sender
 from bot.slack.app import SlackBot
 from bot.slack.threads import RelayLoop
@@ -39,6 +40,7 @@ class SlackComponent(Component):
             insights=ctx.insights,
             goal_ideas=ctx.insights,
             storage_dir=settings.storage_dir,
+            inbox=shared_inbox(ctx),
         )
         self.app_token = settings.slack_app_token
         self.relay = RelayLoop(ctx.db, on_queued=self.sender.wake)

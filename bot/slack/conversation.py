@@ -8,6 +8,7 @@ import contextlib
 import dataclasses
 import logging
 from collections.abc import AsyncIterator
+from contextvars import ContextVar
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -21,6 +22,9 @@ from conversations.ports import ConversationHandler
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
+# The inbox key of the stored event being handled (set by SlackBot.handle_stored): a client's message
+# from it is answered through the outbox, written with the conversation step.
+STORED_EVENT: ContextVar[str | None] = ContextVar("stored_slack_event", default=None)
 DISPLAY_NAME_CACHE_MAX = 10_000
 
 
@@ -105,16 +109,14 @@ class SlackConversation:
             attachments=attachments_of(event),
             display_name=await self.display_name(client, user_id),
         )
+        stored = STORED_EVENT.get()
+        if stored is not None:
+            message = dataclasses.replace(message, idempotency_key=stored, from_inbox=True)
         if message.attachments and self.files is not None:
             try:
                 kept = [await self.files.keep(a, external_user_id=user_id) for a in message.attachments]
             except FileRejected as rejected:
-                await self.sender.send_direct(
-                    PLATFORM,
-                    message.chat_id,
-                    [OutgoingMessage(str(rejected))],
-                    dedupe_key=f"reply:{message.idempotency_key}",
-                )
+                await self._answer(message, [OutgoingMessage(str(rejected))])
                 return
             message = dataclasses.replace(message, attachments=tuple(kept))
         await self._converse(message)
@@ -148,6 +150,18 @@ class SlackConversation:
 
     async def _converse(self, message: IncomingMessage) -> None:
         replies = await self.handler.handle(message)
+        if message.from_inbox and getattr(self.handler, "queues_inbox_replies", False):
+            self.sender.wake()  # the step queued its replies with itself
+            return
+        await self._answer(message, replies)
+
+    async def _answer(self, message: IncomingMessage, replies: list[OutgoingMessage]) -> None:
+        if message.from_inbox:
+            # Queued before the event counts as handled, under keys that handling it again repeats.
+            for i, reply in enumerate(replies):
+                key = f"{message.idempotency_key}:reply:{i}"
+                await self.sender.enqueue(PLATFORM, message.chat_id, reply, dedupe_key=key)
+            return
         # Sent now within Slack's limits; what can't go now is queued by the shared sender.
         await self.sender.send_direct(
             PLATFORM, message.chat_id, replies, dedupe_key=f"reply:{message.idempotency_key}"
