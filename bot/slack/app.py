@@ -56,6 +56,8 @@ IGNORED_SUBTYPES = frozenset(
     {"message_changed", "message_deleted", "bot_message", "channel_join", "channel_leave"}
 )
 STOP_GRACE_S = 10.0
+# The answer to an event that could not be stored: Slack re-sends it.
+TRY_AGAIN_LATER = 503
 # Slack re-sends an unacknowledged event within minutes (3 retries); a day of event ids is plenty.
 EVENT_MEMORY = timedelta(days=1)
 THREAD_NOTES = {
@@ -150,9 +152,10 @@ class SlackBot:
         except Exception:
             log.exception("a signed Slack request could not be dispatched")
             bolt_response = BoltResponse(status=500, body="")
-        if bolt_response.status >= 500:
+        if bolt_response.status >= 500 and bolt_response.status != TRY_AGAIN_LATER:
             # Bolt answers 500 when a listener or middleware fails on a body of an unexpected shape
-            # (``"event": null``); Slack would only re-send it.
+            # (``"event": null``); Slack would only re-send it. A 503 is ours: the event could not be
+            # stored (database down), and Slack's re-send is exactly what should happen.
             return await door.refuse(self.db, "slack", door.Refused(400, "unprocessable request"))
         return await to_aiohttp_response(bolt_response)
 
@@ -218,7 +221,7 @@ class SlackBot:
                 await store_updates(session, [update], self.clock())
         except Exception as exc:
             log.warning("could not store a slack event: %s", type(exc).__name__)
-            return BoltResponse(status=503, body="try again later")
+            return BoltResponse(status=TRY_AGAIN_LATER, body="try again later")
         self.inbox.wake()
         return BoltResponse(status=200, body="")
 
