@@ -3,6 +3,7 @@ library documents it, in memory, with every bot request answered by a stub inste
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import time
@@ -37,13 +38,35 @@ def updates(users: int, check_ins: int) -> list[Update]:
     return out
 
 
-async def measure(feed: Callable[[Update], Awaitable[None]], stream: list[Update]) -> dict[str, Any]:
+async def measure(
+    feed: Callable[[Update], Awaitable[None]], stream: list[Update], *, concurrent: bool = False
+) -> dict[str, Any]:
+    """Feed the updates; latency is from the update's JSON to the reply handed to the (stub) sender.
+
+    One at a time: each update waits for the previous one. Concurrent: every user at once, each
+    user's next update after the reply to the previous one (how ``concurrent_updates`` in PTB and
+    ``handle_as_tasks`` in aiogram process a busy bot's updates: one task per update).
+    """
     latencies = []
-    started = time.perf_counter()
-    for update in stream:
+
+    async def one(update: Update) -> None:
         t = time.perf_counter()
         await feed(update)
         latencies.append(time.perf_counter() - t)
+
+    async def user(updates_of_user: list[Update]) -> None:
+        for update in updates_of_user:
+            await one(update)
+
+    started = time.perf_counter()
+    if concurrent:
+        by_user: dict[int, list[Update]] = {}
+        for update in stream:
+            by_user.setdefault(update["message"]["from"]["id"], []).append(update)
+        await asyncio.gather(*(user(u) for u in by_user.values()))
+    else:
+        for update in stream:
+            await one(update)
     return {"messages": len(stream), "seconds": time.perf_counter() - started, "latencies": latencies}
 
 
@@ -56,7 +79,7 @@ def _sent(chat_id: Any, text: Any) -> dict[str, Any]:
     }
 
 
-async def run_ptb(users: int, check_ins: int) -> dict[str, Any]:
+async def run_ptb(users: int, check_ins: int, *, concurrent: bool = False) -> dict[str, Any]:
     from telegram import Update as PtbUpdate
     from telegram.ext import (
         Application,
@@ -145,6 +168,7 @@ async def run_ptb(users: int, check_ins: int) -> dict[str, Any]:
         .token("1:bench")
         .request(StubRequest())
         .get_updates_request(StubRequest())
+        .concurrent_updates(concurrent)
         .build()
     )
     app.add_handler(conversation)
@@ -154,12 +178,12 @@ async def run_ptb(users: int, check_ins: int) -> dict[str, Any]:
         async def feed(update: Update) -> None:
             await app.process_update(PtbUpdate.de_json(update, app.bot))
 
-        return await measure(feed, updates(users, check_ins))
+        return await measure(feed, updates(users, check_ins), concurrent=concurrent)
     finally:
         await app.shutdown()
 
 
-async def run_aiogram(users: int, check_ins: int) -> dict[str, Any]:
+async def run_aiogram(users: int, check_ins: int, *, concurrent: bool = False) -> dict[str, Any]:
     from aiogram import Bot, Dispatcher, F, Router
     from aiogram.client.session.base import BaseSession
     from aiogram.filters import Command
@@ -242,4 +266,4 @@ async def run_aiogram(users: int, check_ins: int) -> dict[str, Any]:
     async def feed(update: Update) -> None:
         await dispatcher.feed_raw_update(bot, update)
 
-    return await measure(feed, updates(users, check_ins))
+    return await measure(feed, updates(users, check_ins), concurrent=concurrent)

@@ -59,12 +59,6 @@ async def register_users(db: Database, users: int) -> None:
         )
 
 
-def message(i: int, n: int, text: str) -> IncomingMessage:
-    return IncomingMessage(
-        platform="bench", external_user_id=f"u{i}", chat_id=f"u{i}", message_id=str(n), text=text
-    )
-
-
 async def verify(db: Database, users: int, check_ins: int) -> int:
     """Every check-in stored with exactly its user's values; returns how many are right."""
     from sqlalchemy import select
@@ -82,42 +76,53 @@ async def verify(db: Database, users: int, check_ins: int) -> int:
     return good if len(rows) == users * check_ins else -1
 
 
+def from_update(update: dict[str, Any]) -> IncomingMessage:
+    """The Telegram update JSON as our channel hands it to the engine."""
+    message = update["message"]
+    user = f"u{message['from']['id'] - 1000}"
+    return IncomingMessage(
+        platform="bench",
+        external_user_id=user,
+        chat_id=user,
+        message_id=str(message["message_id"]),
+        text=message["text"],
+    )
+
+
 async def run(backend: str, users: int, check_ins: int, tmp: str, mode: str) -> dict[str, Any]:
+    """``closed``: every user at once, each waiting for its reply (group commit batches them);
+    ``seq``: one message at a time; ``overload``: every message of every user offered at once.
+    Latency is from the update's JSON to the replies handed back (what the sender gets)."""
+    from bench.engine.baselines import updates
+
     db, pg_name = await make_database(backend, tmp)
     try:
         await register_users(db, users)
         engine = ConversationEngine(db)
         await engine.start()
         latencies: list[float] = []
+        stream = updates(users, check_ins)
 
-        async def user(i: int) -> None:
-            n = 0
-            for round_ in range(check_ins):
-                for text in dialog(i, round_):
-                    n += 1
-                    start = time.perf_counter()
-                    await engine.handle(message(i, n, text))
-                    latencies.append(time.perf_counter() - start)
+        async def one(update: dict[str, Any]) -> None:
+            start = time.perf_counter()
+            await engine.handle(from_update(update))
+            latencies.append(time.perf_counter() - start)
 
-        async def offered_at_once() -> None:
-            async def one(i: int, n: int, text: str) -> None:
-                start = time.perf_counter()
-                await engine.handle(message(i, n, text))
-                latencies.append(time.perf_counter() - start)
-
-            tasks = []
-            for round_ in range(check_ins):
-                for step in range(6):
-                    for i in range(users):
-                        n = round_ * 6 + step + 1
-                        tasks.append(asyncio.ensure_future(one(i, n, dialog(i, round_)[step])))
-            await asyncio.gather(*tasks)
+        async def user(of_user: list[dict[str, Any]]) -> None:
+            for update in of_user:
+                await one(update)
 
         started = time.perf_counter()
         if mode == "overload":
-            await offered_at_once()
+            await asyncio.gather(*(asyncio.ensure_future(one(u)) for u in stream))
+        elif mode == "seq":
+            for update in stream:
+                await one(update)
         else:
-            await asyncio.gather(*(user(i) for i in range(users)))
+            by_user: dict[int, list[dict[str, Any]]] = {}
+            for update in stream:
+                by_user.setdefault(update["message"]["from"]["id"], []).append(update)
+            await asyncio.gather(*(user(u) for u in by_user.values()))
         elapsed = time.perf_counter() - started
         await engine.stop()
         correct = await verify(db, users, check_ins)
