@@ -154,10 +154,14 @@ class InsightsService:
         async with self.db.unit_of_work() as session:
             client_ids = [c.id for c in await data.coach_clients(session, coach_id)]
         now = self.clock()
-        return {
-            p.client_id: list(week_facts(p, rows, week_ending=end, now=now).flags)
-            for p, rows, end in await self._load(client_ids, week_ending=week_ending)
-        }
+        loaded = await self._load(client_ids, week_ending=week_ending)
+        # CPU work for a whole roster (trends, note sentiment): in a worker thread, off the loop.
+        return await asyncio.to_thread(
+            lambda: {
+                p.client_id: list(week_facts(p, rows, week_ending=end, now=now).flags)
+                for p, rows, end in loaded
+            }
+        )
 
     # ---- summaries ---------------------------------------------------------------------------
 
@@ -408,14 +412,27 @@ class InsightsService:
         """
         clients = await data.coach_clients(session, coach.id)
         loaded = await self._load_in(session, [c.id for c in clients], week_ending=None, now=at)
-        facts = [week_facts(p, rows, week_ending=end, now=at) for p, rows, end in loaded]
+        # Trends and note sentiment for every client are CPU work: a worker thread keeps the loop free.
+        facts = await asyncio.to_thread(
+            lambda: [week_facts(p, rows, week_ending=end, now=at) for p, rows, end in loaded]
+        )
         names = {c.id: c.display_name for c in clients}
         summaries = await self._summaries_from_cache(session, facts)
         period = period_for_cadence(coach.digest_cadence)
         as_of = local_today(at, coach.timezone)
-        return _digest(
-            coach.id, as_of, period, coach.timezone, coach.digest_cadence, loaded, summaries, names, now=at
-        ).text()
+        return await asyncio.to_thread(
+            lambda: _digest(
+                coach.id,
+                as_of,
+                period,
+                coach.timezone,
+                coach.digest_cadence,
+                loaded,
+                summaries,
+                names,
+                now=at,
+            ).text()
+        )
 
     async def latest_summary(self, client_id: int, week_ending: date | None = None) -> WeeklySummary:
         """This week's summary as far as it is known without calling a model (read-only).

@@ -27,9 +27,9 @@ async def test_a_blocked_loop_is_measured_and_logged(caplog: pytest.LogCaptureFi
     finally:
         await monitor.stop()
     assert monitor.record.worst >= 0.28
-    assert monitor.record.over(0.25) == 1
-    assert [r.getMessage() for r in caplog.records if r.name == "bot.loop_lag"] == [
-        f"event loop blocked for {round(monitor.record.worst * 1000)} ms"
+    assert monitor.record.over(0.25) >= 1  # a busy machine may add a stall of its own
+    assert f"event loop blocked for {round(monitor.record.worst * 1000)} ms" in [
+        r.getMessage() for r in caplog.records if r.name == "bot.loop_lag"
     ]
     assert monitor.record.samples >= 5
 
