@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltRequest, AsyncRespond
 from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
@@ -129,10 +129,22 @@ class SlackBot:
         self.app = AsyncApp(signing_secret=signing_secret, client=self.web, process_before_response=False)
         self._inflight: set[asyncio.Task[Any]] = set()
         self.app.middleware(self._once_per_event)
-        self.app.command(COMMAND)(self._tracked(self.on_command))
-        self.app.event("message")(self._tracked(self.on_message))
-        self.app.event("app_home_opened")(self._tracked(self.on_home_opened))
-        SlackActions(db, self.commands, self.conversation, self.transport, clock).register(self.app)
+        actions = SlackActions(db, self.commands, self.conversation, self.transport, clock)
+        self._listen(self.app, actions)
+        # Stored requests are replayed through a twin app that runs each listener to its end before
+        # answering, so the inbox knows when one is handled (and whether it failed).
+        self.replay: AsyncApp | None = None
+        if inbox is not None:
+            self.replay = AsyncApp(
+                signing_secret=signing_secret, client=self.web, process_before_response=True
+            )
+            self._listen(self.replay, actions)
+
+    def _listen(self, app: AsyncApp, actions: SlackActions) -> None:
+        app.command(COMMAND)(self._tracked(self.on_command))
+        app.event("message")(self._tracked(self.on_message))
+        app.event("app_home_opened")(self._tracked(self.on_home_opened))
+        actions.register(app)
 
     # --- HTTP ---------------------------------------------------------------------------------
 
@@ -189,11 +201,13 @@ class SlackBot:
     ) -> BoltResponse | None:
         """Slack re-sends an event it thinks was not acked (``X-Slack-Retry-Num``): handle each id once.
 
-        With an inbox the event is stored under its id and acknowledged only then (503 when it cannot
-        be stored, so Slack re-sends it); it is handled from the inbox, in order per channel."""
+        With an inbox, events, slash commands and button presses are stored first and acknowledged
+        only then (503 when they cannot be stored, so Slack re-sends an event); they are handled from
+        the inbox, in order per channel. Modal submissions, which must answer with their validation,
+        are handled at once (validated and saved before the answer)."""
+        if self.inbox is not None and (stored := _inbox_entry(body)) is not None:
+            return await self._store(stored)
         event_id = body.get("event_id")
-        if body.get("type") == "event_callback" and event_id and self.inbox is not None:
-            return await self._store_event(str(event_id)[:128], body)
         if body.get("type") == "event_callback" and event_id:
             event_type = str((body.get("event") or {}).get("type", "unknown"))[:64]
             async with self.db.unit_of_work() as session:
@@ -205,37 +219,29 @@ class SlackBot:
                 return BoltResponse(status=200, body="")
         return await next()
 
-    async def _store_event(self, event_id: str, body: dict[str, Any]) -> BoltResponse:
+    async def _store(self, update: InboundUpdate) -> BoltResponse:
         assert self.inbox is not None
-        event = body.get("event") or {}
-        user = event.get("user")
-        update = InboundUpdate(
-            key=f"{PLATFORM}:event:{event_id}",
-            platform=PLATFORM,
-            lane=str(event.get("channel") or user or "workspace")[:128],
-            payload=body,
-            external_user_id=str(user)[:128] if user else None,
-        )
         try:
             async with self.db.unit_of_work() as session:
                 await store_updates(session, [update], self.clock())
         except Exception as exc:
-            log.warning("could not store a slack event: %s", type(exc).__name__)
+            log.warning("could not store a slack request: %s", type(exc).__name__)
             return BoltResponse(status=TRY_AGAIN_LATER, body="try again later")
         self.inbox.wake()
         return BoltResponse(status=200, body="")
 
     async def handle_stored(self, update: LeasedUpdate) -> None:
-        """Handle one stored event as its listener would; errors leave it in the inbox for a retry."""
-        event = update.payload.get("event") or {}
+        """Replay one stored request through the twin app; a failure leaves it in the inbox."""
+        assert self.replay is not None
         token = STORED_EVENT.set(update.key)
         try:
-            if event.get("type") == "message":
-                await self.on_message(event=event, client=self.web)
-            elif event.get("type") == "app_home_opened":
-                await self.on_home_opened(event=event, client=self.web)
+            response = await self.replay.async_dispatch(
+                AsyncBoltRequest(body=update.payload, mode="socket_mode")
+            )
         finally:
             STORED_EVENT.reset(token)
+        if response.status >= 500:
+            raise RuntimeError(f"the stored slack request failed ({response.status})")
 
     async def forget_old_events(self) -> int:
         """Drop event ids older than EVENT_MEMORY so the dedupe table stays small."""
@@ -344,3 +350,26 @@ class SlackBot:
         if event.get("tab", "home") != "home":
             return
         await publish_home(self.db, client, str(event["user"]), self.clock, self.insights)
+
+
+def _inbox_entry(body: dict[str, Any]) -> InboundUpdate | None:
+    """How a request is kept in the inbox (None: handled at once): events by ``event_id``, slash
+    commands and button presses by their ``trigger_id``; each in its channel's lane."""
+    if body.get("type") == "event_callback" and body.get("event_id"):
+        event = body.get("event") or {}
+        key, lane, user = f"event:{body['event_id']}", event.get("channel"), event.get("user")
+    elif body.get("command") and body.get("trigger_id"):
+        key, lane, user = f"command:{body['trigger_id']}", body.get("channel_id"), body.get("user_id")
+    elif body.get("type") == "block_actions" and body.get("trigger_id"):
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+        user = (body.get("user") or {}).get("id")
+        key, lane = f"action:{body['trigger_id']}", channel
+    else:
+        return None
+    return InboundUpdate(
+        key=f"{PLATFORM}:{str(key)[:150]}",
+        platform=PLATFORM,
+        lane=str(lane or user or "workspace")[:128],
+        payload=body,
+        external_user_id=str(user)[:128] if user else None,
+    )

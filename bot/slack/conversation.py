@@ -134,6 +134,9 @@ class SlackConversation:
             button_payload=str(action.get("value", "")),
             display_name=await self.display_name(client, user_id),
         )
+        stored = STORED_EVENT.get()
+        if stored is not None:
+            message = dataclasses.replace(message, idempotency_key=stored, from_inbox=True)
         if original.get("ts"):
             label = str((action.get("text") or {}).get("text", ""))
             try:

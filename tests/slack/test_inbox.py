@@ -3,6 +3,7 @@ handled from there once per event id, the client's replies queued with the step.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -84,6 +85,17 @@ def _dm(text: str, ts: str) -> dict[str, str]:
     }
 
 
+async def _handled(db: Database, count: int, within: float = 10.0) -> None:
+    """Until ``count`` stored requests are marked handled (the inbox does so once the listener ends)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while loop.time() < deadline:
+        if await _count(db, InboxUpdate, InboxUpdate.status == InboxStatus.HANDLED) >= count:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"fewer than {count} stored requests handled in time")
+
+
 async def _count(db: Database, model: type, *where: object) -> int:
     async with db.unit_of_work() as session:
         return int(await session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
@@ -129,4 +141,48 @@ async def test_an_event_that_cannot_be_stored_is_503_and_slacks_retry_is_handled
     monkeypatch.setattr("bot.slack.app.store_updates", real_store)
     assert (await harness.event(_dm("/help", "1700000002.000100"), event_id="EvDOWN", retry=1)).status == 200
     await harness.api.wait_for("chat.postMessage")
-    assert await _count(harness.db, InboxUpdate, InboxUpdate.status == InboxStatus.HANDLED) == 1
+    await _handled(harness.db, 1)
+
+
+async def test_a_slash_command_is_stored_then_answered_through_its_response_url(
+    stored_harness: SlackHarness, coach: Coach
+) -> None:
+    harness = stored_harness
+    response = await harness.command("help")
+    assert response.status == 200 and harness.last_body == b""  # acknowledged once stored
+    answers = await harness.api.wait_for("response_url")
+    assert "/coach" in str(answers[-1])
+    async with harness.db.unit_of_work() as session:
+        keys = (await session.scalars(select(InboxUpdate.key))).all()
+    assert [k.split(":")[1] for k in keys] == ["command"]
+    await _handled(harness.db, 1)
+
+
+async def test_a_clients_button_press_is_stored_and_answered_with_the_step(
+    stored_harness: SlackHarness, coach: Coach
+) -> None:
+    harness = stored_harness
+    await add_client(harness.db, coach, "Robin Slack", platform="slack", user=CLIENT_USER)
+    await harness.event(_dm("/menu", "1700000003.000100"), event_id="EvMENU")
+    menu = (await harness.api.wait_for("chat.postMessage"))[-1]
+    button = next(
+        element
+        for block in menu.get("blocks") or []
+        for element in block.get("elements") or []
+        if element.get("type") == "button" and "Check in" in str(element.get("text"))
+    )
+    message = {"ts": "1700000003.000200", "text": str(menu.get("text", "")), "blocks": menu.get("blocks")}
+    pressed = await harness.action(
+        str(button["action_id"]), str(button["value"]), user=CLIENT_USER, channel=DM, message=message
+    )
+    assert pressed.status == 200
+    question = (await harness.api.wait_for("chat.postMessage", 2))[-1]
+    assert "mood" in str(question.get("text", "")).lower()
+    async with harness.db.unit_of_work() as session:
+        keys = (await session.scalars(select(InboxUpdate.key).order_by(InboxUpdate.id))).all()
+    assert [k.split(":")[1] for k in keys] == ["event", "action"]
+    pressed_key = keys[1]
+    queued = await _count(
+        harness.db, OutboundMessage, OutboundMessage.dedupe_key.like(f"{pressed_key}:reply:%")
+    )
+    assert queued >= 1
