@@ -73,6 +73,13 @@ class Settings(BaseSettings):
     storage_dir: str = _env("COACH_STORAGE_DIR", "./data/files")
     # Clients' files older than this are deleted by the hourly purge; 0 keeps them forever.
     file_retention_days: int = _env("COACH_FILE_RETENTION_DAYS", 365)
+    # The hourly purge deletes check-ins, client-coach messages and audit events older than these
+    # (0 keeps them forever).
+    retention_checkins_days: int = _env("COACH_RETENTION_CHECKINS_DAYS", 730)
+    retention_messages_days: int = _env("COACH_RETENTION_MESSAGES_DAYS", 365)
+    retention_audit_days: int = _env("COACH_RETENTION_AUDIT_DAYS", 365)
+    # Fernet keys, newest first, comma-separated; what clients write is encrypted at rest with them.
+    encryption_keys: Annotated[tuple[str, ...], NoDecode] = _env("COACH_ENCRYPTION_KEYS", ())
     redis_url: str | None = _env("COACH_REDIS_URL")
     # Prefix of every key this deployment keeps in Redis (several deployments may share one Redis).
     redis_namespace: str = _env("COACH_REDIS_NAMESPACE", "coach", min_length=1, max_length=100)
@@ -146,14 +153,33 @@ class Settings(BaseSettings):
             raise ValueError("is not a database URL such as sqlite+aiosqlite:///./coach.db") from None
         return value
 
-    @field_validator("file_retention_days", mode="before")
+    @field_validator("encryption_keys", mode="before")
+    @classmethod
+    def _fernet_keys(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = tuple(key.strip() for key in value.split(",") if key.strip())
+        if isinstance(value, list | tuple) and value:
+            from domain.crypto import check_keys
+
+            problem = check_keys([str(key) for key in value])
+            if problem:
+                raise ValueError(problem)
+        return value
+
+    @field_validator(
+        "file_retention_days",
+        "retention_checkins_days",
+        "retention_messages_days",
+        "retention_audit_days",
+        mode="before",
+    )
     @classmethod
     def _whole_days(cls, value: Any) -> Any:
         days = value.strip() if isinstance(value, str) else value
         if isinstance(days, str) and days.isascii() and days.isdigit():
             days = int(days)
         if isinstance(days, bool) or not isinstance(days, int) or days < 0:
-            raise ValueError("must be a whole number of days, 0 or more (0 keeps files forever)")
+            raise ValueError("must be a whole number of days, 0 or more (0 keeps them forever)")
         return days
 
     @field_validator("stripe_success_url", "stripe_cancel_url")

@@ -7,9 +7,20 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
+from domain.crypto import use_keys
 from domain.db import Database
 from domain.migrate import upgrade
 from tests.support.databases import discard_database_url, new_database_url, wipe
+
+# The whole suite runs with encryption at rest on, so every service shows it is transparent to them.
+TEST_ENCRYPTION_KEY = "rCx6q0m1e3Y7Wb2nQZ4sJ8kLpT5vH9aD0fG6uXyNcEo="
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _encryption_at_rest() -> Iterator[None]:
+    use_keys([TEST_ENCRYPTION_KEY])
+    yield
+    use_keys(None)
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +68,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Temp
         "COACH_SMTP_HOST",
     ):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COACH_ENCRYPTION_KEYS", TEST_ENCRYPTION_KEY)  # `coach` commands run in-process
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings, load_settings
 from domain.clock import ensure_utc
+from domain.crypto import use_keys
 from domain.db import Database
 from domain.migrate import is_up_to_date
 
@@ -30,7 +31,10 @@ UPGRADE_HINT = "run `coach db upgrade` first"
 
 
 def settings() -> Settings:
-    return load_settings()
+    """The settings; their encryption keys become the process's (what clients write is encrypted)."""
+    config = load_settings()
+    use_keys(config.encryption_keys)
+    return config
 
 
 def sqlite_file(url: str) -> Path | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import sys
 import traceback
@@ -10,11 +11,12 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import admin, charts, chat, doctor, insights, payments, reminders
+from bot.cli import admin, audit, backup, charts, chat, doctor, insights, keys, payments, reminders
 from bot.cli import programs as _program_content  # noqa: F401 - adds import/export/publish... to `programs`
 from bot.cli.common import CliError, settings, with_database
 from bot.config import ConfigError
 from bot.logs import configure_logging
+from domain.crypto import UnreadableValue
 from domain.errors import DomainError
 
 app = typer.Typer(
@@ -40,6 +42,10 @@ app.add_typer(insights.import_app, name="import")
 app.add_typer(reminders.reminders_app, name="reminders")
 app.command("chat")(chat.chat)
 app.command("doctor")(doctor.doctor)
+app.add_typer(keys.keys_app, name="keys")
+app.command("backup")(backup.backup)
+app.add_typer(audit.audit_app, name="audit")
+app.command("restore")(backup.restore)
 
 
 @app.callback()
@@ -65,6 +71,11 @@ def run() -> None:
     configure_logging(config.log_level, config.log_format.value)
     if console_runs(config, sys.stdin.isatty()):
         log_to_file()  # the console chat has the terminal; logs go to ./coach.log
+    if not config.encryption_keys:
+        logging.getLogger("bot.cli").warning(
+            "COACH_ENCRYPTION_KEYS is not set: what clients write is stored unencrypted "
+            "(`coach keys generate` makes a key)"
+        )
     service = Service(config, interactive_console=sys.stdin.isatty())
     try:
         asyncio.run(service.run_until_signalled(stop_at_once=lambda: bool(early)))
@@ -72,7 +83,7 @@ def run() -> None:
         raise CliError(str(exc)) from None
 
 
-EXPECTED_ERRORS = (CliError, ConfigError, DomainError, OSError)
+EXPECTED_ERRORS = (CliError, ConfigError, DomainError, OSError, UnreadableValue)
 
 
 def main(argv: list[str] | None = None) -> int:

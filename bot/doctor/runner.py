@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 
 from bot.config import Settings, setting_errors
-from bot.doctor import database, llm, payments, redis_ping, slack, smtp, telegram
+from bot.doctor import database, llm, payments, redis_ping, security, slack, smtp, telegram
 from bot.doctor.report import CheckResult, failed, ok, reason, skipped
 
 SETTINGS = "settings"
@@ -26,6 +26,7 @@ FAMILIES: tuple[tuple[tuple[str, ...], Family], ...] = (
     (llm.NAMES, llm.check),
     (smtp.NAMES, smtp.check),
     (redis_ping.NAMES, redis_ping.check),
+    (security.NAMES, security.check),
 )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.clock import utcnow
+from domain.crypto import EncryptedJSON
 from domain.models.base import Base
 from domain.models.enums import InboxStatus
 
@@ -33,7 +34,8 @@ class InboxUpdate(Base):
     platform: Mapped[str] = mapped_column(String(16))
     lane: Mapped[str] = mapped_column(String(128))
     external_user_id: Mapped[str | None] = mapped_column(String(128))
-    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The raw update holds what the client wrote: encrypted at rest like their notes and messages.
+    payload: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)
     status: Mapped[str] = mapped_column(String(16), default=InboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)

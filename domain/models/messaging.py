@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.clock import utcnow
+from domain.crypto import EncryptedText
 from domain.models.base import Base
 from domain.models.enums import DeliveryStatus, ReminderStatus
 
@@ -23,7 +24,7 @@ class Message(Base):
     coach_id: Mapped[int | None] = mapped_column(ForeignKey("coaches.id"), index=True)
     direction: Mapped[str] = mapped_column(String(10))
     channel: Mapped[str] = mapped_column(String(16))
-    text: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(EncryptedText, default="")
     attachments: Mapped[list[Any]] = mapped_column(default=list)
     external_ref: Mapped[str | None] = mapped_column(String(128))
     response_seconds: Mapped[float | None]

@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.clock import utcnow
+from domain.crypto import EncryptedJSON
 from domain.models.base import Base
 from domain.models.enums import Cadence, ClientStatus
 
@@ -45,7 +46,7 @@ class Client(Base):
     quiet_hours_end: Mapped[str | None] = mapped_column(String(5))
     paused_until: Mapped[datetime | None]
     preferred_channel: Mapped[str | None] = mapped_column(String(16))
-    assessment: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    assessment: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)
     stripe_customer_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.clock import utcnow
+from domain.crypto import EncryptedText
 from domain.models.base import Base
 from domain.models.enums import GoalStatus
 
@@ -18,7 +19,7 @@ class Goal(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(EncryptedText)
     metric: Mapped[str | None] = mapped_column(String(200))
     target: Mapped[float | None]
     unit: Mapped[str | None] = mapped_column(String(50))
@@ -43,7 +44,7 @@ class CheckIn(Base):
     sleep_hours: Mapped[float]
     adherence: Mapped[str] = mapped_column(String(8))
     goal_progress: Mapped[int | None]
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(EncryptedText)
     attachments: Mapped[list[Any]] = mapped_column(default=list)
     source_channel: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -55,5 +56,5 @@ class Feedback(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
     score: Mapped[int]
-    comment: Mapped[str | None] = mapped_column(Text)
+    comment: Mapped[str | None] = mapped_column(EncryptedText)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -65,3 +65,29 @@ async def record_rejected_request(
             )
     except IntegrityError:  # another worker created this minute's row first
         await session.execute(bump)
+
+
+AUDIT_LIST_LIMIT = 200
+
+
+async def list_audit_events(
+    session: AsyncSession,
+    *,
+    since: datetime | None = None,
+    action: str | None = None,
+    actor: str | None = None,
+    limit: int = AUDIT_LIST_LIMIT,
+) -> list[AuditEvent]:
+    """The newest audit events first; ``action`` and ``actor`` match exactly, or by prefix when they
+    end with ``*`` (``slack.*``)."""
+    query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
+    if since is not None:
+        query = query.where(AuditEvent.at >= since)
+    for column, wanted in ((AuditEvent.action, action), (AuditEvent.actor, actor)):
+        if wanted is None:
+            continue
+        if wanted.endswith("*"):
+            query = query.where(column.startswith(wanted[:-1], autoescape=True))
+        else:
+            query = query.where(column == wanted)
+    return list((await session.scalars(query)).all())

@@ -1,5 +1,6 @@
 """Forgetting idempotency records once no platform can retry the message or event any more, and
-clients' files once they are older than the retention the operator set (``COACH_FILE_RETENTION_DAYS``).
+what clients wrote once it is older than the retention the operator set per data class
+(``COACH_RETENTION_FILES_DAYS``, ``..._CHECKINS_DAYS``, ``..._MESSAGES_DAYS``, ``..._AUDIT_DAYS``).
 
 Retry windows (../shared/platform-limits.md): Telegram re-sends a webhook update after 60 s, Slack
 re-sends an event up to 3 times within minutes, Stripe retries a webhook for up to 3 days in live mode.
@@ -9,11 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.models import ProcessedMessage, ProviderEvent, StoredFile
+from domain.db import Database
+from domain.models import AuditEvent, CheckIn, Message, ProcessedMessage, ProviderEvent, StoredFile
 from domain.services.audit import record_audit_event
 from domain.services.files import delete_stored_file_rows
 from domain.services.inbox import purge_finished
@@ -33,6 +36,8 @@ class Purged:
     provider_events: int
     files: int = 0
     inbox_updates: int = 0
+    # Rows deleted per table by the retention policy (check-ins, messages, audit events).
+    by_policy: dict[str, int] | None = None
 
 
 async def purge_idempotency_records(
@@ -84,3 +89,75 @@ async def purge_old_files(session: AsyncSession, *, now: datetime, keep_days: in
 
 def _count(result: object) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+# --- what clients write, by data class (COACH_RETENTION_*_DAYS) ------------------------------------
+
+PURGE_BATCH = 1000  # rows per transaction: the purge never holds a long lock
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionPolicy:
+    """Days each data class is kept (0 keeps it forever); files are purged by :func:`purge_old_files`."""
+
+    checkins_days: int = 730
+    messages_days: int = 365
+    audit_days: int = 365
+
+
+def _cutoff(now: datetime, days: int) -> datetime | None:
+    if days <= 0:
+        return None
+    try:
+        return now - timedelta(days=days)
+    except OverflowError:  # longer than the calendar goes back: nothing is that old
+        return None
+
+
+async def purge_by_policy(
+    db: Database, policy: RetentionPolicy, *, now: datetime, batch_size: int = PURGE_BATCH
+) -> dict[str, int]:
+    """Delete check-ins, client-coach messages and audit events older than the policy allows, in
+    batches of ``batch_size`` rows (one transaction each); each purge that deleted anything is counted
+    in the audit log (``retention.purged``). Returns the rows deleted per table."""
+    classes: list[tuple[str, Any, Any, int]] = [
+        ("check_ins", CheckIn, CheckIn.created_at, policy.checkins_days),
+        ("messages", Message, Message.created_at, policy.messages_days),
+        # The purge's own records are audit events too: they age out like the rest.
+        ("audit_events", AuditEvent, AuditEvent.at, policy.audit_days),
+    ]
+    purged: dict[str, int] = {}
+    for table, model, stamp, days in classes:
+        cutoff = _cutoff(now, days)
+        if cutoff is None:
+            continue
+        deleted = 0
+        while True:
+            async with db.unit_of_work() as session:
+                ids = list(
+                    (
+                        await session.scalars(
+                            select(model.id).where(stamp < cutoff).order_by(model.id).limit(batch_size)
+                        )
+                    ).all()
+                )
+                if ids:
+                    await session.execute(
+                        delete(model).where(model.id.in_(ids)).execution_options(synchronize_session=False)
+                    )
+            deleted += len(ids)
+            if len(ids) < batch_size:
+                break
+        if deleted:
+            purged[table] = deleted
+    if purged:
+        async with db.unit_of_work() as session:
+            await record_audit_event(
+                session,
+                actor="system",
+                action="retention.purged",
+                subject="retention",
+                details={"deleted": purged, "days": {t: d for t, _, _, d in classes if d}},
+                at=now,
+            )
+    return purged

@@ -25,7 +25,13 @@ from domain.db import Database
 from domain.program_delivery import deliver_due_steps
 from domain.reminders import DigestComposer, DispatchPolicy, ReminderDispatcher, plan_everyone
 from domain.services.files import unlink_stored_files
-from domain.services.retention import Purged, purge_idempotency_records, purge_old_files
+from domain.services.retention import (
+    Purged,
+    RetentionPolicy,
+    purge_by_policy,
+    purge_idempotency_records,
+    purge_old_files,
+)
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +77,7 @@ class ReminderScheduler(Component):
         context: AppContext | None = None,
         storage_dir: Path | str | None = None,
         file_retention_days: int = 0,
+        retention: RetentionPolicy | None = None,
     ) -> None:
         """Without ``storage_dir`` (or with a retention of 0 days) clients' files are kept forever."""
         self.db = db
@@ -83,6 +90,7 @@ class ReminderScheduler(Component):
         self.context = context
         self.storage_dir = storage_dir
         self.file_retention_days = file_retention_days
+        self.retention = retention  # None: check-ins, messages and audit events are kept
         self.scheduler: AsyncIOScheduler | None = None
         self._executor: DrainingExecutor | None = None
 
@@ -117,7 +125,10 @@ class ReminderScheduler(Component):
                 purged.processed_messages,
                 purged.provider_events,
             )
-        return dataclasses.replace(purged, files=await self.purge_files(now))
+        by_policy = await purge_by_policy(self.db, self.retention, now=now) if self.retention else {}
+        if by_policy:
+            log.info("purged past their retention: %s", ", ".join(f"{n} {t}" for t, n in by_policy.items()))
+        return dataclasses.replace(purged, files=await self.purge_files(now), by_policy=by_policy)
 
     async def purge_files(self, now: datetime) -> int:
         """Delete the rows of files past their retention, then (after the commit) the files."""
@@ -267,4 +278,9 @@ def build_reminder_scheduler(ctx: AppContext) -> ReminderScheduler:
         context=ctx,
         storage_dir=config.storage_dir,
         file_retention_days=config.file_retention_days,
+        retention=RetentionPolicy(
+            checkins_days=config.retention_checkins_days,
+            messages_days=config.retention_messages_days,
+            audit_days=config.retention_audit_days,
+        ),
     )

@@ -54,6 +54,8 @@ CHECKS = [
     "llm",
     "smtp",
     "redis",
+    "encryption at rest",
+    "telegram webhook secret",
 ]
 
 
@@ -190,6 +192,7 @@ def test_everything_configured_and_reachable(
     assert {name: status for name, (status, _) in checks.items()} == {
         **{name: "ok" for name in CHECKS},
         "telegram webhook": "skipped",
+        "telegram webhook secret": "skipped",
     }
     assert "@coach_test_bot" in checks["telegram"][1]
     assert checks["telegram webhook"][1].startswith("long polling")
@@ -206,7 +209,7 @@ def test_everything_configured_and_reachable(
     assert code == 0
     lines = text_out.splitlines()
     assert lines[0].startswith("✓ settings") and lines[3].startswith("– telegram webhook")
-    assert lines[-1] == "11 checks: 10 ok, 0 failed, 1 skipped"
+    assert lines[-1] == "13 checks: 11 ok, 0 failed, 2 skipped"
     for secret in (TELEGRAM_TOKEN, SLACK_TOKEN, SIGNING_SECRET, WEBHOOK_SECRET, STRIPE_KEY):
         assert secret not in out and secret not in text_out
         assert secret[:-4] not in text_out  # at most the last 4 characters
@@ -220,8 +223,11 @@ def test_nothing_but_the_database_configured(
     assert checks["database"][0] == "ok" and "schema up to date" in checks["database"][1]
     assert checks["llm"] == ("skipped", "insights computed in code (no model configured)")
     assert all(
-        status == "skipped" for name, (status, _) in checks.items() if name not in {"settings", "database"}
+        status == "skipped"
+        for name, (status, _) in checks.items()
+        if name not in {"settings", "database", "encryption at rest"}
     )
+    assert checks["encryption at rest"] == ("ok", "client writing encrypted (Fernet), 1 current key")
 
 
 def test_each_malformed_setting_is_its_own_line(
@@ -235,7 +241,7 @@ def test_each_malformed_setting_is_its_own_line(
     failures = [row["detail"] for row in rows if row["status"] == "failed"]
     assert len(failures) == 2 and all(row["check"] == "settings" for row in rows[:2])
     assert failures[0].startswith("invalid setting COACH_HTTP_PORT") and "COACH_LOG_LEVEL" in failures[1]
-    assert all(row["status"] == "skipped" for row in rows[2:]) and len(rows) == 12
+    assert all(row["status"] == "skipped" for row in rows[2:]) and len(rows) == 14
 
 
 def test_bad_usage_exits_2(env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
@@ -257,6 +263,7 @@ def test_webhook_registered_at_the_configured_url(
     telegram: FakeTelegram, env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     env.setenv("COACH_TELEGRAM_WEBHOOK_URL", PUBLIC_WEBHOOK)
+    env.setenv("COACH_TELEGRAM_WEBHOOK_SECRET", "a-webhook-secret-of-24ch")
     code, checks, _ = doctor(capsys)
     assert checks["telegram webhook"] == ("failed", checks["telegram webhook"][1])
     assert "no webhook registered" in checks["telegram webhook"][1] and code == 1
@@ -564,3 +571,23 @@ def test_smtp_without_starttls_offered(
     env.delenv("COACH_SMTP_FROM")
     code, checks, _ = doctor(capsys)
     assert code == 1 and checks["smtp"][1].endswith("COACH_SMTP_FROM is not set: email stays off")
+
+
+def test_a_missing_encryption_key_and_an_unset_webhook_secret_are_flagged(
+    telegram: FakeTelegram, env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env.delenv("COACH_ENCRYPTION_KEYS")
+    env.setenv("COACH_TELEGRAM_WEBHOOK_URL", PUBLIC_WEBHOOK)
+    telegram.webhook_url = PUBLIC_WEBHOOK
+    code, checks, _ = doctor(capsys)
+    assert code == 1
+    assert (
+        checks["encryption at rest"][0] == "failed"
+        and "COACH_ENCRYPTION_KEYS" in checks["encryption at rest"][1]
+    )
+    status, detail = checks["telegram webhook secret"]
+    assert status == "failed" and "COACH_TELEGRAM_WEBHOOK_SECRET" in detail
+
+    env.setenv("COACH_ENCRYPTION_KEYS", "not-a-key")
+    code, checks, _ = doctor(capsys)
+    assert checks["settings"][0] == "failed" and "COACH_ENCRYPTION_KEYS" in checks["settings"][1]

@@ -207,7 +207,7 @@ async def test_erased_clients_of_every_channel_leave_no_trace(
 
     before = await dump_database(db, tmp_path)
     needles = [value for person in PEOPLE.values() for value in person]
-    assert all(n in before for n in (PEOPLE["console"][0], PEOPLE["telegram"][3], PEOPLE["slack"][1]))
+    assert all(person[0] in before for person in PEOPLE.values())  # names are not encrypted
 
     for platform, user in (("console", "con-7"), ("telegram", "990001"), ("slack", "UBARTX01")):
         async with db.unit_of_work() as session:

@@ -10,10 +10,24 @@ import pytest
 from sqlalchemy import func, select
 
 from domain.db import Database
-from domain.models import AuditEvent, InboxUpdate, ProcessedMessage, ProviderEvent, StoredFile
+from domain.models import (
+    AuditEvent,
+    CheckIn,
+    InboxUpdate,
+    Message,
+    ProcessedMessage,
+    ProviderEvent,
+    StoredFile,
+)
 from domain.models.enums import InboxStatus
+from domain.services.clients import register_client
 from domain.services.files import Unlinked, unlink_stored_files
-from domain.services.retention import purge_idempotency_records, purge_old_files
+from domain.services.retention import (
+    RetentionPolicy,
+    purge_by_policy,
+    purge_idempotency_records,
+    purge_old_files,
+)
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
@@ -97,3 +111,49 @@ async def test_a_retention_of_zero_days_keeps_files_forever(db: Database) -> Non
     async with db.sessions() as s:
         assert await s.scalar(select(func.count()).select_from(StoredFile)) == 1
         assert await s.scalar(select(func.count()).select_from(AuditEvent)) == 0
+
+
+async def test_check_ins_messages_and_audit_events_go_after_their_days_in_batches(db: Database) -> None:
+    async with db.unit_of_work() as s:
+        client = await register_client(
+            s, platform="console", external_user_id="r1", chat_id="r1", display_name="Rae"
+        )
+        for days in (800, 731, 729):
+            s.add(
+                CheckIn(
+                    client_id=client.id,
+                    mood=5,
+                    energy=5,
+                    sleep_hours=7,
+                    adherence="yes",
+                    source_channel="console",
+                    note=f"{days} days ago",
+                    created_at=NOW - timedelta(days=days),
+                )
+            )
+        for days in (400, 366, 10):
+            s.add(
+                Message(
+                    client_id=client.id,
+                    direction="in",
+                    channel="console",
+                    text="hi",
+                    created_at=NOW - timedelta(days=days),
+                )
+            )
+        for days in (500, 366, 1):
+            s.add(AuditEvent(actor="system", action="note", subject="x", at=NOW - timedelta(days=days)))
+    policy = RetentionPolicy(checkins_days=730, messages_days=365, audit_days=365)
+    assert await purge_by_policy(db, policy, now=NOW, batch_size=1) == {
+        "check_ins": 2,
+        "messages": 2,
+        "audit_events": 2,
+    }
+    async with db.sessions() as s:
+        assert (await s.scalars(select(CheckIn.note))).all() == ["729 days ago"]
+        assert await s.scalar(select(func.count()).select_from(Message)) == 1
+        (record,) = (await s.scalars(select(AuditEvent).where(AuditEvent.action == "retention.purged"))).all()
+    assert record.details["deleted"] == {"check_ins": 2, "messages": 2, "audit_events": 2}
+    assert await purge_by_policy(db, policy, now=NOW) == {}  # nothing left: no new audit row
+    keep_all = RetentionPolicy(checkins_days=0, messages_days=0, audit_days=0)
+    assert await purge_by_policy(db, keep_all, now=NOW + timedelta(days=10**4)) == {}

@@ -1,0 +1,78 @@
+"""``coach audit list``: the audit log, newest first (refused requests, refused access, erasures,
+key rotations, retention purges, coach actions)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+import typer
+
+from bot.cli.common import print_json, print_table, with_database
+from domain.db import Database
+from domain.services.audit import AUDIT_LIST_LIMIT, list_audit_events
+
+audit_app = typer.Typer(help="The audit log", no_args_is_help=True)
+DETAILS_MAX_CHARS = 80
+
+
+def parse_since(value: str | None) -> datetime | None:
+    """``2026-12-01``, an ISO time (UTC unless it has an offset), or ``24h`` / ``7d`` ago."""
+    if value is None:
+        return None
+    text = value.strip()
+    units = {"m": "minutes", "h": "hours", "d": "days"}
+    if text[:-1].isdigit() and text[-1:] in units:
+        return datetime.now(UTC) - timedelta(**{units[text[-1]]: int(text[:-1])})
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter("a date (2026-12-01), an ISO time, or an age like 24h or 7d") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@audit_app.command("list")
+def list_events(
+    since: Annotated[str | None, typer.Option("--since", help="2026-12-01, an ISO time, or 24h / 7d")] = None,
+    action: Annotated[str | None, typer.Option("--action", help="e.g. request.rejected, or slack.*")] = None,
+    actor: Annotated[
+        str | None, typer.Option("--actor", help="e.g. stripe, cli, coach:3, or slack:*")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1)] = AUDIT_LIST_LIMIT,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON list")] = False,
+) -> None:
+    """Audit events, newest first."""
+    start = parse_since(since)
+
+    async def work(db: Database) -> list[dict[str, object]]:
+        async with db.sessions() as session:
+            events = await list_audit_events(session, since=start, action=action, actor=actor, limit=limit)
+        return [
+            {
+                "at": e.at.isoformat(timespec="seconds"),
+                "actor": e.actor,
+                "action": e.action,
+                "subject": e.subject,
+                "count": e.count,
+                "details": e.details,
+            }
+            for e in events
+        ]
+
+    rows = with_database(work)
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        print("no audit events")
+        return
+
+    def short(details: object) -> str:
+        text = json.dumps(details, ensure_ascii=False, separators=(",", ":"))
+        return text if len(text) <= DETAILS_MAX_CHARS else text[: DETAILS_MAX_CHARS - 1] + "…"
+
+    print_table(
+        ["at (UTC)", "actor", "action", "subject", "count", "details"],
+        [[r["at"], r["actor"], r["action"], r["subject"], r["count"], short(r["details"])] for r in rows],
+    )

@@ -1,0 +1,121 @@
+"""Encryption at rest: what clients write is ciphertext in the database, plain text to the services;
+keys rotate; a missing key is an error, never ciphertext passed on as text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import JSON, Text, select, type_coerce
+
+from domain.crypto import PREFIX, EncryptedJSON, EncryptedText, UnreadableValue, generate_key, use_keys
+from domain.db import Database
+from domain.models import AuditEvent, Base, CheckIn, Client, Feedback, Goal, InboxUpdate, Message
+from domain.services import checkins, clients, messages
+from domain.services.encryption import ENCRYPTED_COLUMNS, rotate_keys
+from tests.conftest import TEST_ENCRYPTION_KEY
+
+NOTE = "knee aches on the stairs"
+SAID = "can we move Thursday?"
+GOAL = "walk 10,000 steps a day"
+
+
+@pytest.fixture
+def restore_keys() -> Iterator[None]:
+    yield
+    use_keys([TEST_ENCRYPTION_KEY])
+
+
+async def write_everything(db: Database) -> int:
+    async with db.unit_of_work() as s:
+        client = await clients.register_client(
+            s, platform="console", external_user_id="c1", chat_id="c1", display_name="Ines"
+        )
+        client.assessment = {"obstacle": "night shifts"}
+        await checkins.record_check_in(
+            s,
+            client_id=client.id,
+            mood=6,
+            energy=5,
+            sleep_hours=7,
+            adherence="yes",
+            source_channel="console",
+            note=NOTE,
+        )
+        await messages.record_client_message(s, client_id=client.id, channel="console", text=SAID)
+        s.add(Goal(client_id=client.id, text=GOAL))
+        s.add(Feedback(client_id=client.id, score=4, comment="more stretching please"))
+        s.add(InboxUpdate(key="telegram:update:1", platform="telegram", lane="c1", payload={"text": NOTE}))
+        return client.id
+
+
+async def raw(db: Database, model: Any, name: str) -> list[Any]:
+    column = model.__table__.c[name]
+    raw_type = JSON() if isinstance(column.type, EncryptedJSON) else Text()
+    async with db.sessions() as s:
+        return list((await s.scalars(select(type_coerce(column, raw_type)))).all())
+
+
+async def test_client_writing_is_ciphertext_at_rest_and_plain_to_services(db: Database) -> None:
+    client_id = await write_everything(db)
+    for model, name in ENCRYPTED_COLUMNS:
+        (stored,) = await raw(db, model, name)
+        text = stored["$enc"] if isinstance(stored, dict) else stored
+        assert text.startswith(PREFIX), (model, name)
+        assert not any(plain in text for plain in (NOTE, SAID, GOAL, "night shifts", "stretching"))
+    async with db.sessions() as s:
+        client = await s.get(Client, client_id)
+        assert client is not None and client.assessment == {"obstacle": "night shifts"}
+        assert (await s.scalar(select(CheckIn.note))) == NOTE  # Core selects decrypt too
+        assert [c.note for c in await checkins.recent_check_ins(s, client_id)] == [NOTE]
+        assert (await s.scalar(select(Message.text))) == SAID
+        assert (await s.scalar(select(Goal.text))) == GOAL
+
+
+async def test_every_encrypted_column_is_rotated() -> None:
+    typed = {
+        (table.name, column.name)
+        for table in Base.metadata.sorted_tables
+        for column in table.columns
+        if isinstance(column.type, EncryptedText | EncryptedJSON)
+    }
+    assert typed == {(model.__tablename__, name) for model, name in ENCRYPTED_COLUMNS}
+
+
+async def test_plaintext_rows_and_old_keys_are_rotated_to_the_newest_key(
+    db: Database, restore_keys: None
+) -> None:
+    use_keys(None)  # the SQLite demo: stored as written
+    await write_everything(db)
+    assert await raw(db, CheckIn, "note") == [NOTE]
+    old, new = generate_key(), generate_key()
+    use_keys([old])
+    async with db.sessions() as s:  # rows from before still read
+        assert (await s.scalar(select(CheckIn.note))) == NOTE
+    first = await rotate_keys(db, batch_size=2)
+    assert first == {
+        "check_ins": 1,
+        "messages": 1,
+        "goals": 1,
+        "feedback": 1,
+        "clients": 1,
+        "inbox_updates": 1,
+    }
+    use_keys([new, old])
+    assert sum((await rotate_keys(db, batch_size=2)).values()) == 6
+    assert sum((await rotate_keys(db)).values()) == 0  # nothing left to do
+    use_keys([new])  # the old key can go
+    async with db.sessions() as s:
+        assert (await s.scalar(select(CheckIn.note))) == NOTE
+        assert (await s.scalar(select(Client.assessment))) == {"obstacle": "night shifts"}
+        rotations = (await s.scalars(select(AuditEvent).where(AuditEvent.action == "keys.rotated"))).all()
+    assert len(rotations) == 3 and rotations[0].details["check_ins"] == 1
+    use_keys([old])
+    async with db.sessions() as s:
+        with pytest.raises(UnreadableValue):
+            await s.scalar(select(CheckIn.note))
+    use_keys(None)
+    async with db.sessions() as s:
+        with pytest.raises(UnreadableValue):
+            await s.scalar(select(Message.text))
