@@ -15,6 +15,7 @@ from sqlalchemy.orm.util import identity_key
 
 from domain import rules
 from domain.clock import ensure_utc, utcnow
+from domain.crypto import conceal
 from domain.models import CheckIn, Goal
 from domain.models.enums import GoalStatus
 from domain.services.clients import get_client
@@ -93,6 +94,14 @@ _BULK_COLUMNS = (
 )
 
 
+def _copy_value(name: str, value: Any) -> Any:
+    if name == "attachments":
+        return json.dumps(value or [])
+    if name == "note" and value is not None:
+        return conceal(value)
+    return value
+
+
 async def bulk_load_check_ins(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> int:
     """Store many validated rows (history, demo data) fast, without returning ids or touching goals:
     ``COPY`` on PostgreSQL, one multi-row INSERT per page on SQLite. Follow a big load with
@@ -103,13 +112,8 @@ async def bulk_load_check_ins(conn: AsyncConnection, rows: Sequence[dict[str, An
         raw = await conn.get_raw_connection()
         driver = raw.driver_connection
         assert driver is not None
-        records = [
-            tuple(
-                json.dumps(row.get(name) or []) if name == "attachments" else row.get(name)
-                for name in _BULK_COLUMNS
-            )
-            for row in rows
-        ]
+        # COPY bypasses the column types, so the note is encrypted here as the type would.
+        records = [tuple(_copy_value(name, row.get(name)) for name in _BULK_COLUMNS) for row in rows]
         await driver.copy_records_to_table("check_ins", records=records, columns=list(_BULK_COLUMNS))
         return len(records)
     await conn.execute(insert(_CHECK_INS), [{name: row.get(name) for name in _BULK_COLUMNS} for row in rows])

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import Text, insert, select, type_coerce
 
+from domain.crypto import PREFIX
 from domain.db import Database
 from domain.keysets import analyze
 from domain.models import CheckIn, Client
@@ -40,3 +41,8 @@ async def test_bulk_load_stores_every_row_as_given(db: Database) -> None:
     assert [(c.mood, c.note, c.created_at, c.attachments) for c in stored] == [
         (r["mood"], r["note"], r["created_at"], []) for r in rows
     ]
+    async with db.sessions() as session:  # notes are encrypted at rest, COPY or not
+        at_rest = (
+            await session.scalars(select(type_coerce(CheckIn.note, Text())).where(CheckIn.note.is_not(None)))
+        ).all()
+    assert len(at_rest) == 15 and all(n.startswith(PREFIX) and "day" not in n for n in at_rest)
