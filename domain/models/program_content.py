@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConst
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.clock import utcnow
+from domain.crypto import EncryptedJSON
 from domain.models.base import Base
 
 
@@ -120,5 +121,6 @@ class CheckInAnswer(Base):
     key: Mapped[str] = mapped_column(String(40))
     question: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(16))
-    value: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # What the client answered: encrypted at rest like their notes.
+    value: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -15,7 +15,7 @@ from sqlalchemy import JSON, Column, Text, select, type_coerce, update
 
 from domain.crypto import JSON_KEY, EncryptedJSON, Keyring, active_keyring
 from domain.db import Database
-from domain.models import CheckIn, Client, Feedback, Goal, InboxUpdate, Message
+from domain.models import CheckIn, CheckInAnswer, Client, Feedback, Goal, InboxUpdate, Message
 from domain.services.audit import record_audit_event
 
 ROTATION_BATCH = 500
@@ -27,6 +27,7 @@ ENCRYPTED_COLUMNS: tuple[tuple[Any, str], ...] = (
     (Feedback, "comment"),
     (Client, "assessment"),
     (InboxUpdate, "payload"),
+    (CheckInAnswer, "value"),
 )
 
 

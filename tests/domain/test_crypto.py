@@ -11,7 +11,17 @@ from sqlalchemy import JSON, Text, select, type_coerce
 
 from domain.crypto import PREFIX, EncryptedJSON, EncryptedText, UnreadableValue, generate_key, use_keys
 from domain.db import Database
-from domain.models import AuditEvent, Base, CheckIn, Client, Feedback, Goal, InboxUpdate, Message
+from domain.models import (
+    AuditEvent,
+    Base,
+    CheckIn,
+    CheckInAnswer,
+    Client,
+    Feedback,
+    Goal,
+    InboxUpdate,
+    Message,
+)
 from domain.services import checkins, clients, messages
 from domain.services.encryption import ENCRYPTED_COLUMNS, rotate_keys
 from tests.conftest import TEST_ENCRYPTION_KEY
@@ -33,7 +43,7 @@ async def write_everything(db: Database) -> int:
             s, platform="console", external_user_id="c1", chat_id="c1", display_name="Ines"
         )
         client.assessment = {"obstacle": "night shifts"}
-        await checkins.record_check_in(
+        check_in = await checkins.record_check_in(
             s,
             client_id=client.id,
             mood=6,
@@ -42,6 +52,16 @@ async def write_everything(db: Database) -> int:
             adherence="yes",
             source_channel="console",
             note=NOTE,
+        )
+        s.add(
+            CheckInAnswer(
+                check_in_id=check_in.id,
+                client_id=client.id,
+                key="pain",
+                question="Any pain?",
+                kind="text",
+                value={"value": "left knee"},
+            )
         )
         await messages.record_client_message(s, client_id=client.id, channel="console", text=SAID)
         s.add(Goal(client_id=client.id, text=GOAL))
@@ -63,7 +83,9 @@ async def test_client_writing_is_ciphertext_at_rest_and_plain_to_services(db: Da
         (stored,) = await raw(db, model, name)
         text = stored["$enc"] if isinstance(stored, dict) else stored
         assert text.startswith(PREFIX), (model, name)
-        assert not any(plain in text for plain in (NOTE, SAID, GOAL, "night shifts", "stretching"))
+        assert not any(
+            plain in text for plain in (NOTE, SAID, GOAL, "night shifts", "stretching", "left knee")
+        )
     async with db.sessions() as s:
         client = await s.get(Client, client_id)
         assert client is not None and client.assessment == {"obstacle": "night shifts"}
@@ -101,9 +123,10 @@ async def test_plaintext_rows_and_old_keys_are_rotated_to_the_newest_key(
         "feedback": 1,
         "clients": 1,
         "inbox_updates": 1,
+        "checkin_answers": 1,
     }
     use_keys([new, old])
-    assert sum((await rotate_keys(db, batch_size=2)).values()) == 6
+    assert sum((await rotate_keys(db, batch_size=2)).values()) == 7
     assert sum((await rotate_keys(db)).values()) == 0  # nothing left to do
     use_keys([new])  # the old key can go
     async with db.sessions() as s:
