@@ -36,8 +36,6 @@ class Purged:
     provider_events: int
     files: int = 0
     inbox_updates: int = 0
-    # Rows deleted per table by the retention policy (check-ins, messages, audit events).
-    by_policy: dict[str, int] | None = None
 
 
 async def purge_idempotency_records(

@@ -40,6 +40,8 @@ DISPATCH_EVERY = timedelta(seconds=20)
 # Old idempotency records (processed chat messages, webhook events) and clients' files past
 # COACH_FILE_RETENTION_DAYS are deleted this often.
 PURGE_EVERY = timedelta(hours=1)
+# The retention purge (check-ins, messages, audit events) runs hourly too, first a little after start.
+RETENTION_FIRST_DELAY = timedelta(minutes=5)
 # Program steps due at a client's reminder time are released this often (domain.program_delivery).
 PROGRAM_STEPS_EVERY = timedelta(minutes=1)
 # On shutdown a running tick gets this long to commit before it is cancelled (and rolled back).
@@ -125,10 +127,17 @@ class ReminderScheduler(Component):
                 purged.processed_messages,
                 purged.provider_events,
             )
-        by_policy = await purge_by_policy(self.db, self.retention, now=now) if self.retention else {}
-        if by_policy:
-            log.info("purged past their retention: %s", ", ".join(f"{n} {t}" for t, n in by_policy.items()))
-        return dataclasses.replace(purged, files=await self.purge_files(now), by_policy=by_policy)
+        return dataclasses.replace(purged, files=await self.purge_files(now))
+
+    async def purge_by_retention(self) -> dict[str, int]:
+        """Delete check-ins, messages and audit events past their COACH_RETENTION_*_DAYS, in batches
+        (a job of its own, first run a few minutes after start so start-up stays light)."""
+        if self.retention is None:
+            return {}
+        purged = await purge_by_policy(self.db, self.retention, now=self.clock())
+        if purged:
+            log.info("purged past their retention: %s", ", ".join(f"{n} {t}" for t, n in purged.items()))
+        return purged
 
     async def purge_files(self, now: datetime) -> int:
         """Delete the rows of files past their retention, then (after the commit) the files."""
@@ -170,6 +179,7 @@ class ReminderScheduler(Component):
             "plan": self.plan,
             "dispatch": self.dispatch,
             "purge": self.purge,
+            "retention": self.purge_by_retention,
             "program_steps": self.deliver_program_steps,
         }
 
@@ -205,6 +215,14 @@ class ReminderScheduler(Component):
             seconds=self.purge_every.total_seconds(),
             id="purge",
             **common,
+        )
+        scheduler.add_job(
+            self._guarded,
+            "interval",
+            args=["retention"],
+            seconds=self.purge_every.total_seconds(),
+            id="retention",
+            **{**common, "next_run_time": utcnow() + RETENTION_FIRST_DELAY},
         )
         scheduler.add_job(
             self._guarded,

@@ -88,7 +88,7 @@ async def test_scheduler_purges_old_idempotency_records(db: Database) -> None:
 async def test_the_purge_deletes_files_past_coach_file_retention_days(db: Database, tmp_path: Path) -> None:
     from sqlalchemy import select
 
-    from domain.models import StoredFile
+    from domain.models import AuditEvent, StoredFile
 
     now = utc(2026, 11, 27, 12, 0)
     storage = tmp_path / "files"
@@ -114,6 +114,12 @@ async def test_the_purge_deletes_files_past_coach_file_retention_days(db: Databa
     async with db.unit_of_work() as s:
         assert (await s.scalars(select(StoredFile.file_id))).all() == ["new.jpg"]
     assert (await ReminderScheduler(db, clock=Clock(now + timedelta(days=365))).purge()).files == 0
+    # The retention job of `coach run` deletes by COACH_RETENTION_*_DAYS (the defaults here).
+    async with db.unit_of_work() as s:
+        s.add(AuditEvent(actor="system", action="note", subject="x", at=now - timedelta(days=400)))
+    component.clock = Clock(now)
+    assert await component.purge_by_retention() == {"audit_events": 1}
+    assert await ReminderScheduler(db, clock=Clock(now)).purge_by_retention() == {}  # no policy: kept
 
 
 async def test_stop_right_after_start_waits_for_submitted_ticks(
