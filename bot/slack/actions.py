@@ -40,6 +40,7 @@ class SlackActions:
         app.action(blocks.ALERT_MESSAGE_CLIENT)(self.message_client)
         app.action(blocks.ALERT_SNOOZE)(self.snooze)
         app.action(blocks.OPEN_CLIENT)(self.open_client)
+        app.action(blocks.MIGRATE_PROGRAM)(self.migrate_program)
         GoalApprovals(self.db, self.clock).register(app)
         self.commands.settings.register(app)
 
@@ -48,6 +49,30 @@ class SlackActions:
     ) -> None:
         await ack()
         await self.conversation.on_button(body, action, client)
+
+    async def migrate_program(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        user_id = str(body["user"]["id"])
+        async with self.db.unit_of_work() as session:
+            coach = await linked_coach(session, user_id)
+            if coach is None:
+                await record_refusal(session, slack_user_id=user_id, attempted="migrate program")
+        if coach is None:
+            if body.get("response_url"):
+                await respond(text=REFUSAL_TEXT, response_type="ephemeral")
+            return
+        program_id, _, number = str(action.get("value", "")).partition(":")
+        if not (program_id.isdigit() and number.isdigit()):
+            if body.get("response_url"):
+                await respond(
+                    text="That button has expired; run `/coach programs` again.", response_type="ephemeral"
+                )
+            return
+        result = await self.commands.migrate_program(coach, int(program_id), int(number))
+        if body.get("response_url"):  # the button sits in /coach programs' ephemeral answer
+            await respond(text=result.text, blocks=result.blocks, response_type="ephemeral")
 
     async def url_button(self, ack: AsyncAck) -> None:
         await ack()  # the browser opens the link; Slack still reports the click

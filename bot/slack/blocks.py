@@ -30,6 +30,7 @@ PICK_CLIENT = "pick_client"
 ALERT_MESSAGE_CLIENT = "alert_message_client"
 ALERT_SNOOZE = "alert_snooze"
 OPEN_CLIENT = "open_client"
+MIGRATE_PROGRAM = "migrate_program"  # value "<program id>:<version number>"
 GOAL_APPROVE = "goal_approve"
 GOAL_EDIT = "goal_edit"
 GOAL_DISMISS = "goal_dismiss"
@@ -227,16 +228,19 @@ def help_blocks(note: str | None = None) -> list[Block]:
     return blocks
 
 
-def programs_blocks(lines: Sequence[tuple[str, str, str]]) -> list[Block]:
-    """``/coach programs``: (name, status, stats line) per program."""
+def programs_blocks(lines: Sequence[tuple[str, str, str, tuple[str, str] | None]]) -> list[Block]:
+    """``/coach programs``: (name, status, stats line, optional (label, value) of a migrate button)."""
     if not lines:
         return [
             header("Your programs"),
             section("No programs yet: `coach programs new --template running-start`."),
         ]
     blocks: list[Block] = [header(f"Your programs ({len(lines)})")]
-    for name, status, stats in lines[: MESSAGE_BLOCKS_MAX - 1]:
-        blocks.append(section(f"*{escape(name)}* — {escape(status)}\n{escape(stats)}"))
+    for name, status, stats, migrate in lines[: MESSAGE_BLOCKS_MAX - 1]:
+        block = section(f"*{escape(name)}* — {escape(status)}\n{escape(stats)}")
+        if migrate is not None:
+            block["accessory"] = button(migrate[0], MIGRATE_PROGRAM, migrate[1])
+        blocks.append(block)
     return blocks
 
 

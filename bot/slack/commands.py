@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.slack import blocks, coach_settings
 from bot.slack.auth import (
     NOT_YOUR_CLIENT_TEXT,
@@ -42,7 +44,12 @@ from domain.services.clients import coach_clients, find_clients_by_name
 from domain.services.coaches import list_programs
 from domain.services.enrollments import enroll
 from domain.services.outbox import enqueue_for_client, reachable_identities
-from domain.services.program_versions import latest_version
+from domain.services.program_versions import (
+    enrolled_counts,
+    latest_version,
+    migrate_enrollments,
+    published_version,
+)
 
 log = logging.getLogger(__name__)
 
@@ -210,8 +217,33 @@ class CoachCommands:
                 if stats.checkin_adherence_pct is not None:
                     figures.append(f"check-in adherence {stats.checkin_adherence_pct:g} %")
                 figures += [money(amount, currency) for currency, amount in stats.revenue.items()]
-                lines.append((program.name, status, " · ".join(figures)))
+                lines.append(
+                    (program.name, status, " · ".join(figures), await _migrate_button(session, program.id))
+                )
         return CommandReply(f"Your programs ({len(lines)})", blocks.programs_blocks(lines))
+
+    async def migrate_program(self, coach: Coach, program_id: int, number: int) -> CommandReply:
+        """Move the program's enrolled clients to published version ``number`` (the Slack button of
+        ``coach programs migrate``); only the coach's own programs."""
+        async with self.db.unit_of_work() as session:
+            program = await session.get(Program, program_id)
+            if program is None or program.coach_id != coach.id:
+                await record_refusal(
+                    session,
+                    slack_user_id=coach.slack_user_id or "",
+                    attempted=f"migrate program {program_id}",
+                )
+                return reply(REFUSAL_TEXT)
+            try:
+                result = await migrate_enrollments(
+                    session, program_id, to_version=number, actor=f"coach:{coach.id}"
+                )
+            except DomainError as exc:
+                return reply(f"Nothing moved: {exc.message}")
+        return reply(
+            f"{result.moved} client(s) of {program.name} moved to version {result.version_number}; "
+            f"{result.notified} told what changed."
+        )
 
     async def goals(self, coach: Coach, client_id: int) -> CommandReply:
         """Goal ideas for a client, for the coach to review first: each arrives as its own notice with
@@ -450,6 +482,19 @@ class CoachCommands:
                     coach, "remind", " ".join(words[:i]), " ".join(words[i:]), request_ref
                 )
         return await self._with_client(coach, "remind", words[0], " ".join(words[1:]), request_ref)
+
+
+async def _migrate_button(session: AsyncSession, program_id: int) -> tuple[str, str] | None:
+    """A button moving clients on older versions to the newest published one, when there are any."""
+    newest = await published_version(session, program_id)
+    if newest is None:
+        return None
+    behind = sum(
+        n for version_id, n in (await enrolled_counts(session, program_id)).items() if version_id != newest.id
+    )
+    if not behind:
+        return None
+    return f"Move {behind} to version {newest.number}", f"{program_id}:{newest.number}"
 
 
 def parse_amount(text: str, currency: str) -> int | None:

@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from conversations.flows.program import render_completion, render_step
 from domain.clock import utcnow
-from domain.models import Coach
+from domain.models import Coach, EnrollmentProgress
 from domain.program_delivery import deliver_due_steps
 from domain.services import enrollments
 from domain.services import program_versions as versions
@@ -55,3 +57,36 @@ async def test_a_clients_progress_shows_in_the_roster_the_card_and_app_home(
     await harness.event({"type": "app_home_opened", "user": COACH_USER, "channel": COACH_DM, "tab": "home"})
     (published,) = await harness.api.wait_for("views.publish")
     assert line in json.dumps(published["view"]["blocks"], ensure_ascii=False)
+
+
+async def test_a_button_moves_clients_on_an_older_version_to_the_newest(
+    harness: SlackHarness, coach: Coach
+) -> None:
+    await enrolled_ann(harness, coach)
+    async with harness.db.unit_of_work() as session:
+        v2 = EXAMPLE.replace("price: 49.00", "price: 0").replace("## Day 3:", "## Day 2:")
+        await versions.import_program(
+            session, v2, coach_id=coach.id, files={"files/intervals.pdf": INTERVALS_PDF}
+        )
+        await versions.publish(session, 1, note="Intervals a day earlier")
+    answer = await run(harness, "programs")
+    [program] = [b for b in answer["blocks"] if "accessory" in b]
+    assert (
+        program["accessory"]["text"]["text"] == "Move 1 to version 2"
+        and program["accessory"]["value"] == "1:2"
+    )
+    before = len(harness.api.of("response_url"))
+    await harness.action(
+        "migrate_program", "1:2", message={"ts": "1700000000.000100", "blocks": answer["blocks"]}
+    )
+    moved = (await harness.api.wait_for("response_url", before + 1))[-1]
+    assert "1 client(s) of Couch to 5K moved to version 2; 1 told what changed." in all_text(moved)
+    async with harness.db.unit_of_work() as session:
+        progress = await session.scalar(select(EnrollmentProgress))
+        assert progress is not None and progress.version_id == (await versions.get_version(session, 1, 2)).id
+    assert "accessory" not in json.dumps((await run(harness, "programs"))["blocks"])
+    # Someone who is not a coach cannot press it.
+    before = len(harness.api.of("response_url"))
+    await harness.action("migrate_program", "1:1", user="USTRANGER", message={"ts": "1700000000.000200"})
+    refused = (await harness.api.wait_for("response_url", before + 1))[-1]
+    assert refused["text"].startswith("Sorry, this is only for coaches linked to this workspace.")
