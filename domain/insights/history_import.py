@@ -28,7 +28,7 @@ from domain.errors import DomainError, ValidationError
 from domain.keysets import among, analyze, pairs_among
 from domain.models import ChannelIdentity, CheckIn, Client, Goal
 from domain.models.enums import GoalStatus
-from domain.services.checkins import check_in_values, insert_check_ins
+from domain.services.checkins import bulk_load_check_ins, check_in_values, update_goal_progress_from
 from domain.services.clients import IdentityRef, NewClient, register_clients
 
 IMPORT_SOURCE_CHANNEL = "import"
@@ -309,8 +309,8 @@ async def _import_chunk(
             coach_id=coach_id,
             consent_note=IMPORT_CONSENT_NOTE,
         )
-        for key, client in zip(new, created, strict=True):
-            known[key] = (client.id, client.timezone)
+        for (key, row), client_id in zip(new.items(), created, strict=True):
+            known[key] = (client_id, row.timezone or "UTC")
             report.clients_created.append(f"{key[0]}:{key[1]}")
     placed: list[tuple[ImportRow, int, datetime]] = []
     for row in rows:
@@ -366,14 +366,50 @@ async def _import_chunk(
         )
         report.imported_client_ids.add(client_id)
     if values:
-        await insert_check_ins(conn, values)
+        # No ids are needed back: a bulk load (COPY on PostgreSQL), then the goals' progress.
+        await bulk_load_check_ins(conn, values)
+        await update_goal_progress_from(conn, values)
         report.imported += len(values)
+
+
+class _RememberingReader:
+    """A reader that reads each distinct text once: a history repeats the same few values ("7",
+    "7h30", "yes") thousands of times, and the chat's parsers are written for one answer at a time."""
+
+    def __init__(self, reader: AnswerReader) -> None:
+        self.reader = reader
+        self._seen: dict[tuple[str, str, int, int], Any] = {}
+
+    def _once(self, kind: str, text: str, read: Callable[[], Any], low: int = 0, high: int = 0) -> Any:
+        key = (kind, text, low, high)
+        if key not in self._seen:
+            try:
+                self._seen[key] = read()
+            except ValueError as exc:
+                self._seen[key] = exc
+        found = self._seen[key]
+        if isinstance(found, ValueError):
+            raise found
+        return found
+
+    def scale(self, text: str, low: int, high: int) -> int:
+        return int(self._once("scale", text, lambda: self.reader.scale(text, low, high), low, high))
+
+    def sleep_hours(self, text: str) -> float:
+        return float(self._once("sleep", text, lambda: self.reader.sleep_hours(text)))
+
+    def adherence(self, text: str) -> str:
+        return str(self._once("adherence", text, lambda: self.reader.adherence(text)))
+
+    def percent(self, text: str) -> int:
+        return int(self._once("percent", text, lambda: self.reader.percent(text)))
 
 
 def parse_rows(
     text: str, *, kind: str, reader: AnswerReader | None = None, report: ImportReport
 ) -> list[ImportRow]:
     """Every row checked with the domain rules; rejected ones go to ``report`` with their line."""
+    reader = _RememberingReader(reader) if reader is not None else None
     rows: list[ImportRow] = []
     for line, record in read_records(text, kind=kind):
         report.rows += 1

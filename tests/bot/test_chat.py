@@ -415,3 +415,39 @@ def test_first_check_in_and_goal_dates_are_worded_truthfully(chat_env: dict[str,
     out = coach_chat(chat_env, ["/checkin", "7", "6", "7h30", "Yes", "50", "💪🔥"], "--user", "7").stdout
     assert "Check-in saved. Streak: 1 day in a row." in out
     assert "Compared with" not in out and "first check-in this week" in out
+
+
+def test_the_readme_first_screen_gets_a_newcomer_to_a_finished_check_in(
+    chat_env: dict[str, str], tmp_path: Path
+) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    first_screen = readme[: readme.index("## Configuration")]
+    assert (
+        "make chat" in first_screen
+        and ".venv/bin" in first_screen
+        and "source .venv/bin/activate" in first_screen
+    )
+    start = first_screen.index("printf '%s\\n'")
+    command = first_screen[start : first_screen.index("```", start)].strip()
+    # What `make chat` does first (Makefile target "demo"), then the README's line, as a shell runs it.
+    for step in (["db", "upgrade"], ["seed-demo", "--if-empty"]):
+        assert subprocess.run([COACH, *step], env=chat_env, cwd=tmp_path, check=False).returncode == 0
+    result = subprocess.run(
+        ["bash", "-c", command.replace(".venv/bin/coach", COACH)],
+        env=chat_env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "You're all set, Sam!" in result.stdout
+    assert "Check-in saved. Streak: 1 day in a row." in result.stdout
+
+
+def test_make_chat_prepares_the_database_then_opens_the_chat() -> None:
+    makefile = (Path(__file__).parents[2] / "Makefile").read_text()
+    assert "\nchat: demo\n\t@$(BIN)/coach chat --user $(ME)\n" in makefile
+    assert "$(BIN)/coach db upgrade" in makefile and "$(BIN)/coach seed-demo --if-empty" in makefile
+    assert "-c $(CONSTRAINTS) -e '.[dev]'" in makefile

@@ -1,0 +1,1 @@
+"""coach import checkins throughput (python -m bench.history_import)."""
