@@ -43,8 +43,8 @@ class LogFormat(StrEnum):
 
 
 class RateLimiterKind(StrEnum):
-    """Where sending slots are kept: ``auto`` picks Redis when ``COACH_REDIS_URL`` is set, else
-    PostgreSQL when the database is PostgreSQL (several workers), else this process's memory."""
+    """Where sending slots are kept: ``auto`` picks Redis when ``COACH_REDIS_URL`` is set, else this
+    process's memory; ``postgres`` shares them through the database (several workers, no Redis)."""
 
     AUTO = "auto"
     MEMORY = "memory"

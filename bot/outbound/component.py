@@ -12,13 +12,11 @@ SENDER_KEY = "outbound_sender"
 
 
 def limiter_kind(settings: Settings, db: Database) -> RateLimiterKind:
-    """``COACH_RATE_LIMITER``, with ``auto`` resolved: Redis when configured, else PostgreSQL when the
-    database is PostgreSQL (which several workers may share), else this process's memory."""
+    """``COACH_RATE_LIMITER``, with ``auto`` resolved: Redis when configured, else this process's memory.
+    Several workers without Redis choose ``postgres`` (the budget costs two statements per message)."""
     if settings.rate_limiter is not RateLimiterKind.AUTO:
         return settings.rate_limiter
-    if settings.redis_url:
-        return RateLimiterKind.REDIS
-    return RateLimiterKind.MEMORY if db.is_sqlite else RateLimiterKind.POSTGRES
+    return RateLimiterKind.REDIS if settings.redis_url else RateLimiterKind.MEMORY
 
 
 def build_limiter(settings: Settings, db: Database) -> RateLimiter:
@@ -35,7 +33,8 @@ def build_limiter(settings: Settings, db: Database) -> RateLimiter:
             raise ConfigError("COACH_RATE_LIMITER=postgres needs a PostgreSQL COACH_DATABASE_URL")
         from bot.outbound.postgres_limiter import PostgresRateLimiter
 
-        return PostgresRateLimiter(db)
+        # A pool of its own: sending slots are never queued behind the conversations' connections.
+        return PostgresRateLimiter(Database(db.url), owns_database=True)
     return MemoryRateLimiter()
 
 

@@ -45,10 +45,10 @@ SLOT_LATENESS_S = ARRIVAL_JITTER_S * 0.9
 BUDGET_RETRY_S = 1.0
 # A worker takes a chat's slot this long before the global slot it will use, so the statement's round
 # trip does not delay the send.
-PREPARE_AHEAD_S = 0.1
+PREPARE_AHEAD_S = 0.2
 # A claimed slot is at least this far ahead, so even on an idle platform the chat's slot is taken
 # before the global slot's instant.
-CLAIM_AHEAD_S = 0.03
+CLAIM_AHEAD_S = 0.15
 # The database's clock is mapped onto this process's through a round trip at most this old (monotonic
 # clocks drift apart slowly; a quicker trip replaces it sooner).
 CLOCK_SAMPLE_MAX_AGE_S = 30.0
@@ -91,8 +91,12 @@ class PostgresRateLimiter(RateLimiter):
     """Shared through the database (``COACH_RATE_LIMITER=postgres``, the default on PostgreSQL
     without ``COACH_REDIS_URL``): two short statements per message sent."""
 
-    def __init__(self, db: Database, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, db: Database, *, clock: Callable[[], float] = time.monotonic, owns_database: bool = False
+    ) -> None:
+        """``owns_database``: ``db`` is this limiter's own, disposed of by :meth:`close`."""
         self._db = db
+        self._owns_database = owns_database
         self._clock = clock
         self._held: dict[str, deque[_HeldSlot]] = {}
         self._claiming: dict[str, asyncio.Lock] = {}
@@ -182,6 +186,10 @@ class PostgresRateLimiter(RateLimiter):
         async with self._db.unit_of_work() as session:
             await send_budget.pause_chat(session, platform, chat_id, seconds)
         self._chat_busy((platform, chat_id), seconds)
+
+    async def close(self) -> None:
+        if self._owns_database:
+            await self._db.dispose()
 
     def _chat_busy(self, key: tuple[str, str], wait: float) -> float:
         self._chat_free_at[key] = self._clock() + wait

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -18,6 +19,7 @@ from typing import Any
 
 from bot.outbound import queue
 from bot.outbound.limiter import MemoryRateLimiter, RateLimiter
+from bot.outbound.queue import CLAIM_LEASE
 from bot.outbound.transport import DeliveryError, Transport
 from conversations.messages import OutgoingMessage
 from domain.clock import Clock, utcnow
@@ -43,6 +45,8 @@ DIRECT_MAX_WAIT_S = 5.0
 DELIVERY_TIMEOUT_S = 10.0
 # While the outbox cannot be read (database down), look again at most this far apart.
 CLAIM_RETRY_MAX_S = 5.0
+# All the waits of one claimed row together stay under what its lease leaves after one delivery.
+ROW_LEASE_WAIT_S = CLAIM_LEASE.total_seconds() - DELIVERY_TIMEOUT_S - 1.0
 
 
 def backoff_delay(attempt: int, *, base: float = BACKOFF_BASE_S, cap: float = BACKOFF_MAX_S) -> float:
@@ -293,8 +297,11 @@ class OutboundSender:
         group = transport.is_group_chat(row.chat_id)
         try:
             wait = await self.limiter.reserve(row.platform, row.chat_id, transport.limits, group=group)
+            # A row that keeps losing slots to other workers goes back to the table before its lease
+            # could run out (with a delivery still to make) and another worker send it too.
+            give_up_at = time.monotonic() + ROW_LEASE_WAIT_S
             while wait > 0:
-                if wait > ROW_MAX_WAIT_S:
+                if wait > ROW_MAX_WAIT_S or time.monotonic() + wait > give_up_at:
                     at = self.clock() + timedelta(seconds=wait)
                     await queue.reschedule(self.db, row.id, at, "waiting for rate limit", count_attempt=False)
                     return

@@ -25,14 +25,16 @@ async def test_redis_is_chosen_when_configured(db: Database) -> None:
     assert isinstance(build_limiter(forced, db), MemoryRateLimiter)
 
 
-async def test_without_redis_postgres_keeps_the_budget_and_sqlite_one_process(db: Database) -> None:
-    limiter = build_limiter(load_settings(), db)
+async def test_without_redis_one_process_keeps_the_slots_unless_postgres_is_asked_for(db: Database) -> None:
+    assert isinstance(build_limiter(load_settings(), db), MemoryRateLimiter)
+    shared = load_settings(rate_limiter="postgres")
     if db.is_sqlite:
-        assert isinstance(limiter, MemoryRateLimiter)
         with pytest.raises(ConfigError, match="PostgreSQL"):
-            build_limiter(load_settings(rate_limiter="postgres"), db)
+            build_limiter(shared, db)
     else:
+        limiter = build_limiter(shared, db)
         assert isinstance(limiter, PostgresRateLimiter)
+        await limiter.close()
 
 
 async def test_asking_for_redis_without_its_url_is_a_setting_error(db: Database) -> None:

@@ -83,12 +83,21 @@ class WorkersOutcome:
 
     @property
     def max_in_1s(self) -> int:
-        return most_in_window([at for sends in self.arrivals.values() for at, _ in sends], 1.0)
+        """The most arrivals, all chats together, in any one second."""
+        return self.max_in(1.0)
 
     @property
     def max_chat_in_1s(self) -> int:
+        """The most arrivals to one chat in any one second."""
+        return self.max_chat_in(1.0)
+
+    def max_in(self, window_s: float) -> int:
+        return most_in_window([at for sends in self.arrivals.values() for at, _ in sends], window_s)
+
+    def max_chat_in(self, window_s: float) -> int:
         return max(
-            (most_in_window([at for at, _ in sends], 1.0) for sends in self.arrivals.values()), default=0
+            (most_in_window([at for at, _ in sends], window_s) for sends in self.arrivals.values()),
+            default=0,
         )
 
     @property
@@ -133,6 +142,8 @@ def worker_env(
     )
     if redis_url:
         env["COACH_REDIS_URL"] = redis_url
+    else:
+        env["COACH_RATE_LIMITER"] = "postgres"
     return env
 
 
@@ -172,7 +183,7 @@ async def run_workers(
                 telegram.max_loop_lag = 0.0
             finally:
                 await db.dispose()
-            deadline = started + 30 + messages / 20
+            deadline = started + 30 + messages / (20 if redis_url else 5)
             while _unique_texts(telegram) < messages and time.monotonic() < deadline:
                 if all(p.returncode is not None for p in processes):
                     break  # every worker died: nothing more will come
