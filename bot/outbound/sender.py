@@ -295,12 +295,13 @@ class OutboundSender:
             return
         transport = self._transports[row.platform]
         group = transport.is_group_chat(row.chat_id)
+        # A row that keeps losing slots to other workers (or waits long to be told) goes back to the
+        # table before its lease could run out with a delivery still to make, and another worker send
+        # it too.
+        give_up_at = time.monotonic() + ROW_LEASE_WAIT_S
         try:
             wait = await self.limiter.reserve(row.platform, row.chat_id, transport.limits, group=group)
-            # A row that keeps losing slots to other workers goes back to the table before its lease
-            # could run out (with a delivery still to make) and another worker send it too.
-            give_up_at = time.monotonic() + ROW_LEASE_WAIT_S
-            while wait > 0:
+            while wait > 0 or time.monotonic() > give_up_at:
                 if wait > ROW_MAX_WAIT_S or time.monotonic() + wait > give_up_at:
                     at = self.clock() + timedelta(seconds=wait)
                     await queue.reschedule(self.db, row.id, at, "waiting for rate limit", count_attempt=False)
