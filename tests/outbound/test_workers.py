@@ -18,6 +18,9 @@ pytestmark = pytest.mark.skipif(
 )
 
 REDIS_URL = "redis://127.0.0.1:6379"
+# Counting windows shorter than this (a fixture hundreds of milliseconds late) say nothing of a
+# one-second limit: the rates are then not judged.
+MIN_JUDGED_WINDOW_S = 0.5
 
 
 def assert_delivered_within_limits(outcome: WorkersOutcome) -> None:
@@ -40,6 +43,8 @@ def assert_delivered_within_limits(outcome: WorkersOutcome) -> None:
         f"fixture lag {lag * 1000:.0f} ms, windows of {window:.3f} s; in 1 s: {outcome.max_in_1s} "
         f"in all, {outcome.max_chat_in_1s} per chat; {outcome.too_many_requests} × 429"
     )
+    if window < MIN_JUDGED_WINDOW_S:
+        pytest.skip(f"delivered once each and in order; too busy a machine to judge the rates ({note})")
     assert outcome.max_in(window) <= GLOBAL_PER_SECOND, note
     assert outcome.max_chat_in(window) == 1, note
     if not busy:
