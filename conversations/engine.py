@@ -272,24 +272,49 @@ class ConversationEngine:
         replies = list(outcome.replies)
         added: list[OutgoingMessage] = []
         context = EffectContext(self.db, self.payments, self.goal_suggester, outcome.client_id, pending.key)
+        patient = pending.message.from_inbox
         for effect in outcome.effects:
-            try:
-                added.extend(await effect(context))
-            except Exception:
-                log.exception("an after-commit effect failed")
-                added.append(OutgoingMessage(T.ERROR))
-        if pending.message.from_inbox and added:
+            added.extend(await self._run_effect(effect, context, patient=patient))
+        if patient and added:
             await self._queue_effect_replies(pending.message, added)
         self._finish(pending, replies + added)
 
+    async def _run_effect(
+        self, effect: Effect, context: EffectContext, *, patient: bool
+    ) -> list[OutgoingMessage]:
+        """An effect that meets a database outage is tried again (for inbox messages, whose client is
+        not waiting at a prompt), like a step; any other failure is answered with the apology."""
+        since: float | None = None
+        tries = 0
+        while True:
+            try:
+                return await effect(context)
+            except Exception as exc:
+                if patient and is_unavailable(exc):
+                    with contextlib.suppress(ConversationsUnavailable):
+                        since, tries = await self._wait_out_outage(exc, since, tries)
+                        continue
+                log.exception("an after-commit effect failed")
+                return [OutgoingMessage(T.ERROR)]
+
     async def _queue_effect_replies(self, message: IncomingMessage, replies: list[OutgoingMessage]) -> None:
-        """What effects add (a payment link) is queued after them, in its own transaction."""
+        """What effects add (a payment link) is queued after them, in its own transaction; through a
+        database outage too."""
         queued = [_queued(message, f"effect:{i}", r) for i, r in enumerate(replies)]
-        try:
-            async with self.db.sessions() as session, session.begin():
-                await enqueue_replies(await session.connection(), queued, self.clock())
-        except Exception as exc:
-            log.error("queueing the replies of an after-commit effect failed: %s", type(exc).__name__)
+        since: float | None = None
+        tries = 0
+        while True:
+            try:
+                async with self.db.sessions() as session, session.begin():
+                    await enqueue_replies(await session.connection(), queued, self.clock())
+                return
+            except Exception as exc:
+                if is_unavailable(exc):
+                    with contextlib.suppress(ConversationsUnavailable):
+                        since, tries = await self._wait_out_outage(exc, since, tries)
+                        continue
+                log.error("queueing the replies of an after-commit effect failed: %s", type(exc).__name__)
+                return
 
     async def _run(self, batch: list[_Pending]) -> list[_Outcome]:
         rejected: dict[str, str | None] = {}
