@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
@@ -191,8 +191,6 @@ async def tell_coach_of_failure(
 
 async def unfinished_count(session: AsyncSession, platform: str, chat_id: str) -> int:
     """Messages to this chat still queued or being sent."""
-    from sqlalchemy import func
-
     return int(
         await session.scalar(
             select(func.count())

@@ -83,7 +83,6 @@ async def lease_ready(
     limit: int,
     now: datetime,
     lease: timedelta = HANDLING_LEASE,
-    busy_lanes: Sequence[tuple[str, str]] = (),
 ) -> list[LeasedUpdate]:
     """Lease up to ``limit`` ready updates (at most one per lane), oldest first.
 
