@@ -27,6 +27,8 @@ class Coach(Base):
     digest_cadence: Mapped[str] = mapped_column(String(10), default="daily")
     slack_channel_id: Mapped[str | None] = mapped_column(String(64))
     is_default: Mapped[bool] = mapped_column(default=False)
+    # The most active clients this coach takes; None is no limit (see domain.services.capacity).
+    capacity: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

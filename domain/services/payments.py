@@ -17,6 +17,8 @@ from domain.services.audit import record_audit_event
 from domain.services.clients import get_client
 
 ACTIVE_SUBSCRIPTION_STATUSES = frozenset({"active", "trialing", "past_due"})
+# The failure reason of a checkout the client left unpaid (not a declined payment).
+CHECKOUT_EXPIRED = "checkout expired"
 
 
 async def record_payment(
@@ -173,7 +175,7 @@ async def expire_checkout(session: AsyncSession, provider_checkout_id: str) -> P
     if payment is None or payment.status != PaymentStatus.PENDING:
         return None
     payment.status = PaymentStatus.FAILED
-    payment.failure_reason = "checkout expired"
+    payment.failure_reason = CHECKOUT_EXPIRED
     return payment
 
 
