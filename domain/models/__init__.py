@@ -1,5 +1,6 @@
 """All ORM models; importing this module registers every table on ``Base.metadata``."""
 
+from domain.models.api_tokens import ApiToken
 from domain.models.base import Base
 from domain.models.billing import Payment, ProviderEvent, Subscription
 from domain.models.dunning import DunningCase as DunningCase
@@ -22,6 +23,7 @@ from domain.models.system import AuditEvent, ConversationState, InsightCache, Ll
 from domain.models.threads import CoachThread as CoachThread
 
 __all__ = [
+    "ApiToken",
     "AuditEvent",
     "Base",
     "ChannelIdentity",
