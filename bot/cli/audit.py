@@ -35,6 +35,9 @@ def parse_since(value: str | None) -> datetime | None:
 @audit_app.command("list")
 def list_events(
     since: Annotated[str | None, typer.Option("--since", help="2026-12-01, an ISO time, or 24h / 7d")] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Before this: 2026-12-01, an ISO time, or 24h / 7d ago")
+    ] = None,
     action: Annotated[str | None, typer.Option("--action", help="e.g. request.rejected, or slack.*")] = None,
     actor: Annotated[
         str | None, typer.Option("--actor", help="e.g. stripe, cli, coach:3, or slack:*")
@@ -43,11 +46,13 @@ def list_events(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON list")] = False,
 ) -> None:
     """Audit events, newest first."""
-    start = parse_since(since)
+    start, end = parse_since(since), parse_since(until)
 
     async def work(db: Database) -> list[dict[str, object]]:
         async with db.sessions() as session:
-            events = await list_audit_events(session, since=start, action=action, actor=actor, limit=limit)
+            events = await list_audit_events(
+                session, since=start, until=end, action=action, actor=actor, limit=limit
+            )
         return [
             {
                 "at": e.at.isoformat(timespec="seconds"),

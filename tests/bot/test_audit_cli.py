@@ -54,6 +54,7 @@ def test_audit_list_filters(
         "keys.rotated"
     ]
 
+    assert [r["action"] for r in listed(capsys, "--until", "24h")] == ["keys.rotated"]
     assert main(["audit", "list"]) == 0
     table = capsys.readouterr().out.splitlines()
     assert table[0].split() == ["at", "(UTC)", "actor", "action", "subject", "count", "details"]

@@ -1,0 +1,86 @@
+"""A coach's own settings: profile name, when their digest arrives, their timezone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain import rules
+from domain.errors import ValidationError
+from domain.models import Coach
+from domain.reminders.preferences import set_coach_digest_preferences
+from domain.services.audit import record_audit_event
+from domain.services.coaches import get_coach
+
+
+@dataclass(frozen=True, slots=True)
+class CoachSettings:
+    name: str
+    digest_time: str
+    digest_cadence: str
+    timezone: str
+
+
+class InvalidSettings(ValidationError):
+    """Every field that was wrong, each with its message; nothing was saved."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
+        self.errors = errors
+
+
+def current_settings(coach: Coach) -> CoachSettings:
+    return CoachSettings(coach.name, coach.digest_time, coach.digest_cadence, coach.timezone)
+
+
+def check_settings(wanted: CoachSettings) -> CoachSettings:
+    """The settings as stored (names collapsed), or :class:`InvalidSettings` naming every bad field."""
+    checks: dict[str, Callable[[], str]] = {
+        "name": lambda: rules.check_name(wanted.name),
+        "digest_time": lambda: rules.check_time_of_day(wanted.digest_time.strip(), "digest time"),
+        "digest_cadence": lambda: rules.check_cadence(wanted.digest_cadence),
+        "timezone": lambda: rules.check_timezone(wanted.timezone.strip()),
+    }
+    clean: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for field, check in checks.items():
+        try:
+            clean[field] = check()
+        except ValidationError as exc:
+            errors[field] = exc.message
+    if errors:
+        raise InvalidSettings(errors)
+    return CoachSettings(**clean)
+
+
+async def update_coach_settings(
+    session: AsyncSession, coach_id: int, wanted: CoachSettings, *, actor: str, now: datetime
+) -> Coach:
+    """Save all of ``wanted`` or nothing; pending digests are re-planned for the new time and zone.
+    Audited as ``coach.settings_changed`` with the names of the fields that changed."""
+    coach = await get_coach(session, coach_id)
+    clean = check_settings(wanted)
+    before = current_settings(coach)
+    changed = [field for field in CoachSettings.__slots__ if getattr(before, field) != getattr(clean, field)]
+    if not changed:
+        return coach
+    coach.name = clean.name
+    await set_coach_digest_preferences(
+        session,
+        coach_id,
+        now=now,
+        digest_time=clean.digest_time,
+        cadence=clean.digest_cadence,
+        timezone=clean.timezone,
+    )
+    await record_audit_event(
+        session,
+        actor=actor,
+        action="coach.settings_changed",
+        subject=f"coach:{coach_id}",
+        details={"fields": changed},
+    )
+    return coach

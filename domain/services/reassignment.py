@@ -1,0 +1,34 @@
+"""An admin moves a client from one coach to another."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.errors import ValidationError
+from domain.models import Client
+from domain.models.enums import ClientStatus
+from domain.services.audit import record_audit_event
+from domain.services.clients import get_client
+from domain.services.coaches import get_coach
+
+
+async def reassign_client(session: AsyncSession, *, client_id: int, to_coach_id: int, actor: str) -> Client:
+    """The client's coach becomes ``to_coach_id`` (audited as ``client.reassigned``). Their enrollments
+    stay in the programs they joined; from now on the new coach reads, answers and is alerted."""
+    client = await get_client(session, client_id)
+    if client.status == ClientStatus.ERASED:
+        raise ValidationError("the erased clients' record has no coach", field="client")
+    coach = await get_coach(session, to_coach_id)
+    if client.coach_id == coach.id:
+        raise ValidationError(f"client {client.id} is already with {coach.name}", field="coach")
+    previous = client.coach_id
+    client.coach_id = coach.id
+    await session.flush()
+    await record_audit_event(
+        session,
+        actor=actor,
+        action="client.reassigned",
+        subject=f"client:{client.id}",
+        details={"from_coach": previous, "to_coach": coach.id},
+    )
+    return client
