@@ -103,11 +103,14 @@ class Worker:
         self.exit_codes.append(self.proc.wait(timeout=30))
 
     async def wait_until_serving(self, within: float = 60.0) -> None:
-        """Until ``GET /healthz`` answers (the service has loaded and handles signals itself)."""
+        """Until ``GET /healthz`` answers (the service has loaded and handles signals itself); a
+        process that exits instead ends the wait with its log."""
         url = f"http://127.0.0.1:{self.env['COACH_HTTP_PORT']}/healthz"
         deadline = time.monotonic() + within
         async with aiohttp.ClientSession() as http:
             while time.monotonic() < deadline:
+                if self.proc is not None and self.proc.poll() is not None:
+                    raise AssertionError(f"coach run exited ({self.proc.returncode}):\n{self.logs()[-4000:]}")
                 try:
                     async with http.get(url, timeout=aiohttp.ClientTimeout(total=2)) as response:
                         if response.status in (200, 503):
