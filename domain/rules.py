@@ -97,6 +97,19 @@ def check_money(amount_minor: int, currency: str) -> tuple[int, str]:
 
 
 # The longest address SMTP allows (RFC 5321), the column's size.
+# The most active clients a coach may set as their capacity; beyond this it is surely a typo.
+CAPACITY_MAX = 10_000
+
+
+def check_capacity(value: int | None) -> int | None:
+    """A coach's capacity: None (no limit) or 1 to CAPACITY_MAX active clients."""
+    if value is not None and not 1 <= value <= CAPACITY_MAX:
+        raise ValidationError(
+            f"capacity is 1 to {CAPACITY_MAX:,} active clients, or empty for no limit", field="capacity"
+        )
+    return value
+
+
 EMAIL_MAX_CHARS = 320
 # Something@domain.tld with no spaces: enough to catch typos without refusing real addresses.
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")

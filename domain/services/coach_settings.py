@@ -1,10 +1,11 @@
-"""A coach's own settings: profile name, when their digest arrives, their timezone."""
+"""A coach's own settings: profile name, when their digest arrives, their timezone, their capacity."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +23,8 @@ class CoachSettings:
     digest_time: str
     digest_cadence: str
     timezone: str
+    capacity: int | None
+    """The most active clients the coach takes; None is no limit."""
 
 
 class InvalidSettings(ValidationError):
@@ -33,18 +36,19 @@ class InvalidSettings(ValidationError):
 
 
 def current_settings(coach: Coach) -> CoachSettings:
-    return CoachSettings(coach.name, coach.digest_time, coach.digest_cadence, coach.timezone)
+    return CoachSettings(coach.name, coach.digest_time, coach.digest_cadence, coach.timezone, coach.capacity)
 
 
 def check_settings(wanted: CoachSettings) -> CoachSettings:
     """The settings as stored (names collapsed), or :class:`InvalidSettings` naming every bad field."""
-    checks: dict[str, Callable[[], str]] = {
+    checks: dict[str, Callable[[], str | int | None]] = {
         "name": lambda: rules.check_name(wanted.name),
         "digest_time": lambda: rules.check_time_of_day(wanted.digest_time.strip(), "digest time"),
         "digest_cadence": lambda: rules.check_cadence(wanted.digest_cadence),
         "timezone": lambda: rules.check_timezone(wanted.timezone.strip()),
+        "capacity": lambda: rules.check_capacity(wanted.capacity),
     }
-    clean: dict[str, str] = {}
+    clean: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for field, check in checks.items():
         try:
@@ -68,6 +72,7 @@ async def update_coach_settings(
     if not changed:
         return coach
     coach.name = clean.name
+    coach.capacity = clean.capacity
     await set_coach_digest_preferences(
         session,
         coach_id,

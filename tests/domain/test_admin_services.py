@@ -50,28 +50,35 @@ async def test_reassigning_to_the_same_or_a_missing_coach_is_refused(db: Databas
 
 async def test_settings_are_saved_whole_or_not_at_all(db: Database) -> None:
     ada, _, _ = await two_coaches_and_a_client(db)
-    bad = CoachSettings(name="  ", digest_time="25:00", digest_cadence="hourly", timezone="Mars/Base")
+    bad = CoachSettings(
+        name="  ", digest_time="25:00", digest_cadence="hourly", timezone="Mars/Base", capacity=0
+    )
     async with db.unit_of_work() as s:
         with pytest.raises(InvalidSettings) as refused:
             await update_coach_settings(s, ada, bad, actor="coach:1", now=NOW)
-    assert set(refused.value.errors) == {"name", "digest_time", "digest_cadence", "timezone"}
+    assert set(refused.value.errors) == {"name", "digest_time", "digest_cadence", "timezone", "capacity"}
     async with db.sessions() as s:
         coach = await s.get(Coach, ada)
         assert coach is not None and (coach.name, coach.timezone) == ("Ada", "UTC")
 
     good = CoachSettings(
-        name="Ada  Lovelace", digest_time="07:30", digest_cadence="weekly", timezone="Europe/Berlin"
+        name="Ada  Lovelace",
+        digest_time="07:30",
+        digest_cadence="weekly",
+        timezone="Europe/Berlin",
+        capacity=25,
     )
     async with db.unit_of_work() as s:
         await update_coach_settings(s, ada, good, actor="coach:1", now=NOW)
     async with db.sessions() as s:
         coach = await s.get(Coach, ada)
         assert coach is not None
-        assert (coach.name, coach.digest_time, coach.digest_cadence, coach.timezone) == (
+        assert (coach.name, coach.digest_time, coach.digest_cadence, coach.timezone, coach.capacity) == (
             "Ada Lovelace",
             "07:30",
             "weekly",
             "Europe/Berlin",
+            25,
         )
         (event,) = await list_audit_events(s, action="coach.settings_changed")
-        assert event.details == {"fields": ["name", "digest_time", "digest_cadence", "timezone"]}
+        assert event.details == {"fields": ["name", "digest_time", "digest_cadence", "timezone", "capacity"]}
