@@ -85,13 +85,25 @@ async def import_program(
     coach_id: int | None = None,
     files: Mapping[str, bytes] | None = None,
     actor: str = "admin",
+    program_id: int | None = None,
 ) -> ImportResult:
-    """Store ``text`` as the draft of the coach's program of that name (a new program when there is none).
+    """Store ``text`` as the draft of the coach's program of that name (a new program when there is none),
+    or of program ``program_id`` whatever the name in the file (the web editor: a rename is a change).
 
     An open draft is replaced; after a published version a new draft numbered one higher is added.
     ``files`` maps the ``files/…`` paths the steps link to onto their content."""
     parsed = parse_program(text)
     _check_resources(parsed, files or {})
+    if program_id is not None:
+        edited = await get_program(session, program_id)
+        clash = await session.scalar(
+            select(Program.id).where(
+                Program.coach_id == edited.coach_id, Program.name == parsed.name, Program.id != edited.id
+            )
+        )
+        if clash is not None:
+            raise ValidationError(f"another program of this coach is named {parsed.name!r}", field="name")
+        return await _store_draft(session, edited, parsed, text, files or {}, actor=actor, created=False)
     if coach_id is None:
         coach = await default_coach(session)
         if coach is None:
@@ -117,6 +129,19 @@ async def import_program(
             assessment_questions=_assessment(parsed.assessment),
             goals_need_approval=parsed.goals_need_approval,
         )
+    return await _store_draft(session, program, parsed, text, files or {}, actor=actor, created=created)
+
+
+async def _store_draft(
+    session: AsyncSession,
+    program: Program,
+    parsed: ProgramFile,
+    text: str,
+    files: Mapping[str, bytes],
+    *,
+    actor: str,
+    created: bool,
+) -> ImportResult:
     latest = await latest_version(session, program.id)
     replaced = latest is not None and latest.status == DRAFT
     if latest is not None and latest.status == DRAFT:
@@ -134,7 +159,7 @@ async def import_program(
     version.checkin_questions = [q.to_dict() for q in parsed.checkin_questions]
     version.created_at = utcnow()
     await session.flush()
-    _add_content(session, version.id, parsed, files or {})
+    _add_content(session, version.id, parsed, files)
     await session.flush()
     await record_audit_event(
         session,
@@ -146,6 +171,17 @@ async def import_program(
     return ImportResult(
         program.id, version.number, created, replaced, len(parsed.steps), len(parsed.resources)
     )
+
+
+async def save_draft(session: AsyncSession, program_id: int, text: str, *, actor: str) -> ImportResult:
+    """The program file edited in place (the web editor): ``text`` becomes the program's draft, with the
+    files its latest version stored, so editing the text never needs the files again."""
+    latest = await latest_version(session, program_id)
+    files: dict[str, bytes] = {}
+    if latest is not None:
+        rows = await session.scalars(select(ProgramResource).where(ProgramResource.version_id == latest.id))
+        files = {r.path: r.content for r in rows}
+    return await import_program(session, text, files=files, actor=actor, program_id=program_id)
 
 
 def _add_content(

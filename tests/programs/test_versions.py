@@ -185,3 +185,27 @@ async def _import_draft_and_migrate(session: object, program_id: int) -> None:
     assert isinstance(session, AsyncSession)
     await versions.import_program(session, EXAMPLE.replace("price: 49.00", "price: 0"), files=FILES)
     await versions.migrate_enrollments(session, program_id, to_version=3)
+
+
+async def test_editing_in_place_keeps_the_program_and_its_files_even_when_renamed(db: Database) -> None:
+    await _coach(db)
+    first = await _import(db)
+    await _publish(db, first.program_id)
+    renamed = V2.replace("name: Couch to 5K", "name: Couch to 5K, gently")
+    async with db.unit_of_work() as session:
+        edited = await versions.save_draft(session, first.program_id, renamed, actor="coach:1")
+    assert (edited.program_id, edited.version_number, edited.created_program, edited.resources) == (
+        first.program_id,
+        2,
+        False,
+        1,
+    )
+    async with db.unit_of_work() as session:
+        draft = await versions.get_version(session, first.program_id)
+        assert draft.status == versions.DRAFT and draft.name == "Couch to 5K, gently"
+        resource = await session.scalar(select(ProgramResource).where(ProgramResource.version_id == draft.id))
+        assert resource is not None and resource.content == INTERVALS_PDF
+        other = await coaches.create_program(session, coach_id=1, name="Other", price_minor=0, currency="usd")
+        with pytest.raises(ValidationError, match="another program of this coach is named"):
+            without_files = EXAMPLE.replace("[Interval guide](files/intervals.pdf)", "")  # named Couch to 5K
+            await versions.save_draft(session, other.id, without_files, actor="coach:1")
