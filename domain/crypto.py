@@ -1,5 +1,5 @@
-"""Encryption at rest for what clients write: check-in notes, messages, goal texts, feedback and
-assessment answers.
+"""Encryption at rest for what clients write: check-in notes, messages, goal texts, feedback,
+assessment answers, and the files they send (bytes, see :func:`conceal_bytes`).
 
 Authenticated encryption (``cryptography``'s Fernet: AES-128-CBC with HMAC-SHA256) with the keys from
 ``COACH_ENCRYPTION_KEYS``, newest first: new values are encrypted with the first, any of them decrypts
@@ -26,6 +26,8 @@ from sqlalchemy.types import TypeDecorator
 # Marks an encrypted text value. It starts with a control character, which text cleaned at the edge
 # (domain.text) never holds, so nothing a client types can pass for ciphertext.
 PREFIX = "\x1fenc1:"
+# Marks an encrypted file: the same marker as bytes, then the Fernet token.
+BYTES_PREFIX = PREFIX.encode()
 JSON_KEY = "$enc"  # an encrypted JSON value is stored as {"$enc": "<token>"}
 
 
@@ -62,8 +64,25 @@ class Keyring:
         """Encrypted with the newest key (nothing for ``coach keys rotate`` to do)."""
         if not stored.startswith(PREFIX):
             return False
+        return self.is_current_bytes(stored.encode())
+
+    def encrypt_bytes(self, plain: bytes) -> bytes:
+        return BYTES_PREFIX + self.multi.encrypt(plain)
+
+    def decrypt_bytes(self, stored: bytes) -> bytes:
+        if not stored.startswith(BYTES_PREFIX):
+            return stored  # written before encryption was turned on
         try:
-            self.fernets[0].decrypt(stored[len(PREFIX) :].encode())
+            return self.multi.decrypt(stored[len(BYTES_PREFIX) :])
+        except InvalidToken:
+            raise UnreadableValue("a stored file is encrypted with a key that is not configured") from None
+
+    def is_current_bytes(self, stored: bytes) -> bool:
+        """Encrypted (text as bytes, or a file) with the newest key."""
+        if not stored.startswith(BYTES_PREFIX):
+            return False
+        try:
+            self.fernets[0].decrypt(stored[len(BYTES_PREFIX) :])
         except InvalidToken:
             return False
         return True
@@ -108,6 +127,20 @@ def reveal(stored: str) -> str:
 def conceal(plain: str) -> str:
     """A text value as it is stored: encrypted with the newest key when keys are configured."""
     return _keyring.encrypt(plain) if _keyring is not None else plain
+
+
+def reveal_bytes(stored: bytes) -> bytes:
+    """A stored file's content as the client sent it (decrypted when it is encrypted)."""
+    if not stored.startswith(BYTES_PREFIX):
+        return stored
+    if _keyring is None:
+        raise UnreadableValue("a stored file is encrypted and COACH_ENCRYPTION_KEYS is not set")
+    return _keyring.decrypt_bytes(stored)
+
+
+def conceal_bytes(plain: bytes) -> bytes:
+    """A file's content as it is stored: encrypted with the newest key when keys are configured."""
+    return _keyring.encrypt_bytes(plain) if _keyring is not None else plain
 
 
 class EncryptedText(TypeDecorator[str]):

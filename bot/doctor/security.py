@@ -20,7 +20,7 @@ def _encryption(settings: Settings) -> CheckResult:
     if not keys:
         return failed(
             ENCRYPTION,
-            "COACH_ENCRYPTION_KEYS is not set: check-in notes, messages, goals and answers are stored "
+            "COACH_ENCRYPTION_KEYS is not set: check-in notes, messages, goals, answers and files are stored "
             "unencrypted; `coach keys generate` makes a key, `coach keys rotate` encrypts what is stored",
         )
     problem = check_keys(keys)

@@ -1,7 +1,7 @@
 """Files in Slack, both ways.
 
 A client's file in their DM with the app is downloaded (``files.info`` → ``url_private`` with the bot
-token) into ``COACH_STORAGE_DIR`` as a :class:`StoredFile`, so the engine keeps it (with a check-in,
+token) into ``COACH_STORAGE_DIR`` (encrypted when keys are set) as a :class:`StoredFile`, so the engine keeps it (with a check-in,
 or relayed into the coach's client thread, where the transport re-uploads it). A coach's file in a
 client thread is downloaded and forwarded to the client on their channel as an ``OutgoingFile``.
 """
@@ -24,7 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.telegram.files import ACCEPTED_DOCUMENT_TYPES
 from conversations.messages import Attachment, OutgoingFile
 from domain.db import Database
-from domain.services.files import record_stored_file
+from domain.services.files import record_stored_file, write_stored_file
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +75,6 @@ def _extension(info: SlackFileInfo) -> str:
     if suffix:
         return suffix.lower()[:10]
     return mimetypes.guess_extension(info.mime_type) or ".bin"
-
-
-def _write(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
 
 
 class SlackFiles:
@@ -152,7 +147,7 @@ class SlackFiles:
         path = (
             self.storage_dir / PLATFORM / f"{uuid.uuid4().hex}{_extension(info)}"
         )  # never the sender's name
-        await asyncio.to_thread(_write, path, content)
+        await asyncio.to_thread(write_stored_file, path, content)
         async with self.db.unit_of_work() as session:
             row = await record_stored_file(
                 session,

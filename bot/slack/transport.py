@@ -20,11 +20,12 @@ from bot.outbound.transport import DeliveryError, RateLimits, Transport
 from bot.slack import blocks
 from bot.slack.threads import CLIENT_MESSAGE, alerts_snoozed, ensure_thread
 from conversations.messages import OutgoingMessage
+from domain.crypto import UnreadableValue
 from domain.db import Database
 from domain.models import Client, Coach, Message
 from domain.services.clients import client_identities
 from domain.services.coaches import find_coach_by_slack_target
-from domain.services.files import find_stored_files
+from domain.services.files import find_stored_files, read_stored_file
 from domain.services.notices import COACH_NOTICE
 
 log = logging.getLogger(__name__)
@@ -202,24 +203,36 @@ class SlackTransport(Transport):
             blocks.relayed_blocks(message, names),
             thread_ts=thread.thread_ref,
         )
-        for path in files:
+        for name, content in files:
             await self._call(
                 self.client.files_upload_v2(
                     channel=channel,
-                    file=str(path),
-                    filename=path.name,
+                    file=content,
+                    filename=name,
                     thread_ts=thread.thread_ref,
                     request_file_info=False,
                 )
             )
         return ts
 
-    async def _stored_files(self, attachments: list[Any]) -> list[Path]:
-        """Files the channel adapter downloaded (``stored_file_id``) are re-uploaded into the thread."""
+    async def _stored_files(self, attachments: list[Any]) -> list[tuple[str, bytes]]:
+        """Files the channel adapter downloaded (``stored_file_id``) are re-uploaded into the thread:
+        their names on disk (ours, never the sender's) and their content as the client sent it."""
         ids = [a["stored_file_id"] for a in attachments if isinstance(a, dict) and a.get("stored_file_id")]
         if not ids:
             return []
         async with self.db.sessions() as session:
             rows = await find_stored_files(session, ids)
-        paths = [Path(row.path) for row in rows if row.path]
-        return [p for p in paths if await asyncio.to_thread(p.is_file)]
+        files = []
+        for row in rows:
+            if not row.path:
+                continue
+            try:
+                content = await asyncio.to_thread(read_stored_file, row.path)
+            except FileNotFoundError:
+                continue  # purged or erased meanwhile
+            except UnreadableValue as exc:
+                log.warning("stored file %d not relayed: %s", row.id, exc)
+                continue
+            files.append((Path(row.path).name, content))
+        return files

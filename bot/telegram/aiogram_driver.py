@@ -4,7 +4,6 @@ our flows that any aiogram ``Dispatcher`` can include."""
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 from aiogram import Bot, Dispatcher, Router
@@ -91,8 +90,9 @@ class AiogramBotApi:
             self.bot.answer_callback_query(callback_id, text=text[:CAPTION_MAX] if text else None)
         )
 
-    async def download(self, file_id: str, destination: Path) -> None:
-        await self._call(self.bot.download(file_id, destination=destination))
+    async def download(self, file_id: str) -> bytes:
+        content = await self._call(self.bot.download(file_id))
+        return content.read() if content is not None else b""
 
     async def set_webhook(self, url: str, secret: str) -> None:
         await self._call(self.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES))

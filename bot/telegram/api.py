@@ -7,7 +7,6 @@ Drivers translate their library's errors into :class:`bot.outbound.transport.Del
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 from conversations.messages import OutgoingFile
@@ -42,8 +41,9 @@ class BotApi(Protocol):
         """answerCallbackQuery: stops the client's spinner."""
         ...
 
-    async def download(self, file_id: str, destination: Path) -> None:
-        """getFile and the file download, written to ``destination``."""
+    async def download(self, file_id: str) -> bytes:
+        """getFile and the file download (at most 20 MB, Telegram's cap), in memory: it is written
+        to storage encrypted, never as it came."""
         ...
 
     async def set_webhook(self, url: str, secret: str) -> None: ...

@@ -1,8 +1,10 @@
-"""Files clients send: checked against our limits, downloaded into ``COACH_STORAGE_DIR``, recorded
-as :class:`StoredFile` with the Telegram ``file_id`` and metadata."""
+"""Files clients send: checked against our limits, downloaded into ``COACH_STORAGE_DIR`` (encrypted
+when keys are set, see domain.services.files), recorded as :class:`StoredFile` with the Telegram
+``file_id`` and metadata."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import mimetypes
 import uuid
@@ -12,7 +14,7 @@ from bot.telegram.api import BotApi
 from bot.telegram.limits import DOWNLOAD_MAX_BYTES, PLATFORM
 from conversations.messages import Attachment
 from domain.db import Database
-from domain.services.files import record_stored_file
+from domain.services.files import record_stored_file, write_stored_file
 
 # Documents we keep: pictures, PDFs and plain text (food logs, lab results, plans).
 ACCEPTED_DOCUMENT_TYPES = frozenset(
@@ -59,16 +61,16 @@ class FileStore:
 
     async def keep(self, attachment: Attachment, *, external_user_id: str) -> Attachment:
         """Download and record one checked attachment; returns it with ``stored_file_id`` set."""
-        folder = self.storage_dir / PLATFORM
-        folder.mkdir(parents=True, exist_ok=True)
         # Our own name: never a path from the sender.
-        path = folder / f"{uuid.uuid4().hex}{_extension(attachment)}"
+        path = self.storage_dir / PLATFORM / f"{uuid.uuid4().hex}{_extension(attachment)}"
         try:
-            await self.api.download(attachment.file_id, path)
+            content = await self.api.download(attachment.file_id)
         except Exception as exc:
-            path.unlink(missing_ok=True)
             raise FileRejected(DOWNLOAD_FAILED) from exc
-        size = path.stat().st_size
+        if len(content) > DOWNLOAD_MAX_BYTES:
+            raise FileRejected(TOO_LARGE.format(mb=DOWNLOAD_MAX_BYTES // (1024 * 1024)))
+        await asyncio.to_thread(write_stored_file, path, content)
+        size = len(content)
         async with self.db.unit_of_work() as session:
             row = await record_stored_file(
                 session,

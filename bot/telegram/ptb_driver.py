@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -95,9 +94,9 @@ class PtbBotApi:
     async def answer_callback(self, callback_id: str, text: str | None = None) -> None:
         await self._call(self.bot.answer_callback_query(callback_id, text=text))
 
-    async def download(self, file_id: str, destination: Path) -> None:
+    async def download(self, file_id: str) -> bytes:
         remote = await self._call(self.bot.get_file(file_id))
-        await self._call(remote.download_to_drive(destination))
+        return bytes(await self._call(remote.download_as_bytearray()))
 
     async def set_webhook(self, url: str, secret: str) -> None:
         await self._call(self.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES))

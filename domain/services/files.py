@@ -1,5 +1,9 @@
 """Files clients send: the platform's handle plus where we keep our copy.
 
+On disk a file is encrypted with ``COACH_ENCRYPTION_KEYS`` when they are set (domain.crypto): it is
+written by :func:`write_stored_file` and read back by :func:`read_stored_file`, never with ``open``
+directly. Files written before encryption was turned on are read as they are.
+
 Forgetting a file is two steps: its row is deleted (with an audit event) inside the caller's
 transaction, which returns the paths; after the commit the caller unlinks them with
 :func:`unlink_stored_files`. A crash in between leaves an unreferenced file, never a row without one
@@ -10,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,11 +23,42 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.crypto import conceal_bytes, reveal_bytes
 from domain.models import StoredFile
 from domain.services.audit import record_audit_event
 from domain.services.clients import find_client_by_identity
 
 log = logging.getLogger(__name__)
+
+
+def write_stored_file(path: Path, content: bytes) -> None:
+    """Keep a client's file at ``path`` (encrypted when keys are configured). Blocking: run it in a
+    thread."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    replace_file(path, conceal_bytes(content))
+
+
+def read_stored_file(path: Path | str) -> bytes:
+    """A stored file's content as the client sent it. Blocking: run it in a thread.
+
+    Raises ``FileNotFoundError`` when it is gone, and :class:`domain.crypto.UnreadableValue` when it is
+    encrypted with a key that is not in ``COACH_ENCRYPTION_KEYS``."""
+    return reveal_bytes(Path(path).read_bytes())
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``: a reader, or a
+    crash, sees the old content or the new one, never half of either."""
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
+    try:
+        with temporary.open("xb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 async def record_stored_file(
@@ -97,18 +133,12 @@ def unlink_stored_files(paths: Iterable[str], storage_dir: Path | str) -> Unlink
     A path is resolved (relative ones against the working directory, as they were written) both as
     written and with symlinks followed; either one leaving ``storage_dir`` is refused.
     """
-    lexical_root = Path(os.path.abspath(storage_dir))
-    real_root = Path(storage_dir).resolve()
     removed = missing = refused = failed = 0
     for raw in paths:
         if not raw:
             continue
-        try:
-            lexical, real = Path(os.path.abspath(raw)), Path(raw).resolve()
-        except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL byte
-            refused += 1
-            continue
-        if not (_strictly_inside(lexical, lexical_root) and _strictly_inside(real, real_root)):
+        lexical = inside_storage(raw, storage_dir)
+        if lexical is None:
             refused += 1
             continue
         try:
@@ -127,6 +157,20 @@ def unlink_stored_files(paths: Iterable[str], storage_dir: Path | str) -> Unlink
             "left %d stored files outside the storage directory, failed to delete %d", refused, failed
         )
     return Unlinked(removed, missing, refused, failed)
+
+
+def inside_storage(raw: str, storage_dir: Path | str) -> Path | None:
+    """``raw`` as an absolute path when it lies inside ``storage_dir`` both as written and with
+    symlinks followed (relative paths resolved against the working directory, as they were written);
+    None when it leaves it."""
+    try:
+        lexical, real = Path(os.path.abspath(raw)), Path(raw).resolve()
+        lexical_root, real_root = Path(os.path.abspath(storage_dir)), Path(storage_dir).resolve()
+    except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL byte
+        return None
+    if _strictly_inside(lexical, lexical_root) and _strictly_inside(real, real_root):
+        return lexical
+    return None
 
 
 def _strictly_inside(path: Path, root: Path) -> bool:

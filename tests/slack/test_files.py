@@ -16,8 +16,10 @@ from bot.slack.threads import relay_pending
 from bot.telegram.aiogram_driver import AiogramDriver
 from bot.telegram.callback_data import CallbackCodec
 from bot.telegram.transport import TelegramTransport
+from domain.crypto import BYTES_PREFIX
 from domain.models import CheckIn, Coach, CoachThread, Message, StoredFile
 from domain.models.enums import MessageDirection
+from domain.services.files import read_stored_file
 from tests.slack.conftest import COACH_DM, COACH_USER, SlackHarness, add_client
 from tests.support.telegram_api import FakeTelegram
 
@@ -70,11 +72,10 @@ async def test_a_slack_clients_photo_is_stored_and_reuploaded_into_the_thread(
 
     (kept,) = await stored_files(harness)
     assert (kept.client_id, kept.platform, kept.file_id, kept.kind) == (client.id, "slack", photo, "photo")
-    assert (
-        kept.path
-        and await asyncio.to_thread(Path(kept.path).read_bytes) == PHOTO
-        and kept.size_bytes == len(PHOTO)
-    )
+    assert kept.path and kept.size_bytes == len(PHOTO)
+    on_disk = await asyncio.to_thread(Path(kept.path).read_bytes)
+    assert on_disk.startswith(BYTES_PREFIX) and b"fake-jpeg-bytes" not in on_disk  # encrypted at rest
+    assert await asyncio.to_thread(read_stored_file, kept.path) == PHOTO
     (download,) = harness.api.of("file.download")
     assert download["authorization"] == "Bearer xoxb-test"
     async with harness.db.sessions() as session:
@@ -88,6 +89,7 @@ async def test_a_slack_clients_photo_is_stored_and_reuploaded_into_the_thread(
     assert thread is not None
     (upload,) = await harness.api.wait_for("upload")
     assert upload["size"] == len(PHOTO)
+    assert harness.api.uploads[upload["file_id"]].content == PHOTO  # the coach gets the original bytes
     (completed,) = harness.api.of("files.completeUploadExternal")
     assert completed["channel_id"] == COACH_DM and completed["thread_ts"] == thread.thread_ref
 

@@ -19,6 +19,7 @@ from conversations.messages import Button, IncomingMessage, OutgoingMessage, Url
 from conversations.ports import ConversationHandler
 from domain.db import Database
 from domain.services.delivery_queue import unfinished_count
+from domain.services.files import read_stored_file
 from tests.support.servers import serve_locally
 from tests.support.telegram_api import ApiCall, FakeTelegram
 
@@ -151,8 +152,8 @@ class RecordingHandler:
 
 
 def read(path: str | None) -> bytes:
-    """The content of a stored file."""
-    return Path(path or "").read_bytes()
+    """The content of a stored file as the client sent it (on disk it is encrypted)."""
+    return read_stored_file(path or "")
 
 
 def texts(calls: list[ApiCall]) -> str:

@@ -81,6 +81,8 @@ async def test_photo_and_voice_are_downloaded_and_stored(
         ("voice", voice.file_id, 10),
     ]
     assert read(rows[0].path) == b"\xff\xd8jpeg-bytes"
+    on_disk = await asyncio.to_thread(Path(rows[0].path or "").read_bytes)
+    assert b"jpeg-bytes" not in on_disk  # encrypted at rest
     assert Path(rows[0].path or "").is_relative_to(tmp_path / "files")
 
 
