@@ -21,6 +21,7 @@ from domain.program_delivery import deliveries_at
 from domain.programs import ProgramFormatError, parse_program
 from domain.programs.templates import TEMPLATES, template_text
 from domain.services import program_versions as versions
+from domain.services.program_overview import version_rows
 
 
 def _resource_files(path: Path, text: str) -> dict[str, bytes]:
@@ -105,22 +106,20 @@ def versions_command(program_id: Annotated[int, typer.Argument(help="Program id"
 
     async def work(db: Database) -> list[list[object]]:
         async with db.unit_of_work() as session:
-            counts = await versions.enrolled_counts(session, program_id)
-            rows = []
-            for v in await versions.list_versions(session, program_id):
-                steps = await versions.version_steps(session, v.id)
-                rows.append(
-                    [
-                        v.number,
-                        v.status,
-                        len(steps),
-                        v.weeks,
-                        counts.get(v.id, 0),
-                        v.published_at.isoformat(timespec="minutes") if v.published_at else "-",
-                        v.publish_note or "",
-                    ]
-                )
-            return rows
+            return [
+                [
+                    row.version.number,
+                    row.version.status,
+                    row.steps,
+                    row.version.weeks,
+                    row.enrolled,
+                    row.version.published_at.isoformat(timespec="minutes")
+                    if row.version.published_at
+                    else "-",
+                    row.version.publish_note or "",
+                ]
+                for row in await version_rows(session, program_id)
+            ]
 
     rows = with_database(work)
     if not rows:
