@@ -109,10 +109,9 @@ def test_edge_cases_render(days: list[Day]) -> None:
     assert (MOOD_COLOUR in plot) is has_values and (ENERGY_COLOUR in plot) is has_values
 
 
-def test_names_the_font_cannot_draw_are_folded_or_replaced() -> None:
-    assert title_name("José") == "Jose"
-    assert title_name("Женя") == "Client"
-    image_of(series_of(four_weeks(), name="Женя"))  # still renders
+def test_names_in_other_scripts_render() -> None:
+    assert title_name("Женя") == "Женя"
+    image_of(series_of(four_weeks(), name="Женя"))
 
 
 def test_alt_text_says_the_trend_in_words() -> None:

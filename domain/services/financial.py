@@ -1,0 +1,129 @@
+"""Money over a period, for the financial report and the revenue chart: payments and month totals.
+
+A payment belongs to the period (and month) in which it was created, in UTC. Refunds are counted against
+the payment they return, in that payment's month: the database keeps a payment's refunded total, not
+when each refund happened. Currencies are never added together.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.clock import ensure_utc
+from domain.models import Client, Coach, Enrollment, Payment, Program
+from domain.models.enums import PaymentStatus
+
+COLLECTED = frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED})
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentLine:
+    """One payment as the financial report lists it."""
+
+    payment_id: int
+    created_at: datetime
+    client_id: int
+    client: str
+    coach: str
+    program: str
+    status: str
+    currency: str
+    amount_minor: int
+    refunded_minor: int
+    provider_payment_id: str
+
+    @property
+    def collected(self) -> bool:
+        """Money that arrived (possibly returned since): succeeded, partly or fully refunded."""
+        return self.status in COLLECTED
+
+    @property
+    def net_minor(self) -> int:
+        """What the business kept: the amount less refunds; 0 for payments that never arrived."""
+        return self.amount_minor - self.refunded_minor if self.collected else 0
+
+
+@dataclass(frozen=True, slots=True)
+class MonthRevenue:
+    """One currency's money in one calendar month (``month`` is its first day)."""
+
+    month: date
+    currency: str
+    gross_minor: int
+    refunds_minor: int
+    payments: int
+    failed: int
+
+    @property
+    def net_minor(self) -> int:
+        return self.gross_minor - self.refunds_minor
+
+
+async def payments_between(session: AsyncSession, since: datetime, until: datetime) -> list[PaymentLine]:
+    """Every payment created in [since, until), oldest first, with its client, coach and program names."""
+    rows = await session.execute(
+        select(Payment, Client, Coach.name, Program.name)
+        .join(Client, Client.id == Payment.client_id)
+        .outerjoin(Coach, Coach.id == Client.coach_id)
+        .outerjoin(Enrollment, Enrollment.id == Payment.enrollment_id)
+        .outerjoin(Program, Program.id == Enrollment.program_id)
+        .where(Payment.created_at >= since, Payment.created_at < until)
+        .order_by(Payment.created_at, Payment.id)
+    )
+    return [
+        PaymentLine(
+            payment_id=payment.id,
+            created_at=ensure_utc(payment.created_at),
+            client_id=client.id,
+            client=client.display_name,
+            coach=coach or "",
+            program=program or "",
+            status=str(payment.status),
+            currency=payment.currency,
+            amount_minor=payment.amount_minor,
+            refunded_minor=payment.refunded_minor,
+            provider_payment_id=payment.provider_payment_id or "",
+        )
+        for payment, client, coach, program in rows.all()
+    ]
+
+
+def _months(since: date, until: date) -> list[date]:
+    """First days of every month that [since, until) touches."""
+    months, current = [], since.replace(day=1)
+    while current < until:
+        months.append(current)
+        current = (
+            current.replace(year=current.year + 1, month=1)
+            if current.month == 12
+            else current.replace(month=current.month + 1)
+        )
+    return months
+
+
+def monthly_revenue(lines: list[PaymentLine], since: datetime, until: datetime) -> list[MonthRevenue]:
+    """Per currency seen in ``lines``, every month of the period: gross collected, refunds, counts.
+
+    Gross is the amount of collected payments; refunds what was returned of them; ``failed`` counts
+    payments that failed. Months without payments are there with zeros, so a chart shows the gap.
+    """
+    totals: dict[tuple[str, date], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    currencies = sorted({line.currency for line in lines})
+    for line in lines:
+        t = totals[(line.currency, line.created_at.date().replace(day=1))]
+        if line.collected:
+            t[0] += line.amount_minor
+            t[1] += line.refunded_minor
+            t[2] += 1
+        elif line.status == PaymentStatus.FAILED:
+            t[3] += 1
+    return [
+        MonthRevenue(month, currency, *totals.get((currency, month), [0, 0, 0, 0]))
+        for currency in currencies
+        for month in _months(ensure_utc(since).date(), ensure_utc(until).date())
+    ]
