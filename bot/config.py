@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Served by the service itself (bot/stripe_webhooks.py) so Checkout returns to a page of ours.
@@ -24,6 +24,9 @@ TELEGRAM_WEBHOOK_SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 # Derives the webhook secret from the bot token when none is set, so every replica registers and
 # checks the same one; changing the label changes every derived secret.
 TELEGRAM_WEBHOOK_SECRET_LABEL = b"stripe-coach telegram webhook secret v1"
+FILE_RETENTION = "COACH_RETENTION_FILES_DAYS"
+# The old name of FILE_RETENTION, read when that is not set (the COACH_RETENTION_* naming came later).
+DEPRECATED_FILE_RETENTION = "COACH_FILE_RETENTION_DAYS"
 
 
 def derive_telegram_webhook_secret(bot_token: str) -> str:
@@ -71,10 +74,12 @@ class Settings(BaseSettings):
     log_format: LogFormat = _env("COACH_LOG_FORMAT", LogFormat.TEXT)
     conversation_timeout_hours: float = _env("COACH_CONVERSATION_TIMEOUT_HOURS", 24.0, gt=0)
     storage_dir: str = _env("COACH_STORAGE_DIR", "./data/files")
-    # Clients' files older than this are deleted by the hourly purge; 0 keeps them forever.
-    file_retention_days: int = _env("COACH_FILE_RETENTION_DAYS", 365)
-    # The hourly purge deletes check-ins, client-coach messages and audit events older than these
-    # (0 keeps them forever).
+    # The hourly purge deletes clients' files, check-ins, client-coach messages and audit events older
+    # than these (0 keeps them forever).
+    retention_files_days: int = _env(FILE_RETENTION, 365)
+    # The old name of COACH_RETENTION_FILES_DAYS, still read when the new one is not set; `coach run`
+    # and `coach doctor` say so (see deprecated_names).
+    deprecated_file_retention_days: int | None = _env(DEPRECATED_FILE_RETENTION, None)
     retention_checkins_days: int = _env("COACH_RETENTION_CHECKINS_DAYS", 730)
     retention_messages_days: int = _env("COACH_RETENTION_MESSAGES_DAYS", 365)
     retention_audit_days: int = _env("COACH_RETENTION_AUDIT_DAYS", 365)
@@ -118,6 +123,8 @@ class Settings(BaseSettings):
     smtp_password: str | None = _env("COACH_SMTP_PASSWORD")
     smtp_from: str | None = _env("COACH_SMTP_FROM")
     smtp_starttls: bool = _env("COACH_SMTP_STARTTLS", True)
+
+    _deprecated: list[str] = PrivateAttr(default_factory=list)
 
     @field_validator("telegram_webhook_secret")
     @classmethod
@@ -167,7 +174,8 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "file_retention_days",
+        "retention_files_days",
+        "deprecated_file_retention_days",
         "retention_checkins_days",
         "retention_messages_days",
         "retention_audit_days",
@@ -175,12 +183,30 @@ class Settings(BaseSettings):
     )
     @classmethod
     def _whole_days(cls, value: Any) -> Any:
+        if value is None:
+            return None  # the deprecated name, unset
         days = value.strip() if isinstance(value, str) else value
         if isinstance(days, str) and days.isascii() and days.isdigit():
             days = int(days)
         if isinstance(days, bool) or not isinstance(days, int) or days < 0:
             raise ValueError("must be a whole number of days, 0 or more (0 keeps them forever)")
         return days
+
+    @model_validator(mode="after")
+    def _old_file_retention_name(self) -> Settings:
+        if self.deprecated_file_retention_days is None:
+            return self
+        if "retention_files_days" in self.model_fields_set:
+            self._deprecated = [f"{DEPRECATED_FILE_RETENTION} is ignored: {FILE_RETENTION} is set; remove it"]
+        else:
+            self.retention_files_days = self.deprecated_file_retention_days
+            self._deprecated = [f"{DEPRECATED_FILE_RETENTION} is deprecated: rename it {FILE_RETENTION}"]
+        return self
+
+    @property
+    def deprecated_names(self) -> list[str]:
+        """One line per deprecated variable that is set, saying what to use instead."""
+        return list(self._deprecated)
 
     @field_validator("stripe_success_url", "stripe_cancel_url")
     @classmethod

@@ -77,6 +77,8 @@ def run() -> None:
             "COACH_ENCRYPTION_KEYS is not set: what clients write is stored unencrypted "
             "(`coach keys generate` makes a key)"
         )
+    for line in config.deprecated_names:
+        logging.getLogger("bot.cli").warning("%s", line)
     service = Service(config, interactive_console=sys.stdin.isatty())
     try:
         asyncio.run(service.run_until_signalled(stop_at_once=lambda: bool(early)))

@@ -37,7 +37,8 @@ def load_settings_checked() -> tuple[Settings | None, list[CheckResult]]:
     except ValidationError as exc:
         return None, [failed(SETTINGS, line) for line in setting_errors(exc)]
     source = "the environment and ./.env" if Path(".env").is_file() else "the environment (no ./.env)"
-    return settings, [ok(SETTINGS, f"loaded from {source}")]
+    notes = "".join(f"; {line}" for line in settings.deprecated_names)
+    return settings, [ok(SETTINGS, f"loaded from {source}{notes}")]
 
 
 def secrets_of(settings: Settings) -> list[str]:

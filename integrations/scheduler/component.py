@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 PLAN_EVERY = timedelta(minutes=5)
 DISPATCH_EVERY = timedelta(seconds=20)
 # Old idempotency records (processed chat messages, webhook events) and clients' files past
-# COACH_FILE_RETENTION_DAYS are deleted this often.
+# COACH_RETENTION_FILES_DAYS are deleted this often.
 PURGE_EVERY = timedelta(hours=1)
 # The retention purge (check-ins, messages, audit events) runs hourly too, first a little after start.
 RETENTION_FIRST_DELAY = timedelta(minutes=5)
@@ -295,7 +295,7 @@ def build_reminder_scheduler(ctx: AppContext) -> ReminderScheduler:
         digest=ctx.extras.get("digest_composer"),
         context=ctx,
         storage_dir=config.storage_dir,
-        file_retention_days=config.file_retention_days,
+        file_retention_days=config.retention_files_days,
         retention=RetentionPolicy(
             checkins_days=config.retention_checkins_days,
             messages_days=config.retention_messages_days,

@@ -53,10 +53,13 @@ def test_environment_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: objec
         ("COACH_DUNNING_DAYS", "-1,3"),
         ("COACH_DUNNING_DAYS", "7,3"),
         ("COACH_DUNNING_DAYS", "3,3"),
+        ("COACH_RETENTION_FILES_DAYS", "-1"),
+        ("COACH_RETENTION_FILES_DAYS", "1.5"),
+        ("COACH_RETENTION_FILES_DAYS", "a year"),
+        ("COACH_RETENTION_FILES_DAYS", ""),
         ("COACH_FILE_RETENTION_DAYS", "-1"),
-        ("COACH_FILE_RETENTION_DAYS", "1.5"),
         ("COACH_FILE_RETENTION_DAYS", "a year"),
-        ("COACH_FILE_RETENTION_DAYS", ""),
+        ("COACH_RETENTION_CHECKINS_DAYS", "-5"),
     ],
 )
 def test_malformed_setting_names_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
@@ -85,13 +88,35 @@ def test_payment_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     assert s.dunning_days == (1, 2, 10)
 
 
-def test_file_retention_days(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_retention_files_days(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COACH_RETENTION_FILES_DAYS", raising=False)
     monkeypatch.delenv("COACH_FILE_RETENTION_DAYS", raising=False)
-    assert load_settings().file_retention_days == 365
-    monkeypatch.setenv("COACH_FILE_RETENTION_DAYS", "0")  # keep forever
-    assert load_settings().file_retention_days == 0
-    monkeypatch.setenv("COACH_FILE_RETENTION_DAYS", " 30 ")
-    assert load_settings().file_retention_days == 30
+    assert load_settings().retention_files_days == 365
+    assert load_settings().deprecated_names == []
+    monkeypatch.setenv("COACH_RETENTION_FILES_DAYS", "0")  # keep forever
+    assert load_settings().retention_files_days == 0
+    monkeypatch.setenv("COACH_RETENTION_FILES_DAYS", " 30 ")
+    assert load_settings().retention_files_days == 30
+
+
+def test_the_old_file_retention_name_still_works_and_the_new_one_wins(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("COACH_RETENTION_FILES_DAYS", raising=False)
+    monkeypatch.setenv("COACH_FILE_RETENTION_DAYS", "90")
+    settings = load_settings()
+    assert settings.retention_files_days == 90
+    assert settings.deprecated_names == [
+        "COACH_FILE_RETENTION_DAYS is deprecated: rename it COACH_RETENTION_FILES_DAYS"
+    ]
+    monkeypatch.setenv("COACH_FILE_RETENTION_DAYS", "0")  # 0 still means keep forever
+    assert load_settings().retention_files_days == 0
+    monkeypatch.setenv("COACH_RETENTION_FILES_DAYS", "30")
+    settings = load_settings()
+    assert settings.retention_files_days == 30
+    assert settings.deprecated_names == [
+        "COACH_FILE_RETENTION_DAYS is ignored: COACH_RETENTION_FILES_DAYS is set; remove it"
+    ]
 
 
 def test_telegram_webhook_secret_is_shared_by_replicas_without_being_set() -> None:

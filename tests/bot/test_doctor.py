@@ -591,3 +591,14 @@ def test_a_missing_encryption_key_and_an_unset_webhook_secret_are_flagged(
     env.setenv("COACH_ENCRYPTION_KEYS", "not-a-key")
     code, checks, _ = doctor(capsys)
     assert checks["settings"][0] == "failed" and "COACH_ENCRYPTION_KEYS" in checks["settings"][1]
+
+
+def test_the_deprecated_file_retention_name_is_noted(
+    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env.setenv("COACH_FILE_RETENTION_DAYS", "90")
+    code, checks, _ = doctor(capsys)
+    assert code == 0
+    status, detail = checks["settings"]
+    assert status == "ok"
+    assert detail.endswith("; COACH_FILE_RETENTION_DAYS is deprecated: rename it COACH_RETENTION_FILES_DAYS")

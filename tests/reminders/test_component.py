@@ -85,7 +85,7 @@ async def test_scheduler_purges_old_idempotency_records(db: Database) -> None:
         assert await s.scalar(select(func.count()).select_from(ProcessedMessage)) == 0
 
 
-async def test_the_purge_deletes_files_past_coach_file_retention_days(db: Database, tmp_path: Path) -> None:
+async def test_the_purge_deletes_files_past_coach_retention_files_days(db: Database, tmp_path: Path) -> None:
     from sqlalchemy import select
 
     from domain.models import AuditEvent, StoredFile
@@ -101,7 +101,7 @@ async def test_the_purge_deletes_files_past_coach_file_retention_days(db: Databa
                 StoredFile(platform="telegram", file_id=name, kind="photo", path=path, created_at=now - age)
             )
     settings = load_settings(
-        COACH_DATABASE_URL=db.url, COACH_STORAGE_DIR=str(storage), COACH_FILE_RETENTION_DAYS=90
+        COACH_DATABASE_URL=db.url, COACH_STORAGE_DIR=str(storage), COACH_RETENTION_FILES_DAYS=90
     )
     [component] = [
         c
