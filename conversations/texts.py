@@ -139,6 +139,11 @@ class Onboarding:
     )
     WITH_COACH = " with {name}"
     BAD_INVITE = "I don't recognise the invite code {code!r}."
+    COACHES_FULL = (
+        "Thank you for your interest! All our coaches are fully booked right now, so I can't start your "
+        "coaching yet. We've let the team know; please try /start again in a few days, or use an invite "
+        "code if a coach gave you one."
+    )
     ASK_INVITE = "Please type the invite code your coach gave you (as in /start CODE), or /cancel to stop."
     ASK_INVITE_OR_DEFAULT = (
         "Please type the invite code your coach gave you (as in /start CODE), or continue with {coach}."

@@ -47,7 +47,7 @@ from domain.clock import utcnow
 from domain.insights import approval
 from domain.models import Coach
 from domain.models.enums import Cadence, EnrollmentStatus
-from domain.services import clients, coaches, enrollments, goals
+from domain.services import capacity, clients, coaches, enrollments, goals
 from domain.services.notices import notify_coach
 
 TEXT_ANSWER_MAX_CHARS = 500
@@ -56,7 +56,8 @@ DEFAULT_COACH_PAYLOAD = "default-coach"
 
 
 async def begin(turn: Turn) -> Next:
-    """Pick the coach (invite code, else the default one) and remember their programs' questions.
+    """Pick the coach (invite code, else the least-loaded coach with room) and remember their programs'
+    questions.
 
     An invite code that matches no coach is refused: the client is asked for it again (or, when
     there is a default coach, may go on with them knowingly), never silently given another coach."""
@@ -64,11 +65,19 @@ async def begin(turn: Turn) -> Next:
     invite = turn.data.get("invite")
     coach = await coaches.find_coach_by_invite(session, invite) if invite else None
     if invite and coach is None:
-        default = await coaches.default_coach(session)
+        default = (await capacity.coach_for_new_client(session, now=turn.now)).coach
         turn.data.update(default_coach=[default.id, default.name] if default else None)
         turn.say(T.BAD_INVITE.format(code=invite))
         return "invite"
-    await _choose_coach(turn, coach or await coaches.default_coach(session))
+    if coach is None:
+        # Without an invite code: the least-loaded coach with room, or nobody when all are full.
+        assignment = await capacity.coach_for_new_client(session, now=turn.now)
+        if assignment.everyone_full:
+            await capacity.report_everyone_full(session, now=turn.now)
+            turn.say(T.COACHES_FULL)
+            return END
+        coach = assignment.coach
+    await _choose_coach(turn, coach)
     return "consent"
 
 
