@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from bot.cli.common import identity_option, money_option, print_json, print_table, settings, with_database
+from domain.clock import utcnow
 from domain.db import Database
 from domain.errors import ValidationError
 from domain.migrate import upgrade
@@ -14,6 +15,7 @@ from domain.models.enums import Billing
 from domain.money import format_money
 from domain.services import clients as client_service
 from domain.services import coaches as coach_service
+from domain.services.capacity import coach_loads
 from domain.services.demo import database_is_empty, seed_demo
 from domain.services.erasure import ErasureReport, erase_client, preview_erasure, renewing_subscriptions
 from domain.services.export import export_client
@@ -54,16 +56,17 @@ def coaches_add(
 
 @coaches_app.command("list")
 def coaches_list() -> None:
-    """List coaches."""
+    """List coaches with their load: active clients / capacity (∞: no limit)."""
 
     async def work(db: Database) -> list[list[object]]:
         async with db.unit_of_work() as session:
+            loads = {c.coach_id: c.shown for c in await coach_loads(session, now=utcnow())}
             return [
-                [c.id, c.name, c.email, c.slack_user_id or "-", c.invite_code]
+                [c.id, c.name, c.email, c.slack_user_id or "-", c.invite_code, loads.get(c.id, "-")]
                 for c in await coach_service.list_coaches(session)
             ]
 
-    print_table(["id", "name", "email", "slack", "invite"], with_database(work))
+    print_table(["id", "name", "email", "slack", "invite", "load"], with_database(work))
 
 
 @programs_app.command("add")

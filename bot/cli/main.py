@@ -11,7 +11,21 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import admin, audit, backup, charts, chat, doctor, insights, keys, payments, reminders, tokens
+from bot.cli import (
+    admin,
+    analytics,
+    audit,
+    backup,
+    charts,
+    chat,
+    doctor,
+    insights,
+    keys,
+    payments,
+    reminders,
+    tokens,
+)
+from bot.cli import capacity as _capacity  # noqa: F401 - adds set-capacity to `coaches`
 from bot.cli import programs as _program_content  # noqa: F401 - adds import/export/publish... to `programs`
 from bot.cli.common import CliError, settings, with_database
 from bot.config import ConfigError
@@ -46,6 +60,7 @@ app.add_typer(keys.keys_app, name="keys")
 app.command("backup")(backup.backup)
 app.add_typer(audit.audit_app, name="audit")
 app.command("restore")(backup.restore)
+app.command("analytics")(analytics.analytics)
 app.add_typer(tokens.tokens_app, name="tokens")
 
 

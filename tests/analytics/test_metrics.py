@@ -4,11 +4,13 @@ data, one client, refunds larger than the period's revenue, clients in many time
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from domain.analytics.metrics import METRICS, compute, flatten, metric_names
+from domain.analytics.report import definitions_markdown
 from domain.analytics.responses import business_seconds
 from domain.analytics.scope import Period, Scope
 from domain.analytics.usage import DailyUsage, llm_usage_by_coach_and_day
@@ -196,4 +198,12 @@ def test_periods_are_validated() -> None:
         Scope(coach_id=1, program_id=2)
     assert Period.between(date(2026, 3, 2), date(2026, 3, 15), now=at(20)).previous().start == at(
         16, 0, month=2
+    )
+
+
+def test_readme_lists_the_metric_definitions_of_the_registry() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- metrics:start -->\n", 1)[1].split("\n<!-- metrics:end -->", 1)[0]
+    assert block == definitions_markdown(), (
+        "paste domain.analytics.report.definitions_markdown() into the README"
     )
