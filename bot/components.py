@@ -84,8 +84,14 @@ def build_components(ctx: AppContext, *, interactive_console: bool = True) -> li
     """Every component the settings ask for. Channels register here as they are added."""
     from bot.http.metrics import MetricsEndpoint
     from bot.loop_lag import LoopLagMonitor
+    from bot.web.component import WebWorkspace
 
-    components: list[Component] = [EngineComponent(ctx), LoopLagMonitor(), MetricsEndpoint()]
+    components: list[Component] = [
+        EngineComponent(ctx),
+        LoopLagMonitor(),
+        MetricsEndpoint(),
+        WebWorkspace(ctx),
+    ]
     from bot.conversation_setup import prepare_conversations
     from bot.stripe_webhooks import PaymentPages, StripeWebhooks
 

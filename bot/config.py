@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     database_url: str = _env("COACH_DATABASE_URL", "sqlite+aiosqlite:///./coach.db")
     http_host: str = _env("COACH_HTTP_HOST", "127.0.0.1")
     http_port: int = _env("COACH_HTTP_PORT", 8080, ge=0, le=65535)
+    # Where people reach this service from outside (behind a proxy, with https): sign-in links use it.
+    public_url: str | None = _env("COACH_PUBLIC_URL")
     log_level: str = _env("COACH_LOG_LEVEL", "INFO")
     log_format: LogFormat = _env("COACH_LOG_FORMAT", LogFormat.TEXT)
     conversation_timeout_hours: float = _env("COACH_CONVERSATION_TIMEOUT_HOURS", 24.0, gt=0)
@@ -208,7 +210,7 @@ class Settings(BaseSettings):
         """One line per deprecated variable that is set, saying what to use instead."""
         return list(self._deprecated)
 
-    @field_validator("stripe_success_url", "stripe_cancel_url")
+    @field_validator("public_url", "stripe_success_url", "stripe_cancel_url")
     @classmethod
     def _web_url(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
@@ -239,6 +241,11 @@ class Settings(BaseSettings):
         host = "127.0.0.1" if self.http_host in {"", "0.0.0.0", "::"} else self.http_host
         host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self.http_port}"
+
+    @property
+    def web_base_url(self) -> str:
+        """The root of links to this service sent to people (sign-in links): the public URL, else local."""
+        return (self.public_url or self.local_url).rstrip("/")
 
     @property
     def payment_success_url(self) -> str:

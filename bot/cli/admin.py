@@ -11,7 +11,7 @@ from domain.clock import utcnow
 from domain.db import Database
 from domain.errors import ValidationError
 from domain.migrate import upgrade
-from domain.models.enums import Billing
+from domain.models.enums import Billing, CoachRole
 from domain.money import format_money
 from domain.services import clients as client_service
 from domain.services import coaches as coach_service
@@ -40,18 +40,38 @@ def coaches_add(
     email: Annotated[str, typer.Option("--email", help="Email address")],
     slack_user_id: Annotated[str | None, typer.Option("--slack-user-id", help="Link a Slack user")] = None,
     timezone: Annotated[str, typer.Option("--timezone", help="IANA timezone for digests")] = "UTC",
+    role: Annotated[
+        CoachRole, typer.Option("--role", help="admin: every coach and client; coach: own clients")
+    ] = CoachRole.COACH,
 ) -> None:
     """Add a coach; prints its id and invite code."""
 
     async def work(db: Database) -> tuple[int, str]:
         async with db.unit_of_work() as session:
             coach = await coach_service.create_coach(
-                session, name=name, email=email, slack_user_id=slack_user_id, timezone=timezone
+                session, name=name, email=email, slack_user_id=slack_user_id, timezone=timezone, role=role
             )
             return coach.id, coach.invite_code
 
     coach_id, invite = with_database(work)
-    typer.echo(f"coach {coach_id} created; invite code {invite}")
+    as_admin = " as admin" if role == CoachRole.ADMIN else ""
+    typer.echo(f"coach {coach_id} created{as_admin}; invite code {invite}")
+
+
+@coaches_app.command("set-role")
+def coaches_set_role(
+    coach: Annotated[int, typer.Option("--coach", help="Coach id")],
+    role: Annotated[CoachRole, typer.Option("--role", help="admin or coach")],
+) -> None:
+    """Make a coach an admin (every coach and client in the web workspace) or a coach (own clients)."""
+
+    async def work(db: Database) -> str:
+        async with db.unit_of_work() as session:
+            changed = await coach_service.set_coach_role(session, coach, role)
+            return changed.name
+
+    name = with_database(work)
+    typer.echo(f"coach {coach} ({name}) is now {role.value}")
 
 
 @coaches_app.command("list")
@@ -62,11 +82,11 @@ def coaches_list() -> None:
         async with db.unit_of_work() as session:
             loads = {c.coach_id: c.shown for c in await coach_loads(session, now=utcnow())}
             return [
-                [c.id, c.name, c.email, c.slack_user_id or "-", c.invite_code, loads.get(c.id, "-")]
+                [c.id, c.name, c.email, c.role, c.slack_user_id or "-", c.invite_code, loads.get(c.id, "-")]
                 for c in await coach_service.list_coaches(session)
             ]
 
-    print_table(["id", "name", "email", "slack", "invite", "load"], with_database(work))
+    print_table(["id", "name", "email", "role", "slack", "invite", "load"], with_database(work))
 
 
 @programs_app.command("add")

@@ -24,6 +24,7 @@ from bot.cli import (
     payments,
     reminders,
     tokens,
+    web,
 )
 from bot.cli import capacity as _capacity  # noqa: F401 - adds set-capacity to `coaches`
 from bot.cli import programs as _program_content  # noqa: F401 - adds import/export/publish... to `programs`
@@ -62,6 +63,8 @@ app.add_typer(audit.audit_app, name="audit")
 app.command("restore")(backup.restore)
 app.command("analytics")(analytics.analytics)
 app.add_typer(tokens.tokens_app, name="tokens")
+app.command("login-link")(web.login_link)
+app.add_typer(web.sessions_app, name="sessions")
 
 
 @app.callback()

@@ -21,6 +21,7 @@ from domain.models.progress import CheckIn, Feedback, Goal
 from domain.models.sending import SendSlot
 from domain.models.system import AuditEvent, ConversationState, InsightCache, LlmUsage, ProcessedMessage
 from domain.models.threads import CoachThread as CoachThread
+from domain.models.web import CoachNote, LoginCode, WebSession
 
 __all__ = [
     "ApiToken",
@@ -31,6 +32,7 @@ __all__ = [
     "CheckInAnswer",
     "Client",
     "Coach",
+    "CoachNote",
     "ConsentRecord",
     "ConversationState",
     "Enrollment",
@@ -40,6 +42,7 @@ __all__ = [
     "InboxUpdate",
     "InsightCache",
     "LlmUsage",
+    "LoginCode",
     "Message",
     "OutboundMessage",
     "Payment",
@@ -55,4 +58,5 @@ __all__ = [
     "StoredFile",
     "Subscription",
     "TaskTick",
+    "WebSession",
 ]

@@ -87,3 +87,17 @@ class InboxStatus(StrEnum):
     PENDING = "pending"  # stored, waiting for (or leased to) a worker
     HANDLED = "handled"
     FAILED = "failed"  # could not be handled after every try; kept for an operator
+
+
+class CoachRole(StrEnum):
+    """What a coach may see in the web workspace: ``admin`` every coach and client, ``coach`` their own."""
+
+    ADMIN = "admin"
+    COACH = "coach"
+
+
+class LoginPurpose(StrEnum):
+    """What a one-time code is for: a browser sign-in link, or linking the coach's Telegram account."""
+
+    SIGN_IN = "sign_in"
+    TELEGRAM_LINK = "telegram_link"

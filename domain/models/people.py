@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from domain.clock import utcnow
 from domain.crypto import EncryptedJSON
 from domain.models.base import Base
-from domain.models.enums import Cadence, ClientStatus
+from domain.models.enums import Cadence, ClientStatus, CoachRole
 
 
 class Coach(Base):
@@ -29,6 +29,10 @@ class Coach(Base):
     is_default: Mapped[bool] = mapped_column(default=False)
     # The most active clients this coach takes; None is no limit (see domain.services.capacity).
     capacity: Mapped[int | None]
+    # ``admin`` sees every coach and client in the web workspace; ``coach`` their own clients only.
+    role: Mapped[str] = mapped_column(
+        String(16), default=CoachRole.COACH, server_default=CoachRole.COACH.value
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

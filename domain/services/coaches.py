@@ -6,13 +6,13 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import rules
 from domain.errors import NotFound, ValidationError
 from domain.models import Coach, Program
-from domain.models.enums import Billing, Cadence
+from domain.models.enums import Billing, Cadence, CoachRole
 from domain.services.audit import record_audit_event
 
 DEFAULT_ASSESSMENT: list[dict[str, Any]] = [
@@ -37,8 +37,21 @@ def new_invite_code() -> str:
     return secrets.token_urlsafe(9).replace("-", "x").replace("_", "y")
 
 
+def check_role(role: str) -> CoachRole:
+    try:
+        return CoachRole(role)
+    except ValueError:
+        raise ValidationError("role must be admin or coach", field="role") from None
+
+
 async def create_coach(
-    session: AsyncSession, *, name: str, email: str, slack_user_id: str | None = None, timezone: str = "UTC"
+    session: AsyncSession,
+    *,
+    name: str,
+    email: str,
+    slack_user_id: str | None = None,
+    timezone: str = "UTC",
+    role: str = CoachRole.COACH,
 ) -> Coach:
     email = rules.check_email(email)
     if await session.scalar(select(Coach.id).where(Coach.email == email)) is not None:
@@ -55,10 +68,39 @@ async def create_coach(
         timezone=rules.check_timezone(timezone),
         invite_code=new_invite_code(),
         is_default=has_default is None,
+        role=check_role(role),
     )
     session.add(coach)
     await session.flush()
-    await record_audit_event(session, actor="admin", action="coach.created", subject=f"coach:{coach.id}")
+    await record_audit_event(
+        session,
+        actor="admin",
+        action="coach.created",
+        subject=f"coach:{coach.id}",
+        details={"role": coach.role},
+    )
+    return coach
+
+
+async def set_coach_role(
+    session: AsyncSession, coach_id: int, role: str, *, actor: str = "operator"
+) -> Coach:
+    """Makes a coach an admin or a coach; refuses to demote the last admin while others are coaches."""
+    new_role = check_role(role)
+    coach = await get_coach(session, coach_id)
+    if coach.role == CoachRole.ADMIN and new_role != CoachRole.ADMIN:
+        admins = await session.scalar(select(func.count(Coach.id)).where(Coach.role == CoachRole.ADMIN))
+        if (admins or 0) <= 1:
+            raise ValidationError("this is the only admin; make another coach an admin first", field="role")
+    previous, coach.role = coach.role, new_role
+    await session.flush()
+    await record_audit_event(
+        session,
+        actor=actor,
+        action="coach.role_changed",
+        subject=f"coach:{coach.id}",
+        details={"from": previous, "to": coach.role},
+    )
     return coach
 
 

@@ -23,7 +23,17 @@ from sqlalchemy import JSON, Column, Text, func, select, type_coerce, update
 
 from domain.crypto import JSON_KEY, EncryptedJSON, Keyring, UnreadableValue, active_keyring
 from domain.db import Database
-from domain.models import CheckIn, CheckInAnswer, Client, Feedback, Goal, InboxUpdate, Message, StoredFile
+from domain.models import (
+    CheckIn,
+    CheckInAnswer,
+    Client,
+    CoachNote,
+    Feedback,
+    Goal,
+    InboxUpdate,
+    Message,
+    StoredFile,
+)
 from domain.services.audit import record_audit_event
 from domain.services.files import inside_storage, replace_file, unlink_stored_files
 
@@ -39,6 +49,7 @@ ENCRYPTED_COLUMNS: tuple[tuple[Any, str], ...] = (
     (Client, "assessment"),
     (InboxUpdate, "payload"),
     (CheckInAnswer, "value"),
+    (CoachNote, "text"),
 )
 
 

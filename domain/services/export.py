@@ -14,6 +14,7 @@ from domain.models import (
     ChannelIdentity,
     CheckIn,
     CheckInAnswer,
+    CoachNote,
     ConsentRecord,
     Enrollment,
     EnrollmentProgress,
@@ -42,6 +43,7 @@ EXPORT_KEYS = (
     "subscriptions",
     "messages",
     "feedback",
+    "coach_notes",
     "audit_events",
 )
 
@@ -88,6 +90,8 @@ async def export_client(session: AsyncSession, client_id: int) -> dict[str, Any]
         "subscriptions": await rows(Subscription, Subscription.client_id == client_id),
         "messages": await rows(Message, Message.client_id == client_id),
         "feedback": await rows(Feedback, Feedback.client_id == client_id),
+        # A coach's private notes are personal data about the client too (a subject access request).
+        "coach_notes": await rows(CoachNote, CoachNote.client_id == client_id),
         "audit_events": await rows(
             AuditEvent, or_(AuditEvent.subject.in_(subjects), AuditEvent.actor.in_(subjects))
         ),

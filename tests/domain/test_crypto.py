@@ -17,12 +17,14 @@ from domain.models import (
     CheckIn,
     CheckInAnswer,
     Client,
+    CoachNote,
     Feedback,
     Goal,
     InboxUpdate,
     Message,
 )
 from domain.services import checkins, clients, messages
+from domain.services.coaches import create_coach
 from domain.services.encryption import ENCRYPTED_COLUMNS, rotate_keys
 from tests.conftest import TEST_ENCRYPTION_KEY
 
@@ -67,6 +69,8 @@ async def write_everything(db: Database) -> int:
         s.add(Goal(client_id=client.id, text=GOAL))
         s.add(Feedback(client_id=client.id, score=4, comment="more stretching please"))
         s.add(InboxUpdate(key="telegram:update:1", platform="telegram", lane="c1", payload={"text": NOTE}))
+        coach = await create_coach(s, name="Ana", email="ana@example.com")
+        s.add(CoachNote(client_id=client.id, coach_id=coach.id, text="private: asks about knee surgery"))
         return client.id
 
 
@@ -84,7 +88,8 @@ async def test_client_writing_is_ciphertext_at_rest_and_plain_to_services(db: Da
         text = stored["$enc"] if isinstance(stored, dict) else stored
         assert text.startswith(PREFIX), (model, name)
         assert not any(
-            plain in text for plain in (NOTE, SAID, GOAL, "night shifts", "stretching", "left knee")
+            plain in text
+            for plain in (NOTE, SAID, GOAL, "night shifts", "stretching", "left knee", "knee surgery")
         )
     async with db.sessions() as s:
         client = await s.get(Client, client_id)
@@ -93,6 +98,7 @@ async def test_client_writing_is_ciphertext_at_rest_and_plain_to_services(db: Da
         assert [c.note for c in await checkins.recent_check_ins(s, client_id)] == [NOTE]
         assert (await s.scalar(select(Message.text))) == SAID
         assert (await s.scalar(select(Goal.text))) == GOAL
+        assert (await s.scalar(select(CoachNote.text))) == "private: asks about knee surgery"
 
 
 async def test_every_encrypted_column_is_rotated() -> None:
@@ -124,9 +130,10 @@ async def test_plaintext_rows_and_old_keys_are_rotated_to_the_newest_key(
         "clients": 1,
         "inbox_updates": 1,
         "checkin_answers": 1,
+        "coach_notes": 1,
     }
     use_keys([new, old])
-    assert sum((await rotate_keys(db, batch_size=2)).values()) == 7
+    assert sum((await rotate_keys(db, batch_size=2)).values()) == 8
     assert sum((await rotate_keys(db)).values()) == 0  # nothing left to do
     use_keys([new])  # the old key can go
     async with db.sessions() as s:

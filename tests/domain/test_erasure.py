@@ -16,6 +16,7 @@ from domain.models import (
     AuditEvent,
     Base,
     Client,
+    CoachNote,
     ConversationState,
     InboxUpdate,
     InsightCache,
@@ -97,6 +98,7 @@ async def populate(db: Database, storage: Path, tag: str, *, name: str, email: s
             s, client_id=client.id, coach_id=coach.id, channel="slack", text=f"hi {name}"
         )
         await messages.record_feedback(s, client_id=client.id, score=5, comment="great")
+        s.add(CoachNote(client_id=client.id, coach_id=coach.id, text=f"{name} prefers mornings"))
         await open_thread(
             s,
             platform="slack",
@@ -208,6 +210,7 @@ async def test_erasure_removes_the_person_and_keeps_money_detached(db: Database,
         "outbound_messages": 2,  # the good-morning message and the coach notice about her
         "reminders": 1,
         "coach_threads": 1,
+        "coach_notes": 1,
         "messages": 2,
         "feedback": 1,
         "checkin_answers": 0,
