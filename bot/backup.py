@@ -1,12 +1,13 @@
-"""Backup and restore of the database: ``coach backup FILE [--verify]`` and ``coach restore FILE``.
+"""The database half of ``coach backup`` and ``coach restore`` (the archive around it, with the
+stored files, is :mod:`bot.backup_archive`).
 
 PostgreSQL: ``pg_dump`` custom format (one consistent snapshot; ``pg_restore`` reads it). SQLite: the
 online backup API, so a running ``coach run`` keeps writing while the copy is taken. A restore goes
-into an empty database only (never over data). ``--verify`` restores the new backup into a scratch
-database and compares the row count of every table with the live database.
+into an empty database only (never over data). Verifying restores a dump into a scratch database and
+compares the row count of every table with the live database.
 
-Not in the file: clients' stored files (``COACH_STORAGE_DIR``; copy that directory alongside) and
-the encryption keys (``COACH_ENCRYPTION_KEYS``; without them the encrypted columns cannot be read).
+Never in a backup: the encryption keys (``COACH_ENCRYPTION_KEYS``; without them the encrypted
+columns and files cannot be read).
 """
 
 from __future__ import annotations
@@ -89,8 +90,8 @@ def _sqlite_backup(source: Path, file: Path) -> None:
     partial.replace(file)
 
 
-async def backup(database_url: str, file: Path) -> None:
-    """Write a backup of the database at ``database_url`` to ``file``."""
+async def dump_database(database_url: str, file: Path) -> None:
+    """Write a dump of the database at ``database_url`` to ``file``."""
     url = make_url(database_url)
     await asyncio.to_thread(file.parent.mkdir, parents=True, exist_ok=True)
     if url.get_backend_name() == "sqlite":
@@ -113,19 +114,26 @@ async def _tables(database_url: str) -> list[str]:
         await db.dispose()
 
 
-async def restore(database_url: str, file: Path) -> None:
-    """Restore ``file`` into the (empty) database at ``database_url``."""
-    if not await asyncio.to_thread(file.is_file):
-        raise BackupError(f"no backup at {file}")
+async def require_empty_database(database_url: str) -> None:
+    """Raise :class:`BackupError` unless the database at ``database_url`` holds no tables."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         target = _sqlite_path(url)
         if await asyncio.to_thread(target.exists) and await _tables(database_url):
             raise BackupError(f"{target} is not empty: restore goes into an empty database only")
-        await asyncio.to_thread(_sqlite_copy, file, target)
-        return
-    if await _tables(database_url):
+    elif await _tables(database_url):
         raise BackupError(f"database {url.database} is not empty: restore goes into an empty database only")
+
+
+async def restore_database(database_url: str, file: Path) -> None:
+    """Restore the dump ``file`` into the (empty) database at ``database_url``."""
+    if not await asyncio.to_thread(file.is_file):
+        raise BackupError(f"no backup at {file}")
+    await require_empty_database(database_url)
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        await asyncio.to_thread(_sqlite_copy, file, _sqlite_path(url))
+        return
     args, env = _pg_args(url)
     command = [
         "pg_restore",
@@ -153,15 +161,15 @@ async def row_counts(database_url: str) -> dict[str, int]:
         await db.dispose()
 
 
-async def verify(database_url: str, file: Path, scratch_dir: Path) -> Verification:
-    """Restore ``file`` into a scratch database (dropped afterwards) and compare its row counts."""
+async def verify_database(database_url: str, file: Path, scratch_dir: Path) -> Verification:
+    """Restore the dump ``file`` into a scratch database (dropped afterwards) and compare row counts."""
     url = make_url(database_url)
     live = await row_counts(database_url)
     if url.get_backend_name() == "sqlite":
         scratch = scratch_dir / f"coach-verify-{uuid.uuid4().hex[:8]}.db"
         scratch_url = url.set(database=str(scratch)).render_as_string(hide_password=False)
         try:
-            await restore(scratch_url, file)
+            await restore_database(scratch_url, file)
             return Verification(live, await row_counts(scratch_url))
         finally:
             await asyncio.to_thread(scratch.unlink, True)
@@ -174,7 +182,7 @@ async def verify(database_url: str, file: Path, scratch_dir: Path) -> Verificati
         await conn.close()
     scratch_url = url.set(database=name).render_as_string(hide_password=False)
     try:
-        await restore(scratch_url, file)
+        await restore_database(scratch_url, file)
         return Verification(live, await row_counts(scratch_url))
     finally:
         conn = await asyncpg.connect(admin)
