@@ -68,6 +68,23 @@ def analytics(
                 for u in report.llm_usage
             ],
         )
+    if report.forecasts:
+        typer.echo("")
+        print_table(
+            ["client", "goal", "due", "now", "outlook", "why", "churn risk"],
+            [
+                [
+                    f.client_name,
+                    f.goal,
+                    f.due_date.isoformat(),
+                    f"{f.progress_now} %",
+                    f.outlook.value,
+                    f.reason,
+                    f.churn_risk.value,
+                ]
+                for f in report.forecasts
+            ],
+        )
     typer.echo("")
     for n, name in enumerate(names, 1):
         typer.echo(f"[{n}] {name}: {METRICS[name].definition}")

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.analytics.metrics import METRICS, MetricValue, compute
+from domain.analytics.prediction import GoalForecast, goal_forecasts
 from domain.analytics.scope import Period, Scope
 from domain.analytics.usage import DailyUsage, llm_usage_by_coach_and_day
 from domain.money import format_money
@@ -25,9 +26,11 @@ class AnalyticsReport:
     period: Period
     values: dict[str, MetricValue]
     llm_usage: list[DailyUsage]
+    forecasts: list[GoalForecast]
 
     def to_dict(self) -> dict[str, Any]:
-        """Stable keys: scope, period, metrics (name → value, unit, definition), llm_usage_by_day."""
+        """Stable keys: scope, period, metrics (name → value, unit, definition), llm_usage_by_day,
+        goal_forecasts."""
         return {
             "scope": {
                 "kind": "program"
@@ -69,8 +72,11 @@ async def analytics_report(
 ) -> AnalyticsReport:
     name = await scope_name(session, scope)
     values = await compute(session, scope, period, names)
-    usage = await llm_usage_by_coach_and_day(session, scope, period) if names is None else []
-    return AnalyticsReport(scope, name, period, values, usage)
+    if names is not None:  # just the metrics asked for
+        return AnalyticsReport(scope, name, period, values, [], [])
+    usage = await llm_usage_by_coach_and_day(session, scope, period)
+    forecasts = await goal_forecasts(session, scope, now=period.now)
+    return AnalyticsReport(scope, name, period, values, usage, forecasts)
 
 
 def _number(value: float | int, unit: str) -> str:
