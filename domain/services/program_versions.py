@@ -78,6 +78,16 @@ def _check_resources(parsed: ProgramFile, files: Mapping[str, bytes]) -> None:
         raise ProgramFormatError(problems)
 
 
+async def find_program_by_name(session: AsyncSession, *, coach_id: int, name: str) -> Program | None:
+    """The coach's program of that name: the one an import of a file with that name updates."""
+    return await session.scalar(
+        select(Program)
+        .where(Program.coach_id == coach_id, Program.name == name)
+        .order_by(Program.id)
+        .limit(1)
+    )
+
+
 async def import_program(
     session: AsyncSession,
     text: str,
@@ -111,9 +121,7 @@ async def import_program(
         coach_id = coach.id
     else:
         await get_coach(session, coach_id)
-    program = await session.scalar(
-        select(Program).where(Program.coach_id == coach_id, Program.name == parsed.name).order_by(Program.id)
-    )
+    program = await find_program_by_name(session, coach_id=coach_id, name=parsed.name)
     created = program is None
     if program is None:
         program = await create_program(
