@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +20,7 @@ TOKEN_PREFIX = "sc_"
 TOKEN_RANDOM_BYTES = 32  # 256 bits: a hash without salt or stretching is enough for a random secret
 PREFIX_SHOWN = 10  # "sc_" and 7 characters, to tell tokens apart in a list
 LABEL_MAX_CHARS = 100
+LAST_USED_EVERY = timedelta(minutes=1)
 
 
 def hash_token(token: str) -> str:
@@ -69,7 +70,9 @@ async def coach_for_token(session: AsyncSession, secret: str, *, now: datetime |
     token = await session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
     if token is None or token.revoked_at is not None:
         return None
-    token.last_used_at = now or utcnow()
+    now = now or utcnow()
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_EVERY:
+        token.last_used_at = now  # at most one write a minute for a busy token
     return await session.get(Coach, token.coach_id)
 
 
@@ -81,11 +84,17 @@ async def list_api_tokens(session: AsyncSession, *, coach_id: int | None = None)
 
 
 async def revoke_api_token(
-    session: AsyncSession, token_id: int, *, actor: str = "cli", now: datetime | None = None
+    session: AsyncSession,
+    token_id: int,
+    *,
+    actor: str = "cli",
+    now: datetime | None = None,
+    owner: int | None = None,
 ) -> ApiToken:
-    """Revoke one token (revoking it again changes nothing)."""
+    """Revoke one token (revoking it again changes nothing); with ``owner``, only that coach's token
+    (another coach's is reported as missing)."""
     token = await session.get(ApiToken, token_id)
-    if token is None:
+    if token is None or (owner is not None and token.coach_id != owner):
         raise NotFound(f"no API token with id {token_id}")
     if token.revoked_at is None:
         token.revoked_at = now or utcnow()
