@@ -1,0 +1,187 @@
+"""Admin: coaches with their roles and load, reassigning a client, and the audit log with filters and a
+CSV export. Admins only; anyone else gets 404 (audited by :func:`requires_admin`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from aiohttp import web
+
+from bot.http.server import DB_KEY
+from bot.web.auth.guards import form_text, path_int, requires_admin, signed_in
+from bot.web.render import redirect, render
+from domain.clock import utcnow
+from domain.errors import DomainError
+from domain.models import Client
+from domain.models.enums import CoachRole
+from domain.services.audit import AuditCursor, AuditFilter, audit_page
+from domain.services.audit_export import audit_csv_chunks
+from domain.services.capacity import coach_loads
+from domain.services.coaches import list_coaches, set_coach_role
+from domain.services.reassignment import reassign_client
+
+routes = web.RouteTableDef()
+
+AUDIT_PAGE_SIZE = 50
+FILTER_MAX_CHARS = 100  # actor and action columns are at most 200 and 100 characters
+
+
+def _admin_url(request: web.Request, **query: str) -> str:
+    return str(request.app.router["admin"].url_for().with_query(query))
+
+
+async def _admin_page(
+    request: web.Request, *, error: str = "", status: int = 200, typed: dict[str, str] | None = None
+) -> web.Response:
+    notice = "Role changed." if request.query.get("role") == "1" else ""
+    moved = request.query.get("moved", "")
+    async with request.config_dict[DB_KEY].unit_of_work() as session:
+        coaches = await list_coaches(session)
+        loads = {load.coach_id: load for load in await coach_loads(session, now=utcnow())}
+        if moved.isascii() and moved.isdigit() and len(moved) <= 18:
+            client = await session.get(Client, int(moved))
+            owner = next((c for c in coaches if client is not None and c.id == client.coach_id), None)
+            if client is not None and owner is not None:
+                notice = f"{client.display_name} now belongs to {owner.name}."
+    return render(
+        request,
+        "admin.html",
+        status=status,
+        title="Admin",
+        section="admin",
+        coaches=coaches,
+        loads=loads,
+        roles=[r.value for r in CoachRole],
+        notice=notice,
+        error=error,
+        typed=typed or {"client": "", "coach": ""},
+    )
+
+
+@routes.get("/admin", name="admin")
+@requires_admin
+async def admin_page(request: web.Request) -> web.StreamResponse:
+    return await _admin_page(request)
+
+
+@routes.post("/admin/coaches/{coach_id}/role", name="coach_role")
+@requires_admin
+async def change_role(request: web.Request) -> web.StreamResponse:
+    viewer = signed_in(request)
+    coach_id = path_int(request, "coach_id")
+    role = form_text(await request.post(), "role")
+    try:
+        async with request.config_dict[DB_KEY].unit_of_work() as session:
+            await set_coach_role(session, coach_id, role, actor=viewer.actor)
+    except DomainError as exc:
+        return await _admin_page(request, error=exc.message, status=422)
+    return redirect(_admin_url(request, role="1"))
+
+
+@routes.post("/admin/reassign", name="reassign")
+@requires_admin
+async def reassign(request: web.Request) -> web.StreamResponse:
+    """Moves a client (by id, as the Clients page shows it) to another coach."""
+    viewer = signed_in(request)
+    form = await request.post()
+    typed = {"client": form_text(form, "client").strip(), "coach": form_text(form, "coach").strip()}
+    if not (typed["client"].isascii() and typed["client"].isdigit() and len(typed["client"]) <= 18):
+        return await _admin_page(
+            request, error="Enter the client's number (the # on the Clients page).", status=422, typed=typed
+        )
+    if not (typed["coach"].isascii() and typed["coach"].isdigit() and len(typed["coach"]) <= 18):
+        return await _admin_page(
+            request, error="Choose the coach to move the client to.", status=422, typed=typed
+        )
+    try:
+        async with request.config_dict[DB_KEY].unit_of_work() as session:
+            client = await reassign_client(
+                session, client_id=int(typed["client"]), to_coach_id=int(typed["coach"]), actor=viewer.actor
+            )
+    except DomainError as exc:
+        return await _admin_page(request, error=exc.message, status=422, typed=typed)
+    return redirect(_admin_url(request, moved=str(client.id)))
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def audit_filter(request: web.Request) -> tuple[AuditFilter, dict[str, str], list[str]]:
+    """The filter of the audit page's query string (dates are whole UTC days, ``to`` included), the
+    values as typed, and what could not be read."""
+    typed = {
+        name: request.query.get(name, "").strip()[:FILTER_MAX_CHARS]
+        for name in ("actor", "action", "from", "to")
+    }
+    problems = []
+    since, until = _day(typed["from"]), _day(typed["to"])
+    if typed["from"] and since is None:
+        problems.append("From is not a date (YYYY-MM-DD).")
+    if typed["to"] and until is None:
+        problems.append("To is not a date (YYYY-MM-DD).")
+    filters = AuditFilter(
+        actor=typed["actor"] or None,
+        action=typed["action"] or None,
+        since=datetime.combine(since, time(), UTC) if since else None,
+        until=datetime.combine(until + timedelta(days=1), time(), UTC) if until else None,
+    )
+    return filters, typed, problems
+
+
+@routes.get("/admin/audit", name="audit")
+@requires_admin
+async def audit_log(request: web.Request) -> web.StreamResponse:
+    filters, typed, problems = audit_filter(request)
+    after = None
+    if request.query.get("after"):
+        try:
+            after = AuditCursor.decode(request.query["after"][:200])
+        except DomainError:
+            problems.append("That page link is broken; showing the newest events.")
+    async with request.config_dict[DB_KEY].unit_of_work() as session:
+        page = await audit_page(session, filters, after=after, limit=AUDIT_PAGE_SIZE)
+    shown = {k: v for k, v in typed.items() if v}
+    older = (
+        str(request.app.router["audit"].url_for().with_query({**shown, "after": page.next_cursor.encode()}))
+        if page.next_cursor
+        else ""
+    )
+    return render(
+        request,
+        "audit.html",
+        status=422 if problems else 200,
+        title="Audit log",
+        section="admin",
+        events=page.events,
+        typed=typed,
+        problems=problems,
+        older=older,
+        newest=str(request.app.router["audit"].url_for().with_query(shown)) if after else "",
+        csv_url=str(request.app.router["audit_csv"].url_for().with_query(shown)),
+    )
+
+
+@routes.get("/admin/audit.csv", name="audit_csv")
+@requires_admin
+async def audit_csv(request: web.Request) -> web.StreamResponse:
+    """Every event the filters match, newest first, streamed page by page."""
+    filters, _, problems = audit_filter(request)
+    if problems:
+        raise web.HTTPBadRequest(text=" ".join(problems))
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="audit-{utcnow():%Y%m%d-%H%M}.csv"',
+            "Cache-Control": "no-store",
+        }
+    )
+    await response.prepare(request)
+    async with request.config_dict[DB_KEY].sessions() as session:
+        async for chunk in audit_csv_chunks(session, filters):
+            await response.write(chunk.encode())
+    await response.write_eof()
+    return response
