@@ -14,6 +14,7 @@ import jinja2
 from aiohttp import web
 
 from bot.config import Settings
+from bot.web.api.app import mount_api
 from bot.web.auth.middleware import MIDDLEWARES
 from bot.web.keys import SETTINGS_KEY
 
@@ -25,6 +26,9 @@ TEMPLATES_DIR = HERE / "templates"
 PAGE_MODULES = (
     "bot.web.auth.signin",
     "bot.web.pages.clients",
+    "bot.web.pages.programs",
+    "bot.web.pages.settings",
+    "bot.web.pages.admin",
 )
 
 
@@ -47,8 +51,9 @@ def build_workspace(settings: Settings) -> web.Application:
 
 
 def mount_workspace(root: web.Application, settings: Settings) -> None:
-    """Mounts the workspace at ``/app`` and sends ``/`` there."""
+    """Mounts the workspace at ``/app`` (and its JSON API at ``/api/v1``) and sends ``/`` there."""
     root.add_subapp(PREFIX, build_workspace(settings))
+    mount_api(root)
 
     async def to_workspace(request: web.Request) -> web.StreamResponse:
         raise web.HTTPFound(f"{PREFIX}/")

@@ -1,0 +1,178 @@
+"""``/api/v1`` routes: the signed-in coach's clients (an admin's: everyone's), their check-ins, goals and
+messages, programs, and for admins the audit log. Someone else's client or program is 404 (audited)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.http.server import DB_KEY
+from bot.web.api.auth import audit_not_visible, caller, error
+from bot.web.api.views import (
+    audit_event_json,
+    check_in_json,
+    client_json,
+    client_summary_json,
+    coach_json,
+    goal_json,
+    program_json,
+    program_summary_json,
+)
+from bot.web.auth.guards import public
+from domain.clock import ensure_utc, utcnow
+from domain.errors import ValidationError
+from domain.models import Client, Program
+from domain.services.audit import AuditCursor, AuditFilter, audit_page
+from domain.services.checkins import check_in_count, check_in_streak, recent_check_ins
+from domain.services.client_access import visible_client
+from domain.services.clients import list_clients
+from domain.services.coaches import get_coach
+from domain.services.goals import list_goals
+from domain.services.program_overview import program_rows, version_rows, visible_program
+
+routes = web.RouteTableDef()
+
+OPENAPI_FILE = Path(__file__).with_name("openapi.yaml")
+CHECK_INS_DEFAULT, CHECK_INS_MAX = 30, 500
+AUDIT_DEFAULT, AUDIT_MAX = 100, 500
+
+
+def _path_id(request: web.Request, name: str) -> int:
+    raw = request.match_info.get(name, "")
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+        raise web.HTTPNotFound(reason=f"no such {name.removesuffix('_id')}")
+    return int(raw)
+
+
+def _limit(request: web.Request, default: int, most: int) -> int:
+    raw = request.query.get("limit", "")
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= most:
+        raise ValidationError(f"limit is a whole number from 1 to {most}", field="limit")
+    return int(raw)
+
+
+async def _client(request: web.Request, session: AsyncSession) -> Client:
+    who = caller(request)
+    client_id = _path_id(request, "client_id")
+    client = await visible_client(session, client_id, coach_id=who.coach_id, is_admin=who.is_admin)
+    if client is None:
+        await audit_not_visible(request, f"client:{client_id}")
+        raise web.HTTPNotFound(reason="no such client")
+    return client
+
+
+async def _program(request: web.Request, session: AsyncSession) -> Program:
+    who = caller(request)
+    program_id = _path_id(request, "program_id")
+    program = await visible_program(session, program_id, coach_id=who.coach_id, is_admin=who.is_admin)
+    if program is None:
+        await audit_not_visible(request, f"program:{program_id}")
+        raise web.HTTPNotFound(reason="no such program")
+    return program
+
+
+@routes.get("/openapi.yaml", name="api_openapi")
+@public
+async def openapi(request: web.Request) -> web.StreamResponse:
+    return web.Response(body=OPENAPI_FILE.read_bytes(), content_type="application/yaml", charset="utf-8")
+
+
+@routes.get("/me", name="api_me")
+async def me(request: web.Request) -> web.StreamResponse:
+    async with request.config_dict[DB_KEY].unit_of_work() as session:
+        coach = await get_coach(session, caller(request).coach_id)
+        return web.json_response(coach_json(coach))
+
+
+@routes.get("/clients", name="api_clients")
+async def clients(request: web.Request) -> web.StreamResponse:
+    who = caller(request)
+    async with request.config_dict[DB_KEY].unit_of_work() as session:
+        rows = await list_clients(session, coach_id=None if who.is_admin else who.coach_id)
+    return web.json_response({"clients": [client_summary_json(row) for row in rows]})
+
+
+@routes.get("/clients/{client_id}", name="api_client")
+async def client_detail(request: web.Request) -> web.StreamResponse:
+    async with request.config_dict[DB_KEY].unit_of_work() as session:
+        client = await _client(request, session)
+        streak = await check_in_streak(session, client.id, now=utcnow())
+        count = await check_in_count(session, client.id)
+        return web.json_response(client_json(client, streak=streak, check_ins=count))
+
+
+@routes.get("/clients/{client_id}/checkins", name="api_checkins")
+async def check_ins(request: web.Request) -> web.StreamResponse:
+    limit = _limit(request, CHECK_INS_DEFAULT, CHECK_INS_MAX)
+    async with request.config_dict[DB_KEY].unit_of_work() as session:
+        client = await _client(request, session)
+        rows = await recent_check_ins(session, client.id, limit=limit)
+        return web.json_response({"checkins": [check_in_json(c) for c in rows]})
+
+
+@routes.get("/clients/{client_id}/goals", name="api_goals")
+async def goals(request: web.Request) -> web.StreamResponse:
+    async with request.config_dict[DB_KEY].unit_of_work() as session:
+        client = await _client(request, session)
+        return web.json_response({"goals": [goal_json(g) for g in await list_goals(session, client.id)]})
+
+
+@routes.get("/programs", name="api_programs")
+async def programs(request: web.Request) -> web.StreamResponse:
+    who = caller(request)
+    async with request.config_dict[DB_KEY].unit_of_work() as session:
+        rows = await program_rows(session, coach_id=None if who.is_admin else who.coach_id)
+    return web.json_response({"programs": [program_summary_json(row) for row in rows]})
+
+
+@routes.get("/programs/{program_id}", name="api_program")
+async def program_detail(request: web.Request) -> web.StreamResponse:
+    async with request.config_dict[DB_KEY].unit_of_work() as session:
+        program = await _program(request, session)
+        summary = next(
+            r for r in await program_rows(session, coach_id=program.coach_id) if r.program.id == program.id
+        )
+        versions = await version_rows(session, program.id)
+        return web.json_response(program_json(program, summary, versions))
+
+
+def _instant(request: web.Request, name: str) -> datetime | None:
+    """An ISO-8601 query value (a date is its midnight UTC; no offset means UTC)."""
+    raw = request.query.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return ensure_utc(datetime.fromisoformat(raw.replace("Z", "+00:00")))
+    except ValueError:
+        raise ValidationError(f"{name} is an ISO-8601 date or time, e.g. 2026-12-01", field=name) from None
+
+
+@routes.get("/audit", name="api_audit")
+async def audit(request: web.Request) -> web.StreamResponse:
+    """Admins only; anyone else gets 404 (audited), as for the Admin page."""
+    who = caller(request)
+    if not who.is_admin:
+        await audit_not_visible(request, "audit")
+        return error(404, "not found")
+    filters = AuditFilter(
+        actor=request.query.get("actor") or None,
+        action=request.query.get("action") or None,
+        since=_instant(request, "since"),
+        until=_instant(request, "until"),
+    )
+    cursor = request.query.get("cursor")
+    after = AuditCursor.decode(cursor) if cursor else None
+    limit = _limit(request, AUDIT_DEFAULT, AUDIT_MAX)
+    async with request.config_dict[DB_KEY].unit_of_work() as session:
+        page = await audit_page(session, filters, after=after, limit=limit)
+    return web.json_response(
+        {
+            "events": [audit_event_json(e) for e in page.events],
+            "next_cursor": page.next_cursor.encode() if page.next_cursor else None,
+        }
+    )
