@@ -349,3 +349,44 @@ class Programs:
     )
     COMPLETED_GOAL = " Your goal “{goal}” is at {progress} %."
     UPDATE_BUTTON_PROGRESS = "My progress"
+
+
+class ProgressReport:
+    """The PDF a coach hands to a client (``coach report progress``)."""
+
+    TITLE = "Progress report"
+    PERIOD = "{name} · {start} – {end}"
+    PREPARED_BY = "Prepared with your coach {coach} on {date}"
+    PREPARED = "Prepared on {date}"
+    PROFILE = "Your profile"
+    COACH = "Coach"
+    PROGRAM = "Program"
+    NO_PROGRAM = "None at the moment"
+    CLIENT_SINCE = "With us since"
+    CADENCE = "Check-ins"
+    CADENCES = {"daily": "Daily", "weekdays": "Weekdays", "weekly": "Weekly"}
+    TIMEZONE = "Time zone"
+    SUMMARY = "Summary"
+    CHECK_INS = "You checked in {check_ins} times, on {days} of the {total} days of these {weeks} weeks."
+    NO_CHECK_INS = "There were no check-ins in these {weeks} weeks."
+    MISSED = "{missed} days that asked for a check-in passed without one."
+    FEELING = "Your latest week against your first: {trends}."
+    FEELING_ONE_WEEK = "Your weekly average: {trends}."
+    PLAN = "You followed your plan on {pct}% of your check-in days (partly counts half)."
+    GOALS_DONE = "Goals reached: {done} of {total}."
+    CHART = "Your last {weeks} weeks"
+    NO_CHART = "The chart appears once you have checked in at least {n} times in these weeks."
+    GOALS = "Your goals"
+    NO_GOALS = "No goals yet: your coach can help you choose one."
+    GOAL = "Goal"
+    TARGET = "Target"
+    DUE = "Due"
+    PROGRESS = "Progress"
+    OUTLOOK = "Outlook"
+    DONE = "Done"
+    NO_OUTLOOK = "Not enough data yet"
+    FOOTNOTE = (
+        "Every number here is computed from your own check-ins and goals; nothing was written by AI. "
+        "Outlook: where your progress is heading by the goal's due date at your pace so far."
+    )
+    PAGE = "Page {page}"

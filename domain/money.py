@@ -70,3 +70,9 @@ def format_money(amount_minor: int, currency: str) -> str:
     if minor_unit_factor(currency) == 1:
         return f"{amount_minor} {code}"
     return f"{amount_minor / 100:.2f} {code}"
+
+
+def to_units(amount_minor: int, currency: str) -> Decimal:
+    """``4900, "usd"`` → ``Decimal("49.00")``: minor units as currency units, exactly (for exports)."""
+    factor = minor_unit_factor(currency)
+    return (Decimal(amount_minor) / factor).quantize(Decimal(1) / factor)

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from bot.cli.common import CliError, identity_option, print_json, settings, with_database
+from bot.cli.common import CliError, identity_option, print_json, progress_bar, settings, with_database
 from conversations.parsing.reader import ChatAnswers
 from domain.clock import utcnow
 from domain.db import Database
@@ -163,23 +160,6 @@ async def _import_coach(db: Database, coach_id: int | None) -> Coach:
     return coach
 
 
-@contextmanager
-def _progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on a terminal (rich); nothing when the output is piped or redirected."""
-    if not enabled:
-        yield None
-        return
-    with Progress(
-        TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True
-    ) as bar:
-        task = bar.add_task("import", total=None)
-
-        def advance(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield advance
-
-
 @import_app.command("checkins")
 def import_checkins(
     file: Annotated[Path, typer.Argument(help="CSV or JSON lines file", exists=True, dir_okay=False)],
@@ -200,7 +180,7 @@ def import_checkins(
     async def work(db: Database) -> tuple[Coach, ImportReport, float]:
         chosen = await _import_coach(db, coach)
         started = time.perf_counter()
-        with _progress_bar(sys.stdout.isatty()) as progress:
+        with progress_bar("importing", enabled=sys.stdout.isatty()) as progress:
             report = await import_file(
                 db,
                 text,

@@ -23,6 +23,7 @@ from bot.cli import (
     keys,
     payments,
     reminders,
+    reports,
     tokens,
     web,
 )
@@ -53,6 +54,7 @@ app.add_typer(payments.payments_app, name="payments")
 app.command("summarize")(insights.summarize)
 app.command("digest")(insights.digest)
 app.command("chart")(charts.chart)
+app.add_typer(reports.report_app, name="report")
 app.add_typer(insights.import_app, name="import")
 app.add_typer(reminders.reminders_app, name="reminders")
 app.command("chat")(chat.chat)

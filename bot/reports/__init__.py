@@ -1,0 +1,1 @@
+"""Reports as files: PDF pages (ReportLab + matplotlib charts) and tables (CSV, XLSX)."""

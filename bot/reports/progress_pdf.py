@@ -1,0 +1,150 @@
+"""The client's progress report as a PDF of one to three A4 pages: profile, summary, chart, goals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+
+from bot.charts import style
+from bot.charts.progress_chart import HEIGHT as CHART_HEIGHT
+from bot.charts.progress_chart import WIDTH as CHART_WIDTH
+from bot.charts.progress_chart import render_progress_chart
+from bot.reports import pdf
+from conversations.texts import ProgressReport as T
+from domain.insights.series import MIN_CHART_CHECK_INS
+from domain.insights.summary import describe_trend
+from domain.models.enums import GoalStatus
+from domain.reports.progress import GoalLine, ProgressReport
+
+CONTENT_WIDTH = pdf.PAGE_SIZE[0] - 2 * pdf.MARGIN
+TITLE = pdf.paragraph_style("title", size=20, bold=True, spaceAfter=2)
+SUBTITLE = pdf.paragraph_style("subtitle", size=11, textColor=pdf.colour(style.MUTED), spaceAfter=10)
+HEADING = pdf.paragraph_style("heading", size=13, bold=True, spaceBefore=10, spaceAfter=4)
+BODY = pdf.paragraph_style("body", size=10)
+CELL = pdf.paragraph_style("cell", size=9)
+CELL_BOLD = pdf.paragraph_style("cell-bold", size=9, bold=True)
+NOTE = pdf.paragraph_style("note", size=8, textColor=pdf.colour(style.MUTED), spaceBefore=10)
+
+
+def _p(text: str, paragraph_style: Any = BODY) -> Paragraph:
+    return Paragraph(pdf.markup(text), paragraph_style)
+
+
+def _date(day: Any) -> str:
+    return f"{style.short_date(day)} {day.year}"
+
+
+def _grid(rows: list[list[Flowable]], widths: list[float], *, header: bool) -> Table:
+    table = Table(rows, colWidths=widths, hAlign="LEFT")
+    commands: list[tuple[Any, ...]] = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.5, pdf.colour(style.GRID)),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]
+    if header:
+        commands.append(("BACKGROUND", (0, 0), (-1, 0), pdf.colour(style.SHADE)))
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+def _profile(report: ProgressReport) -> Table:
+    rows = [
+        (T.COACH, report.coach_name or "–"),
+        (T.PROGRAM, report.program or T.NO_PROGRAM),
+        (T.CLIENT_SINCE, _date(report.client_since)),
+        (T.CADENCE, T.CADENCES.get(report.cadence, report.cadence)),
+        (T.TIMEZONE, report.timezone),
+    ]
+    return _grid(
+        [[_p(k, CELL_BOLD), _p(v, CELL)] for k, v in rows], [40 * mm, CONTENT_WIDTH - 40 * mm], header=False
+    )
+
+
+def summary_lines(report: ProgressReport, weeks: int) -> list[str]:
+    """The summary in sentences, from the computed numbers only."""
+    series = report.series
+    if not series.check_ins:
+        lines = [T.NO_CHECK_INS.format(weeks=weeks)]
+    else:
+        lines = [
+            T.CHECK_INS.format(
+                check_ins=series.check_ins, days=series.days_checked_in, total=len(series.days), weeks=weeks
+            )
+        ]
+    if series.missed_days:
+        lines.append(T.MISSED.format(missed=series.missed_days))
+    changes = [series.change(metric) for metric in ("mood", "energy")]
+    described = [d for d in (describe_trend(c) for c in changes) if d]
+    if described:
+        compared = all(c.last_week is not None for c in changes if c.this_week is not None)
+        lines.append((T.FEELING if compared else T.FEELING_ONE_WEEK).format(trends=", ".join(described)))
+    adherence = series.adherence_pct()
+    if adherence is not None:
+        lines.append(T.PLAN.format(pct=adherence))
+    if report.goals:
+        done = sum(g.status == GoalStatus.DONE for g in report.goals)
+        lines.append(T.GOALS_DONE.format(done=done, total=len(report.goals)))
+    return lines
+
+
+def _outlook(goal: GoalLine) -> str:
+    if goal.status == GoalStatus.DONE:
+        return T.DONE
+    if goal.outlook is None:
+        return T.NO_OUTLOOK
+    return f"{goal.outlook}: {goal.outlook_reason}" if goal.outlook_reason else goal.outlook
+
+
+def _goals(report: ProgressReport) -> Flowable:
+    if not report.goals:
+        return _p(T.NO_GOALS)
+    widths = [58 * mm, 22 * mm, 24 * mm, 20 * mm]
+    widths.append(CONTENT_WIDTH - sum(widths))
+    header = [_p(h, CELL_BOLD) for h in (T.GOAL, T.TARGET, T.DUE, T.PROGRESS, T.OUTLOOK)]
+    rows = [
+        [
+            _p(g.text, CELL),
+            _p(g.target or "–", CELL),
+            _p(_date(g.due_date) if g.due_date else "–", CELL),
+            _p(f"{g.progress_pct}%", CELL),
+            _p(_outlook(g), CELL),
+        ]
+        for g in report.goals
+    ]
+    return _grid([header, *rows], widths, header=True)
+
+
+def render_progress_report(report: ProgressReport, *, weeks: int) -> bytes:
+    """The PDF bytes; CPU work (chart and layout), so async callers run it in a thread."""
+    series = report.series
+    story: list[Flowable] = [
+        _p(T.TITLE, TITLE),
+        _p(
+            T.PERIOD.format(name=report.client_name, start=_date(series.start), end=_date(series.end)),
+            SUBTITLE,
+        ),
+        _p(T.PROFILE, HEADING),
+        _profile(report),
+        _p(T.SUMMARY, HEADING),
+        *[_p(line) for line in summary_lines(report, weeks)],
+    ]
+    chart_heading = _p(T.CHART.format(weeks=weeks), HEADING)
+    charts: list[pdf.ChartSlot] = []
+    if series.chartable:
+        height = CONTENT_WIDTH * CHART_HEIGHT / CHART_WIDTH
+        chart = pdf.ChartSlot(render_progress_chart(series, "pdf"), CONTENT_WIDTH, height)
+        charts.append(chart)
+        story.append(KeepTogether([chart_heading, chart]))
+    else:
+        story += [chart_heading, _p(T.NO_CHART.format(n=MIN_CHART_CHECK_INS))]
+    story += [KeepTogether([_p(T.GOALS, HEADING), _goals(report)]), Spacer(1, 4 * mm)]
+    prepared = (
+        T.PREPARED_BY.format(coach=report.coach_name, date=_date(report.today))
+        if report.coach_name
+        else T.PREPARED.format(date=_date(report.today))
+    )
+    story.append(KeepTogether([_p(prepared, NOTE), _p(T.FOOTNOTE, NOTE)]))
+    return pdf.build(story, charts=charts, title=f"{T.TITLE}: {report.client_name}", footer=T.PAGE)
