@@ -12,6 +12,10 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.async_api import Page
+
+from domain.db import Database
+from domain.services.web_auth import issue_login_code
 
 CHROMIUM = Path("/usr/bin/chromium")
 INSTALL_HINT = "apt-get update && apt-get install -y chromium"
@@ -52,3 +56,12 @@ def service_env(
         **extra,
     )
     return env
+
+
+async def sign_in(page: Page, service_url: str, db: Database, coach_id: int) -> None:
+    """Signs ``page`` in as the coach through a fresh one-time link, as the coach clicking it would."""
+    async with db.unit_of_work() as session:
+        code = await issue_login_code(session, coach_id, sent_via="cli")
+    await page.goto(f"{service_url}/app/signin/{code}")
+    await page.get_by_role("button", name="Continue as").click()
+    await page.wait_for_url(f"{service_url}/app/clients")
