@@ -61,9 +61,12 @@ async def purge_idempotency_records(
     return Purged(_count(messages), _count(events), inbox_updates=updates)
 
 
-async def purge_old_files(session: AsyncSession, *, now: datetime, keep_days: int) -> list[str]:
-    """Delete the rows of files stored more than ``keep_days`` ago (0 keeps them forever), with an
-    audit event giving the count; returns their paths, to unlink once the transaction has committed."""
+async def purge_old_files(
+    session: AsyncSession, *, now: datetime, keep_days: int, limit: int | None = None
+) -> list[str]:
+    """Delete the rows of files stored more than ``keep_days`` ago (0 keeps them forever), the oldest
+    ``limit`` of them when given (one batch), with an audit event giving the count; returns their
+    paths, to unlink once the transaction has committed."""
     if keep_days < 0:
         raise ValueError("files must be kept for 0 days (forever) or more")
     if keep_days == 0:
@@ -72,7 +75,10 @@ async def purge_old_files(session: AsyncSession, *, now: datetime, keep_days: in
         cutoff = now - timedelta(days=keep_days)
     except OverflowError:  # longer than the calendar goes back: nothing is that old
         return []
-    paths = await delete_stored_file_rows(session, StoredFile.created_at < cutoff)
+    old = StoredFile.created_at < cutoff
+    if limit is not None:
+        old = StoredFile.id.in_(select(StoredFile.id).where(old).order_by(StoredFile.id).limit(limit))
+    paths = await delete_stored_file_rows(session, old)
     if paths:
         await record_audit_event(
             session,

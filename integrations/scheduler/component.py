@@ -26,6 +26,7 @@ from domain.program_delivery import deliver_due_steps
 from domain.reminders import DigestComposer, DispatchPolicy, ReminderDispatcher, plan_everyone
 from domain.services.files import unlink_stored_files
 from domain.services.retention import (
+    PURGE_BATCH,
     Purged,
     RetentionPolicy,
     purge_by_policy,
@@ -140,15 +141,24 @@ class ReminderScheduler(Component):
         return purged
 
     async def purge_files(self, now: datetime) -> int:
-        """Delete the rows of files past their retention, then (after the commit) the files."""
+        """Delete the rows of files past their retention, then (after each batch's commit) the files."""
         if self.storage_dir is None or not self.file_retention_days:
             return 0
-        async with self.db.unit_of_work() as session:
-            paths = await purge_old_files(session, now=now, keep_days=self.file_retention_days)
-        if paths:
-            unlinked = await asyncio.to_thread(unlink_stored_files, paths, self.storage_dir)
-            log.info("purged %d stored files (%d already gone from disk)", len(paths), unlinked.missing)
-        return len(paths)
+        purged = missing = 0
+        while True:
+            async with self.db.unit_of_work() as session:
+                paths = await purge_old_files(
+                    session, now=now, keep_days=self.file_retention_days, limit=PURGE_BATCH
+                )
+            if paths:
+                unlinked = await asyncio.to_thread(unlink_stored_files, paths, self.storage_dir)
+                missing += unlinked.missing
+            purged += len(paths)
+            if len(paths) < PURGE_BATCH:
+                break
+        if purged:
+            log.info("purged %d stored files (%d already gone from disk)", purged, missing)
+        return purged
 
     async def deliver_program_steps(self) -> int:
         """Release the program steps due now and complete finished enrollments (one transaction)."""

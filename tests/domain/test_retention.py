@@ -157,3 +157,21 @@ async def test_check_ins_messages_and_audit_events_go_after_their_days_in_batche
     assert await purge_by_policy(db, policy, now=NOW) == {}  # nothing left: no new audit row
     keep_all = RetentionPolicy(checkins_days=0, messages_days=0, audit_days=0)
     assert await purge_by_policy(db, keep_all, now=NOW + timedelta(days=10**4)) == {}
+
+
+async def test_old_files_go_in_batches_oldest_first(db: Database, tmp_path: Path) -> None:
+    for n in range(3):
+        await store_file(db, str(tmp_path / f"old{n}.jpg"), age=timedelta(days=100 - n))
+    await store_file(db, str(tmp_path / "recent.jpg"), age=timedelta(days=1))
+    batches = []
+    for _ in range(3):
+        async with db.unit_of_work() as s:
+            batches.append(await purge_old_files(s, now=NOW, keep_days=30, limit=2))
+    assert [[Path(p).name for p in batch] for batch in batches] == [
+        ["old0.jpg", "old1.jpg"],
+        ["old2.jpg"],
+        [],
+    ]
+    async with db.sessions() as s:
+        events = (await s.scalars(select(AuditEvent).where(AuditEvent.action == "files.purged"))).all()
+        assert sorted(e.details["files"] for e in events if e.details) == [1, 2]  # one event per batch

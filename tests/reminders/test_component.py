@@ -122,6 +122,37 @@ async def test_the_purge_deletes_files_past_coach_retention_files_days(db: Datab
     assert await ReminderScheduler(db, clock=Clock(now)).purge_by_retention() == {}  # no policy: kept
 
 
+async def test_the_file_purge_runs_in_batches_until_nothing_is_left(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import func, select
+
+    from domain.models import StoredFile
+
+    now = utc(2026, 11, 27, 12, 0)
+    storage = tmp_path / "files"
+    (storage / "slack").mkdir(parents=True)
+    async with db.unit_of_work() as s:
+        for n in range(5):
+            path = storage / "slack" / f"old{n}.png"
+            path.write_text("x")
+            s.add(
+                StoredFile(
+                    platform="slack",
+                    file_id=path.name,
+                    kind="photo",
+                    path=str(path),
+                    created_at=now - timedelta(days=400),
+                )
+            )
+    monkeypatch.setattr("integrations.scheduler.component.PURGE_BATCH", 2)
+    scheduler = ReminderScheduler(db, clock=Clock(now), storage_dir=storage, file_retention_days=365)
+    assert await scheduler.purge_files(now) == 5
+    assert list((storage / "slack").iterdir()) == []
+    async with db.sessions() as s:
+        assert await s.scalar(select(func.count()).select_from(StoredFile)) == 0
+
+
 async def test_stop_right_after_start_waits_for_submitted_ticks(
     db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
