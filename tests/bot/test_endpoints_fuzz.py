@@ -4,8 +4,8 @@
 Two properties: no request ever gets a 5xx, signed or not; and without a valid signature (or secret)
 nothing stored changes — only the per-minute count of refused requests moves. The service runs in a
 thread with its own event loop, as ``coach run`` would, while Hypothesis drives plain HTTP at it.
-``COACH_FUZZ_EXAMPLES`` sets the examples per endpoint and phase (default: 500 on PostgreSQL, 100 on
-SQLite, where CI time is spent on everything else); the counts are printed.
+``COACH_FUZZ_EXAMPLES`` sets the examples per endpoint and phase (default: 1,000 on PostgreSQL, so
+2,000 per endpoint; 100 on SQLite, where CI time is spent on everything else); the counts are printed.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from tests.telegram.harness import Harness, RecordingHandler, start_harness
 
 SLACK_SECRET = "fuzz-signing-secret"
 STRIPE_SECRET = "whsec_fuzz"
-EXAMPLES = int(os.environ.get("COACH_FUZZ_EXAMPLES", "500" if postgres_requested() else "100"))
+EXAMPLES = int(os.environ.get("COACH_FUZZ_EXAMPLES", "1000" if postgres_requested() else "100"))
 T = TypeVar("T")
 
 

@@ -21,7 +21,7 @@ from domain.db import Database
 from domain.models import ChannelIdentity
 from domain.services import coaches
 from domain.services.erasure import erase_client
-from domain.services.files import unlink_stored_files
+from domain.services.files import read_stored_file, unlink_stored_files
 from tests.slack.conftest import (  # noqa: F401 - the Slack rig's fixtures
     COACH_DM,
     COACH_USER,
@@ -86,10 +86,17 @@ class SlackPerson:
             await asyncio.sleep(0.02)
         raise AssertionError("the bot did not answer")
 
-    async def send(self, text: str) -> dict[str, Any]:
+    async def send(self, text: str, files: list[str] | None = None) -> dict[str, Any]:
         before = len(self._mine())
         self.n += 1
-        event = {"type": "message", "channel_type": "im", "channel": self.channel, "user": self.user}
+        event: dict[str, Any] = {
+            "type": "message",
+            "channel_type": "im",
+            "channel": self.channel,
+            "user": self.user,
+        }
+        if files:
+            event |= {"subtype": "file_share", "files": [self.harness.api.file_event_entry(f) for f in files]}
         await self.harness.event({**event, "text": text, "ts": f"1700000{self.n:03d}.000100"})
         return await self._wait(before)
 
@@ -138,6 +145,10 @@ async def dump_database(db: Database, tmp: Path) -> str:
     command = [*args, "-f", str(out), url.database or ""]
     await asyncio.to_thread(subprocess.run, command, check=True, timeout=120)
     return out.read_text()
+
+
+def stored_files(storage: Path) -> list[Path]:
+    return [path for path in storage.rglob("*") if path.is_file()] if storage.exists() else []
 
 
 def grep_storage(storage: Path, needles: list[str]) -> list[str]:
@@ -197,6 +208,10 @@ async def test_erased_clients_of_every_channel_leave_no_trace(
     await play(slack, script_for(name)[1:])
     await play(slack, check_in(note))
     await slack.send(f"Reach me at {email} / {phone}")
+    scan = harness.api.add_file(
+        f"%PDF-1.7 {name} {note}".encode(), name="scan.pdf", mimetype="application/pdf"
+    )
+    await slack.send("my scan", files=[scan])
 
     # The coach sees it all in Slack threads.
     await relay_pending(db)
@@ -204,6 +219,14 @@ async def test_erased_clients_of_every_channel_leave_no_trace(
         await harness.deliver_outbox()
     posted = str(harness.api.of("chat.postMessage"))
     assert all(PEOPLE[c][0] in posted for c in PEOPLE)
+
+    # Their files are on disk, encrypted: grepping the raw bytes alone would prove nothing, so the
+    # files themselves must be gone after the erasure.
+    kept = stored_files(storage)
+    assert {path.parent.name for path in kept} == {"telegram", "slack"}
+    contents = b"".join(read_stored_file(path) for path in kept)
+    assert PEOPLE["telegram"][3].encode() in contents and PEOPLE["slack"][3].encode() in contents
+    assert grep_storage(storage, needles=[person[3] for person in PEOPLE.values()]) == []
 
     before = await dump_database(db, tmp_path)
     needles = [value for person in PEOPLE.values() for value in person]
@@ -225,3 +248,4 @@ async def test_erased_clients_of_every_channel_leave_no_trace(
     leaks = [n for n in [*needles, *surnames] if n in after]
     assert leaks == [], "\n".join(line for line in after.splitlines() if any(n in line for n in leaks))[:3000]
     assert grep_storage(storage, [*needles, *surnames]) == []
+    assert stored_files(storage) == []
