@@ -385,6 +385,16 @@ class ProgressReport:
     OUTLOOK = "Outlook"
     DONE = "Done"
     NO_OUTLOOK = "Not enough data yet"
+    NO_DUE_DATE = "Set a due date to see where you are heading"
+    OUTLOOKS = {
+        "on track": "On track",
+        "at risk": "At risk",
+        "off track": "Off track",
+        "not enough data": "Not enough data yet",
+    }
+    PROJECTION = "about {projected}% by the due date (likely {low}–{high}%), {pace} points a week"
+    ENOUGH_DATA_NEEDS = "needs your progress in {n} check-ins on different days"
+    PAST_DUE = "the due date has passed"
     FOOTNOTE = (
         "Every number here is computed from your own check-ins and goals; nothing was written by AI. "
         "Outlook: where your progress is heading by the goal's due date at your pace so far."

@@ -91,7 +91,8 @@ def colour(rgb: style.Rgb) -> Color:
 
 
 def paragraph_style(name: str, *, size: float = 10, bold: bool = False, **extra: Any) -> ParagraphStyle:
-    options: dict[str, Any] = {"textColor": colour(style.TEXT), **extra}
+    # shaping: joined Arabic letters, Indic conjuncts (uharfbuzz), as the charts draw them.
+    options: dict[str, Any] = {"textColor": colour(style.TEXT), "shaping": 1, **extra}
     return ParagraphStyle(
         name, fontName=BOLD if bold else BODY, fontSize=size, leading=size * 1.35, **options
     )

@@ -13,6 +13,7 @@ from bot.charts.progress_chart import WIDTH as CHART_WIDTH
 from bot.charts.progress_chart import render_progress_chart
 from bot.reports import pdf
 from conversations.texts import ProgressReport as T
+from domain.analytics.prediction import MIN_POINTS, Outlook
 from domain.insights.series import MIN_CHART_CHECK_INS
 from domain.insights.summary import describe_trend
 from domain.models.enums import GoalStatus
@@ -90,12 +91,26 @@ def summary_lines(report: ProgressReport, weeks: int) -> list[str]:
     return lines
 
 
-def _outlook(goal: GoalLine) -> str:
+def outlook(goal: GoalLine) -> str:
+    """The prediction in the client's words, from its numbers (the coach-facing reason is not reused)."""
     if goal.status == GoalStatus.DONE:
         return T.DONE
-    if goal.outlook is None:
-        return T.NO_OUTLOOK
-    return f"{goal.outlook}: {goal.outlook_reason}" if goal.outlook_reason else goal.outlook
+    forecast = goal.forecast
+    if forecast is None:
+        return T.NO_DUE_DATE if goal.due_date is None else T.NO_OUTLOOK
+    label = T.OUTLOOKS.get(forecast.outlook.value, forecast.outlook.value)
+    if forecast.outlook == Outlook.NOT_ENOUGH_DATA:
+        return f"{label}: {T.ENOUGH_DATA_NEEDS.format(n=MIN_POINTS)}"
+    if forecast.projected_pct is None or forecast.low_pct is None or forecast.high_pct is None:
+        # No projection: already at 100 % (on track), or the due date passed short of it (off track).
+        return f"{label}: {T.PAST_DUE}" if forecast.outlook == Outlook.OFF_TRACK else label
+    projection = T.PROJECTION.format(
+        projected=round(forecast.projected_pct),
+        low=round(forecast.low_pct),
+        high=round(forecast.high_pct),
+        pace=f"{forecast.points_per_week or 0:+g}",
+    )
+    return f"{label}: {projection}"
 
 
 def _goals(report: ProgressReport) -> Flowable:
@@ -110,7 +125,7 @@ def _goals(report: ProgressReport) -> Flowable:
             _p(g.target or "–", CELL),
             _p(_date(g.due_date) if g.due_date else "–", CELL),
             _p(f"{g.progress_pct}%", CELL),
-            _p(_outlook(g), CELL),
+            _p(outlook(g), CELL),
         ]
         for g in report.goals
     ]

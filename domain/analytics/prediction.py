@@ -203,8 +203,11 @@ async def _last_check_ins(session: AsyncSession, client_ids: Sequence[int]) -> d
     return {client_id: ensure_utc(at) for client_id, at in rows}
 
 
-async def goal_forecasts(session: AsyncSession, scope: Scope, *, now: datetime) -> list[GoalForecast]:
-    """A forecast for every active goal with a due date of the active clients in scope."""
+async def goal_forecasts(
+    session: AsyncSession, scope: Scope, *, now: datetime, client_id: int | None = None
+) -> list[GoalForecast]:
+    """A forecast for every active goal with a due date of the active clients in scope (or of the one
+    client ``client_id``, e.g. for their progress report)."""
     goals = (
         await session.execute(
             select(Goal, Client.display_name)
@@ -214,6 +217,7 @@ async def goal_forecasts(session: AsyncSession, scope: Scope, *, now: datetime) 
                 Client.status == ClientStatus.ACTIVE,
                 Goal.status == GoalStatus.ACTIVE,
                 Goal.due_date.is_not(None),
+                *([] if client_id is None else [Goal.client_id == client_id]),
             )
             .order_by(Goal.due_date, Goal.id)
         )

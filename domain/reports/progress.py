@@ -10,6 +10,8 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.analytics.prediction import GoalForecast, goal_forecasts
+from domain.analytics.scope import Scope
 from domain.clock import ensure_utc
 from domain.insights.compute import local_today
 from domain.insights.series import ClientSeries, client_series
@@ -31,10 +33,8 @@ class GoalLine:
     due_date: date | None
     progress_pct: int
     status: str
-    outlook: str | None = None
-    """``on track``, ``at risk`` or ``off track`` from the progress prediction; None when it has none."""
-    outlook_reason: str | None = None
-    projected_pct: float | None = None
+    forecast: GoalForecast | None = None
+    """The progress prediction (domain.analytics.prediction) for an active goal with a due date."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +64,7 @@ async def progress_report(
     coach = await session.get(Coach, client.coach_id) if client.coach_id is not None else None
     goals = list(await list_goals(session, client.id, statuses=list(REPORT_GOAL_STATUSES)))[-MAX_GOALS:]
     glances = await program_glances(session, [client.id], now=now)
+    forecasts = {f.goal_id: f for f in await goal_forecasts(session, Scope(), now=now, client_id=client.id)}
     return ProgressReport(
         client_id=client.id,
         client_name=client.display_name,
@@ -80,6 +81,7 @@ async def progress_report(
                 due_date=g.due_date,
                 progress_pct=g.progress,
                 status=g.status,
+                forecast=forecasts.get(g.id),
             )
             for g in goals
         ),

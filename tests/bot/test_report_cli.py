@@ -34,7 +34,15 @@ def seed_client(database_url: str, *, name: str = "Женя Lee", check_ins: int
             coach_id=coach.id,
             timezone="Europe/Berlin",
         )
-        for n in range(check_ins):
+        goal = await set_goal(
+            session,
+            client_id=client.id,
+            text="=HYPERLINK(run 5 km) <b>twice</b>",
+            target=5,
+            unit="km",
+            due_date=date.today() + timedelta(days=60),
+        )
+        for n in reversed(range(check_ins)):  # oldest first: every other day, progress 5 points up each time
             await record_check_in(
                 session,
                 client_id=client.id,
@@ -43,16 +51,10 @@ def seed_client(database_url: str, *, name: str = "Женя Lee", check_ins: int
                 sleep_hours=7,
                 adherence="partly",
                 source_channel="telegram",
+                goal_id=goal.id,
+                goal_progress=60 - 5 * n,
                 at=utcnow() - timedelta(days=2 * n + 1, minutes=1),
             )
-        await set_goal(
-            session,
-            client_id=client.id,
-            text="=HYPERLINK(run 5 km) <b>twice</b>",
-            target=5,
-            unit="km",
-            due_date=date.today() + timedelta(days=60),
-        )
 
     run_in_session(database_url, work)
 
@@ -84,6 +86,8 @@ def test_progress_report_pdf(cli_db: str, capsys: pytest.CaptureFixture[str], tm
         "Your goals",
         "=HYPERLINK(run 5 km) <b>twice</b>",  # client text as written, never markup
         "5 km",
+        "60%",  # progress now
+        "On track: about 100% by the due date",  # the prediction: 2.5 points a day, 60 days to go
         "Mood",  # the chart's legend: the chart is in the PDF as vector text
     ):
         assert expected in text, expected
