@@ -26,6 +26,8 @@ class Common:
     UNKNOWN_COMMAND = "I don't know {command}. /help lists what I understand."
     STALE_BUTTON = "That button belongs to a conversation that has ended. /menu shows what you can do."
     RELAYED = "Thanks, I've passed that on to your coach."
+    COACH_REPLY = "💬 {coach}: {text}"
+    COACH_SENT_FILE = "📎 {coach} sent you a file."
     EXPIRED = "Our earlier conversation ({flow}) timed out, so I've closed it."
     FLOW_CHANGED = "This conversation has been updated since we last spoke, so let's start it again."
     TOO_MANY_ATTEMPTS = (

@@ -16,15 +16,14 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from conversations.messages import OutgoingFile, OutgoingMessage
+from conversations.coach_replies import AlreadySent, queue_coach_reply
+from conversations.messages import OutgoingFile
 from domain.clock import utcnow
 from domain.db import Database
 from domain.models import Client, Coach, CoachThread
 from domain.services import alert_snoozes, coach_threads
 from domain.services.audit import record_audit_event
-from domain.services.delivery_queue import already_queued
-from domain.services.messages import record_coach_reply
-from domain.services.outbox import enqueue_for_client, enqueue_message
+from domain.services.outbox import enqueue_message
 
 log = logging.getLogger(__name__)
 
@@ -158,17 +157,6 @@ class ReplyOutcome(StrEnum):
     EMPTY = "empty"
 
 
-def coach_reply_message(coach: Coach, text: str, files: tuple[OutgoingFile, ...] = ()) -> OutgoingMessage:
-    if not text.strip() and files:
-        return OutgoingMessage(text=f"📎 {coach.name} sent you a file.", files=files)
-    return OutgoingMessage(text=f"💬 {coach.name}: {text}", files=files)
-
-
-def file_note(files: tuple[OutgoingFile, ...]) -> str:
-    """How a coach's files are stored with the reply (the bytes stay in Slack and the outbox)."""
-    return " ".join(f"[file: {f.file_name}]" for f in files)
-
-
 async def relay_coach_reply(
     db: Database,
     *,
@@ -197,17 +185,20 @@ async def relay_coach_reply(
                 details={"attempted": "thread reply"},
             )
             return ReplyOutcome.NOT_YOUR_CLIENT
-        if await already_queued(session, dedupe_key):
+        try:
+            stored = await queue_coach_reply(
+                session,
+                client_id=client.id,
+                coach_id=coach.id,
+                coach_name=coach.name,
+                text=text,
+                dedupe_key=dedupe_key,
+                files=files,
+            )
+        except AlreadySent:
             return ReplyOutcome.DUPLICATE
-        queued = await enqueue_for_client(
-            session, client.id, coach_reply_message(coach, text, files).to_dict(), dedupe_key=dedupe_key
-        )
-        if queued is None:
+        if stored is None:
             return ReplyOutcome.UNREACHABLE
-        stored_text = " ".join(part for part in (text.strip(), file_note(files)) if part)
-        await record_coach_reply(
-            session, client_id=client.id, coach_id=coach.id, channel=queued.platform, text=stored_text
-        )
     return ReplyOutcome.SENT
 
 

@@ -1,7 +1,7 @@
 """Coach-first review of AI goal suggestions, when the client's program says so (``goals_need_approval``).
 
-The suggestions are stored as ``proposed`` goals, which the client never sees, and each goes to the
-client's coach with Approve / Edit / Dismiss. An approved (or edited) one turns ``suggested`` and is
+The suggestions are stored as ``proposed`` goals, which the client never sees, and the client's coach
+reviews each with Approve / Edit / Dismiss (on the client's page of the web workspace, and in Slack). An approved (or edited) one turns ``suggested`` and is
 offered to the client, who may take it; a dismissed one is archived. So AI text reaches such a client
 only after their coach has read it.
 """
@@ -67,12 +67,13 @@ async def propose_goals(
     """Store ``ideas`` as ``proposed`` goals and send each to the client's coach for review; ``ai``
     says whether a model wrote them (the notice says so) or they were computed from templates.
 
-    Returns nothing (and stores nothing) when the client has no coach who can be reached in Slack:
+    The coach reviews them in the web workspace (the client's page) or, when linked, in Slack, where
+    each arrives as a notice. Returns nothing (and stores nothing) when the client has no coach:
     nobody could approve them, and they must not reach the client unreviewed.
     """
     client = await session.get(Client, client_id)
     coach = await session.get(Coach, client.coach_id) if client and client.coach_id else None
-    if client is None or coach is None or not (coach.slack_channel_id or coach.slack_user_id):
+    if client is None or coach is None:
         return []
     origin = "AI-suggested goal" if ai else "Suggested goal (computed, not AI)"
     stored = await add_goal_ideas(session, client_id, ideas, status=GoalStatus.PROPOSED)
@@ -106,6 +107,7 @@ async def approve_goal(
     coach_id: int,
     edit: GoalProposal | None = None,
     today: date | None = None,
+    actor: str | None = None,
 ) -> Goal:
     """The coach approves (optionally edited): the goal is offered to the client, once.
 
@@ -120,7 +122,7 @@ async def approve_goal(
     goal.status = GoalStatus.SUGGESTED
     await record_audit_event(
         session,
-        actor=f"coach:{coach_id}",
+        actor=actor or f"coach:{coach_id}",
         action="goal.approved",
         subject=f"goal:{goal.id}",
         details={"client_id": client.id, "edited": edit is not None},
@@ -134,13 +136,16 @@ async def approve_goal(
     return goal
 
 
-async def dismiss_goal(session: AsyncSession, goal_id: int, *, coach_id: int) -> Goal:
-    """The coach turns an AI suggestion down: it is archived and the client never hears of it."""
+async def dismiss_goal(
+    session: AsyncSession, goal_id: int, *, coach_id: int, actor: str | None = None
+) -> Goal:
+    """The coach turns an AI suggestion down: it is archived and the client never hears of it.
+    ``actor`` (default the coach) is who did it, e.g. an admin acting for the client's coach."""
     goal, client = await _waiting_goal(session, goal_id, coach_id)
     goal.status = GoalStatus.ARCHIVED
     await record_audit_event(
         session,
-        actor=f"coach:{coach_id}",
+        actor=actor or f"coach:{coach_id}",
         action="goal.dismissed",
         subject=f"goal:{goal.id}",
         details={"client_id": client.id},
