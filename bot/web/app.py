@@ -6,6 +6,7 @@ beside it. Page modules are listed in :data:`PAGE_MODULES`; each has a ``routes`
 
 from __future__ import annotations
 
+import secrets
 from importlib import import_module
 from pathlib import Path
 
@@ -16,7 +17,8 @@ from aiohttp import web
 from bot.config import Settings
 from bot.web.api.app import mount_api
 from bot.web.auth.middleware import MIDDLEWARES
-from bot.web.keys import SETTINGS_KEY
+from bot.web.keys import INSIGHTS_KEY, SETTINGS_KEY, SummarySource
+from domain.money import format_money
 
 PREFIX = "/app"
 HERE = Path(__file__).parent
@@ -26,16 +28,21 @@ TEMPLATES_DIR = HERE / "templates"
 PAGE_MODULES = (
     "bot.web.auth.signin",
     "bot.web.pages.clients",
+    "bot.web.pages.client",
     "bot.web.pages.programs",
     "bot.web.pages.settings",
     "bot.web.pages.admin",
 )
 
 
-def build_workspace(settings: Settings) -> web.Application:
+def build_workspace(settings: Settings, insights: SummarySource | None = None) -> web.Application:
+    """``insights``: where weekly summaries come from (the service's insights); without it the client
+    page leaves the summary out."""
     app = web.Application(middlewares=MIDDLEWARES)
     app[SETTINGS_KEY] = settings
-    aiohttp_jinja2.setup(
+    if insights is not None:
+        app[INSIGHTS_KEY] = insights
+    env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         autoescape=True,  # every value in a template is HTML-escaped unless marked safe
@@ -43,6 +50,8 @@ def build_workspace(settings: Settings) -> web.Application:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.globals["money"] = format_money  # amounts in minor units with their currency
+    env.globals["form_key"] = lambda: secrets.token_urlsafe(16)  # one per rendered form: a re-post is a no-op
     app[aiohttp_jinja2.static_root_key] = f"{PREFIX}/static"
     for name in PAGE_MODULES:
         app.router.add_routes(import_module(name).routes)
@@ -50,9 +59,9 @@ def build_workspace(settings: Settings) -> web.Application:
     return app
 
 
-def mount_workspace(root: web.Application, settings: Settings) -> None:
+def mount_workspace(root: web.Application, settings: Settings, insights: SummarySource | None = None) -> None:
     """Mounts the workspace at ``/app`` (and its JSON API at ``/api/v1``) and sends ``/`` there."""
-    root.add_subapp(PREFIX, build_workspace(settings))
+    root.add_subapp(PREFIX, build_workspace(settings, insights))
     mount_api(root)
 
     async def to_workspace(request: web.Request) -> web.StreamResponse:

@@ -15,4 +15,4 @@ class WebWorkspace(Component):
         self.ctx = ctx
 
     def install_routes(self, app: web.Application) -> None:
-        mount_workspace(app, self.ctx.settings)
+        mount_workspace(app, self.ctx.settings, self.ctx.insights)

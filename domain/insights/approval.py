@@ -27,6 +27,8 @@ GOAL_APPROVAL = "goal_approval"
 """The coach notice kind; the Slack app renders it with Approve / Edit / Dismiss buttons."""
 OFFER = "Your coach suggests a goal for you: '{goal}'. Want to take it on?"
 TAKE_IT = "Add this goal"
+AI_SOURCE = "ai"
+"""``Goal.source`` of an idea a model wrote (computed ones keep ``suggested``)."""
 _OPEN_ENROLLMENTS = (EnrollmentStatus.PENDING_PAYMENT, EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED)
 
 
@@ -78,6 +80,7 @@ async def propose_goals(
     origin = "AI-suggested goal" if ai else "Suggested goal (computed, not AI)"
     stored = await add_goal_ideas(session, client_id, ideas, status=GoalStatus.PROPOSED)
     for goal in stored:
+        goal.source = AI_SOURCE if ai else goal.source  # the coach's review says who wrote it
         await notify_coach(
             session,
             coach_id=coach.id,

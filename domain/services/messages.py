@@ -67,6 +67,19 @@ async def record_coach_reply(
     return reply
 
 
+THREAD_SHOWN = 200
+
+
+async def conversation(
+    session: AsyncSession, client_id: int, *, after_id: int = 0, limit: int = THREAD_SHOWN
+) -> list[Message]:
+    """Messages between the client and their coach, oldest first: the last ``limit`` of them, or only
+    those after ``after_id`` (what a page already shown has not seen yet)."""
+    query = select(Message).where(Message.client_id == client_id, Message.id > after_id)
+    newest = (await session.scalars(query.order_by(Message.id.desc()).limit(limit))).all()
+    return list(reversed(newest))
+
+
 async def record_feedback(
     session: AsyncSession, *, client_id: int, score: int, comment: str | None = None
 ) -> Feedback:

@@ -14,6 +14,7 @@ from bot.http.server import build_web_app
 from bot.web.app import mount_workspace
 from domain.db import Database
 from domain.models import Client, Coach
+from domain.services.clients import register_client
 from domain.services.coaches import create_coach
 from domain.services.web_auth import issue_login_code
 from tests.support.servers import serve_locally
@@ -24,9 +25,11 @@ CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]*)"')
 @asynccontextmanager
 async def served_workspace(db: Database, **settings: Any) -> AsyncIterator[str]:
     """The service's HTTP app with the workspace mounted, on a free port; yields the root URL."""
+    from integrations.llm.insights import InsightsService
+
     config = load_settings(COACH_DATABASE_URL=db.url, **settings)
     app = build_web_app(db)
-    mount_workspace(app, config)
+    mount_workspace(app, config, InsightsService.from_settings(config, db))
     runner, url = await serve_locally(app)
     try:
         yield url
@@ -89,8 +92,18 @@ async def add_coach(db: Database, name: str, email: str, *, role: str = "coach")
         return await create_coach(session, name=name, email=email, role=role)
 
 
-async def add_client(db: Database, coach_id: int, name: str) -> Client:
+async def add_client(db: Database, coach_id: int, name: str, *, console_user: str | None = None) -> Client:
+    """A client of ``coach_id``; with ``console_user``, reachable as ``console:<console_user>``."""
     async with db.unit_of_work() as session:
+        if console_user is not None:
+            return await register_client(
+                session,
+                platform="console",
+                external_user_id=console_user,
+                chat_id=console_user,
+                display_name=name,
+                coach_id=coach_id,
+            )
         client = Client(coach_id=coach_id, display_name=name)
         session.add(client)
         await session.flush()

@@ -1,0 +1,266 @@
+"""One client's page: profile, check-ins with a chart, weekly summary, goals to review, program,
+payments, the conversation with a reply box (files too), and the coach's private notes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from datetime import date
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+from multidict import MultiDictProxy
+
+from bot.charts.progress_chart import alt_text, render_progress_chart
+from bot.http.server import DB_KEY
+from bot.web.auth.guards import form_text, load_visible_client, path_int, signed_in
+from bot.web.keys import INSIGHTS_KEY, SETTINGS_KEY
+from bot.web.render import redirect, render
+from conversations.coach_replies import AlreadySent, queue_coach_reply
+from conversations.messages import OutgoingFile
+from domain.clock import utcnow
+from domain.crypto import UnreadableValue
+from domain.errors import DomainError
+from domain.insights.approval import approve_goal, dismiss_goal
+from domain.insights.goals import GoalProposal
+from domain.insights.series import MIN_CHART_CHECK_INS, client_series
+from domain.services.client_page import check_ins_after, client_file, client_page, files_of
+from domain.services.coach_notes import NOTE_MAX_CHARS, add_coach_note
+from domain.services.files import inside_storage, read_stored_file
+from domain.services.messages import conversation
+
+log = logging.getLogger(__name__)
+routes = web.RouteTableDef()
+
+CHART_DAYS = 28
+REPLY_MAX_CHARS = 4000
+# One file per reply, small enough for the request limit of the HTTP server (2 MiB) and every channel.
+REPLY_FILE_MAX_BYTES = 1024 * 1024
+# An SVG drawn by matplotlib carries a <style> element; it is served as an image with its own policy.
+CHART_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
+def client_url(request: web.Request, client_id: int, anchor: str = "") -> str:
+    url = str(request.app.router["client"].url_for(client_id=str(client_id)))
+    return f"{url}#{anchor}" if anchor else url
+
+
+async def _page(request: web.Request, *, status: int = 200, **problems: str) -> web.StreamResponse:
+    viewer = signed_in(request)
+    client_id = path_int(request, "client_id")
+    async with request.config_dict[DB_KEY].unit_of_work() as session:
+        client = await load_visible_client(request, session, client_id)
+        page = await client_page(session, client, now=utcnow())
+    insights = request.config_dict.get(INSIGHTS_KEY)
+    summary = await insights.latest_summary(client_id) if insights is not None else None
+    return render(
+        request,
+        "client.html",
+        status=status,
+        title=page.client.display_name,
+        section="clients",
+        page=page,
+        summary=summary,
+        chartable=len(page.check_ins) >= MIN_CHART_CHECK_INS,
+        min_chart=MIN_CHART_CHECK_INS,
+        viewer_is_coach=viewer.coach_id == page.client.coach_id,
+        reply_error=problems.get("reply", ""),
+        note_error=problems.get("note", ""),
+        goal_error=problems.get("goal", ""),
+        reply_max=REPLY_MAX_CHARS,
+        note_max=NOTE_MAX_CHARS,
+        last_message_id=page.messages[-1].id if page.messages else 0,
+        last_check_in_id=max((c.id for c in page.check_ins), default=0),
+    )
+
+
+@routes.get("/clients/{client_id}", name="client")
+async def client_view(request: web.Request) -> web.StreamResponse:
+    return await _page(request)
+
+
+@routes.get("/clients/{client_id}/chart.svg", name="client_chart")
+async def client_chart(request: web.Request) -> web.StreamResponse:
+    client_id = path_int(request, "client_id")
+    async with request.config_dict[DB_KEY].unit_of_work() as session:
+        await load_visible_client(request, session, client_id)
+        series = await client_series(session, client_id, days=CHART_DAYS, now=utcnow())
+    if not series.chartable:
+        raise web.HTTPNotFound()
+    svg = await asyncio.to_thread(render_progress_chart, series, "svg")  # CPU work off the event loop
+    response = web.Response(body=svg, content_type="image/svg+xml")
+    response.headers["Content-Security-Policy"] = CHART_POLICY
+    response.headers["X-Chart-Alt"] = alt_text(series)[:500].encode("ascii", "replace").decode()
+    return response
+
+
+def _reply_file(form: MultiDictProxy[Any]) -> OutgoingFile | str | None:
+    """The attached file, an error sentence, or None when nothing was attached."""
+    field = form.get("file")
+    if not isinstance(field, web.FileField) or not field.filename:
+        return None
+    content = field.file.read(REPLY_FILE_MAX_BYTES + 1)
+    if not content:
+        return "That file is empty."
+    if len(content) > REPLY_FILE_MAX_BYTES:
+        return f"Files can be at most {REPLY_FILE_MAX_BYTES // (1024 * 1024)} MB here."
+    name = field.filename.replace("/", "_").replace("\\", "_")[:200]
+    return OutgoingFile(name, content, field.content_type or "application/octet-stream")
+
+
+@routes.post("/clients/{client_id}/reply", name="client_reply")
+async def reply(request: web.Request) -> web.StreamResponse:
+    viewer = signed_in(request)
+    client_id = path_int(request, "client_id")
+    form = await request.post()
+    text = form_text(form, "text").strip()
+    attached = _reply_file(form)
+    if isinstance(attached, str):
+        return await _page(request, status=400, reply=attached)
+    if not text and attached is None:
+        return await _page(request, status=400, reply="Write a message or attach a file first.")
+    if len(text) > REPLY_MAX_CHARS:
+        return await _page(
+            request, status=400, reply=f"A message can be at most {REPLY_MAX_CHARS} characters."
+        )
+    # A double click posts the same form twice; the token of the form makes the second one a no-op.
+    form_key = form_text(form, "form_key")[:64] or secrets.token_urlsafe(16)
+    async with request.config_dict[DB_KEY].unit_of_work() as session:
+        await load_visible_client(request, session, client_id)
+        try:
+            stored = await queue_coach_reply(
+                session,
+                client_id=client_id,
+                coach_id=viewer.coach_id,
+                coach_name=viewer.coach_name,
+                text=text,
+                dedupe_key=f"web-reply:{viewer.session_id}:{form_key}",
+                files=(attached,) if attached is not None else (),
+            )
+        except AlreadySent:
+            return redirect(client_url(request, client_id, "conversation"))
+    if stored is None:
+        return await _page(
+            request,
+            status=409,
+            reply="This client cannot be reached on any channel right now; nothing was sent.",
+        )
+    return redirect(client_url(request, client_id, "conversation"))
+
+
+@routes.post("/clients/{client_id}/notes", name="client_notes")
+async def add_note(request: web.Request) -> web.StreamResponse:
+    viewer = signed_in(request)
+    client_id = path_int(request, "client_id")
+    text = form_text(await request.post(), "note")
+    try:
+        async with request.config_dict[DB_KEY].unit_of_work() as session:
+            await load_visible_client(request, session, client_id)
+            await add_coach_note(session, client_id=client_id, coach_id=viewer.coach_id, text=text)
+    except DomainError as exc:
+        return await _page(request, status=400, note=exc.message[:1].upper() + exc.message[1:] + ".")
+    return redirect(client_url(request, client_id, "notes"))
+
+
+def _edited_goal(form: MultiDictProxy[Any]) -> GoalProposal | str:
+    try:
+        target = float(form_text(form, "target").replace(",", ".").strip())
+    except ValueError:
+        return "Enter the target as a number above zero, e.g. 3 or 2.5."
+    try:
+        due = date.fromisoformat(form_text(form, "due_date").strip())
+    except ValueError:
+        return "Pick a due date."
+    unit = form_text(form, "unit").strip()
+    return GoalProposal(form_text(form, "text"), form_text(form, "metric").strip() or unit, target, unit, due)
+
+
+@routes.post("/clients/{client_id}/goals/{goal_id}", name="client_goal")
+async def review_goal(request: web.Request) -> web.StreamResponse:
+    """Approve (as suggested or edited) or dismiss an AI goal idea, as in Slack."""
+    viewer = signed_in(request)
+    client_id = path_int(request, "client_id")
+    goal_id = path_int(request, "goal_id")
+    form = await request.post()
+    action = form_text(form, "action")
+    edit: GoalProposal | None = None
+    if action == "edit":
+        checked = _edited_goal(form)
+        if isinstance(checked, str):
+            return await _page(request, status=400, goal=checked)
+        edit = checked
+    elif action not in {"approve", "dismiss"}:
+        return await _page(request, status=400, goal="Choose approve, edit or dismiss.")
+    try:
+        async with request.config_dict[DB_KEY].unit_of_work() as session:
+            client = await load_visible_client(request, session, client_id)
+            owner = client.coach_id if client.coach_id is not None else viewer.coach_id
+            if action == "dismiss":
+                await dismiss_goal(session, goal_id, coach_id=owner, actor=viewer.actor)
+            else:
+                await approve_goal(session, goal_id, coach_id=owner, edit=edit, actor=viewer.actor)
+    except DomainError as exc:
+        return await _page(request, status=400, goal=exc.message[:1].upper() + exc.message[1:] + ".")
+    return redirect(client_url(request, client_id, "goals"))
+
+
+@routes.get("/clients/{client_id}/files/{file_id}", name="client_file")
+async def download_file(request: web.Request) -> web.StreamResponse:
+    client_id = path_int(request, "client_id")
+    file_id = path_int(request, "file_id")
+    async with request.config_dict[DB_KEY].unit_of_work() as session:
+        await load_visible_client(request, session, client_id)
+        stored = await client_file(session, client_id, file_id)
+    storage = request.config_dict[SETTINGS_KEY].storage_dir
+    path = inside_storage(stored.path, storage) if stored is not None and stored.path else None
+    if stored is None or path is None:
+        raise web.HTTPNotFound()
+    try:
+        content = await asyncio.to_thread(read_stored_file, path)
+    except (FileNotFoundError, UnreadableValue):
+        raise web.HTTPNotFound() from None
+    name = (stored.file_name or path.name).replace('"', "")[:200]
+    # Always a download, never rendered here: a client's file must not run as a page of ours.
+    return web.Response(
+        body=content,
+        content_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{name.encode("ascii", "replace").decode()}"'},
+    )
+
+
+@routes.get("/clients/{client_id}/updates", name="client_updates")
+async def updates(request: web.Request) -> web.StreamResponse:
+    """New messages and check-ins since the ids the open page has shown, as rendered rows (JSON)."""
+    client_id = path_int(request, "client_id")
+    after_message = _query_int(request, "after_message")
+    after_check_in = _query_int(request, "after_check_in")
+    async with request.config_dict[DB_KEY].unit_of_work() as session:
+        client = await load_visible_client(request, session, client_id)
+        messages = await conversation(session, client_id, after_id=after_message)
+        files = await files_of(session, messages)
+        check_ins = await check_ins_after(session, client_id, after_check_in)
+    context = {"client": client, "files": files}
+    return web.json_response(
+        {
+            "messages": [
+                {"id": m.id, "html": _fragment(request, "_message.html", message=m, **context)}
+                for m in messages
+            ],
+            "check_ins": [
+                {"id": c.id, "html": _fragment(request, "_check_in.html", check_in=c, **context)}
+                for c in check_ins
+            ],
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def _query_int(request: web.Request, name: str) -> int:
+    raw = request.query.get(name, "0")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else 0
+
+
+def _fragment(request: web.Request, template: str, **context: object) -> str:
+    return aiohttp_jinja2.render_string(template, request, context)
