@@ -13,6 +13,7 @@ from typing import Any
 from bot.slack.roster import NO_CHECK_IN as NO_CHECK_IN_MARK
 from bot.slack.roster import ClientGlance, ClientProfile, days_ago
 from conversations.messages import OutgoingMessage
+from domain.analytics.weekly import WeeklyNumbers
 from domain.models import Client, Coach, Message
 
 SECTION_TEXT_MAX = 3000  # section text: at most 3000 characters
@@ -214,6 +215,7 @@ def help_blocks(note: str | None = None) -> list[Block]:
         "`/coach goals <client>` — goal ideas for a client, for you to approve, edit or dismiss",
         "`/coach digest` — your digest now",
         "`/coach programs` — your programs with enrollments, completion and revenue",
+        "`/coach stats` — your numbers this week against the week before, with their definitions",
         "`/coach paylink <client> <program>` — send a client a payment link",
         "`/coach remind <client> <text>` — send a client a reminder",
         "`/coach refund <payment id> [amount]` — refund a payment, fully or partly",
@@ -426,3 +428,39 @@ def client_home_view() -> dict[str, Any]:
             context("Try `/checkin`, `/goals` or `/help` there."),
         ],
     }
+
+
+# --- analytics: a coach's week over week ----------------------------------------------------------
+
+SECTION_FIELDS_MAX = 10  # a section holds at most 10 fields
+FIELD_TEXT_MAX = 2000  # each field's text at most 2000 characters
+
+
+def weekly_numbers_blocks(numbers: WeeklyNumbers) -> list[Block]:
+    """``/coach stats`` and the Monday business summary: figures with the week before, the goals that
+    need attention, and every figure's definition as a footnote. Client-written goal text is escaped."""
+    fields = [
+        {
+            "type": "mrkdwn",
+            "text": _clip(
+                f"*{escape(r.label)}* [{n}]\n{escape(r.this_week)}  _({escape(r.change)} · before {escape(r.last_week)})_",
+                FIELD_TEXT_MAX,
+            ),
+        }
+        for n, r in enumerate(numbers.rows, 1)
+    ]
+    blocks: list[Block] = [
+        header(numbers.title),
+        context(f"{escape(numbers.coach)} · clients {escape(numbers.load)} (active / capacity) · UTC days"),
+    ]
+    for i in range(0, len(fields), SECTION_FIELDS_MAX):
+        blocks.append({"type": "section", "fields": fields[i : i + SECTION_FIELDS_MAX]})
+    if numbers.attention:
+        lines = [
+            f"• *{escape(a.client)}* — {escape(a.goal)}: {escape(a.outlook)} ({escape(a.reason)})"
+            for a in numbers.attention
+        ]
+        blocks.append(section("*Goals needing attention*\n" + "\n".join(lines)))
+    notes = [f"[{n}] {escape(r.label)}: {escape(r.definition)}" for n, r in enumerate(numbers.rows, 1)]
+    blocks.append(context("\n".join(notes)))
+    return blocks[:MESSAGE_BLOCKS_MAX]

@@ -1,4 +1,5 @@
-"""``/coach`` subcommands: clients, client, goals, digest, programs, paylink, remind, refund, settings, help.
+"""``/coach`` subcommands: clients, client, goals, digest, programs, stats, paylink, remind, refund, settings,
+help.
 
 Every subcommand checks the caller is a linked coach and only touches that coach's clients. A name
 that matches several clients comes back as a choice of buttons (finished in actions.py).
@@ -32,6 +33,7 @@ from bot.slack.roster import (
 from conversations.messages import OutgoingMessage, UrlButton
 from conversations.ports import GoalSuggester, PaymentPort, PaymentsUnavailable
 from domain.analytics.programs import program_stats
+from domain.analytics.weekly import weekly_numbers
 from domain.clock import Clock, utcnow
 from domain.db import Database
 from domain.errors import DomainError
@@ -158,6 +160,8 @@ class CoachCommands:
             return await self.digest(coach)
         if sub == "programs":
             return await self.programs(coach)
+        if sub == "stats":
+            return await self.stats(coach)
         if sub == "paylink":
             return await self._paylink(coach, rest, request_ref)
         if sub == "remind":
@@ -221,6 +225,12 @@ class CoachCommands:
                     (program.name, status, " · ".join(figures), await _migrate_button(session, program.id))
                 )
         return CommandReply(f"Your programs ({len(lines)})", blocks.programs_blocks(lines))
+
+    async def stats(self, coach: Coach) -> CommandReply:
+        """The coach's last seven days against the seven before, every figure with its definition."""
+        async with self.db.sessions() as session:
+            numbers = await weekly_numbers(session, coach.id, now=self.clock())
+        return CommandReply(numbers.title, blocks.weekly_numbers_blocks(numbers))
 
     async def migrate_program(self, coach: Coach, program_id: int, number: int) -> CommandReply:
         """Move the program's enrolled clients to published version ``number`` (the Slack button of

@@ -20,6 +20,7 @@ from bot.outbound.transport import DeliveryError, RateLimits, Transport
 from bot.slack import blocks
 from bot.slack.threads import CLIENT_MESSAGE, alerts_snoozed, ensure_thread
 from conversations.messages import OutgoingMessage
+from domain.analytics.weekly import BUSINESS_SUMMARY, WeeklyNumbers
 from domain.crypto import UnreadableValue
 from domain.db import Database
 from domain.models import Client, Coach, Message
@@ -115,6 +116,12 @@ class SlackTransport(Transport):
             channel = await self.channel_for(chat_id)
             return await self.post(
                 channel, blocks.fallback(blocks.digest_text(payload)), blocks.digest_blocks(payload)
+            )
+        if kind == BUSINESS_SUMMARY:
+            numbers = WeeklyNumbers.from_dict(payload)
+            channel = await self.channel_for(chat_id)
+            return await self.post(
+                channel, blocks.fallback(numbers.title), blocks.weekly_numbers_blocks(numbers)
             )
         if kind == CLIENT_MESSAGE:
             return await self._deliver_client_message(chat_id, int(payload["message_id"]))

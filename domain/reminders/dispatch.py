@@ -143,6 +143,8 @@ async def _queue_for_client(
     return row
 
 
+MONDAY = 0  # the weekly business summary comes with the first digest of the week
+
 # Kinds decided set-wise in a batch; the rest (digests, kinds added later) go one by one.
 _SET_BASED_KINDS = frozenset(
     {ReminderKind.CHECKIN.value, ReminderKind.CHECKIN_FOLLOWUP.value, ReminderKind.REENGAGEMENT.value}
@@ -513,6 +515,8 @@ class ReminderDispatcher:
             await enqueue_message(
                 session, platform=Platform.SLACK, chat_id=target, payload=payload, dedupe_key=key
             )
+            if await _weekly_summary(session, coach, reminder, target, now):
+                return "digest and weekly business summary to Slack"
             return "digest to Slack"
         if self.policy.email_enabled and coach.email:
             payload = message_payload(text) | {"subject": f"Your {period.adjective} coaching digest"}
@@ -521,3 +525,25 @@ class ReminderDispatcher:
             )
             return "digest by email"
         raise _Skip("no digest channel configured")
+
+
+async def _weekly_summary(
+    session: AsyncSession, coach: Coach, reminder: ClaimedReminder, target: str, now: datetime
+) -> bool:
+    """Monday's digest brings the coach's numbers week over week (once per week, by its outbox key)."""
+    # Imported here: domain.analytics reads domain.reminders.schedule, so a module-level import is circular.
+    from domain.analytics.weekly import weekly_numbers
+
+    day_text = reminder.payload.get("local_date")
+    day = date.fromisoformat(str(day_text)) if day_text else local_date(now, ZoneInfo(coach.timezone))
+    if day.weekday() != MONDAY:
+        return False
+    numbers = await weekly_numbers(session, coach.id, now=now)
+    await enqueue_message(
+        session,
+        platform=Platform.SLACK,
+        chat_id=target,
+        payload=numbers.to_dict(),
+        dedupe_key=f"business_summary:{coach.id}:{day.isoformat()}",
+    )
+    return True

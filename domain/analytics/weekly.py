@@ -1,0 +1,154 @@
+"""A coach's numbers week over week (``/coach stats`` and the Monday business summary in Slack): the
+last seven whole UTC days against the seven before, each figure with its definition, plus the goals
+that need attention. Built as plain data, so it can wait in the outbox and be rendered by a channel."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.analytics.metrics import METRICS, MetricValue, compute
+from domain.analytics.prediction import Outlook, goal_forecasts
+from domain.analytics.report import MONEY_UNIT, format_value, scope_name
+from domain.analytics.scope import Period, Scope
+from domain.money import format_money
+from domain.services.capacity import coach_loads
+
+BUSINESS_SUMMARY = "business_summary"  # the outbox payload type
+WEEK_DAYS = 7
+# What a coach reads first about their week, in this order, with the names they read.
+WEEKLY_METRICS = {
+    "active_clients": "Active clients",
+    "new_clients": "New clients",
+    "churned_clients": "Churned",
+    "reactivated_clients": "Reactivated",
+    "checkin_adherence": "Check-in adherence",
+    "response_time_median": "Median response",
+    "satisfaction_average": "Satisfaction",
+    "revenue_net": "Net revenue",
+}
+ATTENTION_MAX = 5  # goals listed as needing attention
+
+
+@dataclass(frozen=True, slots=True)
+class WeekRow:
+    metric: str
+    label: str
+    this_week: str
+    last_week: str
+    change: str
+    definition: str
+
+
+@dataclass(frozen=True, slots=True)
+class GoalAttention:
+    client: str
+    goal: str
+    outlook: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyNumbers:
+    coach_id: int
+    coach: str
+    start: str  # first day, ISO
+    end: str  # last day, ISO (included)
+    load: str  # ``12/20`` or ``12/∞``
+    rows: tuple[WeekRow, ...]
+    attention: tuple[GoalAttention, ...]
+
+    @property
+    def title(self) -> str:
+        return f"Your week: {self.start} to {self.end}"
+
+    def text(self) -> str:
+        """Plain text (notifications, email, logs never: it names clients)."""
+        lines = [self.title, f"Clients {self.load}"]
+        lines += [
+            f"{r.label}: {r.this_week} ({r.change} on the week before: {r.last_week})" for r in self.rows
+        ]
+        lines += [f"{a.client} — {a.goal}: {a.outlook} ({a.reason})" for a in self.attention]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": BUSINESS_SUMMARY, **asdict(self)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> WeeklyNumbers:
+        return cls(
+            coach_id=int(data["coach_id"]),
+            coach=str(data["coach"]),
+            start=str(data["start"]),
+            end=str(data["end"]),
+            load=str(data["load"]),
+            rows=tuple(WeekRow(**r) for r in data.get("rows", [])),
+            attention=tuple(GoalAttention(**a) for a in data.get("attention", [])),
+        )
+
+
+def _signed(value: float, unit: str) -> str:
+    if value == 0:
+        return "±0"
+    number = f"{value:+,}" if isinstance(value, int) else f"{value:+,.1f}"
+    return number + {"%": " pts", "minutes": " min"}.get(unit, "")
+
+
+def change(metric: str, now: MetricValue, before: MetricValue) -> str:
+    """This week minus last, signed (``+2``, ``-3.5 pts``, ``+10.00 USD``), or ``–`` when either is empty."""
+    unit = METRICS[metric].unit
+    if isinstance(now, Mapping) or isinstance(before, Mapping):
+        this = now if isinstance(now, Mapping) else {}
+        last = before if isinstance(before, Mapping) else {}
+        parts = []
+        for key in sorted(set(this) | set(last)):
+            diff = (this.get(key) or 0) - (last.get(key) or 0)
+            if unit == MONEY_UNIT:
+                parts.append(("+" if diff > 0 else "") + format_money(round(diff), key))
+            else:
+                parts.append(f"{key} {_signed(diff, unit)}")
+        return " · ".join(parts) or "–"
+    if now is None or before is None:
+        return "–"
+    diff = now - before
+    return _signed(round(diff, 1) if isinstance(diff, float) else diff, unit)
+
+
+async def weekly_numbers(session: AsyncSession, coach_id: int, *, now: datetime) -> WeeklyNumbers:
+    """The coach's last seven whole UTC days against the seven before."""
+    scope = Scope(coach_id=coach_id)
+    name = await scope_name(session, scope)
+    week = Period.last_days(WEEK_DAYS, now=now)
+    this = await compute(session, scope, week, WEEKLY_METRICS)
+    last = await compute(session, scope, week.previous(), WEEKLY_METRICS)
+    rows = tuple(
+        WeekRow(
+            metric,
+            label,
+            format_value(metric, this[metric]),
+            format_value(metric, last[metric]),
+            change(metric, this[metric], last[metric]),
+            METRICS[metric].definition,
+        )
+        for metric, label in WEEKLY_METRICS.items()
+    )
+    loads = {c.coach_id: c.shown for c in await coach_loads(session, now=now)}
+    attention = tuple(
+        GoalAttention(f.client_name, f.goal, f.outlook.value, f.reason)
+        for f in await goal_forecasts(session, scope, now=now)
+        if f.outlook in (Outlook.OFF_TRACK, Outlook.AT_RISK)
+    )[:ATTENTION_MAX]
+    last_day = (week.end - (week.end - week.start) / WEEK_DAYS).date()
+    return WeeklyNumbers(
+        coach_id,
+        name,
+        week.start.date().isoformat(),
+        last_day.isoformat(),
+        loads.get(coach_id, "0/∞"),
+        rows,
+        attention,
+    )

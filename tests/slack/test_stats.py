@@ -1,0 +1,70 @@
+"""``/coach stats`` and the weekly business summary in Block Kit: figures with the week before, goals
+needing attention, definitions as footnotes, and client-written text kept inert."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack.transport import SlackTransport
+from domain.analytics.weekly import weekly_numbers
+from domain.clock import utcnow
+from domain.db import Database
+from domain.models import Coach, Goal
+from domain.services.checkins import record_check_in
+from tests.slack.conftest import SlackHarness, add_client
+from tests.slack.test_commands import all_text, run
+from tests.slack.test_escaping import HOSTILE_NAME, LIVE_MARKUP, markup_fields
+from tests.support.slack_api import SlackApiServer
+
+
+async def _hostile_client_behind_on_a_goal(db: Database, coach: Coach) -> None:
+    client = await add_client(db, coach, HOSTILE_NAME, user="5550777")
+    async with db.unit_of_work() as session:
+        await record_check_in(
+            session,
+            client_id=client.id,
+            mood=6,
+            energy=6,
+            sleep_hours=7,
+            adherence="yes",
+            source_channel="telegram",
+            at=utcnow() - timedelta(days=2),
+        )
+        session.add(
+            Goal(
+                client_id=client.id,
+                text="<!channel> run <https://evil.example|far>",
+                due_date=(utcnow() - timedelta(days=3)).date(),
+                progress=20,
+            )
+        )
+
+
+async def test_stats_shows_the_week_with_definitions_and_escapes_clients(
+    harness: SlackHarness, coach: Coach
+) -> None:
+    await _hostile_client_behind_on_a_goal(harness.db, coach)
+    answer = await run(harness, "stats")
+    text = all_text(answer)
+    assert "Your week:" in text and "clients 1/∞ (active / capacity)" in text
+    assert "*Active clients* [1]" in text and "1  _(+1 · before 0)_" in text
+    assert "[1] Active clients: Clients who checked in at least once in the 14 days" in text
+    assert "Goals needing attention" in text and "off track" in text and "at 20 %" in text
+    assert not any(LIVE_MARKUP.search(field) for field in markup_fields(answer))
+    assert "/coach stats" in all_text(await run(harness, "help"))
+
+
+async def test_the_weekly_summary_payload_is_rendered_from_the_outbox(
+    db: Database, slack_api: SlackApiServer, coach: Coach
+) -> None:
+    await _hostile_client_behind_on_a_goal(db, coach)
+    async with db.unit_of_work() as session:
+        payload = (await weekly_numbers(session, coach.id, now=utcnow())).to_dict()
+    transport = SlackTransport(AsyncWebClient(token="xoxb-test", base_url=slack_api.base_url), db)
+    assert await transport.deliver_payload("UCOACH", payload)
+    (post,) = slack_api.of("chat.postMessage")
+    assert post["blocks"][0]["type"] == "header" and post["text"].startswith("Your week:")
+    assert len([b for b in post["blocks"] if b.get("fields")]) == 1
+    assert not any(LIVE_MARKUP.search(field) for field in markup_fields(post))
