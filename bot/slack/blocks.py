@@ -457,7 +457,7 @@ def weekly_numbers_blocks(numbers: WeeklyNumbers) -> list[Block]:
         blocks.append({"type": "section", "fields": fields[i : i + SECTION_FIELDS_MAX]})
     if numbers.attention:
         lines = [
-            f"• *{escape(a.client)}* — {escape(a.goal)}: {escape(a.outlook)} ({escape(a.reason)})"
+            f"• *{escape(a.client)}*, goal due {escape(a.due_date)}: {escape(a.outlook)} ({escape(a.reason)})"
             for a in numbers.attention
         ]
         blocks.append(section("*Goals needing attention*\n" + "\n".join(lines)))

@@ -46,8 +46,11 @@ class WeekRow:
 
 @dataclass(frozen=True, slots=True)
 class GoalAttention:
+    """A goal off track or at risk; named by its due date, not its text, which is encrypted at rest and
+    would otherwise wait in the outbox in plain text."""
+
     client: str
-    goal: str
+    due_date: str
     outlook: str
     reason: str
 
@@ -72,11 +75,11 @@ class WeeklyNumbers:
         lines += [
             f"{r.label}: {r.this_week} ({r.change} on the week before: {r.last_week})" for r in self.rows
         ]
-        lines += [f"{a.client} — {a.goal}: {a.outlook} ({a.reason})" for a in self.attention]
+        lines += [f"{a.client}, goal due {a.due_date}: {a.outlook} ({a.reason})" for a in self.attention]
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": BUSINESS_SUMMARY, **asdict(self)}
+        return {"type": BUSINESS_SUMMARY, **asdict(self), "text": self.text()}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> WeeklyNumbers:
@@ -138,7 +141,7 @@ async def weekly_numbers(session: AsyncSession, coach_id: int, *, now: datetime)
     )
     loads = {c.coach_id: c.shown for c in await coach_loads(session, now=now)}
     attention = tuple(
-        GoalAttention(f.client_name, f.goal, f.outlook.value, f.reason)
+        GoalAttention(f.client_name, f.due_date.isoformat(), f.outlook.value, f.reason)
         for f in await goal_forecasts(session, scope, now=now)
         if f.outlook in (Outlook.OFF_TRACK, Outlook.AT_RISK)
     )[:ATTENTION_MAX]

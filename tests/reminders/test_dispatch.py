@@ -200,7 +200,8 @@ async def test_a_weekly_coachs_scheduled_digest_is_the_weeks(db: Database, peopl
     monday = utc(2026, 11, 30, 8, 0)
     await plan(db, monday - timedelta(hours=1))
     await dispatch(db, monday)
-    [digest] = [m for m in await outbox(db) if m.platform == "slack"]
+    [digest, summary] = [m for m in await outbox(db) if m.platform == "slack"]
+    assert summary.payload["type"] == "business_summary"  # Monday's digest brings the week's numbers
     assert digest.payload["period"] == "week" and digest.payload["cadence"] == "weekly"
     assert digest.payload["text"].startswith("Weekly digest for the week ending 2026-11-30\n0 of 1 active")
 
