@@ -16,9 +16,23 @@ from pypdf import PdfReader
 from bot.cli.common import identity_option, progress_bar, with_database
 from bot.reports.financial import PAYMENT_HEADERS, financial_sheets, payment_rows
 from bot.reports.progress_pdf import render_progress_report
-from bot.reports.tables import csv_bytes, write_atomically, xlsx_bytes
+from bot.reports.tables import Sheet, csv_bytes, write_atomically, xlsx_bytes
+from domain.analytics.metrics import METRICS
+from domain.analytics.scope import Period
 from domain.clock import utcnow
 from domain.db import Database
+from domain.errors import ValidationError
+from domain.reports.custom import (
+    COACH_METRICS,
+    GROUPINGS,
+    Grouping,
+    MetricRow,
+    default_period,
+    metric_rows,
+    resolve_metrics,
+    table,
+    units,
+)
 from domain.reports.progress import progress_report
 from domain.services.clients import resolve_client
 from domain.services.financial import monthly_revenue, payments_between
@@ -26,7 +40,8 @@ from domain.services.financial import monthly_revenue, payments_between
 report_app = typer.Typer(help="Reports as files: progress (PDF), financial, coaches and custom (CSV/XLSX).")
 
 WEEKS_MAX = 12  # the progress chart's limit: past three months a label per week is all that fits
-PERIOD_DAYS_MAX = 3660  # ten years: a typo in a year (2206) is caught instead of a report of centuries
+PERIOD_DAYS_MAX = 3660
+DEFAULT_DAYS = 28  # four whole weeks before today  # ten years: a typo in a year (2206) is caught instead of a report of centuries
 
 Advance = Callable[[int, int], None] | None
 
@@ -128,3 +143,92 @@ def financial(
     typer.echo(
         f"wrote {path} ({count} payment{'s' if count != 1 else ''}, {start.date()} to {end.date() - timedelta(days=1)})"
     )
+
+
+def _optional_day(value: str | None, option: str) -> date | None:
+    return None if value is None else parse_day(value, option)
+
+
+def _metrics_period(since: str | None, until: str | None) -> Period:
+    first, last = _optional_day(since, "--since"), _optional_day(until, "--until")
+    if first is not None and last is not None and last < first:
+        raise typer.BadParameter(f"{last} is before --since {first}", param_hint="--until")
+    if first is not None and last is not None and (last - first).days > PERIOD_DAYS_MAX:
+        raise typer.BadParameter("the period is longer than ten years", param_hint="--until")
+    try:
+        return default_period(first, last, now=utcnow(), days=DEFAULT_DAYS)
+    except ValidationError as exc:
+        raise typer.BadParameter(exc.message, param_hint="--since") from None
+
+
+def _write_metric_table(path: Path, rows: list[MetricRow], names: list[str], title: str) -> int:
+    headers, cells = table(rows, names)
+    if path.suffix.lower() == ".csv":
+        data = csv_bytes(headers, cells)
+    else:
+        column_units = units(headers)
+        definitions = [[c, column_units[c], METRICS[c.split(".")[0]].definition] for c in column_units]
+        data = xlsx_bytes(
+            [
+                Sheet(title, headers, cells),
+                Sheet("Definitions", ("column", "unit", "definition"), definitions),
+            ]
+        )
+    write_atomically(path, data)
+    return len(cells)
+
+
+def _metric_report(path: Path, by: Grouping, names: list[str], window: Period, title: str) -> int:
+    async def work(db: Database) -> int:
+        with progress_bar(f"{title.lower()} report", enabled=sys.stdout.isatty()) as advance:
+            async with db.sessions() as session:
+                rows = await metric_rows(session, by=by, names=names, period=window, progress=advance)
+            return await asyncio.to_thread(_write_metric_table, path, rows, names, title)
+
+    return with_database(work)
+
+
+def _period_text(window: Period) -> str:
+    return f"{window.start.date()} to {(window.end - timedelta(days=1)).date()}"
+
+
+@report_app.command("coaches")
+def coaches(
+    out: Annotated[Path, typer.Option("--out", help="FILE.csv (or FILE.xlsx, with the definitions)")],
+    since: Annotated[str | None, typer.Option("--since", help="First day (YYYY-MM-DD, UTC)")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Last day, included (YYYY-MM-DD, UTC)")] = None,
+) -> None:
+    """One row per coach: load and capacity, clients, adherence, response time, satisfaction, completion,
+    revenue (default period: the last 28 whole days)."""
+    path = out_path(out, {".csv", ".xlsx"})
+    window = _metrics_period(since, until)
+    count = _metric_report(path, "coach", list(COACH_METRICS), window, "Coaches")
+    typer.echo(f"wrote {path} ({count} coach{'es' if count != 1 else ''}, {_period_text(window)})")
+
+
+@report_app.command("custom")
+def custom(
+    metrics: Annotated[
+        str,
+        typer.Option(
+            "--metrics",
+            help="Comma-separated metrics (names from `coach analytics`, or adherence, satisfaction, "
+            "response_time, revenue, completion, load, capacity, churn)",
+        ),
+    ],
+    by: Annotated[str, typer.Option("--by", help="One row per coach, program or week")],
+    out: Annotated[Path, typer.Option("--out", help="FILE.csv (or FILE.xlsx, with the definitions)")],
+    since: Annotated[str | None, typer.Option("--since", help="First day (YYYY-MM-DD, UTC)")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Last day, included (YYYY-MM-DD, UTC)")] = None,
+) -> None:
+    """Chosen metrics, one row per coach, program or week (default period: the last 28 whole days)."""
+    path = out_path(out, {".csv", ".xlsx"})
+    if by not in GROUPINGS:
+        raise typer.BadParameter(f"{by!r} is not one of {', '.join(GROUPINGS)}", param_hint="--by")
+    try:
+        names = resolve_metrics(metrics)
+    except ValidationError as exc:
+        raise typer.BadParameter(exc.message, param_hint="--metrics") from None
+    window = _metrics_period(since, until)
+    count = _metric_report(path, by, names, window, f"By {by}")
+    typer.echo(f"wrote {path} ({count} row{'s' if count != 1 else ''}, {_period_text(window)})")
