@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     retention_checkins_days: int = _env("COACH_RETENTION_CHECKINS_DAYS", 730)
     retention_messages_days: int = _env("COACH_RETENTION_MESSAGES_DAYS", 365)
     retention_audit_days: int = _env("COACH_RETENTION_AUDIT_DAYS", 365)
+    # Clients with no open enrollment or running subscription and nothing new for this many days are
+    # erased (as `coach erase` would); 0, the default, keeps them until someone erases them.
+    retention_closed_clients_days: int = _env("COACH_RETENTION_CLOSED_CLIENTS_DAYS", 0)
     # Fernet keys, newest first, comma-separated; what clients write is encrypted at rest with them.
     encryption_keys: Annotated[tuple[str, ...], NoDecode] = _env("COACH_ENCRYPTION_KEYS", ())
     redis_url: str | None = _env("COACH_REDIS_URL")
@@ -181,6 +184,7 @@ class Settings(BaseSettings):
         "retention_checkins_days",
         "retention_messages_days",
         "retention_audit_days",
+        "retention_closed_clients_days",
         mode="before",
     )
     @classmethod

@@ -72,6 +72,12 @@ COACH_NOTICE = (
     "{first_name}'s personal data has been erased at their request: profile, check-ins, goals, messages "
     "and files. Their payment records are kept for accounting, without their name."
 )
+# Erased by the retention policy (domain.services.retention.erase_closed_clients), not on request.
+COACH_NOTICE_RETENTION = (
+    "{first_name}'s personal data has been erased: nothing had happened on their account for {days} days "
+    "since it closed (COACH_RETENTION_CLOSED_CLIENTS_DAYS). Their payment records are kept for "
+    "accounting, without their name."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,9 +134,12 @@ async def preview_erasure(session: AsyncSession, client_id: int) -> ErasureRepor
     return ErasureReport(client_id, erased, kept)
 
 
-async def erase_client(session: AsyncSession, client_id: int, *, actor: str) -> ErasureReport:
+async def erase_client(
+    session: AsyncSession, client_id: int, *, actor: str, retention_days: int | None = None
+) -> ErasureReport:
     """Erase the client (see the module docstring) and tell their coach; ``NotFound`` when there is no
-    such client (also on a second call). The caller commits, then unlinks ``report.file_paths``."""
+    such client (also on a second call). The caller commits, then unlinks ``report.file_paths``.
+    ``retention_days``: erased by the retention policy after that many idle days, not on request."""
     person = await _person(session, client_id, lock=True)
     client = person.client
     kept = {
@@ -153,7 +162,11 @@ async def erase_client(session: AsyncSession, client_id: int, *, actor: str) -> 
             session,
             coach_id=client.coach_id,
             kind=COACH_NOTICE_KIND,
-            text=COACH_NOTICE.format(first_name=_first_name(client)),
+            text=(
+                COACH_NOTICE.format(first_name=_first_name(client))
+                if retention_days is None
+                else COACH_NOTICE_RETENTION.format(first_name=_first_name(client), days=retention_days)
+            ),
             client_id=None,
         )
     await session.delete(client)

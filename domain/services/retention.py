@@ -1,6 +1,7 @@
-"""Forgetting idempotency records once no platform can retry the message or event any more, and
-what clients wrote once it is older than the retention the operator set per data class
-(``COACH_RETENTION_FILES_DAYS``, ``..._CHECKINS_DAYS``, ``..._MESSAGES_DAYS``, ``..._AUDIT_DAYS``).
+"""Forgetting idempotency records once no platform can retry the message or event any more, what
+clients wrote once it is older than the retention the operator set per data class
+(``COACH_RETENTION_FILES_DAYS``, ``..._CHECKINS_DAYS``, ``..._MESSAGES_DAYS``, ``..._AUDIT_DAYS``), and
+closed clients altogether once idle for ``COACH_RETENTION_CLOSED_CLIENTS_DAYS``.
 
 Retry windows (../shared/platform-limits.md): Telegram re-sends a webhook update after 60 s, Slack
 re-sends an event up to 3 times within minutes, Stripe retries a webhook for up to 3 days in live mode.
@@ -8,18 +9,33 @@ re-sends an event up to 3 times within minutes, Stripe retries a webhook for up 
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, and_, delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.db import Database
-from domain.models import AuditEvent, CheckIn, Message, ProcessedMessage, ProviderEvent, StoredFile
+from domain.models import (
+    AuditEvent,
+    CheckIn,
+    Client,
+    Enrollment,
+    Message,
+    ProcessedMessage,
+    ProviderEvent,
+    StoredFile,
+    Subscription,
+)
+from domain.models.enums import ClientStatus, EnrollmentStatus
 from domain.services.audit import record_audit_event
-from domain.services.files import delete_stored_file_rows
+from domain.services.erasure import erase_client
+from domain.services.files import delete_stored_file_rows, unlink_stored_files
 from domain.services.inbox import purge_finished
+from domain.services.payments import ACTIVE_SUBSCRIPTION_STATUSES
 
 # Chat messages' idempotency keys and stored replies: far longer than Telegram's and Slack's retries,
 # and long enough to cover a channel that was down for a few days and replays its backlog.
@@ -107,6 +123,8 @@ class RetentionPolicy:
     checkins_days: int = 730
     messages_days: int = 365
     audit_days: int = 365
+    # Closed clients are erased after this many idle days (erase_closed_clients); 0 keeps them.
+    closed_clients_days: int = 0
 
 
 def _cutoff(now: datetime, days: int) -> datetime | None:
@@ -165,3 +183,75 @@ async def purge_by_policy(
                 at=now,
             )
     return purged
+
+
+# --- closed clients (COACH_RETENTION_CLOSED_CLIENTS_DAYS) ------------------------------------------
+
+OPEN_ENROLLMENT_STATUSES = (
+    EnrollmentStatus.PENDING_PAYMENT,
+    EnrollmentStatus.ACTIVE,
+    EnrollmentStatus.PAUSED,
+)
+
+
+def _closed_and_idle_since(cutoff: datetime) -> ColumnElement[bool]:
+    """A client is closed when no enrollment is open (pending payment, active or paused) and no
+    subscription is still running; idle since ``cutoff`` when they joined before it and nothing of
+    theirs happened after it: no enrollment change, check-in or message."""
+    return and_(
+        Client.status != ClientStatus.ERASED,
+        Client.created_at < cutoff,
+        ~exists().where(
+            Enrollment.client_id == Client.id,
+            or_(Enrollment.status.in_(OPEN_ENROLLMENT_STATUSES), Enrollment.updated_at >= cutoff),
+        ),
+        ~exists().where(
+            Subscription.client_id == Client.id, Subscription.status.in_(ACTIVE_SUBSCRIPTION_STATUSES)
+        ),
+        ~exists().where(CheckIn.client_id == Client.id, CheckIn.created_at >= cutoff),
+        ~exists().where(Message.client_id == Client.id, Message.created_at >= cutoff),
+    )
+
+
+async def erase_closed_clients(
+    db: Database,
+    *,
+    now: datetime,
+    days: int,
+    storage_dir: Path | str,
+    batch_size: int = PURGE_BATCH,
+) -> int:
+    """Erase every client closed and idle for more than ``days`` (0 keeps them), one transaction per
+    client, each checked again inside it (a check-in that arrived meanwhile keeps them) and audited
+    as ``client.erased`` by ``system:retention``; their files leave the disk after each commit.
+    Returns how many were erased."""
+    cutoff = _cutoff(now, days)
+    if cutoff is None:
+        return 0
+    erased = 0
+    last = 0
+    while True:
+        async with db.sessions() as session:
+            candidates = list(
+                (
+                    await session.scalars(
+                        select(Client.id)
+                        .where(Client.id > last, _closed_and_idle_since(cutoff))
+                        .order_by(Client.id)
+                        .limit(batch_size)
+                    )
+                ).all()
+            )
+        for client_id in candidates:
+            async with db.unit_of_work() as session:
+                still = await session.scalar(
+                    select(Client.id).where(Client.id == client_id, _closed_and_idle_since(cutoff))
+                )
+                if still is None:
+                    continue
+                report = await erase_client(session, client_id, actor="system:retention", retention_days=days)
+            await asyncio.to_thread(unlink_stored_files, report.file_paths, storage_dir)
+            erased += 1
+        if len(candidates) < batch_size:
+            return erased
+        last = candidates[-1]

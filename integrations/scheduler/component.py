@@ -29,6 +29,7 @@ from domain.services.retention import (
     PURGE_BATCH,
     Purged,
     RetentionPolicy,
+    erase_closed_clients,
     purge_by_policy,
     purge_idempotency_records,
     purge_old_files,
@@ -131,11 +132,19 @@ class ReminderScheduler(Component):
         return dataclasses.replace(purged, files=await self.purge_files(now))
 
     async def purge_by_retention(self) -> dict[str, int]:
-        """Delete check-ins, messages and audit events past their COACH_RETENTION_*_DAYS, in batches
-        (a job of its own, first run a few minutes after start so start-up stays light)."""
+        """Delete check-ins, messages and audit events past their COACH_RETENTION_*_DAYS, in batches,
+        and erase closed clients idle past COACH_RETENTION_CLOSED_CLIENTS_DAYS (a job of its own, first
+        run a few minutes after start so start-up stays light)."""
         if self.retention is None:
             return {}
-        purged = await purge_by_policy(self.db, self.retention, now=self.clock())
+        now = self.clock()
+        purged = await purge_by_policy(self.db, self.retention, now=now)
+        if self.retention.closed_clients_days and self.storage_dir is not None:
+            erased = await erase_closed_clients(
+                self.db, now=now, days=self.retention.closed_clients_days, storage_dir=self.storage_dir
+            )
+            if erased:
+                purged["closed_clients"] = erased
         if purged:
             log.info("purged past their retention: %s", ", ".join(f"{n} {t}" for t, n in purged.items()))
         return purged
@@ -310,5 +319,6 @@ def build_reminder_scheduler(ctx: AppContext) -> ReminderScheduler:
             checkins_days=config.retention_checkins_days,
             messages_days=config.retention_messages_days,
             audit_days=config.retention_audit_days,
+            closed_clients_days=config.retention_closed_clients_days,
         ),
     )

@@ -60,6 +60,8 @@ def test_environment_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: objec
         ("COACH_FILE_RETENTION_DAYS", "-1"),
         ("COACH_FILE_RETENTION_DAYS", "a year"),
         ("COACH_RETENTION_CHECKINS_DAYS", "-5"),
+        ("COACH_RETENTION_CLOSED_CLIENTS_DAYS", "-1"),
+        ("COACH_RETENTION_CLOSED_CLIENTS_DAYS", "soon"),
     ],
 )
 def test_malformed_setting_names_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
@@ -97,6 +99,13 @@ def test_retention_files_days(monkeypatch: pytest.MonkeyPatch) -> None:
     assert load_settings().retention_files_days == 0
     monkeypatch.setenv("COACH_RETENTION_FILES_DAYS", " 30 ")
     assert load_settings().retention_files_days == 30
+
+
+def test_closed_clients_are_kept_unless_a_retention_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COACH_RETENTION_CLOSED_CLIENTS_DAYS", raising=False)
+    assert load_settings().retention_closed_clients_days == 0
+    monkeypatch.setenv("COACH_RETENTION_CLOSED_CLIENTS_DAYS", "1095")
+    assert load_settings().retention_closed_clients_days == 1095
 
 
 def test_the_old_file_retention_name_still_works_and_the_new_one_wins(

@@ -153,6 +153,29 @@ async def test_the_file_purge_runs_in_batches_until_nothing_is_left(
         assert await s.scalar(select(func.count()).select_from(StoredFile)) == 0
 
 
+async def test_the_retention_job_erases_closed_clients_by_coach_retention_closed_clients_days(
+    db: Database, tmp_path: Path
+) -> None:
+    from tests.domain.test_closed_client_retention import NOW, business
+
+    storage = tmp_path / "files"
+    await business(db, storage)
+
+    def scheduler(**env: object) -> ReminderScheduler:
+        settings = load_settings(COACH_DATABASE_URL=db.url, COACH_STORAGE_DIR=str(storage), **env)
+        [component] = [
+            c
+            for c in build_components(AppContext(settings=settings, db=db), interactive_console=False)
+            if isinstance(c, ReminderScheduler)
+        ]
+        component.clock = Clock(NOW)
+        return component
+
+    assert "closed_clients" not in await scheduler().purge_by_retention()  # the default keeps them
+    purged = await scheduler(COACH_RETENTION_CLOSED_CLIENTS_DAYS=365).purge_by_retention()
+    assert purged["closed_clients"] == 2
+
+
 async def test_stop_right_after_start_waits_for_submitted_ticks(
     db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
