@@ -9,13 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from domain.crypto import BYTES_PREFIX, UnreadableValue, generate_key, use_keys
 from domain.db import Database
 from domain.models import AuditEvent, StoredFile
 from domain.services.encryption import NoKeys, rotate_stored_files
-from domain.services.files import read_stored_file, write_stored_file
+from domain.services.files import read_stored_file, replace_file, write_stored_file
 from tests.conftest import TEST_ENCRYPTION_KEY
 
 SCAN = b"%PDF-1.7 blood panel: ferritin 12 ng/mL, Dana Whitlock"
@@ -135,3 +135,27 @@ async def test_rotation_counts_files_no_configured_key_opens(
     use_keys(None)
     with pytest.raises(NoKeys):
         await rotate_stored_files(db, storage)
+
+
+async def test_a_file_erased_while_it_is_rewritten_does_not_come_back(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, restore_keys: None
+) -> None:
+    storage = tmp_path / "files"
+    path = storage / "telegram" / "erased.pdf"
+    row_id = await store(db, path, SCAN, raw=True)
+    loop = asyncio.get_running_loop()
+
+    async def erase_row() -> None:
+        async with db.unit_of_work() as s:
+            await s.execute(delete(StoredFile).where(StoredFile.id == row_id))
+
+    def erased_meanwhile(target: Path, data: bytes) -> None:
+        # The eraser commits and unlinks between our read and our rename, as erasure can.
+        asyncio.run_coroutine_threadsafe(erase_row(), loop).result(timeout=30)
+        target.unlink()
+        replace_file(target, data)
+
+    monkeypatch.setattr("domain.services.encryption.replace_file", erased_meanwhile)
+    rotated = await rotate_stored_files(db, storage)
+    assert rotated.rewritten == 1
+    assert not await asyncio.to_thread(path.exists)
