@@ -12,11 +12,13 @@ from openapi_spec_validator import validate
 from sqlalchemy import select
 
 from domain.db import Database
-from domain.models import AuditEvent
+from domain.models import AuditEvent, OutboundMessage
 from domain.services.api_tokens import create_api_token, revoke_coach_tokens
 from domain.services.audit import record_audit_event
 from domain.services.checkins import record_check_in
+from domain.services.clients import register_client
 from domain.services.goals import set_goal
+from domain.services.messages import record_client_message
 from tests.programs.conftest import enroll_client
 from tests.support.openapi import check_response
 from tests.support.web import add_client, add_coach, browser, served_workspace
@@ -72,6 +74,7 @@ async def test_without_a_valid_token_or_session_every_path_is_401(db: Database) 
                 "/clients/1",
                 "/clients/1/checkins",
                 "/clients/1/goals",
+                "/clients/1/messages",
                 "/programs",
                 "/programs/1",
                 "/audit",
@@ -84,7 +87,7 @@ async def test_without_a_valid_token_or_session_every_path_is_401(db: Database) 
         rows = (
             await session.scalars(select(AuditEvent).where(AuditEvent.action == "request.rejected"))
         ).all()
-        assert sum(r.count for r in rows) == 25 and {r.actor for r in rows} == {"api.v1"}
+        assert sum(r.count for r in rows) == 28 and {r.actor for r in rows} == {"api.v1"}
 
 
 async def test_a_coach_reads_their_own_clients_and_programs_and_nobody_elses(db: Database) -> None:
@@ -171,10 +174,67 @@ async def test_admins_page_through_the_audit_log_with_filters(db: Database) -> N
             assert status == 422, bad
 
 
-async def test_the_workspace_session_works_and_needs_the_csrf_header_to_change_anything(db: Database) -> None:
+async def _console_client(db: Database, coach_id: int, user: str, name: str) -> int:
+    async with db.unit_of_work() as session:
+        client = await register_client(
+            session,
+            platform="console",
+            external_user_id=user,
+            chat_id=user,
+            display_name=name,
+            coach_id=coach_id,
+        )
+        await record_client_message(
+            session, client_id=client.id, channel="console", text="Is <b>Friday</b> ok?"
+        )
+        return client.id
+
+
+async def test_a_reply_sent_through_the_api_is_queued_to_the_client_once(db: Database) -> None:
     ana = await add_coach(db, "Ana", "ana@example.com")
+    ben = await add_coach(db, "Ben", "ben@example.com")
+    sam = await _console_client(db, ana.id, "sam", "Sam")
+    bea = await _console_client(db, ben.id, "bea", "Bea")
+    token = await _token(db, ana.id)
+    async with served_workspace(db) as root, aiohttp.ClientSession() as http:
+        api = Api(http, root, token)
+        status, body = await api.call("GET", f"/clients/{sam}/messages")
+        assert status == 200 and [(m["direction"], m["text"]) for m in body["messages"]] == [
+            ("to_coach", "Is <b>Friday</b> ok?")
+        ]
+        once = {"Idempotency-Key": "reply-1"}
+        status, body = await api.call(
+            "POST", f"/clients/{sam}/messages", json={"text": "Friday works."}, headers=once
+        )
+        assert status == 201 and body["message"]["direction"] == "to_client" and body["duplicate"] is False
+        status, body = await api.call(
+            "POST", f"/clients/{sam}/messages", json={"text": "Friday works."}, headers=once
+        )
+        assert status == 200 and body == {"message": None, "duplicate": True}
+        status, body = await api.call("GET", f"/clients/{sam}/messages?after_id=1")
+        assert [m["text"] for m in body["messages"]] == ["Friday works."]
+        for bad in ({"text": ""}, {"text": "x" * 4001}, {"note": "hi"}, ["text"]):
+            status, _ = await api.call("POST", f"/clients/{sam}/messages", json=bad)
+            assert status == 422, bad
+        status, _ = await api.call("POST", f"/clients/{bea}/messages", json={"text": "hello"})
+        assert status == 404
+    async with db.unit_of_work() as session:
+        queued = (await session.scalars(select(OutboundMessage))).all()
+    assert [(m.platform, m.chat_id) for m in queued] == [("console", "sam")]
+    assert "Friday works." in str(queued[0].payload)
+
+
+async def test_the_workspace_session_works_and_needs_the_csrf_header_to_send(db: Database) -> None:
+    ana = await add_coach(db, "Ana", "ana@example.com")
+    sam = await _console_client(db, ana.id, "sam", "Sam")
     async with served_workspace(db) as root, browser(root) as coach:
         await coach.sign_in(db, ana.id)
         api = Api(coach.http, root)
         status, me = await api.call("GET", "/me")
         assert status == 200 and me["name"] == "Ana"
+        status, body = await api.call("POST", f"/clients/{sam}/messages", json={"text": "hi"})
+        assert status == 403 and "X-CSRF-Token" in body["error"]["message"]
+        status, body = await api.call(
+            "POST", f"/clients/{sam}/messages", json={"text": "hi"}, headers={"X-CSRF-Token": coach.csrf}
+        )
+        assert status == 201

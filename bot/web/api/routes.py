@@ -3,6 +3,7 @@ messages, programs, and for admins the audit log. Someone else's client or progr
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from pathlib import Path
 
@@ -18,10 +19,13 @@ from bot.web.api.views import (
     client_summary_json,
     coach_json,
     goal_json,
+    message_json,
     program_json,
     program_summary_json,
 )
 from bot.web.auth.guards import public
+from bot.web.pages.client import REPLY_MAX_CHARS
+from conversations.coach_replies import AlreadySent, queue_coach_reply
 from domain.clock import ensure_utc, utcnow
 from domain.errors import ValidationError
 from domain.models import Client, Program
@@ -31,6 +35,7 @@ from domain.services.client_access import visible_client
 from domain.services.clients import list_clients
 from domain.services.coaches import get_coach
 from domain.services.goals import list_goals
+from domain.services.messages import THREAD_SHOWN, conversation
 from domain.services.program_overview import program_rows, version_rows, visible_program
 
 routes = web.RouteTableDef()
@@ -38,6 +43,8 @@ routes = web.RouteTableDef()
 OPENAPI_FILE = Path(__file__).with_name("openapi.yaml")
 CHECK_INS_DEFAULT, CHECK_INS_MAX = 30, 500
 AUDIT_DEFAULT, AUDIT_MAX = 100, 500
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY_MAX = 64
 
 
 def _path_id(request: web.Request, name: str) -> int:
@@ -120,6 +127,58 @@ async def goals(request: web.Request) -> web.StreamResponse:
     async with request.config_dict[DB_KEY].unit_of_work() as session:
         client = await _client(request, session)
         return web.json_response({"goals": [goal_json(g) for g in await list_goals(session, client.id)]})
+
+
+@routes.get("/clients/{client_id}/messages", name="api_messages")
+async def messages(request: web.Request) -> web.StreamResponse:
+    """The conversation, oldest first: the last ``limit`` messages, or those after ``after_id``."""
+    limit = _limit(request, THREAD_SHOWN, THREAD_SHOWN)
+    after = request.query.get("after_id", "0")
+    if not after.isascii() or not after.isdigit() or len(after) > 18:
+        raise ValidationError("after_id is a message id (a whole number)", field="after_id")
+    async with request.config_dict[DB_KEY].unit_of_work() as session:
+        client = await _client(request, session)
+        rows = await conversation(session, client.id, after_id=int(after), limit=limit)
+        return web.json_response({"messages": [message_json(m) for m in rows]})
+
+
+async def _reply_text(request: web.Request) -> str:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise ValidationError('send a JSON object like {"text": "…"}', field="text") from None
+    text = body.get("text") if isinstance(body, dict) else None
+    if not isinstance(text, str) or not text.strip():
+        raise ValidationError("text is the message to send (not empty)", field="text")
+    if len(text) > REPLY_MAX_CHARS:
+        raise ValidationError(f"text is at most {REPLY_MAX_CHARS} characters", field="text")
+    return text.strip()
+
+
+@routes.post("/clients/{client_id}/messages", name="api_send_message")
+async def send_message(request: web.Request) -> web.StreamResponse:
+    """A reply from the coach, queued to the client's own channel through the outbox (as the workspace's
+    reply box). The same ``Idempotency-Key`` twice sends once."""
+    who = caller(request)
+    text = await _reply_text(request)
+    key = request.headers.get(IDEMPOTENCY_HEADER, "")[:IDEMPOTENCY_KEY_MAX] or secrets.token_urlsafe(16)
+    async with request.config_dict[DB_KEY].unit_of_work() as session:
+        client = await _client(request, session)
+        coach = await get_coach(session, who.coach_id)
+        try:
+            stored = await queue_coach_reply(
+                session,
+                client_id=client.id,
+                coach_id=coach.id,
+                coach_name=coach.name,
+                text=text,
+                dedupe_key=f"api-reply:{coach.id}:{key}",
+            )
+        except AlreadySent:
+            return web.json_response({"message": None, "duplicate": True})
+        if stored is None:
+            return error(409, "this client cannot be reached on any channel right now; nothing was sent")
+        return web.json_response({"message": message_json(stored), "duplicate": False}, status=201)
 
 
 @routes.get("/programs", name="api_programs")

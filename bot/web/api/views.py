@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from domain.models import AuditEvent, CheckIn, Client, Coach, Goal, Program, ProgramVersion
+from domain.models import AuditEvent, CheckIn, Client, Coach, Goal, Message, Program, ProgramVersion
 from domain.money import format_money
 from domain.services.clients import ClientOverview
 from domain.services.program_overview import ProgramRow, VersionRow
@@ -89,6 +89,17 @@ def goal_json(goal: Goal) -> JSON:
         "due_date": day(goal.due_date),
         "progress": goal.progress,
         "created_at": instant(goal.created_at),
+    }
+
+
+def message_json(message: Message) -> JSON:
+    return {
+        "id": message.id,
+        "direction": message.direction,
+        "channel": message.channel,
+        "text": message.text,
+        "files": len(message.attachments or []),
+        "at": instant(message.created_at),
     }
 
 
