@@ -31,6 +31,7 @@ PAGE_MODULES = (
     "bot.web.pages.client",
     "bot.web.pages.programs",
     "bot.web.pages.settings",
+    "bot.web.pages.analytics",
     "bot.web.pages.admin",
 )
 

@@ -13,6 +13,7 @@ from bot.web.keys import ANON_CSRF_KEY, VIEWER_KEY
 NAVIGATION = (
     ("clients", "Clients", False),
     ("programs", "Programs", False),
+    ("analytics", "Analytics", False),
     ("settings", "Settings", False),
     ("admin", "Admin", True),
 )

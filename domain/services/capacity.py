@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import rules
 from domain.clock import ensure_utc
 from domain.models import Client, Coach
-from domain.models.enums import ClientStatus
+from domain.models.enums import ClientStatus, CoachRole
 from domain.services.audit import record_audit_event
 from domain.services.coaches import default_coach, get_coach
 from domain.services.notices import notify_coach
@@ -87,8 +87,8 @@ async def coach_for_new_client(session: AsyncSession, *, now: datetime) -> Assig
 
 
 async def report_everyone_full(session: AsyncSession, *, now: datetime) -> None:
-    """Tell the admin (the default coach, who runs the business) that a newcomer was turned away, once
-    a day, and audit it every time."""
+    """Tell the admins (or, with none, the default coach) that a newcomer was turned away, once a day
+    each, and audit it every time."""
     loads = await coach_loads(session, now=now)
     await record_audit_event(
         session,
@@ -97,16 +97,22 @@ async def report_everyone_full(session: AsyncSession, *, now: datetime) -> None:
         subject="business",
         details={"coaches": {str(c.coach_id): c.shown for c in loads}},
     )
-    admin = await default_coach(session)
-    if admin is None:
-        return
-    await notify_coach(
-        session,
-        coach_id=admin.id,
-        kind="coaches_full",
-        text=EVERYONE_FULL_NOTICE.format(coaches=", ".join(f"{c.name} {c.shown}" for c in loads)),
-        dedupe_key=f"notice:coaches_full:{ensure_utc(now).date().isoformat()}",
+    admins = list(
+        await session.scalars(select(Coach.id).where(Coach.role == CoachRole.ADMIN).order_by(Coach.id))
     )
+    if not admins:  # before anyone is made admin, the default coach runs the business
+        default = await default_coach(session)
+        admins = [default.id] if default is not None else []
+    text = EVERYONE_FULL_NOTICE.format(coaches=", ".join(f"{c.name} {c.shown}" for c in loads))
+    day = ensure_utc(now).date().isoformat()
+    for admin_id in admins:
+        await notify_coach(
+            session,
+            coach_id=admin_id,
+            kind="coaches_full",
+            text=text,
+            dedupe_key=f"notice:coaches_full:{admin_id}:{day}",
+        )
 
 
 async def set_capacity(session: AsyncSession, coach_id: int, capacity: int | None, *, actor: str) -> Coach:

@@ -87,6 +87,19 @@ async def test_when_every_coach_is_full_the_newcomer_hears_so_and_the_admin_is_t
     assert notices[0].chat_id == "UADA" and "Ada 1/1, Bo 2/2" in notices[0].payload["text"]
 
 
+async def test_admins_are_told_when_there_are_some(db: Database, chat: Callable[[str], Chat]) -> None:
+    await _coach(db, "Ada", capacity_=1, clients=1, slack="UADA")  # the default coach
+    boss = await _coach(db, "Bo", capacity_=1, clients=1, slack="UBO")
+    async with db.unit_of_work() as session:
+        coach = await session.get(Coach, boss)
+        assert coach is not None
+        coach.role = "admin"
+    assert "fully booked" in texts(await chat("u1").send("/start"))
+    async with db.unit_of_work() as session:
+        notices = (await session.scalars(select(OutboundMessage))).all()
+    assert [(n.chat_id, n.payload["kind"]) for n in notices] == [("UBO", "coaches_full")]
+
+
 async def test_an_invite_code_still_reaches_a_full_coach(db: Database, chat: Callable[[str], Chat]) -> None:
     await _coach(db, "Ada", capacity_=1, clients=1)
     async with db.unit_of_work() as session:
