@@ -21,9 +21,10 @@ from domain.insights.compute import local_today, week_facts
 from domain.insights.data import active_goal_texts, check_in_rows, profile_of
 from domain.insights.facts import CheckInRow, FlagKind, RiskFlag
 from domain.keysets import among
-from domain.models import CheckIn, Client, Coach, Enrollment, Payment
+from domain.models import CheckIn, Client, Coach, Enrollment, Payment, Program
 from domain.models.enums import ClientStatus, EnrollmentStatus, PaymentStatus
 from domain.services.program_progress import program_glances
+from domain.services.program_versions import OPEN_STATUSES
 from domain.services.roster import AWAITING_PAYMENT
 
 ROSTER_LIMIT = 500
@@ -118,6 +119,23 @@ async def last_check_ins(session: AsyncSession, client_ids: Sequence[int]) -> di
     return {client_id: ensure_utc(at) for client_id, at in rows if at is not None}
 
 
+async def open_enrollments(session: AsyncSession, client_ids: Sequence[int]) -> dict[int, str]:
+    """ "Program · status" of each client's newest open enrollment (one query): the program column of a
+    client whose program has no daily steps to count."""
+    if not client_ids:
+        return {}
+    dialect = session.get_bind().dialect.name
+    rows = await session.execute(
+        select(Enrollment.client_id, Program.name, Enrollment.status)
+        .join(Program, Program.id == Enrollment.program_id)
+        .where(
+            among(Enrollment.client_id.expression, client_ids, dialect), Enrollment.status.in_(OPEN_STATUSES)
+        )
+        .order_by(Enrollment.id)
+    )
+    return {client_id: f"{name} · {status.replace('_', ' ')}" for client_id, name, status in rows}
+
+
 async def load_roster(
     session: AsyncSession, *, coach_id: int | None, search: str = "", now: datetime
 ) -> RosterData:
@@ -147,7 +165,7 @@ async def load_roster(
         clients=clients,
         goals=await active_goal_texts(session, ids) if ids else {},
         rows=await check_in_rows(session, ids, since=since),
-        programs=await program_glances(session, ids, now=now),
+        programs=await open_enrollments(session, ids) | await program_glances(session, ids, now=now),
         payments=await payment_standings(session, ids),
         last_check_ins=await last_check_ins(session, ids),
         truncated=len(found) > ROSTER_LIMIT,

@@ -107,6 +107,7 @@ async def test_streak_program_and_payment_columns(db: Database) -> None:
     row = row[: row.index("</tr>")]
     assert re.search(r"<td>10</td>", row)  # ten days in a row
     assert "awaiting payment" in row
+    assert "Couch to 5K · pending payment" in row  # a program without daily steps: its name and status
 
 
 async def test_an_admin_sees_every_coachs_clients(db: Database) -> None:
