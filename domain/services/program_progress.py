@@ -362,7 +362,8 @@ async def complete_if_finished(
     )
     assert progress is not None
     progress.completed_at = ensure_utc(now)
-    await change_enrollment_status(session, state.enrollment_id, EnrollmentStatus.COMPLETED)
+    enrollment = await change_enrollment_status(session, state.enrollment_id, EnrollmentStatus.COMPLETED)
+    enrollment.ended_at = progress.completed_at  # the instant it finished, which analytics count by
     numbers = await completion_numbers(session, state, now=now)
     await enqueue_for_client(
         session, state.client_id, completion(numbers), dedupe_key=f"program_complete:{state.enrollment_id}"
