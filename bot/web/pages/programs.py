@@ -24,8 +24,9 @@ from domain.services.program_overview import program_rows, version_rows, visible
 
 routes = web.RouteTableDef()
 
-# The editor refuses a file longer than this before parsing it (the biggest built-in is ~6 KB).
-PROGRAM_TEXT_MAX_CHARS = 200_000
+# The editor refuses a file longer than this before parsing it: the biggest built-in is ~6 KB, and
+# parsing 100 KB takes ~50 ms of the event loop, the most a save may hold it.
+PROGRAM_TEXT_MAX_CHARS = 100_000
 # Lines shown around each problem in the editor's problem list.
 CONTEXT_LINES = 1
 
