@@ -103,6 +103,8 @@ async def test_the_editor_lists_problems_by_line_saves_nothing_then_saves_and_pu
 
         status, _, _ = await coach.post(f"/app/programs/{program_id}/publish", {"note": ""}, csrf=False)
         assert status == 403
+        status, body, _ = await coach.post(f"/app/programs/{program_id}/draft", {"source": "x" * 100_001})
+        assert status == 422 and "at most 100,000 characters" in body
 
 
 async def test_a_new_program_from_a_template_opens_as_a_draft_and_never_replaces_one(db: Database) -> None:
