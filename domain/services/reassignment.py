@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import ValidationError
-from domain.models import Client
+from domain.models import Client, Coach
 from domain.models.enums import ClientStatus
 from domain.services.audit import record_audit_event
 from domain.services.clients import get_client
@@ -32,3 +33,29 @@ async def reassign_client(session: AsyncSession, *, client_id: int, to_coach_id:
         details={"from_coach": previous, "to_coach": coach.id},
     )
     return client
+
+
+CLIENT_MATCHES_SHOWN = 10
+
+
+async def find_clients(session: AsyncSession, text: str) -> list[tuple[Client, str]]:
+    """Clients an admin means by ``text``: its number (``17`` or ``#17``), else every client whose name
+    or email contains it, with their coach's name; at most :data:`CLIENT_MATCHES_SHOWN`, by name."""
+    needle = " ".join(text.split()).removeprefix("#").lower()
+    if not needle:
+        return []
+    query = (
+        select(Client, Coach.name)
+        .outerjoin(Coach, Coach.id == Client.coach_id)
+        .where(Client.status != ClientStatus.ERASED)
+        .order_by(func.lower(Client.display_name), Client.id)
+        .limit(CLIENT_MATCHES_SHOWN)
+    )
+    if needle.isascii() and needle.isdigit() and len(needle) <= 18:
+        query = query.where(Client.id == int(needle))
+    else:
+        query = query.where(
+            func.lower(Client.display_name).contains(needle, autoescape=True)
+            | func.lower(func.coalesce(Client.email, "")).contains(needle, autoescape=True)
+        )
+    return [(client, coach_name or "—") for client, coach_name in (await session.execute(query)).all()]

@@ -66,7 +66,7 @@ async def test_an_admin_reassigns_a_client_and_downloads_the_audit_log(
     await sign_in(page, service.url, db, boss.id)
 
     await page.get_by_role("link", name="Admin").click()
-    await page.get_by_label("Client number").fill(str(sam.id))
+    await page.get_by_label("Client: name, email or number").fill("sam")
     await page.get_by_label("Move to coach").select_option(label="Ben Coach (0/∞)")
     await page.get_by_role("button", name="Reassign").click()
     await expect(page.get_by_text("Sam now belongs to Ben Coach.")).to_be_visible()

@@ -71,8 +71,8 @@ async def test_an_admin_changes_a_role_reassigns_a_client_and_reads_it_in_the_au
             "/app/admin/reassign", {"client": str(sam.id), "coach": str(ben.id)}
         )
         assert status == 422 and "already with Ben" in body
-        status, body, _ = await admin.post("/app/admin/reassign", {"client": "abc", "coach": str(ben.id)})
-        assert status == 422 and "client&#39;s number" in body
+        status, body, _ = await admin.post("/app/admin/reassign", {"client": "nobody", "coach": str(ben.id)})
+        assert status == 422 and "No client matches" in body
 
         status, _, _ = await admin.post(f"/app/admin/coaches/{ben.id}/role", {"role": "admin"})
         assert status == 303
@@ -193,3 +193,24 @@ async def test_a_coach_creates_an_api_token_seen_once_and_revokes_only_their_own
             root + "/api/v1/me", headers={"Authorization": f"Bearer {secret}"}
         ) as response:
             assert response.status == 401
+
+
+async def test_a_name_that_matches_several_clients_lists_them_and_moves_nobody(db: Database) -> None:
+    ana = await add_coach(db, "Ana", "ana@example.com")
+    ben = await add_coach(db, "Ben", "ben@example.com")
+    boss = await add_coach(db, "Boss", "boss@example.com", role="admin")
+    first = await add_client(db, ana.id, "Sam Stone")
+    second = await add_client(db, ana.id, "Samira Said")
+    async with served_workspace(db) as root, browser(root) as admin:
+        await admin.sign_in(db, boss.id)
+        await admin.get("/app/admin")
+        status, body, _ = await admin.post("/app/admin/reassign", {"client": "sam", "coach": str(ben.id)})
+        assert status == 422 and "Several clients match" in body
+        assert f"#{first.id}" in body and f"#{second.id}" in body
+        status, _, _ = await admin.post(
+            "/app/admin/reassign", {"client": f"#{second.id}", "coach": str(ben.id)}
+        )
+        assert status == 303
+    async with db.unit_of_work() as session:
+        assert (await session.get(Client, first.id)).coach_id == ana.id  # type: ignore[union-attr]
+        assert (await session.get(Client, second.id)).coach_id == ben.id  # type: ignore[union-attr]

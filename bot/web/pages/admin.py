@@ -18,12 +18,13 @@ from domain.services.audit import AuditCursor, AuditFilter, audit_page
 from domain.services.audit_export import audit_csv_chunks
 from domain.services.capacity import coach_loads
 from domain.services.coaches import list_coaches, set_coach_role
-from domain.services.reassignment import reassign_client
+from domain.services.reassignment import find_clients, reassign_client
 
 routes = web.RouteTableDef()
 
 AUDIT_PAGE_SIZE = 50
-FILTER_MAX_CHARS = 100  # actor and action columns are at most 200 and 100 characters
+FILTER_MAX_CHARS = 100
+CLIENT_TEXT_MAX = 200  # actor and action columns are at most 200 and 100 characters
 
 
 def _admin_url(request: web.Request, **query: str) -> str:
@@ -31,7 +32,12 @@ def _admin_url(request: web.Request, **query: str) -> str:
 
 
 async def _admin_page(
-    request: web.Request, *, error: str = "", status: int = 200, typed: dict[str, str] | None = None
+    request: web.Request,
+    *,
+    error: str = "",
+    status: int = 200,
+    typed: dict[str, str] | None = None,
+    matches: list[tuple[Client, str]] | None = None,
 ) -> web.Response:
     notice = "Role changed." if request.query.get("role") == "1" else ""
     moved = request.query.get("moved", "")
@@ -55,6 +61,7 @@ async def _admin_page(
         notice=notice,
         error=error,
         typed=typed or {"client": "", "coach": ""},
+        matches=matches or [],
     )
 
 
@@ -81,22 +88,29 @@ async def change_role(request: web.Request) -> web.StreamResponse:
 @routes.post("/admin/reassign", name="reassign")
 @requires_admin
 async def reassign(request: web.Request) -> web.StreamResponse:
-    """Moves a client (by id, as the Clients page shows it) to another coach."""
+    """Moves a client to another coach. The client is typed as a number, a name or an email; when that
+    matches several, they are listed to pick from and nothing moves."""
     viewer = signed_in(request)
     form = await request.post()
-    typed = {"client": form_text(form, "client").strip(), "coach": form_text(form, "coach").strip()}
-    if not (typed["client"].isascii() and typed["client"].isdigit() and len(typed["client"]) <= 18):
-        return await _admin_page(
-            request, error="Enter the client's number (the # on the Clients page).", status=422, typed=typed
-        )
+    typed = {"client": form_text(form, "client").strip()[:CLIENT_TEXT_MAX], "coach": form_text(form, "coach")}
     if not (typed["coach"].isascii() and typed["coach"].isdigit() and len(typed["coach"]) <= 18):
         return await _admin_page(
             request, error="Choose the coach to move the client to.", status=422, typed=typed
         )
+    async with request.config_dict[DB_KEY].unit_of_work() as session:
+        matches = await find_clients(session, typed["client"])
+    if not matches:
+        return await _admin_page(
+            request, error="No client matches that name, email or number.", status=422, typed=typed
+        )
+    if len(matches) > 1:
+        return await _admin_page(
+            request, error="Several clients match; pick one.", status=422, typed=typed, matches=matches
+        )
     try:
         async with request.config_dict[DB_KEY].unit_of_work() as session:
             client = await reassign_client(
-                session, client_id=int(typed["client"]), to_coach_id=int(typed["coach"]), actor=viewer.actor
+                session, client_id=matches[0][0].id, to_coach_id=int(typed["coach"]), actor=viewer.actor
             )
     except DomainError as exc:
         return await _admin_page(request, error=exc.message, status=422, typed=typed)
