@@ -19,6 +19,7 @@ from domain.services.checkins import record_check_in
 from domain.services.clients import register_client
 from domain.services.goals import set_goal
 from domain.services.messages import record_client_message
+from domain.services.web_auth import revoke_sessions
 from tests.programs.conftest import enroll_client
 from tests.support.openapi import check_response
 from tests.support.web import add_client, add_coach, browser, served_workspace
@@ -238,3 +239,7 @@ async def test_the_workspace_session_works_and_needs_the_csrf_header_to_send(db:
             "POST", f"/clients/{sam}/messages", json={"text": "hi"}, headers={"X-CSRF-Token": coach.csrf}
         )
         assert status == 201
+        async with db.unit_of_work() as session:
+            await revoke_sessions(session, ana.id, actor="operator")
+        status, body = await api.call("GET", "/me")
+        assert status == 401  # a revoked session opens nothing, in the API as in the pages
