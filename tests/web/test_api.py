@@ -243,3 +243,23 @@ async def test_the_workspace_session_works_and_needs_the_csrf_header_to_send(db:
             await revoke_sessions(session, ana.id, actor="operator")
         status, body = await api.call("GET", "/me")
         assert status == 401  # a revoked session opens nothing, in the API as in the pages
+
+
+def test_every_api_route_is_in_the_openapi_file_and_nothing_more() -> None:
+    from bot.web.api.app import build_api
+    from tests.support.openapi import spec
+
+    served = {
+        (route.method.lower(), route.resource.canonical)
+        for route in build_api().router.routes()
+        if route.resource is not None
+        and route.method != "HEAD"
+        and route.resource.canonical != "/openapi.yaml"
+    }
+    described = {
+        (method, path)
+        for path, item in spec()["paths"].items()
+        for method in item
+        if method in {"get", "post", "put", "patch", "delete"}
+    }
+    assert served == described
