@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 import pytest
 
@@ -102,3 +103,40 @@ def test_coaches_list_shows_load_and_set_capacity_changes_it(
     assert run(capsys, "coaches", "set-capacity", str(business.ada), "many")[0] == 2
     out = run(capsys, "coaches", "list")[1]
     assert any(line.endswith("2/5") for line in out.splitlines())
+
+
+def test_analytics_on_demo_data_and_an_imported_history(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    async def _wipe() -> None:
+        db = Database(database_url)
+        try:
+            await wipe(db)
+        finally:
+            await db.dispose()
+
+    asyncio.run(_wipe())
+    monkeypatch.setenv("COACH_DATABASE_URL", database_url)
+    assert run(capsys, "seed-demo")[0] == 0
+    # Two clients' March, imported: Ana daily in Berlin, mood rising; Ben in Tokyo on three days.
+    rows = ["identity,client name,timezone,timestamp,mood,energy,sleep hours,adherence,goal progress,note"]
+    rows += [
+        f"telegram:1,Ana,Europe/Berlin,2026-03-{d:02d}T08:00:00,{4 if d < 9 else 7},6,7,yes,,"
+        for d in range(2, 16)
+    ]
+    rows += [f"telegram:2,Ben,Asia/Tokyo,2026-03-{d:02d}T08:00:00,6,6,7,no,," for d in (3, 10, 11)]
+    history = tmp_path / "history.csv"
+    history.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    code, _, err = run(capsys, "import", "checkins", str(history))
+    assert code == 0, err
+    code, out, err = run(capsys, "analytics", "--since", "2026-03-02", "--until", "2026-03-15", "--json")
+    assert code == 0, err
+    metrics = {name: m["value"] for name, m in json.loads(out)["metrics"].items()}
+    assert metrics["active_clients"] == 2
+    # Imported clients joined at their first check-in (their record is from today). Local days whose
+    # midnight falls in the period: Berlin 3-16 March (2 March began at 23:00 UTC on the 1st), Tokyo
+    # 3-16 March. Ana checked in on 13 of them (her 2 March is outside), Ben on 3 → 16 / 28.
+    assert metrics["checkin_adherence"] == round(100 * 16 / 28, 1)
+    # First week (2-8 March UTC) to last (9-15): Ana 4 → 7, Ben 6 → 6.
+    assert metrics["mood_change"] == 1.5
+    assert metrics["new_clients"] == 0  # imported today, not in March
