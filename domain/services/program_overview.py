@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.models import Coach, Enrollment, Program, ProgramStep, ProgramVersion
+from domain.models import Coach, Enrollment, Program, ProgramResource, ProgramStep, ProgramVersion
 from domain.services.program_versions import OPEN_STATUSES, PUBLISHED, enrolled_counts, list_versions
 
 
@@ -101,3 +101,13 @@ async def version_rows(session: AsyncSession, program_id: int) -> list[VersionRo
         ).all()
     )
     return [VersionRow(v, int(steps.get(v.id, 0)), counts.get(v.id, 0)) for v in versions]
+
+
+async def version_files(session: AsyncSession, version_id: int) -> list[tuple[str, int]]:
+    """The files stored with a version: (``files/…`` path, size in bytes), by path; contents not read."""
+    rows = await session.execute(
+        select(ProgramResource.path, ProgramResource.size_bytes)
+        .where(ProgramResource.version_id == version_id)
+        .order_by(ProgramResource.path)
+    )
+    return [(path, int(size)) for path, size in rows.all()]

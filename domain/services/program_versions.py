@@ -181,14 +181,23 @@ async def _store_draft(
     )
 
 
-async def save_draft(session: AsyncSession, program_id: int, text: str, *, actor: str) -> ImportResult:
+async def save_draft(
+    session: AsyncSession,
+    program_id: int,
+    text: str,
+    *,
+    actor: str,
+    added: Mapping[str, bytes] | None = None,
+) -> ImportResult:
     """The program file edited in place (the web editor): ``text`` becomes the program's draft, with the
-    files its latest version stored, so editing the text never needs the files again."""
+    files its latest version stored (so editing the text never needs them again) and ``added`` ones
+    (``files/…`` path → content; a new file of the same path replaces the stored one)."""
     latest = await latest_version(session, program_id)
     files: dict[str, bytes] = {}
     if latest is not None:
         rows = await session.scalars(select(ProgramResource).where(ProgramResource.version_id == latest.id))
         files = {r.path: r.content for r in rows}
+    files.update(added or {})
     return await import_program(session, text, files=files, actor=actor, program_id=program_id)
 
 

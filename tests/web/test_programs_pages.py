@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import aiohttp
 from sqlalchemy import func, select
 
 from domain.db import Database
@@ -141,3 +142,33 @@ async def test_enrolled_clients_are_moved_to_the_newest_version_from_the_page(db
         counts = await versions.enrolled_counts(session, enrolled.program_id)
         v2 = await versions.get_version(session, enrolled.program_id, 2)
         assert counts == {v2.id: 1}
+
+
+async def test_files_a_step_links_to_are_added_in_the_editor_and_kept_by_later_saves(db: Database) -> None:
+    ana = await add_coach(db, "Ana", "ana@example.com")
+    program_id = await _program(db, ana.id)
+    linked = VALID.replace("Welcome.", "Welcome. [Guide](files/guide.pdf)")
+    async with served_workspace(db) as root, browser(root) as coach:
+        await coach.sign_in(db, ana.id)
+        await coach.get(f"/app/programs/{program_id}")
+        status, body, _ = await coach.post(f"/app/programs/{program_id}/draft", {"source": linked})
+        assert status == 422 and "files/guide.pdf is not beside the program file" in body
+
+        form = aiohttp.FormData()
+        form.add_field("csrf_token", coach.csrf)
+        form.add_field("source", linked)
+        form.add_field("files", b"%PDF-1.4 guide", filename="guide.pdf", content_type="application/pdf")
+        async with coach.http.post(
+            f"{root}/app/programs/{program_id}/draft", data=form, allow_redirects=False
+        ) as response:
+            assert response.status == 303, await response.text()
+        status, body, _ = await coach.post(
+            f"/app/programs/{program_id}/draft", {"source": linked.replace("Welcome.", "Hello.")}
+        )
+        assert status == 303  # the stored file is carried over without uploading it again
+        status, body, _ = await coach.get(f"/app/programs/{program_id}")
+        assert "<code>files/guide.pdf</code>" in body
+    async with db.unit_of_work() as session:
+        version = await versions.get_version(session, program_id)
+        stored = await versions.version_resources(session, version.id, ["files/guide.pdf"])
+        assert [r.content for r in stored] == [b"%PDF-1.4 guide"] and "Hello." in version.source

@@ -7,8 +7,10 @@ enrolled clients to a version); nothing here parses or stores a program itself.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
+from multidict import MultiDictProxy
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.http.server import DB_KEY
@@ -20,13 +22,15 @@ from domain.models import Program
 from domain.programs import ProgramFormatError, parse_program
 from domain.programs.templates import TEMPLATES, template_text
 from domain.services import program_versions as versions
-from domain.services.program_overview import program_rows, version_rows, visible_program
+from domain.services.program_overview import program_rows, version_files, version_rows, visible_program
 
 routes = web.RouteTableDef()
 
 # The editor refuses a file longer than this before parsing it: the biggest built-in is ~6 KB, and
 # parsing 100 KB takes ~50 ms of the event loop, the most a save may hold it.
 PROGRAM_TEXT_MAX_CHARS = 100_000
+# A stored file's name (program_resources.file_name is 256 characters).
+FILE_NAME_MAX_CHARS = 200
 # Lines shown around each problem in the editor's problem list.
 CONTEXT_LINES = 1
 
@@ -48,6 +52,17 @@ def problem_views(text: str, error: ProgramFormatError) -> list[ProblemView]:
         excerpt = [(n, lines[n - 1], n == problem.line) for n in range(first, last + 1)]
         views.append(ProblemView(problem.line, problem.message, excerpt))
     return views
+
+
+def uploaded_files(form: MultiDictProxy[Any]) -> dict[str, bytes]:
+    """Files attached to the editor's form, by the ``files/NAME`` path a step links to them with."""
+    found: dict[str, bytes] = {}
+    for field in form.getall("files", []):
+        if isinstance(field, web.FileField) and field.filename:
+            name = field.filename.replace("\\", "/").rsplit("/", 1)[-1].strip()[:FILE_NAME_MAX_CHARS]
+            if name and name not in (".", ".."):
+                found[f"files/{name}"] = field.file.read()
+    return found
 
 
 async def _program(request: web.Request, session: AsyncSession) -> Program:
@@ -121,6 +136,7 @@ async def _editor(
     behind = sum(row.enrolled for row in published[:-1])
     if text is None:
         text = await versions.export_program(session, program.id)
+    files = await version_files(session, latest.id) if latest is not None else []
     return render(
         request,
         "program.html",
@@ -137,6 +153,7 @@ async def _editor(
         newest_published=published[-1].version.number if published else None,
         behind=behind,
         note_max=versions.PUBLISH_NOTE_MAX_CHARS,
+        files=files,
         text_max=PROGRAM_TEXT_MAX_CHARS,
     )
 
@@ -152,7 +169,9 @@ async def program_page(request: web.Request) -> web.StreamResponse:
 async def save_program_draft(request: web.Request) -> web.StreamResponse:
     """The edited program file becomes the draft; every problem is shown with its line, nothing saved."""
     viewer = signed_in(request)
-    text = form_text(await request.post(), "source").replace("\r\n", "\n")
+    form = await request.post()
+    text = form_text(form, "source").replace("\r\n", "\n")
+    added = uploaded_files(form)
     async with request.config_dict[DB_KEY].unit_of_work() as session:
         program = await _program(request, session)
         if len(text) > PROGRAM_TEXT_MAX_CHARS:
@@ -166,7 +185,7 @@ async def save_program_draft(request: web.Request) -> web.StreamResponse:
             )
         try:
             async with session.begin_nested():  # a refusal leaves nothing behind
-                await versions.save_draft(session, program.id, text, actor=viewer.actor)
+                await versions.save_draft(session, program.id, text, actor=viewer.actor, added=added)
         except ProgramFormatError as exc:
             return await _editor(
                 request, session, program, text=text, problems=problem_views(text, exc), status=422
