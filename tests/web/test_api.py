@@ -139,6 +139,13 @@ async def test_a_coach_reads_their_own_clients_and_programs_and_nobody_elses(db:
         boss_api = Api(http, root, boss_token)
         status, body = await boss_api.call("GET", "/clients")
         assert {c["id"] for c in body["clients"]} == {enrolled.client_id, bens_client.id}
+        assert body["next_after_id"] is None
+        status, first = await boss_api.call("GET", "/clients?limit=1")
+        status, second = await boss_api.call("GET", f"/clients?limit=1&after_id={first['next_after_id']}")
+        assert [c["id"] for c in first["clients"] + second["clients"]] == sorted(
+            [enrolled.client_id, bens_client.id]
+        )
+        assert second["next_after_id"] is None
         status, body = await boss_api.call("GET", f"/clients/{bens_client.id}")
         assert status == 200
     async with db.unit_of_work() as session:

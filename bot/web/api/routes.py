@@ -32,7 +32,7 @@ from domain.models import Client, Program
 from domain.services.audit import AuditCursor, AuditFilter, audit_page
 from domain.services.checkins import check_in_count, check_in_streak, recent_check_ins
 from domain.services.client_access import visible_client
-from domain.services.clients import list_clients
+from domain.services.clients import clients_after
 from domain.services.coaches import get_coach
 from domain.services.goals import list_goals
 from domain.services.messages import THREAD_SHOWN, conversation
@@ -42,6 +42,7 @@ routes = web.RouteTableDef()
 
 OPENAPI_FILE = Path(__file__).with_name("openapi.yaml")
 CHECK_INS_DEFAULT, CHECK_INS_MAX = 30, 500
+CLIENTS_DEFAULT, CLIENTS_MAX = 500, 1000
 AUDIT_DEFAULT, AUDIT_MAX = 100, 500
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY_MAX = 64
@@ -60,6 +61,13 @@ def _limit(request: web.Request, default: int, most: int) -> int:
         return default
     if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= most:
         raise ValidationError(f"limit is a whole number from 1 to {most}", field="limit")
+    return int(raw)
+
+
+def _after_id(request: web.Request) -> int:
+    raw = request.query.get("after_id", "0") or "0"
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+        raise ValidationError("after_id is an id (a whole number)", field="after_id")
     return int(raw)
 
 
@@ -98,10 +106,21 @@ async def me(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/clients", name="api_clients")
 async def clients(request: web.Request) -> web.StreamResponse:
+    """A page of clients by id; ``next_after_id`` continues (null on the last page)."""
     who = caller(request)
+    limit = _limit(request, CLIENTS_DEFAULT, CLIENTS_MAX)
+    after = _after_id(request)
     async with request.config_dict[DB_KEY].unit_of_work() as session:
-        rows = await list_clients(session, coach_id=None if who.is_admin else who.coach_id)
-    return web.json_response({"clients": [client_summary_json(row) for row in rows]})
+        rows = await clients_after(
+            session, coach_id=None if who.is_admin else who.coach_id, after_id=after, limit=limit + 1
+        )
+    page = rows[:limit]
+    return web.json_response(
+        {
+            "clients": [client_summary_json(row) for row in page],
+            "next_after_id": page[-1].client.id if len(rows) > limit else None,
+        }
+    )
 
 
 @routes.get("/clients/{client_id}", name="api_client")
@@ -133,12 +152,10 @@ async def goals(request: web.Request) -> web.StreamResponse:
 async def messages(request: web.Request) -> web.StreamResponse:
     """The conversation, oldest first: the last ``limit`` messages, or those after ``after_id``."""
     limit = _limit(request, THREAD_SHOWN, THREAD_SHOWN)
-    after = request.query.get("after_id", "0")
-    if not after.isascii() or not after.isdigit() or len(after) > 18:
-        raise ValidationError("after_id is a message id (a whole number)", field="after_id")
+    after = _after_id(request)
     async with request.config_dict[DB_KEY].unit_of_work() as session:
         client = await _client(request, session)
-        rows = await conversation(session, client.id, after_id=int(after), limit=limit)
+        rows = await conversation(session, client.id, after_id=after, limit=limit)
         return web.json_response({"messages": [message_json(m) for m in rows]})
 
 
