@@ -20,6 +20,7 @@ from domain.services.demo import database_is_empty, seed_demo
 from domain.services.erasure import ErasureReport, erase_client, preview_erasure, renewing_subscriptions
 from domain.services.export import export_client
 from domain.services.files import unlink_stored_files
+from domain.services.reassignment import reassign_client
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 coaches_app = typer.Typer(help="Coaches.", no_args_is_help=True)
@@ -166,6 +167,21 @@ def clients_list(coach: Annotated[int | None, typer.Option("--coach")] = None) -
     print_table(
         ["id", "name", "coach", "timezone", "status", "last check-in", "check-ins"], with_database(work)
     )
+
+
+@clients_app.command("reassign")
+def clients_reassign(
+    client: Annotated[int, typer.Option("--client", help="Client id")],
+    coach: Annotated[int, typer.Option("--coach", help="The coach the client moves to")],
+) -> None:
+    """Move a client to another coach (audited as client.reassigned; enrollments stay as they are)."""
+
+    async def work(db: Database) -> str:
+        async with db.unit_of_work() as session:
+            moved = await reassign_client(session, client_id=client, to_coach_id=coach, actor="cli")
+            return f"client {moved.id} ({moved.display_name}) now belongs to coach {coach}"
+
+    typer.echo(with_database(work))
 
 
 def export(
