@@ -1,5 +1,5 @@
 """Encryption at rest for what clients write: check-in notes, messages, goal texts, feedback,
-assessment answers, and the files they send (bytes, see :func:`conceal_bytes`).
+assessment answers, and the files they send (bytes, see :func:`conceal_bytes`) with their names.
 
 Authenticated encryption (``cryptography``'s Fernet: AES-128-CBC with HMAC-SHA256) with the keys from
 ``COACH_ENCRYPTION_KEYS``, newest first: new values are encrypted with the first, any of them decrypts
@@ -156,6 +156,15 @@ class EncryptedText(TypeDecorator[str]):
         return None if value is None else reveal(value)
 
 
+def conceal_json(value: Any) -> Any:
+    """A JSON value as it is stored: ``{"$enc": token}`` when keys are configured. Empty lists and
+    objects hold nothing to hide and stay as they are, so rows without attachments stay small and
+    cheap to read."""
+    if value is None or _keyring is None or value == [] or value == {}:
+        return value
+    return {JSON_KEY: _keyring.encrypt(json.dumps(value))}
+
+
 class EncryptedJSON(TypeDecorator[Any]):
     """A JSON column whose value is encrypted at rest (stored as ``{"$enc": token}``)."""
 
@@ -163,9 +172,7 @@ class EncryptedJSON(TypeDecorator[Any]):
     cache_ok = True
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
-        if value is None or _keyring is None:
-            return value
-        return {JSON_KEY: _keyring.encrypt(json.dumps(value))}
+        return conceal_json(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Any:
         if isinstance(value, dict) and set(value) == {JSON_KEY} and isinstance(value[JSON_KEY], str):

@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.clock import utcnow
-from domain.crypto import EncryptedText
+from domain.crypto import EncryptedJSON, EncryptedText
 from domain.models.base import Base
 from domain.models.enums import DeliveryStatus, ReminderStatus
 
@@ -25,7 +25,8 @@ class Message(Base):
     direction: Mapped[str] = mapped_column(String(10))
     channel: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(EncryptedText, default="")
-    attachments: Mapped[list[Any]] = mapped_column(default=list)
+    # File names a client gave are theirs too: encrypted like the text (an empty list stays plain).
+    attachments: Mapped[list[Any]] = mapped_column(EncryptedJSON, default=list)
     external_ref: Mapped[str | None] = mapped_column(String(128))
     response_seconds: Mapped[float | None]
     relayed_at: Mapped[datetime | None]
@@ -87,7 +88,8 @@ class StoredFile(Base):
     kind: Mapped[str] = mapped_column(String(16))
     mime_type: Mapped[str | None] = mapped_column(String(128))
     size_bytes: Mapped[int | None]
-    file_name: Mapped[str | None] = mapped_column(String(256))
+    # The name the client gave the file ("lab results Dana W.pdf"): encrypted like its content.
+    file_name: Mapped[str | None] = mapped_column(EncryptedText)
     path: Mapped[str | None] = mapped_column(Text)
     # Indexed for the hourly retention purge, which deletes by age.
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.clock import utcnow
-from domain.crypto import EncryptedText
+from domain.crypto import EncryptedJSON, EncryptedText
 from domain.models.base import Base
 from domain.models.enums import GoalStatus
 
@@ -45,7 +45,7 @@ class CheckIn(Base):
     adherence: Mapped[str] = mapped_column(String(8))
     goal_progress: Mapped[int | None]
     note: Mapped[str | None] = mapped_column(EncryptedText)
-    attachments: Mapped[list[Any]] = mapped_column(default=list)
+    attachments: Mapped[list[Any]] = mapped_column(EncryptedJSON, default=list)
     source_channel: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm.util import identity_key
 
 from domain import rules
 from domain.clock import ensure_utc, utcnow
-from domain.crypto import conceal
+from domain.crypto import conceal, conceal_json
 from domain.models import CheckIn, Goal
 from domain.models.enums import GoalStatus
 from domain.services.clients import get_client
@@ -96,7 +96,7 @@ _BULK_COLUMNS = (
 
 def _copy_value(name: str, value: Any) -> Any:
     if name == "attachments":
-        return json.dumps(value or [])
+        return json.dumps(conceal_json(value or []))
     if name == "note" and value is not None:
         return conceal(value)
     return value
@@ -112,7 +112,7 @@ async def bulk_load_check_ins(conn: AsyncConnection, rows: Sequence[dict[str, An
         raw = await conn.get_raw_connection()
         driver = raw.driver_connection
         assert driver is not None
-        # COPY bypasses the column types, so the note is encrypted here as the type would.
+        # COPY bypasses the column types, so the note and attachments are encrypted here as the types would.
         records = [tuple(_copy_value(name, row.get(name)) for name in _BULK_COLUMNS) for row in rows]
         await driver.copy_records_to_table("check_ins", records=records, columns=list(_BULK_COLUMNS))
         return len(records)

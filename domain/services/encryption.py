@@ -50,6 +50,9 @@ ENCRYPTED_COLUMNS: tuple[tuple[Any, str], ...] = (
     (InboxUpdate, "payload"),
     (CheckInAnswer, "value"),
     (CoachNote, "text"),
+    (CheckIn, "attachments"),
+    (Message, "attachments"),
+    (StoredFile, "file_name"),
 )
 
 
@@ -64,13 +67,13 @@ def _needs_rotation(raw: Any, keyring: Keyring) -> bool:
         return not keyring.is_current(str(raw[JSON_KEY]))
     if isinstance(raw, str):
         return not keyring.is_current(raw)
-    return True  # a plain JSON value (before encryption)
+    return raw not in ([], {})  # a plain JSON value (before encryption); empty ones stay plain
 
 
 async def rotate_keys(
     db: Database, *, batch_size: int = ROTATION_BATCH, actor: str = "cli"
 ) -> dict[str, int]:
-    """Re-encrypt with the newest key; rows re-written per table. Raises :class:`NoKeys`."""
+    """Re-encrypt with the newest key; values re-written per table. Raises :class:`NoKeys`."""
     keyring = active_keyring()
     if keyring is None:
         raise NoKeys("COACH_ENCRYPTION_KEYS is not set")
@@ -100,7 +103,7 @@ async def rotate_keys(
             if len(rows) < batch_size:
                 break
             last = rows[-1][0]
-        rewritten[table.name] = count
+        rewritten[table.name] = rewritten.get(table.name, 0) + count  # values, over its columns
     async with db.unit_of_work() as session:
         await record_audit_event(
             session, actor=actor, action="keys.rotated", subject="encryption", details=rewritten

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Text, insert, select, type_coerce
+from sqlalchemy import JSON, Text, insert, select, type_coerce
 
 from domain.crypto import PREFIX
 from domain.db import Database
@@ -27,6 +27,7 @@ async def test_bulk_load_stores_every_row_as_given(db: Database) -> None:
             sleep_hours=7.5,
             adherence="yes",
             note=f"day {day}" if day % 2 else None,
+            attachments=[{"kind": "photo", "file_name": f"plate {day}.jpg"}] if day % 3 == 0 else None,
             source_channel="import",
             at=start + timedelta(days=day),
         )
@@ -39,10 +40,14 @@ async def test_bulk_load_stores_every_row_as_given(db: Database) -> None:
     async with db.unit_of_work() as session:
         stored = (await session.scalars(select(CheckIn).order_by(CheckIn.created_at))).all()
     assert [(c.mood, c.note, c.created_at, c.attachments) for c in stored] == [
-        (r["mood"], r["note"], r["created_at"], []) for r in rows
+        (r["mood"], r["note"], r["created_at"], r["attachments"]) for r in rows
     ]
     async with db.sessions() as session:  # notes are encrypted at rest, COPY or not
         at_rest = (
             await session.scalars(select(type_coerce(CheckIn.note, Text())).where(CheckIn.note.is_not(None)))
         ).all()
     assert len(at_rest) == 15 and all(n.startswith(PREFIX) and "day" not in n for n in at_rest)
+    async with db.sessions() as session:  # and so are the names of attached files
+        attached = (await session.scalars(select(type_coerce(CheckIn.attachments, JSON())))).all()
+    assert sum(1 for a in attached if a) == 10
+    assert all(a == [] or (set(a) == {"$enc"} and "plate" not in a["$enc"]) for a in attached)

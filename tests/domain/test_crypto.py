@@ -22,6 +22,7 @@ from domain.models import (
     Goal,
     InboxUpdate,
     Message,
+    StoredFile,
 )
 from domain.services import checkins, clients, messages
 from domain.services.coaches import create_coach
@@ -31,6 +32,7 @@ from tests.conftest import TEST_ENCRYPTION_KEY
 NOTE = "knee aches on the stairs"
 SAID = "can we move Thursday?"
 GOAL = "walk 10,000 steps a day"
+FILE_NAME = "lab results Ines.pdf"
 
 
 @pytest.fixture
@@ -54,6 +56,7 @@ async def write_everything(db: Database) -> int:
             adherence="yes",
             source_channel="console",
             note=NOTE,
+            attachments=[{"kind": "document", "file_name": FILE_NAME}],
         )
         s.add(
             CheckInAnswer(
@@ -65,7 +68,14 @@ async def write_everything(db: Database) -> int:
                 value={"value": "left knee"},
             )
         )
-        await messages.record_client_message(s, client_id=client.id, channel="console", text=SAID)
+        await messages.record_client_message(
+            s,
+            client_id=client.id,
+            channel="console",
+            text=SAID,
+            attachments=[{"kind": "photo", "file_name": FILE_NAME}],
+        )
+        s.add(StoredFile(platform="console", file_id="f1", kind="document", file_name=FILE_NAME, path="x"))
         s.add(Goal(client_id=client.id, text=GOAL))
         s.add(Feedback(client_id=client.id, score=4, comment="more stretching please"))
         s.add(InboxUpdate(key="telegram:update:1", platform="telegram", lane="c1", payload={"text": NOTE}))
@@ -89,7 +99,7 @@ async def test_client_writing_is_ciphertext_at_rest_and_plain_to_services(db: Da
         assert text.startswith(PREFIX), (model, name)
         assert not any(
             plain in text
-            for plain in (NOTE, SAID, GOAL, "night shifts", "stretching", "left knee", "knee surgery")
+            for plain in (NOTE, SAID, GOAL, "night shifts", "stretching", "left knee", "knee surgery", "Ines")
         )
     async with db.sessions() as s:
         client = await s.get(Client, client_id)
@@ -99,6 +109,19 @@ async def test_client_writing_is_ciphertext_at_rest_and_plain_to_services(db: Da
         assert (await s.scalar(select(Message.text))) == SAID
         assert (await s.scalar(select(Goal.text))) == GOAL
         assert (await s.scalar(select(CoachNote.text))) == "private: asks about knee surgery"
+        assert (await s.scalar(select(CheckIn.attachments))) == [{"kind": "document", "file_name": FILE_NAME}]
+        assert (await s.scalar(select(Message.attachments)))[0]["file_name"] == FILE_NAME
+        assert (await s.scalar(select(StoredFile.file_name))) == FILE_NAME
+
+
+async def test_empty_json_values_stay_plain(db: Database) -> None:
+    async with db.unit_of_work() as s:
+        client = await clients.register_client(
+            s, platform="console", external_user_id="c2", chat_id="c2", display_name="Ola"
+        )
+        await messages.record_client_message(s, client_id=client.id, channel="console", text="hi")
+    assert await raw(db, Message, "attachments") == [[]]  # nothing to hide, cheap to read
+    assert await raw(db, Client, "assessment") == [{}]
 
 
 async def test_every_encrypted_column_is_rotated() -> None:
@@ -123,24 +146,25 @@ async def test_plaintext_rows_and_old_keys_are_rotated_to_the_newest_key(
         assert (await s.scalar(select(CheckIn.note))) == NOTE
     first = await rotate_keys(db, batch_size=2)
     assert first == {
-        "check_ins": 1,
-        "messages": 1,
+        "check_ins": 2,  # the note and the attachments
+        "messages": 2,
         "goals": 1,
         "feedback": 1,
         "clients": 1,
         "inbox_updates": 1,
         "checkin_answers": 1,
         "coach_notes": 1,
+        "stored_files": 1,
     }
     use_keys([new, old])
-    assert sum((await rotate_keys(db, batch_size=2)).values()) == 8
+    assert sum((await rotate_keys(db, batch_size=2)).values()) == 11
     assert sum((await rotate_keys(db)).values()) == 0  # nothing left to do
     use_keys([new])  # the old key can go
     async with db.sessions() as s:
         assert (await s.scalar(select(CheckIn.note))) == NOTE
         assert (await s.scalar(select(Client.assessment))) == {"obstacle": "night shifts"}
         rotations = (await s.scalars(select(AuditEvent).where(AuditEvent.action == "keys.rotated"))).all()
-    assert len(rotations) == 3 and rotations[0].details["check_ins"] == 1
+    assert len(rotations) == 3 and rotations[0].details["check_ins"] == 2
     use_keys([old])
     async with db.sessions() as s:
         with pytest.raises(UnreadableValue):
