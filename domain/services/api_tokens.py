@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,16 +14,13 @@ from domain.clock import utcnow
 from domain.errors import NotFound, ValidationError
 from domain.models import ApiToken, Coach
 from domain.services.audit import record_audit_event
+from domain.services.web_auth import hash_token
 
 TOKEN_PREFIX = "sc_"
 TOKEN_RANDOM_BYTES = 32  # 256 bits: a hash without salt or stretching is enough for a random secret
 PREFIX_SHOWN = 10  # "sc_" and 7 characters, to tell tokens apart in a list
 LABEL_MAX_CHARS = 100
 LAST_USED_EVERY = timedelta(minutes=1)
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,9 +10,10 @@ from sqlalchemy import select
 from bot.cli.main import main
 from domain.db import Database
 from domain.models import ApiToken
-from domain.services.api_tokens import coach_for_token, hash_token
+from domain.services.api_tokens import coach_for_token
 from domain.services.audit import list_audit_events
 from domain.services.coaches import create_coach
+from domain.services.web_auth import hash_token
 from tests.support.databases import wipe
 
 

@@ -23,7 +23,7 @@ from bot.web.api.views import (
     program_json,
     program_summary_json,
 )
-from bot.web.auth.guards import public
+from bot.web.auth.guards import path_int, public
 from bot.web.pages.client import REPLY_MAX_CHARS
 from conversations.coach_replies import AlreadySent, queue_coach_reply
 from domain.clock import ensure_utc, utcnow
@@ -48,13 +48,6 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY_MAX = 64
 
 
-def _path_id(request: web.Request, name: str) -> int:
-    raw = request.match_info.get(name, "")
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
-        raise web.HTTPNotFound(reason=f"no such {name.removesuffix('_id')}")
-    return int(raw)
-
-
 def _limit(request: web.Request, default: int, most: int) -> int:
     raw = request.query.get("limit", "")
     if not raw:
@@ -73,7 +66,7 @@ def _after_id(request: web.Request) -> int:
 
 async def _client(request: web.Request, session: AsyncSession) -> Client:
     who = caller(request)
-    client_id = _path_id(request, "client_id")
+    client_id = path_int(request, "client_id")
     client = await visible_client(session, client_id, coach_id=who.coach_id, is_admin=who.is_admin)
     if client is None:
         await audit_not_visible(request, f"client:{client_id}")
@@ -83,7 +76,7 @@ async def _client(request: web.Request, session: AsyncSession) -> Client:
 
 async def _program(request: web.Request, session: AsyncSession) -> Program:
     who = caller(request)
-    program_id = _path_id(request, "program_id")
+    program_id = path_int(request, "program_id")
     program = await visible_program(session, program_id, coach_id=who.coach_id, is_admin=who.is_admin)
     if program is None:
         await audit_not_visible(request, f"program:{program_id}")
