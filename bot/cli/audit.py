@@ -1,9 +1,10 @@
-"""``coach audit list``: the audit log, newest first (refused requests, refused access, erasures,
+"""``coach audit list`` and ``coach audit export``: the audit log, newest first (refused requests, refused access, erasures,
 key rotations, retention purges, coach actions)."""
 
 from __future__ import annotations
 
 import json
+import sys
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -11,7 +12,8 @@ import typer
 
 from bot.cli.common import print_json, print_table, with_database
 from domain.db import Database
-from domain.services.audit import AUDIT_LIST_LIMIT, list_audit_events
+from domain.services.audit import AUDIT_LIST_LIMIT, AuditFilter, list_audit_events
+from domain.services.audit_export import audit_csv_chunks
 
 audit_app = typer.Typer(help="The audit log", no_args_is_help=True)
 DETAILS_MAX_CHARS = 80
@@ -81,3 +83,24 @@ def list_events(
         ["at (UTC)", "actor", "action", "subject", "count", "details"],
         [[r["at"], r["actor"], r["action"], r["subject"], r["count"], short(r["details"])] for r in rows],
     )
+
+
+@audit_app.command("export")
+def export_events(
+    since: Annotated[str | None, typer.Option("--since", help="2026-12-01, an ISO time, or 24h / 7d")] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Before this: 2026-12-01, an ISO time, or 24h / 7d ago")
+    ] = None,
+    action: Annotated[str | None, typer.Option("--action", help="e.g. client.reassigned, or web.*")] = None,
+    actor: Annotated[str | None, typer.Option("--actor", help="e.g. coach:3, or slack:*")] = None,
+) -> None:
+    """Every matching audit event as CSV on stdout, newest first (the Admin page's CSV download)."""
+    filters = AuditFilter(actor=actor, action=action, since=parse_since(since), until=parse_since(until))
+
+    async def work(db: Database) -> None:
+        async with db.sessions() as session:
+            async for chunk in audit_csv_chunks(session, filters):
+                sys.stdout.write(chunk)
+        sys.stdout.flush()
+
+    with_database(work)

@@ -60,3 +60,17 @@ def test_audit_list_filters(
     assert table[0].split() == ["at", "(UTC)", "actor", "action", "subject", "count", "details"]
     assert len(table) == 4
     assert main(["audit", "list", "--since", "last tuesday"]) == 2
+
+
+def test_audit_export_writes_every_match_as_csv(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import csv
+    import io
+
+    asyncio.run(seed(database_url))
+    monkeypatch.setenv("COACH_DATABASE_URL", database_url)
+    assert main(["audit", "export", "--since", "24h"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0] == ["at", "actor", "action", "subject", "count", "details"]
+    assert [(r[2], r[4]) for r in rows[1:]] == [("slack.refused", "1"), ("request.rejected", "3")]
