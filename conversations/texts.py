@@ -131,6 +131,16 @@ class Commands:
     BILLING = "your subscription: status, cancel, resume, card"
     INVOICES = "your invoices and receipts"
     FORGET_ME = "delete everything about you"
+    COACH_LINK = "coaches: link this Telegram account to receive sign-in links"
+
+
+class CoachLink:
+    """``/coach_link CODE``: a coach links their Telegram account (the code is on their Account page)."""
+
+    ASK_CODE = "Send /coach_link followed by the code from the Account page of the coaching workspace."
+    ONLY_TELEGRAM = "Coaches link their Telegram account here; on this channel there is nothing to link."
+    LINKED = "Linked, {name}: sign-in links for the coaching workspace can now reach you here."
+    REFUSED = "That code did not work (codes work once, for 15 minutes). Make a new one on the Account page."
 
 
 class Onboarding:

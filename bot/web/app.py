@@ -29,6 +29,7 @@ PAGE_MODULES = (
     "bot.web.auth.signin",
     "bot.web.pages.clients",
     "bot.web.pages.client",
+    "bot.web.pages.account",
     "bot.web.pages.programs",
     "bot.web.pages.settings",
     "bot.web.pages.analytics",

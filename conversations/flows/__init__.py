@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conversations.flow import Flow
-from conversations.flows import billing, checkin, feedback, forget_me, goals, onboarding, settings
+from conversations.flows import billing, checkin, coach_link, feedback, forget_me, goals, onboarding, settings
 from conversations.registry import set_delivery_channels
 
 BUILTIN_FLOWS: dict[str, Flow] = {
@@ -29,4 +29,5 @@ def install_all(
     billing.register()  # /billing and /invoices (they explain when payments are not set up)
     forget_me.register(storage_dir)  # /forget_me: a client erases themselves
     settings.install(calendar=calendar)  # /settings: reminder time, days, quiet hours, pause, channel
+    coach_link.register()  # /coach_link CODE: a coach's Telegram account receives their sign-in links
     set_delivery_channels(delivery_channels)

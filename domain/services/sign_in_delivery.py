@@ -74,3 +74,13 @@ async def queue_sign_in_link(
     }
     await enqueue_message(session, platform=platform, chat_id=chat_id, payload=payload)
     return platform
+
+
+async def linked_chat_platforms(session: AsyncSession, coach_id: int) -> list[str]:
+    """The chat platforms a coach linked with ``/coach_link`` (the Account page says so)."""
+    rows = await session.scalars(
+        select(ChannelIdentity.platform)
+        .where(ChannelIdentity.coach_id == coach_id, ChannelIdentity.unreachable.is_(False))
+        .distinct()
+    )
+    return sorted(rows)

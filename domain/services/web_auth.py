@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.clock import utcnow
 from domain.errors import ValidationError
-from domain.models import Coach, LoginCode, WebSession
+from domain.models import ChannelIdentity, Coach, LoginCode, WebSession
 from domain.models.enums import CoachRole, LoginPurpose
 from domain.services.audit import record_audit_event
 from domain.services.coaches import get_coach
@@ -280,3 +280,74 @@ async def revoke_sessions(
         at=now,
     )
     return count
+
+
+async def open_sessions(
+    session: AsyncSession, coach_id: int, *, now: datetime | None = None
+) -> list[WebSession]:
+    """The coach's sessions that still work, most recently used first (the Account page)."""
+    now = now or utcnow()
+    rows = await session.scalars(
+        select(WebSession)
+        .where(WebSession.coach_id == coach_id, WebSession.revoked_at.is_(None), WebSession.expires_at > now)
+        .order_by(WebSession.last_seen_at.desc())
+    )
+    return [row for row in rows if session_is_live(row, now)]
+
+
+async def end_other_sessions(
+    session: AsyncSession, coach_id: int, *, keep_session_id: int, now: datetime | None = None
+) -> int:
+    """Signs the coach out everywhere but here; returns how many sessions ended (audited)."""
+    now = now or utcnow()
+    result = cast(
+        CursorResult[Any],
+        await session.execute(
+            update(WebSession)
+            .where(
+                WebSession.coach_id == coach_id,
+                WebSession.id != keep_session_id,
+                WebSession.revoked_at.is_(None),
+                WebSession.expires_at > now,
+            )
+            .values(revoked_at=now)
+        ),
+    )
+    count = int(result.rowcount or 0)
+    await record_audit_event(
+        session,
+        actor=coach_actor(coach_id),
+        action="web.sessions_revoked",
+        subject=coach_actor(coach_id),
+        details={"sessions": count, "kept": keep_session_id},
+        at=now,
+    )
+    return count
+
+
+async def link_chat_account(
+    session: AsyncSession, code: str, *, platform: str, external_user_id: str, chat_id: str
+) -> CodeCheck:
+    """``/coach_link CODE``: the chat account that sent a valid code becomes the coach's, so sign-in
+    links can reach them there. The account may also be a client's (a coach testing their own bot)."""
+    check = await redeem_login_code(session, code.strip().upper(), purpose=LoginPurpose.TELEGRAM_LINK)
+    if check.status != "valid" or check.coach_id is None:
+        return check
+    identity = await session.scalar(
+        select(ChannelIdentity).where(
+            ChannelIdentity.platform == platform, ChannelIdentity.external_user_id == external_user_id
+        )
+    )
+    if identity is None:
+        identity = ChannelIdentity(platform=platform, external_user_id=external_user_id, chat_id=chat_id)
+        session.add(identity)
+    identity.coach_id, identity.chat_id, identity.unreachable = check.coach_id, chat_id, False
+    await session.flush()
+    await record_audit_event(
+        session,
+        actor=coach_actor(check.coach_id),
+        action="coach.chat_linked",
+        subject=coach_actor(check.coach_id),
+        details={"platform": platform},
+    )
+    return check
