@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.analytics.clients import active_clients
 from domain.analytics.scope import Column, Period, Scope
-from domain.models import Client, Payment, Subscription
+from domain.models import Client, Payment, PaymentRefund, Subscription
 from domain.models.enums import PaymentStatus
 from domain.services.payments import ACTIVE_SUBSCRIPTION_STATUSES, CHECKOUT_EXPIRED
 
@@ -40,16 +40,16 @@ async def revenue_gross(session: AsyncSession, scope: Scope, period: Period) -> 
 
 
 async def revenue_refunds(session: AsyncSession, scope: Scope, period: Period) -> dict[str, int]:
-    """Per currency, minor units refunded on payments last changed (refunded) during the period, whenever they were paid."""
+    """Per currency, minor units refunded during the period, whenever the payment was made."""
     rows = await session.execute(
-        select(Payment.currency, func.sum(Payment.refunded_minor))
+        select(PaymentRefund.currency, func.sum(PaymentRefund.amount_minor))
+        .join(Payment, Payment.id == PaymentRefund.payment_id)
         .where(
             _in_scope(scope, Payment.client_id, Payment.enrollment_id),
-            Payment.refunded_minor > 0,
-            Payment.updated_at >= period.start,
-            Payment.updated_at < period.end,
+            PaymentRefund.at >= period.start,
+            PaymentRefund.at < period.end,
         )
-        .group_by(Payment.currency)
+        .group_by(PaymentRefund.currency)
     )
     return {currency: int(total or 0) for currency, total in sorted(rows.all())}
 

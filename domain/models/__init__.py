@@ -2,7 +2,7 @@
 
 from domain.models.api_tokens import ApiToken
 from domain.models.base import Base
-from domain.models.billing import Payment, ProviderEvent, Subscription
+from domain.models.billing import Payment, PaymentRefund, ProviderEvent, Subscription
 from domain.models.dunning import DunningCase as DunningCase
 from domain.models.inbox import InboxUpdate
 from domain.models.messaging import Message, OutboundMessage, Reminder, StoredFile
@@ -46,6 +46,7 @@ __all__ = [
     "Message",
     "OutboundMessage",
     "Payment",
+    "PaymentRefund",
     "ProcessedMessage",
     "Program",
     "ProgramResource",

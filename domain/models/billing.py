@@ -32,6 +32,19 @@ class Payment(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class PaymentRefund(Base):
+    """Money given back on a payment, when it went back: one row per refund (the payment keeps the
+    total), so revenue can be dated by refund and not by the payment's last change."""
+
+    __tablename__ = "payment_refunds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
+    amount_minor: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
 class Subscription(Base):
     __tablename__ = "subscriptions"
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import rules
 from domain.errors import NotFound, ValidationError
-from domain.models import Client, Payment, Subscription
+from domain.models import Client, Payment, PaymentRefund, Subscription
 from domain.models.enums import PaymentStatus
 from domain.services.audit import record_audit_event
 from domain.services.clients import get_client
@@ -76,6 +76,9 @@ async def record_refund(
     payment = await get_payment(session, payment_id)
     if not 0 <= refunded_total_minor <= payment.amount_minor:
         raise ValidationError("a refund cannot exceed what was paid", field="amount")
+    given_back = refunded_total_minor - payment.refunded_minor
+    if given_back > 0:  # totals repeat (webhooks, retries); only an increase is a new refund
+        session.add(PaymentRefund(payment_id=payment.id, amount_minor=given_back, currency=payment.currency))
     payment.refunded_minor = max(payment.refunded_minor, refunded_total_minor)
     if payment.refunded_minor == payment.amount_minor:
         payment.status = PaymentStatus.REFUNDED

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.analytics.scope import Period
@@ -31,6 +32,7 @@ from domain.models import (
     LlmUsage,
     Message,
     Payment,
+    PaymentRefund,
     Program,
     Subscription,
 )
@@ -208,7 +210,9 @@ async def build(db: Database) -> Business:
                     status="refunded",
                     refunded_minor=4900,
                     created_at=at(20, month=2),
-                    updated_at=at(4),
+                    updated_at=at(
+                        18
+                    ),  # changed later (e.g. by an erasure): refunds are dated by their own rows
                 ),
                 Payment(
                     client_id=cy.id,
@@ -246,6 +250,16 @@ async def build(db: Database) -> Business:
                     created_at=at(10),
                     updated_at=at(10),
                 ),
+            ]
+        )
+        await session.flush()
+        ann_payment, bob_payment = (
+            await session.scalars(select(Payment).order_by(Payment.id).limit(2))
+        ).all()
+        session.add_all(
+            [
+                PaymentRefund(payment_id=ann_payment.id, amount_minor=900, currency="usd", at=at(12)),
+                PaymentRefund(payment_id=bob_payment.id, amount_minor=4900, currency="usd", at=at(4)),
             ]
         )
         subscription = {"amount_minor": 3000, "currency": "eur", "client_id": cy.id}

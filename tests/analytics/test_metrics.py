@@ -211,3 +211,26 @@ def test_readme_lists_the_metric_definitions_of_the_registry() -> None:
 
 def test_every_metric_has_a_label() -> None:
     assert set(METRIC_LABELS) == set(METRICS)
+
+
+async def test_each_refund_is_a_dated_row_and_a_repeated_total_adds_none(db: Database) -> None:
+    from sqlalchemy import select
+
+    from domain.models import Payment, PaymentRefund
+    from domain.services.payments import record_refund
+
+    async with db.unit_of_work() as session:
+        coach = Coach(name="Solo", email="solo@example.com", invite_code="solo")
+        session.add(coach)
+        await session.flush()
+        client = Client(coach_id=coach.id, display_name="Una")
+        session.add(client)
+        await session.flush()
+        payment = Payment(client_id=client.id, amount_minor=1000, currency="eur", status="succeeded")
+        session.add(payment)
+        await session.flush()
+        for total in (300, 300, 500):  # a webhook re-sent, then a second refund
+            await record_refund(session, payment.id, total, actor="test")
+        await session.flush()
+        amounts = (await session.scalars(select(PaymentRefund.amount_minor).order_by(PaymentRefund.id))).all()
+    assert amounts == [300, 200]
