@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +17,13 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.charts.coach_dashboard import CoachWeek, render_coach_dashboard
 from bot.outbound.transport import DeliveryError, RateLimits, Transport
 from bot.slack import blocks
+from bot.slack.charts import ALT_TEXT_MAX
 from bot.slack.threads import CLIENT_MESSAGE, alerts_snoozed, ensure_thread
 from conversations.messages import OutgoingMessage
-from domain.analytics.weekly import BUSINESS_SUMMARY, WeeklyNumbers
+from domain.analytics.weekly import BUSINESS_SUMMARY, WeeklyNumbers, dashboard_alt_text
 from domain.crypto import UnreadableValue
 from domain.db import Database
 from domain.models import Client, Coach, Message
@@ -118,14 +121,38 @@ class SlackTransport(Transport):
                 channel, blocks.fallback(blocks.digest_text(payload)), blocks.digest_blocks(payload)
             )
         if kind == BUSINESS_SUMMARY:
-            numbers = WeeklyNumbers.from_dict(payload)
-            channel = await self.channel_for(chat_id)
-            return await self.post(
-                channel, blocks.fallback(numbers.title), blocks.weekly_numbers_blocks(numbers)
-            )
+            return await self._deliver_weekly_numbers(chat_id, WeeklyNumbers.from_dict(payload))
         if kind == CLIENT_MESSAGE:
             return await self._deliver_client_message(chat_id, int(payload["message_id"]))
         return await self.deliver(chat_id, OutgoingMessage.from_dict(payload))
+
+    async def _deliver_weekly_numbers(self, chat_id: str, numbers: WeeklyNumbers) -> str:
+        """The weekly business summary, then its chart (the coach dashboard over the last weeks)."""
+        channel = await self.channel_for(chat_id)
+        ts = await self.post(channel, blocks.fallback(numbers.title), blocks.weekly_numbers_blocks(numbers))
+        if numbers.history:
+            weeks = [
+                CoachWeek(
+                    date.fromisoformat(w.week_start),
+                    w.adherence_pct,
+                    w.response_median_minutes,
+                    w.satisfaction_avg,
+                )
+                for w in numbers.history
+            ]
+            # Drawing is CPU work: off the event loop.
+            png = await asyncio.to_thread(render_coach_dashboard, numbers.coach, weeks)
+            await self._call(
+                self.client.files_upload_v2(
+                    channel=channel,
+                    content=png,
+                    filename=f"week-{numbers.end}.png",
+                    title=f"{numbers.coach}: the last {len(weeks)} weeks",
+                    alt_txt=dashboard_alt_text(numbers)[:ALT_TEXT_MAX],
+                    request_file_info=False,
+                )
+            )
+        return ts
 
     # --- Slack calls ------------------------------------------------------------------------
 

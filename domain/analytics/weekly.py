@@ -32,6 +32,9 @@ WEEKLY_METRICS = {
     "revenue_net": "Net revenue",
 }
 ATTENTION_MAX = 5  # goals listed as needing attention
+HISTORY_WEEKS = 8  # weeks in the summary's chart
+# The chart's panels: adherence, response time, satisfaction per week.
+HISTORY_METRICS = ("checkin_adherence", "response_time_median", "satisfaction_average")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +59,16 @@ class GoalAttention:
 
 
 @dataclass(frozen=True, slots=True)
+class WeekPoint:
+    """One past week for the chart (None: nothing to measure that week)."""
+
+    week_start: str  # ISO date
+    adherence_pct: float | None
+    response_median_minutes: float | None
+    satisfaction_avg: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class WeeklyNumbers:
     coach_id: int
     coach: str
@@ -64,6 +77,8 @@ class WeeklyNumbers:
     load: str  # ``12/20`` or ``12/∞``
     rows: tuple[WeekRow, ...]
     attention: tuple[GoalAttention, ...]
+    history: tuple[WeekPoint, ...] = ()
+    """The last weeks, oldest first, ending with this one."""
 
     @property
     def title(self) -> str:
@@ -91,6 +106,7 @@ class WeeklyNumbers:
             load=str(data["load"]),
             rows=tuple(WeekRow(**r) for r in data.get("rows", [])),
             attention=tuple(GoalAttention(**a) for a in data.get("attention", [])),
+            history=tuple(WeekPoint(**w) for w in data.get("history", [])),
         )
 
 
@@ -154,4 +170,49 @@ async def weekly_numbers(session: AsyncSession, coach_id: int, *, now: datetime)
         loads.get(coach_id, "0/∞"),
         rows,
         attention,
+        await _history(session, scope, week),
+    )
+
+
+def _number(value: MetricValue) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
+
+
+async def _history(session: AsyncSession, scope: Scope, week: Period) -> tuple[WeekPoint, ...]:
+    """Adherence, median response and satisfaction for each of the last weeks, oldest first."""
+    periods = [week]
+    while len(periods) < HISTORY_WEEKS:
+        periods.append(periods[-1].previous())
+    points = []
+    for period in reversed(periods):
+        values = await compute(session, scope, period, HISTORY_METRICS)
+        points.append(
+            WeekPoint(
+                period.start.date().isoformat(),
+                _number(values["checkin_adherence"]),
+                _number(values["response_time_median"]),
+                _number(values["satisfaction_average"]),
+            )
+        )
+    return tuple(points)
+
+
+def dashboard_alt_text(numbers: WeeklyNumbers) -> str:
+    """The chart in words, for screen readers: each panel's weekly values, oldest first."""
+
+    def series(label: str, values: list[float | None], unit: str) -> str:
+        shown = ", ".join("–" if v is None else f"{v:g}{unit}" for v in values)
+        return f"{label}: {shown}"
+
+    weeks = numbers.history
+    return (
+        f"{numbers.coach}, weeks from {weeks[0].week_start if weeks else numbers.start}. "
+        + "; ".join(
+            [
+                series("check-in adherence", [w.adherence_pct for w in weeks], " %"),
+                series("median response", [w.response_median_minutes for w in weeks], " min"),
+                series("satisfaction", [w.satisfaction_avg for w in weeks], ""),
+            ]
+        )
+        + "."
     )

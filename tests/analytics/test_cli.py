@@ -77,6 +77,8 @@ def test_table_for_a_coach_with_footnoted_definitions(
     assert "-9.00 USD" in rows["revenue_net"]
     assert "55 min" in rows["response_time_median"]
     assert "[5] checkin_adherence: Check-ins done as a share (%)" in out
+    forecast = next(line for line in lines if line.startswith("bob "))
+    assert "2026-03-14" in forecast and "off track" in forecast and "due on 2026-03-14 and at 0 %" in forecast
 
 
 def test_usage_errors(business: Business, capsys: pytest.CaptureFixture[str]) -> None:

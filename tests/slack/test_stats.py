@@ -68,3 +68,5 @@ async def test_the_weekly_summary_payload_is_rendered_from_the_outbox(
     assert post["blocks"][0]["type"] == "header" and post["text"].startswith("Your week:")
     assert len([b for b in post["blocks"] if b.get("fields")]) == 1
     assert not any(LIVE_MARKUP.search(field) for field in markup_fields(post))
+    # Then the chart of the last eight weeks, with the numbers in words as its alt text.
+    assert slack_api.of("upload") and slack_api.of("files.completeUploadExternal")
