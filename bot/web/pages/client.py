@@ -53,6 +53,7 @@ async def _page(request: web.Request, *, status: int = 200, **problems: str) -> 
     async with request.config_dict[DB_KEY].unit_of_work() as session:
         client = await load_visible_client(request, session, client_id)
         page = await client_page(session, client, now=utcnow())
+        series = await client_series(session, client_id, days=CHART_DAYS, now=utcnow())
     insights = request.config_dict.get(INSIGHTS_KEY)
     summary = await insights.latest_summary(client_id) if insights is not None else None
     return render(
@@ -63,7 +64,7 @@ async def _page(request: web.Request, *, status: int = 200, **problems: str) -> 
         section="clients",
         page=page,
         summary=summary,
-        chartable=len(page.check_ins) >= MIN_CHART_CHECK_INS,
+        chart_alt=alt_text(series) if series.chartable else "",
         min_chart=MIN_CHART_CHECK_INS,
         viewer_is_coach=viewer.coach_id == page.client.coach_id,
         reply_error=problems.get("reply", ""),
@@ -92,7 +93,6 @@ async def client_chart(request: web.Request) -> web.StreamResponse:
     svg = await asyncio.to_thread(render_progress_chart, series, "svg")  # CPU work off the event loop
     response = web.Response(body=svg, content_type="image/svg+xml")
     response.headers["Content-Security-Policy"] = CHART_POLICY
-    response.headers["X-Chart-Alt"] = alt_text(series)[:500].encode("ascii", "replace").decode()
     return response
 
 
