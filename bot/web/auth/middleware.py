@@ -70,6 +70,8 @@ def _protect(headers: MutableMapping[str, str], content_type: str) -> None:
 @web.middleware
 async def session_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Resolves the session cookie to the signed-in coach; an ended session's cookie is removed."""
+    if isinstance(request.match_info.route.resource, web.StaticResource):
+        return await handler(request)  # the stylesheet and the script need no database
     token = request.cookies.get(SESSION_COOKIE)
     ended = False
     if token:
