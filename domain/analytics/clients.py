@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, union
+from sqlalchemy import ColumnElement, Subquery, and_, case, func, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.analytics.scope import DAY, WEEK, Period, Scope
@@ -49,12 +49,20 @@ async def new_clients(session: AsyncSession, scope: Scope, period: Period) -> in
     return int(found or 0)
 
 
-def _neighbour(newest: bool, before: bool) -> ColumnElement[Any]:
-    """The client's check-in just before (or after) each check-in row, as a correlated subquery."""
-    other = CheckIn.__table__.alias("other")
-    pick = func.max(other.c.created_at) if newest else func.min(other.c.created_at)
-    order = other.c.created_at < CheckIn.created_at if before else other.c.created_at > CheckIn.created_at
-    return select(pick).where(other.c.client_id == CheckIn.client_id, order).scalar_subquery()
+def _with_neighbour(scope: Scope, since: datetime, until: datetime | None, *, following: bool) -> Subquery:
+    """Check-ins from ``since`` (to ``until``) with each one's next (or previous) check-in by the same
+    client, in one window pass over the client-and-time index instead of a lookup per row."""
+    over = func.lead if following else func.lag
+    query = select(
+        CheckIn.client_id.label("client_id"),
+        CheckIn.created_at.label("at"),
+        over(CheckIn.created_at)
+        .over(partition_by=CheckIn.client_id, order_by=CheckIn.created_at)
+        .label("other_at"),
+    ).where(scope.has_client(CheckIn.client_id), CheckIn.created_at >= since)
+    if until is not None:
+        query = query.where(CheckIn.created_at < until)
+    return query.subquery()
 
 
 async def churned_clients(session: AsyncSession, scope: Scope, period: Period) -> int:
@@ -64,14 +72,13 @@ async def churned_clients(session: AsyncSession, scope: Scope, period: Period) -
     silence = CHURN_SILENCE.total_seconds()
     # The 14 days ran out within the period when the silence began 14 days before it.
     began = (period.start - CHURN_SILENCE, end - CHURN_SILENCE)
-    following = _neighbour(newest=False, before=False)
-    after_check_in = select(CheckIn.client_id).where(
-        scope.has_client(CheckIn.client_id),
-        CheckIn.created_at >= began[0],
-        CheckIn.created_at < began[1],
+    # Every later check-in is in the window, so each row's next one is the client's next one.
+    rows = _with_neighbour(scope, began[0], None, following=True)
+    after_check_in = select(rows.c.client_id).where(
+        rows.c.at < began[1],
         or_(
-            following.is_(None),
-            epoch_seconds(following, dialect) - epoch_seconds(CheckIn.created_at, dialect) > silence,
+            rows.c.other_at.is_(None),
+            epoch_seconds(rows.c.other_at, dialect) - epoch_seconds(rows.c.at, dialect) > silence,
         ),
     )
     early = select(CheckIn.id).where(
@@ -97,16 +104,27 @@ async def churned_clients(session: AsyncSession, scope: Scope, period: Period) -
 async def reactivated_clients(session: AsyncSession, scope: Scope, period: Period) -> int:
     """Clients who checked in during the period more than 14 days after their previous check-in (or after joining)."""
     dialect = dialect_of(session)
-    previous = func.coalesce(_neighbour(newest=True, before=True), Client.created_at)
-    gap = epoch_seconds(CheckIn.created_at, dialect) - epoch_seconds(previous, dialect)
+    silence = CHURN_SILENCE.total_seconds()
+    # Only the 14 days before the period can hold a previous check-in close enough to matter.
+    since = period.start - CHURN_SILENCE
+    rows = _with_neighbour(scope, since, period.read_end, following=False)
+    older = (
+        select(CheckIn.id).where(CheckIn.client_id == rows.c.client_id, CheckIn.created_at < since).exists()
+    )
+
+    def gap_after(earlier: Any) -> ColumnElement[bool]:
+        return epoch_seconds(rows.c.at, dialect) - epoch_seconds(earlier, dialect) > silence
+
     found = await session.scalar(
-        select(func.count(func.distinct(CheckIn.client_id)))
-        .join(Client, Client.id == CheckIn.client_id)
+        select(func.count(func.distinct(rows.c.client_id)))
+        .join(Client, Client.id == rows.c.client_id)
         .where(
-            scope.has_client(CheckIn.client_id),
-            CheckIn.created_at >= period.start,
-            CheckIn.created_at < period.read_end,
-            gap > CHURN_SILENCE.total_seconds(),
+            rows.c.at >= period.start,
+            or_(
+                and_(rows.c.other_at.is_not(None), gap_after(rows.c.other_at)),
+                # The first in the window: returning after an older check-in, or long after joining.
+                and_(rows.c.other_at.is_(None), or_(older, gap_after(Client.created_at))),
+            ),
         )
     )
     return int(found or 0)

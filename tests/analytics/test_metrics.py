@@ -234,3 +234,42 @@ async def test_each_refund_is_a_dated_row_and_a_repeated_total_adds_none(db: Dat
         await session.flush()
         amounts = (await session.scalars(select(PaymentRefund.amount_minor).order_by(PaymentRefund.id))).all()
     assert amounts == [300, 200]
+
+
+async def test_churn_and_return_across_long_gaps(db: Database) -> None:
+    """Each way of going quiet and coming back, with gaps longer than the 14 days before the period."""
+    async with db.unit_of_work() as session:
+        coach = Coach(name="Solo", email="solo@example.com", invite_code="solo")
+        session.add(coach)
+        await session.flush()
+        people = {
+            # back on 5 March after a check-in on 10 January
+            "long": (at(1, month=1), [at(10, month=1), at(5)]),
+            # imported today-ish (record after the history): the same history
+            "imported": (at(20), [at(10, month=1), at(5)]),
+            # joined 1 February, first check-in on 5 March
+            "late": (at(1, month=2), [at(5)]),
+            # joined 25 February, first check-in on 5 March: not a return
+            "new": (at(25, month=2), [at(5)]),
+            # checked in on 20 February, then went quiet: churned on 6 March
+            "quiet": (at(1, month=1), [at(20, month=2)]),
+        }
+        for name, (joined, times) in people.items():
+            client = Client(coach_id=coach.id, display_name=name, created_at=joined)
+            session.add(client)
+            await session.flush()
+            for when in times:
+                session.add(
+                    CheckIn(
+                        client_id=client.id,
+                        mood=5,
+                        energy=5,
+                        sleep_hours=7,
+                        adherence="yes",
+                        source_channel="console",
+                        created_at=when,
+                    )
+                )
+    async with db.unit_of_work() as session:
+        values = await compute(session, Scope(), PERIOD, ["reactivated_clients", "churned_clients"])
+    assert values == {"reactivated_clients": 3, "churned_clients": 1}
