@@ -45,7 +45,7 @@ async def test_every_programs_route_wants_a_sign_in_and_hides_other_coaches_prog
         browser(root) as coach,
         browser(root) as admin,
     ):
-        for path in ("/app/programs", f"/app/programs/{bens}"):
+        for path in ("/app/programs", f"/app/programs/{bens}", f"/app/programs/{bens}/versions/1"):
             status, _, response = await anonymous.get(path)
             assert (status, response.headers["Location"]) == (303, "/app/signin")
         status, _, response = await anonymous.post(f"/app/programs/{bens}/publish", csrf=False)
@@ -54,7 +54,13 @@ async def test_every_programs_route_wants_a_sign_in_and_hides_other_coaches_prog
         await coach.sign_in(db, ana.id)
         status, body, _ = await coach.get("/app/programs")
         assert status == 200 and "Test" not in body and "No programs yet" in body
-        for path in (f"/app/programs/{bens}", "/app/programs/999999", "/app/programs/x"):
+        for path in (
+            f"/app/programs/{bens}",
+            "/app/programs/999999",
+            "/app/programs/x",
+            f"/app/programs/{bens}/versions/1",
+            f"/app/programs/{bens}/versions/1/file",
+        ):
             status, _, _ = await coach.get(path)
             assert status == 404
         status, _, _ = await coach.post(f"/app/programs/{bens}/publish", {"note": ""})
@@ -72,7 +78,7 @@ async def test_every_programs_route_wants_a_sign_in_and_hides_other_coaches_prog
                 AuditEvent.action == "web.access_refused", AuditEvent.actor == f"coach:{ana.id}"
             )
         )
-        assert refused == 3  # two program pages and the publish
+        assert refused == 5  # four program pages and the publish
 
 
 async def test_the_editor_lists_problems_by_line_saves_nothing_then_saves_and_publishes(db: Database) -> None:
@@ -104,6 +110,16 @@ async def test_the_editor_lists_problems_by_line_saves_nothing_then_saves_and_pu
 
         status, _, _ = await coach.post(f"/app/programs/{program_id}/publish", {"note": ""}, csrf=False)
         assert status == 403
+        status, body, _ = await coach.get(f"/app/programs/{program_id}/versions/1")
+        assert status == 200 and "<code>## Day 2: Next</code>" in body and "Note: Gentler" in body
+        async with coach.http.get(f"{root}/app/programs/{program_id}/versions/1/file") as response:
+            assert response.status == 200 and await response.text() == published.source
+            assert (
+                response.headers["Content-Disposition"]
+                == f'attachment; filename="program-{program_id}-v1.md"'
+            )
+        status, _, _ = await coach.get(f"/app/programs/{program_id}/versions/7")
+        assert status == 404
         status, body, _ = await coach.post(f"/app/programs/{program_id}/draft", {"source": "x" * 100_001})
         assert status == 422 and "at most 100,000 characters" in body
 

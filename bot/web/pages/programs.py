@@ -17,8 +17,8 @@ from bot.http.server import DB_KEY
 from bot.web.auth.audit import audit_refusal
 from bot.web.auth.guards import form_text, path_int, signed_in
 from bot.web.render import redirect, render
-from domain.errors import DomainError
-from domain.models import Program
+from domain.errors import DomainError, NotFound
+from domain.models import Program, ProgramVersion
 from domain.programs import ProgramFormatError, parse_program
 from domain.programs.templates import TEMPLATES, template_text
 from domain.services import program_versions as versions
@@ -226,3 +226,41 @@ async def migrate_program(request: web.Request) -> web.StreamResponse:
         except DomainError as exc:
             return await _editor(request, session, program, error=exc.message, status=422)
     return redirect(_program_url(request, program.id, notice="migrated"))
+
+
+async def _version(request: web.Request, session: AsyncSession, program: Program) -> ProgramVersion:
+    number = path_int(request, "number")
+    try:
+        return await versions.get_version(session, program.id, number)
+    except NotFound:
+        raise web.HTTPNotFound() from None
+
+
+@routes.get("/programs/{program_id}/versions/{number}", name="program_version")
+async def version_page(request: web.Request) -> web.StreamResponse:
+    """One version's program file as it was saved, read-only, with line numbers."""
+    async with request.config_dict[DB_KEY].unit_of_work() as session:
+        program = await _program(request, session)
+        version = await _version(request, session, program)
+    return render(
+        request,
+        "program_version.html",
+        title=f"{program.name}, version {version.number}",
+        section="programs",
+        program=program,
+        version=version,
+        lines=version.source.splitlines(),
+    )
+
+
+@routes.get("/programs/{program_id}/versions/{number}/file", name="program_version_file")
+async def version_file(request: web.Request) -> web.StreamResponse:
+    """The version's program file byte for byte (as ``coach programs export``), to keep in git."""
+    async with request.config_dict[DB_KEY].unit_of_work() as session:
+        program = await _program(request, session)
+        version = await _version(request, session, program)
+    return web.Response(
+        text=version.source,
+        content_type="text/markdown",
+        headers={"Content-Disposition": f'attachment; filename="program-{program.id}-v{version.number}.md"'},
+    )
