@@ -196,6 +196,11 @@ async def restore(database_url: str, storage_dir: Path, file: Path) -> Restored:
         await restore_database(database_url, file)
         counts = await row_counts(database_url)
         return Restored(len(counts), sum(counts.values()), 0, with_files=False)
+    target = make_url(database_url).get_backend_name()
+    if manifest.get("database") != target:
+        raise BackupError(
+            f"{file} holds a {manifest.get('database')} database; COACH_DATABASE_URL is {target}"
+        )
     await require_empty_database(database_url)
     if await asyncio.to_thread(storage_listing, storage_dir):
         raise BackupError(f"{storage_dir} holds files: restore goes into an empty storage directory only")

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import backup_archive as archives
-from bot.backup import dump_database, row_counts
+from bot.backup import BackupError, dump_database, row_counts
 from bot.cli.main import main
 from domain.db import Database
 from domain.migrate import is_up_to_date
@@ -175,3 +175,19 @@ def test_a_bare_database_dump_from_before_files_were_included_still_restores(
         assert asyncio.run(exported(empty, client_id)) == before
     finally:
         discard_database_url(empty)
+
+
+def test_a_backup_of_one_kind_of_database_is_not_restored_into_another(
+    database_url: str, tmp_path: Path
+) -> None:
+    storage = tmp_path / "files"
+    asyncio.run(populate(database_url, storage))
+    file = tmp_path / "coach.backup"
+    asyncio.run(archives.backup(database_url, storage, file))
+    other = (
+        "postgresql+asyncpg://postgres@127.0.0.1:5432/never"
+        if "sqlite" in database_url
+        else "sqlite+aiosqlite:///x.db"
+    )
+    with pytest.raises(BackupError, match="database; COACH_DATABASE_URL is"):
+        asyncio.run(archives.restore(other, tmp_path / "empty", file))
