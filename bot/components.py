@@ -89,7 +89,7 @@ def build_components(ctx: AppContext, *, interactive_console: bool = True) -> li
     components: list[Component] = [
         EngineComponent(ctx),
         LoopLagMonitor(),
-        MetricsEndpoint(),
+        MetricsEndpoint(db=ctx.db),
         WebWorkspace(ctx),
     ]
     from bot.conversation_setup import prepare_conversations

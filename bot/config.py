@@ -129,7 +129,21 @@ class Settings(BaseSettings):
     smtp_from: str | None = _env("COACH_SMTP_FROM")
     smtp_starttls: bool = _env("COACH_SMTP_STARTTLS", True)
 
+    # Errors go to a Sentry-compatible server when set (bot/error_reporting.py), without personal data.
+    sentry_dsn: str | None = _env("SENTRY_DSN")
+
     _deprecated: list[str] = PrivateAttr(default_factory=list)
+
+    @field_validator("sentry_dsn")
+    @classmethod
+    def _sentry_dsn_shape(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        project = parts.path.rstrip("/").rsplit("/", 1)[-1]
+        if parts.scheme not in ("http", "https") or not parts.username or not parts.hostname or not project:
+            raise ValueError("must be a DSN like https://PUBLIC_KEY@HOST/PROJECT_ID")
+        return value.strip()
 
     @field_validator("telegram_webhook_secret")
     @classmethod

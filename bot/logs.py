@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import IO
 
+from domain import telemetry
+
 # Loggers whose records are ours: everything else is a library.
 OWN_LOGGERS = ("bot", "conversations", "domain", "integrations", "bench", "__main__", "root")
 # Libraries known to log bodies (named in the docs; the filter treats every library the same way).
@@ -124,6 +126,17 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry)
 
 
+class ErrorCounter(logging.Handler):
+    """Counts errors logged with their exception (``log.exception``) per logger, for ``/metrics``."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info:
+            telemetry.UNHANDLED_ERRORS.labels(record.name).inc()
+
+
 def configure_logging(level: str = "INFO", fmt: str = "text", stream: IO[str] | None = None) -> None:
     handler = logging.StreamHandler(stream or sys.stderr)
     if fmt == "json":
@@ -132,7 +145,7 @@ def configure_logging(level: str = "INFO", fmt: str = "text", stream: IO[str] | 
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(PrivacyFilter())
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = [handler, ErrorCounter()]
     root.setLevel(level)
     # Client libraries log request URLs (which carry bot tokens) and bodies; the filter drops what
     # passes, and raising their level spares the work of formatting it.

@@ -38,6 +38,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -78,6 +79,7 @@ from conversations.store import (
     write_states,
 )
 from conversations.texts import Common as T
+from domain import telemetry
 from domain.clock import Clock, ensure_utc, utcnow
 from domain.db import Database, is_unavailable
 from domain.errors import DomainError
@@ -101,6 +103,7 @@ MAX_HANDOVERS = 8
 class _Pending:
     message: IncomingMessage
     future: asyncio.Future[list[OutgoingMessage]]
+    queued_at: float = field(default_factory=time.monotonic)
 
     @property
     def key(self) -> UserKey:
@@ -197,6 +200,10 @@ class ConversationEngine:
             await asyncio.gather(*self._effect_tasks, return_exceptions=True)
 
     async def handle(self, message: IncomingMessage) -> list[OutgoingMessage]:
+        telemetry.MESSAGES_RECEIVED.labels(message.platform).inc()
+        return await self._handle(message)
+
+    async def _handle(self, message: IncomingMessage) -> list[OutgoingMessage]:
         if not self._workers:
             await self.start()
         future: asyncio.Future[list[OutgoingMessage]] = asyncio.get_running_loop().create_future()
@@ -216,7 +223,7 @@ class ConversationEngine:
         """Start ``flow`` for a user as if they had typed its command (e.g. a check-in reminder).
 
         ``idempotency_key`` makes a repeated reminder start the flow once."""
-        return await self.handle(
+        return await self._handle(  # not a person's message: not counted as one received
             IncomingMessage(
                 platform=platform,
                 external_user_id=external_user_id,
@@ -238,12 +245,15 @@ class ConversationEngine:
                 continue
             take = min(len(self._ready), self.max_batch)
             batch = [self._queues[self._ready.popleft()][0] for _ in range(take)]
+            telemetry.ENGINE_BATCH_SIZE.observe(take)
+            started = time.monotonic()
             try:
                 outcomes = await self._run(batch)
             except ConversationsUnavailable as exc:
                 for pending in batch:
                     self._finish(pending, exc if pending.message.from_inbox else [OutgoingMessage(T.ERROR)])
                 continue
+            telemetry.ENGINE_BATCH_SECONDS.observe(time.monotonic() - started)
             for pending, outcome in zip(batch, outcomes, strict=True):
                 if outcome.effects:
                     task = asyncio.create_task(self._finish_after_effects(pending, outcome))
@@ -253,6 +263,7 @@ class ConversationEngine:
                     self._finish(pending, outcome.replies)
 
     def _finish(self, pending: _Pending, replies: list[OutgoingMessage] | BaseException) -> None:
+        telemetry.ENGINE_MESSAGE_SECONDS.observe(time.monotonic() - pending.queued_at)
         if not pending.future.done():
             if isinstance(replies, BaseException):
                 pending.future.set_exception(replies)

@@ -85,11 +85,13 @@ def run() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda number, _frame: early.append(number))
     from bot.console.component import console_runs, log_to_file
+    from bot.error_reporting import init_error_reporting
     from bot.runtime import NotMigrated, Service
 
     config = settings()
     with_database(lambda _db: asyncio.sleep(0))  # one line, and no empty file, when not migrated
     configure_logging(config.log_level, config.log_format.value)
+    init_error_reporting(config.sentry_dsn)
     if console_runs(config, sys.stdin.isatty()):
         log_to_file()  # the console chat has the terminal; logs go to ./coach.log
     if not config.encryption_keys:

@@ -20,7 +20,7 @@ from bot.components import AppContext, Component, conversation_engine
 from bot.config import Settings
 from bot.console.channel import ConsoleChat
 from bot.console.transport import ConsoleTransport, HeldMessages
-from bot.logs import PrivacyFilter
+from bot.logs import ErrorCounter, PrivacyFilter
 from bot.outbound.component import shared_sender
 from conversations.texts import Console as T
 
@@ -41,7 +41,7 @@ def log_to_file(path: Path = CONSOLE_LOG_FILE) -> None:
     formatter = next((h.formatter for h in root.handlers if h.formatter is not None), None)
     handler.setFormatter(formatter or logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(PrivacyFilter())  # the file keeps personal data out like the terminal log
-    root.handlers[:] = [handler]
+    root.handlers[:] = [handler, *(h for h in root.handlers if isinstance(h, ErrorCounter))]
 
 
 def _stop_service() -> None:

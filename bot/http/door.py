@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from domain import telemetry
 from domain.db import Database
 from domain.services.audit import record_rejected_request
 from domain.text import clean_text
@@ -296,6 +297,7 @@ async def refuse(db: Database, source: str, refused: Refused) -> web.Response:
     """The 4xx answer to a refused request: logged once without its body or headers, and counted in
     the audit log (one row per ``source`` and minute, however many requests)."""
     log.warning("%s request refused (%d): %s", source, refused.status, refused.reason)
+    telemetry.WEBHOOK_REJECTIONS.labels(source, str(refused.status)).inc()
     try:
         async with db.unit_of_work() as session:
             await record_rejected_request(session, source=source, reason=refused.reason)

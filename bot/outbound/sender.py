@@ -22,6 +22,7 @@ from bot.outbound.limiter import MemoryRateLimiter, RateLimiter
 from bot.outbound.queue import CLAIM_LEASE
 from bot.outbound.transport import DeliveryError, Transport
 from conversations.messages import OutgoingMessage
+from domain import telemetry
 from domain.clock import Clock, utcnow
 from domain.db import Database
 from domain.services.outbox import enqueue_message
@@ -182,6 +183,7 @@ class OutboundSender:
                 delay = backoff_delay(1, base=self.backoff_base)
                 await self._queue_rest(platform, chat_id, rest, dedupe_key, index, delay)
                 return
+            telemetry.MESSAGES_SENT.labels(platform).inc()
 
     async def _queue_rest(
         self,
@@ -215,6 +217,7 @@ class OutboundSender:
         exc: DeliveryError,
     ) -> None:
         if exc.retry_after is not None:
+            telemetry.RATE_LIMITED.labels(platform).inc()
             await self.limiter.pause(platform, chat_id, exc.retry_after)
             await self._queue_rest(platform, chat_id, rest, dedupe_key, index, exc.retry_after)
         elif not exc.permanent:
@@ -232,6 +235,7 @@ class OutboundSender:
                 payload=first,
                 reference=dedupe_key or uuid.uuid4().hex,
             )
+            telemetry.DELIVERIES_FAILED.labels(platform).inc(len(rest))
             for message in rest:
                 await queue.record_failed(
                     self.db,
@@ -317,6 +321,7 @@ class OutboundSender:
             except Exception as exc:
                 await self._row_failed(row, DeliveryError(f"{type(exc).__name__}"))
                 return
+            telemetry.MESSAGES_SENT.labels(row.platform).inc()
             await self._record_sent(row.id, provider_id)
         except asyncio.CancelledError:
             raise
@@ -327,6 +332,7 @@ class OutboundSender:
     async def _row_failed(self, row: queue.ClaimedMessage, exc: DeliveryError) -> None:
         now = self.clock()
         if exc.retry_after is not None:
+            telemetry.RATE_LIMITED.labels(row.platform).inc()
             await self.limiter.pause(row.platform, row.chat_id, exc.retry_after)
             at = now + timedelta(seconds=exc.retry_after)
             await queue.reschedule(self.db, row.id, at, str(exc), count_attempt=False)
@@ -336,6 +342,7 @@ class OutboundSender:
             await queue.mark_unreachable(self.db, row.platform, row.chat_id)
         if exc.permanent or row.attempts >= self.max_attempts:
             await queue.mark_failed(self.db, row.id, str(exc))
+            telemetry.DELIVERIES_FAILED.labels(row.platform).inc()
             log.warning("outbox row %s failed after %s attempt(s)", row.id, row.attempts)
             await queue.tell_coach_of_failure(
                 self.db,

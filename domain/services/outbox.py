@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from domain.clock import utcnow
+from domain.clock import ensure_utc, utcnow
 from domain.errors import NotFound
 from domain.models import ChannelIdentity, Client, OutboundMessage
 from domain.models.enums import DeliveryStatus
@@ -131,3 +131,23 @@ async def enqueue_replies(connection: AsyncConnection, replies: Sequence[QueuedR
     await connection.execute(
         dialect.insert(OutboundMessage).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """One platform's outbox messages waiting to be sent (queued or being sent)."""
+
+    platform: str
+    depth: int
+    oldest_created_at: datetime
+
+
+async def outbox_backlog(session: AsyncSession) -> list[Backlog]:
+    """Per platform: how many outbox messages are neither sent nor failed, and since when the oldest."""
+    rows = await session.execute(
+        select(OutboundMessage.platform, func.count(), func.min(OutboundMessage.created_at))
+        .where(OutboundMessage.status.in_([DeliveryStatus.QUEUED, DeliveryStatus.SENDING]))
+        .group_by(OutboundMessage.platform)
+        .order_by(OutboundMessage.platform)
+    )
+    return [Backlog(platform, int(depth), ensure_utc(oldest)) for platform, depth, oldest in rows.all()]

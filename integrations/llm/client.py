@@ -22,6 +22,8 @@ import openai
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
 
+from domain import telemetry
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T", bound=BaseModel)
@@ -148,6 +150,8 @@ class LlmClient:
                     self._json_schema = False
                     attempt -= 1  # a format negotiation, not a failure
                     continue
+                if exc.status_code == 429:
+                    telemetry.RATE_LIMITED.labels("llm").inc()
                 retryable = exc.status_code == 429 or exc.status_code >= 500
                 if not retryable or attempt == self.attempts:
                     raise LlmUnavailable(f"model server answered {exc.status_code}", usage) from exc
@@ -179,6 +183,25 @@ class LlmClient:
 
         A malformed or failing answer gets one repair request quoting the problem; then it raises.
         """
+        try:
+            answer = await self._complete_json(system=system, user=user, output=output, check=check)
+        except LlmUnavailable:
+            telemetry.LLM_CALLS.labels("unavailable").inc()
+            raise
+        except LlmInvalidOutput:
+            telemetry.LLM_CALLS.labels("invalid").inc()
+            raise
+        telemetry.LLM_CALLS.labels("ok").inc()
+        return answer
+
+    async def _complete_json(
+        self,
+        *,
+        system: str,
+        user: str,
+        output: type[T],
+        check: Callable[[T], str | None] | None,
+    ) -> LlmAnswer[T]:
         schema = output.model_json_schema()
         messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
         usage = Usage()

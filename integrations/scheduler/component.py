@@ -20,6 +20,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.components import AppContext, Component
 from conversations.flows.program import render_completion, render_step
+from domain import telemetry
 from domain.clock import Clock, utcnow
 from domain.db import Database
 from domain.program_delivery import deliver_due_steps
@@ -108,6 +109,10 @@ class ReminderScheduler(Component):
         while True:
             async with self.db.unit_of_work() as session:
                 outcomes = await self.dispatcher.dispatch_due(session, now=self.clock())
+            # Counted once the batch is committed: a rolled-back batch is claimed again later.
+            telemetry.REMINDERS.labels("due").inc(len(outcomes))
+            for outcome in outcomes:
+                telemetry.REMINDERS.labels(str(outcome.status)).inc()
             handled += len(outcomes)
             if len(outcomes) < self.dispatcher.policy.batch_size:
                 break
