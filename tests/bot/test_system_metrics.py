@@ -220,3 +220,18 @@ def test_the_error_counter_survives_the_console_log_file(tmp_path: object) -> No
                 handler.close()
         root.handlers[:], _ = saved
         root.setLevel(saved[1])
+
+
+def test_the_grafana_dashboard_uses_only_served_metrics() -> None:
+    import json
+    import re
+    from pathlib import Path
+
+    dashboard = json.loads((Path(__file__).parents[2] / "deploy/grafana/stripe-coach.json").read_text())
+    used = {
+        re.sub(r"_(total|bucket|sum|count)$", "", name)
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+        for name in re.findall(r"coach_[a-z_]+", target["expr"])
+    }
+    assert used == set(FAMILIES)  # every metric has a panel, and every panel a real metric
