@@ -35,7 +35,7 @@ from domain.reports.custom import (
 )
 from domain.reports.progress import progress_report
 from domain.services.clients import resolve_client
-from domain.services.financial import monthly_revenue, payments_between
+from domain.services.financial import monthly_revenue, payments_between, refunds_between
 
 report_app = typer.Typer(help="Reports as files: progress (PDF), financial, coaches and custom (CSV/XLSX).")
 
@@ -128,11 +128,12 @@ def financial(
         with progress_bar("financial report", enabled=sys.stdout.isatty()) as advance:
             async with db.sessions() as session:
                 lines = await payments_between(session, start, end)
+                refunds = await refunds_between(session, start, end)
             _step(advance, 1, 3)
             if path.suffix.lower() == ".csv":
                 data = csv_bytes(PAYMENT_HEADERS, payment_rows(lines))
             else:
-                months = monthly_revenue(lines, start, end)
+                months = monthly_revenue(lines, refunds, start, end)
                 data = await asyncio.to_thread(lambda: xlsx_bytes(financial_sheets(lines, months)))
             _step(advance, 2, 3)
             await asyncio.to_thread(write_atomically, path, data)

@@ -1,8 +1,8 @@
 """Money over a period, for the financial report and the revenue chart: payments and month totals.
 
-A payment belongs to the period (and month) in which it was created, in UTC. Refunds are counted against
-the payment they return, in that payment's month: the database keeps a payment's refunded total, not
-when each refund happened. Currencies are never added together.
+A payment belongs to the period (and month) in which it was created, in UTC; a refund to the one in
+which it was given back (``payment_refunds``), whenever its payment was made — as the analytics'
+revenue metrics count them, so a month's net can be negative. Currencies are never added together.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.clock import ensure_utc
-from domain.models import Client, Coach, Enrollment, Payment, Program
+from domain.models import Client, Coach, Enrollment, Payment, PaymentRefund, Program
 from domain.models.enums import PaymentStatus
 
 COLLECTED = frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED})
@@ -49,8 +49,19 @@ class PaymentLine:
 
 
 @dataclass(frozen=True, slots=True)
+class RefundLine:
+    """Money given back, when it went back."""
+
+    at: datetime
+    payment_id: int
+    currency: str
+    amount_minor: int
+
+
+@dataclass(frozen=True, slots=True)
 class MonthRevenue:
-    """One currency's money in one calendar month (``month`` is its first day)."""
+    """One currency's money in one calendar month (``month`` is its first day): gross and counts of the
+    payments made that month, refunds given back that month."""
 
     month: date
     currency: str
@@ -93,6 +104,16 @@ async def payments_between(session: AsyncSession, since: datetime, until: dateti
     ]
 
 
+async def refunds_between(session: AsyncSession, since: datetime, until: datetime) -> list[RefundLine]:
+    """Every refund given back in [since, until), oldest first."""
+    rows = await session.scalars(
+        select(PaymentRefund)
+        .where(PaymentRefund.at >= since, PaymentRefund.at < until)
+        .order_by(PaymentRefund.at, PaymentRefund.id)
+    )
+    return [RefundLine(ensure_utc(r.at), r.payment_id, r.currency, r.amount_minor) for r in rows.all()]
+
+
 def _months(since: date, until: date) -> list[date]:
     """First days of every month that [since, until) touches."""
     months, current = [], since.replace(day=1)
@@ -106,22 +127,23 @@ def _months(since: date, until: date) -> list[date]:
     return months
 
 
-def monthly_revenue(lines: list[PaymentLine], since: datetime, until: datetime) -> list[MonthRevenue]:
-    """Per currency seen in ``lines``, every month of the period: gross collected, refunds, counts.
-
-    Gross is the amount of collected payments; refunds what was returned of them; ``failed`` counts
-    payments that failed. Months without payments are there with zeros, so a chart shows the gap.
-    """
+def monthly_revenue(
+    lines: list[PaymentLine], refunds: list[RefundLine], since: datetime, until: datetime
+) -> list[MonthRevenue]:
+    """Per currency seen in ``lines`` or ``refunds``, every month of the period: gross collected,
+    refunds given back, collected and failed payment counts. Months without either are zeros, so a
+    chart shows the gap."""
     totals: dict[tuple[str, date], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    currencies = sorted({line.currency for line in lines})
     for line in lines:
         t = totals[(line.currency, line.created_at.date().replace(day=1))]
         if line.collected:
             t[0] += line.amount_minor
-            t[1] += line.refunded_minor
             t[2] += 1
         elif line.status == PaymentStatus.FAILED:
             t[3] += 1
+    for refund in refunds:
+        totals[(refund.currency, refund.at.date().replace(day=1))][1] += refund.amount_minor
+    currencies = sorted({line.currency for line in lines} | {r.currency for r in refunds})
     return [
         MonthRevenue(month, currency, *totals.get((currency, month), [0, 0, 0, 0]))
         for currency in currencies

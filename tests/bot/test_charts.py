@@ -20,7 +20,7 @@ from bot.charts.funnel_chart import FunnelStage, program_funnel, render_program_
 from bot.charts.progress_chart import render_progress_chart, title_name
 from bot.charts.revenue_chart import render_revenue_by_month
 from domain.analytics.programs import ProgramStats, StepCompletion
-from domain.services.financial import MonthRevenue, PaymentLine, monthly_revenue
+from domain.services.financial import MonthRevenue, PaymentLine, RefundLine, monthly_revenue
 from tests.bot.test_progress_chart import four_weeks, series_of
 
 NAMES = {
@@ -137,30 +137,36 @@ def line(
 
 
 def test_monthly_revenue_by_hand() -> None:
-    """Jan: 100 + 50 usd, 30 refunded, one failed; Feb nothing; Mar a refund larger than the month's
-    other income (its own payment fully refunded). Months without payments are zeros."""
+    """Jan: 100 + 50 usd collected, one failed, one pending; 30 given back on 2 Feb; Mar: a refund larger
+    than the month's income (20 for an older payment, 0 collected) and 9 eur. Months without money are
+    zeros."""
     lines = [
         line(datetime(2026, 1, 3, tzinfo=UTC), "usd", 10_000),
         line(datetime(2026, 1, 31, 23, 59, tzinfo=UTC), "usd", 5_000, 3_000, "partially_refunded"),
         line(datetime(2026, 1, 9, tzinfo=UTC), "usd", 7_000, status="failed"),
         line(datetime(2026, 1, 9, tzinfo=UTC), "usd", 7_000, status="pending"),
-        line(datetime(2026, 3, 1, tzinfo=UTC), "usd", 2_000, 2_000, "refunded"),
         line(datetime(2026, 3, 2, tzinfo=UTC), "eur", 900),
     ]
-    result = monthly_revenue(lines, datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 3, 15, tzinfo=UTC))
+    refunds = [
+        RefundLine(datetime(2026, 2, 2, tzinfo=UTC), 2, "usd", 3_000),
+        RefundLine(datetime(2026, 3, 1, tzinfo=UTC), 9, "usd", 2_000),
+    ]
+    result = monthly_revenue(
+        lines, refunds, datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 3, 15, tzinfo=UTC)
+    )
     got = {
         (m.currency, m.month.month): (m.gross_minor, m.refunds_minor, m.net_minor, m.payments, m.failed)
         for m in result
     }
     assert got == {
-        ("usd", 1): (15_000, 3_000, 12_000, 2, 1),
-        ("usd", 2): (0, 0, 0, 0, 0),
-        ("usd", 3): (2_000, 2_000, 0, 1, 0),
+        ("usd", 1): (15_000, 0, 15_000, 2, 1),
+        ("usd", 2): (0, 3_000, -3_000, 0, 0),
+        ("usd", 3): (0, 2_000, -2_000, 0, 0),
         ("eur", 1): (0, 0, 0, 0, 0),
         ("eur", 2): (0, 0, 0, 0, 0),
         ("eur", 3): (900, 0, 900, 1, 0),
     }
-    assert monthly_revenue([], datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC)) == []
+    assert monthly_revenue([], [], datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC)) == []
 
 
 def test_program_funnel_stages() -> None:

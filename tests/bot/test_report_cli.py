@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.clock import utcnow
+from domain.models import PaymentRefund
 from domain.services.checkins import record_check_in
 from domain.services.clients import register_client
 from domain.services.coaches import create_coach
@@ -135,8 +137,9 @@ def test_progress_report_input_is_checked(
 
 
 def seed_payments(database_url: str) -> None:
-    """January: 49.00 USD and 20.00 USD (5.00 refunded), a failed 49.00 USD, 3000 JPY; February: nothing;
-    March 1st: 10.00 USD fully refunded; April: 99.00 USD (outside the period)."""
+    """January: 49.00 USD and 20.00 USD (5.00 refunded on 25 Jan), a failed 49.00 USD, 3000 JPY;
+    February: no payment, but 30.00 USD given back for a December payment; March 1st: 10.00 USD, fully
+    refunded on 2 April (after the period); April: 99.00 USD (outside the period)."""
 
     async def work(session: AsyncSession) -> None:
         coach = await create_coach(session, name="Ada Coach", email="ada@example.com")
@@ -149,14 +152,36 @@ def seed_payments(database_url: str) -> None:
             coach_id=coach.id,
         )
         rows = [
-            (datetime(2026, 1, 5, 10, tzinfo=UTC), 4_900, "usd", "succeeded", 0),
-            (datetime(2026, 1, 20, tzinfo=UTC), 2_000, "usd", "succeeded", 500),
-            (datetime(2026, 1, 21, tzinfo=UTC), 4_900, "usd", "failed", 0),
-            (datetime(2026, 1, 31, 23, 59, tzinfo=UTC), 3_000, "jpy", "succeeded", 0),
-            (datetime(2026, 3, 1, tzinfo=UTC), 1_000, "usd", "succeeded", 1_000),
-            (datetime(2026, 4, 1, tzinfo=UTC), 9_900, "usd", "succeeded", 0),
+            (
+                datetime(2025, 12, 10, tzinfo=UTC),
+                3_000,
+                "usd",
+                "succeeded",
+                3_000,
+                datetime(2026, 2, 3, tzinfo=UTC),
+            ),
+            (datetime(2026, 1, 5, 10, tzinfo=UTC), 4_900, "usd", "succeeded", 0, None),
+            (
+                datetime(2026, 1, 20, tzinfo=UTC),
+                2_000,
+                "usd",
+                "succeeded",
+                500,
+                datetime(2026, 1, 25, tzinfo=UTC),
+            ),
+            (datetime(2026, 1, 21, tzinfo=UTC), 4_900, "usd", "failed", 0, None),
+            (datetime(2026, 1, 31, 23, 59, tzinfo=UTC), 3_000, "jpy", "succeeded", 0, None),
+            (
+                datetime(2026, 3, 1, tzinfo=UTC),
+                1_000,
+                "usd",
+                "succeeded",
+                1_000,
+                datetime(2026, 4, 2, tzinfo=UTC),
+            ),
+            (datetime(2026, 4, 1, tzinfo=UTC), 9_900, "usd", "succeeded", 0, None),
         ]
-        for n, (at, amount, currency, status, refunded) in enumerate(rows):
+        for n, (at, amount, currency, status, refunded, refunded_at) in enumerate(rows):
             payment = await record_payment(
                 session,
                 client_id=client.id,
@@ -168,6 +193,12 @@ def seed_payments(database_url: str) -> None:
             payment.created_at = at
             if refunded:
                 await record_refund(session, payment.id, refunded, actor="test")
+                await session.flush()
+                refund = await session.scalar(
+                    select(PaymentRefund).where(PaymentRefund.payment_id == payment.id)
+                )
+                assert refund is not None
+                refund.at = refunded_at
 
     run_in_session(database_url, work)
 
@@ -183,7 +214,7 @@ def test_financial_report_csv(cli_db: str, capsys: pytest.CaptureFixture[str], t
     assert stdout.strip() == f"wrote {out} (5 payments, 2026-01-01 to 2026-03-31)"
     with out.open(encoding="utf-8-sig", newline="") as file:
         rows = list(csv.DictReader(file))
-    assert [r["provider_payment_id"] for r in rows] == ["pi_0", "pi_1", "pi_2", "pi_3", "pi_4"]
+    assert [r["provider_payment_id"] for r in rows] == ["pi_1", "pi_2", "pi_3", "pi_4", "pi_5"]
     assert rows[0]["client"] == "'-2+3 Ann"  # a spreadsheet would run it as a formula
     assert rows[0]["coach"] == "Ada Coach" and rows[0]["created_at_utc"] == "2026-01-05T10:00:00+00:00"
     assert [(r["currency"], r["amount"], r["refunded"], r["net"], r["status"]) for r in rows] == [
@@ -206,14 +237,15 @@ def test_financial_report_xlsx(cli_db: str, capsys: pytest.CaptureFixture[str], 
     assert payments[0][:3] == ("created_at_utc", "payment_id", "client_id") and len(payments) == 6
     assert payments[1][0] == datetime(2026, 1, 5, 10) and payments[1][3] == "'-2+3 Ann"
     summary = {row[0]: row[1:] for row in book["Summary"].iter_rows(min_row=2, values_only=True)}
-    # USD: collected 49 + 20 + 10 = 79, refunds 5 + 10 = 15, net 64; 1 failed of 4 payments.
-    assert summary["USD"] == (3, 1, 0.25, 79, 15, 64)
+    # USD: collected 49 + 20 + 10 = 79; given back in the period 5 (25 Jan) + 30 (3 Feb, for a December
+    # payment) = 35 — the 10 of 2 April is after it; net 44; 1 failed of 4 payments.
+    assert summary["USD"] == (3, 1, 0.25, 79, 35, 44)
     assert summary["JPY"] == (1, 0, 0, 3000, 0, 3000)
     months = [row for row in book["By month"].iter_rows(min_row=2, values_only=True)]
-    assert [(m[0], m[1], m[6]) for m in months if m[1] == "USD"] == [
-        ("2026-01", "USD", 64),
-        ("2026-02", "USD", 0),
-        ("2026-03", "USD", 0),
+    assert [(m[0], m[4], m[5], m[6]) for m in months if m[1] == "USD"] == [
+        ("2026-01", 69, 5, 64),
+        ("2026-02", 0, 30, -30),  # refunds larger than the month's revenue
+        ("2026-03", 10, 0, 10),
     ]
     assert len(book["By month"]._images) == 1  # the revenue chart
 
