@@ -194,3 +194,13 @@ def test_program_funnel_stages() -> None:
     )
     stages = program_funnel(many)
     assert len(stages) <= 24 and stages[-2].label == "Day 59: S59"
+
+
+def test_the_readme_chart_is_drawn_by_the_code(tmp_path: Path) -> None:
+    from bot.charts.sample import main
+
+    out = tmp_path / "chart.png"
+    main(["sample", str(out)])
+    drawn = Image.open(out)
+    committed = Image.open(Path(__file__).parents[2] / "docs/chart-progress.png")
+    assert drawn.size == committed.size == (1200, 675)

@@ -235,3 +235,12 @@ def test_the_grafana_dashboard_uses_only_served_metrics() -> None:
         for name in re.findall(r"coach_[a-z_]+", target["expr"])
     }
     assert used == set(FAMILIES)  # every metric has a panel, and every panel a real metric
+
+
+def test_the_readme_lists_every_system_metric() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    for name, kind in FAMILIES.items():
+        listed = f"`{name}_total" if kind == "counter" else f"`{name}"
+        assert listed in readme, name
