@@ -8,21 +8,13 @@ from typing import Annotated
 import typer
 
 from bot.charts.progress_chart import render_progress_chart
-from bot.cli.common import CliError, identity_option, with_database
+from bot.cli.common import CliError, identity_option, out_path, with_database
 from domain.clock import utcnow
 from domain.db import Database
 from domain.insights.series import MIN_CHART_CHECK_INS, ClientSeries, client_series
 from domain.services.clients import resolve_client
 
 WEEKS_MAX = 12  # past three months a label per week is all that still fits
-
-
-def _out_path(value: Path) -> Path:
-    if value.suffix.lower() != ".png":
-        raise typer.BadParameter(f"must end in .png, not {value.name!r}", param_hint="--out")
-    if not value.parent.is_dir():
-        raise typer.BadParameter(f"folder {str(value.parent)!r} does not exist", param_hint="--out")
-    return value
 
 
 def chart(
@@ -35,7 +27,7 @@ def chart(
     ] = 4,
 ) -> None:
     """Write a client's daily mood, energy and plan adherence over the last weeks as a PNG."""
-    path = _out_path(out)
+    path = out_path(out, {".png"})
 
     async def work(db: Database) -> ClientSeries:
         async with db.sessions() as session:

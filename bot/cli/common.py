@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Collection, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -95,6 +95,19 @@ def progress_bar(label: str, *, enabled: bool) -> Iterator[Callable[[int, int], 
             bar.update(task, completed=done, total=total)
 
         yield advance
+
+
+def out_path(value: Path, suffixes: Collection[str], *, option: str = "--out") -> Path:
+    """An output file option: one of ``suffixes``, in a folder that exists (checked before any work;
+    a usage error naming ``option`` otherwise)."""
+    allowed = " or ".join(sorted(suffixes))
+    if value.is_dir():
+        raise typer.BadParameter(f"{str(value)!r} is a folder; give a file name", param_hint=option)
+    if value.suffix.lower() not in suffixes:
+        raise typer.BadParameter(f"must end in {allowed}, not {value.name!r}", param_hint=option)
+    if not value.parent.is_dir():
+        raise typer.BadParameter(f"folder {str(value.parent)!r} does not exist", param_hint=option)
+    return value
 
 
 def print_json(data: Any) -> None:

@@ -11,8 +11,10 @@ from typing import Annotated
 
 import typer
 
+from bot.charts.funnel_chart import program_funnel, render_program_funnel
+from bot.charts.style import ChartFormat
 from bot.cli.admin import programs_app
-from bot.cli.common import CliError, parse_instant, print_json, print_table, with_database
+from bot.cli.common import CliError, out_path, parse_instant, print_json, print_table, with_database
 from domain.analytics.programs import ProgramStats, program_stats
 from domain.clock import utcnow
 from domain.db import Database
@@ -203,15 +205,26 @@ def _value(value: float | None, unit: str = "") -> str:
 def stats_command(
     program_id: Annotated[int, typer.Argument(help="Program id")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+    chart: Annotated[
+        Path | None,
+        typer.Option(
+            "--chart",
+            help="Also write the funnel (enrolled, each step reached, completed): FILE.png or FILE.svg",
+        ),
+    ] = None,
 ) -> None:
     """Enrolled, active, completed, completion rate, days to complete, drop-off per step, check-in
     adherence, mood change and revenue of a program."""
+    chart_path = None if chart is None else out_path(chart, {".png", ".svg"}, option="--chart")
 
     async def work(db: Database) -> ProgramStats:
         async with db.unit_of_work() as session:
             return await program_stats(session, program_id, now=utcnow())
 
     stats = with_database(work)
+    if chart_path is not None:
+        fmt: ChartFormat = "svg" if chart_path.suffix.lower() == ".svg" else "png"
+        chart_path.write_bytes(render_program_funnel(stats.program, program_funnel(stats), fmt))
     if as_json:
         print_json(stats.to_dict())
         return

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import sys
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from pypdf import PdfReader
 
-from bot.cli.common import identity_option, progress_bar, with_database
+from bot.cli.common import identity_option, out_path, progress_bar, with_database
 from bot.reports.financial import PAYMENT_HEADERS, financial_sheets, payment_rows
 from bot.reports.progress_pdf import render_progress_report
 from bot.reports.tables import Sheet, csv_bytes, write_atomically, xlsx_bytes
@@ -44,18 +44,6 @@ PERIOD_DAYS_MAX = 3660
 DEFAULT_DAYS = 28  # four whole weeks before today  # ten years: a typo in a year (2206) is caught instead of a report of centuries
 
 Advance = Callable[[int, int], None] | None
-
-
-def out_path(value: Path, suffixes: Collection[str]) -> Path:
-    """``--out``: a file with one of ``suffixes`` in a folder that exists (checked before any work)."""
-    allowed = " or ".join(sorted(suffixes))
-    if value.is_dir():
-        raise typer.BadParameter(f"{str(value)!r} is a folder; give a file name", param_hint="--out")
-    if value.suffix.lower() not in suffixes:
-        raise typer.BadParameter(f"must end in {allowed}, not {value.name!r}", param_hint="--out")
-    if not value.parent.is_dir():
-        raise typer.BadParameter(f"folder {str(value.parent)!r} does not exist", param_hint="--out")
-    return value
 
 
 def parse_day(value: str, option: str) -> date:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -128,3 +129,34 @@ def test_stats_command_prints_a_table_or_json(
     data = json.loads(capsys.readouterr().out)
     assert (data["enrolled"], data["completed"], data["revenue"]) == (3, 1, {"usd": 4000})
     assert main(["programs", "stats", "999"]) == 1
+    capsys.readouterr()
+
+
+def test_stats_command_writes_the_funnel_chart(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import asyncio
+    import xml.etree.ElementTree as ET
+
+    from PIL import Image
+
+    from tests.support.databases import wipe
+
+    async def prepare() -> int:
+        db = Database(database_url)
+        try:
+            await wipe(db)
+            return await scenario(db)
+        finally:
+            await db.dispose()
+
+    program_id = asyncio.run(prepare())
+    monkeypatch.setenv("COACH_DATABASE_URL", database_url)
+    png, svg = tmp_path / "funnel.png", tmp_path / "funnel.svg"
+    assert main(["programs", "stats", str(program_id), "--json", "--chart", str(png)]) == 0
+    assert json.loads(capsys.readouterr().out)["enrolled"] == 3
+    assert Image.open(png).format == "PNG"
+    assert main(["programs", "stats", str(program_id), "--chart", str(svg)]) == 0
+    assert ET.fromstring(svg.read_bytes()).tag.endswith("svg")
+    assert main(["programs", "stats", str(program_id), "--chart", str(tmp_path / "f.pdf")]) == 2
+    assert "--chart" in capsys.readouterr().err
