@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from bot.charts.progress_chart import render_progress_chart
 from bot.cli.common import CliError, identity_option, out_path, with_database
 from domain.clock import utcnow
 from domain.db import Database
@@ -40,6 +39,8 @@ def chart(
             f"not enough check-ins for a chart yet: {series.check_ins} in the last {weeks} weeks, "
             f"at least {MIN_CHART_CHECK_INS} needed"
         )
+    from bot.charts.progress_chart import render_progress_chart  # matplotlib loads only when drawing
+
     path.write_bytes(render_progress_chart(series))
     typer.echo(
         f"wrote {path} ({series.check_ins} check-ins on {series.days_checked_in} of "

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.charts.funnel_chart import program_funnel, render_program_funnel
-from bot.charts.style import ChartFormat
 from bot.cli.admin import programs_app
 from bot.cli.common import CliError, out_path, parse_instant, print_json, print_table, with_database
 from domain.analytics.programs import ProgramStats, program_stats
@@ -24,6 +22,9 @@ from domain.programs import ProgramFormatError, parse_program
 from domain.programs.templates import TEMPLATES, template_text
 from domain.services import program_versions as versions
 from domain.services.program_overview import version_rows
+
+if TYPE_CHECKING:
+    from bot.charts.style import ChartFormat
 
 
 def _resource_files(path: Path, text: str) -> dict[str, bytes]:
@@ -223,6 +224,8 @@ def stats_command(
 
     stats = with_database(work)
     if chart_path is not None:
+        from bot.charts.funnel_chart import program_funnel, render_program_funnel  # matplotlib on demand
+
         fmt: ChartFormat = "svg" if chart_path.suffix.lower() == ".svg" else "png"
         chart_path.write_bytes(render_program_funnel(stats.program, program_funnel(stats), fmt))
     if as_json:

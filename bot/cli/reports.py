@@ -1,4 +1,8 @@
-"""``coach report``: reports as files — a client's progress PDF, the financial CSV/XLSX, coaches, custom."""
+"""``coach report``: reports as files — a client's progress PDF, the financial CSV/XLSX, coaches, custom.
+
+The writers (matplotlib, ReportLab, openpyxl) are imported by the command that uses them, so every other
+``coach`` command starts without loading them.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +15,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pypdf import PdfReader
 
 from bot.cli.common import identity_option, out_path, progress_bar, with_database
-from bot.reports.financial import PAYMENT_HEADERS, financial_sheets, payment_rows
-from bot.reports.progress_pdf import render_progress_report
-from bot.reports.tables import Sheet, csv_bytes, write_atomically, xlsx_bytes
 from domain.analytics.metrics import METRICS
 from domain.analytics.scope import Period
 from domain.clock import utcnow
@@ -83,6 +83,10 @@ def progress(
 ) -> None:
     """A one-to-three-page PDF for the client: profile, summary, chart of the last weeks, goals."""
     path = out_path(out, {".pdf"})
+    from pypdf import PdfReader
+
+    from bot.reports.progress_pdf import render_progress_report
+    from bot.reports.tables import write_atomically
 
     async def work(db: Database) -> tuple[bytes, int]:
         with progress_bar("progress report", enabled=sys.stdout.isatty()) as advance:
@@ -111,6 +115,8 @@ def financial(
     """Every payment of the period; the XLSX adds totals per currency and a month-by-month sheet with a chart."""
     path = out_path(out, {".csv", ".xlsx"})
     start, end = period(since, until)
+    from bot.reports.financial import PAYMENT_HEADERS, financial_sheets, payment_rows
+    from bot.reports.tables import csv_bytes, write_atomically, xlsx_bytes
 
     async def work(db: Database) -> int:
         with progress_bar("financial report", enabled=sys.stdout.isatty()) as advance:
@@ -151,6 +157,8 @@ def _metrics_period(since: str | None, until: str | None) -> Period:
 
 
 def _write_metric_table(path: Path, rows: list[MetricRow], names: list[str], title: str) -> int:
+    from bot.reports.tables import Sheet, csv_bytes, write_atomically, xlsx_bytes
+
     headers, cells = table(rows, names)
     if path.suffix.lower() == ".csv":
         data = csv_bytes(headers, cells)
