@@ -52,6 +52,7 @@ async def create_coach(
     slack_user_id: str | None = None,
     timezone: str = "UTC",
     role: str = CoachRole.COACH,
+    actor: str = "admin",
 ) -> Coach:
     email = rules.check_email(email)
     if await session.scalar(select(Coach.id).where(Coach.email == email)) is not None:
@@ -74,7 +75,7 @@ async def create_coach(
     await session.flush()
     await record_audit_event(
         session,
-        actor="admin",
+        actor=actor,
         action="coach.created",
         subject=f"coach:{coach.id}",
         details={"role": coach.role},

@@ -214,3 +214,43 @@ async def test_a_name_that_matches_several_clients_lists_them_and_moves_nobody(d
     async with db.unit_of_work() as session:
         assert (await session.get(Client, first.id)).coach_id == ana.id  # type: ignore[union-attr]
         assert (await session.get(Client, second.id)).coach_id == ben.id  # type: ignore[union-attr]
+
+
+async def test_an_admin_adds_a_coach_who_gets_a_sign_in_link_by_email(db: Database) -> None:
+    from domain.models import OutboundMessage
+
+    boss = await add_coach(db, "Boss", "boss@example.com", role="admin")
+    email_settings = {"COACH_SMTP_HOST": "127.0.0.1", "COACH_SMTP_FROM": "coach@example.com"}
+    async with served_workspace(db, **email_settings) as root, browser(root) as admin:
+        await admin.sign_in(db, boss.id)
+        await admin.get("/app/admin")
+        new = {"name": "Cleo Coach", "email": "Cleo@Example.com", "role": "coach"}
+        status, _, response = await admin.post("/app/admin/coaches", new)
+        assert status == 303
+        status, body, _ = await admin.get(response.headers["Location"])
+        assert "Cleo Coach is a coach here now" in body and "A sign-in link went to them by email." in body
+        status, body, _ = await admin.post("/app/admin/coaches", new)
+        assert status == 422 and "already exists" in body and 'value="Cleo Coach"' in body
+        status, body, _ = await admin.post("/app/admin/coaches", {**new, "email": "x@y.z", "role": "owner"})
+        assert status == 422 and "role must be admin or coach" in body
+    async with db.unit_of_work() as session:
+        cleo = await session.scalar(select(Coach).where(Coach.email == "cleo@example.com"))
+        assert cleo is not None and cleo.role == "coach"
+        sent = (await session.scalars(select(OutboundMessage))).all()
+        assert [(m.platform, m.chat_id) for m in sent] == [("email", "cleo@example.com")]
+        assert "/app/signin/" in sent[0].payload["text"]
+    (created,) = [e for e in await _audit(db, "coach.created") if e.subject == f"coach:{cleo.id}"]
+    assert created.actor == f"coach:{boss.id}"
+
+
+async def test_a_coach_added_without_any_channel_is_told_how_to_get_a_link(db: Database) -> None:
+    boss = await add_coach(db, "Boss", "boss@example.com", role="admin")
+    async with served_workspace(db) as root, browser(root) as admin:
+        await admin.sign_in(db, boss.id)
+        await admin.get("/app/admin")
+        status, _, response = await admin.post(
+            "/app/admin/coaches", {"name": "Dev", "email": "dev@example.com", "role": "admin"}
+        )
+        assert status == 303
+        status, body, _ = await admin.get(response.headers["Location"])
+        assert status == 200 and "Nothing reaches them yet: coach login-link --coach" in body

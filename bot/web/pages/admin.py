@@ -7,8 +7,10 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from aiohttp import web
 
+from bot.conversation_setup import delivery_channels
 from bot.http.server import DB_KEY
 from bot.web.auth.guards import form_text, path_int, requires_admin, signed_in
+from bot.web.keys import SETTINGS_KEY
 from bot.web.render import redirect, render
 from domain.clock import utcnow
 from domain.errors import DomainError
@@ -17,14 +19,19 @@ from domain.models.enums import CoachRole
 from domain.services.audit import AuditCursor, AuditFilter, audit_page
 from domain.services.audit_export import audit_csv_chunks
 from domain.services.capacity import coach_loads
-from domain.services.coaches import list_coaches, set_coach_role
+from domain.services.coaches import create_coach, list_coaches, set_coach_role
 from domain.services.reassignment import find_clients, reassign_client
+from domain.services.sign_in_delivery import queue_sign_in_link
 
 routes = web.RouteTableDef()
 
 AUDIT_PAGE_SIZE = 50
 FILTER_MAX_CHARS = 100
-CLIENT_TEXT_MAX = 200  # actor and action columns are at most 200 and 100 characters
+CLIENT_TEXT_MAX = 200
+NEW_COACH_FIELD_MAX = 320  # the email column's width
+SENT_VIA = frozenset(
+    {"slack", "telegram", "email"}
+)  # actor and action columns are at most 200 and 100 characters
 
 
 def _admin_url(request: web.Request, **query: str) -> str:
@@ -38,8 +45,10 @@ async def _admin_page(
     status: int = 200,
     typed: dict[str, str] | None = None,
     matches: list[tuple[Client, str]] | None = None,
+    new_coach: dict[str, str] | None = None,
 ) -> web.Response:
     notice = "Role changed." if request.query.get("role") == "1" else ""
+    added, via = request.query.get("added", ""), request.query.get("via", "")
     moved = request.query.get("moved", "")
     async with request.config_dict[DB_KEY].unit_of_work() as session:
         coaches = await list_coaches(session)
@@ -49,6 +58,14 @@ async def _admin_page(
             owner = next((c for c in coaches if client is not None and c.id == client.coach_id), None)
             if client is not None and owner is not None:
                 notice = f"{client.display_name} now belongs to {owner.name}."
+        if added.isascii() and added.isdigit() and len(added) <= 18:
+            new = next((c for c in coaches if c.id == int(added)), None)
+            if new is not None:
+                notice = f"{new.name} is a coach here now (#{new.id}). " + (
+                    f"A sign-in link went to them by {via}."
+                    if via in SENT_VIA
+                    else f"Nothing reaches them yet: coach login-link --coach {new.id} prints a link to hand them."
+                )
     return render(
         request,
         "admin.html",
@@ -62,6 +79,7 @@ async def _admin_page(
         error=error,
         typed=typed or {"client": "", "coach": ""},
         matches=matches or [],
+        new_coach=new_coach or {"name": "", "email": "", "role": CoachRole.COACH.value},
     )
 
 
@@ -69,6 +87,32 @@ async def _admin_page(
 @requires_admin
 async def admin_page(request: web.Request) -> web.StreamResponse:
     return await _admin_page(request)
+
+
+@routes.post("/admin/coaches", name="coach_add")
+@requires_admin
+async def add_coach(request: web.Request) -> web.StreamResponse:
+    """A new coach (or admin), who gets a sign-in link on the first channel that reaches them."""
+    viewer = signed_in(request)
+    form = await request.post()
+    typed = {
+        field: form_text(form, field).strip()[:NEW_COACH_FIELD_MAX] for field in ("name", "email", "role")
+    }
+    settings = request.config_dict[SETTINGS_KEY]
+    try:
+        async with request.config_dict[DB_KEY].unit_of_work() as session:
+            coach = await create_coach(
+                session, name=typed["name"], email=typed["email"], role=typed["role"], actor=viewer.actor
+            )
+            via = await queue_sign_in_link(
+                session,
+                email=coach.email,
+                base_url=settings.web_base_url,
+                channels=delivery_channels(settings),
+            )
+    except DomainError as exc:
+        return await _admin_page(request, error=exc.message, status=422, new_coach=typed)
+    return redirect(_admin_url(request, added=str(coach.id), via=via or "none"))
 
 
 @routes.post("/admin/coaches/{coach_id}/role", name="coach_role")
