@@ -8,11 +8,11 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from conversations.messages import IncomingMessage, OutgoingMessage
 from domain.db import Database
-from domain.models import StoredFile
+from domain.models import InboxUpdate, StoredFile
 from tests.support.telegram_api import FakeTelegram
 from tests.telegram.harness import (
     WEBHOOK_SECRET,
@@ -142,6 +142,30 @@ async def test_webhook_rejects_a_wrong_secret(harness: Harness, handler: Recordi
         ) as response:
             assert response.status == 400
     assert handler.seen == []
+
+
+@pytest.mark.parametrize("mode", ["webhook"])
+async def test_hostile_bodies_with_the_right_secret_are_4xx_and_store_nothing(
+    harness: Harness, handler: RecordingHandler, db: Database
+) -> None:
+    """The probes from issue 13: a number past float range, nesting 100,000 deep, bad UTF-8, a body
+    over the size cap. Each is a short 4xx, never a 500, and nothing reaches a flow or the inbox."""
+    assert harness.webhook_url is not None
+    bodies = [
+        b'{"update_id": 1e999}',
+        b'{"update_id": 100000000000000000000}',
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"update_id": 1, "message": {"text": "' + bytes([0xFF, 0xFE]) + b'"}}',
+        b'{"update_id": 2, "pad": "' + b"x" * (2 * 1024 * 1024) + b'"}',
+    ]
+    headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET, "Content-Type": "application/json"}
+    async with aiohttp.ClientSession() as http:
+        for body in bodies:
+            async with http.post(harness.webhook_url, data=body, headers=headers) as response:
+                assert 400 <= response.status < 500, (body[:40], response.status)
+    assert handler.seen == []
+    async with db.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(InboxUpdate)) == 0
 
 
 class BlockedHandler(RecordingHandler):
