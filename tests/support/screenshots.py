@@ -22,11 +22,12 @@ from domain.clock import utcnow
 from domain.crypto import use_keys
 from domain.db import Database
 from domain.migrate import upgrade
-from domain.models import Client
+from domain.models.enums import GoalStatus
 from domain.programs.templates import template_text
 from domain.services import program_versions as versions
 from domain.services.checkins import record_check_in
 from domain.services.clients import register_client
+from domain.services.coach_notes import add_coach_note
 from domain.services.coaches import list_programs
 from domain.services.demo import seed_demo
 from domain.services.enrollments import enroll
@@ -103,8 +104,16 @@ async def seed(db: Database) -> tuple[int, int]:
         await record_client_message(
             session, client_id=sam, channel="console", text="Will do. Legs feel fine."
         )
-        client = await session.get(Client, sam)
-        assert client is not None
+        await set_goal(
+            session,
+            client_id=sam,
+            text="Three easy runs a week for the next month",
+            status=GoalStatus.PROPOSED,
+            source="suggested",
+        )
+        await add_coach_note(
+            session, client_id=sam, coach_id=coach.id, text="Knee twinged in October; keep long runs flat."
+        )
         return coach.id, sam
 
 
@@ -136,7 +145,13 @@ async def take(out_dir: Path, workdir: Path) -> None:
                     ("web-client.png", f"/app/clients/{client_id}"),
                 ):
                     await page.goto(service + path)
-                    await page.screenshot(path=str(out_dir / name))
+                    for image in await page.locator("img").all():  # lazy images load once in view
+                        await image.scroll_into_view_if_needed()
+                        await page.wait_for_function(
+                            "i => i.complete && i.naturalWidth > 0", arg=await image.element_handle()
+                        )
+                    # The client's page down to the conversation: the chart, the history and the reply box.
+                    await page.screenshot(path=str(out_dir / name), full_page=name == "web-client.png")
                     await asyncio.to_thread(shrink, out_dir / name)
                 await browser.close()
         finally:
