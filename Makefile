@@ -8,7 +8,7 @@ CONSTRAINTS := constraints.txt
 # Who you are in `make chat` (the console identity console:$(ME)).
 ME ?= me
 
-.PHONY: run chat test lint typecheck unit bench constraints clean
+.PHONY: run chat test lint typecheck unit bench constraints clean translations
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,9 +16,28 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev]'
 	@touch $(STAMP)
 
+# Client-facing texts: English in conversations/texts.py, translations in LOCALES/<lang>/LC_MESSAGES.
+# `make translations` extracts the texts, merges new ones into every messages.po (translate the
+# empty and fuzzy entries, then run it again) and compiles the .mo files; run and test compile them.
+LOCALES := conversations/locales
+LANGUAGES := de es ru
+MO_FILES := $(foreach lang,$(LANGUAGES),$(LOCALES)/$(lang)/LC_MESSAGES/messages.mo)
+
+$(LOCALES)/%/LC_MESSAGES/messages.mo: $(LOCALES)/%/LC_MESSAGES/messages.po | $(STAMP)
+	$(BIN)/pybabel compile -l $* -i $< -o $@
+
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg --no-location --project=stripe-coach -o $(LOCALES)/messages.pot .
+	@for lang in $(LANGUAGES); do \
+	  po=$(LOCALES)/$$lang/LC_MESSAGES/messages.po; \
+	  if [ -f $$po ]; then $(BIN)/pybabel update --ignore-obsolete -l $$lang -i $(LOCALES)/messages.pot -o $$po; \
+	  else $(BIN)/pybabel init -l $$lang -i $(LOCALES)/messages.pot -o $$po; fi; \
+	done
+	$(BIN)/pybabel compile --statistics -d $(LOCALES) -D messages
+
 # The database and the demo coach, once (idempotent).
 .PHONY: demo
-demo: $(STAMP)
+demo: $(STAMP) $(MO_FILES)
 	@$(BIN)/coach db upgrade
 	@$(BIN)/coach seed-demo --if-empty
 
@@ -37,7 +56,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) $(MO_FILES)
 	$(BIN)/pytest
 
 bench: $(STAMP)

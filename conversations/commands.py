@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from conversations.flow import END, REPEAT, SAVED_KEY, STAY, Next, StartFlow, Turn, buttons
-from conversations.flows import onboarding, payment
+from conversations.flows import language, onboarding, payment
 from conversations.flows import program as program_steps
+from conversations.i18n import localize
 from conversations.parsing import normalize_command
 from conversations.registry import Command, extra_commands
 from conversations.texts import Commands as H
@@ -59,7 +60,7 @@ async def start(turn: Turn, args: str) -> Next:
 
 async def help_(turn: Turn, _args: str) -> Next:
     lines = [T.HELP_INTRO]
-    lines += [T.HELP_LINE.format(command=c.name, help=c.help) for c in known_commands().values()]
+    lines += [T.HELP_LINE.format(command=c.name, help=localize(c.help)) for c in known_commands().values()]
     lines.append(T.HELP_OUTRO)
     turn.say("\n".join(lines))
     return REPEAT
@@ -135,5 +136,6 @@ BUILTIN_COMMANDS: dict[str, Command] = {
         Command("/help", H.HELP, handler=help_, needs_client=False),
         Command("/repeat", H.REPEAT, handler=repeat, needs_client=False),
         Command("/cancel", H.CANCEL, handler=cancel, needs_client=False),
+        Command("/language", H.LANGUAGE, handler=language.language, needs_client=False),
     )
 }

@@ -50,6 +50,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations import commands
 from conversations.flow import (
+    CHOSEN_LOCALE_KEY,
     END,
     REPEAT,
     STAY,
@@ -63,6 +64,7 @@ from conversations.flow import (
     Turn,
 )
 from conversations.flows import BUILTIN_FLOWS
+from conversations.i18n import DEFAULT_LOCALE, current_locale, supported_locale, use_locale
 from conversations.messages import IncomingMessage, OutgoingMessage
 from conversations.parsing import ParseError
 from conversations.ports import ConversationsUnavailable, GoalSuggester, PaymentPort
@@ -115,6 +117,7 @@ class _Outcome:
     replies: list[OutgoingMessage]
     effects: list[Effect] = field(default_factory=list)
     client_id: int | None = None
+    locale: str = DEFAULT_LOCALE
 
 
 class _StepRejected(Exception):
@@ -282,10 +285,13 @@ class ConversationEngine:
     async def _finish_after_effects(self, pending: _Pending, outcome: _Outcome) -> None:
         replies = list(outcome.replies)
         added: list[OutgoingMessage] = []
-        context = EffectContext(self.db, self.payments, self.goal_suggester, outcome.client_id, pending.key)
+        context = EffectContext(
+            self.db, self.payments, self.goal_suggester, outcome.client_id, pending.key, outcome.locale
+        )
         patient = pending.message.from_inbox
-        for effect in outcome.effects:
-            added.extend(await self._run_effect(effect, context, patient=patient))
+        with use_locale(outcome.locale):
+            for effect in outcome.effects:
+                added.extend(await self._run_effect(effect, context, patient=patient))
         if patient and added:
             await self._queue_effect_replies(pending.message, added)
         self._finish(pending, replies + added)
@@ -443,7 +449,27 @@ class ConversationEngine:
         rejected_hint: str | None,
         batch: Batch,
     ) -> tuple[_Outcome, StateWrite]:
+        if state.client is not None:
+            locale = state.client.locale
+        else:  # chosen with /language before registering, else what their app is set to
+            chosen = state.data.get(CHOSEN_LOCALE_KEY)
+            locale = supported_locale(chosen or message.language_hint) or DEFAULT_LOCALE
+        with use_locale(locale):
+            return await self._step_in_locale(message, state, now, orm_session, rejected_hint, batch)
+
+    async def _step_in_locale(
+        self,
+        message: IncomingMessage,
+        state: StoredState,
+        now: datetime,
+        orm_session: Callable[[], Awaitable[AsyncSession]],
+        rejected_hint: str | None,
+        batch: Batch,
+    ) -> tuple[_Outcome, StateWrite]:
         work = _Working(state.flow, state.step, state.flow_version, dict(state.data), state.failed_attempts)
+        if state.client is None and message.language_hint and CHOSEN_LOCALE_KEY not in work.data:
+            # The language of first contact stays until the person chooses another (or registers).
+            work.data[CHOSEN_LOCALE_KEY] = current_locale()
         turn = Turn(
             message,
             client_id=state.client.id if state.client else None,
@@ -487,7 +513,7 @@ class ConversationEngine:
             failed_attempts=work.failed_attempts,
             expires_at=expires,
         )
-        return _Outcome(turn.replies, turn.effects, turn.client_id), write
+        return _Outcome(turn.replies, turn.effects, turn.client_id, turn.locale), write
 
     def _flows(self) -> dict[str, Flow]:
         return {**BUILTIN_FLOWS, **extra_flows()}
@@ -565,7 +591,10 @@ class ConversationEngine:
                     None,
                     0,
                 )
+                chosen = work.data.get(CHOSEN_LOCALE_KEY)
                 work.data = dict(next_step.data)
+                if chosen and turn.client_id is None:
+                    work.data.setdefault(CHOSEN_LOCALE_KEY, chosen)
                 turn.data = work.data
                 if next_step.step is not None:
                     next_step = next_step.step

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from conversations.i18n import current_locale, localize
 from conversations.messages import Button, IncomingMessage, OutgoingMessage
 
 if TYPE_CHECKING:
@@ -110,6 +111,8 @@ class EffectContext:
     client_id: int | None
     # Whose message scheduled the effect: (platform, external user id).
     user: tuple[str, str] | None = None
+    # The language the effect's replies are in (the client's, as during the step).
+    locale: str = "en"
 
 
 # Runs after the step's transaction committed, outside any transaction; returns extra replies.
@@ -126,6 +129,7 @@ class ClientInfo:
     coach_id: int | None
     active_goal_id: int | None = None
     active_goal_text: str | None = None
+    locale: str = "en"
 
 
 # Runs once per batch with every item deferred under the same key, after all steps of the batch.
@@ -178,6 +182,8 @@ class Turn:
         self.effects: list[Effect] = []
         self.writes = False
         self.current_flow: str | None = None
+        # The client's language (or, before registration, the one their app reports).
+        self.locale = current_locale()
 
     @property
     def text(self) -> str:
@@ -207,6 +213,10 @@ class Turn:
         self.effects.append(effect)
 
 
+# Where a not-yet-registered person's chosen language waits (``/language``) until onboarding stores it on
+# the client; it stays with the conversation when a flow starts.
+CHOSEN_LOCALE_KEY = "locale"
+
 # Where a flow that saves as it goes (``/settings``) lists what it saved, so /cancel can tell the truth.
 SAVED_KEY = "_saved"
 
@@ -225,11 +235,15 @@ def buttons(*pairs: tuple[str, str], per_row: int = 3) -> list[list[Button]]:
 
 
 def ask(text: str, rows: Sequence[Sequence[Button]] = ()) -> Prompt:
-    """A prompt that is always the same message."""
-    message = OutgoingMessage(text, tuple(tuple(row) for row in rows))
+    """A prompt that is always the same message, in the language of whoever is asked (catalogue texts
+    given at import are spoken again in the current locale)."""
+    frozen = tuple(tuple(row) for row in rows)
 
     async def prompt(_turn: Turn) -> OutgoingMessage:
-        return message
+        return OutgoingMessage(
+            localize(text),
+            tuple(tuple(Button(localize(b.label), b.payload) for b in row) for row in frozen),
+        )
 
     return prompt
 

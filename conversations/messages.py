@@ -56,6 +56,9 @@ class IncomingMessage:
     # Handled from a stored inbox row (its key is ``idempotency_key``): the engine queues the replies in
     # the outbox and marks the row handled in the step's own transaction, so a crash loses neither.
     from_inbox: bool = False
+    # The language the person's app is set to (Telegram ``language_code``, Slack user locale), e.g.
+    # "de" or "es-419": a new client is spoken to in it when it is supported.
+    language_hint: str | None = None
 
     def __post_init__(self) -> None:
         if not self.idempotency_key:

@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conversations.flow import ClientInfo
+from conversations.i18n import DEFAULT_LOCALE
 from domain.db import Database
 from domain.keysets import among, pairs_among
 from domain.models import ChannelIdentity, Client, ConversationState, Goal, ProcessedMessage
@@ -92,6 +93,7 @@ _SELECT = (
         _cl.c.coach_id,
         _active_goal("id"),
         _active_goal("text"),
+        _cl.c.locale,
     )
     .select_from(
         _cs.outerjoin(
@@ -137,7 +139,7 @@ async def lock_states(
             r[7],
             r[8],
             r[9],
-            ClientInfo(r[10], r[11], r[12], r[13], r[14], r[15]) if r[10] else None,
+            ClientInfo(r[10], r[11], r[12], r[13], r[14], r[15], r[16] or DEFAULT_LOCALE) if r[10] else None,
         )
         for r in rows
     }

@@ -1,12 +1,65 @@
-"""Every sentence the bot says to clients, one class per flow (ready for translation).
+"""Every sentence the bot says to clients, one class per flow, in English: the source of the
+translations in ``conversations/locales/`` (see :mod:`conversations.i18n`).
 
-Placeholders use ``str.format`` names; flows never build user-facing sentences elsewhere.
+Placeholders use ``str.format`` names; flows never build user-facing sentences elsewhere. Each class
+derives from :class:`Catalogue`, so reading ``CheckIn.ASK_MOOD`` gives the text in the current
+client's language. A text with a count in it is a :class:`~conversations.i18n.Plural`. Texts for
+coaches (listed in a class's ``COACH_FACING``) stay English. After adding or changing a text run
+``make translations`` and translate the new entries of every ``messages.po``.
 """
 
 from __future__ import annotations
 
+from typing import Any
 
-class Common:
+from conversations.i18n import Plural, Text, translate
+
+
+class _Translated:
+    """A class constant read through the catalogue: ``Common.MENU`` in the current locale."""
+
+    def __init__(self, key: str, english: str) -> None:
+        self.key, self.english = key, english
+
+    def __get__(self, instance: object, owner: type) -> Text:
+        return Text(translate(self.key, self.english), self.key, self.english)
+
+
+class _TranslatedMap:
+    """A dict of texts (``Common.FLOW_NAMES``): each value in the current locale, ids ``Class.NAME.key``."""
+
+    def __init__(self, key: str, english: dict[str, str]) -> None:
+        self.key, self.english = key, english
+
+    def __get__(self, instance: object, owner: type) -> dict[str, str]:
+        return {
+            name: Text(translate(f"{self.key}.{name}", text), f"{self.key}.{name}", text)
+            for name, text in self.english.items()
+        }
+
+
+class Catalogue:
+    """Base of the text classes: upper-case ``str`` and ``dict[str, str]`` constants become translated
+    reads, :class:`Plural` constants learn their id; others (tuples of zone buttons) stay as written."""
+
+    # Texts for coaches or the operator: they stay English (coaches keep their own language).
+    COACH_FACING: tuple[str, ...] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, value in list(vars(cls).items()):
+            if not name.isupper() or name in cls.COACH_FACING or name == "COACH_FACING":
+                continue
+            key = f"{cls.__name__}.{name}"
+            if isinstance(value, str):
+                setattr(cls, name, _Translated(key, value))
+            elif isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+                setattr(cls, name, _TranslatedMap(key, value))
+            elif isinstance(value, Plural):
+                value.key = key
+
+
+class Common(Catalogue):
     HELP_INTRO = "Here is what I can do:"
     HELP_LINE = "{command} - {help}"
     HELP_OUTRO = "Anything else you write goes to your coach."
@@ -40,6 +93,7 @@ class Common:
     NOTHING_OPEN = "There is no open question right now. /menu shows what you can do."
     NOTHING_OPEN_NEWCOMER = "Hello! Send /start to get set up."
     EMPTY_MESSAGE = "I can only read text here; please type your answer."
+    SKIP = "Skip"
     FLOW_NAMES = {
         "onboarding": "getting set up",
         "checkin": "check-in",
@@ -50,7 +104,8 @@ class Common:
     }
 
 
-class Console:
+class Console(Catalogue):
+    COACH_FACING = ("CLOSED_STOPPING", "STARTED")  # the operator's terminal
     HELD_WHILE_AWAY = "While you were away:"
     CLOSED_STOPPING = "Console closed (end of input): stopping the service."
     STARTED = (
@@ -59,7 +114,7 @@ class Console:
     )
 
 
-class Settings:
+class Settings(Catalogue):
     MENU = (
         "Your reminders: {cadence} at {time} ({timezone}).\nQuiet hours: {quiet}.{pause}\n"
         "{channel}What would you like to change?"
@@ -90,8 +145,7 @@ class Settings:
     QUIET_OFF = "Off"
     BAD_QUIET = "Please send quiet hours like 22:00-07:00, or 'off'."
     ASK_PAUSE = "Pause reminders for how many days? (1-{max_days}, or 0 to resume now)"
-    PAUSE_DAYS = "{n} days"
-    PAUSE_DAY = "1 day"
+    PAUSE_DAYS = Plural("{n} day", "{n} days")
     PAUSE_RESUME = "Resume"
     BAD_PAUSE = "Please send a number of days between 0 and {max_days}."
     ASK_CHANNEL = "Where should reminders reach you?"
@@ -113,7 +167,7 @@ class Settings:
     }
 
 
-class Commands:
+class Commands(Catalogue):
     """What /help says of each command."""
 
     START = "start or restart"
@@ -132,9 +186,10 @@ class Commands:
     INVOICES = "your invoices and receipts"
     FORGET_ME = "delete everything about you"
     COACH_LINK = "coaches: link this Telegram account to receive sign-in links"
+    LANGUAGE = "choose the language I speak"
 
 
-class CoachLink:
+class CoachLink:  # for coaches: stays English (not a Catalogue)
     """``/coach_link CODE``: a coach links their Telegram account (the code is on their Account page)."""
 
     ASK_CODE = "Send /coach_link followed by the code from the Account page of the coaching workspace."
@@ -143,7 +198,7 @@ class CoachLink:
     REFUSED = "That code did not work (codes work once, for 15 minutes). Make a new one on the Account page."
 
 
-class Onboarding:
+class Onboarding(Catalogue):
     WELCOME = (
         "Welcome to coaching{coach}! Before we start: we store what you tell me here (your answers, "
         "check-ins and goals) so your coach can help you. You can ask for a copy or deletion at any time. "
@@ -161,8 +216,7 @@ class Onboarding:
         "Please type the invite code your coach gave you (as in /start CODE), or continue with {coach}."
     )
     CONTINUE_WITH = "Continue with {coach}"
-    STEP = "1 step"
-    STEPS = "{n} steps"
+    STEPS = Plural("{n} step", "{n} steps")
     ACCEPT = "Accept"
     DECLINE = "Decline"
     CONSENT_HINT = "Please press Accept or Decline."
@@ -221,7 +275,8 @@ class Onboarding:
     SUMMARY_PROGRAM_PENDING = "Program: {name} (starts once paid)\n"
 
 
-class CheckIn:
+class CheckIn(Catalogue):
+    COACH_FACING = ("LOW_MOOD_NOTICE",)
     ASK_MOOD = "How is your mood today, from 1 (low) to 10 (great)?"
     ASK_ENERGY = "And your energy, from 1 to 10?"
     ASK_SLEEP = "How many hours did you sleep? (e.g. 7, 7.5 or 7h30)"
@@ -236,7 +291,11 @@ class CheckIn:
     ASK_NOTE = "Anything to add for your coach? Type a note, send a photo, or /skip."
     NOTE_TOO_LONG = "That note is {length} characters; please shorten it to {limit} or fewer."
     SCALE_HINT = "Please answer with a number from {low} to {high}."
-    SAVED = "Check-in saved. Streak: {streak} day{plural} in a row."
+    SAVED = Plural(
+        "Check-in saved. Streak: {streak} day in a row.",
+        "Check-in saved. Streak: {streak} days in a row.",
+        count="streak",
+    )
     COMPARISON = "Compared with your last 7 days: mood {mood}, energy {energy}, sleep {sleep}."
     FIRST_WEEK = "This is your first check-in this week; keep going!"
     LOW_MOOD_ACK = "Thanks for being honest. I've let your coach know you're having a hard day."
@@ -248,7 +307,7 @@ class CheckIn:
     ANSWER_NO = "No"
 
 
-class Goals:
+class Goals(Catalogue):
     NONE = "You have no open goals yet."
     LIST_HEADER = "Your goals:"
     LINE = "{n}. {text} - {progress}%{due}"
@@ -284,7 +343,7 @@ class Goals:
     SUGGESTION_GONE = "That suggestion is no longer available."
 
 
-class Feedback:
+class Feedback(Catalogue):
     ASK_SCORE = "How happy are you with your coaching so far, from 1 (not at all) to 5 (very)?"
     SCORE_HINT = "Please answer with a number from 1 to 5."
     ASK_COMMENT = "Anything you'd like to add? Type a comment or /skip."
@@ -292,7 +351,8 @@ class Feedback:
     THANKS = "Thank you for your feedback!"
 
 
-class Payment:
+class Payment(Catalogue):
+    COACH_FACING = ("NOT_SET_UP_NOTICE",)
     NOT_SET_UP = "Payments are not set up yet. I've let your coach know; they will get back to you."
     NOT_SET_UP_NOTICE = "{name} tried to pay for {program}, but payments are not configured."
     NOTHING_DUE = "You have nothing to pay right now."
@@ -300,7 +360,7 @@ class Payment:
     UNAVAILABLE = "Payments are unavailable right now. Please try /pay again a bit later."
 
 
-class ForgetMe:
+class ForgetMe(Catalogue):
     EXPLAIN = (
         "You can ask me to forget you. This deletes, for good: your profile and settings, check-ins, "
         "goals, feedback, messages with your coach, files you sent and your reminders.\n"
@@ -322,7 +382,7 @@ class ForgetMe:
     )
 
 
-class Programs:
+class Programs(Catalogue):
     """Program steps delivered in chat (/today, drip messages), progress (/program) and completion."""
 
     STEP_HEADER = "{program} · Day {day}: {title} (step {position} of {total})"
@@ -347,7 +407,7 @@ class Programs:
     NO_SUCH_TASK = "I couldn't tick that: {reason}. /today shows your tasks."
     PROGRESS = (
         "{program} (version {version})\n"
-        "Day {day} of {days} · {days_left} day{plural} left\n"
+        "Day {day} of {days} · {days_left}\n"
         "Steps: {steps_done} of {steps_total} done ({released} delivered)\n"
         "Tasks: {tasks_done} of {tasks_total} done"
     )
@@ -355,15 +415,18 @@ class Programs:
     PROGRESS_PAUSED = "\nYour enrollment is paused; /billing shows how to resume."
     TODAY_BUTTON = "Today's step"
     COMPLETED = (
-        "🎉 You completed {program}! In {days} days you checked in {check_ins} time{plural} and did "
+        "🎉 You completed {program}! In {days} you checked in {check_ins} and did "
         "{tasks_done} of {tasks_total} tasks.{goal} Thank you for the work you put in. /program shows "
         "other programs you can start."
     )
+    DAYS_LEFT = Plural("{n} day left", "{n} days left")
+    DAYS = Plural("{n} day", "{n} days")
+    TIMES = Plural("{n} time", "{n} times")
     COMPLETED_GOAL = " Your goal “{goal}” is at {progress} %."
     UPDATE_BUTTON_PROGRESS = "My progress"
 
 
-class ProgressReport:
+class ProgressReport(Catalogue):
     """The PDF a coach hands to a client (``coach report progress``)."""
 
     TITLE = "Progress report"
@@ -412,3 +475,88 @@ class ProgressReport:
         "Outlook: where your progress is heading by the goal's due date at your pace so far."
     )
     PAGE = "Page {page}"
+
+
+class Billing(Catalogue):
+    """/billing and /invoices: the client's subscription and receipts."""
+
+    NOT_SET_UP = "Payments are not set up yet, so there is no billing to show."
+    NO_SUBSCRIPTION = (
+        "You have no active subscription. Send /pay to pay for a program, or /invoices for receipts."
+    )
+    STATUS = "{program}: {amount} per month, {status}."
+    NEXT_PAYMENT = "Next payment: {amount} on {date}."
+    ENDS = "Cancelled: it ends on {date} and you won't be charged again."
+    CANCEL = "Cancel at period end"
+    RESUME = "Resume"
+    CARD = "Update card"
+    CONFIRM_CANCEL = (
+        "Cancel your subscription at the end of the current period? You keep everything until then "
+        "and won't be charged again."
+    )
+    YES_CANCEL = "Yes, cancel"
+    NO_KEEP = "No, keep it"
+    CANCELLED = "Done: {program} ends on {date}. You can resume any time before then with /billing."
+    KEPT = "Okay, nothing changed."
+    RESUMED = "Welcome back: {program} continues and renews on {date}."
+    ANSWER_YES_NO = "Please answer with the buttons: yes to cancel, no to keep your subscription."
+    PORTAL = "Update your card or billing details here (the link is valid for a short while):"
+    OPEN_PORTAL = "Open billing portal"
+    NO_INVOICES = "You have no invoices yet."
+    INVOICES = "Your invoices:"
+    INVOICE_LINE = "{number}  {date}  {amount}  {status}"
+    INVOICE_BUTTON = "Invoice {number}"
+    UNKNOWN_ACTION = "I didn't get that. Send /billing to see your subscription."
+    PERIOD_END = "the end of the period"
+
+
+class Parsing(Catalogue):
+    """What the answer parsers say when they cannot read an answer (the re-prompt)."""
+
+    NUMBER = "Please send a number, like 7 or 7.5."
+    SCALE = "Please send a whole number from {low} to {high}, like {example}."
+    SCALE_OUT_OF = "Please score from {low} to {high}, like {example}/{high}."
+    SCALE_WHOLE = "Please send a whole number from {low} to {high} (no halves), like {example}."
+    SLEEP = "Please send how many hours you slept (0 to 24), like 7, 7.5 or 7h30."
+    PERCENT = "Please send a percentage from 0 to 100, like 40 or 40%."
+    YES_NO = "Please answer yes or no."
+    ADHERENCE = "Please answer yes, partly or no: did you stick to your plan?"
+    TIME = "Please send a time of day like 08:00, 8am or 20:30."
+    DATE = 'Please send a date like {example}, {dotted} or "in 3 weeks".'
+    DATE_AMBIGUOUS = "Is that {first} or {second}? Please send the date as YYYY-MM-DD, like {example}."
+    DATE_MISSING = "That date does not exist. {hint}"
+    DATE_PAST = "That date has already passed. Please send a date from today on, like {example}."
+    TIMEZONE = "Please send a city (like Berlin), a UTC offset (like UTC+2) or a time zone name (like Europe/Berlin)."
+    TIMEZONE_GUESS = "I don't know that place. Did you mean {place} ({zone})? {hint}"
+    GOAL_EMPTY = "Please describe your goal in a few words, like “run 5 km by March”."
+    GOAL_TOO_LONG = "Please keep your goal under {limit} characters; a short sentence is enough."
+
+
+class Language(Catalogue):
+    """Choosing the language the bot speaks (/language, and the button in onboarding)."""
+
+    ASK = "Which language should I speak?"
+    SET = "Okay, from now on I'll speak English."
+    HINT = "Please pick one of the languages with the buttons."
+    BUTTON = "🌐 Language"
+
+
+class PaymentUpdates(Catalogue):
+    """What the payments integration tells clients when money moves (webhooks, refunds, dunning)."""
+
+    THANK_YOU = (
+        "Thank you! Your payment for {program} went through and your program is now active. "
+        "Let's get going: send /checkin whenever you're ready."
+    )
+    FAILED = "Your payment didn't go through ({reason}). You can try again with /pay."
+    DUNNING_FIRST = "Your monthly payment didn't go through."
+    DUNNING_AGAIN = "Reminder {step} of {total}: your monthly payment is still open."
+    DUNNING_LAST = " This is the last reminder: after it your program will be paused."
+    DUNNING = "{lead} Please update your card or pay {amount}.{last} Send /billing to manage payments."
+    PAY_BUTTON = "Pay {amount}"
+    PAUSED = (
+        "Your {program} program is paused because the monthly payment is still open. "
+        "Send /billing to update your card; it resumes as soon as the payment goes through."
+    )
+    REFUNDED = "You've been refunded {amount}. It usually shows on your statement in 5-10 days."
+    ENDED = "Your {program} subscription has ended. Thank you for training with us!"

@@ -58,6 +58,16 @@ def check_name(name: str, field: str = "name") -> str:
     return name
 
 
+# The languages clients can be spoken to in (ISO 639-1); each but English has a catalogue.
+LOCALES = ("en", "de", "es", "ru")
+
+
+def check_locale(code: str) -> str:
+    if code not in LOCALES:
+        raise ValidationError(f"unsupported language {code!r}", field="locale")
+    return code
+
+
 def check_timezone(name: str) -> str:
     if name not in _TIMEZONES:
         try:

@@ -72,12 +72,14 @@ class SlackConversation:
         self.sender = sender
         self.files = files
         self._names: dict[str, str] = {}
+        # Each person's Slack locale ("de-DE"), read with their name: a new client's language hint.
+        self._locales: dict[str, str] = {}
         self._chats = ChatOrder()
 
     async def display_name(self, client: AsyncWebClient, user_id: str) -> str | None:
         if user_id not in self._names:
             try:
-                response = await client.users_info(user=user_id)
+                response = await client.users_info(user=user_id, include_locale=True)
                 user = response["user"]
                 profile = user.get("profile") or {}
                 name = user.get("real_name") or profile.get("display_name") or user.get("name")
@@ -86,7 +88,10 @@ class SlackConversation:
                 return None
             if len(self._names) >= DISPLAY_NAME_CACHE_MAX:
                 self._names.clear()
+                self._locales.clear()
             self._names[user_id] = str(name) if name else ""
+            if user.get("locale"):
+                self._locales[user_id] = str(user["locale"])
         return self._names[user_id] or None
 
     async def on_direct_message(self, event: dict[str, Any], client: AsyncWebClient) -> None:
@@ -108,6 +113,7 @@ class SlackConversation:
             text=event.get("text") or None,
             attachments=attachments_of(event),
             display_name=await self.display_name(client, user_id),
+            language_hint=self._locales.get(user_id),
         )
         stored = STORED_EVENT.get()
         if stored is not None:
@@ -133,6 +139,7 @@ class SlackConversation:
             message_id=f"{original.get('ts', '')}:{action.get('action_ts', '')}",
             button_payload=str(action.get("value", "")),
             display_name=await self.display_name(client, user_id),
+            language_hint=self._locales.get(user_id),
         )
         stored = STORED_EVENT.get()
         if stored is not None:

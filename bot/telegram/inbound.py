@@ -114,6 +114,7 @@ def from_message(update_id: int, message: Any) -> TelegramInbound:
         received_at=ensure_utc(date) if date is not None else utcnow(),
         idempotency_key=update_key(update_id),
         display_name=_display_name(user),
+        language_hint=getattr(user, "language_code", None),
     )
     return TelegramInbound(update_id, incoming, unsupported=text is None and not attachments)
 
@@ -130,6 +131,7 @@ def from_callback(update_id: int, query: Any, payload: str | None) -> TelegramIn
         button_payload=payload,
         idempotency_key=update_key(update_id),
         display_name=_display_name(query.from_user),
+        language_hint=getattr(query.from_user, "language_code", None),
     )
     return TelegramInbound(
         update_id,

@@ -26,9 +26,11 @@ from conversations.flow import (
     ask,
     buttons,
 )
+from conversations.i18n import format_amount, format_day
 from conversations.messages import Button, OutgoingMessage, UrlButton
 from conversations.ports import BillingPort, InvoiceSummary, PaymentsUnavailable, SubscriptionSummary
 from conversations.registry import register_command, register_flow
+from conversations.texts import Billing as Texts
 from conversations.texts import Commands
 
 # Telegram's callback_data limit (platform-limits.md): "/billing cancel " + a Stripe id stays far below.
@@ -40,42 +42,12 @@ INVOICE_BUTTONS_MAX = 5
 _Answer = TypeVar("_Answer")
 
 
-class Texts:
-    NOT_SET_UP = "Payments are not set up yet, so there is no billing to show."
-    NO_SUBSCRIPTION = (
-        "You have no active subscription. Send /pay to pay for a program, or /invoices for receipts."
-    )
-    STATUS = "{program}: {amount} per month, {status}."
-    NEXT_PAYMENT = "Next payment: {amount} on {date}."
-    ENDS = "Cancelled: it ends on {date} and you won't be charged again."
-    CANCEL = "Cancel at period end"
-    RESUME = "Resume"
-    CARD = "Update card"
-    CONFIRM_CANCEL = (
-        "Cancel your subscription at the end of the current period? You keep everything until then "
-        "and won't be charged again."
-    )
-    YES_CANCEL = "Yes, cancel"
-    NO_KEEP = "No, keep it"
-    CANCELLED = "Done: {program} ends on {date}. You can resume any time before then with /billing."
-    KEPT = "Okay, nothing changed."
-    RESUMED = "Welcome back: {program} continues and renews on {date}."
-    ANSWER_YES_NO = "Please answer with the buttons: yes to cancel, no to keep your subscription."
-    PORTAL = "Update your card or billing details here (the link is valid for a short while):"
-    OPEN_PORTAL = "Open billing portal"
-    NO_INVOICES = "You have no invoices yet."
-    INVOICES = "Your invoices:"
-    INVOICE_LINE = "{number}  {date}  {amount}  {status}"
-    INVOICE_BUTTON = "Invoice {number}"
-    UNKNOWN_ACTION = "I didn't get that. Send /billing to see your subscription."
-
-
 def _money(amount_minor: int, currency: str) -> str:
-    return f"{amount_minor / 100:.2f} {currency.upper()}"
+    return format_amount(amount_minor, currency)
 
 
 def _day(value: object) -> str:
-    return value.strftime("%d %b %Y") if isinstance(value, datetime) else "the end of the period"
+    return format_day(value) if isinstance(value, datetime) else Texts.PERIOD_END
 
 
 def _billing_port(ctx: EffectContext) -> BillingPort | None:

@@ -15,9 +15,11 @@ from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conversations.flow import END, Flow, InvalidAnswer, Next, Step, Turn, ask, buttons, scale_buttons
+from conversations.i18n import use_locale
 from conversations.messages import OutgoingMessage
 from conversations.parsing import parse_adherence, parse_percent, parse_scale, parse_sleep_hours
 from conversations.texts import CheckIn as T
+from conversations.texts import Common
 from domain import rules
 from domain.clock import ensure_utc
 from domain.errors import ValidationError
@@ -173,7 +175,9 @@ async def save_all(items: list[tuple[Turn, dict[str, Any]]]) -> None:
     due = []
     for (turn, row), check_in_id in zip(items, ids, strict=True):
         count = counts.get(row["client_id"], 0)
-        await answer(turn, row, check_in_id, history.get(row["client_id"], []))
+        # Deferred work runs after every step of the batch: each reply in its own client's language.
+        with use_locale(turn.locale):
+            await answer(turn, row, check_in_id, history.get(row["client_id"], []))
         if count and count % checkins.FEEDBACK_EVERY == 0:
             due.append((turn, count))
     await offer_feedback(conn, due)
@@ -187,7 +191,7 @@ async def answer(turn: Turn, row: dict[str, Any], check_in_id: int, history: lis
         [ensure_utc(r[1]) for r in history if r[1] >= turn.now - checkins.STREAK_WINDOW], client.timezone
     )
     streak = checkins.streak_from_dates(days, today)
-    turn.say(T.SAVED.format(streak=streak, plural="" if streak == 1 else "s"))
+    turn.say(T.SAVED.format(streak=streak))
     # Only earlier check-ins: the comparison needs a previous period, never this check-in itself.
     this_at = ensure_utc(row["created_at"])
     week = [
@@ -257,10 +261,15 @@ async def offer_feedback(conn: AsyncConnection, due: list[tuple[Turn, int]]) -> 
         ],
     )
     for _subject, turn, count in offers:
-        turn.say(
-            T.OFFER_FEEDBACK.format(count=count),
-            buttons((T.OFFER_YES, "/feedback"), (T.OFFER_NO, "/menu")),
-        )
+        with use_locale(turn.locale):
+            _offer(turn, count)
+
+
+def _offer(turn: Turn, count: int) -> None:
+    turn.say(
+        T.OFFER_FEEDBACK.format(count=count),
+        buttons((T.OFFER_YES, "/feedback"), (T.OFFER_NO, "/menu")),
+    )
 
 
 FLOW = Flow(
@@ -281,6 +290,6 @@ FLOW = Flow(
         ),
         Step("progress", ask_progress, answer_progress),
         Step("program_question", ask_program_question, answer_program_question),
-        Step("note", ask(T.ASK_NOTE, buttons(("Skip", "/skip"))), answer_note),
+        Step("note", ask(T.ASK_NOTE, buttons((Common.SKIP, "/skip"))), answer_note),
     ],
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from conversations.flow import END, Flow, InvalidAnswer, Next, Step, Turn, ask, buttons, scale_buttons
 from conversations.parsing import parse_scale
+from conversations.texts import Common
 from conversations.texts import Feedback as T
 from domain import rules
 from domain.services.messages import record_feedback
@@ -33,6 +34,6 @@ FLOW = Flow(
     version=1,
     steps=[
         Step("score", ask(T.ASK_SCORE, scale_buttons(*rules.FEEDBACK_RANGE)), answer_score),
-        Step("comment", ask(T.ASK_COMMENT, buttons(("Skip", "/skip"))), answer_comment),
+        Step("comment", ask(T.ASK_COMMENT, buttons((Common.SKIP, "/skip"))), answer_comment),
     ],
 )

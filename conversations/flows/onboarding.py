@@ -28,6 +28,7 @@ from conversations.flow import (
     scale_buttons,
 )
 from conversations.flows.payment import offer_payment
+from conversations.i18n import city_name
 from conversations.messages import OutgoingMessage
 from conversations.parsing import (
     DateInThePast,
@@ -41,6 +42,7 @@ from conversations.parsing import (
 )
 from conversations.ports import NewClientGoalSuggester
 from conversations.store import merge_state_data
+from conversations.texts import Language
 from conversations.texts import Onboarding as T
 from domain import rules
 from domain.clock import utcnow
@@ -135,14 +137,24 @@ def steps_left(data: dict[str, Any]) -> int:
 
 def steps_left_words(data: dict[str, Any]) -> str:
     n = steps_left(data)
-    return T.STEP if n == 1 else T.STEPS.format(n=n)
+    return T.STEPS.format(n=n)
 
 
 async def ask_consent(turn: Turn) -> OutgoingMessage:
     name = turn.data.get("coach_name")
     coach = T.WITH_COACH.format(name=name) if name else ""
-    rows = buttons((T.ACCEPT, "accept"), (T.DECLINE, "decline"))
+    rows = [*buttons((T.ACCEPT, "accept"), (T.DECLINE, "decline")), *buttons((Language.BUTTON, "/language"))]
     return OutgoingMessage(T.WELCOME.format(coach=coach), tuple(tuple(r) for r in rows))
+
+
+def _cadence_names() -> dict[str, str]:
+    return {"daily": T.CADENCE_DAILY, "weekdays": T.CADENCE_WEEKDAYS, "weekly": T.CADENCE_WEEKLY}
+
+
+async def ask_timezone(turn: Turn) -> OutgoingMessage:
+    # City names as the client's language writes them ("Лондон", "Nueva York"), from Babel's CLDR data.
+    pairs = [(city_name(zone) if zone != "UTC" else label, zone) for label, zone in T.TIMEZONE_BUTTONS]
+    return OutgoingMessage(T.ASK_TIMEZONE, tuple(tuple(r) for r in buttons(*pairs)))
 
 
 async def answer_consent(turn: Turn) -> Next:
@@ -378,6 +390,7 @@ async def finish(turn: Turn, *, program_id: int | None) -> None:
         display_name=d["name"],
         timezone=d["timezone"],
         coach_id=d["coach_id"],
+        locale=turn.locale,
     )
     client.assessment = dict(d["answers"])
     client.checkin_cadence = d["cadence"]
@@ -416,7 +429,7 @@ async def finish(turn: Turn, *, program_id: int | None) -> None:
             name=client.display_name,
             timezone=client.timezone,
             goal=goal["text"],
-            cadence=client.checkin_cadence,
+            cadence=_cadence_names().get(client.checkin_cadence, client.checkin_cadence).lower(),
             time=client.checkin_time,
             program=program_line,
         )
@@ -454,7 +467,7 @@ FLOW = Flow(
         Step("invite", ask_invite, answer_invite),
         Step("consent", ask_consent, answer_consent),
         Step("name", ask_name, answer_name),
-        Step("timezone", ask(T.ASK_TIMEZONE, buttons(*T.TIMEZONE_BUTTONS)), answer_timezone),
+        Step("timezone", ask_timezone, answer_timezone),
         Step("assessment", ask_question, answer_question),
         Step("goal", ask(T.ASK_GOAL), answer_goal),
         Step("goal_target", ask(T.ASK_TARGET), answer_target),

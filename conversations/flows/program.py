@@ -84,9 +84,8 @@ def completion_message(numbers: CompletionNumbers) -> OutgoingMessage:
     return OutgoingMessage(
         T.COMPLETED.format(
             program=numbers.program,
-            days=numbers.days,
-            check_ins=numbers.check_ins,
-            plural="" if numbers.check_ins == 1 else "s",
+            days=T.DAYS.format(n=numbers.days),
+            check_ins=T.TIMES.format(n=numbers.check_ins),
             tasks_done=numbers.tasks_done,
             tasks_total=numbers.tasks_total,
             goal=goal,
@@ -186,8 +185,7 @@ async def progress(turn: Turn, args: str) -> Next:
         version=state.version_number,
         day=max(1, min(state.today, days)),
         days=days,
-        days_left=state.days_left,
-        plural="" if state.days_left == 1 else "s",
+        days_left=T.DAYS_LEFT.format(n=state.days_left),
         steps_done=state.steps_done,
         steps_total=len(state.steps),
         released=len(state.released),

@@ -25,6 +25,7 @@ from conversations.flow import (
     buttons,
     note_saved,
 )
+from conversations.i18n import format_moment
 from conversations.messages import Button, OutgoingFile, OutgoingMessage
 from conversations.registry import can_deliver, register_command, register_flow
 from conversations.texts import Commands
@@ -129,6 +130,11 @@ def asks(text: str, rows: list[list[Button]] | None = None) -> Prompt:
     return ask(text, _with_back(rows or []))
 
 
+def _cadence_name(cadence: str) -> str:
+    names = {"daily": T.CADENCE_DAILY, "weekdays": T.CADENCE_WEEKDAYS, "weekly": T.CADENCE_WEEKLY}
+    return names.get(cadence, cadence)
+
+
 async def ask_menu(turn: Turn) -> OutgoingMessage:
     client = await _client(turn)
     quiet = (
@@ -139,13 +145,13 @@ async def ask_menu(turn: Turn) -> OutgoingMessage:
     paused = client.paused_until
     pause = ""
     if paused is not None and ensure_utc(paused) > turn.now:
-        local = ensure_utc(paused).astimezone(ZoneInfo(client.timezone)).strftime("%Y-%m-%d %H:%M")
-        pause = T.PAUSED.format(until=local)
+        local = ensure_utc(paused).astimezone(ZoneInfo(client.timezone))
+        pause = T.PAUSED.format(until=format_moment(local))
     channel = client.preferred_channel or turn.platform
     name = T.CHANNEL_NAMES.get(channel, channel)
     line = T.CHANNEL_OK if await _reachable_on(turn, client, channel) else T.CHANNEL_CANNOT
     text = T.MENU.format(
-        cadence=client.checkin_cadence,
+        cadence=_cadence_name(client.checkin_cadence),
         time=client.checkin_time,
         timezone=client.timezone,
         quiet=quiet,
@@ -254,6 +260,13 @@ def _offered_channels() -> list[str]:
     return [c.value for c in CHANNELS if can_deliver(c.value)]
 
 
+async def ask_pause(turn: Turn) -> OutgoingMessage:
+    pairs = [(T.PAUSE_DAYS.format(n=n), str(n)) for n in (1, 3, 7)]
+    return await asks(T.ASK_PAUSE.format(max_days=MAX_PAUSE_DAYS), buttons(*pairs, (T.PAUSE_RESUME, "0")))(
+        turn
+    )
+
+
 async def ask_channel(turn: Turn) -> OutgoingMessage:
     pairs = [(T.CHANNEL_LABELS.get(c, c), c) for c in _offered_channels()]
     return OutgoingMessage(T.ASK_CHANNEL, tuple(tuple(r) for r in _with_back(buttons(*pairs))))
@@ -308,15 +321,7 @@ FLOW = Flow(
         ),
         Step(
             "pause",
-            asks(
-                T.ASK_PAUSE.format(max_days=MAX_PAUSE_DAYS),
-                buttons(
-                    (T.PAUSE_DAY, "1"),
-                    (T.PAUSE_DAYS.format(n=3), "3"),
-                    (T.PAUSE_DAYS.format(n=7), "7"),
-                    (T.PAUSE_RESUME, "0"),
-                ),
-            ),
+            ask_pause,
             back_or(answer_pause),
         ),
         Step("channel", ask_channel, back_or(answer_channel)),

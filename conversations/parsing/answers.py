@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from conversations.parsing._text import ParseError, clean
+from conversations.texts import Parsing as T
 from domain.models.enums import Adherence
 
 __all__ = ["normalize_command", "parse_adherence", "parse_yes_no"]
@@ -18,7 +19,6 @@ _NO = frozenset(
     {"n", "no", "nope", "nah", "na", "no thanks", "no thank you", "not really", "false", "never",
      "decline", "i decline", "cancel", "no way", "👎", "❌", "✖", "🙅"}
 )  # fmt: skip
-YES_NO_HINT = "Please answer yes or no."
 
 
 def _words(text: str) -> str:
@@ -34,7 +34,7 @@ def parse_yes_no(text: str) -> bool:
             return True
         if candidate in _NO:
             return False
-    raise ParseError(YES_NO_HINT)
+    raise ParseError(T.YES_NO)
 
 
 _ADHERENCE: dict[str, Adherence] = {
@@ -58,7 +58,6 @@ _ADHERENCE: dict[str, Adherence] = {
                        "not", "zero", "0", "0%", "off track", "missed it", "skipped it", "fail", "failed")
     },
 }  # fmt: skip
-ADHERENCE_HINT = "Please answer yes, partly or no: did you stick to your plan?"
 
 
 def parse_adherence(text: str) -> str:
@@ -73,7 +72,7 @@ def parse_adherence(text: str) -> str:
         if answer is Adherence.YES and re.search(r"\b(?:but|except|apart from)\b", words):
             return Adherence.PARTLY.value
         return answer.value
-    raise ParseError(ADHERENCE_HINT)
+    raise ParseError(T.ADHERENCE)
 
 
 # Telegram appends "@BotName" to commands in groups; command names are Latin letters, digits and "_".

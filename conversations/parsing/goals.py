@@ -9,6 +9,7 @@ from datetime import date
 from conversations.parsing._text import ParseError, clean
 from conversations.parsing.numbers import NUMBER_WORDS, read_number_words
 from conversations.parsing.times import parse_date
+from conversations.texts import Parsing as T
 
 __all__ = ["GOAL_TEXT_MAX_CHARS", "GoalDetails", "parse_goal_details"]
 
@@ -133,11 +134,9 @@ def parse_goal_details(text: str, today: date) -> GoalDetails:
     """
     original = " ".join(text.split())
     if not original or not re.search(r"\w", original):
-        raise ParseError("Please describe your goal in a few words, like “run 5 km by March”.")
+        raise ParseError(T.GOAL_EMPTY)
     if len(original) > GOAL_TEXT_MAX_CHARS:
-        raise ParseError(
-            f"Please keep your goal under {GOAL_TEXT_MAX_CHARS} characters; a short sentence is enough."
-        )
+        raise ParseError(T.GOAL_TOO_LONG.format(limit=GOAL_TEXT_MAX_CHARS))
     tokens = [tok.strip(",;:!?()\"'") for tok in clean(original).split()]
     tokens = [tok.rstrip(".") for tok in tokens if tok]
     due = _find_due_date(tokens, today)

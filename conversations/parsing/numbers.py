@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from conversations.parsing._text import ParseError, clean, one_of, strip_fillers
+from conversations.texts import Parsing as T
 from domain.number_words import TEENS as _TEENS
 from domain.number_words import TENS as _TENS
 from domain.number_words import UNITS as _UNITS
@@ -153,7 +154,7 @@ def _read(text: str, hint: str) -> _Reading:
 
 def parse_number(text: str) -> float:
     """Any number: "7", "7.5", "7,5", "twenty-one", "a hundred", "half", "about 7", "7/10", "7h"."""
-    return _read(text, "Please send a number, like 7 or 7.5.").value
+    return _read(text, T.NUMBER).value
 
 
 def _example(low: int, high: int) -> int:
@@ -162,14 +163,13 @@ def _example(low: int, high: int) -> int:
 
 def parse_scale(text: str, low: int, high: int) -> int:
     """A whole number from ``low`` to ``high``: "8", "eight", "8/10"."""
-    hint = f"Please send a whole number from {low} to {high}, like {_example(low, high)}."
+    example = _example(low, high)
+    hint = T.SCALE.format(low=low, high=high, example=example)
     reading = _read(text, hint)
     if reading.out_of is not None and reading.out_of != high:
-        raise ParseError(f"Please score from {low} to {high}, like {_example(low, high)}/{high}.")
+        raise ParseError(T.SCALE_OUT_OF.format(low=low, high=high, example=example))
     if not reading.value.is_integer():
-        raise ParseError(
-            f"Please send a whole number from {low} to {high} (no halves), like {_example(low, high)}."
-        )
+        raise ParseError(T.SCALE_WHOLE.format(low=low, high=high, example=example))
     if not low <= reading.value <= high:
         raise ParseError(hint)
     return int(reading.value)
@@ -180,7 +180,6 @@ _MINUTE_UNITS = frozenset({"m", "min", "mins", "minute", "minutes"})
 _HOUR, _MINUTE = f"(?:{one_of(_HOUR_UNITS)})", f"(?:{one_of(_MINUTE_UNITS)})"
 _HOURS_MINUTES_RE = re.compile(rf"(\d{{1,2}})\s*(?::|{_HOUR})\s*(\d{{1,2}})\s*{_MINUTE}?")
 _SPELLED_HOURS_MINUTES_RE = re.compile(rf"(.+?)\s*\b{_HOUR}\b\.?,?\s*(?:and\s+)?(.+?)\s*{_MINUTE}\.?")
-SLEEP_HINT = "Please send how many hours you slept (0 to 24), like 7, 7.5 or 7h30."
 
 
 def _first_word(unit: str) -> str:
@@ -197,18 +196,18 @@ def parse_sleep_hours(text: str) -> float:
     if match := _HOURS_MINUTES_RE.fullmatch(cleaned):
         hours, minutes = float(match[1]), float(match[2])
     elif match := _SPELLED_HOURS_MINUTES_RE.fullmatch(cleaned):
-        hours_part, minutes_part = (_read(part, SLEEP_HINT) for part in (match[1], match[2]))
+        hours_part, minutes_part = (_read(part, T.SLEEP) for part in (match[1], match[2]))
         if hours_part.unit or minutes_part.unit:
-            raise ParseError(SLEEP_HINT)
+            raise ParseError(T.SLEEP)
         hours, minutes = hours_part.value, minutes_part.value
     else:
-        reading = _read(cleaned, SLEEP_HINT)
+        reading = _read(cleaned, T.SLEEP)
         unit = _first_word(reading.unit)
         if reading.out_of is not None or unit not in _HOUR_UNITS | _MINUTE_UNITS | {""}:
-            raise ParseError(SLEEP_HINT)
+            raise ParseError(T.SLEEP)
         hours, minutes = divmod(reading.value, 60) if unit in _MINUTE_UNITS else (reading.value, 0.0)
     if not (0 <= minutes < 60 and 0 <= hours + minutes / 60 <= 24):
-        raise ParseError(SLEEP_HINT)
+        raise ParseError(T.SLEEP)
     return round(hours + minutes / 60, 2)
 
 
@@ -217,7 +216,6 @@ _PERCENT_WORDS = {
     "halfway": 50, "half way": 50, "all": 100, "all of it": 100, "done": 100, "finished": 100,
     "complete": 100, "completed": 100, "none": 0, "nothing": 0, "not started": 0,
 }  # fmt: skip
-PERCENT_HINT = "Please send a percentage from 0 to 100, like 40 or 40%."
 
 
 def parse_percent(text: str) -> int:
@@ -229,14 +227,14 @@ def parse_percent(text: str) -> int:
     fraction = _fraction_at(tokens, 0)
     if fraction and fraction[1] == len(tokens):  # "a quarter" is 25 %, not 0.25 %
         return int(fraction[0] * 100 + 0.5)
-    reading = _read(cleaned, PERCENT_HINT)
+    reading = _read(cleaned, T.PERCENT)
     if _first_word(reading.unit) not in _PERCENT_UNITS:
-        raise ParseError(PERCENT_HINT)
+        raise ParseError(T.PERCENT)
     value = reading.value
     if reading.out_of is not None:
         if reading.out_of == 0:
-            raise ParseError(PERCENT_HINT)
+            raise ParseError(T.PERCENT)
         value = value / reading.out_of * 100
     if not 0 <= value <= 100:
-        raise ParseError(PERCENT_HINT)
+        raise ParseError(T.PERCENT)
     return int(value + 0.5)  # round half up: 12.5 % reads as 13, not banker's 12

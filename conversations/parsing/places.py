@@ -8,6 +8,7 @@ import zoneinfo
 from functools import cache
 
 from conversations.parsing._text import ParseError, clean, fold_accents
+from conversations.texts import Parsing as T
 
 __all__ = ["COMMON_TIMEZONES", "parse_timezone"]
 
@@ -131,9 +132,6 @@ _REGIONS = ("Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Au
 _NOISE_RE = re.compile(
     r"^(?:i'?m in|i am in|i live in|living in|based in|in|near)\s+|\s+(?:time|timezone|time zone)$"
 )
-TIMEZONE_HINT = (
-    "Please send a city (like Berlin), a UTC offset (like UTC+2) or a time zone name (like Europe/Berlin)."
-)
 
 
 def _key(text: str) -> str:
@@ -179,7 +177,7 @@ def parse_timezone(text: str) -> str:
     cleaned = _NOISE_RE.sub("", clean(text).replace("−", "-"))
     key = _key(cleaned)
     if not key:
-        raise ParseError(TIMEZONE_HINT)
+        raise ParseError(T.TIMEZONE)
     if key in _ABBREVIATIONS:
         return _ABBREVIATIONS[key]
     if zone := _from_offset(cleaned.replace(" ", "")):
@@ -196,7 +194,5 @@ def parse_timezone(text: str) -> str:
     guess = difflib.get_close_matches(key, list(_cities()), n=1, cutoff=0.8)
     if guess:
         city = _cities()[guess[0]]
-        raise ParseError(
-            f"I don't know that place. Did you mean {guess[0].title()} ({city})? {TIMEZONE_HINT}"
-        )
-    raise ParseError(TIMEZONE_HINT)
+        raise ParseError(T.TIMEZONE_GUESS.format(place=guess[0].title(), zone=city, hint=T.TIMEZONE))
+    raise ParseError(T.TIMEZONE)

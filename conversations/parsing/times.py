@@ -6,12 +6,13 @@ import calendar
 import re
 from datetime import date, timedelta
 
+from conversations.i18n import format_day_month
 from conversations.parsing._text import ParseError, clean, one_of
 from conversations.parsing.numbers import read_amount
+from conversations.texts import Parsing as T
 
 __all__ = ["parse_date", "parse_time_of_day"]
 
-TIME_HINT = "Please send a time of day like 08:00, 8am or 20:30."
 
 _MERIDIEM_RE = re.compile(
     r"\s*(?P<am>a\.?\s?m\.?|in the morning|morning)$|\s*(?P<pm>p\.?\s?m\.?|in the (?:afternoon|evening)"
@@ -51,17 +52,17 @@ def parse_time_of_day(text: str) -> str:
     elif core:
         clock = _clock_from_words(core)
     if clock is None:
-        raise ParseError(TIME_HINT)
+        raise ParseError(T.TIME)
     hour, minute = clock
     if period in ("am", "pm", "night"):
         if not 1 <= hour <= 12:
-            raise ParseError(TIME_HINT)
+            raise ParseError(T.TIME)
         if period == "am" or (period == "night" and (hour == 12 or hour < 5)):
             hour %= 12
         else:
             hour = hour % 12 + 12
     if not (0 <= hour <= 23 and 0 <= minute <= 59):
-        raise ParseError(TIME_HINT)
+        raise ParseError(T.TIME)
     return f"{hour:02d}:{minute:02d}"
 
 
@@ -175,10 +176,12 @@ def _read_date(text: str, today: date) -> date | None:
             return date(year, second, first)
         if second > 12:
             return date(year, first, second)
-        example = date(year, second, first).isoformat()
         raise ParseError(
-            f"Is that {first} {_MONTH_NAMES[second - 1].title()} or {second} {_MONTH_NAMES[first - 1].title()}? "
-            f"Please send the date as YYYY-MM-DD, like {example}."
+            T.DATE_AMBIGUOUS.format(
+                first=format_day_month(date(year, second, first)),
+                second=format_day_month(date(year, first, second)),
+                example=date(year, second, first).isoformat(),
+            )
         )
     if m := _DAY_MONTH_RE.fullmatch(text):
         return _next_occurrence(today, _MONTHS[m[2]], int(m[1]), _full_year(m[3]))
@@ -202,7 +205,7 @@ def parse_date(text: str, today: date) -> date:
     "next week/month/year" is the last day of that week (Sunday), month or year.
     """
     example = date(today.year + 1, 3, 31).isoformat()
-    hint = f'Please send a date like {example}, 31.03.{today.year + 1} or "in 3 weeks".'
+    hint = T.DATE.format(example=example, dotted=f"31.03.{today.year + 1}")
     cleaned = _LEADING_RE.sub("", clean(text)).strip()
     cleaned = re.sub(r"^(?:in|at)\s+(?=" + _MONTH + ")", "", cleaned)  # "in March"
     try:
@@ -210,13 +213,11 @@ def parse_date(text: str, today: date) -> date:
     except ValueError as error:  # "31.02.2027", "2027-13-01", "in 10000 years"
         if isinstance(error, ParseError):
             raise
-        raise ParseError(f"That date does not exist. {hint}") from None
+        raise ParseError(T.DATE_MISSING.format(hint=hint)) from None
     except OverflowError:
         raise ParseError(hint) from None
     if found is None:
         raise ParseError(hint)
     if found < today:
-        raise DateInThePast(
-            f"That date has already passed. Please send a date from today on, like {example}."
-        )
+        raise DateInThePast(T.DATE_PAST.format(example=example))
     return found

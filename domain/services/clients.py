@@ -121,7 +121,7 @@ async def register_client(
         display_name=rules.check_name(display_name),
         timezone=rules.check_timezone(timezone),
         coach_id=coach_id,
-        locale=locale,
+        locale=rules.check_locale(locale),
     )
     session.add(client)
     await session.flush()
@@ -266,6 +266,19 @@ async def add_identity(
     session.add(identity)
     await session.flush()
     return identity
+
+
+async def client_locale(session: AsyncSession, client_id: int) -> str:
+    """The language to speak to the client in (English when unknown)."""
+    locale = await session.scalar(select(Client.locale).where(Client.id == client_id))
+    return locale or rules.LOCALES[0]
+
+
+async def set_client_locale(session: AsyncSession, client_id: int, locale: str) -> Client:
+    """The language the client is spoken to in from now on (one of ``rules.LOCALES``)."""
+    client = await get_client(session, client_id)
+    client.locale = rules.check_locale(locale)
+    return client
 
 
 async def set_client_email(session: AsyncSession, client_id: int, email: str) -> Client:

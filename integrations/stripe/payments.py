@@ -18,6 +18,7 @@ import stripe
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from conversations.i18n import use_locale
 from conversations.ports import InvoiceSummary, PaymentOffer, PaymentsUnavailable, SubscriptionSummary
 from domain.db import Database
 from domain.errors import NotFound, PermissionDenied, ValidationError
@@ -25,7 +26,7 @@ from domain.models import Payment, Subscription
 from domain.models.enums import Billing, EnrollmentStatus, PaymentStatus
 from domain.services.audit import record_audit_event
 from domain.services.billing import client_subscriptions, find_subscription, sync_subscription
-from domain.services.clients import get_client
+from domain.services.clients import client_locale, get_client
 from domain.services.coaches import get_program
 from domain.services.enrollments import enrollment_program_name, get_enrollment
 from domain.services.outbox import enqueue_for_client
@@ -466,10 +467,12 @@ class StripePayments:
 
 async def tell_client_refund(session: AsyncSession, payment: Payment) -> None:
     """One message per refunded total, whether the refund was seen from the CLI or its webhook."""
+    with use_locale(await client_locale(session, payment.client_id)):
+        message = texts.refunded(texts.client_money(payment.refunded_minor, payment.currency)).to_dict()
     await enqueue_for_client(
         session,
         payment.client_id,
-        texts.refunded(texts.money(payment.refunded_minor, payment.currency)).to_dict(),
+        message,
         dedupe_key=f"refund:{payment.id}:{payment.refunded_minor}",
     )
 

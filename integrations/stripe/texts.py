@@ -1,15 +1,26 @@
-"""What clients and coaches read about money. Plain text, no provider jargon."""
+"""What clients and coaches read about money. Plain text, no provider jargon.
+
+Client messages come from the catalogue (``conversations.texts.PaymentUpdates``) in the client's
+language: build them inside ``with use_locale(await client_locale(session, client_id))``."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from conversations.i18n import format_amount
 from conversations.messages import OutgoingMessage, UrlButton
+from conversations.texts import PaymentUpdates as T
 from domain.money import format_money
 
 
 def money(amount_minor: int, currency: str) -> str:
+    """An amount for coaches, logs and the CLI (locale-neutral)."""
     return format_money(amount_minor, currency)
+
+
+def client_money(amount_minor: int, currency: str) -> str:
+    """An amount for the client, in their language's number format."""
+    return format_amount(amount_minor, currency)
 
 
 def day(value: datetime | None) -> str:
@@ -17,42 +28,27 @@ def day(value: datetime | None) -> str:
 
 
 def thank_you(program_name: str) -> OutgoingMessage:
-    return OutgoingMessage(
-        text=f"Thank you! Your payment for {program_name} went through and your program is now active. "
-        "Let's get going: send /checkin whenever you're ready."
-    )
+    return OutgoingMessage(text=T.THANK_YOU.format(program=program_name))
 
 
 def payment_failed(reason: str) -> OutgoingMessage:
-    return OutgoingMessage(text=f"Your payment didn't go through ({reason}). You can try again with /pay.")
+    return OutgoingMessage(text=T.FAILED.format(reason=reason))
 
 
 def dunning_reminder(step: int, total: int, amount: str, url: str | None) -> OutgoingMessage:
-    lead = (
-        "Your monthly payment didn't go through."
-        if step == 1
-        else f"Reminder {step} of {total}: your monthly payment is still open."
-    )
-    last = " This is the last reminder: after it your program will be paused." if step == total else ""
-    buttons = (UrlButton(label=f"Pay {amount}", url=url),) if url else ()
-    text = f"{lead} Please update your card or pay {amount}.{last} Send /billing to manage payments."
-    return OutgoingMessage(text=text, url_buttons=buttons)
+    lead = T.DUNNING_FIRST if step == 1 else T.DUNNING_AGAIN.format(step=step, total=total)
+    last = T.DUNNING_LAST if step == total else ""
+    buttons = (UrlButton(label=T.PAY_BUTTON.format(amount=amount), url=url),) if url else ()
+    return OutgoingMessage(text=T.DUNNING.format(lead=lead, amount=amount, last=last), url_buttons=buttons)
 
 
 def paused_after_dunning(program_name: str) -> OutgoingMessage:
-    return OutgoingMessage(
-        text=f"Your {program_name} program is paused because the monthly payment is still open. "
-        "Send /billing to update your card; it resumes as soon as the payment goes through."
-    )
+    return OutgoingMessage(text=T.PAUSED.format(program=program_name))
 
 
 def refunded(amount: str) -> OutgoingMessage:
-    return OutgoingMessage(
-        text=f"You've been refunded {amount}. It usually shows on your statement in 5-10 days."
-    )
+    return OutgoingMessage(text=T.REFUNDED.format(amount=amount))
 
 
 def subscription_ended(program_name: str) -> OutgoingMessage:
-    return OutgoingMessage(
-        text=f"Your {program_name} subscription has ended. Thank you for training with us!"
-    )
+    return OutgoingMessage(text=T.ENDED.format(program=program_name))

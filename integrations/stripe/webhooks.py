@@ -20,6 +20,7 @@ import stripe
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from conversations.i18n import use_locale
 from conversations.messages import OutgoingMessage
 from domain.clock import Clock, utcnow
 from domain.db import Database
@@ -28,6 +29,7 @@ from domain.models import Enrollment, Subscription
 from domain.models.enums import EnrollmentStatus
 from domain.services import billing
 from domain.services.audit import record_rejected_request
+from domain.services.clients import client_locale
 from domain.services.enrollments import (
     change_enrollment_status,
     enrollment_coach_id,
@@ -277,10 +279,12 @@ class StripeWebhookProcessor:
             provider_payment_id=intent_id,
         )
         if recorded is not None and enrollment.status == EnrollmentStatus.PENDING_PAYMENT:
+            with use_locale(await client_locale(session, enrollment.client_id)):
+                failed = texts.payment_failed(reason.rstrip(".")).to_dict()
             await enqueue_for_client(
                 session,
                 enrollment.client_id,
-                texts.payment_failed(reason.rstrip(".")).to_dict(),
+                failed,
                 dedupe_key=f"payfail:{event.id}",
             )
 
@@ -322,10 +326,11 @@ class StripeWebhookProcessor:
             return  # a first payment failing is the checkout's business, not dunning
         url = invoice.get("hosted_invoice_url")
         total = len(self.dunning_days)
-        reminders = [
-            texts.dunning_reminder(i + 1, total, texts.money(amount, currency), url).to_dict()
-            for i in range(total)
-        ]
+        with use_locale(await client_locale(session, enrollment.client_id)):
+            reminders = [
+                texts.dunning_reminder(i + 1, total, texts.client_money(amount, currency), url).to_dict()
+                for i in range(total)
+            ]
         case = await billing.start_dunning(
             session,
             sub,
@@ -360,10 +365,12 @@ class StripeWebhookProcessor:
             return
         await change_enrollment_status(session, enrollment.id, EnrollmentStatus.CANCELLED, actor="stripe")
         name = await program_name(session, enrollment.id)
+        with use_locale(await client_locale(session, enrollment.client_id)):
+            ended = texts.subscription_ended(name)
         await self._tell_client_and_coach(
             session,
             enrollment,
-            texts.subscription_ended(name),
+            ended,
             client_key=f"sub-ended:{sub.id}",
             kind="subscription_ended",
             text=f"A client's {name} subscription ended.",
@@ -414,10 +421,12 @@ class StripeWebhookProcessor:
         enrollment = settled.enrollment
         name = await program_name(session, enrollment.id)
         if settled.newly_active:
+            with use_locale(await client_locale(session, enrollment.client_id)):
+                thanks = texts.thank_you(name)
             await self._tell_client_and_coach(
                 session,
                 enrollment,
-                texts.thank_you(name),
+                thanks,
                 client_key=f"paid:{enrollment.id}",
                 kind="payment_received",
                 text=f"Payment received: {texts.money(amount_minor, currency)} for {name}.",
@@ -508,10 +517,12 @@ class StripeWebhookProcessor:
                     continue
                 paused += 1
                 name = await program_name(session, enrollment.id)
+                with use_locale(await client_locale(session, enrollment.client_id)):
+                    paused_message = texts.paused_after_dunning(name)
                 await self._tell_client_and_coach(
                     session,
                     enrollment,
-                    texts.paused_after_dunning(name),
+                    paused_message,
                     client_key=f"dunning:{case.id}:paused",
                     kind="paused_unpaid",
                     text=f"A client's {name} program is paused: the monthly payment is still unpaid.",

@@ -178,7 +178,7 @@ async def test_invoices_list_every_line_and_at_most_five_links(client: Chat, bil
     (reply,) = client.last
     assert reply.text.splitlines() == [
         "Your invoices:",
-        *(f"INV-{n}  01 {datetime(2026, n, 1):%b} 2026  29.00 EUR  paid" for n in range(1, 8)),
+        *(f"INV-{n}  1 {datetime(2026, n, 1):%b} 2026  29.00 EUR  paid" for n in range(1, 8)),
     ]
     assert [(b.label, b.url) for b in reply.url_buttons] == [
         (f"Invoice INV-{n}", f"https://pay.example/inv/{n}") for n in range(2, 7)

@@ -1,0 +1,174 @@
+"""The translation catalogues: complete, reviewed, and saying the same thing with the same placeholders.
+
+When one of these fails after you added or changed a text in ``conversations/texts.py``: run
+``make translations`` and translate the new or fuzzy entries of every ``messages.po`` (README,
+"Languages")."""
+
+from __future__ import annotations
+
+import shutil
+import string
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from babel.messages.extract import extract_from_file
+from babel.messages.plurals import get_plural
+from babel.messages.pofile import read_po
+
+from conversations import i18n, texts
+from conversations.i18n import LOCALES_DIR, SUPPORTED_LOCALES, Plural, Text, use_locale
+from conversations.i18n_extract import extract_catalogue
+
+ROOT = Path(__file__).resolve().parents[2]
+TRANSLATED = [code for code in SUPPORTED_LOCALES if code != "en"]
+Forms = tuple[str, ...]
+
+
+def _source() -> dict[str, Forms]:
+    """What the extraction method finds in texts.py: id → English form(s)."""
+    found: dict[str, Forms] = {}
+    for _line, message, _comments, context in extract_from_file(
+        extract_catalogue, str(ROOT / "conversations" / "texts.py")
+    ):
+        assert context is not None
+        found[context] = tuple(message) if isinstance(message, tuple | list) else (message,)
+    return found
+
+
+def _catalogue(language: str) -> Any:
+    with (LOCALES_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        return read_po(po, locale=language)
+
+
+def _fields(text: str) -> set[tuple[str, str | None, str | None]]:
+    return {
+        (name, conversion, spec)
+        for _literal, name, spec, conversion in string.Formatter().parse(text)
+        if name is not None
+    }
+
+
+def _runtime_texts() -> Iterator[tuple[str, Any]]:
+    """Every translatable constant as the running code reads it (in the current locale)."""
+    for cls in texts.Catalogue.__subclasses__():
+        for name in dir(cls):
+            if not name.isupper() or name in cls.COACH_FACING or name == "COACH_FACING":
+                continue
+            value = getattr(cls, name)
+            if isinstance(value, Text | Plural):
+                yield f"{cls.__name__}.{name}", value
+            elif isinstance(value, dict):
+                for key, text in value.items():
+                    yield f"{cls.__name__}.{name}.{key}", text
+
+
+def test_extraction_sees_every_text_the_code_reads() -> None:
+    source = _source()
+    runtime = dict(_runtime_texts())
+    assert set(runtime) == set(source)
+    for key, value in runtime.items():
+        english = (value.singular, value.plural) if isinstance(value, Plural) else (str(value),)
+        assert english == source[key], key
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_catalogue_is_complete_reviewed_and_keeps_placeholders(language: str) -> None:
+    catalogue = _catalogue(language)
+    entries = {m.context: m for m in catalogue if m.id}
+    source = _source()
+    missing = sorted(set(source) - set(entries))
+    assert not missing, f"{language}: not in messages.po (run `make translations`): {missing}"
+    problems = []
+    for key, english in source.items():
+        entry = entries[key]
+        ids = entry.id if isinstance(entry.id, tuple) else (entry.id,)
+        forms = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+        if ids != english:
+            problems.append(f"{key}: English changed (run `make translations`)")
+        elif entry.fuzzy:
+            problems.append(f"{key}: fuzzy (review the translation, then drop the flag)")
+        elif not all(forms):
+            problems.append(f"{key}: untranslated")
+        else:
+            wanted = set().union(*(_fields(form) for form in english))
+            for form in forms:
+                if _fields(form) != wanted:
+                    problems.append(f"{key}: placeholders {_fields(form)} instead of {wanted}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_plural_forms_follow_the_language(language: str) -> None:
+    catalogue = _catalogue(language)
+    # CLDR's rules as gettext counts them: de 2 (one, other), es 3 (one, many, other), ru 3 (one, few, many).
+    assert catalogue.num_plurals == get_plural(language).num_plurals
+    for entry in catalogue:
+        if isinstance(entry.id, tuple):
+            assert len(entry.string) == catalogue.num_plurals, entry.context
+
+
+class _Samples(dict[str, Any]):
+    def __missing__(self, key: str) -> Any:
+        return 3
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LOCALES)
+def test_every_text_renders_in_every_language(language: str) -> None:
+    with use_locale(language):
+        for key, value in _runtime_texts():
+            if isinstance(value, Plural):
+                for count in (0, 1, 2, 5, 21, 111):
+                    shown = value.format(**_Samples({value.count: count}))
+                    assert str(count) in shown, key
+            else:
+                value.format_map(_Samples(goal="Run 5 km", code="ABC", name="Sam"))
+
+
+@pytest.mark.parametrize(
+    ("count", "russian"),
+    [
+        (1, "1 день"),
+        (2, "2 дня"),
+        (4, "4 дня"),
+        (5, "5 дней"),
+        (11, "11 дней"),
+        (21, "21 день"),
+        (22, "22 дня"),
+    ],
+)
+def test_russian_counts_take_all_three_forms(count: int, russian: str) -> None:
+    with use_locale("ru"):
+        assert texts.CheckIn.SAVED.format(streak=count) == f"Отметка сохранена. Серия: {russian} подряд."
+    with use_locale("en"):
+        days = "day" if count == 1 else "days"
+        assert texts.CheckIn.SAVED.format(streak=count) == f"Check-in saved. Streak: {count} {days} in a row."
+
+
+def test_texts_follow_the_current_locale_and_fall_back_to_english() -> None:
+    with use_locale("de"):
+        assert texts.Common.MENU == "Was möchtest du tun?"
+        with use_locale("es"):
+            assert texts.Common.MENU == "¿Qué quieres hacer?"
+        assert texts.Common.MENU == "Was möchtest du tun?"
+    with use_locale("fr"):  # unsupported: English
+        assert texts.Common.MENU == "What would you like to do?"
+    # Coach-facing texts stay English for every client.
+    with use_locale("ru"):
+        assert texts.CheckIn.LOW_MOOD_NOTICE.startswith("{name} reported a low mood")
+
+
+def test_a_fresh_clone_without_compiled_catalogues_still_speaks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The .mo files are build products (not committed): without them the .po is compiled in memory."""
+    copy = tmp_path / "locales"
+    shutil.copytree(LOCALES_DIR, copy, ignore=shutil.ignore_patterns("*.mo"))
+    monkeypatch.setattr(i18n, "LOCALES_DIR", copy)
+    i18n.translations.cache_clear()
+    try:
+        with use_locale("ru"):
+            assert texts.Common.MENU == "Что хочешь сделать?"
+    finally:
+        i18n.translations.cache_clear()
