@@ -132,7 +132,8 @@ def asks(text: str, rows: list[list[Button]] | None = None) -> Prompt:
 
 def _cadence_name(cadence: str) -> str:
     names = {"daily": T.CADENCE_DAILY, "weekdays": T.CADENCE_WEEKDAYS, "weekly": T.CADENCE_WEEKLY}
-    return names.get(cadence, cadence)
+    name = names.get(cadence, cadence)
+    return name[:1].lower() + name[1:]  # mid-sentence: "weekly (Mondays)", "wöchentlich (montags)"
 
 
 async def ask_menu(turn: Turn) -> OutgoingMessage:
