@@ -28,6 +28,8 @@ $(LOCALES)/%/LC_MESSAGES/messages.mo: $(LOCALES)/%/LC_MESSAGES/messages.po | $(S
 
 translations: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg --no-location --project=stripe-coach -o $(LOCALES)/messages.pot .
+	@# A fixed creation date: the .po files change only when a text does (no timestamp-only diffs).
+	@sed -i 's/^"POT-Creation-Date: .*"$$/"POT-Creation-Date: 2026-12-06 00:00+0000\\n"/' $(LOCALES)/messages.pot
 	@for lang in $(LANGUAGES); do \
 	  po=$(LOCALES)/$$lang/LC_MESSAGES/messages.po; \
 	  if [ -f $$po ]; then $(BIN)/pybabel update --ignore-obsolete -l $$lang -i $(LOCALES)/messages.pot -o $$po; \
