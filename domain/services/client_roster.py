@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.clock import ensure_utc
@@ -21,8 +21,8 @@ from domain.insights.compute import local_today, week_facts
 from domain.insights.data import active_goal_texts, check_in_rows, profile_of
 from domain.insights.facts import CheckInRow, FlagKind, RiskFlag
 from domain.keysets import among
-from domain.models import CheckIn, Client, Coach, Enrollment, Payment, Program
-from domain.models.enums import ClientStatus, EnrollmentStatus, PaymentStatus
+from domain.models import CheckIn, Client, Coach, Enrollment, Message, Payment, Program
+from domain.models.enums import ClientStatus, EnrollmentStatus, MessageDirection, PaymentStatus
 from domain.services.program_progress import program_glances
 from domain.services.program_versions import OPEN_STATUSES
 from domain.services.roster import AWAITING_PAYMENT
@@ -52,6 +52,8 @@ class RosterRow:
     flags: tuple[RiskFlag, ...]
     program: str | None
     payment_status: str | None
+    awaiting_reply: bool = False
+    """The client wrote after the coach's last reply (or never got one)."""
 
     @property
     def missed_check_ins(self) -> bool:
@@ -72,6 +74,7 @@ class RosterData:
     programs: dict[int, str]
     payments: dict[int, str]
     last_check_ins: dict[int, datetime]
+    awaiting_reply: set[int]
     truncated: bool
 
 
@@ -117,6 +120,25 @@ async def last_check_ins(session: AsyncSession, client_ids: Sequence[int]) -> di
         .group_by(CheckIn.client_id)
     )
     return {client_id: ensure_utc(at) for client_id, at in rows if at is not None}
+
+
+async def awaiting_reply(session: AsyncSession, client_ids: Sequence[int]) -> set[int]:
+    """Clients whose latest message to their coach came after the coach's latest reply (one query)."""
+    if not client_ids:
+        return set()
+    dialect = session.get_bind().dialect.name
+    to_coach = func.max(case((Message.direction == MessageDirection.TO_COACH, Message.id)))
+    to_client = func.max(case((Message.direction == MessageDirection.TO_CLIENT, Message.id)))
+    rows = await session.execute(
+        select(Message.client_id, to_coach, to_client)
+        .where(among(Message.client_id.expression, client_ids, dialect))
+        .group_by(Message.client_id)
+    )
+    return {
+        client_id
+        for client_id, last_in, last_out in rows
+        if last_in is not None and (last_out is None or last_in > last_out)
+    }
 
 
 async def open_enrollments(session: AsyncSession, client_ids: Sequence[int]) -> dict[int, str]:
@@ -168,6 +190,7 @@ async def load_roster(
         programs=await open_enrollments(session, ids) | await program_glances(session, ids, now=now),
         payments=await payment_standings(session, ids),
         last_check_ins=await last_check_ins(session, ids),
+        awaiting_reply=await awaiting_reply(session, ids),
         truncated=len(found) > ROSTER_LIMIT,
     )
 
@@ -195,6 +218,7 @@ def compose_roster(
             flags=tuple(sorted(facts.flags, key=lambda f: f.severity != "act")),
             program=data.programs.get(client.id),
             payment_status=data.payments.get(client.id),
+            awaiting_reply=client.id in data.awaiting_reply,
         )
         if RosterFilter.FLAGGED in only and not row.flags:
             continue

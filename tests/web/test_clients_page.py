@@ -16,11 +16,19 @@ from domain.models.enums import PaymentStatus
 from domain.services.checkins import record_check_in
 from domain.services.coaches import create_coach, create_program
 from domain.services.enrollments import enroll
+from domain.services.messages import record_client_message, record_coach_reply
 from tests.support.web import add_client, add_coach, browser, served_workspace
 
 
 def names(body: str) -> list[str]:
     return re.findall(r'<th scope="row"><a href="/app/clients/\d+">([^<]+)</a>', body)
+
+
+def waiting(body: str) -> list[str]:
+    """The clients marked as waiting for a reply."""
+    return re.findall(
+        r'<a href="/app/clients/\d+">([^<]+)</a> <span class="badge badge-warn">new message', body
+    )
 
 
 async def _roster(db: Database) -> dict[str, int]:
@@ -68,6 +76,11 @@ async def _roster(db: Database) -> dict[str, int]:
         session.add(
             Payment(client_id=ids["Max"], amount_minor=4900, currency="usd", status=PaymentStatus.FAILED)
         )
+        await record_client_message(session, client_id=ids["Kim"], channel="console", text="Is Friday ok?")
+        await record_client_message(session, client_id=ids["Lee"], channel="console", text="Busy week")
+        await record_coach_reply(
+            session, client_id=ids["Lee"], coach_id=ana.id, channel="console", text="Noted"
+        )
     return {"ana": ana.id, "bo": bo.id, **ids}
 
 
@@ -78,6 +91,7 @@ async def test_a_coach_lists_their_clients_with_search_and_filters(db: Database)
         status, body, _ = await coach.get("/app/clients")
         assert status == 200 and names(body) == ["Kim", "Lee", "Max"]  # never Bo's Ned
         assert "failed" in body and "never" not in body
+        assert waiting(body) == ["Kim"]  # Lee's message was answered
         _, body, _ = await coach.get("/app/clients?q=le")
         assert names(body) == ["Lee"]
         _, body, _ = await coach.get("/app/clients?missed=1")
