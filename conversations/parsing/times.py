@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import calendar
+import contextlib
 import re
 from datetime import date, timedelta
 
 from conversations.i18n import format_day_month
 from conversations.parsing._text import ParseError, clean, one_of
+from conversations.parsing.native import also_native, native_date
 from conversations.parsing.numbers import read_amount
 from conversations.texts import Parsing as T
 
@@ -36,6 +38,7 @@ def _clock_from_words(text: str) -> tuple[int, int] | None:
     return hour, int(minutes[0])
 
 
+@also_native
 def parse_time_of_day(text: str) -> str:
     """``"HH:MM"`` on a 24-hour clock: "8am", "8:30pm", "20:30", "0830", "noon", "8" → "08:00"."""
     cleaned = re.sub(r"^(?:at|around|about|by)\s+", "", clean(text))
@@ -197,6 +200,25 @@ class DateInThePast(ParseError):
 
 
 def parse_date(text: str, today: date) -> date:
+    """A date from ``today`` on, in English or in the client's language ("morgen", "el viernes",
+    "через неделю", "Ende März"); see :func:`parse_english_date` for the forms."""
+    try:
+        return parse_english_date(text, today)
+    except DateInThePast:
+        raise
+    except ParseError:
+        found, english = native_date(text, today)
+        if found is None and english is not None and english != clean(text):
+            with contextlib.suppress(ParseError):
+                found = parse_english_date(english, today)
+        if found is None:
+            raise
+    if found < today:
+        raise DateInThePast(T.DATE_PAST.format(example=date(today.year + 1, 3, 31).isoformat()))
+    return found
+
+
+def parse_english_date(text: str, today: date) -> date:
     """A date from ``today`` on.
 
     Accepts "2026-12-31", "31.12.2026", "12/31/2026" (day/month order inferred; ambiguous ones are

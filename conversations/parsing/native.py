@@ -1,0 +1,219 @@
+"""Answers typed in the client's own language, brought to the form the English parsers read.
+
+The parsers are written for English ("eight", "7h30", "yes", "tomorrow"); for a client speaking
+German, Spanish or Russian (the current locale, :func:`conversations.i18n.current_locale`) the answer
+is first tried as it is (digits, ISO dates and English words work for everyone), then rewritten:
+number words become digits (``text2num`` for German and Spanish, ``number-parser`` for Russian),
+units and answer words become their English ones (the small tables below: no library knows "Std"
+or "teilweise"), and dates go to ``dateparser`` with the client's language. Month and weekday names
+come from Babel's CLDR data.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+from functools import cache, update_wrapper
+from typing import Concatenate, ParamSpec, TypeVar
+
+import dateparser
+from babel import Locale
+from number_parser import parse as ru_digits
+from text_to_num import alpha2digit
+
+from conversations.i18n import current_locale
+from conversations.parsing._text import ParseError, clean
+
+__all__ = ["also_native", "answer_word", "client_language", "native_date", "to_english"]
+
+_Parsed = TypeVar("_Parsed")
+_Params = ParamSpec("_Params")
+
+# Units and connectives as people write them, and the English the parsers read.
+_WORDS: dict[str, dict[str, str]] = {
+    "de": {
+        "stunden": "h", "stunde": "h", "std": "h", "std.": "h", "minuten": "min", "minute": "min",
+        "prozent": "%", "uhr": "h", "und": "and", "aber": "but", "außer": "except", "von": "of",
+        "morgens": "am", "früh": "am", "vormittags": "am", "abends": "pm", "nachmittags": "pm",
+        "nachts": "at night", "um": "", "gegen": "", "ca": "", "etwa": "", "ungefähr": "",
+    },
+    "es": {
+        "horas": "h", "hora": "h", "minutos": "min", "minuto": "min", "por ciento": "%", "por 100": "%",
+        "pero": "but", "excepto": "except", "de": "of", "sobre": "of", "a las": "", "las": "",
+        "a la": "", "la": "", "de la mañana": "am", "de la tarde": "pm", "de la noche": "pm",
+        "unos": "", "unas": "", "más o menos": "", "aproximadamente": "", "casi": "",
+    },
+    "ru": {
+        "часов": "h", "часа": "h", "час": "h", "ч": "h", "минут": "min", "минуты": "min", "минута": "min",
+        "мин": "min", "процентов": "%", "процента": "%", "процент": "%", "но": "but", "кроме": "except",
+        "из": "of", "в": "", "около": "", "примерно": "", "где-то": "", "утра": "am", "вечера": "pm",
+        "дня": "pm", "ночи": "at night",
+    },
+}  # fmt: skip
+# "7 y media", "7 und halb" / "siebeneinhalb", "7 с половиной": half past, half more.
+_HALF = {"de": r"(?:und\s+)?(?:ein)?halb", "es": r"y\s+media", "ru": r"с\s+половиной"}
+# Yes / partly / no, and what they map to (plan adherence reads "partly"; yes/no questions ignore it).
+_ANSWERS: dict[str, dict[str, str]] = {
+    "de": {
+        "ja": "yes", "jo": "yes", "jap": "yes", "jep": "yes", "klar": "yes", "genau": "yes",
+        "sicher": "yes", "einverstanden": "yes", "komplett": "yes", "voll": "yes", "vollständig": "yes",
+        "nein": "no", "nee": "no", "ne": "no", "nö": "no", "ablehnen": "no", "gar nicht": "no",
+        "überhaupt nicht": "no", "nicht": "no", "teilweise": "partly", "teils": "partly",
+        "zum teil": "partly", "halb": "partly", "etwas": "partly", "ein bisschen": "partly",
+        "einigermaßen": "partly", "größtenteils": "partly", "mehr oder weniger": "partly",
+        "so lala": "partly", "fast": "partly",
+    },
+    "es": {
+        "sí": "yes", "si": "yes", "claro": "yes", "vale": "yes", "por supuesto": "yes", "acepto": "yes",
+        "de acuerdo": "yes", "totalmente": "yes", "del todo": "yes", "no": "no", "no acepto": "no",
+        "nada": "no", "para nada": "no", "en parte": "partly", "parcialmente": "partly",
+        "más o menos": "partly", "mas o menos": "partly", "a medias": "partly", "un poco": "partly",
+        "casi": "partly", "regular": "partly",
+    },
+    "ru": {
+        "да": "yes", "ага": "yes", "угу": "yes", "конечно": "yes", "согласен": "yes", "согласна": "yes",
+        "ок": "yes", "полностью": "yes", "нет": "no", "неа": "no", "не": "no", "отказаться": "no",
+        "совсем нет": "no", "частично": "partly", "отчасти": "partly", "наполовину": "partly",
+        "немного": "partly", "более-менее": "partly", "более менее": "partly", "так себе": "partly",
+        "почти": "partly",
+    },
+}  # fmt: skip
+# Words before a date that dateparser does not expect: "bis Freitag", "para el viernes", "к пятнице".
+_DATE_LEAD = {
+    "de": r"(?:bis\s+(?:zum\s+|zur\s+|ende\s+)?|zum\s+|am\s+|spätestens\s+)",
+    "es": r"(?:(?:para|hasta|antes\s+de)\s+(?:el\s+|la\s+)?|el\s+|la\s+)",
+    "ru": r"(?:к\s+|до\s+|в\s+|во\s+)",
+}
+_PERIOD_END = {
+    "de": r"ende\s+",
+    "es": r"(?:a\s+)?fin(?:al)?(?:es)?\s+de\s+",
+    "ru": r"(?:к\s+)?кон(?:ец|цу)\s+",
+}
+
+
+def client_language() -> str:
+    """The language answers are read in: the current client's."""
+    return current_locale()
+
+
+def _phrase_map(text: str, table: dict[str, str]) -> str:
+    """Whole-word replacements, longest phrase first."""
+    for phrase in sorted(table, key=len, reverse=True):
+        text = re.sub(rf"(?<!\w){re.escape(phrase)}(?!\w)", table[phrase], text)
+    return " ".join(text.split())
+
+
+def _digits(text: str, language: str) -> str:
+    if language == "ru":
+        return str(ru_digits(text, language="ru"))
+    return str(alpha2digit(text, language, threshold=0))
+
+
+def to_english(text: str) -> str | None:
+    """``text`` with number words as digits and units, hedges and connectives in English, or None for
+    an English-speaking client (nothing to rewrite). "sieben Std 30" → "7 h 30", "siete horas y media"
+    → "7.5 h", "восемь" → "8"."""
+    language = client_language()
+    if language not in _WORDS:
+        return None
+    text = clean(text)
+    if language == "de":
+        text = re.sub(r"(\w)einhalb\b", r"\1 einhalb", text)  # "siebeneinhalb"
+    text = _digits(text, language)
+    # The half after the digits: "7 y media" → "7.5", "7 horas y media" → "7.5 horas".
+    text = re.sub(rf"(\d+)\s*(\w+)?\s+{_HALF[language]}\b", lambda m: f"{m[1]}.5 {m[2] or ''}", text)
+    text = re.sub(r"(\d),(\d)", r"\1.\2", text)
+    return _phrase_map(text, _WORDS[language])
+
+
+def answer_word(words: str) -> str:
+    """A yes / partly / no answer in the client's language as its English word ("teilweise" →
+    "partly", "да, но ..." → "yes, but ..."); other text as it is."""
+    table = _ANSWERS.get(client_language())
+    if not table:
+        return words
+    if words in table:
+        return table[words]
+    first = next(
+        (p for p in sorted(table, key=len, reverse=True) if re.match(rf"{re.escape(p)}(?!\w)", words)), None
+    )
+    if first is None:
+        return words
+    rest = _phrase_map(words[len(first) :], _WORDS[client_language()])
+    return f"{table[first]} {rest}".strip()
+
+
+@cache
+def _month_and_day_names(language: str) -> dict[str, str]:
+    """Localized month and weekday names in every CLDR form ("März", "marzo", "марта", "март",
+    "пятница") → English names."""
+    local, english = Locale.parse(language), Locale.parse("en")
+    names: dict[str, str] = {}
+    for context in ("format", "stand-alone"):
+        for width in ("wide", "abbreviated"):
+            for n, name in local.months[context][width].items():
+                names[clean(name).rstrip(".")] = str(english.months["format"]["wide"][n]).lower()
+            for n, name in local.days[context][width].items():
+                names[clean(name).rstrip(".")] = str(english.days["format"]["wide"][n]).lower()
+    return names
+
+
+def _english_date_words(text: str, language: str) -> str:
+    names = _month_and_day_names(language)
+    text = re.sub(rf"^{_PERIOD_END[language]}", "end of ", text)
+    words = []
+    for word in text.split():
+        bare = word.rstrip(".,")
+        # Russian weekdays in the accusative ("в пятницу", "в среду") end in -у where CLDR has -а.
+        match = names.get(bare) or (
+            names.get(bare[:-1] + "а") if language == "ru" and bare.endswith("у") else None
+        )
+        words.append(match or word)
+    return " ".join(words)
+
+
+def native_date(text: str, today: date) -> tuple[date | None, str | None]:
+    """What a date answer in the client's language names: (a date from ``dateparser`` or None, and the
+    answer rewritten with English month and weekday names for the English date parser)."""
+    language = client_language()
+    if language not in _DATE_LEAD:
+        return None, None
+    cleaned = re.sub(rf"^{_DATE_LEAD[language]}", "", clean(text)).strip()
+    cleaned = _digits(cleaned, language)
+    english = _english_date_words(cleaned, language)
+    if english.startswith("end of "):
+        return None, english  # dateparser reads "Ende März" as no date; the English parser knows it
+    found = dateparser.parse(
+        cleaned,
+        languages=[language],
+        settings={
+            "PREFER_DATES_FROM": "future",
+            "RELATIVE_BASE": datetime(today.year, today.month, today.day),
+            "PREFER_DAY_OF_MONTH": "last",
+        },
+    )
+    return (found.date() if found is not None else None), english
+
+
+def also_native(
+    parse: Callable[Concatenate[str, _Params], _Parsed],
+) -> Callable[Concatenate[str, _Params], _Parsed]:
+    """A parser that, when the answer does not read as English, reads it again rewritten from the
+    client's language (:func:`to_english`); the English hint stands if neither reading works."""
+
+    def parse_any(text: str, /, *args: _Params.args, **kwargs: _Params.kwargs) -> _Parsed:
+        try:
+            return parse(text, *args, **kwargs)
+        except ParseError:
+            native = to_english(text)
+            if native is None or native == clean(text):
+                raise
+            try:
+                return parse(native, *args, **kwargs)
+            except ParseError:
+                pass
+            raise
+
+    update_wrapper(parse_any, parse)
+    return parse_any

@@ -1,0 +1,116 @@
+"""Answers typed in German, Spanish and Russian read like their English equivalents."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+
+from conversations.i18n import use_locale
+from conversations.parsing import (
+    ParseError,
+    parse_adherence,
+    parse_date,
+    parse_percent,
+    parse_scale,
+    parse_sleep_hours,
+    parse_time_of_day,
+    parse_timezone,
+    parse_yes_no,
+)
+
+TODAY = date(2026, 11, 27)  # a Friday
+
+PARSERS: dict[str, Callable[[str], Any]] = {
+    "scale": lambda text: parse_scale(text, 1, 10),
+    "sleep": parse_sleep_hours,
+    "adherence": parse_adherence,
+    "yes_no": parse_yes_no,
+    "percent": parse_percent,
+    "date": lambda text: parse_date(text, TODAY),
+    "time": parse_time_of_day,
+    "timezone": parse_timezone,
+}
+
+CASES = [
+    ("de", "scale", "acht", 8),
+    ("de", "scale", "Zehn", 10),
+    ("de", "sleep", "7 Std 30", 7.5),
+    ("de", "sleep", "siebeneinhalb", 7.5),
+    ("de", "sleep", "sieben Stunden", 7.0),
+    ("de", "sleep", "6,5", 6.5),
+    ("de", "adherence", "teilweise", "partly"),
+    ("de", "adherence", "ja, aber nur morgens", "partly"),
+    ("de", "adherence", "nein", "no"),
+    ("de", "yes_no", "ja", True),
+    ("de", "percent", "vierzig Prozent", 40),
+    ("de", "date", "morgen", date(2026, 11, 28)),
+    ("de", "date", "Ende März", date(2027, 3, 31)),
+    ("de", "date", "in 6 Wochen", date(2027, 1, 8)),
+    ("de", "date", "bis Freitag", date(2026, 12, 4)),
+    ("de", "time", "8 Uhr", "08:00"),
+    ("de", "time", "20 Uhr 30", "20:30"),
+    ("de", "timezone", "München", "Europe/Berlin"),
+    ("es", "scale", "ocho", 8),
+    ("es", "sleep", "7 horas y media", 7.5),
+    ("es", "sleep", "siete y media", 7.5),
+    ("es", "adherence", "en parte", "partly"),
+    ("es", "adherence", "sí", "yes"),
+    ("es", "yes_no", "no", False),
+    ("es", "percent", "cuarenta por ciento", 40),
+    ("es", "date", "el viernes", date(2026, 12, 4)),
+    ("es", "date", "mañana", date(2026, 11, 28)),
+    ("es", "date", "fin de marzo", date(2027, 3, 31)),
+    ("es", "time", "8 de la mañana", "08:00"),
+    ("es", "timezone", "Nueva York", "America/New_York"),
+    ("ru", "scale", "восемь", 8),
+    ("ru", "sleep", "7 часов 30 минут", 7.5),
+    ("ru", "sleep", "семь с половиной", 7.5),
+    ("ru", "adherence", "частично", "partly"),
+    ("ru", "adherence", "нет", "no"),
+    ("ru", "yes_no", "да", True),
+    ("ru", "percent", "сорок процентов", 40),
+    ("ru", "date", "через неделю", date(2026, 12, 4)),
+    ("ru", "date", "завтра", date(2026, 11, 28)),
+    ("ru", "date", "в пятницу", date(2026, 12, 4)),
+    ("ru", "date", "к концу марта", date(2027, 3, 31)),
+    ("ru", "time", "в 8 утра", "08:00"),
+    ("ru", "time", "8 вечера", "20:00"),
+    ("ru", "timezone", "Москва", "Europe/Moscow"),
+]
+
+
+@pytest.mark.parametrize(("language", "kind", "text", "expected"), CASES)
+def test_answers_in_the_clients_language(language: str, kind: str, text: str, expected: Any) -> None:
+    with use_locale(language):
+        assert PARSERS[kind](text) == expected
+
+
+@pytest.mark.parametrize("language", ["de", "es", "ru"])
+def test_english_and_digits_still_work_for_everyone(language: str) -> None:
+    with use_locale(language):
+        assert parse_scale("eight", 1, 10) == 8
+        assert parse_sleep_hours("7h30") == 7.5
+        assert parse_date("2027-03-01", TODAY) == date(2027, 3, 1)
+        assert parse_yes_no("yes") is True
+
+
+@pytest.mark.parametrize(
+    ("language", "kind", "text"),
+    [
+        ("de", "scale", "elf"),
+        ("es", "sleep", "treinta horas"),
+        ("ru", "yes_no", "может быть"),
+        ("de", "date", "gestern"),
+    ],
+)
+def test_what_cannot_be_right_is_still_refused(language: str, kind: str, text: str) -> None:
+    with use_locale(language), pytest.raises(ParseError):
+        PARSERS[kind](text)
+
+
+def test_an_english_client_is_not_read_as_another_language() -> None:
+    with use_locale("en"), pytest.raises(ParseError):
+        parse_scale("acht", 1, 10)
