@@ -339,7 +339,10 @@ CADENCES = {
 
 
 async def answer_cadence(turn: Turn) -> Next:
-    cadence = CADENCES.get(turn.text.lower().strip(" .!"))
+    typed = turn.text.lower().strip(" .!")
+    # The button labels in the client's language count as typed answers too ("täglich", "cada día").
+    named = {label.lower(): Cadence(value) for value, label in _cadence_names().items()}
+    cadence = CADENCES.get(typed) or named.get(typed)
     if cadence is None:
         raise InvalidAnswer(T.CADENCE_HINT)
     turn.data["cadence"] = cadence.value

@@ -41,7 +41,13 @@ _UNIT_ALIASES = {
     "min": "minutes", "mins": "minutes", "minute": "minutes",
     "h": "hours", "hr": "hours", "hrs": "hours", "hour": "hours", "percent": "%", "pct": "%",
     "$": "usd", "€": "eur", "£": "gbp",
+    # The same units as German, Spanish and Russian clients write them.
+    "kilómetros": "km", "kilómetro": "km", "км": "km", "кг": "kg", "kilogramos": "kg", "minuten": "minutes",
+    "minutos": "minutes", "мин": "minutes", "минут": "minutes", "stunden": "hours", "horas": "hours",
+    "часов": "hours", "часа": "hours",
 }  # fmt: skip
+# A unit word: letters of any script (or %), then letters, %, ' or -.
+_UNIT_WORD_RE = re.compile(r"(?:[^\W\d_]|%)(?:[^\W\d_]|[%'-])*")
 # Words that follow a number without being its unit: "3 times a week" keeps "times", not "a".
 _NOT_UNITS = frozenset(
     {"a", "an", "the", "by", "in", "on", "at", "per", "each", "every", "daily", "weekly", "monthly", "and",
@@ -57,7 +63,7 @@ _INTENT_RE = re.compile(
     r"|will|may|might|should|must|can|could|am going|'m going|am gonna|'m gonna|gonna|intend|try)"
     r"(?:\s+to)?\s+|i'll\s+|to\s+)+"
 )
-_NUMBER_TOKEN_RE = re.compile(r"([$€£]?)(\d+(?:[.,]\d+)?)(k|[a-z%]+)?")
+_NUMBER_TOKEN_RE = re.compile(r"([$€£]?)(\d+(?:[.,]\d+)?)(k|[^\W\d_]+|%)?")
 _MULTIPLIERS = frozenset({"hundred", "thousand", "dozen"})
 _WHOLE_NUMBER_WORDS = NUMBER_WORDS - {"half", "quarter", "quarters", "point", *_MULTIPLIERS}
 # Only complete dates start a date span unprompted: "2.5 litres" must not become 2 May.
@@ -95,7 +101,7 @@ def _number_at(tokens: list[str], i: int) -> tuple[float, str | None, int] | Non
         if suffix == "k" and nxt and nxt.isalpha() and nxt not in _NOT_UNITS:
             value, suffix, used = value * 1000, nxt, 2  # "10k steps"
         unit = currency or suffix
-        if unit is None and nxt and nxt not in _NOT_UNITS and re.fullmatch(r"[a-z%][a-z%'-]*", nxt):
+        if unit is None and nxt and nxt not in _NOT_UNITS and _UNIT_WORD_RE.fullmatch(nxt):
             unit, used = nxt, 2
         return value, unit, used
     # Only whole-number words start a target: "a half marathon" is a distance, not a target of 0.5.
@@ -107,7 +113,7 @@ def _number_at(tokens: list[str], i: int) -> tuple[float, str | None, int] | Non
         return None
     value, used = words
     nxt = tokens[i + used] if i + used < len(tokens) else None
-    if nxt and nxt not in _NOT_UNITS and re.fullmatch(r"[a-z%][a-z%'-]*", nxt):
+    if nxt and nxt not in _NOT_UNITS and _UNIT_WORD_RE.fullmatch(nxt):
         return value, nxt, used + 1
     return value, None, used
 
