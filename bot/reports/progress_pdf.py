@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from babel.dates import format_date
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
@@ -12,6 +14,7 @@ from bot.charts.progress_chart import HEIGHT as CHART_HEIGHT
 from bot.charts.progress_chart import WIDTH as CHART_WIDTH
 from bot.charts.progress_chart import render_progress_chart
 from bot.reports import pdf
+from conversations.i18n import current_locale, use_locale
 from conversations.texts import ProgressReport as T
 from domain.analytics.prediction import MIN_POINTS, Outlook
 from domain.insights.series import MIN_CHART_CHECK_INS
@@ -33,8 +36,9 @@ def _p(text: str, paragraph_style: Any = BODY) -> Paragraph:
     return Paragraph(pdf.markup(text), paragraph_style)
 
 
-def _date(day: Any) -> str:
-    return f"{style.short_date(day)} {day.year}"
+def _date(day: date) -> str:
+    """``3 Mar 2026``, in the report's language (``3. März 2026``)."""
+    return format_date(day, "d MMM y", locale=current_locale())
 
 
 def _grid(rows: list[list[Flowable]], widths: list[float], *, header: bool) -> Table:
@@ -133,7 +137,13 @@ def _goals(report: ProgressReport) -> Flowable:
 
 
 def render_progress_report(report: ProgressReport, *, weeks: int) -> bytes:
-    """The PDF bytes; CPU work (chart and layout), so async callers run it in a thread."""
+    """The PDF bytes, in the client's language; CPU work (chart and layout), so async callers run it
+    in a thread."""
+    with use_locale(report.locale):
+        return _render(report, weeks)
+
+
+def _render(report: ProgressReport, weeks: int) -> bytes:
     series = report.series
     story: list[Flowable] = [
         _p(T.TITLE, TITLE),

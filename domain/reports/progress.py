@@ -50,6 +50,8 @@ class ProgressReport:
     goals: tuple[GoalLine, ...]
     series: ClientSeries
     today: date
+    locale: str = "en"
+    """The client's language: the report speaks it (the chart's labels stay English, as for coaches)."""
 
 
 def _target(target: float | None, unit: str | None) -> str | None:
@@ -87,4 +89,5 @@ async def progress_report(
         ),
         series=await client_series(session, client.id, days=weeks * 7, now=now),
         today=local_today(now, client.timezone),
+        locale=client.locale,
     )

@@ -89,3 +89,23 @@ def test_names_in_any_script_reach_the_pdf(name: str) -> None:
     text = " ".join(p.extract_text() for p in reader.pages)
     if name.isalpha() and not any("\u0590" <= c <= "\u08ff" or "\u0900" <= c <= "\u0e7f" for c in name):
         assert name in text  # scripts without shaping come back as written
+
+
+def test_the_report_speaks_the_clients_language() -> None:
+    report = ProgressReport(
+        1,
+        "Jonas",
+        "Ada",
+        "Europe/Berlin",
+        "daily",
+        date(2026, 1, 1),
+        None,
+        (),
+        series_of(four_weeks()),
+        date(2026, 3, 30),
+        locale="de",
+    )
+    text = " ".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(render_progress_report(report, weeks=4))).pages
+    )
+    assert "Fortschrittsbericht" in text and "Zusammenfassung" in text and "Progress report" not in text
