@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from domain.insights.facts import NoteInsight
+from domain.insights.note_language import is_english
 
 # VADER's own conventions: compound >= 0.05 reads positive, <= -0.05 negative.
 POSITIVE_AT = 0.05
@@ -46,6 +47,10 @@ def sentiment(text: str) -> float:
     return float(scores["compound"])
 
 
+# The tone of notes none of which is in English: VADER cannot read them.
+UNKNOWN_TONE = "unknown"
+
+
 def tone(score: float | None) -> str:
     if score is None:
         return "none"
@@ -70,18 +75,22 @@ def shorten(text: str, limit: int = HIGHLIGHT_MAX_CHARS) -> str:
 
 
 def read_notes(notes: list[str], *, highlights: int = 2) -> NoteInsight:
-    """Average sentiment of the notes and the sentences that say most (strongest feeling, then length)."""
+    """Average sentiment of the English notes and the sentences that say most (strongest feeling, then
+    length). Notes in other languages count and may be highlighted (by length), but get no score: when
+    no note is English the tone is ``"unknown"``, never a wrong "neutral"."""
     notes = [n for n in notes if n.strip()]
     if not notes:
         return NoteInsight(0, None, tone(None), 0, ())
-    scores = [sentiment(n) for n in notes]
-    average = round(sum(scores) / len(scores), 2)
+    english = [is_english(n) for n in notes]
+    scores = [sentiment(n) for n, readable in zip(notes, english, strict=True) if readable]
+    average = round(sum(scores) / len(scores), 2) if scores else None
     ranked: list[tuple[float, int, str]] = []
-    for order, note in enumerate(notes):
+    for order, (note, readable) in enumerate(zip(notes, english, strict=True)):
         for sentence in sentences(note):
             if len(sentence.split()) < 3:
                 continue
-            ranked.append((abs(sentiment(sentence)) + min(len(sentence), 120) / 600, -order, sentence))
+            feeling = abs(sentiment(sentence)) if readable else 0.0
+            ranked.append((feeling + min(len(sentence), 120) / 600, -order, sentence))
     ranked.sort(reverse=True)
     chosen: list[str] = []
     for _, _, sentence in ranked:
@@ -93,7 +102,7 @@ def read_notes(notes: list[str], *, highlights: int = 2) -> NoteInsight:
     return NoteInsight(
         count=len(notes),
         sentiment=average,
-        tone=tone(average),
+        tone=tone(average) if scores else UNKNOWN_TONE,
         negative_count=sum(1 for s in scores if s <= NEGATIVE_AT),
         highlights=tuple(chosen),
     )

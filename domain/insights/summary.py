@@ -162,7 +162,11 @@ def _what_stood_out(facts: WeekFacts) -> str:
     if notes.count == 0:
         said = "No notes this week"
     else:
-        said = f"Notes read {notes.tone}"
+        said = (
+            "Notes are not in English, so their tone is not rated"
+            if notes.tone == "unknown"
+            else f"Notes read {notes.tone}"
+        )
         if notes.highlights:
             said += ": " + " / ".join(f"“{h}”" for h in notes.highlights)
     if facts.flags:

@@ -43,7 +43,14 @@ from domain.insights.summary import (
 from domain.models import Coach
 from domain.services.clients import get_client
 from integrations.llm.client import LlmClient, LlmError, LlmInvalidOutput, Usage
-from integrations.llm.prompts import PROMPT_VERSION, GoalsAnswer, SummaryAnswer, goals_prompt, summary_prompt
+from integrations.llm.prompts import (
+    PROMPT_VERSION,
+    GoalsAnswer,
+    SummaryAnswer,
+    goals_prompt,
+    language_of_client,
+    summary_prompt,
+)
 
 log = logging.getLogger(__name__)
 
@@ -308,6 +315,7 @@ class InsightsService:
             "latest_due_date": (today + timedelta(weeks=MAX_GOAL_WEEKS)).isoformat(),
             "recent_week": None,
             "client_text": client_text,
+            **language_of_client(),
         }
         return await self._model_goals(payload, today=today, fallback=fallback, coach_id=None)
 
@@ -375,6 +383,7 @@ class InsightsService:
                 "adherence_pct": week.adherence_pct,
             },
             "client_text": client_text,
+            **language_of_client(),
         }
 
     # ---- digest ------------------------------------------------------------------------------

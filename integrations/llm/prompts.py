@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from conversations.i18n import current_locale
 from domain.insights.goals import GOAL_TEXT_MAX_CHARS, METRIC_MAX_CHARS, UNIT_MAX_CHARS
 from domain.insights.summary import BULLET_MAX_CHARS
 
@@ -89,11 +90,30 @@ def facts_message(facts: dict[str, Any], notes: list[str]) -> str:
     )
 
 
+# The languages a model is asked to write in, by code (the client's ``locale``, a coach's language).
+LANGUAGE_NAMES = {"en": "English", "de": "German", "es": "Spanish", "ru": "Russian"}
+
+
+def language_of_client() -> dict[str, str]:
+    """``{"language": "de"}`` for a payload about a client who is spoken to in German (the current
+    locale, set by the conversation engine for the client's effects); nothing for English, so English
+    prompts and their cache keys stay as they were."""
+    locale = current_locale()
+    return {"language": locale} if locale != "en" and locale in LANGUAGE_NAMES else {}
+
+
+def _write_in(payload: dict[str, Any]) -> str:
+    language = LANGUAGE_NAMES.get(str(payload.get("language", "en")), "English")
+    return "" if language == "English" else f"\nWrite every text value in {language} (keys stay English)."
+
+
 def summary_prompt(payload: dict[str, Any]) -> tuple[str, str]:
-    facts = {k: v for k, v in payload.items() if k != "notes"}
-    return SUMMARY_SYSTEM, facts_message(facts, list(payload.get("notes", [])))
+    """For the coach: in the coach's language (``payload["language"]``, English by default)."""
+    facts = {k: v for k, v in payload.items() if k not in ("notes", "language")}
+    return SUMMARY_SYSTEM + _write_in(payload), facts_message(facts, list(payload.get("notes", [])))
 
 
 def goals_prompt(payload: dict[str, Any]) -> tuple[str, str]:
-    facts = {k: v for k, v in payload.items() if k != "client_text"}
-    return GOALS_SYSTEM, facts_message(facts, list(payload.get("client_text", [])))
+    """For the client: goals in the client's language."""
+    facts = {k: v for k, v in payload.items() if k not in ("client_text", "language")}
+    return GOALS_SYSTEM + _write_in(payload), facts_message(facts, list(payload.get("client_text", [])))
