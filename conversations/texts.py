@@ -560,3 +560,17 @@ class PaymentUpdates(Catalogue):
     )
     REFUNDED = "You've been refunded {amount}. It usually shows on your statement in 5-10 days."
     ENDED = "Your {program} subscription has ended. Thank you for training with us!"
+
+
+class Reminders(Catalogue):
+    """Check-in reminders (the reminders scheduler queues them in the client's language)."""
+
+    CHECKIN = "Time for your check-in. It takes about a minute."
+    FOLLOWUP = "A gentle nudge: today's check-in is still open whenever you are ready."
+    REENGAGE = (
+        "We have not heard from you for a few check-ins, and that is okay. Want to pick up again? "
+        "A quick check-in is enough, or change or pause your reminders in /settings."
+    )
+    CHECK_IN_NOW = "Check in now"
+    CHECK_IN = "Check in"
+    SETTINGS = "Settings"

@@ -59,6 +59,7 @@ class ClientFacts:
     paused_until: datetime | None
     preferred_channel: str | None
     email: str | None
+    locale: str
 
 
 _CLAIMED_COLUMNS = [_REMINDERS.c[name] for name in ClaimedReminder.__slots__]

@@ -188,9 +188,16 @@ def _outbox_key(reminder: ClaimedReminder) -> str:
     return f"reminder:{reminder.id}"
 
 
-def _client_payload(kind: str) -> dict[str, Any]:
+# What a client reminder says, by kind and the client's language: (kind, locale) → message payload.
+# The conversations layer injects its translated catalogue; without it reminders are English.
+ReminderWording = Callable[[str, str], dict[str, Any]]
+
+
+def english_wording(kind: str, _locale: str = "en") -> dict[str, Any]:
     if kind == ReminderKind.REENGAGEMENT:
-        return message_payload(REENGAGE_TEXT)
+        return message_payload(
+            REENGAGE_TEXT, [("Check in now", CHECKIN_BUTTON_PAYLOAD), ("Settings", SETTINGS_BUTTON_PAYLOAD)]
+        )
     if kind == ReminderKind.CHECKIN_FOLLOWUP:
         return message_payload(FOLLOWUP_TEXT, [("Check in", CHECKIN_BUTTON_PAYLOAD)])
     return message_payload(CHECKIN_TEXT, [("Check in now", CHECKIN_BUTTON_PAYLOAD)])
@@ -242,9 +249,15 @@ class ReminderDispatcher:
     (each in a savepoint, retried up to ``MAX_ATTEMPTS``): they are few and do more.
     """
 
-    def __init__(self, policy: DispatchPolicy | None = None, digest: DigestComposer | None = None) -> None:
+    def __init__(
+        self,
+        policy: DispatchPolicy | None = None,
+        digest: DigestComposer | None = None,
+        wording: ReminderWording | None = None,
+    ) -> None:
         self.policy = policy or DispatchPolicy()
         self.digest = digest or basic_digest
+        self.wording = wording or english_wording
 
     async def claim_due(
         self, session: AsyncSession, *, now: datetime, limit: int | None = None
@@ -358,7 +371,7 @@ class ReminderDispatcher:
         await batch.queue_messages(
             session,
             [
-                (*targets[r.client_id], _client_payload(r.kind), _outbox_key(r))
+                (*targets[r.client_id], self.wording(r.kind, facts[r.client_id].locale), _outbox_key(r))
                 for r in claimed
                 if r.id in ours
                 and decided[r.id][0] == ReminderStatus.SENT
@@ -425,7 +438,9 @@ class ReminderDispatcher:
         reason = self._client_gate(client, reminder, now)
         key = f"reminder:{reminder.id}"
         if reminder.kind == ReminderKind.REENGAGEMENT:
-            await _queue_for_client(session, client, message_payload(REENGAGE_TEXT), key, self.policy)
+            await _queue_for_client(
+                session, client, self.wording(ReminderKind.REENGAGEMENT, client.locale), key, self.policy
+            )
             return reason
         day = (
             date.fromisoformat(str(reminder.payload.get("local_date")))
@@ -438,7 +453,7 @@ class ReminderDispatcher:
             await _queue_for_client(
                 session,
                 client,
-                message_payload(FOLLOWUP_TEXT, [("Check in", CHECKIN_BUTTON_PAYLOAD)]),
+                self.wording(ReminderKind.CHECKIN_FOLLOWUP, client.locale),
                 key,
                 self.policy,
             )
@@ -448,7 +463,7 @@ class ReminderDispatcher:
         await _queue_for_client(
             session,
             client,
-            message_payload(CHECKIN_TEXT, [("Check in now", CHECKIN_BUTTON_PAYLOAD)]),
+            self.wording(ReminderKind.CHECKIN, client.locale),
             key,
             self.policy,
         )
@@ -474,10 +489,7 @@ class ReminderDispatcher:
         await _queue_for_client(
             session,
             client,
-            message_payload(
-                REENGAGE_TEXT,
-                [("Check in now", CHECKIN_BUTTON_PAYLOAD), ("Settings", SETTINGS_BUTTON_PAYLOAD)],
-            ),
+            self.wording(ReminderKind.REENGAGEMENT, client.locale),
             key,
             self.policy,
         )

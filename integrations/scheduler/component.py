@@ -20,6 +20,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.components import AppContext, Component
 from conversations.flows.program import render_completion, render_step
+from conversations.reminder_wording import reminder_payload
 from domain import telemetry
 from domain.clock import Clock, utcnow
 from domain.db import Database
@@ -87,7 +88,7 @@ class ReminderScheduler(Component):
         """Without ``storage_dir`` (or with a retention of 0 days) clients' files are kept forever."""
         self.db = db
         self.clock = clock
-        self.dispatcher = ReminderDispatcher(policy, digest)
+        self.dispatcher = ReminderDispatcher(policy, digest, wording=reminder_payload)
         self.plan_every = plan_every
         self.dispatch_every = dispatch_every
         self.purge_every = purge_every

@@ -1,0 +1,30 @@
+"""Reminders reach each client in their own language (the catalogue handed to the dispatcher)."""
+
+from __future__ import annotations
+
+from conversations.messages import OutgoingMessage
+from conversations.reminder_wording import reminder_payload
+from domain.db import Database
+from domain.reminders.dispatch import ReminderDispatcher, english_wording
+from domain.reminders.kinds import ReminderKind
+from tests.reminders.conftest import People, outbox, plan, utc
+
+
+async def test_a_check_in_reminder_in_the_clients_language(db: Database, people: People) -> None:
+    await people.client(locale="ru")
+    await plan(db, utc(2026, 11, 24, 6, 0))
+    async with db.unit_of_work() as session:
+        outcomes = await ReminderDispatcher(wording=reminder_payload).dispatch_due(
+            session, now=utc(2026, 11, 24, 9, 0)
+        )
+    assert [(o.kind, o.status) for o in outcomes] == [("checkin", "sent")]
+    [queued] = await outbox(db)
+    message = OutgoingMessage.from_dict(queued.payload)
+    assert message.text == "Пора отметиться. Это займёт около минуты."
+    assert [(b.label, b.payload) for b in message.all_buttons] == [("Отметиться сейчас", "/checkin")]
+
+
+def test_english_wording_is_the_catalogues_english() -> None:
+    for kind in (ReminderKind.CHECKIN, ReminderKind.CHECKIN_FOLLOWUP, ReminderKind.REENGAGEMENT):
+        assert reminder_payload(kind, "en") == english_wording(kind)
+    assert reminder_payload(ReminderKind.REENGAGEMENT, "de")["buttons"][1][0]["label"] == "Einstellungen"
