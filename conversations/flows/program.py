@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from conversations.flow import STAY, Next, Turn, buttons
 from conversations.flows import payment
+from conversations.i18n import use_locale
 from conversations.messages import Button, OutgoingFile, OutgoingMessage
 from conversations.texts import Programs as T
 from domain.errors import DomainError, ValidationError
@@ -73,8 +74,9 @@ def step_message(content: StepContent) -> OutgoingMessage:
 
 
 def render_step(content: StepContent) -> dict[str, Any]:
-    """The outbox payload of a delivered step (drip delivery)."""
-    return step_message(content).to_dict()
+    """The outbox payload of a delivered step (drip delivery), in the client's language."""
+    with use_locale(content.locale):
+        return step_message(content).to_dict()
 
 
 def completion_message(numbers: CompletionNumbers) -> OutgoingMessage:
@@ -94,7 +96,8 @@ def completion_message(numbers: CompletionNumbers) -> OutgoingMessage:
 
 
 def render_completion(numbers: CompletionNumbers) -> dict[str, Any]:
-    return completion_message(numbers).to_dict()
+    with use_locale(numbers.locale):
+        return completion_message(numbers).to_dict()
 
 
 async def _locked(turn: Turn, state: ProgramState, position: int) -> Next:

@@ -58,6 +58,8 @@ class StepContent:
     tasks: tuple[str, ...]
     done: tuple[bool, ...]
     files: tuple[FileContent, ...] = ()
+    # The client's language: scheduled deliveries are worded in it.
+    locale: str = "en"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,7 @@ class CompletionNumbers:
     tasks_total: int
     goal_text: str | None
     goal_progress: int | None
+    locale: str = "en"
 
 
 StepRenderer = Callable[[StepContent], dict[str, Any]]
@@ -113,6 +116,7 @@ class ProgramState:
     timing: ClientTiming
     steps: tuple[StepState, ...]
     completed_at: datetime | None
+    locale: str = "en"
 
     @property
     def released(self) -> tuple[StepState, ...]:
@@ -258,6 +262,7 @@ async def load_state(
         timing=timing,
         steps=tuple(states),
         completed_at=progress.completed_at,
+        locale=client.locale,
     )
 
 
@@ -287,6 +292,7 @@ async def step_content(
         step.tasks,
         step.done,
         files,
+        state.locale,
     )
 
 
@@ -410,6 +416,7 @@ async def completion_numbers(
         tasks_total=state.tasks_total,
         goal_text=goal.text if goal else None,
         goal_progress=goal.progress if goal else None,
+        locale=state.locale,
     )
 
 
