@@ -443,6 +443,7 @@ class ProgressReport(Catalogue):
     TIMEZONE = "Time zone"
     SUMMARY = "Summary"
     CHECK_INS = "You checked in {check_ins} times, on {days} of the {total} days of these {weeks} weeks."
+    CHECK_IN_ONCE = "You checked in once, on 1 of the {total} days of these {weeks} weeks."
     NO_CHECK_INS = "There were no check-ins in these {weeks} weeks."
     MISSED = "{missed} days that asked for a check-in passed without one."
     FEELING = "Your latest week against your first: {trends}."

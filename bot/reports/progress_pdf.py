@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from babel.dates import format_date
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
@@ -14,7 +13,7 @@ from bot.charts.progress_chart import HEIGHT as CHART_HEIGHT
 from bot.charts.progress_chart import WIDTH as CHART_WIDTH
 from bot.charts.progress_chart import render_progress_chart
 from bot.reports import pdf
-from conversations.i18n import current_locale, use_locale
+from conversations.i18n import format_day, use_locale
 from conversations.texts import ProgressReport as T
 from domain.analytics.prediction import MIN_POINTS, Outlook
 from domain.insights.series import MIN_CHART_CHECK_INS
@@ -37,8 +36,8 @@ def _p(text: str, paragraph_style: Any = BODY) -> Paragraph:
 
 
 def _date(day: date) -> str:
-    """``3 Mar 2026``, in the report's language (``3. März 2026``)."""
-    return format_date(day, "d MMM y", locale=current_locale())
+    """``3 Mar 2026`` in the report's language (``03.03.2026``), as the chat shows dates."""
+    return format_day(day)
 
 
 def _grid(rows: list[list[Flowable]], widths: list[float], *, header: bool) -> Table:
@@ -73,6 +72,8 @@ def summary_lines(report: ProgressReport, weeks: int) -> list[str]:
     series = report.series
     if not series.check_ins:
         lines = [T.NO_CHECK_INS.format(weeks=weeks)]
+    elif series.check_ins == 1:
+        lines = [T.CHECK_IN_ONCE.format(total=len(series.days), weeks=weeks)]
     else:
         lines = [
             T.CHECK_INS.format(

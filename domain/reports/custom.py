@@ -139,7 +139,8 @@ def table(rows: Sequence[MetricRow], names: Sequence[str]) -> tuple[list[str], l
         seen: dict[str, None] = {}
         for f in flat:
             seen.update(dict.fromkeys(f[name]))
-        metric_columns += sorted(seen) if len(seen) > 1 or name not in seen else [name]
+        # A metric with nothing to show (no payments yet: no currency) still gets its empty column.
+        metric_columns += [name] if not seen or list(seen) == [name] else sorted(seen)
     key_columns = list(rows[0].key) if rows else []
     cells = []
     for row, f in zip(rows, flat, strict=True):

@@ -165,3 +165,17 @@ def test_aliases_and_weeks() -> None:
         (date(2026, 3, 4), date(2026, 3, 9)),  # cut at the period's start (a Wednesday)
         (date(2026, 3, 9), date(2026, 3, 11)),
     ]
+
+
+def test_a_metric_with_nothing_to_show_keeps_its_column(
+    business: Business,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "r.csv"
+    # January 2026: the business had no payments yet, so no currency to make columns of.
+    args = ["--metrics", "revenue", "--by", "coach", "--since", "2026-01-01", "--until", "2026-01-07"]
+    code, _, stderr = run(capsys, "report", "custom", *args, "--out", str(out))
+    assert code == 0, stderr
+    rows = read_csv(out)
+    assert list(rows[0]) == ["coach_id", "coach", "revenue_net"] and {r["revenue_net"] for r in rows} == {""}

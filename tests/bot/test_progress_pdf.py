@@ -109,3 +109,21 @@ def test_the_report_speaks_the_clients_language() -> None:
         p.extract_text() for p in PdfReader(io.BytesIO(render_progress_report(report, weeks=4))).pages
     )
     assert "Fortschrittsbericht" in text and "Zusammenfassung" in text and "Progress report" not in text
+
+
+def test_one_check_in_is_said_once() -> None:
+    from bot.reports.progress_pdf import summary_lines
+
+    report = ProgressReport(
+        1,
+        "Ann",
+        None,
+        "UTC",
+        "daily",
+        date(2026, 1, 1),
+        None,
+        (),
+        series_of([None] * 27 + [(6.0, 5.0, 1.0)]),
+        date(2026, 3, 30),
+    )
+    assert summary_lines(report, 4)[0] == "You checked in once, on 1 of the 28 days of these 4 weeks."
