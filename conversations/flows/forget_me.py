@@ -65,12 +65,15 @@ def build_flow(storage_dir: Path | str) -> Flow:
         version=1,
         begin=_begin,
         steps=[
-            Step(
-                "confirm",
-                ask(T.EXPLAIN.format(word=CONFIRM_WORD), buttons((T.YES, CONFIRM_WORD), (T.NO, "keep"))),
-                answer_confirm,
-            ),
+            Step("confirm", ask_confirm, answer_confirm),
         ],
+    )
+
+
+async def ask_confirm(turn: Turn) -> OutgoingMessage:
+    # Built per message: the explanation is in the client's language (the word to type stays DELETE).
+    return await ask(T.EXPLAIN.format(word=CONFIRM_WORD), buttons((T.YES, CONFIRM_WORD), (T.NO, "keep")))(
+        turn
     )
 
 

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from collections.abc import Callable
+from pathlib import Path
 
 from sqlalchemy import select
 
+from conversations.flows import forget_me
 from conversations.flows.language import read_language
 from conversations.messages import OutgoingMessage
 from domain.db import Database
 from domain.models import Client
 from tests.conversations.conftest import CoachSetup
-from tests.support.chat import ONBOARDING, Chat, play, texts
-
-_ids = itertools.count(1)
+from tests.support.chat import ONBOARDING, Chat, play, registered, texts
 
 
 async def _send_with_hint(c: Chat, text: str, hint: str) -> list[OutgoingMessage]:
@@ -97,4 +96,19 @@ def test_languages_are_read_by_code_name_or_locale() -> None:
         "ru",
         "ru",
         None,
+    ]
+
+
+async def test_forget_me_explains_in_the_clients_language(
+    db: Database, chat: Callable[[str], Chat], coach_setup: CoachSetup, tmp_path: Path
+) -> None:
+    c = chat("u1")
+    await play(c, [*ONBOARDING, "[Starter (free)]"])
+    await c.send("/language de")
+    with registered(lambda: forget_me.register(tmp_path)):
+        await c.send("/forget_me")
+    assert c.text.startswith("Du kannst mich bitten, dich zu vergessen.") and "tippe DELETE" in c.text
+    assert [b.label for r in c.last for b in r.all_buttons] == [
+        "Ja, alles löschen",
+        "Nein, meine Daten behalten",
     ]
