@@ -3,7 +3,6 @@ check in and how their mood and energy moved. One function per metric; its docst
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -16,9 +15,10 @@ from domain.analytics.scope import DAY, WEEK, Period, Scope
 from domain.analytics.sqltime import dialect_of, epoch_seconds
 from domain.clock import ensure_utc
 from domain.insights.trends import is_expected_day
-from domain.models import CheckIn, Client, Coach, Enrollment
+from domain.models import CheckIn, Client, Enrollment
 from domain.models.enums import Cadence, ClientStatus, EnrollmentStatus
 from domain.reminders.schedule import local_date, start_of_local_day
+from domain.services.capacity import CoachLoad, coach_loads
 
 # A client without a check-in for this long has churned (and is reactivated by their next one).
 CHURN_SILENT_DAYS = 14
@@ -242,16 +242,10 @@ async def energy_change(session: AsyncSession, scope: Scope, period: Period) -> 
     return await _first_to_last_week(session, scope, period, "energy")
 
 
-async def coach_loads(session: AsyncSession, coach_ids: list[int] | None = None) -> dict[int, int]:
-    """Active clients per coach, now (every coach listed, 0 included)."""
-    query = (
-        select(Coach.id, func.count(Client.id))
-        .outerjoin(Client, and_(Client.coach_id == Coach.id, Client.status == ClientStatus.ACTIVE))
-        .group_by(Coach.id)
-    )
-    if coach_ids is not None:
-        query = query.where(Coach.id.in_(coach_ids))
-    return {int(coach_id): int(n) for coach_id, n in await session.execute(query)}
+async def _loads_in_scope(session: AsyncSession, scope: Scope, period: Period) -> list[CoachLoad]:
+    coach_ids = await scope.coach_ids(session)
+    loads = await coach_loads(session, now=period.now)
+    return [c for c in loads if coach_ids is None or c.coach_id in coach_ids]
 
 
 def by_coach(values: dict[int, int | float | None]) -> dict[str, int | float | None]:
@@ -260,20 +254,15 @@ def by_coach(values: dict[int, int | float | None]) -> dict[str, int | float | N
 
 async def client_load(session: AsyncSession, scope: Scope, period: Period) -> dict[str, int | float | None]:
     """Per coach (key coach:ID), the clients with status active assigned to them now."""
-    loads = await coach_loads(session, await scope.coach_ids(session))
-    return by_coach(dict(loads))
+    return by_coach({c.coach_id: c.load for c in await _loads_in_scope(session, scope, period)})
 
 
 async def capacity_used(session: AsyncSession, scope: Scope, period: Period) -> dict[str, int | float | None]:
     """Per coach (key coach:ID), active clients now as a share (%) of the coach's capacity; null when the coach has no limit."""
-    coach_ids = await scope.coach_ids(session)
-    loads = await coach_loads(session, coach_ids)
-    query = select(Coach.id, Coach.capacity)
-    if coach_ids is not None:
-        query = query.where(Coach.id.in_(coach_ids))
-    used: dict[int, int | float | None] = defaultdict(lambda: None)
-    for coach_id, capacity in await session.execute(query):
-        load = loads.get(coach_id, 0)
-        # Capacities are at least 1 (domain.services.capacity checks it).
-        used[coach_id] = None if not capacity else round(100 * load / capacity, 1)
-    return by_coach(dict(used))
+    return by_coach(
+        {
+            # Capacities are at least 1 (rules.check_capacity).
+            c.coach_id: None if not c.capacity else round(100 * c.load / c.capacity, 1)
+            for c in await _loads_in_scope(session, scope, period)
+        }
+    )
