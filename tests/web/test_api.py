@@ -3,7 +3,7 @@ against openapi.yaml."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -12,7 +12,10 @@ from openapi_spec_validator import validate
 from sqlalchemy import select
 
 from domain.db import Database
-from domain.models import AuditEvent, OutboundMessage
+from domain.insights.approval import propose_goals
+from domain.insights.goals import GoalProposal
+from domain.models import AuditEvent, Goal, OutboundMessage
+from domain.models.enums import GoalStatus
 from domain.services.api_tokens import create_api_token, revoke_coach_tokens
 from domain.services.audit import record_audit_event
 from domain.services.checkins import record_check_in
@@ -250,6 +253,66 @@ async def test_the_workspace_session_works_and_needs_the_csrf_header_to_send(db:
             await revoke_sessions(session, ana.id, actor="operator")
         status, body = await api.call("GET", "/me")
         assert status == 401  # a revoked session opens nothing, in the API as in the pages
+
+
+async def test_goal_ideas_are_approved_edited_or_dismissed_through_the_api(db: Database) -> None:
+    ana = await add_coach(db, "Ana", "ana@example.com")
+    ben = await add_coach(db, "Ben", "ben@example.com")
+    sam = await _console_client(db, ana.id, "sam", "Sam")
+    due = date.today() + timedelta(days=30)
+    async with db.unit_of_work() as session:
+        first, second, third = await propose_goals(
+            session,
+            sam,
+            [
+                GoalProposal(text, "runs", 3.0, "runs", due)
+                for text in ("Run 3x", "Sleep 8 hours", "Walk daily")
+            ],
+            ai=True,
+        )
+    ana_token, ben_token = await _token(db, ana.id), await _token(db, ben.id)
+    async with served_workspace(db) as root, aiohttp.ClientSession() as http:
+        api, other = Api(http, root, ana_token), Api(http, root, ben_token)
+        status, _ = await other.call("POST", f"/clients/{sam}/goals/{first.id}/approve")
+        assert status == 404  # another coach's client, as if there were none
+        status, body = await api.call("POST", f"/clients/{sam}/goals/{first.id}/approve")
+        assert status == 200 and body["goal"]["status"] == "suggested" and body["goal"]["text"] == "Run 3x"
+        status, body = await api.call("POST", f"/clients/{sam}/goals/{first.id}/approve")
+        assert status == 422 and "already handled" in body["error"]["message"]
+        edit = {"text": "Sleep 7.5 hours", "target": 7.5, "unit": "hours", "due_date": due.isoformat()}
+        for bad in (
+            {**edit, "target": "lots"},
+            {**edit, "target": 0},
+            {**edit, "due_date": "soon"},
+            {**edit, "text": ""},
+            ["edit"],
+        ):
+            status, _ = await api.call("POST", f"/clients/{sam}/goals/{second.id}/approve", json=bad)
+            assert status == 422, bad
+        status, body = await api.call("POST", f"/clients/{sam}/goals/{second.id}/approve", json=edit)
+        assert status == 200 and (body["goal"]["text"], body["goal"]["target"]) == ("Sleep 7.5 hours", 7.5)
+        status, body = await api.call("POST", f"/clients/{sam}/goals/{third.id}/dismiss")
+        assert status == 200 and body["goal"]["status"] == "archived"
+        status, _ = await api.call("POST", f"/clients/{sam}/goals/999999/dismiss")
+        assert status == 404
+    async with db.unit_of_work() as session:
+        goals = {g.id: g for g in (await session.scalars(select(Goal))).all()}
+        offers = [str(m.payload) for m in (await session.scalars(select(OutboundMessage))).all()]
+        reviews = (
+            await session.execute(
+                select(AuditEvent.actor, AuditEvent.action).where(AuditEvent.action.like("goal.%"))
+            )
+        ).all()
+        refused = (
+            await session.scalars(select(AuditEvent.subject).where(AuditEvent.action == "api.access_refused"))
+        ).all()
+    assert goals[second.id].status == GoalStatus.SUGGESTED and goals[third.id].status == GoalStatus.ARCHIVED
+    assert len(offers) == 2 and any("Sleep 7.5 hours" in o for o in offers)
+    assert not any("Walk daily" in o for o in offers)
+    assert sorted(reviews) == sorted(
+        [(f"coach:{ana.id}", "goal.approved")] * 2 + [(f"coach:{ana.id}", "goal.dismissed")]
+    )
+    assert refused == [f"client:{sam}"]
 
 
 def test_every_api_route_is_in_the_openapi_file_and_nothing_more() -> None:

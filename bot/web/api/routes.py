@@ -4,8 +4,9 @@ messages, programs, and for admins the audit log. Someone else's client or progr
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,13 +29,15 @@ from bot.web.pages.client import REPLY_MAX_CHARS
 from conversations.coach_replies import AlreadySent, queue_coach_reply
 from domain.clock import ensure_utc, utcnow
 from domain.errors import ValidationError
+from domain.insights.approval import approve_goal, dismiss_goal
+from domain.insights.goals import GoalProposal
 from domain.models import Client, Program
 from domain.services.audit import AuditCursor, AuditFilter, audit_page
 from domain.services.checkins import check_in_count, check_in_streak, recent_check_ins
 from domain.services.client_access import visible_client
 from domain.services.clients import clients_after
 from domain.services.coaches import get_coach
-from domain.services.goals import list_goals
+from domain.services.goals import get_goal, list_goals
 from domain.services.messages import THREAD_SHOWN, conversation
 from domain.services.program_overview import program_rows, version_rows, visible_program
 
@@ -139,6 +142,65 @@ async def goals(request: web.Request) -> web.StreamResponse:
     async with request.config_dict[DB_KEY].unit_of_work() as session:
         client = await _client(request, session)
         return web.json_response({"goals": [goal_json(g) for g in await list_goals(session, client.id)]})
+
+
+async def _json_object(request: web.Request) -> dict[str, Any]:
+    """The request's JSON object; no body at all is an empty one."""
+    if not await request.text():
+        return {}
+    try:
+        body = await request.json()
+    except ValueError:
+        raise ValidationError("the body is not JSON", field="body") from None
+    if not isinstance(body, dict):
+        raise ValidationError("the body is a JSON object", field="body")
+    return body
+
+
+def _goal_edit(body: dict[str, Any]) -> GoalProposal | None:
+    """The coach's edit of a goal idea (``text``, ``target``, ``unit``, ``due_date``, optional ``metric``),
+    or None to approve it as suggested. ``approve_goal`` checks that the edit is a SMART goal."""
+    if not body:
+        return None
+    text, unit, metric, due = (body.get(k, "") for k in ("text", "unit", "metric", "due_date"))
+    target = body.get("target")
+    if not isinstance(text, str) or not isinstance(unit, str) or not isinstance(metric, str):
+        raise ValidationError("text, unit and metric are strings", field="text")
+    if isinstance(target, bool) or not isinstance(target, int | float):
+        raise ValidationError("target is a number above zero", field="target")
+    try:
+        due_date = date.fromisoformat(due) if isinstance(due, str) else None
+    except ValueError:
+        due_date = None
+    if due_date is None:
+        raise ValidationError("due_date is a date (YYYY-MM-DD)", field="due_date")
+    return GoalProposal(text, metric.strip() or unit.strip(), float(target), unit, due_date)
+
+
+@routes.post("/clients/{client_id}/goals/{goal_id}/approve", name="api_goal_approve")
+async def approve_goal_idea(request: web.Request) -> web.StreamResponse:
+    """Approve a goal idea waiting for the coach (``proposed``), as suggested or with the body's edit; it
+    is then offered to the client, as from the client's page or Slack."""
+    who = caller(request)
+    edit = _goal_edit(await _json_object(request))
+    async with request.config_dict[DB_KEY].unit_of_work() as session:
+        client = await _client(request, session)
+        goal = await get_goal(session, path_int(request, "goal_id"), client_id=client.id)
+        owner = client.coach_id if client.coach_id is not None else who.coach_id
+        goal = await approve_goal(session, goal.id, coach_id=owner, edit=edit, actor=who.actor)
+        return web.json_response({"goal": goal_json(goal)})
+
+
+@routes.post("/clients/{client_id}/goals/{goal_id}/dismiss", name="api_goal_dismiss")
+async def dismiss_goal_idea(request: web.Request) -> web.StreamResponse:
+    """Dismiss a goal idea waiting for the coach: archived, and the client never hears of it."""
+    who = caller(request)
+    async with request.config_dict[DB_KEY].unit_of_work() as session:
+        client = await _client(request, session)
+        goal = await get_goal(session, path_int(request, "goal_id"), client_id=client.id)
+        owner = client.coach_id if client.coach_id is not None else who.coach_id
+        goal = await dismiss_goal(session, goal.id, coach_id=owner, actor=who.actor)
+        return web.json_response({"goal": goal_json(goal)})
 
 
 @routes.get("/clients/{client_id}/messages", name="api_messages")
