@@ -37,6 +37,7 @@ async def test_admin_pages_are_404_for_coaches_and_open_for_admins(db: Database)
         for path, form in (
             ("/app/admin/reassign", {"client": "1", "coach": "1"}),
             (f"/app/admin/coaches/{ana.id}/role", {"role": "admin"}),
+            (f"/app/admin/coaches/{ana.id}/capacity", {"capacity": "99"}),
         ):
             status, _, _ = await coach.post(path, form)
             assert status == 404
@@ -47,7 +48,7 @@ async def test_admin_pages_are_404_for_coaches_and_open_for_admins(db: Database)
         for path in admin_paths:
             status, _, _ = await admin.get(path)
             assert status == 200
-    assert len(await _audit(db, "web.admin_refused")) == 5
+    assert len(await _audit(db, "web.admin_refused")) == 6
     async with db.unit_of_work() as session:
         assert (await session.get(Coach, ana.id)).role == "coach"  # type: ignore[union-attr]
 
@@ -99,6 +100,43 @@ async def test_an_admin_changes_a_role_reassigns_a_client_and_reads_it_in_the_au
     async with db.unit_of_work() as session:
         assert (await session.get(Client, sam.id)).coach_id == ben.id  # type: ignore[union-attr]
         assert (await session.get(Coach, ben.id)).role == "admin"  # type: ignore[union-attr]
+
+
+async def test_an_admin_sets_a_coachs_capacity_checked_and_audited(db: Database) -> None:
+    ben = await add_coach(db, "Ben", "ben@example.com")
+    boss = await add_coach(db, "Boss", "boss@example.com", role="admin")
+    await add_client(db, ben.id, "Sam")
+
+    async def capacity() -> int | None:
+        async with db.unit_of_work() as session:
+            return (await session.get(Coach, ben.id)).capacity  # type: ignore[union-attr]
+
+    async with served_workspace(db) as root, browser(root) as admin:
+        await admin.sign_in(db, boss.id)
+        status, body, _ = await admin.get("/app/admin")
+        assert status == 200 and f'id="capacity-{ben.id}"' in body and "Capacity of Ben" in body
+        status, _, response = await admin.post(f"/app/admin/coaches/{ben.id}/capacity", {"capacity": "3"})
+        assert status == 303
+        status, body, _ = await admin.get(response.headers["Location"])
+        assert "Capacity changed." in body and f'id="capacity-{ben.id}"' in body and 'value="3"' in body
+        assert await capacity() == 3
+        for bad in ("abc", "0", "-2", "2.5", "1000000", "１２"):
+            status, body, _ = await admin.post(f"/app/admin/coaches/{ben.id}/capacity", {"capacity": bad})
+            assert status == 422 and ("whole number" in body or "capacity is 1 to" in body.lower()), bad
+        status, _, _ = await admin.post("/app/admin/coaches/999999/capacity", {"capacity": "3"})
+        assert status == 422
+        status, _, _ = await admin.post(
+            f"/app/admin/coaches/{ben.id}/capacity", {"capacity": "8"}, csrf=False
+        )
+        assert status == 403
+        assert await capacity() == 3  # nothing half-saved by the refused posts
+        status, _, _ = await admin.post(f"/app/admin/coaches/{ben.id}/capacity", {"capacity": " "})
+        assert status == 303 and await capacity() is None  # empty: no limit
+    events = sorted(await _audit(db, "coach.capacity_set"), key=lambda e: e.id)
+    assert [(e.actor, e.subject, e.details) for e in events] == [
+        (f"coach:{boss.id}", f"coach:{ben.id}", {"capacity": 3}),
+        (f"coach:{boss.id}", f"coach:{ben.id}", {"capacity": None}),
+    ]
 
 
 async def test_audit_pages_follow_older_links_to_the_end(db: Database) -> None:

@@ -11,6 +11,7 @@ from bot.conversation_setup import delivery_channels
 from bot.http.server import DB_KEY
 from bot.web.auth.guards import form_text, path_int, requires_admin, signed_in
 from bot.web.keys import SETTINGS_KEY
+from bot.web.pages.settings import CAPACITY_HINT, read_capacity
 from bot.web.render import redirect, render
 from domain.clock import utcnow
 from domain.errors import DomainError
@@ -18,7 +19,7 @@ from domain.models import Client
 from domain.models.enums import CoachRole
 from domain.services.audit import AuditCursor, AuditFilter, audit_page
 from domain.services.audit_export import audit_csv_chunks
-from domain.services.capacity import coach_loads
+from domain.services.capacity import coach_loads, set_capacity
 from domain.services.coaches import create_coach, list_coaches, set_coach_role
 from domain.services.reassignment import find_clients, reassign_client
 from domain.services.sign_in_delivery import queue_sign_in_link
@@ -48,6 +49,8 @@ async def _admin_page(
     new_coach: dict[str, str] | None = None,
 ) -> web.Response:
     notice = "Role changed." if request.query.get("role") == "1" else ""
+    if request.query.get("capacity") == "1":
+        notice = "Capacity changed."
     added, via = request.query.get("added", ""), request.query.get("via", "")
     moved = request.query.get("moved", "")
     async with request.config_dict[DB_KEY].unit_of_work() as session:
@@ -80,6 +83,7 @@ async def _admin_page(
         typed=typed or {"client": "", "coach": ""},
         matches=matches or [],
         new_coach=new_coach or {"name": "", "email": "", "role": CoachRole.COACH.value},
+        capacity_hint=CAPACITY_HINT,
     )
 
 
@@ -127,6 +131,25 @@ async def change_role(request: web.Request) -> web.StreamResponse:
     except DomainError as exc:
         return await _admin_page(request, error=exc.message, status=422)
     return redirect(_admin_url(request, role="1"))
+
+
+@routes.post("/admin/coaches/{coach_id}/capacity", name="coach_capacity")
+@requires_admin
+async def change_capacity(request: web.Request) -> web.StreamResponse:
+    """The most active clients a coach takes (empty: no limit); clients beyond it stay, new ones go to
+    coaches with room. Audited as ``coach.capacity_set`` under the admin's name."""
+    viewer = signed_in(request)
+    coach_id = path_int(request, "coach_id")
+    try:
+        capacity = read_capacity(form_text(await request.post(), "capacity"))
+    except ValueError as exc:
+        return await _admin_page(request, error=str(exc), status=422)
+    try:
+        async with request.config_dict[DB_KEY].unit_of_work() as session:
+            await set_capacity(session, coach_id, capacity, actor=viewer.actor)
+    except DomainError as exc:
+        return await _admin_page(request, error=exc.message[:1].upper() + exc.message[1:] + ".", status=422)
+    return redirect(_admin_url(request, capacity="1"))
 
 
 @routes.post("/admin/reassign", name="reassign")

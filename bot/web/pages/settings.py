@@ -34,7 +34,8 @@ routes = web.RouteTableDef()
 CAPACITY_HINT = f"A whole number from 1 to {CAPACITY_MAX:,}, or empty for no limit."
 
 
-def _capacity(text: str) -> int | None:
+def read_capacity(text: str) -> int | None:
+    """A capacity as typed: a whole number, or empty for no limit (raises ``ValueError`` with the hint)."""
     text = text.strip()
     if not text:
         return None
@@ -60,7 +61,7 @@ def read_form(form: Any) -> tuple[CoachSettings | None, dict[str, str], dict[str
     except ParseError as exc:
         errors["timezone"] = exc.hint
     try:
-        capacity = _capacity(typed["capacity"])
+        capacity = read_capacity(typed["capacity"])
     except ValueError as exc:
         errors["capacity"] = str(exc)
     wanted = CoachSettings(typed["name"], digest_time, typed["digest_cadence"], zone, capacity)
