@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import aiohttp
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from domain.clock import utcnow
 from domain.db import Database
@@ -24,6 +24,17 @@ async def _link(db: Database, coach_id: int) -> str:
         return await issue_login_code(session, coach_id, sent_via="cli")
 
 
+async def _anonymous_refusals(db: Database, action: str) -> int:
+    """How many anonymous refusals of ``action`` were counted (one row per minute)."""
+    async with db.unit_of_work() as session:
+        counted = await session.scalar(
+            select(func.sum(AuditEvent.count)).where(
+                AuditEvent.action == "request.rejected", AuditEvent.subject == f"endpoint:{action}"
+            )
+        )
+    return int(counted or 0)
+
+
 async def test_anonymous_visitors_are_sent_to_sign_in(db: Database) -> None:
     async with served_workspace(db) as root, browser(root) as visitor:
         for path in ("/app/clients", "/app/", "/app/clients?flagged=1"):
@@ -31,6 +42,10 @@ async def test_anonymous_visitors_are_sent_to_sign_in(db: Database) -> None:
             assert (status, response.headers["Location"]) == (303, "/app/signin")
         status, body, _ = await visitor.get("/app/signin")
         assert status == 200 and "Send me a sign-in link" in body
+        # Opening a page is how every visit starts; a change posted without a session is a refusal.
+        status, _, response = await visitor.post("/app/clients/1/notes", {"note": "hello"})
+        assert (status, response.headers["Location"]) == (303, "/app/signin")
+    assert await _anonymous_refusals(db, "web.signin_required") == 1
 
 
 async def test_a_link_signs_in_once_and_is_refused_after(db: Database) -> None:
@@ -238,3 +253,5 @@ async def test_asking_for_a_link_queues_it_where_the_coach_reads(db: Database) -
             await visitor.post("/app/signin", {"email": "ana@example.com"})
         status, body, _ = await visitor.post("/app/signin", {"email": "ana@example.com"})
         assert status == 429 and "too many" in body.lower()
+    # Refused: the unknown address, and the sixth link (the page says the same to both, the log does not).
+    assert await _anonymous_refusals(db, "web.sign_in_link_refused") == 2

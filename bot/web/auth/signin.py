@@ -86,6 +86,7 @@ async def ask_for_link(request: web.Request) -> web.StreamResponse:
                 session, email=email, base_url=settings.web_base_url, channels=delivery_channels(settings)
             )
     except TooManyLinks as exc:
+        await audit_refusal(request, "web.sign_in_link_refused", reason="too many links")
         return render(
             request,
             "signin.html",
