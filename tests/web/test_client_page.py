@@ -20,6 +20,7 @@ from domain.services.checkins import record_check_in
 from domain.services.files import record_stored_file, write_stored_file
 from domain.services.goals import add_goal_ideas
 from domain.services.messages import record_client_message
+from tests.support.openai_api import FakeOpenAI
 from tests.support.web import Browser, add_client, add_coach, browser, served_workspace
 
 pytestmark = pytest.mark.usefixtures("storage")
@@ -247,6 +248,47 @@ async def test_goal_ideas_are_approved_edited_or_dismissed(db: Database) -> None
         for text in ("Run three times a week", "Sleep 7.5 hours")
     )
     assert actors == {f"coach:{ana}"}
+
+
+async def test_the_weekly_summary_says_whether_a_model_wrote_it(db: Database) -> None:
+    from bot.config import load_settings
+    from integrations.llm.insights import InsightsService
+
+    ana, _, _, sam = await _people(db)
+    async with db.unit_of_work() as session:
+        for mood in (5, 6, 7):
+            await record_check_in(
+                session,
+                client_id=sam,
+                mood=mood,
+                energy=6,
+                sleep_hours=7.0,
+                adherence="yes",
+                note=None,
+                source_channel="console",
+            )
+    async with served_workspace(db) as root, browser(root) as coach:  # no model configured
+        await coach.sign_in(db, ana)
+        _, body, _ = await coach.get(f"/app/clients/{sam}")
+        assert "Computed (not AI)" in body and "AI-generated" not in body
+    model = await FakeOpenAI().start()
+    try:
+        llm = {
+            "COACH_LLM_MODEL": "fake-model",
+            "OPENAI_BASE_URL": model.base_url,
+            "OPENAI_API_KEY": "sk-test",
+        }
+        insights = InsightsService.from_settings(load_settings(COACH_DATABASE_URL=db.url, **llm), db)
+        try:
+            assert (await insights.weekly_summary(sam)).source == "ai"  # as the weekly digest would
+        finally:
+            await insights.close()
+        async with served_workspace(db, **llm) as root, browser(root) as coach:
+            await coach.sign_in(db, ana)
+            _, body, _ = await coach.get(f"/app/clients/{sam}")
+            assert "AI-generated" in body and "fake-model" in body and "Computed (not AI)" not in body
+    finally:
+        await model.stop()
 
 
 async def test_files_the_client_sent_download_and_the_chart_is_svg(db: Database, storage: Path) -> None:
