@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.components import AppContext, conversation_engine
 from bot.config import Settings
+from domain.insights.series import ClientSeries
 from domain.models.enums import Platform
 
 
@@ -27,6 +28,13 @@ def delivery_channels(settings: Settings) -> frozenset[str]:
     return frozenset(channels)
 
 
+def progress_chart_png(series: ClientSeries) -> bytes:
+    """The client's progress chart as a PNG (matplotlib loads on the first chart, not at start-up)."""
+    from bot.charts.progress_chart import render_progress_chart
+
+    return render_progress_chart(series)
+
+
 def prepare_conversations(ctx: AppContext) -> Any:
     """Set ``ctx.insights`` and ``ctx.payments``, register every command and flow, and return the
     shared :class:`conversations.engine.ConversationEngine` (created here with both injected)."""
@@ -42,5 +50,6 @@ def prepare_conversations(ctx: AppContext) -> Any:
         storage_dir=ctx.settings.storage_dir,
         calendar=checkin_schedule_ics,
         delivery_channels=delivery_channels(ctx.settings),
+        progress_chart=progress_chart_png,
     )
     return conversation_engine(ctx)

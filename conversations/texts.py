@@ -187,6 +187,8 @@ class Commands(Catalogue):
     FORGET_ME = "delete everything about you"
     COACH_LINK = "coaches: link this Telegram account to receive sign-in links"
     LANGUAGE = "choose the language I speak"
+    PROGRESS = "your chart and a summary of your last two weeks"
+    MYDATA = "a copy of your data as a file"
 
 
 class CoachLink:  # for coaches: stays English (not a Catalogue)
@@ -358,6 +360,20 @@ class Payment(Catalogue):
     NOTHING_DUE = "You have nothing to pay right now."
     PAY_HERE = "To start {program}, complete the payment here:"
     UNAVAILABLE = "Payments are unavailable right now. Please try /pay again a bit later."
+
+
+class SelfService(Catalogue):
+    """``/progress`` and ``/mydata``: what clients look up about themselves."""
+
+    PROGRESS_TITLE = "Your progress, {start} – {end}:"
+    NO_CHECK_INS_YET = (
+        "There is nothing to show yet: you haven't checked in during the last two weeks. "
+        "Send /checkin to log how you are doing, and /progress will have your numbers."
+    )
+    MY_DATA = (
+        "Here is a copy of everything we hold about you, as a JSON file. "
+        "Send /forget_me if you want it deleted."
+    )
 
 
 class ForgetMe(Catalogue):

@@ -14,10 +14,10 @@ from bot.charts.progress_chart import WIDTH as CHART_WIDTH
 from bot.charts.progress_chart import render_progress_chart
 from bot.reports import pdf
 from conversations.i18n import format_day, use_locale
+from conversations.progress_summary import summary_lines
 from conversations.texts import ProgressReport as T
 from domain.analytics.prediction import MIN_POINTS, Outlook
 from domain.insights.series import MIN_CHART_CHECK_INS
-from domain.insights.summary import describe_trend
 from domain.models.enums import GoalStatus
 from domain.reports.progress import GoalLine, ProgressReport
 
@@ -65,35 +65,6 @@ def _profile(report: ProgressReport) -> Table:
     return _grid(
         [[_p(k, CELL_BOLD), _p(v, CELL)] for k, v in rows], [40 * mm, CONTENT_WIDTH - 40 * mm], header=False
     )
-
-
-def summary_lines(report: ProgressReport, weeks: int) -> list[str]:
-    """The summary in sentences, from the computed numbers only."""
-    series = report.series
-    if not series.check_ins:
-        lines = [T.NO_CHECK_INS.format(weeks=weeks)]
-    elif series.check_ins == 1:
-        lines = [T.CHECK_IN_ONCE.format(total=len(series.days), weeks=weeks)]
-    else:
-        lines = [
-            T.CHECK_INS.format(
-                check_ins=series.check_ins, days=series.days_checked_in, total=len(series.days), weeks=weeks
-            )
-        ]
-    if series.missed_days:
-        lines.append(T.MISSED.format(missed=series.missed_days))
-    changes = [series.change(metric) for metric in ("mood", "energy")]
-    described = [d for d in (describe_trend(c) for c in changes) if d]
-    if described:
-        compared = all(c.last_week is not None for c in changes if c.this_week is not None)
-        lines.append((T.FEELING if compared else T.FEELING_ONE_WEEK).format(trends=", ".join(described)))
-    adherence = series.adherence_pct()
-    if adherence is not None:
-        lines.append(T.PLAN.format(pct=adherence))
-    if report.goals:
-        done = sum(g.status == GoalStatus.DONE for g in report.goals)
-        lines.append(T.GOALS_DONE.format(done=done, total=len(report.goals)))
-    return lines
 
 
 def outlook(goal: GoalLine) -> str:

@@ -8,7 +8,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from conversations.flow import Flow
-from conversations.flows import billing, checkin, coach_link, feedback, forget_me, goals, onboarding, settings
+from conversations.flows import (
+    billing,
+    checkin,
+    coach_link,
+    feedback,
+    forget_me,
+    goals,
+    onboarding,
+    self_service,
+    settings,
+)
 from conversations.registry import set_delivery_channels
 
 BUILTIN_FLOWS: dict[str, Flow] = {
@@ -21,13 +31,16 @@ def install_all(
     storage_dir: Path | str,
     calendar: settings.ScheduleCalendar | None = None,
     delivery_channels: frozenset[str] | None = None,
+    progress_chart: self_service.ProgressChart | None = None,
 ) -> None:
     """Register every registered-at-start-up command and flow (idempotent): ``/settings``,
-    ``/billing``, ``/invoices`` and ``/forget_me``. ``coach run`` and ``coach chat`` both call this, so
-    the console and the chat platforms are the same bot. ``delivery_channels`` are the reminder
-    channels this process can deliver on (``/settings`` offers only those)."""
+    ``/billing``, ``/invoices``, ``/forget_me``, ``/progress`` and ``/mydata``. ``coach run`` and
+    ``coach chat`` both call this, so the console and the chat platforms are the same bot.
+    ``delivery_channels`` are the reminder channels this process can deliver on (``/settings`` offers
+    only those); ``progress_chart`` draws the ``/progress`` chart."""
     billing.register()  # /billing and /invoices (they explain when payments are not set up)
     forget_me.register(storage_dir)  # /forget_me: a client erases themselves
     settings.install(calendar=calendar)  # /settings: reminder time, days, quiet hours, pause, channel
+    self_service.register(progress_chart)  # /progress (summary and chart) and /mydata (export file)
     coach_link.register()  # /coach_link CODE: a coach's Telegram account receives their sign-in links
     set_delivery_channels(delivery_channels)

@@ -112,7 +112,7 @@ def test_the_report_speaks_the_clients_language() -> None:
 
 
 def test_one_check_in_is_said_once() -> None:
-    from bot.reports.progress_pdf import summary_lines
+    from conversations.progress_summary import summary_lines
 
     report = ProgressReport(
         1,
