@@ -6,11 +6,14 @@ They go through the outbox to the coach's Slack (rendered by the Slack channel f
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.models import Coach, OutboundMessage
+from domain.models import AuditEvent, Client, Coach, OutboundMessage
 from domain.services.audit import record_audit_event
 from domain.services.outbox import enqueue_message
 
@@ -45,3 +48,55 @@ async def notify_coach(
     return await enqueue_message(
         session, platform="slack", chat_id=target, payload=payload, dedupe_key=dedupe_key
     )
+
+
+@dataclass(frozen=True, slots=True)
+class RecentNotice:
+    """A notice the coach was sent (or, without Slack, only recorded), as the workspace lists it."""
+
+    at: datetime
+    kind: str
+    client_id: int | None
+    client_name: str | None
+    """None when there is no client, or the client is no longer this coach's."""
+
+
+async def recent_notices(
+    session: AsyncSession, coach_id: int, *, since: datetime, limit: int, is_admin: bool = False
+) -> list[RecentNotice]:
+    """The coach's notices since ``since``, newest first, read from their audit events (every notice
+    is one, Slack or not), with the client's name when the client is still theirs (any, for an admin)."""
+    rows = (
+        await session.execute(
+            select(AuditEvent.at, AuditEvent.action, AuditEvent.details)
+            .where(
+                AuditEvent.action.startswith("notice.", autoescape=True),
+                AuditEvent.subject == f"coach:{coach_id}",
+                AuditEvent.at >= since,
+            )
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        )
+    ).all()
+    client_ids = {
+        d["client_id"] for _, _, d in rows if isinstance(d, dict) and isinstance(d.get("client_id"), int)
+    }
+    names: dict[int, str] = {}
+    if client_ids:
+        found = await session.execute(
+            select(Client.id, Client.display_name, Client.coach_id).where(Client.id.in_(client_ids))
+        )
+        names = {cid: name for cid, name, owner in found if is_admin or owner == coach_id}
+    notices = []
+    for at, action, details in rows:
+        client_id = details.get("client_id") if isinstance(details, dict) else None
+        client_id = client_id if isinstance(client_id, int) else None
+        notices.append(
+            RecentNotice(
+                at,
+                action.removeprefix("notice."),
+                client_id if client_id in names else None,
+                names.get(client_id) if client_id is not None else None,
+            )
+        )
+    return notices

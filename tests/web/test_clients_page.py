@@ -169,3 +169,36 @@ async def test_the_list_costs_the_same_queries_for_three_or_thirty_clients(db: D
                 )
         many = await queries_for_list()
     assert many == few
+
+
+async def test_a_coach_without_slack_reads_their_alerts_on_the_clients_page(db: Database) -> None:
+    from bot.web.pages.clients import NOTICES_SHOWN
+    from domain.services.notices import notify_coach
+
+    ana = await add_coach(db, "Ana", "ana@example.com")
+    bo = await add_coach(db, "Bo", "bo@example.com")
+    sam = await add_client(db, ana.id, "Sam <b>")
+    moved = await add_client(db, bo.id, "Moved Away")
+    async with db.unit_of_work() as session:
+        assert (
+            await notify_coach(session, coach_id=ana.id, kind="payment_failed", text="x", client_id=sam.id)
+            is None
+        )
+        await notify_coach(session, coach_id=ana.id, kind="some_new_kind", text="x", client_id=moved.id)
+        await notify_coach(session, coach_id=bo.id, kind="low_mood", text="x", client_id=moved.id)
+    async with served_workspace(db) as root, browser(root) as coach:
+        await coach.sign_in(db, ana.id)
+        _, body, _ = await coach.get("/app/clients")
+        assert "Recent alerts" in body and "Payment failed" in body
+        assert f'href="/app/clients/{sam.id}">Sam &lt;b&gt;</a>' in body
+        assert "Some new kind" in body and "Moved Away" not in body  # no longer Ana's client: no name
+        assert "Low mood" not in body  # Bo's
+        _, body, _ = await coach.get("/app/clients?q=sam")
+        assert "Recent alerts" not in body  # a search shows only the list
+    async with db.unit_of_work() as session:
+        for n in range(NOTICES_SHOWN + 2):
+            await notify_coach(session, coach_id=ana.id, kind="new_client", text="x", dedupe_key=f"n{n}")
+    async with served_workspace(db) as root, browser(root) as coach:
+        await coach.sign_in(db, ana.id)
+        _, body, _ = await coach.get("/app/clients")
+        assert body.count("<strong>New client</strong>") == NOTICES_SHOWN and "Payment failed" not in body

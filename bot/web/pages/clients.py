@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from aiohttp import web
 
@@ -11,6 +12,7 @@ from bot.web.auth.guards import signed_in
 from bot.web.render import render
 from domain.clock import utcnow
 from domain.services.client_roster import SEARCH_MAX_CHARS, RosterFilter, compose_roster, load_roster
+from domain.services.notices import recent_notices
 
 routes = web.RouteTableDef()
 
@@ -19,6 +21,30 @@ FILTER_LABELS = (
     (RosterFilter.MISSED, "Missed check-ins"),
     (RosterFilter.UNPAID, "Unpaid"),
 )
+
+# What the coach was told in the last days: without Slack this is where they read it.
+NOTICES_SHOWN = 10
+NOTICE_DAYS = 7
+NOTICE_LABELS = {
+    "new_client": "New client",
+    "low_mood": "Low mood",
+    "missed_checkins": "Missed check-ins",
+    "payment_failed": "Payment failed",
+    "payment_received": "Payment received",
+    "payment_for_cancelled": "Payment for a cancelled enrollment",
+    "paused_unpaid": "Paused: unpaid",
+    "subscription_ended": "Subscription ended",
+    "program_completed": "Program completed",
+    "delivery_failed": "A message could not be delivered",
+    "goal_approval": "Goal idea to review",
+    "coaches_full": "Every coach is at capacity",
+    "payments_not_configured": "Payments are not set up",
+    "client_erased": "Client erased",
+}
+
+
+def notice_label(kind: str) -> str:
+    return NOTICE_LABELS.get(kind) or kind.replace("_", " ").capitalize()
 
 
 @routes.get("/clients", name="clients")
@@ -30,6 +56,13 @@ async def clients_page(request: web.Request) -> web.StreamResponse:
     async with request.config_dict[DB_KEY].unit_of_work() as session:
         data = await load_roster(
             session, coach_id=None if viewer.is_admin else viewer.coach_id, search=search, now=now
+        )
+        notices = await recent_notices(
+            session,
+            viewer.coach_id,
+            since=now - timedelta(days=NOTICE_DAYS),
+            limit=NOTICES_SHOWN,
+            is_admin=viewer.is_admin,
         )
     # Trends and note sentiment for a whole roster: CPU work, off the event loop.
     rows = await asyncio.to_thread(compose_roster, data, now=now, only=chosen)
@@ -44,4 +77,5 @@ async def clients_page(request: web.Request) -> web.StreamResponse:
         filtered=bool(search or chosen),
         truncated=data.truncated,
         show_coach=viewer.is_admin,
+        notices=[(n, notice_label(n.kind)) for n in notices],
     )
