@@ -351,6 +351,13 @@ class Feedback(Catalogue):
     ASK_COMMENT = "Anything you'd like to add? Type a comment or /skip."
     COMMENT_TOO_LONG = "Please keep the comment under {limit} characters."
     THANKS = "Thank you for your feedback!"
+    ABOUT_BOT = "About the bot itself"
+    ASK_ABOUT_BOT = (
+        "What should we know about the bot: something that went wrong, or something you would change? "
+        "This goes to the team that runs the bot, not to your coach."
+    )
+    ABOUT_BOT_EMPTY = "Please write a few words about the bot, or send /cancel."
+    ABOUT_BOT_THANKS = "Thank you! I've passed it on to the team that runs the bot."
 
 
 class Payment(Catalogue):

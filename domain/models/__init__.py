@@ -17,7 +17,7 @@ from domain.models.program_content import (
     TaskTick,
 )
 from domain.models.programs import Enrollment, Program
-from domain.models.progress import CheckIn, Feedback, Goal
+from domain.models.progress import CheckIn, Feedback, Goal, SystemFeedback
 from domain.models.sending import SendSlot
 from domain.models.system import AuditEvent, ConversationState, InsightCache, LlmUsage, ProcessedMessage
 from domain.models.threads import CoachThread as CoachThread
@@ -58,6 +58,7 @@ __all__ = [
     "StepRelease",
     "StoredFile",
     "Subscription",
+    "SystemFeedback",
     "TaskTick",
     "WebSession",
 ]

@@ -58,3 +58,15 @@ class Feedback(Base):
     score: Mapped[int]
     comment: Mapped[str | None] = mapped_column(EncryptedText)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SystemFeedback(Base):
+    """What a client said about the bot itself (``/feedback`` → about the bot): for the admins, not
+    the coach."""
+
+    __tablename__ = "system_feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    text: Mapped[str] = mapped_column(EncryptedText)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

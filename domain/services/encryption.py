@@ -33,6 +33,7 @@ from domain.models import (
     InboxUpdate,
     Message,
     StoredFile,
+    SystemFeedback,
 )
 from domain.services.audit import record_audit_event
 from domain.services.files import inside_storage, replace_file, unlink_stored_files
@@ -46,6 +47,7 @@ ENCRYPTED_COLUMNS: tuple[tuple[Any, str], ...] = (
     (Message, "text"),
     (Goal, "text"),
     (Feedback, "comment"),
+    (SystemFeedback, "text"),
     (Client, "assessment"),
     (InboxUpdate, "payload"),
     (CheckInAnswer, "value"),

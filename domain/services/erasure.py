@@ -57,6 +57,7 @@ from domain.models import (
     StepRelease,
     StoredFile,
     Subscription,
+    SystemFeedback,
     TaskTick,
 )
 from domain.models.enums import ClientStatus
@@ -242,6 +243,7 @@ def _erased_rows(person: _Person, dialect: str) -> list[tuple[str, Any, ColumnEl
         ("coach_notes", CoachNote, CoachNote.client_id == client_id),
         ("messages", Message, Message.client_id == client_id),
         ("feedback", Feedback, Feedback.client_id == client_id),
+        ("system_feedback", SystemFeedback, SystemFeedback.client_id == client_id),
         ("checkin_answers", CheckInAnswer, CheckInAnswer.client_id == client_id),
         ("check_ins", CheckIn, CheckIn.client_id == client_id),
         ("goals", Goal, Goal.client_id == client_id),

@@ -24,6 +24,7 @@ from domain.models import (
     Payment,
     StepRelease,
     Subscription,
+    SystemFeedback,
     TaskTick,
 )
 from domain.services.clients import get_client
@@ -43,6 +44,7 @@ EXPORT_KEYS = (
     "subscriptions",
     "messages",
     "feedback",
+    "system_feedback",
     "coach_notes",
     "audit_events",
 )
@@ -90,6 +92,7 @@ async def export_client(session: AsyncSession, client_id: int) -> dict[str, Any]
         "subscriptions": await rows(Subscription, Subscription.client_id == client_id),
         "messages": await rows(Message, Message.client_id == client_id),
         "feedback": await rows(Feedback, Feedback.client_id == client_id),
+        "system_feedback": await rows(SystemFeedback, SystemFeedback.client_id == client_id),
         # A coach's private notes are personal data about the client too (a subject access request).
         "coach_notes": await rows(CoachNote, CoachNote.client_id == client_id),
         "audit_events": await rows(

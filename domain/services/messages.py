@@ -1,4 +1,4 @@
-"""Messages between clients and coaches, and client feedback."""
+"""Messages between clients and coaches, and client feedback (about coaching, and about the bot)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import rules
 from domain.clock import utcnow
-from domain.models import Feedback, Message
-from domain.models.enums import MessageDirection
+from domain.errors import ValidationError
+from domain.models import Coach, Feedback, Message, SystemFeedback
+from domain.models.enums import CoachRole, MessageDirection
 from domain.services.clients import get_client
+from domain.services.notices import notify_coach
+
+SYSTEM_FEEDBACK_KIND = "system_feedback"
 
 
 async def record_client_message(
@@ -91,4 +95,27 @@ async def record_feedback(
     )
     session.add(feedback)
     await session.flush()
+    return feedback
+
+
+async def record_system_feedback(session: AsyncSession, *, client_id: int, text: str) -> SystemFeedback:
+    """Store what a client said about the bot itself and queue it for every admin (not the client's
+    coach, unless they are an admin): the people who run the bot can act on it."""
+    await get_client(session, client_id)
+    checked = rules.check_note(text)
+    if checked is None:
+        raise ValidationError("system feedback needs some text", field="text")
+    feedback = SystemFeedback(client_id=client_id, text=checked)
+    session.add(feedback)
+    await session.flush()
+    admins = await session.scalars(select(Coach.id).where(Coach.role == CoachRole.ADMIN).order_by(Coach.id))
+    for admin_id in admins.all():
+        await notify_coach(
+            session,
+            coach_id=admin_id,
+            kind=SYSTEM_FEEDBACK_KIND,
+            text=checked,
+            client_id=client_id,
+            dedupe_key=f"system_feedback:{feedback.id}:{admin_id}",
+        )
     return feedback
