@@ -23,6 +23,7 @@ from domain.models import (
     InboxUpdate,
     Message,
     StoredFile,
+    SystemFeedback,
 )
 from domain.services import checkins, clients, messages
 from domain.services.coaches import create_coach
@@ -78,6 +79,7 @@ async def write_everything(db: Database) -> int:
         s.add(StoredFile(platform="console", file_id="f1", kind="document", file_name=FILE_NAME, path="x"))
         s.add(Goal(client_id=client.id, text=GOAL))
         s.add(Feedback(client_id=client.id, score=4, comment="more stretching please"))
+        s.add(SystemFeedback(client_id=client.id, text="the buttons vanish"))
         s.add(InboxUpdate(key="telegram:update:1", platform="telegram", lane="c1", payload={"text": NOTE}))
         coach = await create_coach(s, name="Ana", email="ana@example.com")
         s.add(CoachNote(client_id=client.id, coach_id=coach.id, text="private: asks about knee surgery"))
@@ -150,6 +152,7 @@ async def test_plaintext_rows_and_old_keys_are_rotated_to_the_newest_key(
         "messages": 2,
         "goals": 1,
         "feedback": 1,
+        "system_feedback": 1,
         "clients": 1,
         "inbox_updates": 1,
         "checkin_answers": 1,
@@ -157,7 +160,7 @@ async def test_plaintext_rows_and_old_keys_are_rotated_to_the_newest_key(
         "stored_files": 1,
     }
     use_keys([new, old])
-    assert sum((await rotate_keys(db, batch_size=2)).values()) == 11
+    assert sum((await rotate_keys(db, batch_size=2)).values()) == 12
     assert sum((await rotate_keys(db)).values()) == 0  # nothing left to do
     use_keys([new])  # the old key can go
     async with db.sessions() as s:

@@ -98,6 +98,7 @@ async def populate(db: Database, storage: Path, tag: str, *, name: str, email: s
             s, client_id=client.id, coach_id=coach.id, channel="slack", text=f"hi {name}"
         )
         await messages.record_feedback(s, client_id=client.id, score=5, comment="great")
+        await messages.record_system_feedback(s, client_id=client.id, text=f"the bot forgot {name}")
         s.add(CoachNote(client_id=client.id, coach_id=coach.id, text=f"{name} prefers mornings"))
         await open_thread(
             s,
@@ -213,6 +214,7 @@ async def test_erasure_removes_the_person_and_keeps_money_detached(db: Database,
         "coach_notes": 1,
         "messages": 2,
         "feedback": 1,
+        "system_feedback": 1,
         "checkin_answers": 0,
         "check_ins": 1,
         "goals": 1,
