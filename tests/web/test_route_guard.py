@@ -47,3 +47,31 @@ async def test_anonymous_visitors_get_only_the_sign_in_pages(db: Database) -> No
             else:
                 status, _, response = await visitor.post(url, {})
             assert (status, response.headers.get("Location")) == (303, "/app/signin"), (method, url)
+
+
+async def test_every_form_post_needs_the_csrf_token(db: Database) -> None:
+    """Signed in (as an admin, who may post anywhere), a post without this session's token changes
+    nothing on any route: 403. Signed out, the sign-in forms want the visitor's token too."""
+    from sqlalchemy import func, select
+
+    from domain.models import AuditEvent
+    from tests.support.web import add_coach
+
+    boss = await add_coach(db, "Boss", "boss@example.com", role="admin")
+    posts = [(path, public) for method, path, public in workspace_routes() if method == "POST"]
+    assert len(posts) > 10
+    async with served_workspace(db) as root, browser(root) as admin, browser(root) as visitor:
+        await visitor.get("/app/signin")
+        await admin.sign_in(db, boss.id)
+        for path, public in posts:
+            for form in ({}, {"csrf_token": "forged"}):
+                who = visitor if public else admin
+                status, _, _ = await who.post("/app" + path, form, csrf=False)
+                assert status == 403, (path, form)
+    async with db.unit_of_work() as session:
+        named = await session.scalar(
+            select(func.count()).where(
+                AuditEvent.action == "web.csrf_refused", AuditEvent.actor == f"coach:{boss.id}"
+            )
+        )
+    assert named == 2 * sum(1 for _, public in posts if not public)
