@@ -333,3 +333,26 @@ def test_every_api_route_is_in_the_openapi_file_and_nothing_more() -> None:
         if method in {"get", "post", "put", "patch", "delete"}
     }
     assert served == described
+
+
+async def test_every_api_route_wants_a_token_or_session(db: Database) -> None:
+    """Walks the served routes (present and future), so a new one cannot forget authentication."""
+    import re
+
+    from bot.web.api.app import build_api
+
+    routes = sorted(
+        {
+            (route.method, re.sub(r"\{[^}]+\}", "1", route.resource.canonical))
+            for route in build_api().router.routes()
+            if route.resource is not None
+            and route.method != "HEAD"
+            and route.resource.canonical != "/openapi.yaml"
+        }
+    )
+    assert ("POST", "/clients/1/goals/1/approve") in routes
+    async with served_workspace(db) as root, aiohttp.ClientSession() as http:
+        api = Api(http, root, "sc_made-up")
+        for method, path in routes:
+            status, body = await api.call(method, path, json={})
+            assert status == 401 and body["error"]["status"] == 401, (method, path)
