@@ -61,7 +61,7 @@ async def progress(turn: Turn, _args: str) -> Next:
 
 async def my_data(turn: Turn, _args: str) -> Next:
     assert turn.client_id is not None
-    data = await export_client(await turn.session(), turn.client_id)
+    data = await export_client(await turn.session(), turn.client_id, for_client=True)
     content = json.dumps(data, indent=2, default=str, ensure_ascii=False).encode()
     turn.replies.append(OutgoingMessage(T.MY_DATA, files=(OutgoingFile(EXPORT_FILE, content, EXPORT_MIME),)))
     return REPEAT

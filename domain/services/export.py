@@ -60,7 +60,10 @@ def row_to_dict(row: DeclarativeBase) -> dict[str, Any]:
     return {col.key: _plain(getattr(row, col.key)) for col in row.__mapper__.column_attrs}
 
 
-async def export_client(session: AsyncSession, client_id: int) -> dict[str, Any]:
+async def export_client(session: AsyncSession, client_id: int, *, for_client: bool = False) -> dict[str, Any]:
+    """Everything held about a client (``coach export``, a subject access request). ``for_client``: the
+    copy the client downloads themselves (``/mydata``), without the coach's private notes, which the
+    workspace promises the client never sees."""
     client = await get_client(session, client_id)
 
     async def rows(model: Any, *where: Any) -> list[dict[str, Any]]:
@@ -94,7 +97,7 @@ async def export_client(session: AsyncSession, client_id: int) -> dict[str, Any]
         "feedback": await rows(Feedback, Feedback.client_id == client_id),
         "system_feedback": await rows(SystemFeedback, SystemFeedback.client_id == client_id),
         # A coach's private notes are personal data about the client too (a subject access request).
-        "coach_notes": await rows(CoachNote, CoachNote.client_id == client_id),
+        "coach_notes": [] if for_client else await rows(CoachNote, CoachNote.client_id == client_id),
         "audit_events": await rows(
             AuditEvent, or_(AuditEvent.subject.in_(subjects), AuditEvent.actor.in_(subjects))
         ),

@@ -16,6 +16,7 @@ from conversations.flows import self_service
 from domain.db import Database
 from domain.models import Client
 from domain.services.checkins import record_check_in
+from domain.services.coach_notes import add_coach_note
 from domain.services.export import EXPORT_KEYS
 from tests.support.chat import Chat, FakeClock, texts
 
@@ -103,6 +104,17 @@ async def test_mydata_sends_the_export_as_a_json_file(
     assert set(data) == set(EXPORT_KEYS)
     assert data["client"]["display_name"] == "Sam"
     assert [c["mood"] for c in data["check_ins"]] == [7]
+
+
+async def test_mydata_leaves_out_the_coachs_private_notes(db: Database, client_chat: Chat) -> None:
+    async with db.unit_of_work() as session:
+        client = await session.get(Client, await client_id(db))
+        assert client is not None and client.coach_id is not None
+        await add_coach_note(session, client_id=client.id, coach_id=client.coach_id, text="PRIVATE-NOTE-X")
+    [reply] = await client_chat.send("/mydata")
+    [export] = reply.files
+    assert b"PRIVATE-NOTE-X" not in export.content
+    assert json.loads(export.content)["coach_notes"] == []
 
 
 async def test_mid_check_in_the_open_question_is_asked_again(client_chat: Chat) -> None:
