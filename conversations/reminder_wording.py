@@ -12,7 +12,15 @@ from domain.reminders.kinds import ReminderKind
 
 
 def reminder_payload(kind: str, locale: str) -> dict[str, Any]:
-    """Implements ``domain.reminders.dispatch.ReminderWording``."""
+    """Implements ``domain.reminders.dispatch.ReminderWording``; a payload in another language than
+    English names it (``"locale"``), so an email's frame is worded to match."""
+    payload = _payload(kind, locale)
+    if locale != "en":
+        payload["locale"] = locale
+    return payload
+
+
+def _payload(kind: str, locale: str) -> dict[str, Any]:
     with use_locale(locale):
         if kind == ReminderKind.REENGAGEMENT:
             return message_payload(

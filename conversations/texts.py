@@ -598,3 +598,11 @@ class Reminders(Catalogue):
     CHECK_IN_NOW = "Check in now"
     CHECK_IN = "Check in"
     SETTINGS = "Settings"
+
+
+class Email(Catalogue):
+    """The frame of a message sent by email (reminders to clients who chose email)."""
+
+    FOOTER = "Sent by your coaching assistant. Reply in chat with /settings to change reminders."
+    SEND_IN_CHAT = "{label}: send {command} in chat"
+    DEFAULT_SUBJECT = "Message from your coach"

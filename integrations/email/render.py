@@ -8,11 +8,12 @@ from functools import cache
 from importlib import resources
 from string import Template
 
+from conversations.i18n import use_locale
 from conversations.messages import OutgoingMessage
+from conversations.texts import Email as T
 
 # Mail clients cut long subjects; a short first line reads better than an ellipsis mid-word.
 SUBJECT_MAX_CHARS = 78
-FOOTER = "Sent by your coaching assistant. Reply in chat with /settings to change reminders."
 
 
 @cache
@@ -23,9 +24,7 @@ def _template(name: str) -> Template:
 def subject_for(message: OutgoingMessage, subject: str | None = None) -> str:
     if subject:
         return subject[:SUBJECT_MAX_CHARS]
-    first = next(
-        (line.strip() for line in message.text.splitlines() if line.strip()), "Message from your coach"
-    )
+    first = next((line.strip() for line in message.text.splitlines() if line.strip()), T.DEFAULT_SUBJECT)
     return first if len(first) <= SUBJECT_MAX_CHARS else first[: SUBJECT_MAX_CHARS - 1].rstrip() + "…"
 
 
@@ -34,10 +33,9 @@ def _actions(message: OutgoingMessage) -> tuple[str, str]:
     plain: list[str] = []
     rich: list[str] = []
     for button in message.all_buttons:
-        plain.append(f"- {button.label}: send {button.payload} in chat")
-        rich.append(
-            f"<li>{html.escape(button.label)}: send <code>{html.escape(button.payload)}</code> in chat</li>"
-        )
+        plain.append("- " + T.SEND_IN_CHAT.format(label=button.label, command=button.payload))
+        command = f"<code>{html.escape(button.payload)}</code>"
+        rich.append(f"<li>{T.SEND_IN_CHAT.format(label=html.escape(button.label), command=command)}</li>")
     for link in message.url_buttons:
         plain.append(f"- {link.label}: {link.url}")
         rich.append(f'<li><a href="{html.escape(link.url, quote=True)}">{html.escape(link.label)}</a></li>')
@@ -47,7 +45,20 @@ def _actions(message: OutgoingMessage) -> tuple[str, str]:
 
 
 def render_email(
-    message: OutgoingMessage, *, sender: str, recipient: str, subject: str | None = None
+    message: OutgoingMessage,
+    *,
+    sender: str,
+    recipient: str,
+    subject: str | None = None,
+    locale: str | None = None,
+) -> EmailMessage:
+    """The email for ``message``; its frame (footer, how to answer) in ``locale`` (the client's)."""
+    with use_locale(locale):
+        return _render_email(message, sender=sender, recipient=recipient, subject=subject)
+
+
+def _render_email(
+    message: OutgoingMessage, *, sender: str, recipient: str, subject: str | None
 ) -> EmailMessage:
     plain_actions, html_actions = _actions(message)
     title = subject_for(message, subject)
@@ -56,7 +67,7 @@ def render_email(
     email["To"] = recipient
     email["Subject"] = title
     email.set_content(
-        _template("message.txt").substitute(text=message.text, actions=plain_actions, footer=FOOTER)
+        _template("message.txt").substitute(text=message.text, actions=plain_actions, footer=T.FOOTER)
     )
     html_text = "<br>\n".join(html.escape(line) for line in message.text.splitlines())
     email.add_alternative(
@@ -64,7 +75,7 @@ def render_email(
             subject=html.escape(title),
             html_text=html_text,
             html_actions=html_actions,
-            footer=html.escape(FOOTER),
+            footer=html.escape(T.FOOTER),
         ),
         subtype="html",
     )

@@ -42,15 +42,24 @@ class EmailTransport(Transport):
     async def deliver_payload(self, chat_id: str, payload: dict[str, Any]) -> str | None:
         # Digests and notices may carry a subject; the neutral message has none.
         subject = payload.get("subject")
+        # Client messages worded in another language than English say so ("locale"), for the frame.
+        locale = payload.get("locale")
         return await self._send(
-            chat_id, OutgoingMessage.from_dict(payload), subject if isinstance(subject, str) else None
+            chat_id,
+            OutgoingMessage.from_dict(payload),
+            subject if isinstance(subject, str) else None,
+            locale if isinstance(locale, str) else None,
         )
 
     async def deliver(self, chat_id: str, message: OutgoingMessage) -> str | None:
-        return await self._send(chat_id, message, None)
+        return await self._send(chat_id, message, None, None)
 
-    async def _send(self, recipient: str, message: OutgoingMessage, subject: str | None) -> str:
-        email = render_email(message, sender=self.config.sender, recipient=recipient, subject=subject)
+    async def _send(
+        self, recipient: str, message: OutgoingMessage, subject: str | None, locale: str | None
+    ) -> str:
+        email = render_email(
+            message, sender=self.config.sender, recipient=recipient, subject=subject, locale=locale
+        )
         message_id = make_msgid(domain=self.config.sender.rpartition("@")[2] or None)
         email["Message-ID"] = message_id
         try:

@@ -7,6 +7,7 @@ from conversations.reminder_wording import reminder_payload
 from domain.db import Database
 from domain.reminders.dispatch import ReminderDispatcher, english_wording
 from domain.reminders.kinds import ReminderKind
+from integrations.email.render import render_email
 from tests.reminders.conftest import People, outbox, plan, utc
 
 
@@ -26,5 +27,26 @@ async def test_a_check_in_reminder_in_the_clients_language(db: Database, people:
 
 def test_english_wording_is_the_catalogues_english() -> None:
     for kind in (ReminderKind.CHECKIN, ReminderKind.CHECKIN_FOLLOWUP, ReminderKind.REENGAGEMENT):
-        assert reminder_payload(kind, "en") == english_wording(kind)
+        assert reminder_payload(kind, "en") == english_wording(kind)  # no "locale": English
     assert reminder_payload(ReminderKind.REENGAGEMENT, "de")["buttons"][1][0]["label"] == "Einstellungen"
+
+
+def test_an_email_reminder_is_framed_in_the_clients_language() -> None:
+    payload = reminder_payload(ReminderKind.CHECKIN, "es")
+    assert payload["locale"] == "es"
+    email = render_email(
+        OutgoingMessage.from_dict(payload), sender="c@example.com", recipient="a@example.com", locale="es"
+    )
+    plain = email.get_body(("plain",))
+    assert plain is not None
+    content = plain.get_content()
+    assert "Es hora de tu check-in." in content
+    assert "Hacer el check-in: envía /checkin en el chat" in content
+    assert "Enviado por tu asistente de coaching." in content
+    english = render_email(
+        OutgoingMessage.from_dict(english_wording(ReminderKind.CHECKIN)),
+        sender="c@x.test",
+        recipient="a@x.test",
+    )
+    english_plain = english.get_body(("plain",))
+    assert english_plain is not None and "Check in now: send /checkin in chat" in english_plain.get_content()
