@@ -47,6 +47,7 @@ __all__ = [
     "format_day_month",
     "format_decimal",
     "format_moment",
+    "format_percent",
     "format_time_of_day",
     "localize",
     "supported_locale",
@@ -219,6 +220,11 @@ def city_name(zone: str) -> str:
 def format_decimal(value: float) -> str:
     """``7.5`` → "7.5", "7,5" (de, es, ru)."""
     return babel_numbers.format_decimal(value, locale=_babel_locale(current_locale()))
+
+
+def format_percent(fraction: float) -> str:
+    """``0.58`` → "58%", "58 %" (de, es), "58 %" (ru): a share as the language writes it."""
+    return babel_numbers.format_percent(fraction, locale=_babel_locale(current_locale()))
 
 
 def format_amount(amount_minor: int, currency: str) -> str:

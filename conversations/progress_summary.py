@@ -3,6 +3,7 @@ the progress report PDF and of ``/progress`` in the chat."""
 
 from __future__ import annotations
 
+from conversations.i18n import format_percent
 from conversations.texts import ProgressReport as T
 from domain.insights.summary import describe_trend
 from domain.models.enums import GoalStatus
@@ -31,7 +32,7 @@ def summary_lines(report: ProgressReport, weeks: int) -> list[str]:
         lines.append((T.FEELING if compared else T.FEELING_ONE_WEEK).format(trends=", ".join(described)))
     adherence = series.adherence_pct()
     if adherence is not None:
-        lines.append(T.PLAN.format(pct=adherence))
+        lines.append(T.PLAN.format(percent=format_percent(adherence / 100)))
     if report.goals:
         done = sum(g.status == GoalStatus.DONE for g in report.goals)
         lines.append(T.GOALS_DONE.format(done=done, total=len(report.goals)))

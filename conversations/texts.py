@@ -471,7 +471,7 @@ class ProgressReport(Catalogue):
     MISSED = "{missed} days that asked for a check-in passed without one."
     FEELING = "Your latest week against your first: {trends}."
     FEELING_ONE_WEEK = "Your weekly average: {trends}."
-    PLAN = "You followed your plan on {pct}% of your check-in days (partly counts half)."
+    PLAN = "You followed your plan on {percent} of your check-in days (partly counts half)."
     GOALS_DONE = "Goals reached: {done} of {total}."
     CHART = "Your last {weeks} weeks"
     NO_CHART = "The chart appears once you have checked in at least {n} times in these weeks."
