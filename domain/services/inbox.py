@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
+from domain.keysets import among
 from domain.models import InboxUpdate
 from domain.models.enums import InboxStatus
 
@@ -101,7 +102,7 @@ async def lease_ready(
     candidates = (
         select(iu.id)
         .where(
-            iu.platform.in_(list(platforms)),
+            among(iu.platform.expression, platforms, session.get_bind().dialect.name),
             iu.status == InboxStatus.PENDING,
             iu.next_attempt_at <= now,
             ~earlier_pending,
@@ -126,12 +127,21 @@ async def lease_ready(
 async def mark_handled(
     connection: AsyncSession | AsyncConnection, keys: Sequence[str], now: datetime
 ) -> None:
-    """Handled: called inside the transaction of the step that answered these updates."""
+    """Handled: called inside the transaction of the step that answered these updates (the keys bound
+    as one array: one statement text whatever the batch's size)."""
     if keys:
+        dialect = (
+            connection.get_bind().dialect.name
+            if isinstance(connection, AsyncSession)
+            else connection.dialect.name
+        )
         await connection.execute(
             update(InboxUpdate)
-            .where(InboxUpdate.key.in_(list(keys)), InboxUpdate.status == InboxStatus.PENDING)
+            .where(
+                among(InboxUpdate.key.expression, keys, dialect), InboxUpdate.status == InboxStatus.PENDING
+            )
             .values(status=InboxStatus.HANDLED, handled_at=now, last_error=None)
+            .execution_options(synchronize_session=False)
         )
 
 
@@ -159,8 +169,12 @@ async def release(session: AsyncSession, update_ids: Sequence[int], now: datetim
     if update_ids:
         await session.execute(
             update(InboxUpdate)
-            .where(InboxUpdate.id.in_(list(update_ids)), InboxUpdate.status == InboxStatus.PENDING)
+            .where(
+                among(InboxUpdate.id.expression, update_ids, session.get_bind().dialect.name),
+                InboxUpdate.status == InboxStatus.PENDING,
+            )
             .values(next_attempt_at=now, attempts=InboxUpdate.attempts - 1)
+            .execution_options(synchronize_session=False)
         )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from domain.db import Database
 from domain.models import InboxUpdate
@@ -95,3 +95,29 @@ async def test_finished_updates_are_purged_after_their_time(db: Database) -> Non
         assert await inbox.purge_finished(session, NOW) == 0  # received at NOW: not before it
         assert await inbox.purge_finished(session, NOW + timedelta(days=1)) == 1  # pending ones stay
         assert await inbox.pending_count(session) == 1
+
+
+async def test_marking_and_releasing_send_one_statement_text_whatever_the_batch_size(db: Database) -> None:
+    """Keys travel as one bound array, so a batch of 3 and a batch of 7 are the same prepared statement."""
+    await _store(db, *(_update(n, f"lane{n}") for n in range(1, 21)))
+    sent: list[str] = []
+
+    def record(_c: object, _cur: object, statement: str, *_: object) -> None:
+        if statement.lstrip().upper().startswith("UPDATE"):
+            sent.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        await _handled(db, 1, 2, 3)
+        await _handled(db, 4, 5, 6, 7, 8, 9, 10)
+        async with db.unit_of_work() as session:
+            ids = (await session.scalars(select(InboxUpdate.id).order_by(InboxUpdate.id))).all()
+            await inbox.release(session, ids[10:12], NOW)
+            await inbox.release(session, ids[12:17], NOW)
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+    assert len(sent) == 4
+    assert sent[0] == sent[1] and sent[2] == sent[3]
+    async with db.unit_of_work() as session:
+        statuses = (await session.scalars(select(InboxUpdate.status).order_by(InboxUpdate.id))).all()
+    assert statuses == [InboxStatus.HANDLED] * 10 + [InboxStatus.PENDING] * 10

@@ -20,6 +20,7 @@ from domain.db import Database
 from domain.keysets import analyze
 from domain.reminders import ReminderDispatcher
 from domain.reminders.planner import active_clients_after, plan_chunk
+from domain.services.inbox import lease_ready, mark_handled
 from tests.support.databases import postgres_requested
 
 pytestmark = pytest.mark.skipif(
@@ -36,6 +37,7 @@ BIG_TABLES = {
     "reminders",
     "check_ins",
     "outbound_messages",
+    "inbox_updates",
 }
 
 _SETUP = [
@@ -78,6 +80,17 @@ _SETUP = [
            dedupe_key, created_at)
        SELECT 'telegram', g::text, '{}', 'sent', 1, now(), 'old-reminder:' || g, now()
        FROM generate_series(1, :clients) g""",
+    # Every client's last update handled, and one new one each from the last thousand: what an
+    # engine batch marks handled and the processor leases.
+    """INSERT INTO inbox_updates (key, platform, lane, external_user_id, payload, status, attempts,
+           next_attempt_at, received_at, handled_at)
+       SELECT 'telegram:update:' || g, 'telegram', g::text, g::text, '{}', 'handled', 1, now(), now(), now()
+       FROM generate_series(1, :clients) g""",
+    """INSERT INTO inbox_updates (key, platform, lane, external_user_id, payload, status, attempts,
+           next_attempt_at, received_at)
+       SELECT 'telegram:update:new:' || g, 'telegram', g::text, g::text, '{}', 'pending', 0,
+           CAST(:now AS timestamptz), now()
+       FROM generate_series(:clients - 999, :clients) g""",
 ]
 
 
@@ -129,7 +142,11 @@ async def test_hot_statements_use_indexes_at_100k_clients(db: Database) -> None:
         async with db.engine.connect() as conn:
             states = await lock_states(conn, users, for_update=True)
             replies = await processed_replies(conn, [f"telegram:{n}" for n in range(40_000, 40_256)])
+            await mark_handled(conn, [f"telegram:update:new:{n}" for n in range(99_001, 99_257)], NOW)
             await conn.rollback()
+        async with db.sessions() as session, session.begin():
+            leased = await lease_ready(session, ["telegram"], limit=256, now=NOW)
+            await session.rollback()
         async with db.sessions() as session, session.begin():
             page = await active_clients_after(session, 50_000, limit=500)
             await plan_chunk(session, now=NOW - timedelta(hours=6), clients=page)
@@ -139,7 +156,7 @@ async def test_hot_statements_use_indexes_at_100k_clients(db: Database) -> None:
             await session.rollback()
     finally:
         next(capture, None)
-    assert len(states) == 256 and len(replies) == 256 and len(page) == 500
+    assert len(states) == 256 and len(replies) == 256 and len(page) == 500 and len(leased) == 256
     assert len(outcomes) == 500 and {o.status for o in outcomes} >= {"sent"}
 
     scans = {}
@@ -149,4 +166,5 @@ async def test_hot_statements_use_indexes_at_100k_clients(db: Database) -> None:
             if found:
                 scans[statement.split("\n")[0][:120]] = found
     assert len(recorder.statements) >= 10
+    assert sum("inbox_updates" in statement for statement, _ in recorder.statements) == 2
     assert scans == {}, scans
