@@ -92,6 +92,9 @@ def build_components(ctx: AppContext, *, interactive_console: bool = True) -> li
         MetricsEndpoint(db=ctx.db),
         WebWorkspace(ctx),
     ]
+    from bot.policy_pages import PolicyPages
+
+    components.append(PolicyPages(ctx.db))  # /policy/<version>: the text the chat links to
     from bot.conversation_setup import prepare_conversations
     from bot.stripe_webhooks import PaymentPages, StripeWebhooks
 

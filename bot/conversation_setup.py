@@ -51,5 +51,6 @@ def prepare_conversations(ctx: AppContext) -> Any:
         calendar=checkin_schedule_ics,
         delivery_channels=delivery_channels(ctx.settings),
         progress_chart=progress_chart_png,
+        web_base_url=ctx.settings.web_base_url,
     )
     return conversation_engine(ctx)

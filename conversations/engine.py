@@ -64,6 +64,7 @@ from conversations.flow import (
     Turn,
 )
 from conversations.flows import BUILTIN_FLOWS
+from conversations.flows import policy as policy_gate
 from conversations.i18n import DEFAULT_LOCALE, current_locale, supported_locale, use_locale
 from conversations.messages import IncomingMessage, OutgoingMessage
 from conversations.parsing import ParseError
@@ -81,12 +82,14 @@ from conversations.store import (
     write_states,
 )
 from conversations.texts import Common as T
+from conversations.texts import Policy as PolicyTexts
 from domain import telemetry
 from domain.clock import Clock, ensure_utc, utcnow
 from domain.db import Database, is_unavailable
 from domain.errors import DomainError
 from domain.services.inbox import mark_handled
 from domain.services.outbox import QueuedReply, enqueue_replies
+from domain.services.policies import PolicyNotice, clients_due
 
 log = logging.getLogger(__name__)
 
@@ -395,6 +398,8 @@ class ConversationEngine:
                 )
             # Read after locking: a duplicate handled by another engine meanwhile is seen here.
             done = await processed_replies(conn, [p.message.idempotency_key for p in batch])
+            # Clients who must accept a newer privacy policy first (one or two small queries a batch).
+            due = await clients_due(conn, [s.client.id for s in states.values() if s.client is not None])
             outcomes: list[_Outcome] = []
             writes: list[StateWrite] = []
             keys_written: list[tuple[str, _Outcome]] = []
@@ -414,8 +419,9 @@ class ConversationEngine:
                 if key in rejected and rejected[key] is None:
                     outcomes.append(_Outcome([OutgoingMessage(T.ERROR)]))
                     continue
+                notice = due.get(state.client.id) if state.client is not None else None
                 outcome, write = await self._step(
-                    message, state, now, orm_session, rejected.get(key, ""), batch_work
+                    message, state, now, orm_session, rejected.get(key, ""), batch_work, notice
                 )
                 outcomes.append(outcome)
                 writes.append(write)
@@ -448,6 +454,7 @@ class ConversationEngine:
         orm_session: Callable[[], Awaitable[AsyncSession]],
         rejected_hint: str | None,
         batch: Batch,
+        policy_notice: PolicyNotice | None = None,
     ) -> tuple[_Outcome, StateWrite]:
         if state.client is not None:
             locale = state.client.locale
@@ -455,7 +462,9 @@ class ConversationEngine:
             chosen = state.data.get(CHOSEN_LOCALE_KEY)
             locale = supported_locale(chosen or message.language_hint) or DEFAULT_LOCALE
         with use_locale(locale):
-            return await self._step_in_locale(message, state, now, orm_session, rejected_hint, batch)
+            return await self._step_in_locale(
+                message, state, now, orm_session, rejected_hint, batch, policy_notice
+            )
 
     async def _step_in_locale(
         self,
@@ -465,6 +474,7 @@ class ConversationEngine:
         orm_session: Callable[[], Awaitable[AsyncSession]],
         rejected_hint: str | None,
         batch: Batch,
+        policy_notice: PolicyNotice | None,
     ) -> tuple[_Outcome, StateWrite]:
         work = _Working(state.flow, state.step, state.flow_version, dict(state.data), state.failed_attempts)
         if state.client is None and message.language_hint and CHOSEN_LOCALE_KEY not in work.data:
@@ -483,7 +493,7 @@ class ConversationEngine:
         )
         turn.current_flow = work.flow
         try:
-            await self._dispatch(turn, work, state, rejected_hint or None)
+            await self._dispatch(turn, work, state, rejected_hint or None, policy_notice)
         except _StepRejected:
             raise
         except Exception as exc:
@@ -519,11 +529,19 @@ class ConversationEngine:
         return {**BUILTIN_FLOWS, **extra_flows()}
 
     async def _dispatch(
-        self, turn: Turn, work: _Working, state: StoredState, rejected_hint: str | None
+        self,
+        turn: Turn,
+        work: _Working,
+        state: StoredState,
+        rejected_hint: str | None,
+        policy_notice: PolicyNotice | None = None,
     ) -> None:
         if work.flow and state.expires_at is not None and ensure_utc(state.expires_at) <= turn.now:
             turn.say(T.EXPIRED.format(flow=T.FLOW_NAMES.get(work.flow, work.flow)))
             work.clear()
+        gated = turn.client_id is not None and (policy_notice is not None or work.flow == policy_gate.NAME)
+        if gated and await self._policy_gate(turn, work, state, rejected_hint, policy_notice):
+            return
         command = commands.parse_command(turn)
         if command is not None and rejected_hint is None:
             name, args = command
@@ -538,6 +556,73 @@ class ConversationEngine:
             await self._go(turn, work, await commands.outside_flow(turn))
             return
         await self._answer(turn, work, rejected_hint)
+
+    async def _policy_gate(
+        self,
+        turn: Turn,
+        work: _Working,
+        state: StoredState,
+        rejected_hint: str | None,
+        notice: PolicyNotice | None,
+    ) -> bool:
+        """Ask a client who has not accepted the newest privacy policy before anything else goes on;
+        True when the gate answered the message (see :mod:`conversations.flows.policy`)."""
+        command = commands.parse_command(turn)
+        name = command[0] if command is not None else None
+        if work.flow != policy_gate.NAME:
+            if notice is None or rejected_hint is not None:
+                return False
+            if name in policy_gate.OPEN_COMMANDS or work.flow in policy_gate.OPEN_FLOWS:
+                return False
+            # Set the open conversation and this message aside; they go on once the client accepts.
+            pending = policy_gate.set_aside(
+                turn.message,
+                {
+                    "flow": work.flow,
+                    "step": work.step,
+                    "flow_version": work.flow_version,
+                    "data": work.data,
+                    "failed_attempts": work.failed_attempts,
+                },
+            )
+            data = {policy_gate.PENDING_KEY: pending, policy_gate.VERSION_KEY: notice.version}
+            await self._go(turn, work, StartFlow(policy_gate.NAME, data=data))
+            return True
+        if name is not None and rejected_hint is None:
+            if name in policy_gate.OPEN_COMMANDS:
+                return False
+            turn.say(PolicyTexts.ANSWER_FIRST)
+            await self._go(turn, work, REPEAT)
+            return True
+        if policy_gate.decision(turn.text) is not True:
+            return False  # declining and unclear answers: the flow's step
+        if notice is not None and notice.version != work.data.get(policy_gate.VERSION_KEY):
+            work.data[policy_gate.VERSION_KEY] = notice.version  # a newer one was published meanwhile
+            await self._go(turn, work, REPEAT)
+            return True
+        await policy_gate.accept(turn)
+        pending = work.data.get(policy_gate.PENDING_KEY) or {}
+        work.flow, work.step = pending.get("flow"), pending.get("step")
+        work.flow_version = int(pending.get("flow_version") or 0)
+        work.data = dict(pending.get("data") or {})
+        work.failed_attempts = int(pending.get("failed_attempts") or 0)
+        turn.data, turn.current_flow = work.data, work.flow
+        message = policy_gate.message_set_aside(pending, turn.message)
+        if rejected_hint is not None or message is None:
+            # The set-aside message was refused when handled after accepting: ask its question again.
+            if rejected_hint:
+                turn.say(rejected_hint)
+            await self._go(turn, work, REPEAT)
+            return True
+        turn.message = message
+        # What the set-aside message's step writes is its own: an invalid answer re-prompts as usual
+        # (the consent stays), a step that wrote and then failed rejects the whole message.
+        turn.writes = False
+        try:
+            await self._dispatch(turn, work, state, None)
+        finally:
+            turn.writes = True
+        return True
 
     async def _answer(self, turn: Turn, work: _Working, rejected_hint: str | None) -> None:
         flow = self._flows().get(work.flow or "")

@@ -101,6 +101,7 @@ class Common(Catalogue):
         "feedback": "feedback",
         "forget_me": "deleting your data",
         "settings": "settings",
+        "policy": "the updated privacy policy",
     }
 
 
@@ -606,3 +607,26 @@ class Email(Catalogue):
     FOOTER = "Sent by your coaching assistant. Reply in chat with /settings to change reminders."
     SEND_IN_CHAT = "{label}: send {command} in chat"
     DEFAULT_SUBJECT = "Message from your coach"
+
+
+class Policy(Catalogue):
+    """A new version of the privacy policy and terms: asked before anything else goes on."""
+
+    ASK = (
+        "We have updated our privacy policy and terms (version {version}).\n"
+        "What changed: {summary}\n"
+        "Read the full text: {link}\n"
+        "Do you accept? I'll keep what you just sent and carry on once you have answered."
+    )
+    ACCEPT = "Accept"
+    DECLINE = "Decline"
+    HINT = "Please press Accept or Decline."
+    ANSWER_FIRST = "Please answer this first: do you accept the updated privacy policy and terms?"
+    ACCEPTED = "Thank you, you accepted version {version}."
+    DECLINED = (
+        "Understood: you declined version {version}, so I can't go on coaching you here. Your data is "
+        "yours: /mydata sends you a copy of everything we hold, and /forget_me deletes it for good. If "
+        "you change your mind, press Accept."
+    )
+    MY_DATA = "Get my data"
+    FORGET_ME = "Delete my data"

@@ -22,6 +22,7 @@ from bot.cli import (
     insights,
     keys,
     payments,
+    policy,
     reminders,
     reports,
     tokens,
@@ -67,6 +68,7 @@ app.command("analytics")(analytics.analytics)
 app.add_typer(tokens.tokens_app, name="tokens")
 app.command("login-link")(web.login_link)
 app.add_typer(web.sessions_app, name="sessions")
+app.add_typer(policy.policy_app, name="policy")
 
 
 @app.callback()

@@ -16,13 +16,14 @@ from conversations.flows import (
     forget_me,
     goals,
     onboarding,
+    policy,
     self_service,
     settings,
 )
 from conversations.registry import set_delivery_channels
 
 BUILTIN_FLOWS: dict[str, Flow] = {
-    f.name: f for f in (onboarding.FLOW, checkin.FLOW, goals.FLOW, feedback.FLOW)
+    f.name: f for f in (onboarding.FLOW, checkin.FLOW, goals.FLOW, feedback.FLOW, policy.FLOW)
 }
 
 
@@ -32,15 +33,19 @@ def install_all(
     calendar: settings.ScheduleCalendar | None = None,
     delivery_channels: frozenset[str] | None = None,
     progress_chart: self_service.ProgressChart | None = None,
+    web_base_url: str | None = None,
 ) -> None:
     """Register every registered-at-start-up command and flow (idempotent): ``/settings``,
     ``/billing``, ``/invoices``, ``/forget_me``, ``/progress`` and ``/mydata``. ``coach run`` and
     ``coach chat`` both call this, so the console and the chat platforms are the same bot.
     ``delivery_channels`` are the reminder channels this process can deliver on (``/settings`` offers
-    only those); ``progress_chart`` draws the ``/progress`` chart."""
+    only those); ``progress_chart`` draws the ``/progress`` chart; ``web_base_url`` is where links to
+    the privacy policy point (COACH_PUBLIC_URL)."""
     billing.register()  # /billing and /invoices (they explain when payments are not set up)
     forget_me.register(storage_dir)  # /forget_me: a client erases themselves
     settings.install(calendar=calendar)  # /settings: reminder time, days, quiet hours, pause, channel
     self_service.register(progress_chart)  # /progress (summary and chart) and /mydata (export file)
+    if web_base_url:
+        policy.register(web_base_url)  # links in the question to accept a new policy version
     coach_link.register()  # /coach_link CODE: a coach's Telegram account receives their sign-in links
     set_delivery_channels(delivery_channels)

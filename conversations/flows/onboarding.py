@@ -49,7 +49,7 @@ from domain.clock import utcnow
 from domain.insights import approval
 from domain.models import Coach
 from domain.models.enums import Cadence, EnrollmentStatus
-from domain.services import capacity, clients, coaches, enrollments, goals
+from domain.services import capacity, clients, coaches, enrollments, goals, policies
 from domain.services.notices import notify_coach
 
 TEXT_ANSWER_MAX_CHARS = 500
@@ -394,6 +394,8 @@ async def finish(turn: Turn, *, program_id: int | None) -> None:
         timezone=d["timezone"],
         coach_id=d["coach_id"],
         locale=turn.locale,
+        # The version in force now: a client who just accepted is not asked again at their next message.
+        consent_policy_version=await policies.consent_version_for_new_clients(session),
     )
     client.assessment = dict(d["answers"])
     client.checkin_cadence = d["cadence"]

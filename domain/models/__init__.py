@@ -4,9 +4,11 @@ from domain.models.api_tokens import ApiToken
 from domain.models.base import Base
 from domain.models.billing import Payment, PaymentRefund, ProviderEvent, Subscription
 from domain.models.dunning import DunningCase as DunningCase
+from domain.models.guides import Guide, GuideRead
 from domain.models.inbox import InboxUpdate
 from domain.models.messaging import Message, OutboundMessage, Reminder, StoredFile
 from domain.models.people import ChannelIdentity, Client, Coach, ConsentRecord
+from domain.models.policy import PolicyVersion
 from domain.models.program_content import (
     CheckInAnswer,
     EnrollmentProgress,
@@ -39,6 +41,8 @@ __all__ = [
     "EnrollmentProgress",
     "Feedback",
     "Goal",
+    "Guide",
+    "GuideRead",
     "InboxUpdate",
     "InsightCache",
     "LlmUsage",
@@ -47,6 +51,7 @@ __all__ = [
     "OutboundMessage",
     "Payment",
     "PaymentRefund",
+    "PolicyVersion",
     "ProcessedMessage",
     "Program",
     "ProgramResource",

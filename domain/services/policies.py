@@ -1,0 +1,178 @@
+"""The privacy policy and terms: published versions, and which clients still have to accept the latest.
+
+A client's consents are :class:`~domain.models.ConsentRecord` rows, one per answer and never
+overwritten: the history says who accepted (or declined) which version, and when. A client is due to
+re-consent while the newest published version has no accepting record of theirs. Clients who consented
+before any version was published (``PRIVACY_POLICY_VERSION``) are due once the first one is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from domain.documents import DocumentError, read_document
+from domain.errors import NotFound, ValidationError
+from domain.models import ConsentRecord, PolicyVersion
+from domain.services.audit import record_audit_event
+from domain.services.clients import PRIVACY_POLICY_VERSION, record_consent
+from domain.text import clean_text
+
+SUMMARY_MAX_CHARS = 300  # the column's size: one line a client reads before accepting
+POLICY_SETTINGS = frozenset({"summary"})
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyNotice:
+    """What a client who has to re-consent is shown."""
+
+    version: int
+    summary: str
+
+
+def check_summary(summary: str | None) -> str:
+    text = clean_text(summary).strip() if summary is not None else None
+    if not text:
+        raise ValidationError(
+            "a one-line summary of the changes is required (--summary TEXT or 'summary:' in the front matter)",
+            field="summary",
+        )
+    if "\n" in text or "\r" in text:
+        raise ValidationError("the summary must be one line", field="summary")
+    if len(text) > SUMMARY_MAX_CHARS:
+        raise ValidationError(f"the summary may be at most {SUMMARY_MAX_CHARS} characters", field="summary")
+    return text
+
+
+def parse_policy_file(text: str, *, summary: str | None = None) -> tuple[str, str]:
+    """(summary, Markdown body) of a policy file; ``summary`` given on the command line wins over the
+    front matter's. Raises :class:`ValidationError` with the line for a bad file."""
+    try:
+        document = read_document(text, allowed=POLICY_SETTINGS)
+    except DocumentError as exc:
+        raise ValidationError(str(exc), field="file") from None
+    return check_summary(summary if summary is not None else document.settings.get("summary")), document.body
+
+
+async def publish_policy(
+    session: AsyncSession, *, version: int, body: str, summary: str, actor: str
+) -> PolicyVersion:
+    """Publish ``version``; it must be higher than every published one (a version is never replaced)."""
+    if version < 1:
+        raise ValidationError("the version must be a whole number from 1 up", field="version")
+    if not body.strip():
+        raise ValidationError("the policy text is empty", field="file")
+    latest = await current_version(session)
+    if latest is not None and version <= latest:
+        raise ValidationError(
+            f"version {version} is not newer than the published version {latest}: publish {latest + 1} or higher",
+            field="version",
+        )
+    policy = PolicyVersion(version=version, summary=check_summary(summary), body=body, published_by=actor)
+    session.add(policy)
+    await session.flush()
+    await record_audit_event(
+        session,
+        actor=actor,
+        action="policy.published",
+        subject=f"policy:{version}",
+        details={"summary": policy.summary},
+    )
+    return policy
+
+
+async def current_version(conn: AsyncSession | AsyncConnection) -> int | None:
+    return await conn.scalar(select(func.max(PolicyVersion.version)))
+
+
+async def current_policy(session: AsyncSession) -> PolicyVersion | None:
+    return await session.scalar(select(PolicyVersion).order_by(PolicyVersion.version.desc()).limit(1))
+
+
+async def get_policy(session: AsyncSession, version: int) -> PolicyVersion:
+    policy = await session.scalar(select(PolicyVersion).where(PolicyVersion.version == version))
+    if policy is None:
+        raise NotFound(f"no policy version {version}")
+    return policy
+
+
+async def list_policies(session: AsyncSession) -> list[PolicyVersion]:
+    return list((await session.scalars(select(PolicyVersion).order_by(PolicyVersion.version))).all())
+
+
+async def consent_version_for_new_clients(session: AsyncSession) -> str:
+    """What a client who accepts at onboarding accepts: the newest published version, else the built-in."""
+    latest = await current_version(session)
+    return str(latest) if latest is not None else PRIVACY_POLICY_VERSION
+
+
+async def clients_due(conn: AsyncConnection, client_ids: Sequence[int]) -> dict[int, PolicyNotice]:
+    """The clients among ``client_ids`` who have not accepted the newest version, with what to show them.
+
+    The conversation engine asks this once per batch: one small query while nothing is published, two
+    otherwise."""
+    if not client_ids:
+        return {}
+    row = (
+        await conn.execute(
+            select(PolicyVersion.version, PolicyVersion.summary)
+            .order_by(PolicyVersion.version.desc())
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        return {}
+    version, summary = int(row[0]), str(row[1])
+    accepted = set(
+        (
+            await conn.execute(
+                select(ConsentRecord.client_id).where(
+                    ConsentRecord.client_id.in_(sorted(set(client_ids))),
+                    ConsentRecord.policy_version == str(version),
+                    ConsentRecord.accepted.is_(True),
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    notice = PolicyNotice(version, summary)
+    return {client_id: notice for client_id in client_ids if client_id not in accepted}
+
+
+async def answer_policy(
+    session: AsyncSession,
+    *,
+    client_id: int,
+    platform: str,
+    external_user_id: str,
+    version: int,
+    accepted: bool,
+) -> ConsentRecord:
+    """Record a client's answer to ``version`` (a new row: earlier answers stay) and audit it."""
+    await get_policy(session, version)
+    record = await record_consent(
+        session,
+        platform=platform,
+        external_user_id=external_user_id,
+        accepted=accepted,
+        client_id=client_id,
+        policy_version=str(version),
+    )
+    await record_audit_event(
+        session,
+        actor=f"{platform}:{external_user_id}",
+        action="policy.accepted" if accepted else "policy.declined",
+        subject=f"client:{client_id}",
+        details={"version": version},
+    )
+    return record
+
+
+async def consent_history(session: AsyncSession, client_id: int) -> list[ConsentRecord]:
+    """Every answer the client gave, oldest first."""
+    query = select(ConsentRecord).where(ConsentRecord.client_id == client_id).order_by(ConsentRecord.id)
+    return list((await session.scalars(query)).all())
