@@ -121,6 +121,9 @@ class Settings(BaseSettings):
     openai_base_url: str | None = _env("OPENAI_BASE_URL")
     llm_model: str | None = _env("COACH_LLM_MODEL")
     llm_send_pii: bool = _env("COACH_LLM_SEND_PII", False)
+    # Speech-to-text model on the same server (POST /v1/audio/transcriptions): clients' voice notes are
+    # transcribed when set, relayed as audio only when not.
+    transcribe_model: str | None = _env("COACH_TRANSCRIBE_MODEL")
 
     smtp_host: str | None = _env("COACH_SMTP_HOST")
     smtp_port: int = _env("COACH_SMTP_PORT", 587, ge=1, le=65535)

@@ -21,7 +21,11 @@ _DIGIT = re.compile(r"\d")
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
-    """A file the user sent: ``kind`` is photo, document or voice; ``file_id`` is the platform's handle."""
+    """A file the user sent: ``kind`` is photo, document or voice; ``file_id`` is the platform's handle.
+
+    ``transcript`` is what a voice note says, when a transcription model heard it (see
+    ``conversations.ports.Transcriber``); stored with the message's attachments, so encrypted like them.
+    """
 
     kind: str
     file_id: str
@@ -29,9 +33,10 @@ class Attachment:
     size_bytes: int | None = None
     file_name: str | None = None
     stored_file_id: int | None = None
+    transcript: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "kind": self.kind,
             "file_id": self.file_id,
             "mime_type": self.mime_type,
@@ -39,6 +44,9 @@ class Attachment:
             "file_name": self.file_name,
             "stored_file_id": self.stored_file_id,
         }
+        if self.transcript is not None:
+            data["transcript"] = self.transcript
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +74,13 @@ class IncomingMessage:
         # Clean at the edge: NUL, lone surrogates and control characters never reach a flow or a row.
         for name in ("text", "button_payload", "display_name"):
             object.__setattr__(self, name, clean_optional(getattr(self, name)))
+
+
+def voice_transcript(message: IncomingMessage) -> str | None:
+    """What the message's voice notes say, joined (None when it has none that was transcribed)."""
+    said = [a.transcript.strip() for a in message.attachments if a.kind == "voice" and a.transcript]
+    joined = " ".join(s for s in said if s)
+    return joined or None
 
 
 @dataclass(frozen=True, slots=True)

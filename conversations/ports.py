@@ -109,3 +109,30 @@ class NewClientGoalSuggester(Protocol):
     step offers its suggestions as buttons."""
 
     async def suggest_goals_for_answers(self, answers: dict[str, object]) -> list[SuggestedGoal]: ...
+
+
+class TranscriptionUnavailable(Exception):
+    """The transcription server could not be reached, timed out or refused the audio: the voice note is
+    kept and relayed as audio only."""
+
+
+class AudioTooLarge(Exception):
+    """The audio is larger than the transcription server accepts; ``limit_bytes`` says how large it may be."""
+
+    def __init__(self, size_bytes: int, limit_bytes: int) -> None:
+        super().__init__(f"audio of {size_bytes} bytes is over the {limit_bytes}-byte limit")
+        self.size_bytes = size_bytes
+        self.limit_bytes = limit_bytes
+
+
+class Transcriber(Protocol):
+    """Speech to text for clients' voice notes, implemented by ``integrations/transcription``.
+
+    Network I/O: channel adapters call it before the conversation step (never inside its transaction),
+    bounded by their own timeout. Raises :class:`AudioTooLarge` or :class:`TranscriptionUnavailable`.
+    """
+
+    @property
+    def max_bytes(self) -> int: ...
+
+    async def transcribe(self, audio: bytes, *, file_name: str, mime_type: str | None = None) -> str: ...

@@ -310,6 +310,15 @@ class CheckIn(Catalogue):
     ANSWER_NO = "No"
 
 
+class Voice(Catalogue):
+    """Voice notes a transcription model cannot take (bot/voice.py)."""
+
+    TOO_LONG = (
+        "That voice note is too long for me to transcribe (up to {mb} MB). Could you send a shorter "
+        "one, or type it?"
+    )
+
+
 class Goals(Catalogue):
     NONE = "You have no open goals yet."
     LIST_HEADER = "Your goals:"

@@ -63,6 +63,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Temp
         "OPENAI_API_KEY",
         "OPENAI_BASE_URL",
         "COACH_LLM_MODEL",
+        "COACH_TRANSCRIBE_MODEL",
         "COACH_REDIS_URL",
         "COACH_TELEGRAM_WEBHOOK_URL",
         "COACH_SMTP_HOST",

@@ -378,10 +378,21 @@ def thread_root_blocks(client: Client, channels: Sequence[str]) -> list[Block]:
     ]
 
 
+def transcripts(attachments: Sequence[Any]) -> list[str]:
+    """What the message's voice notes said, as transcribed (the audio itself goes into the thread)."""
+    return [
+        str(item["transcript"])
+        for item in attachments
+        if isinstance(item, dict) and item.get("kind") == "voice" and item.get("transcript")
+    ]
+
+
 def relayed_blocks(message: Message, files: Sequence[str]) -> list[Block]:
     blocks: list[Block] = []
     if message.text:
         blocks.append(section(escape(message.text)))
+    for said in transcripts(message.attachments or []):
+        blocks.append(section(f"🎤 _Voice note (transcribed):_ {escape(said)}"))
     if files:
         blocks.append(context("📎 " + ", ".join(escape(f) for f in files)))
     blocks.append(context(f"via {escape(message.channel)}"))

@@ -233,7 +233,7 @@ class SlackTransport(Transport):
         names = blocks.attachment_names(message.attachments)
         ts = await self.post(
             channel,
-            blocks.fallback(message.text or "📎 file"),
+            blocks.fallback(message.text or " ".join(blocks.transcripts(message.attachments)) or "📎 file"),
             blocks.relayed_blocks(message, names),
             thread_ts=thread.thread_ref,
         )

@@ -23,6 +23,7 @@ from bot.telegram.callback_data import CallbackCodec
 from bot.telegram.files import UNSUPPORTED_MESSAGE, FileRejected, FileStore, check_attachment
 from bot.telegram.inbound import TelegramInbound, from_callback, from_message, update_key
 from bot.telegram.limits import PLATFORM
+from bot.voice import VoiceNotes, VoiceRejected
 from conversations.messages import OutgoingMessage
 from conversations.ports import ConversationHandler, ConversationsUnavailable
 
@@ -77,11 +78,14 @@ class TelegramChannel:
         sender: OutboundSender,
         files: FileStore,
         codec: CallbackCodec,
+        voice: VoiceNotes | None = None,
     ) -> None:
         self.handler = handler
         self.sender = sender
         self.files = files
         self.codec = codec
+        # Without a transcriber voice notes go on as audio only.
+        self.voice = voice or VoiceNotes(files.db, None)
         self._recent: OrderedDict[int, None] = OrderedDict()
         self._chats = _ChatQueue()
         # Called after each update is fully handled (replies sent or queued); tests and bench wait on it.
@@ -150,16 +154,18 @@ class TelegramChannel:
             try:
                 for attachment in message.attachments:
                     check_attachment(attachment)
+                self.voice.check(message)
                 kept = tuple(
                     [
                         await self.files.keep(a, external_user_id=message.external_user_id)
                         for a in message.attachments
                     ]
                 )
-            except FileRejected as rejected:
+                # Before the engine's step, outside its transaction, under the voice notes' own timeout.
+                message = await self.voice.hear(dataclasses.replace(message, attachments=kept))
+            except (FileRejected, VoiceRejected) as rejected:
                 await self._reply(inbound, [OutgoingMessage(str(rejected))])
                 return
-            message = dataclasses.replace(message, attachments=kept)
         try:
             replies = await self.handler.handle(message)
         except ConversationsUnavailable:

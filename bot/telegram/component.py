@@ -32,7 +32,8 @@ from bot.telegram.inbound import stored_update
 from bot.telegram.limits import PLATFORM, TELEGRAM_LIMITS
 from bot.telegram.polling import UpdatePoller
 from bot.telegram.transport import TelegramTransport
-from conversations.ports import ConversationHandler
+from bot.voice import VoiceNotes, transcriber
+from conversations.ports import ConversationHandler, Transcriber
 from domain.clock import utcnow
 from domain.db import Database
 from domain.services.inbox import LeasedUpdate, store_updates
@@ -168,12 +169,15 @@ def build_channel_for_api(
     storage_dir: Path | str,
     *,
     limits: RateLimits = TELEGRAM_LIMITS,
+    transcriber: Transcriber | None = None,
 ) -> TelegramChannel:
     """The channel over any :class:`BotApi` (also a coach's own aiogram ``Bot`` or PTB application);
-    registers the Telegram transport on the sender."""
+    registers the Telegram transport on the sender. With a ``transcriber`` clients' voice notes are
+    transcribed before the engine sees them."""
     codec = CallbackCodec()
     sender.register(TelegramTransport(api, codec, limits=limits))
-    return TelegramChannel(handler, sender, FileStore(db, api, Path(storage_dir)), codec)
+    voice = VoiceNotes(db, transcriber)
+    return TelegramChannel(handler, sender, FileStore(db, api, Path(storage_dir)), codec, voice)
 
 
 def build_channel(
@@ -184,9 +188,12 @@ def build_channel(
     storage_dir: Path | str,
     *,
     limits: RateLimits = TELEGRAM_LIMITS,
+    transcriber: Transcriber | None = None,
 ) -> TelegramChannel:
     """Wire one of our drivers to the engine and the sender."""
-    channel = build_channel_for_api(db, driver.api, handler, sender, storage_dir, limits=limits)
+    channel = build_channel_for_api(
+        db, driver.api, handler, sender, storage_dir, limits=limits, transcriber=transcriber
+    )
     driver.attach(channel)
     return channel
 
@@ -197,7 +204,9 @@ def telegram_component(ctx: AppContext) -> TelegramComponent:
     driver = build_driver(settings.telegram_driver, settings.telegram_bot_token, settings.telegram_api_url)
     # The shared engine is started and stopped by the EngineComponent; the sender by OutboundComponent.
     handler = conversation_engine(ctx)
-    channel = build_channel(ctx.db, driver, handler, shared_sender(ctx), Path(settings.storage_dir))
+    channel = build_channel(
+        ctx.db, driver, handler, shared_sender(ctx), Path(settings.storage_dir), transcriber=transcriber(ctx)
+    )
     return TelegramComponent(
         driver,
         channel,

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conversations.flow import END, Flow, InvalidAnswer, Next, Step, Turn, ask, buttons, scale_buttons
 from conversations.i18n import use_locale
-from conversations.messages import OutgoingMessage
+from conversations.messages import OutgoingMessage, voice_transcript
 from conversations.parsing import parse_adherence, parse_percent, parse_scale, parse_sleep_hours
 from conversations.texts import CheckIn as T
 from conversations.texts import Common
@@ -112,6 +112,12 @@ async def answer_note(turn: Turn) -> Next:
     text = (turn.message.text or "").strip()
     if turn.message.button_payload == "/skip" or text.lower() == "/skip":
         text = ""
+    if (said := voice_transcript(turn.message)) is not None:
+        # A voice note becomes the note (after a caption, if any); its whole transcript stays on the
+        # attachment, so a long one is cut here rather than sent back to be recorded again.
+        text = f"{text}\n\n{said}" if text else said
+        if len(text) > rules.NOTE_MAX_CHARS:
+            text = text[: rules.NOTE_MAX_CHARS - 1].rstrip() + "…"
     if len(text) > rules.NOTE_MAX_CHARS:
         raise InvalidAnswer(T.NOTE_TOO_LONG.format(length=len(text), limit=rules.NOTE_MAX_CHARS))
     await save(turn, note=text or None)

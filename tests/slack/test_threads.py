@@ -181,3 +181,26 @@ async def test_a_slack_client_and_their_coach_talk_through_the_engine_and_the_th
     await harness.deliver_outbox()
     to_sky = [p for p in harness.api.of("chat.postMessage") if p["channel"] == "DUSKY0001"]
     assert to_sky[-1]["text"] == "💬 Casey Coach: Sure, Saturday 10:00?"
+
+
+async def test_a_transcribed_voice_note_shows_its_words_in_the_thread(
+    harness: SlackHarness, coach: Coach
+) -> None:
+    client = await add_client(harness.db, coach, "Vic Voice", user="5550009")
+    said = "Knee <!channel> is better & I ran 5 km"
+    async with harness.db.unit_of_work() as session:
+        await record_client_message(
+            session,
+            client_id=client.id,
+            channel="telegram",
+            text="",
+            attachments=[{"kind": "voice", "file_id": "tg-voice", "transcript": said}],
+        )
+    assert await relay_pending(harness.db) == 1
+    await harness.deliver_outbox()
+    await harness.deliver_outbox()
+    *_, relayed = [p for p in harness.api.of("chat.postMessage") if p["channel"] == COACH_DM]
+    shown = str(relayed["blocks"])
+    assert "Voice note (transcribed)" in shown
+    assert "Knee &lt;!channel&gt; is better &amp; I ran 5 km" in shown and "<!channel>" not in shown
+    assert relayed["text"] == "Knee &lt;!channel&gt; is better &amp; I ran 5 km"

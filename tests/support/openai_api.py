@@ -1,7 +1,9 @@
 """A local OpenAI-compatible chat-completions server for tests and benchmarks.
 
 Binds 127.0.0.1 on a free port and speaks enough of ``POST /v1/chat/completions`` for the real
-``openai`` client (and ``GET /v1/models``, listing ``models``). Behaviours are scripted per request (a
+``openai`` client (and ``GET /v1/models``, listing ``models``, and ``POST /v1/audio/transcriptions``,
+multipart, where the fake "hears" an audio file's bytes after its 4-byte magic as UTF-8 text: see
+:func:`speech`). Behaviours are scripted per request (a
 queue) or by a default: a well-behaved "model" that phrases the FACTS it is sent using only their
 numbers. Every request is recorded.
 """
@@ -16,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 
 @dataclass
@@ -48,6 +50,20 @@ def server_error(status: int = 500) -> Reply:
 
 def slow(seconds: float) -> Reply:
     return Reply(delay=seconds)
+
+
+# "File uploads are currently limited to 25 MB" (OpenAI API reference, Create transcription): larger
+# audio is answered 413 as the API does.
+AUDIO_MAX_BYTES = 25 * 1024 * 1024
+
+
+def speech(words: str) -> bytes:
+    """An "Ogg" voice note the fake transcription endpoint hears as ``words``."""
+    return b"OggS" + words.encode()
+
+
+def heard(audio: bytes) -> str:
+    return audio[4:].decode("utf-8", "replace")
 
 
 _FACTS = re.compile(r"FACTS:\n(\{.*?\})\n\nClient notes", re.S)
@@ -104,6 +120,10 @@ class FakeOpenAI:
         """Answer ``json_schema`` with HTTP 500 as llama.cpp's server does."""
         self.script: deque[Reply] = deque()
         self.requests: list[dict[str, Any]] = []
+        # POST /v1/audio/transcriptions: its own script (``content`` is the text), and what it received
+        # (model, file name, content type, audio bytes, response_format).
+        self.audio_script: deque[Reply] = deque()
+        self.audio_requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self._runner: web.AppRunner | None = None
         self.base_url = ""
@@ -113,9 +133,11 @@ class FakeOpenAI:
         return self
 
     async def start(self) -> FakeOpenAI:
-        app = web.Application()
+        # Room for audio over the limit, so the endpoint answers it as OpenAI does (413, below).
+        app = web.Application(client_max_size=2 * AUDIO_MAX_BYTES)
         app.router.add_post("/v1/chat/completions", self._complete)
         app.router.add_get("/v1/models", self._list_models)
+        app.router.add_post("/v1/audio/transcriptions", self._transcribe)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -130,6 +152,35 @@ class FakeOpenAI:
 
     def user_messages(self) -> list[str]:
         return [m["content"] for r in self.requests for m in r["messages"] if m["role"] == "user"]
+
+    async def _transcribe(self, request: web.Request) -> web.Response:
+        form: dict[str, Any] = {}
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            assert isinstance(part, BodyPartReader)
+            if part.filename is not None:
+                form["file_name"] = part.filename
+                form["content_type"] = part.headers.get("Content-Type")
+                form["audio"] = await part.read(decode=False)
+            elif part.name:
+                form[part.name] = await part.text()
+        self.audio_requests.append(form)
+        reply = self.audio_script.popleft() if self.audio_script else Reply()
+        if reply.delay:
+            await asyncio.sleep(reply.delay)
+        audio = form.get("audio", b"")
+        if "model" not in form or "file_name" not in form:
+            reply = Reply(status=400, error="model and file are required")
+        elif len(audio) > AUDIO_MAX_BYTES:
+            reply = Reply(status=413, error="Maximum content size limit (26214400) exceeded")
+        if reply.status != 200:
+            return web.json_response(
+                {"error": {"message": reply.error, "type": "invalid_request_error", "code": reply.status}},
+                status=reply.status,
+                headers=reply.headers,
+            )
+        text = reply.content if reply.content is not None else heard(audio)
+        return web.json_response({"text": text}, headers=reply.headers)
 
     async def _list_models(self, request: web.Request) -> web.Response:
         listed = [{"id": m, "object": "model", "created": 0, "owned_by": "local"} for m in self.models]

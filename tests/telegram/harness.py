@@ -16,7 +16,7 @@ from bot.outbound.sender import OutboundSender
 from bot.outbound.transport import RateLimits
 from bot.telegram.component import TelegramComponent, build_channel, build_driver
 from conversations.messages import Button, IncomingMessage, OutgoingMessage, UrlButton
-from conversations.ports import ConversationHandler
+from conversations.ports import ConversationHandler, Transcriber
 from domain.db import Database
 from domain.services.delivery_queue import unfinished_count
 from domain.services.files import read_stored_file
@@ -73,11 +73,14 @@ async def start_harness(
     mode: str,
     storage_dir: Path,
     limits: RateLimits = FAST_LIMITS,
+    transcriber: Transcriber | None = None,
 ) -> Harness:
     sender = OutboundSender(db, poll_interval=0.05, backoff_base=0.05)
     inbox = InboxProcessor(db, poll_interval=0.05)
     tg_driver = build_driver(driver, fake.token, fake.root)
-    channel = build_channel(db, tg_driver, handler, sender, storage_dir, limits=limits)
+    channel = build_channel(
+        db, tg_driver, handler, sender, storage_dir, limits=limits, transcriber=transcriber
+    )
     webhook = mode == "webhook"
     component = TelegramComponent(
         tg_driver, channel, inbox, webhook_url="pending" if webhook else None, webhook_secret=WEBHOOK_SECRET

@@ -161,6 +161,37 @@ async def test_a_reply_reaches_the_client_through_the_outbox_once(db: Database) 
     assert reply.response_seconds is not None  # answered a waiting client message
 
 
+async def test_a_voice_note_shows_its_transcript_beside_the_audio(db: Database, storage: Path) -> None:
+    ana, _, _, sam = await _people(db)
+    path = storage / "telegram" / "v.oga"
+    write_stored_file(path, b"OggS...")
+    async with db.unit_of_work() as session:
+        stored = await record_stored_file(
+            session,
+            platform="console",
+            external_user_id="sam",
+            file_id="v1",
+            kind="voice",
+            mime_type="audio/ogg",
+            size_bytes=7,
+            file_name=None,
+            path=str(path),
+        )
+        voice = {
+            "kind": "voice",
+            "file_id": "v1",
+            "stored_file_id": stored.id,
+            "transcript": "Ran <b>5 km</b>",
+        }
+        await record_client_message(session, client_id=sam, channel="telegram", text="", attachments=[voice])
+    async with served_workspace(db) as root, browser(root) as coach:
+        await coach.sign_in(db, ana)
+        status, body, _ = await coach.get(f"/app/clients/{sam}")
+        assert status == 200
+        assert "Voice note, transcribed:</span> Ran &lt;b&gt;5 km&lt;/b&gt;" in body
+        assert f"/app/clients/{sam}/files/{stored.id}" in body  # the audio, to listen to
+
+
 async def test_a_reply_can_carry_a_file(db: Database) -> None:
     import aiohttp
 

@@ -1,0 +1,1 @@
+"""Speech to text for clients' voice notes (``conversations.ports.Transcriber``)."""
