@@ -15,11 +15,12 @@ from domain.insights.summary import WeeklySummary, describe_trend
 from domain.models import CheckIn, Client, Goal
 from domain.models.enums import GoalStatus, PaymentStatus
 from domain.money import format_money
-from domain.services.checkins import check_in_streak, recent_check_ins
+from domain.services.checkins import check_in_streaks, latest_check_ins, recent_check_ins
+from domain.services.client_roster import payment_standings
 from domain.services.clients import client_identities, coach_clients
 from domain.services.goals import list_goals
 from domain.services.program_progress import program_glances
-from domain.services.roster import enrolled_programs, payment_standing, recent_payments
+from domain.services.roster import enrolled_programs, recent_payments
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -79,23 +80,38 @@ def flag_texts(risk: Sequence[RiskFlag], payment_status: str | None) -> tuple[st
     return tuple(flags)
 
 
-async def _glance(
-    session: AsyncSession, client: Client, now: datetime, risk: Sequence[RiskFlag], program: str | None
-) -> ClientGlance:
-    last = await recent_check_ins(session, client.id, limit=1)
-    latest = last[0] if last else None
-    payment_status = await payment_standing(session, client.id)
-    last_at = latest.created_at if latest else None
-    last_mood = latest.mood if latest else None
-    return ClientGlance(
-        client=client,
-        last_check_in_at=last_at,
-        last_mood=last_mood,
-        streak=await check_in_streak(session, client.id, now=now),
-        flags=flag_texts(risk, payment_status),
-        payment_status=payment_status,
-        program=program,
-    )
+async def glances(
+    session: AsyncSession,
+    clients: Sequence[Client],
+    *,
+    now: datetime,
+    flags: Mapping[int, Sequence[RiskFlag]],
+    programs: Mapping[int, str] | None = None,
+) -> list[ClientGlance]:
+    """Each client's line, read for the whole roster at once: a fixed number of queries (last
+    check-ins, streaks, payment standings, programs), however many clients the coach has."""
+    ids = [c.id for c in clients]
+    if programs is None:
+        programs = await program_glances(session, ids, now=now)
+    latest = await latest_check_ins(session, ids)
+    streaks = await check_in_streaks(session, [(c.id, c.timezone) for c in clients], now=now)
+    standings = await payment_standings(session, ids)
+    out = []
+    for client in clients:
+        last_at, last_mood = latest.get(client.id, (None, None))
+        payment_status = standings.get(client.id)
+        out.append(
+            ClientGlance(
+                client=client,
+                last_check_in_at=last_at,
+                last_mood=last_mood,
+                streak=streaks.get(client.id, 0),
+                flags=flag_texts(flags.get(client.id, ()), payment_status),
+                payment_status=payment_status,
+                program=programs.get(client.id),
+            )
+        )
+    return out
 
 
 async def coach_roster(
@@ -103,11 +119,7 @@ async def coach_roster(
 ) -> list[ClientGlance]:
     """``flags``: the insights' ``flags_for_coach`` (clients without an entry have none)."""
     clients = await coach_clients(session, coach_id, include_archived=False)
-    programs = await program_glances(session, [c.id for c in clients], now=now)
-    return [
-        await _glance(session, client, now, flags.get(client.id, ()), programs.get(client.id))
-        for client in clients
-    ]
+    return await glances(session, clients, now=now, flags=flags)
 
 
 def sparkline(values: Sequence[float | None], low: int, high: int) -> str:
@@ -170,13 +182,7 @@ async def client_profile(
     charts, trend = charts_and_trend(summary, recent_days, now=now, zone=client.timezone)
     payments = await recent_payments(session, client.id, limit=PROFILE_PAYMENTS)
     return ClientProfile(
-        glance=await _glance(
-            session,
-            client,
-            now,
-            summary.facts.flags,
-            (await program_glances(session, [client.id], now=now)).get(client.id),
-        ),
+        glance=(await glances(session, [client], now=now, flags={client.id: summary.facts.flags}))[0],
         channels=tuple(sorted(set(channels))),
         programs=tuple(programs),
         goals=goals,

@@ -5,17 +5,18 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, and_, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm.util import identity_key
 
 from domain import rules
 from domain.clock import ensure_utc, utcnow
 from domain.crypto import conceal, conceal_json
+from domain.keysets import among
 from domain.models import CheckIn, Goal
 from domain.models.enums import GoalStatus
 from domain.services.clients import get_client
@@ -225,15 +226,80 @@ def streak_from_dates(days: set[date], today: date) -> int:
 
 async def check_in_streak(session: AsyncSession, client_id: int, *, now: datetime | None = None) -> int:
     client = await get_client(session, client_id)
-    now = now or utcnow()
-    since = now - STREAK_WINDOW
-    instants = (
-        await session.scalars(
-            select(CheckIn.created_at).where(CheckIn.client_id == client_id, CheckIn.created_at >= since)
+    streaks = await check_in_streaks(session, [(client.id, client.timezone)], now=now or utcnow())
+    return streaks[client.id]
+
+
+# Streaks are read this far back first; a client whose streak reaches the edge is read again
+# STREAK_WIDENING times further back, up to STREAK_WINDOW. Most streaks are short, so a roster of a
+# thousand clients reads a fortnight of check-ins, not a year of them.
+STREAK_FIRST_LOOK = timedelta(days=14)
+STREAK_WIDENING = 4
+
+
+async def check_in_streaks(
+    session: AsyncSession, clients: Sequence[tuple[int, str]], *, now: datetime
+) -> dict[int, int]:
+    """Each (client id, timezone)'s streak as :func:`check_in_streak` counts it, for a whole roster
+    in one query per widening of the window (usually one), whatever the roster's size."""
+    now = ensure_utc(now)
+    zones = {client_id: timezone for client_id, timezone in clients}
+    streaks = dict.fromkeys(zones, 0)
+    dialect = session.get_bind().dialect.name
+    window = STREAK_FIRST_LOOK
+    pending = sorted(zones)
+    while pending:
+        window = min(window, STREAK_WINDOW)
+        since = now - window
+        rows = await session.execute(
+            select(_CHECK_INS.c.client_id, _CHECK_INS.c.created_at).where(
+                among(_CHECK_INS.c.client_id, pending, dialect), _CHECK_INS.c.created_at >= since
+            )
         )
-    ).all()
-    today = ensure_utc(now).astimezone(ZoneInfo(client.timezone)).date()
-    return streak_from_dates(local_dates(instants, client.timezone), today)
+        instants: dict[int, list[datetime]] = {client_id: [] for client_id in pending}
+        for client_id, at in rows:
+            instants[client_id].append(at)
+        too_short = []
+        for client_id, seen in instants.items():
+            zone = ZoneInfo(zones[client_id])
+            today = now.astimezone(zone).date()
+            days = local_dates(seen, zones[client_id])
+            streaks[client_id] = streak_from_dates(days, today)
+            # Exact when the day that ended the streak (no check-in) lay wholly inside the window.
+            last = today if today in days else today - timedelta(days=1)
+            ended_on = last - timedelta(days=streaks[client_id])
+            if datetime.combine(ended_on, time.min, tzinfo=zone) - timedelta(days=1) < since:
+                too_short.append(client_id)
+        if window >= STREAK_WINDOW:
+            break
+        pending = too_short
+        window *= STREAK_WIDENING
+    return streaks
+
+
+async def latest_check_ins(
+    session: AsyncSession, client_ids: Sequence[int]
+) -> dict[int, tuple[datetime, int]]:
+    """Each client's newest check-in as (when, mood), as ``recent_check_ins(limit=1)`` orders them
+    (ties on the time go to the later row); one query for a whole roster."""
+    if not client_ids:
+        return {}
+    dialect = session.get_bind().dialect.name
+    newest = (
+        select(_CHECK_INS.c.client_id, func.max(_CHECK_INS.c.created_at).label("at"))
+        .where(among(_CHECK_INS.c.client_id, client_ids, dialect))
+        .group_by(_CHECK_INS.c.client_id)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(_CHECK_INS.c.client_id, _CHECK_INS.c.id, _CHECK_INS.c.created_at, _CHECK_INS.c.mood)
+        .join(
+            newest,
+            and_(_CHECK_INS.c.client_id == newest.c.client_id, _CHECK_INS.c.created_at == newest.c.at),
+        )
+        .order_by(_CHECK_INS.c.id)
+    )
+    return {client_id: (at, mood) for client_id, _, at, mood in rows}
 
 
 @dataclass(frozen=True, slots=True)

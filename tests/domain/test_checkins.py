@@ -10,7 +10,14 @@ from domain.crypto import PREFIX
 from domain.db import Database
 from domain.keysets import analyze
 from domain.models import CheckIn, Client
-from domain.services.checkins import bulk_load_check_ins, check_in_values
+from domain.services.checkins import (
+    bulk_load_check_ins,
+    check_in_streak,
+    check_in_streaks,
+    check_in_values,
+    latest_check_ins,
+    recent_check_ins,
+)
 
 
 async def test_bulk_load_stores_every_row_as_given(db: Database) -> None:
@@ -57,3 +64,85 @@ async def test_bulk_load_stores_every_row_as_given(db: Database) -> None:
     assert sum(1 for a in attached if a) == 10
     names = [f["file_name"] for r in rows for f in r["attachments"] or ()]
     assert all(a == [] or (set(a) == {"$enc"} and not any(f in a["$enc"] for f in names)) for a in attached)
+
+
+async def _clients_with_histories(db: Database, histories: dict[str, list[datetime]]) -> dict[str, int]:
+    """One client per (timezone-prefixed) name, with check-ins at the given instants."""
+    ids = {}
+    async with db.engine.begin() as conn:
+        for name in histories:
+            ids[name] = (
+                await conn.execute(
+                    insert(Client).returning(Client.id),
+                    [{"display_name": name, "timezone": name.split(" ")[0]}],
+                )
+            ).scalar_one()
+        rows = [
+            check_in_values(
+                client_id=ids[name],
+                mood=1 + n % 10,
+                energy=5,
+                sleep_hours=7.0,
+                adherence="yes",
+                note=None,
+                attachments=None,
+                source_channel="telegram",
+                at=at,
+            )
+            for name, instants in histories.items()
+            for n, at in enumerate(instants)
+        ]
+        await bulk_load_check_ins(conn, rows)
+    return ids
+
+
+async def test_streaks_for_a_roster_count_as_one_clients_streak_however_long(db: Database) -> None:
+    """Short streaks come from the first fortnight read; long ones (past 14, 56, 224 days and past the
+    400-day window) from wider reads; each equals the one-client count over the whole window."""
+    now = datetime(2026, 12, 6, 20, 0, tzinfo=UTC)
+    daily = [now - timedelta(days=d, hours=1) for d in range(0, 500)]
+    histories = {
+        "UTC never": [],
+        "UTC today only": daily[:1],
+        "UTC yesterday and before": daily[1:5],
+        "UTC broken two days ago": daily[3:30],
+        "Pacific/Kiritimati 13": daily[:13],
+        "Pacific/Kiritimati 14": daily[:14],
+        "America/Los_Angeles 15": daily[:15],
+        "Asia/Tokyo 60": daily[:60],
+        "Europe/Berlin 230": daily[:230],
+        "UTC 500 (capped at the window)": daily,
+        "UTC twice a day": [*daily[:20], *(at - timedelta(hours=6) for at in daily[:20])],
+    }
+    ids = await _clients_with_histories(db, histories)
+    async with db.sessions() as session:
+        together = await check_in_streaks(session, [(i, n.split(" ")[0]) for n, i in ids.items()], now=now)
+        one_by_one = {i: await check_in_streak(session, i, now=now) for i in ids.values()}
+    expected = {
+        "UTC never": 0,
+        "UTC today only": 1,
+        "UTC yesterday and before": 4,
+        "UTC broken two days ago": 0,
+        "Pacific/Kiritimati 13": 13,
+        "Pacific/Kiritimati 14": 14,
+        "America/Los_Angeles 15": 15,
+        "Asia/Tokyo 60": 60,
+        "Europe/Berlin 230": 230,
+        "UTC 500 (capped at the window)": 400,
+        "UTC twice a day": 20,
+    }
+    assert {n: together[i] for n, i in ids.items()} == expected
+    assert together == one_by_one
+
+
+async def test_latest_check_ins_of_a_roster_in_one_query(db: Database) -> None:
+    at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    ids = await _clients_with_histories(
+        db,
+        {"UTC a": [at - timedelta(days=2), at], "UTC b": [at, at], "UTC none": []},  # b: a tie on the time
+    )
+    async with db.sessions() as session:
+        latest = await latest_check_ins(session, list(ids.values()))
+        newest_b = (await recent_check_ins(session, ids["UTC b"], limit=1))[0]
+    assert latest == {ids["UTC a"]: (at, 2), ids["UTC b"]: (at, newest_b.mood)}
+    assert newest_b.mood == 2  # the later row of the tie
