@@ -102,6 +102,7 @@ class Common(Catalogue):
         "forget_me": "deleting your data",
         "settings": "settings",
         "policy": "the updated privacy policy",
+        "support": "support request",
     }
 
 
@@ -639,3 +640,33 @@ class Policy(Catalogue):
     )
     MY_DATA = "Get my data"
     FORGET_ME = "Delete my data"
+
+
+class Support(Catalogue):
+    """``/support``: a client asks the team that runs the service (not their coach)."""
+
+    HELP = "ask the team that runs this service for help (not your coach)"
+    ASK = (
+        "What do you need help with? Your message goes to the team that runs this service, not to your "
+        "coach. Please describe the problem in a few sentences."
+    )
+    EMPTY = "Please type your question as text (or /cancel)."
+    TOO_LONG = "Please keep it under {limit} characters."
+    OPENED = "Thanks! Your support request #{ticket} is open. The team will answer you here."
+    YOUR_TICKETS = "Your support requests:"
+    TICKET_LINE = "#{ticket} – {status}, last message {when}"
+    STATUS = {"open": "waiting for the team", "answered": "answered, your turn", "closed": "closed"}
+    NEW = "New request"
+    REPLY = "Reply to #{ticket}"
+    CLOSE = "Close #{ticket}"
+    ASK_REPLY = "Your reply to support request #{ticket}:"
+    REPLIED = "Thanks, your reply to request #{ticket} went to the team."
+    CLOSED_REFUSED = (
+        "Support request #{ticket} is closed, so it can't take replies any more. Send /support to open a new "
+        "one."
+    )
+    NOT_FOUND = "I can't find support request #{ticket} of yours. /support lists your requests."
+    CLOSED_NOW = "Support request #{ticket} is closed. Thank you! /support opens a new one any time."
+    ALREADY_CLOSED = "Support request #{ticket} was already closed."
+    ANSWER = "🛟 Support, request #{ticket}:\n{text}"
+    CLOSED_BY_TEAM = "🛟 The team closed your support request #{ticket}. /support opens a new one any time."

@@ -25,6 +25,7 @@ from bot.cli import (
     policy,
     reminders,
     reports,
+    support,
     tokens,
     web,
 )
@@ -69,6 +70,7 @@ app.add_typer(tokens.tokens_app, name="tokens")
 app.command("login-link")(web.login_link)
 app.add_typer(web.sessions_app, name="sessions")
 app.add_typer(policy.policy_app, name="policy")
+app.add_typer(support.support_app, name="support")
 
 
 @app.callback()

@@ -170,6 +170,10 @@ class CoachCommands:
             return await self.refund(coach, rest)
         if sub == "settings":
             return await self.digest_settings(coach, rest)
+        if sub == "support":
+            from bot.slack.support import support_command
+
+            return await support_command(self.db, coach, rest, request_ref)
         return CommandReply(
             "Unknown command", blocks.help_blocks(f"I don't know `{sub}`. Here is what I can do:")
         )

@@ -19,6 +19,7 @@ from conversations.flows import (
     policy,
     self_service,
     settings,
+    support,
 )
 from conversations.registry import set_delivery_channels
 
@@ -47,5 +48,6 @@ def install_all(
     self_service.register(progress_chart)  # /progress (summary and chart) and /mydata (export file)
     if web_base_url:
         policy.register(web_base_url)  # links in the question to accept a new policy version
+    support.register()  # /support: a request to the admins, not the coach
     coach_link.register()  # /coach_link CODE: a coach's Telegram account receives their sign-in links
     set_delivery_channels(delivery_channels)

@@ -21,6 +21,7 @@ from domain.models.program_content import (
 from domain.models.programs import Enrollment, Program
 from domain.models.progress import CheckIn, Feedback, Goal, SystemFeedback
 from domain.models.sending import SendSlot
+from domain.models.support import SupportMessage, SupportTicket
 from domain.models.system import AuditEvent, ConversationState, InsightCache, LlmUsage, ProcessedMessage
 from domain.models.threads import CoachThread as CoachThread
 from domain.models.web import CoachNote, LoginCode, WebSession
@@ -63,6 +64,8 @@ __all__ = [
     "StepRelease",
     "StoredFile",
     "Subscription",
+    "SupportMessage",
+    "SupportTicket",
     "SystemFeedback",
     "TaskTick",
     "WebSession",

@@ -57,6 +57,8 @@ from domain.models import (
     StepRelease,
     StoredFile,
     Subscription,
+    SupportMessage,
+    SupportTicket,
     SystemFeedback,
     TaskTick,
 )
@@ -244,6 +246,14 @@ def _erased_rows(person: _Person, dialect: str) -> list[tuple[str, Any, ColumnEl
         ("messages", Message, Message.client_id == client_id),
         ("feedback", Feedback, Feedback.client_id == client_id),
         ("system_feedback", SystemFeedback, SystemFeedback.client_id == client_id),
+        (
+            "support_messages",
+            SupportMessage,
+            SupportMessage.ticket_id.in_(
+                select(SupportTicket.id).where(SupportTicket.client_id == client_id)
+            ),
+        ),
+        ("support_tickets", SupportTicket, SupportTicket.client_id == client_id),
         ("checkin_answers", CheckInAnswer, CheckInAnswer.client_id == client_id),
         ("check_ins", CheckIn, CheckIn.client_id == client_id),
         ("goals", Goal, Goal.client_id == client_id),

@@ -24,6 +24,8 @@ from domain.models import (
     Payment,
     StepRelease,
     Subscription,
+    SupportMessage,
+    SupportTicket,
     SystemFeedback,
     TaskTick,
 )
@@ -45,6 +47,8 @@ EXPORT_KEYS = (
     "messages",
     "feedback",
     "system_feedback",
+    "support_tickets",
+    "support_messages",
     "coach_notes",
     "audit_events",
 )
@@ -96,6 +100,13 @@ async def export_client(session: AsyncSession, client_id: int, *, for_client: bo
         "messages": await rows(Message, Message.client_id == client_id),
         "feedback": await rows(Feedback, Feedback.client_id == client_id),
         "system_feedback": await rows(SystemFeedback, SystemFeedback.client_id == client_id),
+        "support_tickets": await rows(SupportTicket, SupportTicket.client_id == client_id),
+        "support_messages": await rows(
+            SupportMessage,
+            SupportMessage.ticket_id.in_(
+                select(SupportTicket.id).where(SupportTicket.client_id == client_id)
+            ),
+        ),
         # A coach's private notes are personal data about the client too (a subject access request).
         "coach_notes": [] if for_client else await rows(CoachNote, CoachNote.client_id == client_id),
         "audit_events": await rows(

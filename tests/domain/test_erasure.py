@@ -25,6 +25,8 @@ from domain.models import (
     ProcessedMessage,
     Reminder,
     Subscription,
+    SupportMessage,
+    SupportTicket,
 )
 from domain.models.dunning import DunningCase
 from domain.models.enums import ClientStatus
@@ -100,6 +102,10 @@ async def populate(db: Database, storage: Path, tag: str, *, name: str, email: s
         await messages.record_feedback(s, client_id=client.id, score=5, comment="great")
         await messages.record_system_feedback(s, client_id=client.id, text=f"the bot forgot {name}")
         s.add(CoachNote(client_id=client.id, coach_id=coach.id, text=f"{name} prefers mornings"))
+        ticket = SupportTicket(client_id=client.id, status="open")
+        s.add(ticket)
+        await s.flush()
+        s.add(SupportMessage(ticket_id=ticket.id, author="client", text=f"{name} cannot log in"))
         await open_thread(
             s,
             platform="slack",
@@ -215,6 +221,8 @@ async def test_erasure_removes_the_person_and_keeps_money_detached(db: Database,
         "messages": 2,
         "feedback": 1,
         "system_feedback": 1,
+        "support_messages": 1,
+        "support_tickets": 1,
         "checkin_answers": 0,
         "check_ins": 1,
         "goals": 1,

@@ -1,0 +1,343 @@
+"""Support requests (tickets) from clients and coaches to the admins who run the bot.
+
+A ticket goes to every admin (a Slack notice through the outbox, like system feedback), never to the
+client's coach. Status: ``open`` while an admin should act, ``answered`` once one replied (the
+requester's turn), ``closed`` at the end; a reply to a closed ticket is refused with
+:class:`TicketClosed`. Every step is an audit event (without the text, which is encrypted at rest and
+erased with the client). A ``request_key`` (a Slack request, a chat update) makes a retried step a no-op.
+
+Telling a client about an admin's reply is the conversations layer's part (in the client's language:
+:mod:`conversations.support`); a coach requester gets a Slack notice from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain import rules
+from domain.clock import utcnow
+from domain.errors import DomainError, NotFound, PermissionDenied, ValidationError
+from domain.models import Client, Coach, SupportMessage, SupportTicket
+from domain.models.enums import CoachRole
+from domain.services.audit import record_audit_event
+from domain.services.notices import notify_coach
+
+TICKET_KIND = "support_ticket"  # a notice to the admins: new ticket or a requester's reply
+REPLY_KIND = "support_reply"  # a notice to a coach requester: an admin replied or closed it
+PREVIEW_CHARS = 300  # of a message, in a notice; the whole text is in `coach support show`
+
+
+class TicketStatus(StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+
+
+class Author(StrEnum):
+    CLIENT = "client"
+    COACH = "coach"
+    ADMIN = "admin"
+
+
+class TicketClosed(DomainError):
+    code = "ticket_closed"
+
+
+@dataclass(frozen=True, slots=True)
+class Requester:
+    """Who opened a ticket: a client or a coach (exactly one)."""
+
+    client_id: int | None = None
+    coach_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.client_id is None) == (self.coach_id is None):
+            raise ValueError("a requester is a client or a coach")
+
+    @property
+    def ref(self) -> str:
+        return f"client:{self.client_id}" if self.client_id is not None else f"coach:{self.coach_id}"
+
+    @property
+    def author(self) -> Author:
+        return Author.CLIENT if self.client_id is not None else Author.COACH
+
+    def owns(self, ticket: SupportTicket) -> bool:
+        return (ticket.client_id, ticket.coach_id) == (self.client_id, self.coach_id)
+
+
+@dataclass(frozen=True, slots=True)
+class TicketSummary:
+    id: int
+    status: str
+    requester: str  # "client 3 (Sam)" / "coach 1 (Ada)"
+    created_at: datetime
+    updated_at: datetime
+    messages: int
+    last_text: str
+
+
+def check_text(text: str) -> str:
+    checked = rules.check_note(text.strip() if text else text)
+    if not checked:
+        raise ValidationError("a support message needs some text", field="text")
+    return checked
+
+
+def _preview(text: str) -> str:
+    return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
+
+
+async def _seen(session: AsyncSession, request_key: str | None) -> SupportMessage | None:
+    if request_key is None:
+        return None
+    return await session.scalar(select(SupportMessage).where(SupportMessage.request_key == request_key))
+
+
+async def _notify_admins(
+    session: AsyncSession, ticket: SupportTicket, message: SupportMessage, text: str
+) -> None:
+    admins = await session.scalars(select(Coach.id).where(Coach.role == CoachRole.ADMIN).order_by(Coach.id))
+    for admin_id in admins.all():
+        await notify_coach(
+            session,
+            coach_id=admin_id,
+            kind=TICKET_KIND,
+            text=text,
+            client_id=ticket.client_id,
+            data={
+                "ticket": ticket.id,
+                "status": ticket.status,
+                "reply": f"coach support reply {ticket.id} --text …",
+            },
+            dedupe_key=f"support:{message.id}:{admin_id}",
+        )
+
+
+async def _requester_label(session: AsyncSession, ticket: SupportTicket) -> str:
+    if ticket.client_id is not None:
+        client = await session.get(Client, ticket.client_id)
+        return f"client {ticket.client_id} ({client.display_name if client else '?'})"
+    coach = await session.get(Coach, ticket.coach_id)
+    return f"coach {ticket.coach_id} ({coach.name if coach else '?'})"
+
+
+async def open_ticket(
+    session: AsyncSession, requester: Requester, text: str, *, request_key: str | None = None
+) -> SupportTicket:
+    """Open a ticket with its first message and tell every admin."""
+    if (seen := await _seen(session, request_key)) is not None:
+        return await get_ticket(session, seen.ticket_id)
+    checked = check_text(text)
+    if requester.client_id is not None and await session.get(Client, requester.client_id) is None:
+        raise NotFound(f"no client with id {requester.client_id}")
+    if requester.coach_id is not None and await session.get(Coach, requester.coach_id) is None:
+        raise NotFound(f"no coach with id {requester.coach_id}")
+    now = utcnow()
+    ticket = SupportTicket(
+        client_id=requester.client_id,
+        coach_id=requester.coach_id,
+        status=TicketStatus.OPEN,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(ticket)
+    await session.flush()
+    message = SupportMessage(
+        ticket_id=ticket.id, author=requester.author, text=checked, created_at=now, request_key=request_key
+    )
+    session.add(message)
+    await session.flush()
+    label = await _requester_label(session, ticket)
+    await _notify_admins(
+        session, ticket, message, f"New support request #{ticket.id} from {label}:\n{_preview(checked)}"
+    )
+    await record_audit_event(
+        session, actor=requester.ref, action="support.opened", subject=f"ticket:{ticket.id}"
+    )
+    return ticket
+
+
+async def get_ticket(session: AsyncSession, ticket_id: int) -> SupportTicket:
+    ticket = await session.get(SupportTicket, ticket_id)
+    if ticket is None:
+        raise NotFound(f"no support request #{ticket_id}")
+    return ticket
+
+
+async def requester_ticket(session: AsyncSession, requester: Requester, ticket_id: int) -> SupportTicket:
+    """The requester's own ticket; someone else's is reported as not found (no probing)."""
+    ticket = await session.get(SupportTicket, ticket_id)
+    if ticket is None or not requester.owns(ticket):
+        raise NotFound(f"no support request #{ticket_id} of yours")
+    return ticket
+
+
+def _refuse_closed(ticket: SupportTicket) -> None:
+    if ticket.status == TicketStatus.CLOSED:
+        raise TicketClosed(f"support request #{ticket.id} is closed: open a new one instead")
+
+
+async def requester_reply(
+    session: AsyncSession, requester: Requester, ticket_id: int, text: str, *, request_key: str | None = None
+) -> SupportTicket:
+    """The requester answers back: the ticket is open again and the admins are told."""
+    if (seen := await _seen(session, request_key)) is not None:
+        return await get_ticket(session, seen.ticket_id)
+    ticket = await requester_ticket(session, requester, ticket_id)
+    _refuse_closed(ticket)
+    checked = check_text(text)
+    now = utcnow()
+    message = SupportMessage(
+        ticket_id=ticket.id, author=requester.author, text=checked, created_at=now, request_key=request_key
+    )
+    session.add(message)
+    ticket.status, ticket.updated_at = TicketStatus.OPEN, now
+    await session.flush()
+    label = await _requester_label(session, ticket)
+    await _notify_admins(
+        session, ticket, message, f"Reply on support request #{ticket.id} from {label}:\n{_preview(checked)}"
+    )
+    await record_audit_event(
+        session, actor=requester.ref, action="support.replied", subject=f"ticket:{ticket.id}"
+    )
+    return ticket
+
+
+async def admin_reply(
+    session: AsyncSession,
+    ticket_id: int,
+    text: str,
+    *,
+    admin_id: int | None,
+    actor: str,
+    request_key: str | None = None,
+) -> tuple[SupportTicket, bool]:
+    """An admin answers (``admin_id`` None: from the command line). Returns the ticket and whether this
+    call added the reply (False for a retried request). A coach requester gets a Slack notice here; a
+    client is told by the caller, in their language."""
+    if (seen := await _seen(session, request_key)) is not None:
+        return await get_ticket(session, seen.ticket_id), False
+    if admin_id is not None:
+        admin = await session.get(Coach, admin_id)
+        if admin is None or admin.role != CoachRole.ADMIN:
+            raise PermissionDenied("only an admin answers support requests")
+    ticket = await get_ticket(session, ticket_id)
+    _refuse_closed(ticket)
+    checked = check_text(text)
+    now = utcnow()
+    message = SupportMessage(
+        ticket_id=ticket.id,
+        author=Author.ADMIN,
+        author_coach_id=admin_id,
+        text=checked,
+        created_at=now,
+        request_key=request_key,
+    )
+    session.add(message)
+    ticket.status, ticket.updated_at = TicketStatus.ANSWERED, now
+    await session.flush()
+    if ticket.coach_id is not None:
+        await notify_coach(
+            session,
+            coach_id=ticket.coach_id,
+            kind=REPLY_KIND,
+            text=f"Support replied on your request #{ticket.id}:\n{checked}",
+            data={"ticket": ticket.id, "answer": f"/coach support reply {ticket.id} <text>"},
+            dedupe_key=f"support:{message.id}:requester",
+        )
+    await record_audit_event(
+        session,
+        actor=actor,
+        action="support.answered",
+        subject=f"ticket:{ticket.id}",
+        details={"admin_id": admin_id},
+    )
+    return ticket, True
+
+
+async def close_ticket(
+    session: AsyncSession, ticket_id: int, *, actor: str, requester: Requester | None = None
+) -> tuple[SupportTicket, bool]:
+    """Close a ticket (an admin, or its requester when ``requester`` is given). Returns the ticket and
+    whether this call closed it (False: it was closed already)."""
+    ticket = (
+        await requester_ticket(session, requester, ticket_id)
+        if requester is not None
+        else await get_ticket(session, ticket_id)
+    )
+    if ticket.status == TicketStatus.CLOSED:
+        return ticket, False
+    ticket.status, ticket.updated_at = TicketStatus.CLOSED, utcnow()
+    await session.flush()
+    if requester is None and ticket.coach_id is not None:
+        await notify_coach(
+            session,
+            coach_id=ticket.coach_id,
+            kind=REPLY_KIND,
+            text=f"Your support request #{ticket.id} was closed.",
+            data={"ticket": ticket.id},
+            dedupe_key=f"support:{ticket.id}:closed",
+        )
+    await record_audit_event(session, actor=actor, action="support.closed", subject=f"ticket:{ticket.id}")
+    return ticket, True
+
+
+async def ticket_messages(session: AsyncSession, ticket_id: int) -> list[SupportMessage]:
+    query = select(SupportMessage).where(SupportMessage.ticket_id == ticket_id).order_by(SupportMessage.id)
+    return list((await session.scalars(query)).all())
+
+
+async def list_tickets(
+    session: AsyncSession,
+    *,
+    statuses: frozenset[str] | None = None,
+    requester: Requester | None = None,
+    limit: int = 200,
+) -> list[TicketSummary]:
+    """Tickets, most recently changed first, with their last message."""
+    query = (
+        select(SupportTicket).order_by(SupportTicket.updated_at.desc(), SupportTicket.id.desc()).limit(limit)
+    )
+    if statuses is not None:
+        query = query.where(SupportTicket.status.in_(sorted(statuses)))
+    if requester is not None:
+        query = query.where(
+            SupportTicket.client_id == requester.client_id
+            if requester.client_id is not None
+            else SupportTicket.coach_id == requester.coach_id
+        )
+    summaries = []
+    for ticket in (await session.scalars(query)).all():
+        messages = await ticket_messages(session, ticket.id)
+        summaries.append(
+            TicketSummary(
+                ticket.id,
+                ticket.status,
+                await _requester_label(session, ticket),
+                ticket.created_at,
+                ticket.updated_at,
+                len(messages),
+                messages[-1].text if messages else "",
+            )
+        )
+    return summaries
+
+
+def parse_status_filter(value: str) -> frozenset[str] | None:
+    """``open``, ``answered``, ``closed``, ``all`` (None) or ``active`` (open and answered)."""
+    word = value.strip().lower()
+    if word == "all":
+        return None
+    if word == "active":
+        return frozenset({TicketStatus.OPEN, TicketStatus.ANSWERED})
+    if word in {s.value for s in TicketStatus}:
+        return frozenset({word})
+    raise ValidationError(
+        f"unknown status {value!r}: use open, answered, closed, active or all", field="status"
+    )

@@ -1,0 +1,55 @@
+"""Support tickets in the domain: a retried request adds nothing, statuses move as documented, a
+requester is a client or a coach, and status filters are checked."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.db import Database
+from domain.errors import ValidationError
+from domain.services import support
+from domain.services.clients import register_client
+from domain.services.support import Requester, TicketStatus
+
+
+async def test_a_retried_request_adds_nothing(db: Database) -> None:
+    async with db.unit_of_work() as s:
+        client = await register_client(
+            s, platform="console", external_user_id="u", chat_id="c", display_name="Sam"
+        )
+        me = Requester(client_id=client.id)
+        first = await support.open_ticket(s, me, "Help", request_key="slack:1")
+        again = await support.open_ticket(s, me, "Help", request_key="slack:1")
+        assert first.id == again.id
+        _, added = await support.admin_reply(
+            s, first.id, "Hi", admin_id=None, actor="cli", request_key="slack:2"
+        )
+        _, added_again = await support.admin_reply(
+            s, first.id, "Hi", admin_id=None, actor="cli", request_key="slack:2"
+        )
+        assert (added, added_again) == (True, False)
+        assert first.status == TicketStatus.ANSWERED
+        await support.requester_reply(s, me, first.id, "Thanks", request_key="chat:3")
+        await support.requester_reply(s, me, first.id, "Thanks", request_key="chat:3")
+        assert first.status == TicketStatus.OPEN
+        assert [m.author for m in await support.ticket_messages(s, first.id)] == ["client", "admin", "client"]
+
+
+def test_a_requester_is_a_client_or_a_coach() -> None:
+    with pytest.raises(ValueError):
+        Requester()
+    with pytest.raises(ValueError):
+        Requester(client_id=1, coach_id=1)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("all", None), ("ACTIVE", frozenset({"open", "answered"})), (" closed ", frozenset({"closed"}))],
+)
+def test_status_filters(value: str, expected: frozenset[str] | None) -> None:
+    assert support.parse_status_filter(value) == expected
+
+
+def test_unknown_status_filter() -> None:
+    with pytest.raises(ValidationError, match="unknown status"):
+        support.parse_status_filter("pending")
