@@ -19,6 +19,7 @@ from bot.cli import (
     charts,
     chat,
     doctor,
+    guides,
     insights,
     keys,
     payments,
@@ -71,6 +72,7 @@ app.command("login-link")(web.login_link)
 app.add_typer(web.sessions_app, name="sessions")
 app.add_typer(policy.policy_app, name="policy")
 app.add_typer(support.support_app, name="support")
+app.add_typer(guides.guides_app, name="guides")
 
 
 @app.callback()

@@ -174,6 +174,10 @@ class CoachCommands:
             from bot.slack.support import support_command
 
             return await support_command(self.db, coach, rest, request_ref)
+        if sub == "guides":
+            from bot.slack.guides import guides_command
+
+            return await guides_command(self.db, coach, rest)
         return CommandReply(
             "Unknown command", blocks.help_blocks(f"I don't know `{sub}`. Here is what I can do:")
         )

@@ -34,6 +34,7 @@ PAGE_MODULES = (
     "bot.web.pages.settings",
     "bot.web.pages.analytics",
     "bot.web.pages.admin",
+    "bot.web.pages.guides",
 )
 
 

@@ -13,6 +13,7 @@ from domain.insights.approval import propose_goals
 from domain.insights.goals import GoalProposal
 from domain.models import Coach
 from domain.services.checkins import record_check_in
+from domain.services.guides import parse_guide_file, publish_guide
 from tests.programs.conftest import enroll_client
 from tests.support.web import browser, served_workspace
 
@@ -90,6 +91,8 @@ async def test_every_page_names_its_fields_and_headings(db: Database) -> None:
             [GoalProposal("Run three times a week", "runs", 3.0, "runs", date.today() + timedelta(days=30))],
             ai=True,
         )
+        guide = "# First week\n\n## Day one\n\nSay hello.\n"
+        await publish_guide(session, parse_guide_file(guide, file_name="first-week.md"), actor="cli")
     pages = (
         "/app/clients",
         f"/app/clients/{enrolled.client_id}",
@@ -100,6 +103,8 @@ async def test_every_page_names_its_fields_and_headings(db: Database) -> None:
         "/app/analytics",
         "/app/admin",
         "/app/admin/audit",
+        "/app/guides",
+        "/app/guides/first-week",
     )
     async with served_workspace(db) as root, browser(root) as visitor:
         status, body, _ = await visitor.get("/app/signin")
@@ -113,6 +118,7 @@ async def test_every_page_names_its_fields_and_headings(db: Database) -> None:
         page = outline(body)
         assert page.lang == "en" and page.viewport, path
         assert page.h1 == 1, path
-        assert page.fields or path in {"/app/account"}, path  # the pages have forms to check
+        # the pages have forms to check (the guides are for reading only)
+        assert page.fields or path in {"/app/account", "/app/guides", "/app/guides/first-week"}, path
         assert page.unnamed_fields() == [], path
         assert page.unnamed_images == [], path
