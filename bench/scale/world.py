@@ -103,7 +103,10 @@ async def build(db: Database, clients: int, days: int) -> dict[str, float]:
                     energy=1 + (n * day) % 10,
                     sleep_hours=6.5 + (day % 4) / 2,
                     adherence=("yes", "partly", "no")[(n + day) % 3],
-                    note="Felt strong today, slept well." if day % 3 == 0 else None,
+                    # Each note its own text, as real notes are (nothing read twice by chance).
+                    note=f"Felt strong on day {day}, slept well; client {n} kept the plan."
+                    if day % 3 == 0
+                    else None,
                     source_channel="telegram",
                     at=NOW - timedelta(days=day, hours=rng.randint(0, 10)),
                 )

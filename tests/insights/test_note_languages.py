@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from domain.insights import note_language
 from domain.insights.note_language import is_english
 from domain.insights.sentiment import read_notes
 from integrations.llm.prompts import goals_prompt, summary_prompt
@@ -45,3 +46,32 @@ def test_the_model_is_asked_to_write_in_the_clients_language() -> None:
     assert "Write every text value" not in english
     summary, user = summary_prompt({"notes": [], "language": "de"})
     assert "in German" in summary and '"language"' not in user
+
+
+def test_detection_is_remembered_by_digest_bounded_and_answers_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """langdetect runs once per distinct note; the memory holds digests (never a client's words), keeps
+    the most recent answers only, and answers exactly as langdetect did."""
+    small = note_language._Remembered(2)
+    monkeypatch.setattr(note_language, "_remembered", small)
+    asked: list[str] = []
+    detect = note_language._detected_english
+
+    def counting(text: str) -> bool:
+        asked.append(text)
+        return detect(text)
+
+    monkeypatch.setattr(note_language, "_detected_english", counting)
+    german = "Heute war ein wirklich schlechter Tag, ich bin sehr müde."
+    english = "Great run today, I feel amazing!"
+    spanish = "Hoy fue un día muy bueno, estoy contento con el progreso."
+    answers = [is_english(n) for n in (german, english, german, english, german)]
+    assert answers == [False, True, False, True, False]
+    assert asked == [german, english]  # each detected once
+    assert all(len(key) == 16 and german.encode() not in key for key in small.digests())
+    assert is_english(spanish) is False
+    assert len(small) == 2 and asked == [german, english, spanish]
+    assert is_english(german) is False and asked[-1] == spanish  # kept: used more recently than english
+    assert is_english(english) is True and asked[-1] == english  # evicted, so detected again
+    assert all(is_english(n) is detect(n) for n in (german, english, spanish))
