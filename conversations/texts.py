@@ -166,7 +166,12 @@ class Settings(Catalogue):
         "pause": "pause",
         "channel": "channel",
         "email": "email address",
+        "announcements": "announcements",
     }
+    ANNOUNCEMENTS_ON = "Announcements from your coach: on. "
+    ANNOUNCEMENTS_OFF = "Announcements from your coach: off. "
+    MENU_ANNOUNCEMENTS_OFF = "Stop announcements"
+    MENU_ANNOUNCEMENTS_ON = "Get announcements"
 
 
 class Commands(Catalogue):
@@ -183,7 +188,7 @@ class Commands(Catalogue):
     GOALS = "see and update your goals"
     FEEDBACK = "tell us how coaching is going"
     PAY = "pay for your program"
-    SETTINGS = "reminder time, days, quiet hours, pause, channel"
+    SETTINGS = "reminder time, days, quiet hours, pause, channel, announcements"
     BILLING = "your subscription: status, cancel, resume, card"
     INVOICES = "your invoices and receipts"
     FORGET_ME = "delete everything about you"
@@ -670,3 +675,10 @@ class Support(Catalogue):
     ALREADY_CLOSED = "Support request #{ticket} was already closed."
     ANSWER = "🛟 Support, request #{ticket}:\n{text}"
     CLOSED_BY_TEAM = "🛟 The team closed your support request #{ticket}. /support opens a new one any time."
+
+
+class Announcements(Catalogue):
+    """A coach's announcement as the client reads it (domain.services.announcements): the coach's own
+    words in a frame; the frame stays within domain.services.announcements.FRAME_RESERVE characters."""
+
+    FRAME = "📣 {coach}:\n\n{text}\n\n(An announcement to your coach's clients. /settings to stop them.)"

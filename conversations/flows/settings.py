@@ -1,4 +1,5 @@
-"""``/settings``: a client changes how they are reminded — time, days, quiet hours, pause, channel.
+"""``/settings``: a client changes how they are reminded — time, days, quiet hours, pause, channel —
+and whether their coach's announcements reach them.
 
 Each change is validated (a friendly re-prompt otherwise), saved with the reminder service, which
 re-plans pending reminders at once, and the menu comes back until "Done". A new reminder time or
@@ -39,6 +40,7 @@ from domain.reminders.preferences import (
     check_quiet_hours,
     set_client_reminder_preferences,
 )
+from domain.services.announcements import receives_announcements, set_receives_announcements
 from domain.services.clients import client_identities, get_client, set_client_email
 
 ICS_MIME = "text/calendar"
@@ -68,6 +70,8 @@ MENU_CHOICES = {
     "pause": "pause",
     "channel": "channel",
 }
+# The announcements button toggles: pressing it (or typing its word) changes the setting at once.
+ANNOUNCEMENTS_CHOICE = "announcements"
 # Typed or pressed on any step: back to the menu, nothing changed.
 BACK_WORDS = frozenset({"back", "/back", "skip", "/skip", "menu", "never mind", "nevermind"})
 BACK_PAYLOAD = "back"
@@ -151,13 +155,14 @@ async def ask_menu(turn: Turn) -> OutgoingMessage:
     channel = client.preferred_channel or turn.platform
     name = T.CHANNEL_NAMES.get(channel, channel)
     line = T.CHANNEL_OK if await _reachable_on(turn, client, channel) else T.CHANNEL_CANNOT
+    announcements = await receives_announcements(await turn.session(), client.id)
     text = T.MENU.format(
         cadence=_cadence_name(client.checkin_cadence),
         time=client.checkin_time,
         timezone=client.timezone,
         quiet=quiet,
         pause=pause,
-        channel=line.format(channel=name),
+        channel=line.format(channel=name) + (T.ANNOUNCEMENTS_ON if announcements else T.ANNOUNCEMENTS_OFF),
     )
     return OutgoingMessage(
         text,
@@ -169,6 +174,10 @@ async def ask_menu(turn: Turn) -> OutgoingMessage:
                 (T.MENU_QUIET, "quiet"),
                 (T.MENU_PAUSE, "pause"),
                 (T.MENU_CHANNEL, "channel"),
+                (
+                    T.MENU_ANNOUNCEMENTS_OFF if announcements else T.MENU_ANNOUNCEMENTS_ON,
+                    ANNOUNCEMENTS_CHOICE,
+                ),
                 (T.MENU_DONE, "done"),
             )
         ),
@@ -180,9 +189,22 @@ async def answer_menu(turn: Turn) -> Next:
     if choice in {"done", "/done"} | BACK_WORDS:
         turn.say(T.DONE)
         return END
+    if choice == ANNOUNCEMENTS_CHOICE:
+        await toggle_announcements(turn)
+        return "menu"
     if choice not in MENU_CHOICES:
         raise InvalidAnswer(T.BAD_MENU)
     return MENU_CHOICES[choice]
+
+
+async def toggle_announcements(turn: Turn) -> None:
+    """Announcements on ↔ off: applies to every announcement not yet sent out."""
+    assert turn.client_id is not None
+    session = await turn.session()
+    wanted = not await receives_announcements(session, turn.client_id)
+    await set_receives_announcements(session, turn.client_id, wanted, now=turn.now)
+    note_saved(turn, T.SAVED_WHAT["announcements"])
+    turn.say(T.SAVED)
 
 
 async def _save(turn: Turn, **changes: object) -> Client:

@@ -1,5 +1,6 @@
 """All ORM models; importing this module registers every table on ``Base.metadata``."""
 
+from domain.models.announcements import Announcement, AnnouncementOptOut, AnnouncementRecipient
 from domain.models.api_tokens import ApiToken
 from domain.models.base import Base
 from domain.models.billing import Payment, PaymentRefund, ProviderEvent, Subscription
@@ -27,6 +28,9 @@ from domain.models.threads import CoachThread as CoachThread
 from domain.models.web import CoachNote, LoginCode, WebSession
 
 __all__ = [
+    "Announcement",
+    "AnnouncementOptOut",
+    "AnnouncementRecipient",
     "ApiToken",
     "AuditEvent",
     "Base",

@@ -8,6 +8,7 @@ thread for a large roster.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -220,11 +221,42 @@ def compose_roster(
             payment_status=data.payments.get(client.id),
             awaiting_reply=client.id in data.awaiting_reply,
         )
-        if RosterFilter.FLAGGED in only and not row.flags:
-            continue
-        if RosterFilter.MISSED in only and not row.missed_check_ins:
-            continue
-        if RosterFilter.UNPAID in only and not row.unpaid:
-            continue
-        rows.append(row)
+        if all(row_matches(row, f) for f in only):
+            rows.append(row)
     return rows
+
+
+def row_matches(row: RosterRow, only: RosterFilter) -> bool:
+    """The Clients page's filters: flagged (any risk flag), missed check-ins, unpaid."""
+    if only is RosterFilter.FLAGGED:
+        return bool(row.flags)
+    if only is RosterFilter.MISSED:
+        return row.missed_check_ins
+    return row.unpaid
+
+
+async def filter_members(
+    session: AsyncSession, clients: Sequence[Client], only: RosterFilter, *, now: datetime
+) -> list[int]:
+    """The ids of ``clients`` that the Clients page's ``only`` filter keeps, computed by the same rules
+    (for announcements to a segment). Reads what the filter needs (a few queries for the whole
+    sequence); the week's facts are CPU work, run in a thread here."""
+    if not clients:
+        return []
+    ids = [client.id for client in clients]
+    needs_check_ins = only is not RosterFilter.UNPAID
+    since = datetime.combine(now.date() - timedelta(weeks=HISTORY_WEEKS, days=1), time.min, tzinfo=UTC)
+    data = RosterData(
+        clients=[(client, "") for client in clients],
+        goals=await active_goal_texts(session, ids) if needs_check_ins else {},
+        rows=await check_in_rows(session, ids, since=since) if needs_check_ins else {},
+        programs={},
+        payments=await payment_standings(session, ids) if only is RosterFilter.UNPAID else {},
+        last_check_ins={},
+        awaiting_reply=set(),
+        truncated=False,
+    )
+    if not needs_check_ins:
+        return [client.id for client in clients if data.payments.get(client.id) in UNPAID]
+    rows = await asyncio.to_thread(compose_roster, data, now=now, only=(only,))
+    return [row.client_id for row in rows]

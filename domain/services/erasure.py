@@ -3,6 +3,7 @@
 Every table that can point at a client has a decision (a test fails when a new one has none):
 
 - **erased**: check-ins, goals, feedback, relayed messages and coach threads, reminders, stored files,
+  the announcements they were sent and their opt-out of announcements,
   enrollments, consents, channel identities, the conversation state, inbox updates and
   processed-message keys of those identities, outbound messages to the client's own chats or about them (a coach notice or relay
   naming their id), cached insights about them, and the client row.
@@ -34,6 +35,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from domain.errors import NotFound
 from domain.models import (
+    AnnouncementOptOut,
+    AnnouncementRecipient,
     AuditEvent,
     ChannelIdentity,
     CheckIn,
@@ -254,6 +257,8 @@ def _erased_rows(person: _Person, dialect: str) -> list[tuple[str, Any, ColumnEl
             ),
         ),
         ("support_tickets", SupportTicket, SupportTicket.client_id == client_id),
+        ("announcement_recipients", AnnouncementRecipient, AnnouncementRecipient.client_id == client_id),
+        ("announcement_opt_outs", AnnouncementOptOut, AnnouncementOptOut.client_id == client_id),
         ("checkin_answers", CheckInAnswer, CheckInAnswer.client_id == client_id),
         ("check_ins", CheckIn, CheckIn.client_id == client_id),
         ("goals", Goal, Goal.client_id == client_id),

@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
 from domain.models import (
+    AnnouncementOptOut,
+    AnnouncementRecipient,
     AuditEvent,
     ChannelIdentity,
     CheckIn,
@@ -50,6 +52,7 @@ EXPORT_KEYS = (
     "support_tickets",
     "support_messages",
     "coach_notes",
+    "announcements",
     "audit_events",
 )
 
@@ -109,6 +112,15 @@ async def export_client(session: AsyncSession, client_id: int, *, for_client: bo
         ),
         # A coach's private notes are personal data about the client too (a subject access request).
         "coach_notes": [] if for_client else await rows(CoachNote, CoachNote.client_id == client_id),
+        # Which announcements were addressed to them and what became of each; and their opt-out.
+        "announcements": {
+            "received": await rows(AnnouncementRecipient, AnnouncementRecipient.client_id == client_id),
+            "opted_out_at": _plain(
+                await session.scalar(
+                    select(AnnouncementOptOut.at).where(AnnouncementOptOut.client_id == client_id)
+                )
+            ),
+        },
         "audit_events": await rows(
             AuditEvent, or_(AuditEvent.subject.in_(subjects), AuditEvent.actor.in_(subjects))
         ),

@@ -1,4 +1,5 @@
-"""The reminders component: APScheduler ticks that plan reminder rows and dispatch due ones to the outbox.
+"""The reminders component: APScheduler ticks that plan reminder rows and dispatch due ones to the outbox
+(and expand due announcements into it).
 
 The jobs only move rows; what to send and when lives in ``domain.reminders`` and survives restarts.
 Each tick is its own transaction, so several ``coach run`` workers on PostgreSQL share the work
@@ -19,6 +20,7 @@ from apscheduler.executors.asyncio import AsyncIOExecutor
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.components import AppContext, Component
+from conversations.announcement_wording import announcement_payload
 from conversations.flows.program import render_completion, render_step
 from conversations.reminder_wording import reminder_payload
 from domain import telemetry
@@ -26,6 +28,7 @@ from domain.clock import Clock, utcnow
 from domain.db import Database
 from domain.program_delivery import deliver_due_steps
 from domain.reminders import DigestComposer, DispatchPolicy, ReminderDispatcher, plan_everyone
+from domain.services.announcements import expand_next_chunk, finish_delivered
 from domain.services.files import unlink_stored_files
 from domain.services.retention import (
     PURGE_BATCH,
@@ -48,6 +51,8 @@ PURGE_EVERY = timedelta(hours=1)
 RETENTION_FIRST_DELAY = timedelta(minutes=5)
 # Program steps due at a client's reminder time are released this often (domain.program_delivery).
 PROGRAM_STEPS_EVERY = timedelta(minutes=1)
+# Due announcements are expanded into outbox rows, and finished ones reported, this often.
+ANNOUNCEMENTS_EVERY = timedelta(seconds=5)
 # On shutdown a running tick gets this long to commit before it is cancelled (and rolled back).
 STOP_TIMEOUT_S = 10.0
 
@@ -186,6 +191,24 @@ class ReminderScheduler(Component):
             wake()
         return len(outcomes)
 
+    async def announcements(self) -> int:
+        """Expand due announcements chunk by chunk (a transaction each; the loop runs between), then
+        report those whose messages are all delivered. Returns how many messages were queued."""
+        queued = 0
+        while True:
+            async with self.db.unit_of_work() as session:
+                expanded = await expand_next_chunk(session, now=self.clock(), wording=announcement_payload)
+            if expanded is None:
+                break
+            queued += expanded.queued
+            wake = getattr(self.sender, "wake", None)
+            if expanded.queued and callable(wake):
+                wake()  # the first chunk goes out while the next ones are written
+            await asyncio.sleep(0)
+        async with self.db.unit_of_work() as session:
+            await finish_delivered(session, now=self.clock())
+        return queued
+
     async def tick(self) -> int:
         await self.plan()
         return await self.dispatch()
@@ -206,6 +229,7 @@ class ReminderScheduler(Component):
             "purge": self.purge,
             "retention": self.purge_by_retention,
             "program_steps": self.deliver_program_steps,
+            "announcements": self.announcements,
         }
 
     async def start(self) -> None:
@@ -255,6 +279,14 @@ class ReminderScheduler(Component):
             args=["program_steps"],
             seconds=PROGRAM_STEPS_EVERY.total_seconds(),
             id="program_steps",
+            **common,
+        )
+        scheduler.add_job(
+            self._guarded,
+            "interval",
+            args=["announcements"],
+            seconds=ANNOUNCEMENTS_EVERY.total_seconds(),
+            id="announcements",
             **common,
         )
         scheduler.start()

@@ -13,6 +13,9 @@ from sqlalchemy import select, text
 from domain.db import Database
 from domain.errors import NotFound
 from domain.models import (
+    Announcement,
+    AnnouncementOptOut,
+    AnnouncementRecipient,
     AuditEvent,
     Base,
     Client,
@@ -148,6 +151,13 @@ async def populate(db: Database, storage: Path, tag: str, *, name: str, email: s
             s, coach_id=coach.id, kind="low_mood", text=f"{name} is having a hard day", client_id=client.id
         )
         s.add(InsightCache(key=f"k{tag}", kind="summary", content={"client_id": client.id}, source="m"))
+        announcement = Announcement(
+            coach_id=coach.id, text="Hello all", status="done", created_by="cli", expanded_through=0
+        )
+        s.add(announcement)
+        await s.flush()
+        s.add(AnnouncementRecipient(announcement_id=announcement.id, client_id=client.id, outcome="blocked"))
+        s.add(AnnouncementOptOut(client_id=client.id))
         for platform, user, chat in (
             ("telegram", f"tele{tag}user", f"tele{tag}user"),
             ("slack", f"Wslack{tag}", f"Dslack{tag}"),
@@ -223,6 +233,8 @@ async def test_erasure_removes_the_person_and_keeps_money_detached(db: Database,
         "system_feedback": 1,
         "support_messages": 1,
         "support_tickets": 1,
+        "announcement_recipients": 1,
+        "announcement_opt_outs": 1,
         "checkin_answers": 0,
         "check_ins": 1,
         "goals": 1,

@@ -137,6 +137,28 @@ async def test_quiet_hours_pause_cadence_and_channel(
     assert (await stored(db, client)).preferred_channel == "telegram"
 
 
+async def test_announcements_can_be_turned_off_and_on_again(
+    db: Database, people: People, engine: tuple[ConversationEngine, Clock]
+) -> None:
+    from domain.services.announcements import receives_announcements
+
+    client = await people.client()
+    say = await talk_to(engine[0], db, client)
+    menu = await say("/settings")
+    assert "Announcements from your coach: on." in text_of(menu)
+    assert any(b.payload == "announcements" for row in menu[-1].buttons for b in row)
+    replies = await say(payload="announcements")
+    assert "Saved." in text_of(replies)
+    assert "Announcements from your coach: off." in text_of(replies)
+    async with db.unit_of_work() as session:
+        assert not await receives_announcements(session, client.id)
+    labels = [b.label for row in replies[-1].buttons for b in row]
+    assert "Get announcements" in labels
+    await say("announcements")  # typed works as well as pressed
+    async with db.unit_of_work() as session:
+        assert await receives_announcements(session, client.id)
+
+
 def test_clock_parsing() -> None:
     parse = settings_flow.parse_clock
     assert [parse(t) for t in ("7", "07:30", "7.30", "7h30", "7pm", "12am", "19h", "23:59")] == [
