@@ -14,6 +14,7 @@ import typer
 from bot.cli import (
     admin,
     analytics,
+    announcements,
     audit,
     backup,
     charts,
@@ -73,6 +74,8 @@ app.add_typer(web.sessions_app, name="sessions")
 app.add_typer(policy.policy_app, name="policy")
 app.add_typer(support.support_app, name="support")
 app.add_typer(guides.guides_app, name="guides")
+app.command("announce")(announcements.announce)
+app.add_typer(announcements.announcements_app, name="announcements")
 
 
 @app.callback()

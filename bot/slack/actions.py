@@ -43,6 +43,7 @@ class SlackActions:
         app.action(blocks.MIGRATE_PROGRAM)(self.migrate_program)
         GoalApprovals(self.db, self.clock).register(app)
         self.commands.settings.register(app)
+        self.commands.announcements.register(app)
 
     async def engine_button(
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient

@@ -219,6 +219,8 @@ def help_blocks(note: str | None = None) -> list[Block]:
         "`/coach paylink <client> <program>` — send a client a payment link",
         "`/coach remind <client> <text>` — send a client a reminder",
         "`/coach refund <payment id> [amount]` — refund a payment, fully or partly",
+        "`/coach announce [--program ID] [--segment flagged|missed|unpaid] [--at ISO] <text>` — a message "
+        "to all your clients, a program's or a segment, after a preview",
         "`/coach settings` — your digest time, cadence and timezone "
         "(or `/coach settings digest 08:00 weekly Europe/Berlin`)",
         "`/coach support <text>` — ask the admins for help (`/coach support` lists your requests)",
@@ -262,6 +264,7 @@ NOTICE_ICONS = {
     "new_client": "👋",
     "goal_approval": "🎯",
     "program_completed": "🎓",
+    "announcement_report": "📣",
 }
 # Notice kinds (raised by check-ins, reminders and Stripe webhooks) that get the alert buttons.
 GOAL_APPROVAL_KIND = "goal_approval"  # domain.insights.approval.GOAL_APPROVAL

@@ -1,5 +1,5 @@
 """``/coach`` subcommands: clients, client, goals, digest, programs, stats, paylink, remind, refund, settings,
-help.
+announce, help.
 
 Every subcommand checks the caller is a linked coach and only touches that coach's clients. A name
 that matches several clients comes back as a choice of buttons (finished in actions.py).
@@ -16,6 +16,7 @@ from typing import Any, Protocol, cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.slack import blocks, coach_settings
+from bot.slack.announcements import SlackAnnouncements
 from bot.slack.auth import (
     NOT_YOUR_CLIENT_TEXT,
     REFUSAL_TEXT,
@@ -134,6 +135,7 @@ class CoachCommands:
         self.digests = digests
         self.clock = clock
         self.settings = coach_settings.CoachSettings(db, clock)
+        self.announcements = SlackAnnouncements(db, clock)
 
     async def run(self, *, user_id: str, text: str, request_ref: str) -> CommandReply:
         """Run ``/coach <text>`` for Slack user ``user_id``; ``request_ref`` makes a retry send nothing twice."""
@@ -178,6 +180,8 @@ class CoachCommands:
             from bot.slack.guides import guides_command
 
             return await guides_command(self.db, coach, rest)
+        if sub == "announce":
+            return await self.announcements.command(coach, rest)
         return CommandReply(
             "Unknown command", blocks.help_blocks(f"I don't know `{sub}`. Here is what I can do:")
         )

@@ -14,6 +14,7 @@ NAVIGATION = (
     ("clients", "Clients", False),
     ("programs", "Programs", False),
     ("analytics", "Analytics", False),
+    ("announcements", "Announcements", False),
     ("settings", "Settings", False),
     ("guides", "Guides", False),
     ("admin", "Admin", True),

@@ -40,6 +40,7 @@ from domain.models import (
     Program,
 )
 from domain.models.enums import ClientStatus, DeliveryStatus, Platform
+from domain.services.audit import record_audit_event
 from domain.services.client_roster import RosterFilter, filter_members
 from domain.services.notices import notify_coach
 from domain.services.program_versions import OPEN_STATUSES
@@ -220,7 +221,19 @@ async def create_announcement(
     )
     session.add(announcement)
     await session.flush()
+    if not draft:
+        await _audit_scheduled(session, announcement, actor)
     return announcement
+
+
+async def _audit_scheduled(session: AsyncSession, announcement: Announcement, actor: str) -> None:
+    await record_audit_event(
+        session,
+        actor=actor,
+        action="announcement.scheduled",
+        subject=f"coach:{announcement.coach_id}",
+        details={"announcement_id": announcement.id, "segment": announcement.segment},
+    )
 
 
 async def get_announcement(
@@ -234,7 +247,7 @@ async def get_announcement(
 
 
 async def confirm_announcement(
-    session: AsyncSession, announcement_id: int, *, coach_id: int | None, now: datetime
+    session: AsyncSession, announcement_id: int, *, coach_id: int | None, now: datetime, actor: str
 ) -> Announcement:
     """Schedule a draft (a draft without a time goes now). Confirming twice (a double click) changes
     nothing; a draft whose time passed while it was shown is refused."""
@@ -246,6 +259,7 @@ async def confirm_announcement(
     announcement.send_at = announcement.send_at or now
     announcement.status = AnnouncementStatus.SCHEDULED
     await session.flush()
+    await _audit_scheduled(session, announcement, actor)
     return announcement
 
 

@@ -255,10 +255,14 @@ async def test_a_draft_goes_out_only_once_confirmed(db: Database) -> None:
     assert await expand_all(db) == 0
     async with db.unit_of_work() as s:
         with pytest.raises(NotFound):
-            await ann.confirm_announcement(s, draft, coach_id=other, now=NOW)
-        await ann.confirm_announcement(s, draft, coach_id=coach, now=NOW)
-        again = await ann.confirm_announcement(s, draft, coach_id=coach, now=NOW)  # a double click
+            await ann.confirm_announcement(s, draft, coach_id=other, now=NOW, actor="coach")
+        await ann.confirm_announcement(s, draft, coach_id=coach, now=NOW, actor="coach")
+        again = await ann.confirm_announcement(
+            s, draft, coach_id=coach, now=NOW, actor="coach"
+        )  # double click
         assert again.status == ann.AnnouncementStatus.SCHEDULED
         with pytest.raises(ValidationError, match="in the past"):
-            await ann.confirm_announcement(s, later, coach_id=None, now=NOW + timedelta(hours=1))
+            await ann.confirm_announcement(
+                s, later, coach_id=None, now=NOW + timedelta(hours=1), actor="admin"
+            )
     assert await expand_all(db) == 1

@@ -1,0 +1,177 @@
+"""``/coach announce``: a message to many clients, shown as a preview with Send and Cancel buttons.
+
+``/coach announce [--program ID] [--segment NAME] [--at ISO] TEXT`` stores a draft
+(:mod:`domain.services.announcements`) and answers with its preview; Send schedules it (pressed twice,
+it is scheduled once), Cancel leaves the draft unsent. The delivery report comes later as a notice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+
+from bot.slack import blocks
+from bot.slack.auth import REFUSAL_TEXT, linked_coach, record_refusal
+from domain.clock import Clock, ensure_utc
+from domain.db import Database
+from domain.errors import DomainError
+from domain.models import Coach
+from domain.services import announcements as ann
+
+if TYPE_CHECKING:
+    from bot.slack.commands import CommandReply
+
+ANNOUNCE_SEND = "announce_send"  # value: the draft's id
+ANNOUNCE_CANCEL = "announce_cancel"
+FLAGS = ("--program", "--segment", "--at")
+USAGE = (
+    "Try `/coach announce Gym closed on Friday`, or with options before the text: "
+    "`/coach announce --program 3 --segment missed --at 2026-12-07T09:00Z See you Monday!` "
+    f"(segments: {', '.join(ann.SEGMENTS)})."
+)
+
+
+class Usage(ValueError):
+    """The command was not written as :data:`USAGE` says."""
+
+
+def parse(text: str) -> tuple[dict[str, str], str]:
+    """Leading ``--flag value`` pairs, then the announcement exactly as typed (line breaks kept)."""
+    options: dict[str, str] = {}
+    rest = text.strip()
+    while rest.startswith("--"):
+        flag, _, rest = rest.partition(" ")
+        value, _, rest = rest.strip().partition(" ")
+        if flag not in FLAGS:
+            raise Usage(f"I don't know `{flag}`.")
+        if not value:
+            raise Usage(f"`{flag}` needs a value.")
+        options[flag] = value
+        rest = rest.strip()
+    return options, rest
+
+
+def _instant(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise Usage(f"`{value}` is not a time like 2026-12-07T09:00Z.") from None
+    if parsed.tzinfo is None:
+        raise Usage("Give the time with its offset, like 2026-12-07T09:00Z.")
+    return ensure_utc(parsed)
+
+
+def preview_blocks(draft: ann.AnnouncementView, audience_size: int) -> list[blocks.Block]:
+    when = f"at {draft.send_at:%Y-%m-%d %H:%M} UTC" if draft.send_at else "as soon as you press Send"
+    shown = blocks.escape(draft.text)
+    clipped = len(shown) > blocks.SECTION_TEXT_MAX
+    people = f"{audience_size} client{'' if audience_size == 1 else 's'}"
+    who = (
+        f"up to {people} (the segment is taken when it goes out)"
+        if draft.audience.endswith(" only")
+        else people
+    )
+    lines = [f"To {blocks.escape(draft.audience)}: {who}, {when}."]
+    if clipped:
+        lines.append("The preview is shortened; clients get the whole text.")
+    lines.append("Clients who turned announcements off in /settings are left out.")
+    return [
+        blocks.header("Announcement preview"),
+        blocks.section(shown),
+        blocks.context(" ".join(lines)),
+        blocks.actions(
+            [
+                blocks.button("Send", ANNOUNCE_SEND, str(draft.id), style="primary"),
+                blocks.button("Cancel", ANNOUNCE_CANCEL, str(draft.id)),
+            ],
+            block_id="announcement_preview",
+        ),
+    ]
+
+
+@dataclass
+class SlackAnnouncements:
+    db: Database
+    clock: Clock
+
+    def register(self, app: AsyncApp) -> None:
+        app.action(ANNOUNCE_SEND)(self.send)
+        app.action(ANNOUNCE_CANCEL)(self.cancel)
+
+    async def command(self, coach: Coach, rest: str) -> CommandReply:
+        from bot.slack.commands import CommandReply, reply
+
+        try:
+            options, text = parse(rest)
+            program_id = options.get("--program")
+            if program_id is not None and not program_id.isdigit():
+                raise Usage(f"`--program` takes a program id (a number), not `{program_id}`.")
+            send_at = _instant(options["--at"]) if "--at" in options else None
+        except Usage as exc:
+            return reply(f"{exc} {USAGE}")
+        async with self.db.unit_of_work() as session:
+            try:
+                draft = await ann.create_announcement(
+                    session,
+                    coach_id=coach.id,
+                    text=text,
+                    now=self.clock(),
+                    actor=f"coach:{coach.id}",
+                    program_id=int(program_id) if program_id else None,
+                    segment=options.get("--segment"),
+                    send_at=send_at,
+                    draft=True,
+                )
+            except DomainError as exc:
+                return reply(f"Not sent: {exc.message}. {USAGE}")
+            view = await ann.announcement_view(session, draft)
+            size = await ann.audience_size(session, coach_id=coach.id, program_id=draft.program_id)
+        return CommandReply(f"Announcement preview: {ann.preview(view.text)}", preview_blocks(view, size))
+
+    async def _coach(self, body: dict[str, Any], attempted: str) -> Coach | None:
+        user_id = str(body["user"]["id"])
+        async with self.db.unit_of_work() as session:
+            coach = await linked_coach(session, user_id)
+            if coach is None:
+                await record_refusal(session, slack_user_id=user_id, attempted=attempted)
+            return coach
+
+    async def send(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        coach = await self._coach(body, "send announcement")
+        if coach is None:
+            await respond(text=REFUSAL_TEXT, response_type="ephemeral", replace_original=False)
+            return
+        value = str(action.get("value", ""))
+        try:
+            async with self.db.unit_of_work() as session:
+                if not value.isdigit():
+                    raise DomainError("that button has expired")
+                confirmed = await ann.confirm_announcement(
+                    session, int(value), coach_id=coach.id, now=self.clock(), actor=f"coach:{coach.id}"
+                )
+                view = await ann.announcement_view(session, confirmed)
+        except DomainError as exc:
+            text = f"Not sent: {exc.message}. Run `/coach announce` again."
+            await respond(text=blocks.fallback(text), blocks=blocks.text_blocks(text), replace_original=True)
+            return
+        when = (
+            "now"
+            if view.send_at is None or view.send_at <= self.clock()
+            else f"at {view.send_at:%Y-%m-%d %H:%M} UTC"
+        )
+        text = (
+            f"📣 Announcement {view.id} to {view.audience} goes out {when}: “{view.preview}”. "
+            "You'll get its delivery report here once it is delivered."
+        )
+        await respond(text=blocks.fallback(text), blocks=blocks.text_blocks(text), replace_original=True)
+
+    async def cancel(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        text = "Announcement not sent."
+        await respond(text=text, blocks=blocks.text_blocks(text), replace_original=True)
