@@ -4,8 +4,8 @@ It implements what the bot calls (getMe, getUpdates with long-poll ``timeout`` a
 sendMessage, editMessageReplyMarkup, answerCallbackQuery, sendPhoto/sendDocument, getFile and file
 download, setWebhook/deleteWebhook), records every call (with its arrival time), and can answer
 429/5xx/403 for one chat. With ``enforce_limits`` it answers 429 like Telegram to any send over the
-published limits: more than 1 message per second to one chat, or more than 30 in any one second,
-less its own event loop's lateness (``max_loop_lag``: an arrival is timed when its handler starts).
+published limits: more than 1 message per second to one chat, or more than 30 (``global_per_second``)
+in any one second, less its own event loop's lateness (``max_loop_lag``: an arrival is timed when its handler starts).
 Updates pushed by a test are held for getUpdates, or POSTed to the webhook once one is set.
 """
 
@@ -71,9 +71,12 @@ class FakeTelegram:
         webhook_connections: int = 1,
         enforce_limits: bool = False,
         redeliver_failed_webhooks: bool = False,
+        global_per_second: float = GLOBAL_PER_SECOND,
     ) -> None:
+        """``global_per_second``: the global limit ``enforce_limits`` holds to (scaled down in tests)."""
         self.token = token
         self.enforce_limits = enforce_limits
+        self.global_per_second = global_per_second
         self._recent_sends: collections.deque[float] = collections.deque()
         self._chat_last_send: dict[str, float] = {}
         # How late this fixture's own event loop has run (an arrival is timed when its handler starts,
@@ -354,7 +357,7 @@ class FakeTelegram:
         while self._recent_sends and self._recent_sends[0] <= arrived - GLOBAL_WINDOW_S + tolerance:
             self._recent_sends.popleft()
         last = self._chat_last_send.get(chat)
-        if len(self._recent_sends) >= GLOBAL_PER_SECOND or (
+        if len(self._recent_sends) >= self.global_per_second or (
             last is not None and arrived - last < PER_CHAT_INTERVAL_S - tolerance
         ):
             return True
