@@ -99,6 +99,7 @@ async def test_every_page_names_its_fields_and_headings(db: Database) -> None:
         "/app/programs",
         f"/app/programs/{enrolled.program_id}",
         "/app/settings",
+        "/app/announcements",
         "/app/account",
         "/app/analytics",
         "/app/admin",

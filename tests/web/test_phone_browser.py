@@ -46,6 +46,7 @@ async def test_pages_fit_a_phone_and_the_keyboard_skips_to_the_content(
                 "/app/programs",
                 f"/app/programs/{enrolled.program_id}",
                 "/app/settings",
+                "/app/announcements",
             ):
                 await page.goto(root + path)
                 overflow = await page.evaluate(
