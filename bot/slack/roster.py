@@ -6,10 +6,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
-from zoneinfo import ZoneInfo
 
 from domain import rules
-from domain.clock import ensure_utc
+from domain.clock import ensure_utc, time_zone
 from domain.insights.facts import RiskFlag
 from domain.insights.summary import WeeklySummary, describe_trend
 from domain.models import CheckIn, Client, Goal
@@ -137,7 +136,7 @@ def sparkline(values: Sequence[float | None], low: int, high: int) -> str:
 
 def daily_values(check_ins: Sequence[CheckIn], metric: str, *, today: date, zone: str) -> list[float | None]:
     """The day's mean of ``metric`` for each of the last CHART_DAYS local days, oldest first."""
-    tz = ZoneInfo(zone)
+    tz = time_zone(zone)
     by_day: dict[date, list[float]] = {}
     for c in check_ins:
         by_day.setdefault(ensure_utc(c.created_at).astimezone(tz).date(), []).append(
@@ -151,7 +150,7 @@ def charts_and_trend(
     summary: WeeklySummary, check_ins: Sequence[CheckIn], *, now: datetime, zone: str
 ) -> tuple[tuple[tuple[str, str, str], ...], str]:
     """Sparklines for mood and energy beside their computed trends, and the other trends as text."""
-    today = ensure_utc(now).astimezone(ZoneInfo(zone)).date()
+    today = ensure_utc(now).astimezone(time_zone(zone)).date()
     facts = summary.facts
     charts = tuple(
         (
@@ -198,7 +197,7 @@ def days_ago(at: datetime | None, now: datetime, timezone: str = "UTC") -> str:
     """Calendar days in the client's own timezone: "today", "yesterday", "3 days ago"."""
     if at is None:
         return "never"
-    zone = ZoneInfo(timezone)
+    zone = time_zone(timezone)
     days = (ensure_utc(now).astimezone(zone).date() - ensure_utc(at).astimezone(zone).date()).days
     if days <= 0:
         return "today"

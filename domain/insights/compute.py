@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from domain.clock import ensure_utc
+from domain.clock import ensure_utc, time_zone
 from domain.insights import trends as t
 from domain.insights.facts import AnswerStat, CheckInRow, ClientProfile, WeekFacts, answer_stat
 from domain.insights.risk import risk_flags
@@ -14,7 +13,7 @@ from domain.insights.sentiment import read_notes
 
 
 def local_today(now: datetime, timezone: str) -> date:
-    return ensure_utc(now).astimezone(ZoneInfo(timezone)).date()
+    return ensure_utc(now).astimezone(time_zone(timezone)).date()
 
 
 def week_facts(
@@ -24,7 +23,7 @@ def week_facts(
 
     ``now`` decides which days have passed: today's check-in is not missed until the day is over.
     """
-    zone = ZoneInfo(profile.timezone)
+    zone = time_zone(profile.timezone)
     today = min(local_today(now, profile.timezone), week_ending + timedelta(days=1))
     start, end = t.week_window(week_ending)
     prev_start, prev_end = t.week_window(start - timedelta(days=1))

@@ -6,12 +6,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.clock import ensure_utc
+from domain.clock import ensure_utc, time_zone
 from domain.insights.facts import CheckInRow, ClientProfile
 from domain.models import CheckIn, CheckInAnswer, Client, Goal
 from domain.models.enums import ClientStatus, GoalStatus
@@ -29,7 +28,7 @@ def profile_of(client: Client, goal_text: str | None = None) -> ClientProfile:
         display_name=client.display_name,
         timezone=client.timezone,
         cadence=client.checkin_cadence,
-        since=ensure_utc(client.created_at).astimezone(ZoneInfo(client.timezone)).date(),
+        since=ensure_utc(client.created_at).astimezone(time_zone(client.timezone)).date(),
         goal_text=goal_text,
         focus_area=_text(assessment.get("focus_area")),
         obstacle=_text(assessment.get("obstacle")),

@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.clock import ensure_utc
+from domain.clock import ensure_utc, time_zone
 from domain.errors import ValidationError
 from domain.insights import trends as t
 from domain.insights.compute import local_today
@@ -117,7 +116,7 @@ def day_values(
     profile: ClientProfile, rows: Sequence[CheckInRow], *, end: date, days: int, today: date
 ) -> tuple[DayValues, ...]:
     """One entry per local day from ``end - days + 1`` to ``end``, from check-in rows (UTC instants)."""
-    zone = ZoneInfo(profile.timezone)
+    zone = time_zone(profile.timezone)
     by_day: dict[date, list[CheckInRow]] = {}
     for row in rows:
         by_day.setdefault(t.local_day(row, zone), []).append(row)
@@ -154,7 +153,7 @@ async def client_series(session: AsyncSession, client_id: int, *, days: int, now
         raise ValidationError(f"days must be between 1 and {SERIES_DAYS_MAX}", field="days")
     client = await get_client(session, client_id)
     profile = profile_of(client)
-    zone = ZoneInfo(profile.timezone)
+    zone = time_zone(profile.timezone)
     end = local_today(now, profile.timezone)
     start = end - timedelta(days=days - 1)
     since = ensure_utc(datetime.combine(start, time.min, tzinfo=zone))

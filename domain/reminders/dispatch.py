@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.clock import ensure_utc
+from domain.clock import ensure_utc, time_zone
 from domain.insights.period import digest_title, digest_window, period_for_cadence
 from domain.models import CheckIn, Client, Coach, OutboundMessage, Reminder
 from domain.models.enums import ClientStatus, Platform, ReminderStatus
@@ -96,7 +96,7 @@ REENGAGE_TEXT = (
 
 
 async def checked_in_on(session: AsyncSession, client: Client, day: date) -> bool:
-    zone = ZoneInfo(client.timezone)
+    zone = time_zone(client.timezone)
     start = start_of_local_day(day, zone)
     end = start_of_local_day(date.fromordinal(day.toordinal() + 1), zone)
     found = await session.scalar(
@@ -166,7 +166,7 @@ def _gate(client: _Person, due_at: datetime, now: datetime) -> str | None:
     """Why a client's reminder due at ``due_at`` must not go out at ``now`` (None: it may)."""
     if client.paused_until is not None and ensure_utc(client.paused_until) > now:
         return "paused"
-    if in_quiet_hours(now, ZoneInfo(client.timezone), client.quiet_hours_start, client.quiet_hours_end):
+    if in_quiet_hours(now, time_zone(client.timezone), client.quiet_hours_start, client.quiet_hours_end):
         return "stale: now inside quiet hours"
     if now - ensure_utc(due_at) > CHECKIN_GRACE:
         return "stale: overdue beyond grace window"
@@ -225,7 +225,7 @@ async def basic_digest(session: AsyncSession, coach: Coach, now: datetime) -> st
             .order_by(Client.display_name, Client.id)
         )
     ).all()
-    zone = ZoneInfo(coach.timezone)
+    zone = time_zone(coach.timezone)
     checked_in = sum(1 for _, count, _ in rows if count)
     lines = [
         digest_title(period, local_date(now, zone)),
@@ -299,7 +299,7 @@ class ReminderDispatcher:
             elif reminder.kind == ReminderKind.REENGAGEMENT:
                 decided[reminder.id] = (ReminderStatus.SENT, _lateness(reminder.due_at, now))
             else:
-                open_days[reminder.id] = _local_day(reminder, ZoneInfo(client.timezone))
+                open_days[reminder.id] = _local_day(reminder, time_zone(client.timezone))
         if open_days:
             checked_in = await batch.check_in_times(
                 session,
@@ -445,7 +445,7 @@ class ReminderDispatcher:
         day = (
             date.fromisoformat(str(reminder.payload.get("local_date")))
             if reminder.payload.get("local_date")
-            else local_date(reminder.due_at, ZoneInfo(client.timezone))
+            else local_date(reminder.due_at, time_zone(client.timezone))
         )
         if await checked_in_on(session, client, day):
             raise _Skip("already checked in today")
@@ -547,7 +547,7 @@ async def _weekly_summary(
     from domain.analytics.weekly import weekly_numbers
 
     day_text = reminder.payload.get("local_date")
-    day = date.fromisoformat(str(day_text)) if day_text else local_date(now, ZoneInfo(coach.timezone))
+    day = date.fromisoformat(str(day_text)) if day_text else local_date(now, time_zone(coach.timezone))
     if day.weekday() != MONDAY:
         return False
     numbers = await weekly_numbers(session, coach.id, now=now)

@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache, partial
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, bindparam, delete, or_, select, text, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.clock import ensure_utc, utcnow
+from domain.clock import ensure_utc, time_zone, utcnow
 from domain.db import Database
 from domain.keysets import among
 from domain.models import Client, Coach, Reminder
@@ -106,7 +105,7 @@ def _checkin_times(
     Clients share preferences by the thousand, so a planning pass does the time arithmetic once per
     distinct set (cached) instead of once per client.
     """
-    zone = ZoneInfo(timezone)
+    zone = time_zone(timezone)
     today = local_date(now, zone)
     times: list[tuple[str, datetime, str, str]] = []
     for day, scheduled in occurrences(
@@ -154,7 +153,7 @@ def client_plan(
 def coach_plan(
     coach: Coach | CoachTimes, *, now: datetime, days: int = PLANNING_DAYS
 ) -> list[PlannedReminder]:
-    zone = ZoneInfo(coach.timezone)
+    zone = time_zone(coach.timezone)
     today = local_date(now, zone)
     return [
         PlannedReminder(

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from domain.clock import ensure_utc
+from domain.clock import ensure_utc, time_zone
 from domain.models.enums import Cadence
 
 # Weekly check-ins and digests fall on Mondays (ISO weekday 0 in Python's numbering).
@@ -88,7 +88,7 @@ def occurrences(
     cadence: str, at: str, timezone: str, *, first_day: date, days: int
 ) -> list[tuple[date, datetime]]:
     """The scheduled (local date, UTC instant) pairs for ``days`` local dates from ``first_day``."""
-    zone = ZoneInfo(timezone)
+    zone = time_zone(timezone)
     wall = parse_hhmm(at)
     result = []
     for offset in range(days):

@@ -7,14 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, and_, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm.util import identity_key
 
 from domain import rules
-from domain.clock import ensure_utc, utcnow
+from domain.clock import ensure_utc, time_zone, utcnow
 from domain.crypto import conceal, conceal_json
 from domain.keysets import among
 from domain.models import CheckIn, Goal
@@ -210,7 +209,7 @@ async def recent_check_ins(
 
 
 def local_dates(instants: Sequence[datetime], timezone: str) -> set[date]:
-    zone = ZoneInfo(timezone)
+    zone = time_zone(timezone)
     return {ensure_utc(at).astimezone(zone).date() for at in instants}
 
 
@@ -261,7 +260,7 @@ async def check_in_streaks(
             instants[client_id].append(at)
         too_short = []
         for client_id, seen in instants.items():
-            zone = ZoneInfo(zones[client_id])
+            zone = time_zone(zones[client_id])
             today = now.astimezone(zone).date()
             days = local_dates(seen, zones[client_id])
             streaks[client_id] = streak_from_dates(days, today)

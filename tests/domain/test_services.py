@@ -400,3 +400,19 @@ async def test_a_subscription_is_found_only_for_its_own_client(db: Database) -> 
         assert own is not None and own.id == sub.id
         assert await billing.find_subscription(s, "sub_1", client_id=other.id) is None
         assert await billing.find_subscription(s, "sub_unknown", client_id=client_id) is None
+
+
+def test_time_zones_are_loaded_once_and_unknown_ones_still_raise() -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from domain.clock import time_zone
+
+    # More zones than ZoneInfo keeps alive on its own (eight): each still loaded once.
+    names = [f"Etc/GMT{sign}{n}" for sign in "+-" for n in range(1, 7)]
+    first = [time_zone(name) for name in names]
+    assert [time_zone(name) for name in names] == first
+    assert all(
+        time_zone(name) is zone and ZoneInfo(name) is zone for name, zone in zip(names, first, strict=True)
+    )
+    with pytest.raises(ZoneInfoNotFoundError):
+        time_zone("Mars/Olympus_Mons")
