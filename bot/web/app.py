@@ -36,6 +36,7 @@ PAGE_MODULES = (
     "bot.web.pages.analytics",
     "bot.web.pages.admin",
     "bot.web.pages.guides",
+    "bot.web.pages.support",
 )
 
 

@@ -18,6 +18,7 @@ NAVIGATION = (
     ("settings", "Settings", False),
     ("guides", "Guides", False),
     ("admin", "Admin", True),
+    ("admin_support", "Support", True),
 )
 
 

@@ -14,6 +14,7 @@ from domain.insights.goals import GoalProposal
 from domain.models import Coach
 from domain.services.checkins import record_check_in
 from domain.services.guides import parse_guide_file, publish_guide
+from domain.services.support import Requester, open_ticket
 from tests.programs.conftest import enroll_client
 from tests.support.web import browser, served_workspace
 
@@ -93,6 +94,7 @@ async def test_every_page_names_its_fields_and_headings(db: Database) -> None:
         )
         guide = "# First week\n\n## Day one\n\nSay hello.\n"
         await publish_guide(session, parse_guide_file(guide, file_name="first-week.md"), actor="cli")
+        ticket = await open_ticket(session, Requester(client_id=enrolled.client_id), "My reminders stopped")
     pages = (
         "/app/clients",
         f"/app/clients/{enrolled.client_id}",
@@ -106,6 +108,8 @@ async def test_every_page_names_its_fields_and_headings(db: Database) -> None:
         "/app/admin/audit",
         "/app/guides",
         "/app/guides/first-week",
+        "/app/admin/support",
+        f"/app/admin/support/{ticket.id}",
     )
     async with served_workspace(db) as root, browser(root) as visitor:
         status, body, _ = await visitor.get("/app/signin")
