@@ -189,6 +189,45 @@ def test_a_reminder_reaches_the_console_at_the_next_session(chat_env: dict[str, 
     assert "While you were away" not in coach_chat(chat_env, [], "--user", "7").stdout  # shown once
 
 
+def test_an_announcement_reaches_the_console_at_the_next_session(chat_env: dict[str, str]) -> None:
+    from sqlalchemy import select
+
+    from conversations.announcement_wording import announcement_payload
+    from domain.clock import utcnow
+    from domain.models import Client
+    from domain.services import announcements as ann
+    from domain.services.coaches import create_coach
+
+    _onboarded(chat_env)
+    url = chat_env["COACH_DATABASE_URL"]
+
+    async def announce(db: Database) -> int:
+        async with db.unit_of_work() as session:
+            client = (await session.scalars(select(Client))).one()
+            coach = await create_coach(session, name="Casey", email="casey@example.com")
+            client.coach_id = coach.id
+            made = await ann.create_announcement(
+                session, coach_id=coach.id, text="Studio closed Friday", now=utcnow(), actor="test"
+            )
+        async with db.unit_of_work() as session:
+            while await ann.expand_next_chunk(session, now=utcnow(), wording=announcement_payload):
+                pass
+        return made.id
+
+    announcement = _db_run(url, announce)
+    result = coach_chat(chat_env, [], "--user", "7")
+    assert result.stdout.startswith("While you were away:\n📣 ")
+    assert "Studio closed Friday" in result.stdout and "/settings to stop them" in result.stdout
+
+    async def report(db: Database) -> ann.DeliveryReport | None:
+        async with db.unit_of_work() as session:
+            await ann.finish_delivered(session, now=utcnow())
+            found = await ann.get_announcement(session, announcement, coach_id=None)
+            return (await ann.announcement_view(session, found)).report
+
+    assert _db_run(url, report) == ann.DeliveryReport(sent=1)
+
+
 def test_settings_never_claims_a_channel_that_cannot_deliver(chat_env: dict[str, str]) -> None:
     from domain.models import Client
 
