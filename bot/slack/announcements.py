@@ -69,11 +69,7 @@ def preview_blocks(draft: ann.AnnouncementView, audience_size: int) -> list[bloc
     shown = blocks.escape(draft.text)
     clipped = len(shown) > blocks.SECTION_TEXT_MAX
     people = f"{audience_size} client{'' if audience_size == 1 else 's'}"
-    who = (
-        f"up to {people} (the segment is taken when it goes out)"
-        if draft.audience.endswith(" only")
-        else people
-    )
+    who = f"up to {people} (the segment is taken when it goes out)" if draft.segment else people
     lines = [f"To {blocks.escape(draft.audience)}: {who}, {when}."]
     if clipped:
         lines.append("The preview is shortened; clients get the whole text.")

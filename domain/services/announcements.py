@@ -538,6 +538,8 @@ class AnnouncementView:
     coach_name: str
     status: str
     audience: str
+    segment: str | None
+    """None: everyone the audience names; else the segment, taken when it goes out."""
     text: str
     send_at: datetime | None
     created_at: datetime
@@ -565,6 +567,7 @@ async def announcement_view(session: AsyncSession, announcement: Announcement) -
         coach_name=coach.name,
         status=announcement.status,
         audience=describe_audience(announcement.segment, program.name if program else None),
+        segment=announcement.segment,
         text=announcement.text,
         send_at=announcement.send_at,
         created_at=announcement.created_at,
