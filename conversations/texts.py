@@ -645,6 +645,7 @@ class Policy(Catalogue):
     )
     MY_DATA = "Get my data"
     FORGET_ME = "Delete my data"
+    READ = "Our privacy policy and terms (version {version}): {link}"
 
 
 class Support(Catalogue):

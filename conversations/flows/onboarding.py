@@ -27,6 +27,7 @@ from conversations.flow import (
     buttons,
     scale_buttons,
 )
+from conversations.flows import policy
 from conversations.flows.payment import offer_payment
 from conversations.i18n import city_name
 from conversations.messages import OutgoingMessage
@@ -44,6 +45,7 @@ from conversations.ports import NewClientGoalSuggester
 from conversations.store import merge_state_data
 from conversations.texts import Language
 from conversations.texts import Onboarding as T
+from conversations.texts import Policy as PolicyTexts
 from domain import rules
 from domain.clock import utcnow
 from domain.insights import approval
@@ -144,7 +146,11 @@ async def ask_consent(turn: Turn) -> OutgoingMessage:
     name = turn.data.get("coach_name")
     coach = T.WITH_COACH.format(name=name) if name else ""
     rows = [*buttons((T.ACCEPT, "accept"), (T.DECLINE, "decline")), *buttons((Language.BUTTON, "/language"))]
-    return OutgoingMessage(T.WELCOME.format(coach=coach), tuple(tuple(r) for r in rows))
+    text = T.WELCOME.format(coach=coach)
+    latest = await policies.current_version(await turn.session())
+    if latest is not None:  # what accepting means, to read before answering
+        text += "\n" + PolicyTexts.READ.format(version=latest, link=policy.policy_link(latest))
+    return OutgoingMessage(text, tuple(tuple(r) for r in rows))
 
 
 def _cadence_names() -> dict[str, str]:

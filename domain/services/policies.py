@@ -10,17 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from domain.documents import DocumentError, read_document
 from domain.errors import NotFound, ValidationError
+from domain.keysets import among
 from domain.models import ConsentRecord, PolicyVersion
 from domain.services.audit import record_audit_event
 from domain.services.clients import PRIVACY_POLICY_VERSION, record_consent
 from domain.text import clean_text
 
+_CONSENTS = cast(Table, ConsentRecord.__table__)
 SUMMARY_MAX_CHARS = 300  # the column's size: one line a client reads before accepting
 POLICY_SETTINGS = frozenset({"summary"})
 
@@ -130,7 +133,7 @@ async def clients_due(conn: AsyncConnection, client_ids: Sequence[int]) -> dict[
         (
             await conn.execute(
                 select(ConsentRecord.client_id).where(
-                    ConsentRecord.client_id.in_(sorted(set(client_ids))),
+                    among(_CONSENTS.c.client_id, sorted(set(client_ids)), conn.dialect.name),
                     ConsentRecord.policy_version == str(version),
                     ConsentRecord.accepted.is_(True),
                 )

@@ -201,3 +201,4 @@ async def test_newcomers_are_not_asked(
     c = chat("stranger")
     replies = await c.send("/start")
     assert not asks_policy(texts(replies)) and "Do you accept?" in texts(replies)
+    assert "privacy policy and terms (version 1): https://coach.example.com/policy/1" in texts(replies)
