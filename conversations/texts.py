@@ -325,6 +325,14 @@ class Voice(Catalogue):
     )
 
 
+class CoachFeedback(Catalogue):
+    """What a client reads when their coach reacts to or comments on one of their check-ins."""
+
+    REACTED = "{reaction} {coach} reacted to your check-in of {date} ({values})."
+    COMMENTED = "💬 {coach} commented on your check-in of {date} ({values}):\n{comment}"
+    VALUES = "mood {mood}/10, energy {energy}/10, sleep {sleep} h"
+
+
 class Goals(Catalogue):
     NONE = "You have no open goals yet."
     LIST_HEADER = "Your goals:"

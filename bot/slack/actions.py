@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import blocks
 from bot.slack.auth import NOT_YOUR_CLIENT_TEXT, REFUSAL_TEXT, linked_coach, owned_client, record_refusal
+from bot.slack.checkin_feedback import CheckInFeedback
 from bot.slack.commands import CoachCommands, CommandReply
 from bot.slack.conversation import SlackConversation
 from bot.slack.goal_approval import GoalApprovals
@@ -42,6 +43,7 @@ class SlackActions:
         app.action(blocks.OPEN_CLIENT)(self.open_client)
         app.action(blocks.MIGRATE_PROGRAM)(self.migrate_program)
         GoalApprovals(self.db, self.clock).register(app)
+        CheckInFeedback(self.db).register(app)
         self.commands.settings.register(app)
         self.commands.announcements.register(app)
 

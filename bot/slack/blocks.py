@@ -14,7 +14,8 @@ from bot.slack.roster import NO_CHECK_IN as NO_CHECK_IN_MARK
 from bot.slack.roster import ClientGlance, ClientProfile, days_ago
 from conversations.messages import OutgoingMessage
 from domain.analytics.weekly import WeeklyNumbers
-from domain.models import Client, Coach, Message
+from domain.models import CheckIn, Client, Coach, Message
+from domain.services.coach_feedback import REACTIONS
 
 SECTION_TEXT_MAX = 3000  # section text: at most 3000 characters
 HEADER_TEXT_MAX = 150  # header text: at most 150 characters
@@ -35,6 +36,10 @@ MIGRATE_PROGRAM = "migrate_program"  # value "<program id>:<version number>"
 GOAL_APPROVE = "goal_approve"
 GOAL_EDIT = "goal_edit"
 GOAL_DISMISS = "goal_dismiss"
+CHECKIN_REACT = "checkin_react"  # value "<check-in id>:<reaction name>"
+CHECKIN_COMMENT = "checkin_comment"  # value "<check-in id>"
+# The reactions of a check-in notice: (name, emoji), as domain.services.coach_feedback.REACTIONS.
+CHECKIN_REACTIONS = tuple(REACTIONS.items())
 
 Block = dict[str, Any]
 
@@ -303,6 +308,9 @@ def notice_blocks(payload: dict[str, Any], client_name: str | None) -> list[Bloc
                 block_id="alert_actions",
             )
         )
+    check_in_id = data.get("check_in_id")
+    if client_id is not None and isinstance(check_in_id, int) and not isinstance(check_in_id, bool):
+        blocks.append(feedback_actions(check_in_id))
     goal_id = data.get("goal_id")
     if kind == GOAL_APPROVAL_KIND and isinstance(goal_id, int):
         blocks.append(
@@ -316,6 +324,40 @@ def notice_blocks(payload: dict[str, Any], client_name: str | None) -> list[Bloc
             )
         )
     return blocks
+
+
+def feedback_actions(check_in_id: int) -> Block:
+    """React (one button per reaction) or comment on one check-in; the client gets it quoting it."""
+    elements = [button(emoji, CHECKIN_REACT, f"{check_in_id}:{name}") for name, emoji in CHECKIN_REACTIONS]
+    elements.append(button("Comment", CHECKIN_COMMENT, str(check_in_id)))
+    return actions(elements, block_id=f"checkin_feedback_{check_in_id}")
+
+
+def check_in_values(check_in: CheckIn) -> str:
+    parts = [
+        f"mood {check_in.mood}/10",
+        f"energy {check_in.energy}/10",
+        f"sleep {check_in.sleep_hours:g} h",
+        f"plan {escape(check_in.adherence)}",
+    ]
+    if check_in.goal_progress is not None:
+        parts.append(f"goal {check_in.goal_progress} %")
+    return " · ".join(parts)
+
+
+def check_in_notice_blocks(check_in: CheckIn, client_name: str, day: str) -> list[Block]:
+    """A client's check-in for their coach, with the reaction and comment buttons."""
+    blocks: list[Block] = [
+        section(f"📝 *Check-in — {escape(client_name)}* ({escape(day)})\n{check_in_values(check_in)}")
+    ]
+    if check_in.note:
+        blocks.append(section("\n".join(f"> {escape(line)}" for line in check_in.note.splitlines())))
+    blocks.append(feedback_actions(check_in.id))
+    return blocks
+
+
+def check_in_notice_text(client_name: str, day: str) -> str:
+    return f"Check-in from {client_name} ({day})"
 
 
 def _is_scalar(value: Any) -> bool:

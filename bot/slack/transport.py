@@ -12,6 +12,7 @@ import logging
 from datetime import date
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -26,8 +27,9 @@ from conversations.messages import OutgoingMessage
 from domain.analytics.weekly import BUSINESS_SUMMARY, WeeklyNumbers, dashboard_alt_text
 from domain.crypto import UnreadableValue
 from domain.db import Database
-from domain.models import Client, Coach, Message
+from domain.models import CheckIn, Client, Coach, Message
 from domain.services.clients import client_identities
+from domain.services.coach_feedback import CHECK_IN_NOTICE
 from domain.services.coaches import find_coach_by_slack_target
 from domain.services.files import find_stored_files, read_stored_file
 from domain.services.notices import COACH_NOTICE
@@ -124,6 +126,8 @@ class SlackTransport(Transport):
             return await self._deliver_weekly_numbers(chat_id, WeeklyNumbers.from_dict(payload))
         if kind == CLIENT_MESSAGE:
             return await self._deliver_client_message(chat_id, int(payload["message_id"]))
+        if kind == CHECK_IN_NOTICE:
+            return await self._deliver_check_in_notice(chat_id, int(payload["check_in_id"]))
         return await self.deliver(chat_id, OutgoingMessage.from_dict(payload))
 
     async def _deliver_weekly_numbers(self, chat_id: str, numbers: WeeklyNumbers) -> str:
@@ -248,6 +252,31 @@ class SlackTransport(Transport):
                 )
             )
         return ts
+
+    async def _deliver_check_in_notice(self, chat_id: str, check_in_id: int) -> str | None:
+        """A client's check-in, with the reaction and comment buttons, in that client's thread."""
+        async with self.db.sessions() as session:
+            check_in = await session.get(CheckIn, check_in_id)
+            client = await session.get(Client, check_in.client_id) if check_in is not None else None
+            if check_in is None or client is None or client.coach_id is None:
+                return None  # erased or unassigned meanwhile
+            channels = [i.platform for i in await client_identities(session, client.id)]
+        channel = await self.channel_for(chat_id)
+
+        async def post_root(client: Client) -> str:
+            root = blocks.thread_root_blocks(client, sorted(set(channels)))
+            return await self.post(channel, blocks.fallback(f"Thread: {client.display_name}"), root)
+
+        thread = await ensure_thread(
+            self.db, coach_id=client.coach_id, client_id=client.id, channel_id=channel, post_root=post_root
+        )
+        day = check_in.created_at.astimezone(ZoneInfo(client.timezone)).date().isoformat()
+        return await self.post(
+            channel,
+            blocks.fallback(blocks.check_in_notice_text(client.display_name, day)),
+            blocks.check_in_notice_blocks(check_in, client.display_name, day),
+            thread_ts=thread.thread_ref,
+        )
 
     async def _stored_files(self, attachments: list[Any]) -> list[tuple[str, bytes]]:
         """Files the channel adapter downloaded (``stored_file_id``) are re-uploaded into the thread:

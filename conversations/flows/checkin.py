@@ -27,6 +27,7 @@ from domain.models import AuditEvent, CheckIn
 from domain.programs.questions import Question, QuestionType, check_answer
 from domain.services import checkins
 from domain.services.checkin_answers import answer_rows, insert_checkin_answers, program_checkin_questions
+from domain.services.coach_feedback import queue_check_in_notices
 from domain.services.notices import notify_coach
 
 _CHECK_INS = cast(Table, CheckIn.__table__)
@@ -167,6 +168,11 @@ async def save_all(items: list[tuple[Turn, dict[str, Any]]]) -> None:
         )
     ]
     await insert_checkin_answers(conn, answers)
+    # The coach's Slack notice of each check-in, where they can react or comment (one SELECT).
+    await queue_check_in_notices(
+        await items[0][0].session(),
+        [(check_in_id, row["client_id"]) for (_t, row), check_in_id in zip(items, ids, strict=True)],
+    )
     clients = [row["client_id"] for _t, row in items]
     since = min(row["created_at"] for _t, row in items) - checkins.STREAK_WINDOW
     history: dict[int, list[Any]] = {}

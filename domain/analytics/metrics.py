@@ -54,6 +54,7 @@ METRICS: dict[str, Metric] = {
         _metric("checkin_adherence", "%", clients.checkin_adherence),
         _metric("response_time_median", "minutes", responses.response_time_median),
         _metric("response_time_p90", "minutes", responses.response_time_p90),
+        _metric("coach_feedback_rate", "%", responses.coach_feedback_rate),
         _metric("satisfaction_average", "score", outcomes.satisfaction_average),
         _metric("satisfaction_count", "scores", outcomes.satisfaction_count),
         _metric("satisfaction_distribution", "scores", outcomes.satisfaction_distribution),

@@ -124,6 +124,7 @@ METRIC_LABELS = {
     "checkin_adherence": "Check-in adherence",
     "response_time_median": "Response time, median",
     "response_time_p90": "Response time, 90th percentile",
+    "coach_feedback_rate": "Check-ins with coach feedback",
     "satisfaction_average": "Satisfaction, average",
     "satisfaction_count": "Feedback scores",
     "satisfaction_distribution": "Scores given",

@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.analytics.scope import DAY, Period, Scope
 from domain.clock import ensure_utc
-from domain.models import Coach, Message
+from domain.models import CheckIn, Coach, CoachFeedback, Message
 from domain.models.enums import MessageDirection
 from domain.reminders.schedule import local_date, local_instant
 
@@ -99,3 +99,21 @@ async def response_time_p90(session: AsyncSession, scope: Scope, period: Period)
 
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
+
+
+async def coach_feedback_rate(session: AsyncSession, scope: Scope, period: Period) -> float | None:
+    """Check-ins in the period that got a coach's reaction or comment (at any time since) as a share (%) of all check-ins in the period; null without check-ins."""
+    in_period = (
+        CheckIn.created_at >= period.start,
+        CheckIn.created_at < period.read_end,
+        scope.has_client(CheckIn.client_id),
+    )
+    total = int(await session.scalar(select(func.count()).select_from(CheckIn).where(*in_period)) or 0)
+    if not total:
+        return None
+    answered = select(CoachFeedback.id).where(CoachFeedback.check_in_id == CheckIn.id)
+    with_feedback = int(
+        await session.scalar(select(func.count()).select_from(CheckIn).where(*in_period, answered.exists()))
+        or 0
+    )
+    return round(100 * with_feedback / total, 1)

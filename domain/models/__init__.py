@@ -4,6 +4,7 @@ from domain.models.announcements import Announcement, AnnouncementOptOut, Announ
 from domain.models.api_tokens import ApiToken
 from domain.models.base import Base
 from domain.models.billing import Payment, PaymentRefund, ProviderEvent, Subscription
+from domain.models.coach_feedback import CoachFeedback
 from domain.models.dunning import DunningCase as DunningCase
 from domain.models.guides import Guide, GuideRead
 from domain.models.inbox import InboxUpdate
@@ -39,6 +40,7 @@ __all__ = [
     "CheckInAnswer",
     "Client",
     "Coach",
+    "CoachFeedback",
     "CoachNote",
     "ConsentRecord",
     "ConversationState",

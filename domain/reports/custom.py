@@ -46,6 +46,7 @@ COACH_METRICS = (
     "checkin_adherence",
     "response_time_median",
     "response_time_p90",
+    "coach_feedback_rate",
     "satisfaction_average",
     "satisfaction_count",
     "goal_completion_rate",

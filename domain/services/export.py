@@ -16,6 +16,7 @@ from domain.models import (
     ChannelIdentity,
     CheckIn,
     CheckInAnswer,
+    CoachFeedback,
     CoachNote,
     ConsentRecord,
     Enrollment,
@@ -51,6 +52,7 @@ EXPORT_KEYS = (
     "system_feedback",
     "support_tickets",
     "support_messages",
+    "coach_feedback",
     "coach_notes",
     "announcements",
     "audit_events",
@@ -110,6 +112,8 @@ async def export_client(session: AsyncSession, client_id: int, *, for_client: bo
                 select(SupportTicket.id).where(SupportTicket.client_id == client_id)
             ),
         ),
+        # What their coach sent them about their check-ins (reactions and comments).
+        "coach_feedback": await rows(CoachFeedback, CoachFeedback.client_id == client_id),
         # A coach's private notes are personal data about the client too (a subject access request).
         "coach_notes": [] if for_client else await rows(CoachNote, CoachNote.client_id == client_id),
         # Which announcements were addressed to them and what became of each; and their opt-out.

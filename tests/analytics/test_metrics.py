@@ -37,6 +37,7 @@ async def test_whole_business_matches_the_sums_on_paper(db: Database) -> None:
         # 90 min (Friday 17:00 to Monday 09:30 in UTC), 20 min, and 60 min (08:00 to 10:00 in New York).
         "response_time_median": 60.0,
         "response_time_p90": 90.0,
+        "coach_feedback_rate": 0.0,  # check-ins, none with a coach's reaction or comment
         "satisfaction_average": 3.75,  # 5, 4, 5, 1
         "satisfaction_count": 4,
         "satisfaction_distribution": {"1": 1, "2": 0, "3": 0, "4": 1, "5": 2},
@@ -273,3 +274,73 @@ async def test_churn_and_return_across_long_gaps(db: Database) -> None:
     async with db.unit_of_work() as session:
         values = await compute(session, Scope(), PERIOD, ["reactivated_clients", "churned_clients"])
     assert values == {"reactivated_clients": 3, "churned_clients": 1}
+
+
+async def test_coach_feedback_rate_counts_check_ins_of_the_period_with_any_feedback(db: Database) -> None:
+    from domain.models import CoachFeedback
+
+    async with db.unit_of_work() as session:
+        ada = Coach(name="Ada", email="ada-f@example.com", invite_code="adaf")
+        bea = Coach(name="Bea", email="bea-f@example.com", invite_code="beaf")
+        session.add_all([ada, bea])
+        await session.flush()
+        una = Client(coach_id=ada.id, display_name="Una", created_at=at(1, month=1))
+        vic = Client(coach_id=bea.id, display_name="Vic", created_at=at(1, month=1))
+        session.add_all([una, vic])
+        await session.flush()
+        days = (3, 4, 5, 6)
+        check_ins = [
+            CheckIn(
+                client_id=una.id,
+                mood=5,
+                energy=5,
+                sleep_hours=7,
+                adherence="yes",
+                source_channel="x",
+                created_at=at(d),
+            )
+            for d in days
+        ]
+        before = CheckIn(
+            client_id=una.id,
+            mood=5,
+            energy=5,
+            sleep_hours=7,
+            adherence="yes",
+            source_channel="x",
+            created_at=at(1, month=2),
+        )
+        session.add_all([*check_ins, before])
+        await session.flush()
+
+        def feedback(check_in: CheckIn, key: str, **values: str) -> CoachFeedback:
+            kind = "reaction" if "reaction" in values else "comment"
+            return CoachFeedback(
+                check_in_id=check_in.id,
+                client_id=una.id,
+                coach_id=ada.id,
+                kind=kind,
+                source="web",
+                request_key=key,
+                **values,
+            )
+
+        # The first check-in got a reaction and a comment (counted once); one before the period got one.
+        session.add_all(
+            [
+                feedback(check_ins[0], "r1", reaction="clap"),
+                feedback(check_ins[0], "c1", comment="great week"),
+                feedback(before, "r0", reaction="heart"),
+            ]
+        )
+    async with db.unit_of_work() as session:
+        assert (await compute(session, Scope(), PERIOD, ["coach_feedback_rate"])) == {
+            "coach_feedback_rate": 25.0
+        }
+        assert (await compute(session, Scope(coach_id=ada.id), PERIOD, ["coach_feedback_rate"]))[
+            "coach_feedback_rate"
+        ] == 25.0
+        # Bea's clients did not check in: nothing to measure.
+        assert (await compute(session, Scope(coach_id=bea.id), PERIOD, ["coach_feedback_rate"]))[
+            "coach_feedback_rate"
+        ] is None

@@ -111,7 +111,7 @@ async def test_low_mood_notifies_the_coach_in_the_same_transaction(db: Database,
     assert "let your coach know" in texts(replies)
     async with db.unit_of_work() as session:
         notices = [n.payload for n in (await session.scalars(select(OutboundMessage))).all()]
-    low = [n for n in notices if n["kind"] == "low_mood"]
+    low = [n for n in notices if n.get("kind") == "low_mood"]
     assert len(low) == 1 and low[0]["data"]["mood"] == 2 and "Sam" in low[0]["text"]
 
 

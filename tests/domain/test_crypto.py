@@ -17,6 +17,7 @@ from domain.models import (
     CheckIn,
     CheckInAnswer,
     Client,
+    CoachFeedback,
     CoachNote,
     Feedback,
     Goal,
@@ -83,6 +84,17 @@ async def write_everything(db: Database) -> int:
         s.add(InboxUpdate(key="telegram:update:1", platform="telegram", lane="c1", payload={"text": NOTE}))
         coach = await create_coach(s, name="Ana", email="ana@example.com")
         s.add(CoachNote(client_id=client.id, coach_id=coach.id, text="private: asks about knee surgery"))
+        s.add(
+            CoachFeedback(
+                check_in_id=check_in.id,
+                client_id=client.id,
+                coach_id=coach.id,
+                kind="comment",
+                comment="mind the knee this week",
+                source="web",
+                request_key="comment:web:1",
+            )
+        )
         return client.id
 
 
@@ -157,10 +169,11 @@ async def test_plaintext_rows_and_old_keys_are_rotated_to_the_newest_key(
         "inbox_updates": 1,
         "checkin_answers": 1,
         "coach_notes": 1,
+        "coach_feedback": 1,
         "stored_files": 1,
     }
     use_keys([new, old])
-    assert sum((await rotate_keys(db, batch_size=2)).values()) == 12
+    assert sum((await rotate_keys(db, batch_size=2)).values()) == 13
     assert sum((await rotate_keys(db)).values()) == 0  # nothing left to do
     use_keys([new])  # the old key can go
     async with db.sessions() as s:

@@ -19,6 +19,7 @@ from domain.models import (
     AuditEvent,
     Base,
     Client,
+    CoachFeedback,
     CoachNote,
     ConversationState,
     InboxUpdate,
@@ -86,7 +87,7 @@ async def populate(db: Database, storage: Path, tag: str, *, name: str, email: s
         )
         enrollment = await enrollments.enroll(s, client_id=client.id, program_id=program.id)
         goal = await goals.set_goal(s, client_id=client.id, text=f"Run 5 km, {name}")
-        await checkins.record_check_in(
+        check_in = await checkins.record_check_in(
             s,
             client_id=client.id,
             mood=6,
@@ -97,6 +98,17 @@ async def populate(db: Database, storage: Path, tag: str, *, name: str, email: s
             goal_id=goal.id,
             goal_progress=20,
             note=f"{name} slept badly",
+        )
+        s.add(
+            CoachFeedback(
+                check_in_id=check_in.id,
+                client_id=client.id,
+                coach_id=coach.id,
+                kind="comment",
+                comment=f"well done, {name}",
+                source="web",
+                request_key=f"comment:web:{tag}",
+            )
         )
         await messages.record_client_message(s, client_id=client.id, channel="telegram", text="hi coach")
         await messages.record_coach_reply(
@@ -235,6 +247,7 @@ async def test_erasure_removes_the_person_and_keeps_money_detached(db: Database,
         "support_tickets": 1,
         "announcement_recipients": 1,
         "announcement_opt_outs": 1,
+        "coach_feedback": 1,
         "checkin_answers": 0,
         "check_ins": 1,
         "goals": 1,

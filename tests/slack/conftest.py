@@ -86,6 +86,7 @@ class SlackHarness:
     http: aiohttp.ClientSession
     _n: list[int] = field(default_factory=lambda: [0])
     last_body: bytes = b""
+    last_request: str = ""  # the body last posted, to re-send it as Slack's retry would
 
     def next_id(self) -> str:
         self._n[0] += 1
@@ -100,6 +101,7 @@ class SlackHarness:
         secret: str = SIGNING_SECRET,
         headers: dict[str, str] | None = None,
     ) -> aiohttp.ClientResponse:
+        self.last_request = body
         ts = str(timestamp if timestamp is not None else int(time.time()))
         signature = str(SignatureVerifier(secret).generate_signature(timestamp=ts, body=body))
         all_headers = {

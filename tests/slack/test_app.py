@@ -135,10 +135,21 @@ async def test_a_client_checks_in_from_a_slack_dm(harness: SlackHarness, coach: 
     # The low mood became a coach alert; the Slack transport renders it with its three buttons.
     alert = next(n for n in notices if n.payload.get("type") == "coach_notice")
     assert alert.payload["kind"] == "low_mood"
-    await harness.deliver_outbox()
-    rendered = [p for p in harness.api.of("chat.postMessage") if p["channel"] == "DCOACH01"][-1]
-    labels = [e["text"]["text"] for b in rendered["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert labels == ["Message client", "Snooze 1 day", "Open client"]
+    # The alert, the client's thread and the check-in notice share the coach's DM (one post a second).
+    for _ in range(100):
+        await harness.deliver_outbox()
+        alerts = [
+            p
+            for p in harness.api.of("chat.postMessage")
+            if p["channel"] == "DCOACH01" and not p.get("thread_ts") and "low mood" in p["text"]
+        ]
+        if alerts:
+            break
+        await asyncio.sleep(0.05)
+    [rendered] = alerts
+    rows = [[e["text"]["text"] for e in b["elements"]] for b in rendered["blocks"] if b["type"] == "actions"]
+    # The alert's three buttons, then the check-in's reactions and comment (coach feedback).
+    assert rows == [["Message client", "Snooze 1 day", "Open client"], ["👏", "💪", "❤️", "Comment"]]
 
 
 async def test_one_chats_messages_are_handled_in_arrival_order(harness: SlackHarness, coach: Coach) -> None:

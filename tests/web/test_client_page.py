@@ -14,7 +14,7 @@ from sqlalchemy import select
 from domain.clock import utcnow
 from domain.db import Database
 from domain.insights.approval import propose_goals
-from domain.models import AuditEvent, CoachNote, Goal, Message, OutboundMessage
+from domain.models import AuditEvent, CoachFeedback, CoachNote, Goal, Message, OutboundMessage
 from domain.models.enums import GoalStatus
 from domain.services.checkins import record_check_in
 from domain.services.files import record_stored_file, write_stored_file
@@ -52,8 +52,9 @@ async def _people(db: Database) -> tuple[int, int, int, int]:
 async def _client_routes(db: Database, client_id: int, storage: Path) -> tuple[list[str], list[str]]:
     """(GET paths, POST paths) of every route of a client's page."""
     async with db.unit_of_work() as session:
+        check_ins = []
         for day in range(3):
-            await record_check_in(
+            check_in = await record_check_in(
                 session,
                 client_id=client_id,
                 mood=6,
@@ -63,6 +64,7 @@ async def _client_routes(db: Database, client_id: int, storage: Path) -> tuple[l
                 source_channel="console",
                 at=utcnow() - timedelta(days=day),
             )
+            check_ins.append(check_in)
         [goal] = await add_goal_ideas(
             session, client_id, [Idea("Run three times a week")], status=GoalStatus.PROPOSED
         )
@@ -81,7 +83,12 @@ async def _client_routes(db: Database, client_id: int, storage: Path) -> tuple[l
         )
     base = f"/app/clients/{client_id}"
     gets = [base, f"{base}/chart.svg", f"{base}/updates", f"{base}/files/{stored.id}"]
-    posts = [f"{base}/reply", f"{base}/notes", f"{base}/goals/{goal.id}"]
+    posts = [
+        f"{base}/reply",
+        f"{base}/notes",
+        f"{base}/goals/{goal.id}",
+        f"{base}/check-ins/{check_ins[0].id}/feedback",
+    ]
     return gets, posts
 
 
@@ -122,6 +129,7 @@ async def test_every_client_route_is_for_the_clients_coach_and_admins(db: Databa
         # Nothing was written by the other coach's posts.
         assert (await session.scalar(select(Message.id))) is None
         assert (await session.scalar(select(CoachNote.id))) is None
+        assert (await session.scalar(select(CoachFeedback.id))) is None
         goal_status = await session.scalar(select(Goal.status))
     assert goal_status == GoalStatus.PROPOSED
     assert len(refused) == len(gets) + len(posts) + 1

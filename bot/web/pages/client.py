@@ -18,15 +18,23 @@ from bot.http.server import DB_KEY
 from bot.web.auth.guards import form_text, load_visible_client, path_int, signed_in
 from bot.web.keys import INSIGHTS_KEY, SETTINGS_KEY
 from bot.web.render import redirect, render
+from conversations.coach_feedback import FeedbackOutcome, send_coach_feedback
 from conversations.coach_replies import AlreadySent, queue_coach_reply
 from conversations.messages import OutgoingFile
 from domain.clock import utcnow
 from domain.crypto import UnreadableValue
-from domain.errors import DomainError
+from domain.errors import DomainError, NotFound
 from domain.insights.approval import approve_goal, dismiss_goal
 from domain.insights.goals import GoalProposal
 from domain.insights.series import MIN_CHART_CHECK_INS, client_series
 from domain.services.client_page import check_ins_after, client_file, client_page, files_of
+from domain.services.coach_feedback import (
+    COMMENT_MAX_CHARS,
+    REACTIONS,
+    check_in_of_coach,
+    feedback_on,
+    reaction_key,
+)
 from domain.services.coach_notes import NOTE_MAX_CHARS, add_coach_note
 from domain.services.files import inside_storage, read_stored_file
 from domain.services.messages import conversation
@@ -54,6 +62,7 @@ async def _page(request: web.Request, *, status: int = 200, **problems: str) -> 
         client = await load_visible_client(request, session, client_id)
         page = await client_page(session, client, now=utcnow())
         series = await client_series(session, client_id, days=CHART_DAYS, now=utcnow())
+        feedback = await feedback_on(session, [c.id for c in page.check_ins])
     insights = request.config_dict.get(INSIGHTS_KEY)
     summary = await insights.latest_summary(client_id) if insights is not None else None
     return render(
@@ -70,6 +79,10 @@ async def _page(request: web.Request, *, status: int = 200, **problems: str) -> 
         reply_error=problems.get("reply", ""),
         note_error=problems.get("note", ""),
         goal_error=problems.get("goal", ""),
+        feedback_error=problems.get("feedback", ""),
+        feedback=feedback,
+        reactions=REACTIONS,
+        comment_max=COMMENT_MAX_CHARS,
         reply_max=REPLY_MAX_CHARS,
         note_max=NOTE_MAX_CHARS,
         last_message_id=page.messages[-1].id if page.messages else 0,
@@ -148,6 +161,53 @@ async def reply(request: web.Request) -> web.StreamResponse:
             reply="This client cannot be reached on any channel right now; nothing was sent.",
         )
     return redirect(client_url(request, client_id, "conversation"))
+
+
+@routes.post("/clients/{client_id}/check-ins/{check_in_id}/feedback", name="client_check_in_feedback")
+async def check_in_feedback(request: web.Request) -> web.StreamResponse:
+    """A reaction (``reaction`` = clap, muscle, heart) or a ``comment`` on one check-in, sent to the
+    client quoting it. A reaction is sent once per check-in whatever is pressed again; a comment once
+    per form (a double click posts the same form key)."""
+    viewer = signed_in(request)
+    client_id = path_int(request, "client_id")
+    check_in_id = path_int(request, "check_in_id")
+    form = await request.post()
+    reaction = form_text(form, "reaction")[:20] or None
+    comment = None if reaction else form_text(form, "comment")
+    form_key = form_text(form, "form_key")[:64] or secrets.token_urlsafe(16)
+    try:
+        async with request.config_dict[DB_KEY].unit_of_work() as session:
+            await load_visible_client(request, session, client_id)
+            target = await check_in_of_coach(
+                session, check_in_id, coach_id=viewer.coach_id, is_admin=viewer.is_admin
+            )
+            if target.client.id != client_id:
+                raise web.HTTPNotFound()
+            outcome = await send_coach_feedback(
+                session,
+                target,
+                coach_id=viewer.coach_id,
+                coach_name=viewer.coach_name,
+                source="web",
+                request_key=(
+                    reaction_key(check_in_id, viewer.coach_id, reaction)
+                    if reaction
+                    else f"comment:web:{viewer.session_id}:{form_key}"
+                ),
+                reaction=reaction,
+                comment=comment,
+            )
+    except NotFound:
+        raise web.HTTPNotFound() from None
+    except DomainError as exc:
+        return await _page(request, status=400, feedback=exc.message[:1].upper() + exc.message[1:] + ".")
+    if outcome == FeedbackOutcome.UNREACHABLE:
+        return await _page(
+            request,
+            status=409,
+            feedback="This client cannot be reached on any channel right now; the feedback is kept, not sent.",
+        )
+    return redirect(client_url(request, client_id, f"check-in-{check_in_id}"))
 
 
 @routes.post("/clients/{client_id}/notes", name="client_notes")
@@ -241,7 +301,15 @@ async def updates(request: web.Request) -> web.StreamResponse:
         messages = await conversation(session, client_id, after_id=after_message)
         files = await files_of(session, messages)
         check_ins = await check_ins_after(session, client_id, after_check_in)
-    context = {"client": client, "files": files}
+        feedback = await feedback_on(session, [c.id for c in check_ins])
+    context = {
+        "client": client,
+        "files": files,
+        "feedback": feedback,
+        "reactions": REACTIONS,
+        "comment_max": COMMENT_MAX_CHARS,
+        "csrf_token": signed_in(request).csrf_token,
+    }
     return web.json_response(
         {
             "messages": [
