@@ -127,9 +127,11 @@ async def enqueue_replies(connection: AsyncConnection, replies: Sequence[QueuedR
         }
         for r in replies
     ]
+    # Many parameter sets for one statement: prepared once whatever the batch's size (a multi-row
+    # VALUES would be a new statement, compiled on the event loop, for every batch).
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     await connection.execute(
-        dialect.insert(OutboundMessage).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        dialect.insert(OutboundMessage).on_conflict_do_nothing(index_elements=["dedupe_key"]), rows
     )
 
 
