@@ -204,6 +204,14 @@ def format_moment(value: datetime) -> str:
     return str(babel_dates.get_datetime_format("medium", locale=locale)).replace("'", "").format(clock, day)
 
 
+def format_slot(value: datetime) -> str:
+    """A weekday, date and time in ``value``'s own timezone: "Mon 7 Dec 15:00", "Mo., 7. Dez. 15:00"."""
+    locale = _babel_locale(current_locale())
+    day = babel_dates.format_skeleton("MMMEd", value, locale=locale)
+    clock = babel_dates.format_time(value.timetz(), format="short", locale=locale)
+    return f"{day} {clock}"
+
+
 def format_time_of_day(value: time | str) -> str:
     """A wall-clock time: "7:30 AM", "07:30", "7:30"; ``value`` may be "HH:MM"."""
     clock = time.fromisoformat(value) if isinstance(value, str) else value

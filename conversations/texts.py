@@ -103,6 +103,8 @@ class Common(Catalogue):
         "settings": "settings",
         "policy": "the updated privacy policy",
         "support": "support request",
+        "book": "booking a session",
+        "sessions": "your sessions",
     }
 
 
@@ -196,6 +198,8 @@ class Commands(Catalogue):
     LANGUAGE = "choose the language I speak"
     PROGRESS = "your chart and a summary of your last two weeks"
     MYDATA = "a copy of your data as a file"
+    BOOK = "book a live session with your coach"
+    SESSIONS = "your booked sessions: reschedule or cancel"
 
 
 class CoachLink:  # for coaches: stays English (not a Catalogue)
@@ -382,6 +386,69 @@ class Feedback(Catalogue):
     )
     ABOUT_BOT_EMPTY = "Please write a few words about the bot, or send /cancel."
     ABOUT_BOT_THANKS = "Thank you! I've passed it on to the team that runs the bot."
+
+
+class Booking(Catalogue):
+    """``/book`` and ``/sessions``: live sessions with the coach, shown in the client's own time."""
+
+    COACH_FACING = ("BOOKED_NOTICE", "MOVED_NOTICE", "CANCELLED_NOTICE")
+    NO_COACH = "You don't have a coach yet, so there is nobody to book a session with."
+    NOT_BOOKABLE = "Your coach doesn't take bookings here yet. You can write to them right here instead."
+    NO_SLOTS = "Your coach has no free times in the coming weeks. Please try /book again later."
+    NONE_LEFT = (
+        "You have used all the sessions your program includes. Write to your coach here "
+        "if you would like another one."
+    )
+    LEFT = Plural(
+        "Your program includes {count} more session.",
+        "Your program includes {count} more sessions.",
+        count="count",
+    )
+    ASK_SLOT = "Pick a time for your {minutes}-minute session (times in your timezone, {zone}):"
+    PICK_A_BUTTON = "Please pick one of the times with the buttons (or /cancel)."
+    CONFIRM = "Book {when} ({minutes} minutes, your time)?"
+    BOOK_IT = "Book it"
+    OTHER_TIME = "Another time"
+    ANSWER_YES_OR_OTHER = "Please answer with the buttons: book this time, or choose another."
+    TAKEN = "Sorry, someone has just taken that time. Here are the free times now:"
+    BOOKED = (
+        "Booked: {when} ({minutes} minutes, your time). Join here: {link}\n"
+        "I'll remind you an hour before. The calendar invite is attached; /sessions to change it."
+    )
+    REMINDER = "Your session with your coach starts in an hour, at {when} (your time). Join here: {link}"
+    INVITE_SUMMARY = "Coaching session with {coach}"
+    INVITE_DESCRIPTION = "Your session with {coach}. Join with the link below; /sessions to change it."
+    EMAIL_SUBJECT = "Your coaching session"
+    NO_SESSIONS = "You have no upcoming sessions. Send /book to book one."
+    YOUR_SESSIONS = "Your upcoming sessions (your time). Pick one to reschedule or cancel it:"
+    PICK_A_SESSION = "Please pick one of your sessions with the buttons (or /cancel)."
+    WHAT_TO_DO = "{when} (your time). What would you like to do?"
+    RESCHEDULE = "Reschedule"
+    CANCEL_SESSION = "Cancel it"
+    KEEP = "Keep it"
+    ANSWER_WHAT_TO_DO = "Please answer with the buttons: reschedule, cancel, or keep the session."
+    TOO_LATE = (
+        "This session starts in less than {hours} hours, so it can no longer be changed here. "
+        "Please write to your coach."
+    )
+    KEPT = "Okay, your session stays as it is."
+    CONFIRM_CANCEL = "Cancel your session on {when} (your time)?"
+    YES_CANCEL = "Yes, cancel it"
+    ANSWER_YES_OR_KEEP = "Please answer with the buttons: cancel the session, or keep it."
+    CANCELLED = "Your session on {when} is cancelled. The attached file removes it from your calendar."
+    ASK_NEW_SLOT = "Pick a new time (your timezone, {zone}):"
+    CONFIRM_MOVE = "Move your session to {when} (your time)?"
+    MOVE_IT = "Move it"
+    MOVED = (
+        "Moved: your session is now on {when} (your time). Join here: {link}\n"
+        "The attached invite updates your calendar."
+    )
+    GONE = (
+        "That session can no longer be changed (it was cancelled or moved meanwhile). /sessions shows them."
+    )
+    BOOKED_NOTICE = "📅 {name} booked a session: {when} (your time)."
+    MOVED_NOTICE = "📅 {name} moved their session to {when} (your time)."
+    CANCELLED_NOTICE = "📅 {name} cancelled their session on {when} (your time)."
 
 
 class Payment(Catalogue):

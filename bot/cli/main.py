@@ -17,6 +17,7 @@ from bot.cli import (
     announcements,
     audit,
     backup,
+    booking,
     charts,
     chat,
     doctor,
@@ -76,6 +77,8 @@ app.add_typer(support.support_app, name="support")
 app.add_typer(guides.guides_app, name="guides")
 app.command("announce")(announcements.announce)
 app.add_typer(announcements.announcements_app, name="announcements")
+app.add_typer(booking.availability_app, name="availability")
+app.add_typer(booking.calendar_app, name="calendar")
 
 
 @app.callback()

@@ -10,6 +10,7 @@ from pathlib import Path
 from conversations.flow import Flow
 from conversations.flows import (
     billing,
+    booking,
     checkin,
     coach_link,
     feedback,
@@ -45,6 +46,7 @@ def install_all(
     billing.register()  # /billing and /invoices (they explain when payments are not set up)
     forget_me.register(storage_dir)  # /forget_me: a client erases themselves
     settings.install(calendar=calendar)  # /settings: reminder time, days, quiet hours, pause, channel
+    booking.register()  # /book and /sessions: live sessions with the coach
     self_service.register(progress_chart)  # /progress (summary and chart) and /mydata (export file)
     if web_base_url:
         policy.register(web_base_url)  # links in the question to accept a new policy version

@@ -4,6 +4,7 @@ from domain.models.announcements import Announcement, AnnouncementOptOut, Announ
 from domain.models.api_tokens import ApiToken
 from domain.models.base import Base
 from domain.models.billing import Payment, PaymentRefund, ProviderEvent, Subscription
+from domain.models.booking import Booking, CoachAvailability, CoachCalendar
 from domain.models.coach_feedback import CoachFeedback
 from domain.models.dunning import DunningCase as DunningCase
 from domain.models.guides import Guide, GuideRead
@@ -35,11 +36,14 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Base",
+    "Booking",
     "ChannelIdentity",
     "CheckIn",
     "CheckInAnswer",
     "Client",
     "Coach",
+    "CoachAvailability",
+    "CoachCalendar",
     "CoachFeedback",
     "CoachNote",
     "ConsentRecord",

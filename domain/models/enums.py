@@ -101,3 +101,15 @@ class LoginPurpose(StrEnum):
 
     SIGN_IN = "sign_in"
     TELEGRAM_LINK = "telegram_link"
+
+
+class BookingStatus(StrEnum):
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+
+
+class BookingPayment(StrEnum):
+    """How a booked session is paid."""
+
+    INCLUDED = "included"  # one of the sessions the client's program includes
+    FREE = "free"  # the coach's sessions cost nothing extra

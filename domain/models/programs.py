@@ -28,6 +28,8 @@ class Program(Base):
     assessment_questions: Mapped[list[Any]] = mapped_column(default=list)
     published: Mapped[bool] = mapped_column(default=False)
     goals_need_approval: Mapped[bool] = mapped_column(default=False)
+    # Live sessions the program includes (``/book``); 0 means none are counted (booking is free).
+    sessions_included: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property

@@ -28,8 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.clock import ensure_utc, time_zone
 from domain.insights.period import digest_title, digest_window, period_for_cadence
-from domain.models import CheckIn, Client, Coach, OutboundMessage, Reminder
-from domain.models.enums import ClientStatus, Platform, ReminderStatus
+from domain.models import Booking, CheckIn, Client, Coach, OutboundMessage, Reminder
+from domain.models.enums import BookingStatus, ClientStatus, Platform, ReminderStatus
 from domain.reminders import batch
 from domain.reminders.batch import ClaimedReminder, ClientFacts
 from domain.reminders.kinds import (
@@ -37,6 +37,7 @@ from domain.reminders.kinds import (
     DIGEST_GRACE,
     MAX_ATTEMPTS,
     REENGAGE_AFTER_MISSED,
+    SESSION_REMINDER_BEFORE,
     ReminderKind,
 )
 from domain.reminders.schedule import in_quiet_hours, local_date, start_of_local_day
@@ -88,6 +89,7 @@ def message_payload(text: str, buttons: list[tuple[str, str]] | None = None) -> 
 
 
 CHECKIN_TEXT = "Time for your check-in. It takes about a minute."
+SESSION_TEXT = "Your session with your coach starts in an hour."
 FOLLOWUP_TEXT = "A gentle nudge: today's check-in is still open whenever you are ready."
 REENGAGE_TEXT = (
     "We have not heard from you for a few check-ins, and that is okay. Want to pick up again? "
@@ -435,6 +437,8 @@ class ReminderDispatcher:
         client = await session.get(Client, reminder.client_id)
         if client is None or client.status != ClientStatus.ACTIVE:
             raise _Skip("client not active")
+        if reminder.kind == ReminderKind.SESSION:
+            return await self._deliver_session(session, client, reminder, now)
         reason = self._client_gate(client, reminder, now)
         key = f"reminder:{reminder.id}"
         if reminder.kind == ReminderKind.REENGAGEMENT:
@@ -468,6 +472,29 @@ class ReminderDispatcher:
             self.policy,
         )
         return reason
+
+    async def _deliver_session(
+        self, session: AsyncSession, client: Client, reminder: ClaimedReminder, now: datetime
+    ) -> str:
+        """A booked session starts soon: its ready message (meeting link included), unless the booking
+        was cancelled or moved since (a moved booking has its own reminder) or the session has begun.
+        Quiet hours and pauses do not hold it back: the client chose the session's time."""
+        booking_id = int(reminder.payload.get("booking_id", 0))
+        sequence = int(reminder.payload.get("sequence", 0))
+        current = await session.scalar(
+            select(Booking.id).where(
+                Booking.id == booking_id,
+                Booking.status == BookingStatus.CONFIRMED,
+                Booking.sequence == sequence,
+            )
+        )
+        if current is None:
+            raise _Skip("session cancelled or moved")
+        if now >= ensure_utc(reminder.due_at) + SESSION_REMINDER_BEFORE:
+            raise _Skip("stale: the session has started")
+        message = reminder.payload.get("message") or message_payload(SESSION_TEXT)
+        await _queue_for_client(session, client, message, _outbox_key(reminder), self.policy)
+        return _lateness(reminder.due_at, now)
 
     def _client_gate(self, client: Client, reminder: ClaimedReminder, now: datetime) -> str:
         skip = _gate(client, reminder.due_at, now)

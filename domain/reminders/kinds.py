@@ -11,6 +11,7 @@ class ReminderKind(StrEnum):
     CHECKIN_FOLLOWUP = "checkin_followup"
     REENGAGEMENT = "reengagement"
     COACH_DIGEST = "coach_digest"
+    SESSION = "session"  # a booked session starts soon (domain.services.booking)
 
 
 # Kinds the planner derives from preferences; it may move or drop their pending rows.
@@ -28,3 +29,5 @@ CHECKIN_GRACE = timedelta(hours=2)
 DIGEST_GRACE = timedelta(hours=6)
 # A reminder whose delivery keeps failing to queue is given up after this many tries.
 MAX_ATTEMPTS = 3
+# A booked session's reminder goes out this long before it starts, with its meeting link.
+SESSION_REMINDER_BEFORE = timedelta(hours=1)

@@ -27,6 +27,7 @@ from domain.models import (
     CheckIn,
     CheckInAnswer,
     Client,
+    CoachCalendar,
     CoachFeedback,
     CoachNote,
     Feedback,
@@ -57,6 +58,7 @@ ENCRYPTED_COLUMNS: tuple[tuple[Any, str], ...] = (
     (CheckIn, "attachments"),
     (Message, "attachments"),
     (StoredFile, "file_name"),
+    (CoachCalendar, "caldav_password"),
 )
 
 
@@ -87,7 +89,7 @@ async def rotate_keys(
         column: Column[Any] = table.c[name]
         raw_type: JSON | Text = JSON() if isinstance(column.type, EncryptedJSON) else Text()
         keep: dict[str, Any] = {"updated_at": table.c.updated_at} if "updated_at" in table.c else {}
-        pk = table.c.id
+        pk = next(iter(table.primary_key.columns))
         last = 0
         count = 0
         while True:

@@ -13,6 +13,7 @@ from domain.models import (
     AnnouncementOptOut,
     AnnouncementRecipient,
     AuditEvent,
+    Booking,
     ChannelIdentity,
     CheckIn,
     CheckInAnswer,
@@ -53,6 +54,7 @@ EXPORT_KEYS = (
     "support_tickets",
     "support_messages",
     "coach_feedback",
+    "bookings",
     "coach_notes",
     "announcements",
     "audit_events",
@@ -114,6 +116,7 @@ async def export_client(session: AsyncSession, client_id: int, *, for_client: bo
         ),
         # What their coach sent them about their check-ins (reactions and comments).
         "coach_feedback": await rows(CoachFeedback, CoachFeedback.client_id == client_id),
+        "bookings": await rows(Booking, Booking.client_id == client_id),
         # A coach's private notes are personal data about the client too (a subject access request).
         "coach_notes": [] if for_client else await rows(CoachNote, CoachNote.client_id == client_id),
         # Which announcements were addressed to them and what became of each; and their opt-out.

@@ -27,6 +27,7 @@ from domain.models import (
     SystemFeedback,
 )
 from domain.services import checkins, clients, messages
+from domain.services.calendars import set_caldav
 from domain.services.coaches import create_coach
 from domain.services.encryption import ENCRYPTED_COLUMNS, rotate_keys
 from tests.conftest import TEST_ENCRYPTION_KEY
@@ -94,6 +95,14 @@ async def write_everything(db: Database) -> int:
                 source="web",
                 request_key="comment:web:1",
             )
+        )
+        await set_caldav(
+            s,
+            coach.id,
+            url="https://dav.example.com/ana/",
+            username="ana",
+            password="Ines-secret",
+            actor="test",
         )
         return client.id
 
@@ -171,9 +180,10 @@ async def test_plaintext_rows_and_old_keys_are_rotated_to_the_newest_key(
         "coach_notes": 1,
         "coach_feedback": 1,
         "stored_files": 1,
+        "coach_calendars": 1,  # a coach's CalDAV password
     }
     use_keys([new, old])
-    assert sum((await rotate_keys(db, batch_size=2)).values()) == 13
+    assert sum((await rotate_keys(db, batch_size=2)).values()) == 14
     assert sum((await rotate_keys(db)).values()) == 0  # nothing left to do
     use_keys([new])  # the old key can go
     async with db.sessions() as s:

@@ -37,6 +37,7 @@ from domain.models.enums import ClientStatus
 from domain.services import checkins, clients, coaches, enrollments, goals, messages, payments
 from domain.services.audit import record_audit_event
 from domain.services.billing import SubscriptionState, sync_subscription
+from domain.services.booking import hold_slot
 from domain.services.coach_threads import open_thread
 from domain.services.erasure import (
     COACH_NOTICE_KIND,
@@ -121,6 +122,15 @@ async def populate(db: Database, storage: Path, tag: str, *, name: str, email: s
         s.add(ticket)
         await s.flush()
         s.add(SupportMessage(ticket_id=ticket.id, author="client", text=f"{name} cannot log in"))
+        await hold_slot(
+            s,
+            coach_id=coach.id,
+            client_id=client.id,
+            start=datetime(2026, 12, 7, 9 + int(tag), tzinfo=UTC),
+            minutes=50,
+            buffer_minutes=0,
+            video_url="https://meet.jit.si/room",
+        )
         await open_thread(
             s,
             platform="slack",
@@ -238,6 +248,7 @@ async def test_erasure_removes_the_person_and_keeps_money_detached(db: Database,
         "stored_files": 1,
         "outbound_messages": 2,  # the good-morning message and the coach notice about her
         "reminders": 1,
+        "bookings": 1,
         "coach_threads": 1,
         "coach_notes": 1,
         "messages": 2,

@@ -1,0 +1,193 @@
+"""/book and /sessions through the real engine: slots in the client's timezone, confirm, hold, the
+invite and meeting link, the reminder an hour before; a slot lost to another client re-offers;
+reschedule and cancel with updated .ics (same UID, higher SEQUENCE) inside the notice period only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from icalendar import Calendar
+from sqlalchemy import select
+
+from conversations.flows import booking as booking_flow
+from conversations.messages import OutgoingMessage
+from domain.booking.availability import parse_availability
+from domain.db import Database
+from domain.models import Client, OutboundMessage, Reminder
+from domain.models.enums import ReminderStatus
+from domain.reminders import ReminderDispatcher
+from domain.services import booking as bookings
+from tests.conversations.conftest import CoachSetup
+from tests.support.chat import Chat, FakeClock, onboard, registered, texts
+
+# The coach works in New York; Sam (onboarding picks Berlin) books from Berlin.
+HOURS = 'timezone: America/New_York\nsession_minutes: 50\nbuffer_minutes: 10\nnotice_hours: 24\nweekly:\n  monday: ["09:00-11:00"]\n'
+
+
+@pytest.fixture(autouse=True)
+def commands() -> Iterator[None]:
+    with registered(booking_flow.register):
+        yield
+
+
+@pytest.fixture
+async def hours(db: Database, coach_setup: CoachSetup) -> None:
+    async with db.unit_of_work() as session:
+        await bookings.set_availability(
+            session, coach_setup.coach.id, parse_availability(HOURS), actor="test"
+        )
+
+
+def invite(reply: OutgoingMessage) -> Calendar:
+    [file] = reply.files
+    assert file.file_name == "session.ics" and file.mime_type == "text/calendar"
+    return Calendar.from_ical(file.content)
+
+
+def event_of(calendar: Calendar) -> dict[str, str]:
+    [event] = calendar.walk("VEVENT")
+    return {
+        "uid": str(event["UID"]),
+        "sequence": str(event["SEQUENCE"]),
+        "status": str(event["STATUS"]),
+        "start": event.decoded("DTSTART").astimezone(UTC).isoformat(),
+        "location": str(event["LOCATION"]),
+    }
+
+
+def labels(replies: list[OutgoingMessage]) -> list[str]:
+    return [b.label for r in replies for b in r.all_buttons]
+
+
+async def test_book_offers_times_in_the_clients_zone_and_confirms_with_invite_and_link(
+    db: Database, client_chat: Chat, hours: None, clock: FakeClock
+) -> None:
+    # 27 Nov 2026 12:00 UTC: the next Monday, 30 Nov, 09:00 in New York is 15:00 in Berlin.
+    replies = await client_chat.send("/book")
+    assert "times in your timezone, Europe/Berlin" in texts(replies)
+    assert labels(replies)[:3] == ["Mon 30 Nov 15:00", "Mon 30 Nov 16:00", "Mon 7 Dec 15:00"]
+    replies = await client_chat.press("Mon 30 Nov 15:00")
+    assert "Book Mon 30 Nov 15:00 (50 minutes, your time)?" in texts(replies)
+    replies = await client_chat.press("Book it")
+    [reply] = replies
+    assert reply.text.startswith(
+        "Booked: Mon 30 Nov 15:00 (50 minutes, your time). Join here: https://meet.jit.si/"
+    )
+    event = event_of(invite(reply))
+    assert event["start"] == "2026-11-30T14:00:00+00:00" and event["sequence"] == "0"
+    assert event["location"] in reply.text and event["status"] == "CONFIRMED"
+    async with db.unit_of_work() as session:
+        [reminder] = (await session.scalars(select(Reminder).where(Reminder.kind == "session"))).all()
+    assert reminder.due_at == datetime(2026, 11, 30, 13, 0, tzinfo=UTC)
+    assert event["location"] in reminder.payload["message"]["text"]
+    # An hour before, the reminders machinery sends it.
+    async with db.unit_of_work() as session:
+        outcomes = await ReminderDispatcher().dispatch_due(
+            session, now=datetime(2026, 11, 30, 13, 1, tzinfo=UTC)
+        )
+    assert [o.kind for o in outcomes] == ["session"] and outcomes[0].status == "sent"
+    async with db.unit_of_work() as session:
+        sent = await session.scalar(
+            select(OutboundMessage).where(OutboundMessage.dedupe_key == f"reminder:{reminder.id}")
+        )
+    assert sent is not None and "starts in an hour, at Mon 30 Nov 15:00" in sent.payload["text"]
+    # The slot is gone for the next client.
+    replies = await client_chat.send("/book")
+    assert "Mon 30 Nov 15:00" not in labels(replies)
+
+
+async def test_a_slot_taken_meanwhile_is_reoffered_and_bad_input_reprompts(
+    db: Database, chat: Callable[[str], Chat], hours: None, coach_setup: CoachSetup
+) -> None:
+    sam, kim = chat("sam"), chat("kim")
+    await onboard(sam)
+    await onboard(kim)
+    await sam.send("/book")
+    await kim.send("/book")
+    await sam.press("Mon 30 Nov 15:00")
+    await kim.press("Mon 30 Nov 15:00")
+    replies = await kim.send("tomorrow please")
+    assert "Please answer with the buttons" in texts(replies)
+    await sam.press("Book it")
+    replies = await kim.press("Book it")
+    assert "someone has just taken that time" in texts(replies)
+    assert "Mon 30 Nov 15:00" not in labels(replies) and "Mon 30 Nov 16:00" in labels(replies)
+    replies = await kim.send("Mon 30 Nov 15:00")  # typed text is no slot: the same question again
+    assert "Please pick one of the times" in texts(replies)
+    await kim.press("Mon 30 Nov 16:00")
+    replies = await kim.press("Book it")
+    assert texts(replies).startswith("Booked: Mon 30 Nov 16:00")
+
+
+async def test_reschedule_and_cancel_send_updated_invites(
+    db: Database, client_chat: Chat, hours: None, clock: FakeClock
+) -> None:
+    await client_chat.send("/book")
+    await client_chat.press("Mon 7 Dec 15:00")
+    first = event_of(invite((await client_chat.press("Book it"))[0]))
+
+    replies = await client_chat.send("/sessions")
+    assert labels(replies) == ["Mon 7 Dec 15:00"]
+    await client_chat.press("Mon 7 Dec 15:00")
+    replies = await client_chat.press("Reschedule")
+    assert "Mon 7 Dec 16:00" in labels(replies) and "Mon 30 Nov 15:00" in labels(replies)
+    await client_chat.press("Mon 7 Dec 16:00")
+    [moved] = await client_chat.press("Move it")
+    assert moved.text.startswith("Moved: your session is now on Mon 7 Dec 16:00")
+    second = event_of(invite(moved))
+    assert second["uid"] == first["uid"] and second["sequence"] == "1"
+    assert second["start"] == "2026-12-07T15:00:00+00:00"
+    async with db.unit_of_work() as session:
+        statuses = {
+            r.due_at: r.status
+            for r in await session.scalars(select(Reminder).where(Reminder.kind == "session"))
+        }
+    assert statuses == {
+        datetime(2026, 12, 7, 13, 0, tzinfo=UTC): ReminderStatus.CANCELLED,
+        datetime(2026, 12, 7, 14, 0, tzinfo=UTC): ReminderStatus.PENDING,
+    }
+
+    await client_chat.send("/sessions")
+    await client_chat.press("Mon 7 Dec 16:00")
+    await client_chat.press("Cancel it")
+    [cancelled] = await client_chat.press("Yes, cancel it")
+    assert "is cancelled" in cancelled.text
+    calendar = invite(cancelled)
+    assert str(calendar["METHOD"]) == "CANCEL"
+    third = event_of(calendar)
+    assert third["uid"] == first["uid"] and third["sequence"] == "2" and third["status"] == "CANCELLED"
+    assert "no upcoming sessions" in texts(await client_chat.send("/sessions"))
+
+
+async def test_no_changes_inside_the_notice_period(
+    db: Database, client_chat: Chat, hours: None, clock: FakeClock
+) -> None:
+    await client_chat.send("/book")
+    await client_chat.press("Mon 30 Nov 15:00")
+    await client_chat.press("Book it")
+    clock.advance(timedelta(days=2, hours=12))  # Sunday 29 Nov 24:00 UTC: 14 hours before
+    await client_chat.send("/sessions")
+    replies = await client_chat.press("Mon 30 Nov 15:00")
+    assert "less than 24 hours" in texts(replies)
+
+
+async def test_without_coach_hours_or_sessions_left(
+    db: Database, client_chat: Chat, coach_setup: CoachSetup
+) -> None:
+    assert "doesn't take bookings here yet" in texts(await client_chat.send("/book"))
+    async with db.unit_of_work() as session:
+        await bookings.set_availability(
+            session, coach_setup.coach.id, parse_availability(HOURS), actor="test"
+        )
+        await bookings.set_sessions_included(session, coach_setup.free.id, 1, actor="test")
+    replies = await client_chat.send("/book")
+    assert "Your program includes 1 more session." in texts(replies)
+    await client_chat.press("Mon 30 Nov 15:00")
+    await client_chat.press("Book it")
+    assert "used all the sessions your program includes" in texts(await client_chat.send("/book"))
+    async with db.unit_of_work() as session:
+        client = await session.scalar(select(Client).where(Client.display_name == "Sam"))
+        assert client is not None
+        assert await bookings.included_sessions_left(session, client.id) == 0
