@@ -82,6 +82,7 @@ class EngineComponent(Component):
 
 def build_components(ctx: AppContext, *, interactive_console: bool = True) -> list[Component]:
     """Every component the settings ask for. Channels register here as they are added."""
+    from bot.calendars import CalendarComponent
     from bot.http.metrics import MetricsEndpoint
     from bot.loop_lag import LoopLagMonitor
     from bot.web.component import WebWorkspace
@@ -91,6 +92,7 @@ def build_components(ctx: AppContext, *, interactive_console: bool = True) -> li
         LoopLagMonitor(),
         MetricsEndpoint(db=ctx.db),
         WebWorkspace(ctx),
+        CalendarComponent(ctx),  # the private iCal feeds, and coaches' CalDAV busy times
     ]
     from bot.policy_pages import PolicyPages
 

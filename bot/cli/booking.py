@@ -151,3 +151,28 @@ def calendar_caldav(
         )
 
     typer.echo(with_database(work))
+
+
+@calendar_app.command("sync")
+def calendar_sync(
+    coach: Annotated[int | None, typer.Option("--coach", help="Coach id (default: every coach)")] = None,
+) -> None:
+    """Read the busy times of coaches' CalDAV calendars now (``coach run`` does it every 5 minutes)."""
+    from domain.clock import utcnow
+    from integrations.caldav.sync import sync_all
+
+    async def work(db: Database) -> dict[int, int | str]:
+        return await sync_all(db, now=utcnow(), coach_id=coach)
+
+    results = with_database(work)
+    if not results:
+        raise CliError("no CalDAV calendar is set" + (f" for coach {coach}" if coach is not None else ""))
+    failed = False
+    for found, outcome in sorted(results.items()):
+        if isinstance(outcome, int):
+            typer.echo(f"coach {found}: {outcome} busy time{'' if outcome == 1 else 's'} read")
+        else:
+            failed = True
+            typer.echo(f"coach {found}: calendar not read: {outcome}", err=True)
+    if failed:
+        raise typer.Exit(1)
