@@ -105,6 +105,7 @@ class Common(Catalogue):
         "support": "support request",
         "book": "booking a session",
         "sessions": "your sessions",
+        "profile": "your profile",
     }
 
 
@@ -176,6 +177,62 @@ class Settings(Catalogue):
     MENU_ANNOUNCEMENTS_ON = "Get announcements"
 
 
+class EmailCode(Catalogue):
+    """Proving an email address is yours: a 6-digit code goes to it (``/profile`` and ``/settings``)."""
+
+    NOT_AVAILABLE = "Email isn't set up here yet, so I can't send you email. Your coach can turn it on."
+    SENT = "I've sent a 6-digit code to {email}. Type it here to confirm the address (it works for {minutes} minutes)."
+    ASK_CODE = "Please type the 6-digit code from the email I sent to {email}."
+    RESEND = "Send a new code"
+    WRONG = Plural(
+        "That code is not right. You have {n} more try.",
+        "That code is not right. You have {n} more tries.",
+    )
+    EXPIRED = "That code has expired. Press “Send a new code” to get another one."
+    TOO_MANY = "That was too many wrong codes. Please type the email address again to get a new code."
+    WAIT = Plural(
+        "I've just sent you a code. Please wait {n} second before asking for another one.",
+        "I've just sent you a code. Please wait {n} seconds before asking for another one.",
+    )
+    NO_MORE_CODES = "I've sent several codes already. Please try again later, or type another address."
+    VERIFIED = "Thank you, {email} is confirmed."
+    EMAIL_SUBJECT = "Your confirmation code: {code}"
+    EMAIL_TEXT = (
+        "Your code to confirm this email address for your coaching reminders is {code}.\n"
+        "Type it in your chat with me; it works for {minutes} minutes.\n"
+        "If you did not ask for this, ignore this email: nothing will be sent to you."
+    )
+
+
+class Profile(Catalogue):
+    """``/profile``: a client changes their name, time zone, email address and language."""
+
+    MENU = (
+        "Your profile:\nName: {name}\nTime zone: {timezone}\nEmail: {email}\nLanguage: {language}\n"
+        "What would you like to change?"
+    )
+    NO_EMAIL = "none"
+    EMAIL_PENDING = "{email} (waiting for the code)"
+    EMAIL_UNSUBSCRIBED = "{email} (unsubscribed)"
+    MENU_NAME = "Name"
+    MENU_TIMEZONE = "Time zone"
+    MENU_EMAIL = "Email"
+    MENU_LANGUAGE = "Language"
+    MENU_DONE = "Done"
+    BACK = "Back"
+    BAD_MENU = "Please pick one of the options."
+    ASK_NAME = "What should I call you?"
+    NAME_SAVED = "Okay, I'll call you {name}."
+    ASK_TIMEZONE = (
+        "Which time zone are you in? Pick one, or type a city, a UTC offset (UTC+2) or a zone name."
+    )
+    TIMEZONE_SAVED = "Saved: {timezone}. Your reminders follow the new time zone."
+    ASK_EMAIL = "What is your email address? I'll send a code to it to check it's yours."
+    BAD_EMAIL = "That doesn't look like an email address. Please type one like sam@example.com, or Back."
+    ASK_LANGUAGE = "Which language should I speak?"
+    DONE = "All set. Send /profile whenever you want to change something."
+
+
 class Commands(Catalogue):
     """What /help says of each command."""
 
@@ -200,6 +257,7 @@ class Commands(Catalogue):
     MYDATA = "a copy of your data as a file"
     BOOK = "book a live session with your coach"
     SESSIONS = "your booked sessions: reschedule or cancel"
+    PROFILE = "your name, time zone, email and language"
 
 
 class CoachLink:  # for coaches: stays English (not a Catalogue)

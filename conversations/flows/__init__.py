@@ -18,6 +18,7 @@ from conversations.flows import (
     goals,
     onboarding,
     policy,
+    profile,
     self_service,
     settings,
     support,
@@ -38,7 +39,7 @@ def install_all(
     web_base_url: str | None = None,
 ) -> None:
     """Register every registered-at-start-up command and flow (idempotent): ``/settings``,
-    ``/billing``, ``/invoices``, ``/forget_me``, ``/progress`` and ``/mydata``. ``coach run`` and
+    ``/billing``, ``/invoices``, ``/forget_me``, ``/progress``, ``/mydata`` and ``/profile``. ``coach run`` and
     ``coach chat`` both call this, so the console and the chat platforms are the same bot.
     ``delivery_channels`` are the reminder channels this process can deliver on (``/settings`` offers
     only those); ``progress_chart`` draws the ``/progress`` chart; ``web_base_url`` is where links to
@@ -51,5 +52,6 @@ def install_all(
     if web_base_url:
         policy.register(web_base_url)  # links in the question to accept a new policy version
     support.register()  # /support: a request to the admins, not the coach
+    profile.register()  # /profile: name, time zone, email (verified by a code) and language
     coach_link.register()  # /coach_link CODE: a coach's Telegram account receives their sign-in links
     set_delivery_channels(delivery_channels)

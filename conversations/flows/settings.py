@@ -26,6 +26,7 @@ from conversations.flow import (
     buttons,
     note_saved,
 )
+from conversations.flows.email_address import email_steps
 from conversations.i18n import format_moment
 from conversations.messages import Button, OutgoingFile, OutgoingMessage
 from conversations.registry import can_deliver, register_command, register_flow
@@ -41,7 +42,8 @@ from domain.reminders.preferences import (
     set_client_reminder_preferences,
 )
 from domain.services.announcements import receives_announcements, set_receives_announcements
-from domain.services.clients import client_identities, get_client, set_client_email
+from domain.services.clients import client_identities, get_client
+from domain.services.email_verification import email_reachable
 
 ICS_MIME = "text/calendar"
 _CLOCK = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm|h)?$")
@@ -106,7 +108,7 @@ async def _reachable_on(turn: Turn, client: Client, channel: str) -> bool:
     if not can_deliver(channel):
         return False
     if channel == Platform.EMAIL:
-        return bool(client.email)
+        return email_reachable(client)
     identities = await client_identities(await turn.session(), client.id)
     return any(i.platform == channel and not i.unreachable for i in identities)
 
@@ -302,20 +304,16 @@ async def answer_channel(turn: Turn) -> Next:
         names = ", ".join(T.CHANNEL_LABELS.get(c, c) for c in offered)
         raise InvalidAnswer(T.BAD_CHANNEL.format(channels=names))
     client = await _client(turn)
-    if choice == Platform.EMAIL and not client.email:
-        return "email"  # ask for the address, then switch
+    if choice == Platform.EMAIL and not email_reachable(client):
+        return "email"  # ask for the address, confirm it with a code, then switch
     if choice in CHAT_CHANNELS and not await _reachable_on(turn, client, choice):
         raise InvalidAnswer(T.NO_IDENTITY.format(channel=T.CHANNEL_LABELS.get(choice, choice)))
     await _save(turn, channel=choice)
     return "menu"
 
 
-async def answer_email(turn: Turn) -> Next:
-    assert turn.client_id is not None
-    try:
-        await set_client_email(await turn.session(), turn.client_id, turn.text)
-    except ValidationError:
-        raise InvalidAnswer(T.BAD_EMAIL) from None
+async def email_verified(turn: Turn, _email: str) -> Next:
+    """The address typed after choosing Email is confirmed: reminders go there from now on."""
     note_saved(turn, T.SAVED_WHAT["email"])
     await _save(turn, channel=Platform.EMAIL.value)
     return "menu"
@@ -323,7 +321,7 @@ async def answer_email(turn: Turn) -> Next:
 
 FLOW = Flow(
     name="settings",
-    version=1,
+    version=2,
     steps=[
         Step("menu", ask_menu, answer_menu),
         Step("time", asks(T.ASK_TIME), back_or(answer_time)),
@@ -348,7 +346,14 @@ FLOW = Flow(
             back_or(answer_pause),
         ),
         Step("channel", ask_channel, back_or(answer_channel)),
-        Step("email", asks(T.ASK_EMAIL), back_or(answer_email)),
+        # The address, then the code sent to it: only a confirmed address receives reminders.
+        *email_steps(
+            ask_address=asks(T.ASK_EMAIL),
+            bad_address=T.BAD_EMAIL,
+            back="menu",
+            on_verified=email_verified,
+            guard=back_or,
+        ),
     ],
 )
 

@@ -7,6 +7,7 @@ from domain.models.billing import Payment, PaymentRefund, ProviderEvent, Subscri
 from domain.models.booking import Booking, CoachAvailability, CoachCalendar
 from domain.models.coach_feedback import CoachFeedback
 from domain.models.dunning import DunningCase as DunningCase
+from domain.models.email import AppSecret, EmailVerification
 from domain.models.guides import Guide, GuideRead
 from domain.models.inbox import InboxUpdate
 from domain.models.messaging import Message, OutboundMessage, Reminder, StoredFile
@@ -34,6 +35,7 @@ __all__ = [
     "AnnouncementOptOut",
     "AnnouncementRecipient",
     "ApiToken",
+    "AppSecret",
     "AuditEvent",
     "Base",
     "Booking",
@@ -48,6 +50,7 @@ __all__ = [
     "CoachNote",
     "ConsentRecord",
     "ConversationState",
+    "EmailVerification",
     "Enrollment",
     "EnrollmentProgress",
     "Feedback",

@@ -45,7 +45,12 @@ class Client(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     locale: Mapped[str] = mapped_column(String(16), default="en")
     status: Mapped[str] = mapped_column(String(16), default=ClientStatus.ACTIVE)
+    # Set only once the client proved the address is theirs (a code sent to it, see
+    # domain.services.email_verification): email goes nowhere else.
     email: Mapped[str | None] = mapped_column(String(320))
+    email_verified_at: Mapped[datetime | None]
+    # The client pressed an email's unsubscribe link: no more email until they verify an address again.
+    email_unsubscribed_at: Mapped[datetime | None]
     checkin_cadence: Mapped[str] = mapped_column(String(10), default=Cadence.DAILY)
     checkin_time: Mapped[str] = mapped_column(String(5), default="09:00")
     quiet_hours_start: Mapped[str | None] = mapped_column(String(5))

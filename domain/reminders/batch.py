@@ -24,6 +24,7 @@ from domain.keysets import among
 from domain.models import ChannelIdentity, CheckIn, Client, OutboundMessage, Reminder
 from domain.models.enums import DeliveryStatus, Platform, ReminderStatus
 from domain.reminders.kinds import ReminderKind
+from domain.services.email_verification import email_reachable
 
 _REMINDERS = cast(Table, Reminder.__table__)
 _CLIENTS = cast(Table, Client.__table__)
@@ -60,6 +61,8 @@ class ClientFacts:
     preferred_channel: str | None
     email: str | None
     locale: str
+    email_verified_at: datetime | None
+    email_unsubscribed_at: datetime | None
 
 
 _CLAIMED_COLUMNS = [_REMINDERS.c[name] for name in ClaimedReminder.__slots__]
@@ -147,7 +150,8 @@ async def chat_targets(
     targets: dict[int, tuple[str, str]] = {}
     chat = []
     for client in clients:
-        if client.preferred_channel == Platform.EMAIL and client.email and email_enabled:
+        if client.preferred_channel == Platform.EMAIL and email_enabled and email_reachable(client):
+            assert client.email is not None
             targets[client.id] = (Platform.EMAIL.value, client.email)
         else:
             chat.append(client)

@@ -41,6 +41,7 @@ from domain.reminders.kinds import (
     ReminderKind,
 )
 from domain.reminders.schedule import in_quiet_hours, local_date, start_of_local_day
+from domain.services.email_verification import email_reachable
 from domain.services.notices import notify_coach
 from domain.services.outbox import enqueue_for_client, enqueue_message
 
@@ -131,7 +132,8 @@ async def missed_streak(
 async def _queue_for_client(
     session: AsyncSession, client: Client, payload: dict[str, Any], key: str, policy: DispatchPolicy
 ) -> OutboundMessage:
-    if client.preferred_channel == Platform.EMAIL and client.email and policy.email_enabled:
+    if client.preferred_channel == Platform.EMAIL and policy.email_enabled and email_reachable(client):
+        assert client.email is not None
         row = await enqueue_message(
             session, platform=Platform.EMAIL, chat_id=client.email, payload=payload, dedupe_key=key
         )

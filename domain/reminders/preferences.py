@@ -15,6 +15,7 @@ from domain.models.enums import Platform
 from domain.reminders.planner import plan_reminders
 from domain.services.audit import record_audit_event
 from domain.services.clients import get_client
+from domain.services.email_verification import email_reachable
 
 # A pause longer than this is more likely a typo than a plan; the coach can archive instead.
 MAX_PAUSE_DAYS = 90
@@ -93,8 +94,8 @@ async def set_client_reminder_preferences(
         changed.append("pause")
     if channel is not None:
         value = check_channel(channel)
-        if value == Platform.EMAIL and not client.email:
-            raise ValidationError("there is no email address on file for you yet", field="channel")
+        if value == Platform.EMAIL and not email_reachable(client):
+            raise ValidationError("there is no confirmed email address on file for you yet", field="channel")
         client.preferred_channel = value
         changed.append("channel")
     await session.flush()

@@ -281,13 +281,13 @@ async def set_client_locale(session: AsyncSession, client_id: int, locale: str) 
     return client
 
 
-async def set_client_email(session: AsyncSession, client_id: int, email: str) -> Client:
-    """The client's email address (checked), e.g. typed in ``/settings`` to get reminders by email."""
+async def rename_client(session: AsyncSession, client_id: int, name: str) -> Client:
+    """What the client is called from now on (checked like at registration), e.g. from ``/profile``."""
     client = await get_client(session, client_id)
-    client.email = rules.check_email(email)
+    client.display_name = rules.check_name(name)
     await session.flush()
     await record_audit_event(
-        session, actor=f"client:{client_id}", action="client.email_set", subject=f"client:{client_id}"
+        session, actor=f"client:{client_id}", action="client.renamed", subject=f"client:{client_id}"
     )
     return client
 

@@ -48,6 +48,7 @@ from domain.models import (
     CoachThread,
     ConsentRecord,
     ConversationState,
+    EmailVerification,
     Enrollment,
     EnrollmentProgress,
     Feedback,
@@ -225,6 +226,11 @@ async def _person(session: AsyncSession, client_id: int, *, lock: bool = False) 
         select(Client.id).where(Client.email == client.email, Client.id != client_id).limit(1)
     ):
         chats.add(("email", client.email))
+    pending = await session.scalar(
+        select(EmailVerification.email).where(EmailVerification.client_id == client.id)
+    )
+    if pending and not await session.scalar(select(Client.id).where(Client.email == pending).limit(1)):
+        chats.add(("email", pending))  # the code email to an address not confirmed yet
     return _Person(
         client,
         identities=tuple((platform, user) for platform, user, _chat in rows),
@@ -247,6 +253,7 @@ def _erased_rows(person: _Person, dialect: str) -> list[tuple[str, Any, ColumnEl
         ),
         ("reminders", Reminder, Reminder.client_id == client_id),
         ("bookings", Booking, Booking.client_id == client_id),
+        ("email_verifications", EmailVerification, EmailVerification.client_id == client_id),
         ("coach_threads", CoachThread, CoachThread.client_id == client_id),
         ("coach_notes", CoachNote, CoachNote.client_id == client_id),
         ("messages", Message, Message.client_id == client_id),

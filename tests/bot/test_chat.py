@@ -339,7 +339,9 @@ def test_settings_back_email_and_a_truthful_cancel(
     assert "What email address should reminders go to?" in out
     assert "doesn't look like an email address" in out
     assert "Nothing from that conversation was saved" not in out
-    assert "What you changed before stays saved (reminder time, email address, channel)" in out
+    # The address waits for the code sent to it: cancelling keeps the reminder time only.
+    assert "I've sent a 6-digit code to sam@example.com" in out
+    assert "What you changed before stays saved (reminder time)" in out
 
     async def client(db: Database):  # type: ignore[no-untyped-def]
         async with db.unit_of_work() as session:
@@ -347,7 +349,7 @@ def test_settings_back_email_and_a_truthful_cancel(
                 await session.execute(select(Client.email, Client.preferred_channel, Client.checkin_time))
             ).one()
 
-    assert tuple(_db_run(chat_env["COACH_DATABASE_URL"], client)) == ("sam@example.com", "email", "19:00")
+    assert tuple(_db_run(chat_env["COACH_DATABASE_URL"], client)) == (None, "console", "19:00")
     out = coach_chat(chat_env, ["/checkin", "/cancel"], "--user", "7").stdout
     assert "Nothing from that conversation was saved" in out
 

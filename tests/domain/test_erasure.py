@@ -249,6 +249,7 @@ async def test_erasure_removes_the_person_and_keeps_money_detached(db: Database,
         "outbound_messages": 2,  # the good-morning message and the coach notice about her
         "reminders": 1,
         "bookings": 1,
+        "email_verifications": 0,
         "coach_threads": 1,
         "coach_notes": 1,
         "messages": 2,

@@ -26,7 +26,9 @@ async def test_one_batch_decides_every_rule_exactly(db: Database, people: People
     checked = await people.client(coach)
     blocked = await people.client(coach)
     archived = await people.client(coach)
-    mailed = await people.client(coach, preferred_channel="email", email="mia@example.com")
+    mailed = await people.client(
+        coach, preferred_channel="email", email="mia@example.com", email_verified_at=utc(2026, 11, 1)
+    )
     two_chats = await people.client(coach, preferred_channel="slack")
     async with db.unit_of_work() as session:
         session.add(

@@ -222,7 +222,9 @@ async def test_a_client_without_a_reachable_channel_is_marked_failed(db: Databas
 
 
 async def test_email_is_used_when_the_client_prefers_it(db: Database, people: People) -> None:
-    await people.client(preferred_channel="email", email="ada@example.com")
+    await people.client(
+        preferred_channel="email", email="ada@example.com", email_verified_at=utc(2026, 11, 1)
+    )
     await plan(db, MORNING)
     await dispatch(db, utc(2026, 11, 24, 9, 0), DispatchPolicy(email_enabled=True))
     [queued] = await outbox(db)
