@@ -204,6 +204,18 @@ class EmailCode(Catalogue):
     )
 
 
+class EmailUnsubscribe(Catalogue):
+    """The page behind an email's unsubscribe link."""
+
+    TITLE = "Unsubscribe"
+    CONFIRM = "Stop all email from your coaching assistant to {email}?"
+    BUTTON = "Unsubscribe"
+    DONE = "Done: no more email goes to {email}. Your reminders come in your chat instead. To get email again, confirm an address with /profile."
+    ALREADY = "{email} is already unsubscribed. To get email again, confirm an address with /profile."
+    INVALID_TITLE = "Link not valid"
+    INVALID = "This unsubscribe link is not valid (any more). If you still get email, use the link in the newest one."
+
+
 class Profile(Catalogue):
     """``/profile``: a client changes their name, time zone, email address and language."""
 
@@ -755,6 +767,8 @@ class Email(Catalogue):
     FOOTER = "Sent by your coaching assistant. Reply in chat with /settings to change reminders."
     SEND_IN_CHAT = "{label}: send {command} in chat"
     DEFAULT_SUBJECT = "Message from your coach"
+    UNSUBSCRIBE = "No more email: {link}"
+    UNSUBSCRIBE_LINK = "Unsubscribe from these emails"
 
 
 class Policy(Catalogue):

@@ -6,6 +6,7 @@ import asyncio
 
 from aiohttp import web
 
+from bot.http.unsubscribe import install_unsubscribe
 from domain.db import Database
 
 DB_KEY = web.AppKey("database", Database)
@@ -32,4 +33,6 @@ def build_web_app(db: Database) -> web.Application:
     app = web.Application(client_max_size=2 * 1024 * 1024)
     app[DB_KEY] = db
     app.router.add_get("/healthz", healthz)
+    # Client emails' unsubscribe links work whenever the server runs (also after SMTP is turned off).
+    install_unsubscribe(app, db)
     return app

@@ -24,6 +24,8 @@ from conversations.flows import (
     support,
 )
 from conversations.registry import set_delivery_channels
+from domain.models.enums import Platform
+from domain.services.client_email import set_email_delivery
 
 BUILTIN_FLOWS: dict[str, Flow] = {
     f.name: f for f in (onboarding.FLOW, checkin.FLOW, goals.FLOW, feedback.FLOW, policy.FLOW)
@@ -55,3 +57,6 @@ def install_all(
     profile.register()  # /profile: name, time zone, email (verified by a code) and language
     coach_link.register()  # /coach_link CODE: a coach's Telegram account receives their sign-in links
     set_delivery_channels(delivery_channels)
+    # Proactive messages (receipts, the weekly summary, announcements) may go by email only where
+    # this process can send it.
+    set_email_delivery(delivery_channels is not None and Platform.EMAIL.value in delivery_channels)

@@ -41,6 +41,7 @@ from domain.reminders.kinds import (
     ReminderKind,
 )
 from domain.reminders.schedule import in_quiet_hours, local_date, start_of_local_day
+from domain.services.client_email import email_extras, email_payload, unsubscribe_secret
 from domain.services.email_verification import email_reachable
 from domain.services.notices import notify_coach
 from domain.services.outbox import enqueue_for_client, enqueue_message
@@ -135,7 +136,11 @@ async def _queue_for_client(
     if client.preferred_channel == Platform.EMAIL and policy.email_enabled and email_reachable(client):
         assert client.email is not None
         row = await enqueue_message(
-            session, platform=Platform.EMAIL, chat_id=client.email, payload=payload, dedupe_key=key
+            session,
+            platform=Platform.EMAIL,
+            chat_id=client.email,
+            payload=await email_payload(session, client, payload),
+            dedupe_key=key,
         )
     else:
         row = await enqueue_for_client(session, client.id, payload, dedupe_key=key)
@@ -372,10 +377,24 @@ class ReminderDispatcher:
         ours: set[int] = set()
         for (status, error), ids in groups.items():
             ours |= await batch.finish(session, ids, status=status, now=now, error=error)
+        secret = (
+            await unsubscribe_secret(session)
+            if any(platform == Platform.EMAIL for platform, _chat in targets.values())
+            else b""
+        )
+
+        def payload(r: ClaimedReminder) -> dict[str, Any]:
+            assert r.client_id is not None
+            wording = self.wording(r.kind, facts[r.client_id].locale)
+            platform, address = targets[r.client_id]
+            if platform != Platform.EMAIL:
+                return wording
+            return wording | email_extras(secret, r.client_id, address, facts[r.client_id].locale)
+
         await batch.queue_messages(
             session,
             [
-                (*targets[r.client_id], self.wording(r.kind, facts[r.client_id].locale), _outbox_key(r))
+                (*targets[r.client_id], payload(r), _outbox_key(r))
                 for r in claimed
                 if r.id in ours
                 and decided[r.id][0] == ReminderStatus.SENT

@@ -252,6 +252,7 @@ async def start_dunning(
             payload,
             dedupe_key=_dunning_key(case.id, day),
             not_before=now + timedelta(days=day),
+            by_email=True,
         )
     subscription.dunning_step = len(days)
     await session.flush()

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from domain.clock import ensure_utc, utcnow
 from domain.errors import NotFound
 from domain.models import ChannelIdentity, Client, OutboundMessage
-from domain.models.enums import DeliveryStatus
+from domain.models.enums import DeliveryStatus, Platform
 
 
 def client_message(text: str, buttons: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
@@ -84,8 +84,27 @@ async def enqueue_for_client(
     *,
     dedupe_key: str | None = None,
     not_before: datetime | None = None,
+    by_email: bool = False,
 ) -> OutboundMessage | None:
-    """Queue a message to the client on their preferred (or most recent) reachable chat identity."""
+    """Queue a message to the client on their preferred (or most recent) reachable chat identity.
+
+    ``by_email``: the message may go by email instead (reminders, announcements, receipts, the weekly
+    summary, not a conversation's replies), which it does when the client chose email and it can
+    reach them (:func:`domain.services.client_email.prefers_email`)."""
+    if by_email:
+        from domain.services.client_email import email_payload, prefers_email
+
+        client = await session.get(Client, client_id)
+        if client is not None and prefers_email(client):
+            assert client.email is not None
+            return await enqueue_message(
+                session,
+                platform=Platform.EMAIL.value,
+                chat_id=client.email,
+                payload=await email_payload(session, client, payload),
+                dedupe_key=dedupe_key,
+                not_before=not_before,
+            )
     identities = await reachable_identities(session, client_id)
     if not identities:
         return None

@@ -51,14 +51,23 @@ def render_email(
     recipient: str,
     subject: str | None = None,
     locale: str | None = None,
+    unsubscribe_url: str | None = None,
 ) -> EmailMessage:
-    """The email for ``message``; its frame (footer, how to answer) in ``locale`` (the client's)."""
+    """The email for ``message``; its frame (footer, how to answer, the unsubscribe link) in
+    ``locale`` (the client's)."""
     with use_locale(locale):
-        return _render_email(message, sender=sender, recipient=recipient, subject=subject)
+        return _render_email(
+            message, sender=sender, recipient=recipient, subject=subject, unsubscribe_url=unsubscribe_url
+        )
 
 
 def _render_email(
-    message: OutgoingMessage, *, sender: str, recipient: str, subject: str | None
+    message: OutgoingMessage,
+    *,
+    sender: str,
+    recipient: str,
+    subject: str | None,
+    unsubscribe_url: str | None,
 ) -> EmailMessage:
     plain_actions, html_actions = _actions(message)
     title = subject_for(message, subject)
@@ -66,8 +75,14 @@ def _render_email(
     email["From"] = sender
     email["To"] = recipient
     email["Subject"] = title
+    footer = T.FOOTER
+    html_footer = html.escape(T.FOOTER)
+    if unsubscribe_url:
+        footer += "\n" + T.UNSUBSCRIBE.format(link=unsubscribe_url)
+        anchor = f'<a href="{html.escape(unsubscribe_url, quote=True)}">{html.escape(T.UNSUBSCRIBE_LINK)}</a>'
+        html_footer += "<br>\n" + anchor
     email.set_content(
-        _template("message.txt").substitute(text=message.text, actions=plain_actions, footer=T.FOOTER)
+        _template("message.txt").substitute(text=message.text, actions=plain_actions, footer=footer)
     )
     html_text = "<br>\n".join(html.escape(line) for line in message.text.splitlines())
     email.add_alternative(
@@ -75,7 +90,7 @@ def _render_email(
             subject=html.escape(title),
             html_text=html_text,
             html_actions=html_actions,
-            footer=html.escape(T.FOOTER),
+            footer=html_footer,
         ),
         subtype="html",
     )

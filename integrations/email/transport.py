@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from email.utils import make_msgid
 from typing import Any
+from urllib.parse import quote
 
 import aiosmtplib
 
@@ -19,6 +20,10 @@ log = logging.getLogger(__name__)
 # messages per second, so stay well below that and never send two to one inbox within a second.
 EMAIL_LIMITS = RateLimits(per_chat_interval_s=1.0, global_per_second=5.0)
 SMTP_TIMEOUT_S = 30.0
+# Where the HTTP server answers unsubscribe links: GET shows a confirm page, POST unsubscribes
+# (RFC 8058 one-click: mail providers POST "List-Unsubscribe=One-Click" to the header's URL).
+UNSUBSCRIBE_PATH = "/email/unsubscribe"
+PAYLOAD_TOKEN = "unsubscribe_token"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +34,9 @@ class SmtpConfig:
     username: str | None = None
     password: str | None = None
     starttls: bool = True
+    # The unsubscribe endpoint's full URL (``COACH_PUBLIC_URL`` + UNSUBSCRIBE_PATH); each client email
+    # names its own token after it.
+    unsubscribe_url: str | None = None
 
 
 class EmailTransport(Transport):
@@ -44,22 +52,44 @@ class EmailTransport(Transport):
         subject = payload.get("subject")
         # Client messages worded in another language than English say so ("locale"), for the frame.
         locale = payload.get("locale")
+        token = payload.get(PAYLOAD_TOKEN)
         return await self._send(
             chat_id,
             OutgoingMessage.from_dict(payload),
             subject if isinstance(subject, str) else None,
             locale if isinstance(locale, str) else None,
+            token if isinstance(token, str) else None,
         )
 
     async def deliver(self, chat_id: str, message: OutgoingMessage) -> str | None:
-        return await self._send(chat_id, message, None, None)
+        return await self._send(chat_id, message, None, None, None)
+
+    def unsubscribe_link(self, token: str | None) -> str | None:
+        if not token or not self.config.unsubscribe_url:
+            return None
+        return f"{self.config.unsubscribe_url.rstrip('/')}/{quote(token, safe='')}"
 
     async def _send(
-        self, recipient: str, message: OutgoingMessage, subject: str | None, locale: str | None
+        self,
+        recipient: str,
+        message: OutgoingMessage,
+        subject: str | None,
+        locale: str | None,
+        token: str | None,
     ) -> str:
+        link = self.unsubscribe_link(token)
         email = render_email(
-            message, sender=self.config.sender, recipient=recipient, subject=subject, locale=locale
+            message,
+            sender=self.config.sender,
+            recipient=recipient,
+            subject=subject,
+            locale=locale,
+            unsubscribe_url=link,
         )
+        if link is not None:
+            # RFC 2369 names the way out; RFC 8058 lets the mail client do it in one click (a POST).
+            email["List-Unsubscribe"] = f"<{link}>"
+            email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         message_id = make_msgid(domain=self.config.sender.rpartition("@")[2] or None)
         email["Message-ID"] = message_id
         try:

@@ -310,7 +310,7 @@ def attach_email_transport(ctx: AppContext, sender: Any) -> bool:
     config = ctx.settings
     if not config.email_enabled or sender is None or not hasattr(sender, "register"):
         return False
-    from integrations.email import EmailTransport, SmtpConfig
+    from integrations.email import UNSUBSCRIBE_PATH, EmailTransport, SmtpConfig
 
     assert config.smtp_host is not None and config.smtp_from is not None
     sender.register(
@@ -322,6 +322,7 @@ def attach_email_transport(ctx: AppContext, sender: Any) -> bool:
                 username=config.smtp_user,
                 password=config.smtp_password,
                 starttls=config.smtp_starttls,
+                unsubscribe_url=f"{config.web_base_url}{UNSUBSCRIBE_PATH}",
             )
         )
     )

@@ -474,6 +474,7 @@ async def tell_client_refund(session: AsyncSession, payment: Payment) -> None:
         payment.client_id,
         message,
         dedupe_key=f"refund:{payment.id}:{payment.refunded_minor}",
+        by_email=True,
     )
 
 

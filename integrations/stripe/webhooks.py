@@ -286,6 +286,7 @@ class StripeWebhookProcessor:
                 enrollment.client_id,
                 failed,
                 dedupe_key=f"payfail:{event.id}",
+                by_email=True,  # payment news goes by email when the client chose email
             )
 
     async def _invoice_paid(self, session: AsyncSession, event: _Event) -> None:
@@ -500,7 +501,7 @@ class StripeWebhookProcessor:
     ) -> None:
         """Queue the client's message and the coach's notice together, each once."""
         await enqueue_for_client(
-            session, enrollment.client_id, client_message.to_dict(), dedupe_key=client_key
+            session, enrollment.client_id, client_message.to_dict(), dedupe_key=client_key, by_email=True
         )
         await self._notify(session, enrollment, kind=kind, text=text, dedupe_key=dedupe_key, data=data)
 
