@@ -26,6 +26,7 @@ from domain.models import Client, Coach, SupportMessage, SupportTicket
 from domain.models.enums import CoachRole
 from domain.services.audit import record_audit_event
 from domain.services.notices import notify_coach
+from domain.text import clean_text
 
 TICKET_KIND = "support_ticket"  # a notice to the admins: new ticket or a requester's reply
 REPLY_KIND = "support_reply"  # a notice to a coach requester: an admin replied or closed it
@@ -83,7 +84,8 @@ class TicketSummary:
 
 
 def check_text(text: str) -> str:
-    checked = rules.check_note(text.strip() if text else text)
+    # From Slack or the command line too, not only chat (cleaned at its edge): no control characters.
+    checked = rules.check_note(clean_text(text) if text else text)
     if not checked:
         raise ValidationError("a support message needs some text", field="text")
     return checked

@@ -53,3 +53,12 @@ def test_status_filters(value: str, expected: frozenset[str] | None) -> None:
 def test_unknown_status_filter() -> None:
     with pytest.raises(ValidationError, match="unknown status"):
         support.parse_status_filter("pending")
+
+
+def test_text_is_cleaned_and_checked() -> None:
+    assert support.check_text("  Help\x1b[31m me\x00 ") == "Help[31m me"
+    for empty in ("", "   ", "\x00"):
+        with pytest.raises(ValidationError):
+            support.check_text(empty)
+    with pytest.raises(ValidationError, match="at most 4000"):
+        support.check_text("x" * 4001)
