@@ -230,6 +230,8 @@ def help_blocks(note: str | None = None) -> list[Block]:
         "(or `/coach settings digest 08:00 weekly Europe/Berlin`)",
         "`/coach support <text>` — ask the admins for help (`/coach support` lists your requests)",
         "`/coach guides` — guides from the admins (🆕 new to you); `/coach guides <name>` reads one",
+        "`/coach availability` — your bookable hours, free slots and booked sessions; "
+        "`/coach availability set <YAML>` changes the hours",
         "`/coach help` — this list",
         "Reply in a client's thread to message them on their own channel.",
     ]

@@ -1,5 +1,5 @@
 """``/coach`` subcommands: clients, client, goals, digest, programs, stats, paylink, remind, refund, settings,
-announce, help.
+announce, availability, help.
 
 Every subcommand checks the caller is a linked coach and only touches that coach's clients. A name
 that matches several clients comes back as a choice of buttons (finished in actions.py).
@@ -182,6 +182,10 @@ class CoachCommands:
             return await guides_command(self.db, coach, rest)
         if sub == "announce":
             return await self.announcements.command(coach, rest)
+        if sub == "availability":
+            from bot.slack.availability import availability_command
+
+            return await availability_command(self.db, coach, rest)
         return CommandReply(
             "Unknown command", blocks.help_blocks(f"I don't know `{sub}`. Here is what I can do:")
         )

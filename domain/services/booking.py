@@ -278,6 +278,20 @@ async def coach_sessions(
     return [(_booked(b), name) for b, name in (await session.execute(query)).all()]
 
 
+async def client_names_upcoming(
+    session: AsyncSession, coach_id: int, *, now: datetime, limit: int
+) -> list[tuple[BookedSession, str]]:
+    """A coach's next held sessions with the client's name, soonest first."""
+    rows = await session.execute(
+        select(Booking, Client.display_name)
+        .join(Client, Client.id == Booking.client_id)
+        .where(Booking.coach_id == coach_id, Booking.status == BookingStatus.CONFIRMED, Booking.ends_at > now)
+        .order_by(Booking.starts_at)
+        .limit(limit)
+    )
+    return [(_booked(b), name) for b, name in rows.all()]
+
+
 async def cancel_booking(
     session: AsyncSession, booking_id: int, *, actor: str, now: datetime | None = None
 ) -> BookedSession | None:
