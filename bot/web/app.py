@@ -32,6 +32,7 @@ PAGE_MODULES = (
     "bot.web.pages.account",
     "bot.web.pages.programs",
     "bot.web.pages.settings",
+    "bot.web.pages.availability",
     "bot.web.pages.announcements",
     "bot.web.pages.analytics",
     "bot.web.pages.admin",

@@ -15,6 +15,7 @@ NAVIGATION = (
     ("programs", "Programs", False),
     ("analytics", "Analytics", False),
     ("announcements", "Announcements", False),
+    ("availability", "Availability", False),
     ("settings", "Settings", False),
     ("guides", "Guides", False),
     ("admin", "Admin", True),
