@@ -81,10 +81,10 @@ class CalendarComponent(Component):
         self._task = asyncio.create_task(self._sync_forever(), name="caldav-sync")
 
     async def _sync_forever(self) -> None:
-        from integrations.caldav.sync import sync_all
-
         while True:
             try:
+                from integrations.caldav.sync import sync_all  # caldav loads on the first round
+
                 await sync_all(self.db, now=utcnow())
             except Exception:  # a database outage: the next round tries again
                 log.exception("reading CalDAV calendars failed")

@@ -17,9 +17,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from conversations.flow import END, Flow, InvalidAnswer, Next, Step, Turn, buttons
-from conversations.i18n import current_locale, format_slot
+from conversations.i18n import format_slot
 from conversations.messages import OutgoingFile, OutgoingMessage
-from conversations.registry import can_deliver, register_command, register_flow
+from conversations.registry import register_command, register_flow
 from conversations.texts import Booking as T
 from conversations.texts import Commands
 from domain.booking.availability import Availability
@@ -42,6 +42,8 @@ from domain.services.booking import (
     session_event,
     slot_is_free,
 )
+from domain.services.client_email import email_delivery, email_payload
+from domain.services.email_verification import email_reachable
 from domain.services.notices import notify_coach
 from domain.services.outbox import enqueue_message
 
@@ -212,8 +214,9 @@ async def _send_invite(
         files=(OutgoingFile(INVITE_FILE_NAME, ics, INVITE_MIME),),
     )
     turn.replies.append(message)
-    if client.email and can_deliver(Platform.EMAIL):
-        payload = {**message.to_dict(), "subject": str(T.EMAIL_SUBJECT), "locale": current_locale()}
+    if client.email and email_delivery() and email_reachable(client):
+        # To a confirmed, not unsubscribed address, with the client's id, language and the way out.
+        payload = await email_payload(session, client, {**message.to_dict(), "subject": str(T.EMAIL_SUBJECT)})
         await enqueue_message(
             session,
             platform=Platform.EMAIL,

@@ -191,3 +191,39 @@ async def test_without_coach_hours_or_sessions_left(
         client = await session.scalar(select(Client).where(Client.display_name == "Sam"))
         assert client is not None
         assert await bookings.included_sessions_left(session, client.id) == 0
+
+
+async def test_the_invite_is_emailed_to_a_confirmed_address_only(
+    db: Database, client_chat: Chat, hours: None, clock: FakeClock
+) -> None:
+    from domain.services.client_email import set_email_delivery
+
+    async with db.unit_of_work() as session:
+        client = await session.scalar(select(Client).where(Client.display_name == "Sam"))
+        assert client is not None
+        client.email = "sam@example.com"  # not confirmed yet
+    set_email_delivery(True)
+    try:
+        await client_chat.send("/book")
+        await client_chat.press("Mon 30 Nov 15:00")
+        await client_chat.press("Book it")
+        async with db.unit_of_work() as session:
+            emails = (
+                await session.scalars(select(OutboundMessage).where(OutboundMessage.platform == "email"))
+            ).all()
+            assert emails == []
+            client = await session.scalar(select(Client).where(Client.display_name == "Sam"))
+            assert client is not None
+            client.email_verified_at = clock.now
+        await client_chat.send("/sessions")
+        await client_chat.press("Mon 30 Nov 15:00")
+        await client_chat.press("Cancel it")
+        await client_chat.press("Yes, cancel it")
+        async with db.unit_of_work() as session:
+            [email] = (
+                await session.scalars(select(OutboundMessage).where(OutboundMessage.platform == "email"))
+            ).all()
+        assert email.chat_id == "sam@example.com" and email.payload["subject"] == "Your coaching session"
+        assert email.payload["unsubscribe_token"] and email.payload["files"][0]["file_name"] == "session.ics"
+    finally:
+        set_email_delivery(False)
