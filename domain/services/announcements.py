@@ -21,9 +21,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, case, exists, false, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from domain.clock import ensure_utc
 from domain.errors import NotFound, ValidationError
@@ -410,10 +411,9 @@ async def _queue_chunk(
         )
     outbox_ids: dict[str, int] = {}
     if messages:
+        # Parameter lists, not one VALUES clause: the statement is compiled once and cached.
         await session.execute(
-            dialect.insert(OutboundMessage)
-            .values(messages)
-            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            dialect.insert(OutboundMessage).on_conflict_do_nothing(index_elements=["dedupe_key"]), messages
         )
         keys = [m["dedupe_key"] for m in messages]
         found = await session.execute(
@@ -440,9 +440,10 @@ async def _queue_chunk(
             }
         )
     await session.execute(
-        dialect.insert(AnnouncementRecipient)
-        .values(recipients)
-        .on_conflict_do_nothing(index_elements=["announcement_id", "client_id"])
+        dialect.insert(AnnouncementRecipient).on_conflict_do_nothing(
+            index_elements=["announcement_id", "client_id"]
+        ),
+        recipients,
     )
     return len(outbox_ids)
 
@@ -450,25 +451,51 @@ async def _queue_chunk(
 # --- delivery report ------------------------------------------------------------------------
 
 
+def _console_waiting() -> ColumnElement[bool]:
+    """A console client's message waits for them to open ``coach chat`` (the console transport said
+    their chat is not open): it is delivered then, not by the sender."""
+    return and_(OutboundMessage.platform == Platform.CONSOLE, OutboundMessage.last_error.is_not(None))
+
+
+async def _on_its_way(session: AsyncSession, announcement_id: int) -> bool:
+    """Whether any of its messages is still queued or being sent (one indexed probe: the check that
+    runs every few seconds while an announcement is out)."""
+    om = OutboundMessage
+    found = await session.scalar(
+        select(AnnouncementRecipient.id)
+        .join(om, om.id == AnnouncementRecipient.outbox_id)
+        .where(
+            AnnouncementRecipient.announcement_id == announcement_id,
+            om.status.in_([DeliveryStatus.QUEUED, DeliveryStatus.SENDING]),
+            ~_console_waiting(),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 async def delivery_report(session: AsyncSession, announcement_id: int) -> DeliveryReport:
     """Where the announcement's messages stand now (one grouped query)."""
     om = OutboundMessage
     recipient = AnnouncementRecipient
+    # Probed through the client's identities (indexed by client), not every identity on the platform.
     blocked_chat = (
         exists()
         .where(
+            ChannelIdentity.client_id == recipient.client_id,
             ChannelIdentity.platform == om.platform,
             ChannelIdentity.chat_id == om.chat_id,
             ChannelIdentity.unreachable.is_(True),
         )
-        .correlate(om)
+        .correlate(om, recipient)
     )
     per_recipient = (
         select(
             recipient.outcome.label("outcome"),
             om.status.label("status"),
-            and_(om.platform == Platform.CONSOLE, om.last_error.is_not(None)).label("console_waiting"),
-            blocked_chat.label("blocked"),
+            _console_waiting().label("console_waiting"),
+            # Only a failed message asks whether its chat is blocked (CASE evaluates it for those alone).
+            case((om.status == DeliveryStatus.FAILED, blocked_chat), else_=false()).label("blocked"),
         )
         .select_from(recipient)
         .outerjoin(om, om.id == recipient.outbox_id)
@@ -510,9 +537,9 @@ async def finish_delivered(session: AsyncSession, *, now: datetime) -> list[int]
         query = query.with_for_update(skip_locked=True)
     finished = []
     for announcement in (await session.scalars(query)).all():
-        report = await delivery_report(session, announcement.id)
-        if not report.finished:
+        if await _on_its_way(session, announcement.id):
             continue
+        report = await delivery_report(session, announcement.id)
         announcement.report = report.as_dict()
         announcement.status = AnnouncementStatus.DONE
         announcement.finished_at = now
