@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -279,13 +279,40 @@ class ReminderDispatcher:
         claimed = await self.claim_due(session, now=now)
         by_set = [r for r in claimed if r.kind in _SET_BASED_KINDS]
         one_by_one = [r for r in claimed if r.kind not in _SET_BASED_KINDS]
+        # Before this batch writes anything: a big coach's digest takes seconds to compose, and on
+        # SQLite the first write holds the database's only write lock until the commit.
+        composed = await self._compose_digests(session, one_by_one, now)
         outcomes, needs_care = await self._dispatch_together(session, by_set, now)
         for reminder in sorted(one_by_one + needs_care, key=lambda r: (r.due_at, r.id)):
-            outcome = await self._handle(session, reminder, now)
+            outcome = await self._handle(session, reminder, now, composed)
             if outcome is not None:
                 outcomes.append(outcome)
         order = {r.id: n for n, r in enumerate(claimed)}
         return sorted(outcomes, key=lambda o: order[o.reminder_id])
+
+    async def _compose_digests(
+        self, session: AsyncSession, reminders: list[ClaimedReminder], now: datetime
+    ) -> dict[int, str]:
+        """The text of each digest in ``reminders`` that will be sent (reads only). One that fails
+        here is left out: the one-by-one path composes it again and records the failure."""
+        texts: dict[int, str] = {}
+        for reminder in reminders:
+            if reminder.kind != ReminderKind.COACH_DIGEST or reminder.coach_id is None:
+                continue
+            if now - ensure_utc(reminder.due_at) > DIGEST_GRACE:
+                continue
+            coach = await session.get(Coach, reminder.coach_id)
+            if coach is None or not (
+                (coach.slack_user_id and self.policy.slack_enabled)
+                or (self.policy.email_enabled and coach.email)
+            ):
+                continue
+            try:
+                async with session.begin_nested():  # a failed read must not abort the batch's transaction
+                    texts[reminder.id] = await self.digest(session, coach, now)
+            except Exception:  # composed again, and reported, on the one-by-one path
+                log.debug("digest for reminder %s not composed ahead", reminder.id, exc_info=True)
+        return texts
 
     async def _dispatch_together(
         self, session: AsyncSession, claimed: list[ClaimedReminder], now: datetime
@@ -422,7 +449,11 @@ class ReminderDispatcher:
         return bool(getattr(result, "rowcount", 0))
 
     async def _handle(
-        self, session: AsyncSession, reminder: ClaimedReminder, now: datetime
+        self,
+        session: AsyncSession,
+        reminder: ClaimedReminder,
+        now: datetime,
+        composed: Mapping[int, str] | None = None,
     ) -> Outcome | None:
         # Captured up front: a rolled-back savepoint expires the ORM object.
         kind, reminder_id, attempts = reminder.kind, reminder.id, reminder.attempts
@@ -430,7 +461,7 @@ class ReminderDispatcher:
             async with session.begin_nested():
                 if not await self._finish(session, reminder_id, ReminderStatus.SENT, now):
                     return None
-                reason = await self._deliver(session, reminder, now)
+                reason = await self._deliver(session, reminder, now, composed or {})
             return Outcome(reminder_id, kind, ReminderStatus.SENT, reason)
         except _Skip as skip:
             if not await self._finish(session, reminder_id, skip.status, now, skip.reason):
@@ -450,9 +481,11 @@ class ReminderDispatcher:
             )
             return Outcome(reminder_id, kind, ReminderStatus.PENDING, "will retry")
 
-    async def _deliver(self, session: AsyncSession, reminder: ClaimedReminder, now: datetime) -> str:
+    async def _deliver(
+        self, session: AsyncSession, reminder: ClaimedReminder, now: datetime, composed: Mapping[int, str]
+    ) -> str:
         if reminder.kind == ReminderKind.COACH_DIGEST:
-            return await self._deliver_digest(session, reminder, now)
+            return await self._deliver_digest(session, reminder, now, composed.get(reminder.id))
         if reminder.client_id is None:
             raise _Skip("no recipient", ReminderStatus.FAILED)
         client = await session.get(Client, reminder.client_id)
@@ -553,13 +586,15 @@ class ReminderDispatcher:
             )
         return True
 
-    async def _deliver_digest(self, session: AsyncSession, reminder: ClaimedReminder, now: datetime) -> str:
+    async def _deliver_digest(
+        self, session: AsyncSession, reminder: ClaimedReminder, now: datetime, composed: str | None = None
+    ) -> str:
         coach = await session.get(Coach, reminder.coach_id) if reminder.coach_id else None
         if coach is None:
             raise _Skip("no coach", ReminderStatus.FAILED)
         if now - ensure_utc(reminder.due_at) > DIGEST_GRACE:
             raise _Skip("stale: overdue beyond grace window")
-        text = await self.digest(session, coach, now)
+        text = composed if composed is not None else await self.digest(session, coach, now)
         period = period_for_cadence(coach.digest_cadence)
         key = f"reminder:{reminder.id}"
         target = coach.slack_user_id if self.policy.slack_enabled else None

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.messages import OutgoingMessage
 from domain.db import Database
 from domain.models import Coach, Reminder
 from domain.models.enums import ReminderStatus
-from domain.reminders import DispatchPolicy
+from domain.reminders import DispatchPolicy, ReminderDispatcher
 from domain.reminders.dispatch import basic_digest
 from tests.reminders.conftest import People, by_kind, dispatch, outbox, plan, reminders, utc
 
@@ -255,3 +258,47 @@ async def test_an_unexpected_error_is_retried_then_given_up(db: Database, people
     [digest] = by_kind(await reminders(db), "coach_digest")[:1]
     assert (digest.attempts, digest.last_error) == (3, "RuntimeError")
     assert len(await outbox(db)) == 1
+
+
+async def test_digests_are_composed_before_the_batch_writes_anything(db: Database, people: People) -> None:
+    """Composing a large coach's digest takes seconds; on SQLite the batch's first write holds the only
+    write lock until its commit, so the digest is read first. A composer that fails there does not sink
+    the batch: the digest is composed again on its own path, and retried like any failure."""
+    coach = await people.coach(digest_time="09:00")
+    broken = await people.coach(digest_time="09:00")
+    for _ in range(3):
+        await people.client(coach)
+    await plan(db, MORNING)
+    writes: list[str] = []
+
+    def record(_c: object, _cur: object, statement: str, *_: object) -> None:
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            writes.append(statement)
+
+    seen: list[tuple[int, int]] = []  # (coach id, writes already sent when composing)
+
+    async def composer(session: AsyncSession, who: Coach, now: datetime) -> str:
+        seen.append((who.id, len(writes)))
+        if who.id == broken.id:
+            raise RuntimeError("insights unavailable")
+        return await basic_digest(session, who, now)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        async with db.unit_of_work() as session:
+            outcomes = await ReminderDispatcher(digest=composer).dispatch_due(
+                session, now=utc(2026, 11, 24, 9, 0)
+            )
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+    assert seen[:2] == [(coach.id, 0), (broken.id, 0)]  # before any write
+    assert seen[2:] == [(broken.id, seen[2][1])] and seen[2][1] > 0  # composed again, after the others
+    assert sorted((o.kind, o.status) for o in outcomes) == [
+        ("checkin", "sent"),
+        ("checkin", "sent"),
+        ("checkin", "sent"),
+        ("coach_digest", "pending"),  # will retry
+        ("coach_digest", "sent"),
+    ]
+    digest = next(m for m in await outbox(db) if m.payload.get("type") == "coach_digest")
+    assert digest.chat_id == coach.slack_user_id and digest.payload["text"].startswith("Daily digest")
