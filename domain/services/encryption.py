@@ -24,6 +24,7 @@ from sqlalchemy import JSON, Column, Text, func, select, type_coerce, update
 from domain.crypto import JSON_KEY, EncryptedJSON, Keyring, UnreadableValue, active_keyring
 from domain.db import Database
 from domain.models import (
+    Announcement,
     CheckIn,
     CheckInAnswer,
     Client,
@@ -35,6 +36,7 @@ from domain.models import (
     InboxUpdate,
     Message,
     StoredFile,
+    SupportMessage,
     SystemFeedback,
 )
 from domain.services.audit import record_audit_event
@@ -59,6 +61,8 @@ ENCRYPTED_COLUMNS: tuple[tuple[Any, str], ...] = (
     (Message, "attachments"),
     (StoredFile, "file_name"),
     (CoachCalendar, "caldav_password"),
+    (Announcement, "text"),
+    (SupportMessage, "text"),
 )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import JSON, Text, select, type_coerce
 from domain.crypto import PREFIX, EncryptedJSON, EncryptedText, UnreadableValue, generate_key, use_keys
 from domain.db import Database
 from domain.models import (
+    Announcement,
     AuditEvent,
     Base,
     CheckIn,
@@ -24,6 +25,8 @@ from domain.models import (
     InboxUpdate,
     Message,
     StoredFile,
+    SupportMessage,
+    SupportTicket,
     SystemFeedback,
 )
 from domain.services import checkins, clients, messages
@@ -96,6 +99,19 @@ async def write_everything(db: Database) -> int:
                 request_key="comment:web:1",
             )
         )
+        s.add(
+            Announcement(
+                coach_id=coach.id,
+                text="Studio closed Friday",
+                status="done",
+                created_by="test",
+                expanded_through=0,
+            )
+        )
+        ticket = SupportTicket(client_id=client.id, status="open")
+        s.add(ticket)
+        await s.flush()
+        s.add(SupportMessage(ticket_id=ticket.id, author="client", text="my knee still hurts"))
         await set_caldav(
             s,
             coach.id,
@@ -181,9 +197,11 @@ async def test_plaintext_rows_and_old_keys_are_rotated_to_the_newest_key(
         "coach_feedback": 1,
         "stored_files": 1,
         "coach_calendars": 1,  # a coach's CalDAV password
+        "announcements": 1,
+        "support_messages": 1,
     }
     use_keys([new, old])
-    assert sum((await rotate_keys(db, batch_size=2)).values()) == 14
+    assert sum((await rotate_keys(db, batch_size=2)).values()) == 16
     assert sum((await rotate_keys(db)).values()) == 0  # nothing left to do
     use_keys([new])  # the old key can go
     async with db.sessions() as s:
