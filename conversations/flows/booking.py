@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from conversations.flow import END, Flow, InvalidAnswer, Next, Step, Turn, buttons
 from conversations.i18n import format_slot
@@ -26,6 +25,7 @@ from domain.booking.availability import Availability
 from domain.booking.invite import INVITE_FILE_NAME, INVITE_MIME, invite_ics
 from domain.booking.slots import within_notice
 from domain.booking.video import meeting_link
+from domain.clock import time_zone
 from domain.models import Client, Coach
 from domain.models.enums import BookingPayment, Platform
 from domain.services.booking import (
@@ -76,7 +76,7 @@ async def _client(turn: Turn) -> Client:
 
 
 def _when(start: datetime, timezone: str) -> str:
-    return format_slot(start.astimezone(ZoneInfo(timezone)))
+    return format_slot(start.astimezone(time_zone(timezone)))
 
 
 def _slot_buttons(turn: Turn) -> list[list[Any]]:

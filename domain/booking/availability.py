@@ -35,6 +35,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from domain.clock import time_zone
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 SESSION_MINUTES_RANGE = (10, 480)
 BUFFER_MINUTES_RANGE = (0, 240)
@@ -113,7 +115,7 @@ class Availability:
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+        return time_zone(self.timezone)
 
     def hours_on(self, day: date) -> tuple[Hours, ...]:
         """The windows of a local date: its exception when it has one, else its weekday's."""
