@@ -469,6 +469,14 @@ class Booking(Catalogue):
         "You have used all the sessions your program includes. Write to your coach here "
         "if you would like another one."
     )
+    BUY_ONE = (
+        "You have used all the sessions your program includes. You can buy one more ({price}): "
+        "once it is paid, send /book again to pick a time."
+    )
+    BUY = "Buy a session"
+    NOT_NOW = "Not now"
+    ANSWER_BUY = "Please answer with the buttons: buy a session, or not now."
+    NOT_NOW_OK = "Okay. You can write to your coach here any time."
     LEFT = Plural(
         "Your program includes {count} more session.",
         "Your program includes {count} more sessions.",

@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from conversations.flow import END, Flow, InvalidAnswer, Next, Step, Turn, buttons
-from conversations.i18n import format_slot
+from conversations.flows.payment import offer_payment
+from conversations.i18n import format_amount, format_slot
 from conversations.messages import OutgoingFile, OutgoingMessage
 from conversations.registry import register_command, register_flow
 from conversations.texts import Booking as T
@@ -30,8 +31,10 @@ from domain.models import Client, Coach
 from domain.models.enums import BookingPayment, Platform
 from domain.services.booking import (
     BookedSession,
+    buy_extra_session,
     cancel_booking,
     client_upcoming,
+    extra_session_offer,
     get_availability,
     get_booking,
     hold_slot,
@@ -52,7 +55,7 @@ SESSIONS_LISTED = 10
 SLOT_PREFIX = "slot:"  # a slot button's payload: slot:20261207T1400Z (well under Telegram's 64 bytes)
 SESSION_PREFIX = "session:"
 _SLOT_FORMAT = "%Y%m%dT%H%MZ"
-YES, OTHER, RESCHEDULE, CANCEL, KEEP = "yes", "other", "reschedule", "cancel", "keep"
+YES, OTHER, RESCHEDULE, CANCEL, KEEP, BUY = "yes", "other", "reschedule", "cancel", "keep", "buy"
 
 
 def slot_payload(start: datetime) -> str:
@@ -107,11 +110,21 @@ async def begin_book(turn: Turn) -> Next:
     if client.coach_id is None:
         turn.say(T.NO_COACH)
         return END
-    left = await included_sessions_left(await turn.session(), client.id)
-    if left == 0:
-        turn.say(T.NONE_LEFT)
-        return END
+    session = await turn.session()
+    left = await included_sessions_left(session, client.id)
     turn.data.update(coach_id=client.coach_id, zone=client.timezone, included=left is not None)
+    if left == 0:
+        availability = await get_availability(session, client.coach_id)
+        program = await extra_session_offer(session, client.coach_id, availability) if availability else None
+        if program is None:
+            turn.say(T.NONE_LEFT)
+            return END
+        turn.data.update(
+            program=program.id,
+            program_name=program.name,
+            price=format_amount(program.price_minor, program.currency),
+        )
+        return "buy"
     if await _offer(turn, client.coach_id) is None:
         turn.say(T.NOT_BOOKABLE)
         return END
@@ -239,11 +252,43 @@ async def _send_invite(
     )
 
 
+async def prompt_buy(turn: Turn) -> OutgoingMessage:
+    rows = buttons((T.BUY, BUY), (T.NOT_NOW, KEEP), per_row=2)
+    return OutgoingMessage(T.BUY_ONE.format(price=turn.data["price"]), tuple(tuple(r) for r in rows))
+
+
+async def answer_buy(turn: Turn) -> Next:
+    """One more session through the existing Checkout path: an enrollment in the coach's
+    extra-session program, paid like any program (``/pay`` works for it too)."""
+    answer = turn.text.strip().lower()
+    if answer == KEEP:
+        turn.say(T.NOT_NOW_OK)
+        return END
+    if answer != BUY:
+        raise InvalidAnswer(T.ANSWER_BUY)
+    client = await _client(turn)
+    session = await turn.session()
+    availability = await get_availability(session, int(turn.data["coach_id"]))
+    program = (
+        await extra_session_offer(session, int(turn.data["coach_id"]), availability) if availability else None
+    )
+    if program is None or program.id != turn.data["program"]:
+        turn.say(T.NONE_LEFT)
+        return END
+    enrollment_id = await buy_extra_session(session, client.id, program)
+    await offer_payment(turn, enrollment_id=enrollment_id, program_name=program.name)
+    return END
+
+
 BOOK_FLOW = Flow(
     name="book",
     version=1,
     begin=begin_book,
-    steps=[Step("pick", prompt_pick, answer_pick), Step("confirm", prompt_confirm, answer_confirm)],
+    steps=[
+        Step("pick", prompt_pick, answer_pick),
+        Step("confirm", prompt_confirm, answer_confirm),
+        Step("buy", prompt_buy, answer_buy),
+    ],
 )
 
 

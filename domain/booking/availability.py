@@ -9,6 +9,7 @@ Written by coaches as YAML (``coach availability set --file hours.yaml``, Slack,
     notice_hours: 24            # no booking, cancelling or rescheduling closer to the start than this
     horizon_days: 28            # how far ahead slots are offered
     video_link: https://...     # optional: the coach's fixed meeting link (default: a new Jitsi room each)
+    extra_session_program: 12   # optional: a priced program including sessions, to buy one more
     weekly:
       monday: ["09:00-12:00", "14:00-17:30"]
       wednesday: ["10:00-16:00"]
@@ -56,6 +57,7 @@ _KEYS = (
     "notice_hours",
     "horizon_days",
     "video_link",
+    "extra_session_program",
     "weekly",
     "exceptions",
 )
@@ -108,6 +110,8 @@ class Availability:
     notice_hours: int = DEFAULT_NOTICE_HOURS
     horizon_days: int = DEFAULT_HORIZON_DAYS
     video_link: str | None = None
+    # A priced program that includes sessions: clients who used theirs buy one more through it.
+    extra_session_program: int | None = None
     _by_day: dict[date, tuple[Hours, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -132,6 +136,7 @@ class Availability:
             "notice_hours": self.notice_hours,
             "horizon_days": self.horizon_days,
             "video_link": self.video_link,
+            "extra_session_program": self.extra_session_program,
             "weekly": {WEEKDAYS[d]: [h.text() for h in hours] for d, hours in sorted(self.weekly.items())},
             "exceptions": [
                 {"date": e.day.isoformat(), "hours": [h.text() for h in e.hours]} for e in self.exceptions
@@ -150,6 +155,8 @@ class Availability:
         }
         if self.video_link:
             data["video_link"] = self.video_link
+        if self.extra_session_program is not None:
+            data["extra_session_program"] = self.extra_session_program
         data["weekly"] = {WEEKDAYS[d]: [h.text() for h in hours] for d, hours in sorted(self.weekly.items())}
         exceptions: list[dict[str, Any]] = []
         for e in self.exceptions:
@@ -185,6 +192,7 @@ def from_dict(data: dict[str, Any]) -> Availability:
         notice_hours=int(data["notice_hours"]),
         horizon_days=int(data["horizon_days"]),
         video_link=data.get("video_link"),
+        extra_session_program=data.get("extra_session_program"),
     )
 
 
@@ -378,6 +386,11 @@ def parse_availability(text: str, *, default_timezone: str = "UTC") -> Availabil
         notice_hours=number("notice_hours", NOTICE_HOURS_RANGE, DEFAULT_NOTICE_HOURS),
         horizon_days=number("horizon_days", HORIZON_DAYS_RANGE, DEFAULT_HORIZON_DAYS),
         video_link=video_link,
+        extra_session_program=(
+            _whole(values["extra_session_program"], "extra_session_program", (1, 2**31 - 1))
+            if "extra_session_program" in values
+            else None
+        ),
     )
     for day, hours in availability.weekly.items():
         if not any(_fits(h, availability.session_minutes) for h in hours):

@@ -31,6 +31,7 @@ from domain.models.enums import BookingPayment, BookingStatus, EnrollmentStatus,
 from domain.reminders.kinds import SESSION_REMINDER_BEFORE, ReminderKind
 from domain.services.audit import record_audit_event
 from domain.services.calendars import calendar_busy
+from domain.services.enrollments import change_enrollment_status, enroll
 
 TOKEN_BYTES = 16  # the invite UID's random part
 
@@ -416,12 +417,16 @@ async def _drop_session_reminders(session: AsyncSession, booking_id: int) -> Non
 
 
 async def included_sessions_left(session: AsyncSession, client_id: int) -> int | None:
-    """Sessions still included in the client's active program: None when their program includes none
-    (sessions are then free), else what is left after the held included bookings."""
+    """Sessions the client still has: what their programs include (active or completed enrollments,
+    extra sessions bought included) less their held and past included bookings. None when none of
+    their programs includes sessions (sessions are then not counted)."""
     included = await session.scalar(
-        select(func.max(Program.sessions_included))
+        select(func.sum(Program.sessions_included))
         .join(Enrollment, Enrollment.program_id == Program.id)
-        .where(Enrollment.client_id == client_id, Enrollment.status == EnrollmentStatus.ACTIVE)
+        .where(
+            Enrollment.client_id == client_id,
+            Enrollment.status.in_([EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED]),
+        )
     )
     if not included:
         return None
@@ -433,6 +438,43 @@ async def included_sessions_left(session: AsyncSession, client_id: int) -> int |
         )
     )
     return max(0, int(included) - int(used or 0))
+
+
+async def extra_session_offer(
+    session: AsyncSession, coach_id: int, availability: Availability
+) -> Program | None:
+    """The program a client buys one more session through: the coach's, published, priced, and
+    including at least one session (None: extra sessions are not sold)."""
+    if availability.extra_session_program is None:
+        return None
+    program = await session.get(Program, availability.extra_session_program)
+    if (
+        program is None
+        or program.coach_id != coach_id
+        or not program.published
+        or program.price_minor <= 0
+        or program.sessions_included < 1
+    ):
+        return None
+    return program
+
+
+async def buy_extra_session(session: AsyncSession, client_id: int, program: Program) -> int:
+    """An enrollment waiting for payment in the extra-session program (the existing Checkout path
+    takes it from there); an earlier, paid one of the same program is completed first, so each
+    purchase is its own enrollment while its sessions keep counting."""
+    earlier = await session.scalars(
+        select(Enrollment.id).where(
+            Enrollment.client_id == client_id,
+            Enrollment.program_id == program.id,
+            Enrollment.status == EnrollmentStatus.ACTIVE,
+        )
+    )
+    for enrollment_id in earlier.all():
+        await change_enrollment_status(
+            session, enrollment_id, EnrollmentStatus.COMPLETED, actor=f"client:{client_id}"
+        )
+    return (await enroll(session, client_id=client_id, program_id=program.id)).id
 
 
 async def set_sessions_included(session: AsyncSession, program_id: int, count: int, *, actor: str) -> None:

@@ -13,14 +13,17 @@ from sqlalchemy import select
 
 from conversations.flows import booking as booking_flow
 from conversations.messages import OutgoingMessage
+from conversations.ports import PaymentOffer
 from domain.booking.availability import parse_availability
 from domain.db import Database
-from domain.models import Client, OutboundMessage, Reminder
-from domain.models.enums import ReminderStatus
+from domain.models import Client, Enrollment, OutboundMessage, Reminder
+from domain.models.enums import EnrollmentStatus, ReminderStatus
 from domain.reminders import ReminderDispatcher
 from domain.services import booking as bookings
+from domain.services.coaches import create_program, publish_program
+from domain.services.enrollments import change_enrollment_status
 from tests.conversations.conftest import CoachSetup
-from tests.support.chat import Chat, FakeClock, onboard, registered, texts
+from tests.support.chat import Chat, FakeClock, onboard, registered, running_engine, texts
 
 # The coach works in New York; Sam (onboarding picks Berlin) books from Berlin.
 HOURS = 'timezone: America/New_York\nsession_minutes: 50\nbuffer_minutes: 10\nnotice_hours: 24\nweekly:\n  monday: ["09:00-11:00"]\n'
@@ -227,3 +230,63 @@ async def test_the_invite_is_emailed_to_a_confirmed_address_only(
         assert email.payload["unsubscribe_token"] and email.payload["files"][0]["file_name"] == "session.ics"
     finally:
         set_email_delivery(False)
+
+
+class FakePayments:
+    """The Checkout path's port: a link for a committed enrollment waiting for payment."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.calls: list[int] = []
+
+    async def checkout_for_enrollment(self, enrollment_id: int) -> PaymentOffer:
+        async with self.db.unit_of_work() as session:
+            enrollment = await session.get(Enrollment, enrollment_id)
+        assert enrollment is not None and enrollment.status == "pending_payment"
+        self.calls.append(enrollment_id)
+        return PaymentOffer(
+            url=f"https://pay.example/{enrollment_id}",
+            label="Pay 60.00 USD",
+            amount_minor=6000,
+            currency="usd",
+        )
+
+
+async def test_an_extra_session_is_bought_through_checkout_when_the_included_ones_are_used(
+    db: Database, coach_setup: CoachSetup, clock: FakeClock
+) -> None:
+    payments = FakePayments(db)
+    async with db.unit_of_work() as session:
+        extra = await create_program(
+            session, coach_id=coach_setup.coach.id, name="One more session", price_minor=6000, currency="usd"
+        )
+        await publish_program(session, extra.id)
+        await bookings.set_sessions_included(session, extra.id, 1, actor="test")
+        await bookings.set_sessions_included(session, coach_setup.free.id, 1, actor="test")
+        hours = parse_availability(HOURS + f"extra_session_program: {extra.id}\n")
+        await bookings.set_availability(session, coach_setup.coach.id, hours, actor="test")
+    async with running_engine(db, clock=clock, payments=payments) as engine:
+        sam = Chat(engine, "u1")
+        await onboard(sam)
+        await sam.send("/book")
+        await sam.press("Mon 30 Nov 15:00")
+        await sam.press("Book it")
+        replies = await sam.send("/book")
+        assert "You can buy one more (60.00 USD)" in texts(replies)
+        assert "Please answer with the buttons" in texts(await sam.send("maybe"))
+        replies = await sam.press("Buy a session")
+        assert [b.url for r in replies for b in r.url_buttons] == [f"https://pay.example/{payments.calls[0]}"]
+        async with db.unit_of_work() as session:  # Stripe's webhook: paid
+            await change_enrollment_status(session, payments.calls[0], EnrollmentStatus.ACTIVE)
+        replies = await sam.send("/book")
+        assert "Your program includes 1 more session." in texts(replies)
+        await sam.press("Mon 30 Nov 16:00")
+        assert texts(await sam.press("Book it")).startswith("Booked: Mon 30 Nov 16:00")
+        await sam.send("/book")
+        await sam.press("Buy a session")  # a second purchase is its own enrollment
+        assert len(payments.calls) == 2 and payments.calls[0] != payments.calls[1]
+        async with db.unit_of_work() as session:
+            first = await session.get(Enrollment, payments.calls[0])
+            assert first is not None and first.status == EnrollmentStatus.COMPLETED
+        await sam.send("/book")
+        assert "Okay. You can write to your coach" in texts(await sam.press("Not now"))
