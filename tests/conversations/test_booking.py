@@ -290,3 +290,30 @@ async def test_an_extra_session_is_bought_through_checkout_when_the_included_one
             assert first is not None and first.status == EnrollmentStatus.COMPLETED
         await sam.send("/book")
         assert "Okay. You can write to your coach" in texts(await sam.press("Not now"))
+
+
+async def test_across_both_sides_clock_changes_the_client_sees_their_own_time(
+    db: Database, client_chat: Chat, hours: None, clock: FakeClock
+) -> None:
+    """New York moves its clocks on 14 March 2027, Berlin on 28 March: the coach's Monday 09:00 is
+    15:00 for Sam before, 14:00 in the two weeks between, 15:00 again after."""
+    clock.now = datetime(2027, 3, 5, 12, tzinfo=UTC)
+    replies = await client_chat.send("/book")
+    assert labels(replies) == [
+        "Mon 8 Mar 15:00",
+        "Mon 8 Mar 16:00",
+        "Mon 15 Mar 14:00",
+        "Mon 15 Mar 15:00",
+        "Mon 22 Mar 14:00",
+        "Mon 22 Mar 15:00",
+    ]
+    await client_chat.press("Mon 15 Mar 14:00")
+    event = event_of(invite((await client_chat.press("Book it"))[0]))
+    assert event["start"] == "2027-03-15T13:00:00+00:00"  # 09:00 in New York (EDT)
+    clock.now = datetime(2027, 3, 10, 12, tzinfo=UTC)
+    await client_chat.send("/sessions")
+    await client_chat.press("Mon 15 Mar 14:00")
+    await client_chat.press("Reschedule")
+    await client_chat.press("Mon 29 Mar 15:00")  # both on summer time: six hours apart again
+    moved = event_of(invite((await client_chat.press("Move it"))[0]))
+    assert moved["start"] == "2027-03-29T13:00:00+00:00" and moved["sequence"] == "1"
