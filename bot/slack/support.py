@@ -32,11 +32,6 @@ def _reply(text: str) -> CommandReply:
     return reply(text)
 
 
-def _number(word: str) -> int | None:
-    word = word.strip().lstrip("#")
-    return int(word) if word.isdigit() and len(word) < 10 else None
-
-
 def _preview(text: str) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= PREVIEW else flat[: PREVIEW - 1] + "…"
@@ -51,7 +46,7 @@ async def support_command(db: Database, coach: Coach, rest: str, request_ref: st
         return await _list(db, coach, me, is_admin)
     if word in ("reply", "close"):
         number_word, _, text = tail.strip().partition(" ")
-        number = _number(number_word)
+        number = support.ticket_number(number_word)
         if number is None:
             return _reply(f"Which request? {USAGE}")
         if word == "close":

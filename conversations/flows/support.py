@@ -30,18 +30,13 @@ def _requester(turn: Turn) -> Requester:
     return Requester(client_id=turn.client_id)
 
 
-def _ticket_number(word: str) -> int | None:
-    word = word.strip().lstrip("#")
-    return int(word) if word.isdigit() and len(word) < 10 else None
-
-
 async def _begin(turn: Turn) -> Next:
     action, _, rest = str(turn.data.get("args", "")).strip().partition(" ")
     action = action.lower()
     if action == "new":
         return "text"
     if action in ("reply", "close"):
-        number = _ticket_number(rest)
+        number = support.ticket_number(rest)
         if number is None:
             return await _list(turn)
         return await (_start_reply(turn, number) if action == "reply" else _close(turn, number))

@@ -91,6 +91,12 @@ def check_text(text: str) -> str:
     return checked
 
 
+def ticket_number(word: str) -> int | None:
+    """``3`` or ``#3`` as typed after a command; None for anything else."""
+    word = word.strip().lstrip("#")
+    return int(word) if word.isascii() and word.isdigit() and len(word) < 10 else None
+
+
 def _preview(text: str) -> str:
     return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
 
