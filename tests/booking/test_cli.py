@@ -100,3 +100,44 @@ def test_calendar_feed_new_address_and_revoke(
     assert main(["calendar", "feed", "--coach", str(coach), "--revoke"]) == 0
     assert "revoked" in capsys.readouterr().out
     assert asyncio.run(feed_owner(database_url, second.rsplit("/", 1)[1].removesuffix(".ics"))) is None
+
+
+def test_calendar_caldav_set_and_remove(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    from domain.models import CoachCalendar
+
+    async def stored(coach_id: int) -> tuple[str | None, str | None, str | None]:
+        db = Database(database_url)
+        try:
+            async with db.unit_of_work() as s:
+                row = await s.get(CoachCalendar, coach_id)
+                assert row is not None
+                return row.caldav_url, row.caldav_username, row.caldav_password
+        finally:
+            await db.dispose()
+
+    coach, _ = asyncio.run(a_coach(database_url))
+    monkeypatch.setenv("COACH_DATABASE_URL", database_url)
+    monkeypatch.setattr("sys.stdin", io.StringIO("s3cret\n"))
+    url = "https://dav.example.com/ada/work/"
+    args = [
+        "calendar",
+        "caldav",
+        "--coach",
+        str(coach),
+        "--url",
+        url,
+        "--username",
+        "ada",
+        "--password-stdin",
+    ]
+    assert main(args) == 0
+    assert f"busy times read from {url}" in capsys.readouterr().out
+    assert asyncio.run(stored(coach)) == (url, "ada", "s3cret")  # decrypted on read
+    assert main(["calendar", "caldav", "--coach", str(coach)]) == 2  # neither --url nor --remove
+    assert main(["calendar", "caldav", "--coach", str(coach), "--remove"]) == 0
+    assert asyncio.run(stored(coach)) == (None, None, None)
+    assert main(["calendar", "caldav", "--coach", str(coach), "--url", "ftp://x"]) == 1
