@@ -29,6 +29,9 @@ class ProgramVersion(Base):
     name: Mapped[str] = mapped_column(String(200))
     weeks: Mapped[int]
     checkin_questions: Mapped[list[Any]] = mapped_column(default=list)
+    # The program's email sequence ([{day, subject, text}], domain.programs.format.EmailSpec); NULL
+    # for versions imported before sequences existed (none).
+    email_sequence: Mapped[list[Any] | None]
     publish_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None]

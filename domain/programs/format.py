@@ -65,7 +65,13 @@ _FIELDS = (
     "goals_need_approval",
     "assessment",
     "checkin_questions",
+    "email_sequence",
 )
+# The program's email sequence (a welcome series): emails on given days after the client starts.
+EMAILS_MAX = 20
+EMAIL_SUBJECT_MAX_CHARS = 150
+EMAIL_TEXT_MAX_CHARS = 5000
+EMAIL_DAY_MAX = 365
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +111,19 @@ class StepSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class EmailSpec:
+    """One email of the program's sequence: sent ``day`` days after the client starts (0: that day)."""
+
+    day: int
+    subject: str
+    text: str
+    line: int = field(default=0, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"day": self.day, "subject": self.subject, "text": self.text}
+
+
+@dataclass(frozen=True, slots=True)
 class ProgramFile:
     name: str
     description: str = ""
@@ -117,6 +136,7 @@ class ProgramFile:
     assessment: tuple[Question, ...] = ()
     checkin_questions: tuple[Question, ...] = ()
     steps: tuple[StepSpec, ...] = ()
+    email_sequence: tuple[EmailSpec, ...] = ()
 
     @property
     def resources(self) -> tuple[Resource, ...]:
@@ -392,6 +412,7 @@ def _build(settings: _Settings, raw_steps: list[_RawStep], problems: _Problems) 
         weeks = max(1, math.ceil(last_day / 7))
     assessment = _questions(settings, "assessment", problems)
     checkin_questions = _questions(settings, "checkin_questions", problems)
+    email_sequence = _email_sequence(settings, problems)
     return ProgramFile(
         name=" ".join(name.split()),
         description=description.strip(),
@@ -404,7 +425,68 @@ def _build(settings: _Settings, raw_steps: list[_RawStep], problems: _Problems) 
         assessment=assessment,
         checkin_questions=checkin_questions,
         steps=steps,
+        email_sequence=email_sequence,
     )
+
+
+_EMAIL_FIELDS = ("day", "subject", "text")
+
+
+def _email_sequence(settings: _Settings, problems: _Problems) -> tuple[EmailSpec, ...]:
+    """``email_sequence: [{day, subject, text}, ...]``: days from 0, each day once, in order."""
+    items = settings.values.get("email_sequence")
+    if items is None:
+        return ()
+    where = settings.lines.get("email_sequence", 1)
+    if not isinstance(items, list):
+        problems.add(where, "'email_sequence' must be a list of emails ('- day: 0', 'subject:', 'text:')")
+        return ()
+    if len(items) > EMAILS_MAX:
+        problems.add(where, f"at most {EMAILS_MAX} emails in 'email_sequence'")
+    item_lines = settings.item_lines.get("email_sequence", [])
+    emails: list[EmailSpec] = []
+    days: dict[int, int] = {}
+    for index, item in enumerate(items):
+        lines = item_lines[index] if index < len(item_lines) else {"": where}
+
+        def at(key: str, lines: dict[str, int] = lines) -> int:
+            return lines.get(key, lines[""])
+
+        if not isinstance(item, dict):
+            problems.add(at(""), "an email has 'day', 'subject' and 'text'")
+            continue
+        for key in sorted(set(item) - set(_EMAIL_FIELDS), key=str):
+            problems.add(at(str(key)), f"unknown email field {key!r} (known: {', '.join(_EMAIL_FIELDS)})")
+        day = item.get("day")
+        if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= EMAIL_DAY_MAX:
+            problems.add(
+                at("day"),
+                f"'day' must be a whole number from 0 (the day the client starts) to {EMAIL_DAY_MAX}",
+            )
+            continue
+        if day in days:
+            problems.add(at("day"), f"day {day} already has an email (line {days[day]}): one email per day")
+            continue
+        if emails and day < emails[-1].day:
+            problems.add(at("day"), f"day {day} comes after day {emails[-1].day}: list the emails in order")
+        days[day] = at("day")
+        subject = item.get("subject")
+        if not isinstance(subject, str) or not " ".join(subject.split()):
+            problems.add(at("subject"), f"the email of day {day} needs a 'subject'")
+            continue
+        subject = " ".join(subject.split())
+        if len(subject) > EMAIL_SUBJECT_MAX_CHARS:
+            problems.add(at("subject"), f"the subject is longer than {EMAIL_SUBJECT_MAX_CHARS} characters")
+            continue
+        text = item.get("text")
+        if not isinstance(text, str) or not text.strip():
+            problems.add(at("text"), f"the email of day {day} needs a 'text'")
+            continue
+        if len(text.strip()) > EMAIL_TEXT_MAX_CHARS:
+            problems.add(at("text"), f"the text is longer than {EMAIL_TEXT_MAX_CHARS} characters")
+            continue
+        emails.append(EmailSpec(day, subject, text.strip(), at("")))
+    return tuple(emails)
 
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")

@@ -41,6 +41,7 @@ from domain.reminders.kinds import (
     ReminderKind,
 )
 from domain.reminders.schedule import in_quiet_hours, local_date, start_of_local_day
+from domain.reminders.sequences import SEQUENCE_GRACE, sequence_email
 from domain.services.client_email import email_extras, email_payload, unsubscribe_secret
 from domain.services.email_verification import email_reachable
 from domain.services.notices import notify_coach
@@ -493,6 +494,8 @@ class ReminderDispatcher:
             raise _Skip("client not active")
         if reminder.kind == ReminderKind.SESSION:
             return await self._deliver_session(session, client, reminder, now)
+        if reminder.kind == ReminderKind.EMAIL_SEQUENCE:
+            return await self._deliver_sequence_email(session, client, reminder, now)
         reason = self._client_gate(client, reminder, now)
         key = f"reminder:{reminder.id}"
         if reminder.kind == ReminderKind.REENGAGEMENT:
@@ -548,6 +551,31 @@ class ReminderDispatcher:
             raise _Skip("stale: the session has started")
         message = reminder.payload.get("message") or message_payload(SESSION_TEXT)
         await _queue_for_client(session, client, message, _outbox_key(reminder), self.policy)
+        return _lateness(reminder.due_at, now)
+
+    async def _deliver_sequence_email(
+        self, session: AsyncSession, client: Client, reminder: ClaimedReminder, now: datetime
+    ) -> str:
+        """One email of the program's sequence, to the client's confirmed address only (it is an
+        email sequence: nothing goes to the chat instead). Quiet hours do not apply to email."""
+        if now - ensure_utc(reminder.due_at) > SEQUENCE_GRACE:
+            raise _Skip("stale: overdue beyond grace window")
+        if not self.policy.email_enabled:
+            raise _Skip("email is not configured")
+        if not email_reachable(client):
+            raise _Skip("no confirmed email address")
+        email = await sequence_email(session, reminder.payload)
+        if email is None:
+            raise _Skip("no longer in the program")
+        assert client.email is not None
+        payload = message_payload(str(email["text"])) | {"subject": str(email["subject"])}
+        await enqueue_message(
+            session,
+            platform=Platform.EMAIL,
+            chat_id=client.email,
+            payload=await email_payload(session, client, payload),
+            dedupe_key=_outbox_key(reminder),
+        )
         return _lateness(reminder.due_at, now)
 
     def _client_gate(self, client: Client, reminder: ClaimedReminder, now: datetime) -> str:

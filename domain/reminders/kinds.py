@@ -12,6 +12,7 @@ class ReminderKind(StrEnum):
     REENGAGEMENT = "reengagement"
     COACH_DIGEST = "coach_digest"
     SESSION = "session"  # a booked session starts soon (domain.services.booking)
+    EMAIL_SEQUENCE = "email_sequence"  # a program's welcome series email (domain.reminders.sequences)
 
 
 # Kinds the planner derives from preferences; it may move or drop their pending rows.

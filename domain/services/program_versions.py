@@ -165,6 +165,7 @@ async def _store_draft(
     version.name = parsed.name
     version.weeks = parsed.weeks
     version.checkin_questions = [q.to_dict() for q in parsed.checkin_questions]
+    version.email_sequence = [e.to_dict() for e in parsed.email_sequence]
     version.created_at = utcnow()
     await session.flush()
     _add_content(session, version.id, parsed, files)

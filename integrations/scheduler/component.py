@@ -28,6 +28,7 @@ from domain.clock import Clock, utcnow
 from domain.db import Database
 from domain.program_delivery import deliver_due_steps
 from domain.reminders import DigestComposer, DispatchPolicy, ReminderDispatcher, plan_everyone
+from domain.reminders.sequences import plan_email_sequences
 from domain.services.announcements import expand_next_chunk, finish_delivered
 from domain.services.files import unlink_stored_files
 from domain.services.retention import (
@@ -106,8 +107,12 @@ class ReminderScheduler(Component):
         self._executor: DrainingExecutor | None = None
 
     async def plan(self) -> int:
-        """One planning pass in chunks of clients, each its own transaction (the loop runs between)."""
-        return await plan_everyone(self.db, now=self.clock())
+        """One planning pass in chunks of clients, each its own transaction (the loop runs between),
+        then the programs' email sequences of recent enrollments (one more transaction)."""
+        added = await plan_everyone(self.db, now=self.clock())
+        async with self.db.unit_of_work() as session:
+            added += await plan_email_sequences(session, now=self.clock())
+        return added
 
     async def dispatch(self) -> int:
         """Dispatch every due reminder, one batch per transaction; returns how many were handled."""
