@@ -116,6 +116,10 @@ def build_components(ctx: AppContext, *, interactive_console: bool = True) -> li
         from bot.telegram.component import telegram_component
 
         components.append(telegram_component(ctx))
+    if ctx.settings.sms_enabled:
+        from bot.sms.component import SmsComponent
+
+        components.append(SmsComponent(ctx))
     if interactive_console and not (ctx.settings.telegram_enabled or ctx.settings.slack_enabled):
         from bot.console.component import ConsoleComponent
 

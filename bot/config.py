@@ -117,6 +117,12 @@ class Settings(BaseSettings):
     # NoDecode: the variable is "0,3,7", not JSON.
     dunning_days: Annotated[tuple[int, ...], NoDecode] = _env("COACH_DUNNING_DAYS", (0, 3, 7))
 
+    # SMS through Twilio's REST API (integrations/sms, bot/sms): all three to enable it.
+    twilio_account_sid: str | None = _env("TWILIO_ACCOUNT_SID")
+    twilio_auth_token: str | None = _env("TWILIO_AUTH_TOKEN")
+    twilio_from: str | None = _env("COACH_TWILIO_FROM")
+    twilio_api_url: str | None = _env("COACH_TWILIO_API_URL")
+
     openai_api_key: str | None = _env("OPENAI_API_KEY")
     openai_base_url: str | None = _env("OPENAI_BASE_URL")
     llm_model: str | None = _env("COACH_LLM_MODEL")
@@ -231,6 +237,29 @@ class Settings(BaseSettings):
         """One line per deprecated variable that is set, saying what to use instead."""
         return list(self._deprecated)
 
+    @field_validator("twilio_from")
+    @classmethod
+    def _sms_sender(cls, value: str | None) -> str | None:
+        """A number in E.164 form, or a Messaging Service SID (MG + 32 hex digits)."""
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if re.fullmatch(r"\+[1-9]\d{6,14}", value) or re.fullmatch(r"MG[0-9a-fA-F]{32}", value):
+            return value
+        raise ValueError(
+            "must be a phone number in E.164 form (e.g. +15005550006) or a Messaging Service SID"
+        )
+
+    @field_validator("twilio_api_url")
+    @classmethod
+    def _api_root(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ValueError("must be an http(s) URL such as https://api.twilio.com")
+        return value.strip()
+
     @field_validator("public_url", "stripe_success_url", "stripe_cancel_url")
     @classmethod
     def _web_url(cls, value: str | None) -> str | None:
@@ -292,6 +321,10 @@ class Settings(BaseSettings):
     @property
     def email_enabled(self) -> bool:
         return bool(self.smtp_host and self.smtp_from)
+
+    @property
+    def sms_enabled(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_from)
 
     @property
     def slack_enabled(self) -> bool:

@@ -25,6 +25,8 @@ def delivery_channels(settings: Settings) -> frozenset[str]:
         channels.add(Platform.SLACK.value)
     if settings.email_enabled:
         channels.add(Platform.EMAIL.value)
+    if settings.sms_enabled:
+        channels.add(Platform.SMS.value)
     return frozenset(channels)
 
 

@@ -128,8 +128,20 @@ class Settings(Catalogue):
     CHANNEL_CANNOT = (
         "Reminders can't reach you by {channel} here, so they wait: choose Channel to change that. "
     )
-    CHANNEL_NAMES = {"telegram": "Telegram", "slack": "Slack", "email": "email", "console": "the console"}
-    CHANNEL_LABELS = {"telegram": "Telegram", "slack": "Slack", "email": "Email", "console": "Console"}
+    CHANNEL_NAMES = {
+        "telegram": "Telegram",
+        "slack": "Slack",
+        "email": "email",
+        "sms": "SMS",
+        "console": "the console",
+    }
+    CHANNEL_LABELS = {
+        "telegram": "Telegram",
+        "slack": "Slack",
+        "email": "Email",
+        "sms": "SMS",
+        "console": "Console",
+    }
     PAUSED = " Paused until {until}."
     NO_QUIET = "none"
     MENU_TIME = "Reminder time"
@@ -158,6 +170,15 @@ class Settings(Catalogue):
     NO_IDENTITY = "You have not talked to me on {channel} yet. Say hello there first, then choose it here."
     ASK_EMAIL = "What email address should reminders go to?"
     BAD_EMAIL = "That doesn't look like an email address. Please type one like sam@example.com, or Back."
+    ASK_PHONE = (
+        "What mobile number should reminders go to by SMS? Please include the country code, e.g. "
+        "+4915112345678. Reply STOP to any SMS to stop them, START to start again."
+    )
+    BAD_PHONE = (
+        "That doesn't look like a mobile number with its country code. Please type one like "
+        "+4915112345678, or Back."
+    )
+    PHONE_TAKEN = "That number is already used by someone else here. Please type another one, or Back."
     SAVED = "Saved."
     CALENDAR = "Here is your check-in schedule for your calendar."
     DONE = "All set. Send /settings whenever you want to change something."
@@ -170,6 +191,7 @@ class Settings(Catalogue):
         "channel": "channel",
         "email": "email address",
         "announcements": "announcements",
+        "phone": "mobile number",
     }
     ANNOUNCEMENTS_ON = "Announcements from your coach: on. "
     ANNOUNCEMENTS_OFF = "Announcements from your coach: off. "
@@ -388,6 +410,18 @@ class CheckIn(Catalogue):
     LOW_MOOD_NOTICE = "{name} reported a low mood ({mood}/10) in today's check-in."
     ANSWER_YES = "Yes"
     ANSWER_NO = "No"
+
+
+class Sms(Catalogue):
+    """Answers to SMS keywords (integrations/sms, bot/sms)."""
+
+    HELP = (
+        "Coaching reminders and check-ins by SMS. Reply to answer the question asked; HELP for this "
+        "message, STOP to stop all SMS, START to get them again. Message and data rates may apply."
+    )
+    BUTTONS = "Reply with a number:"
+    CHOICES = "Reply with one of: {choices}"
+    LINK = "{label}: {url}"
 
 
 class Voice(Catalogue):

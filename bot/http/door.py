@@ -15,7 +15,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -57,6 +57,9 @@ SLACK_LIMITS = Limits(max_bytes=1024 * 1024)
 TELEGRAM_LIMITS = Limits(max_bytes=1024 * 1024)
 # Stripe events carry one object (with its expanded lines); 1 MiB is generous.
 STRIPE_LIMITS = Limits(max_bytes=1024 * 1024)
+# A Twilio SMS webhook is a form of a few dozen short fields (Body: at most 1600 characters).
+TWILIO_LIMITS = Limits(max_bytes=64 * 1024, max_string=4096, max_values=200)
+TWILIO_SIGNATURE_HEADER = "X-Twilio-Signature"
 
 
 class Refused(Exception):
@@ -127,6 +130,24 @@ def check_telegram_secret(headers: Mapping[str, str], secret: str) -> None:
     given = _header(headers, TELEGRAM_SECRET_HEADER)
     if not given or not hmac.compare_digest(given.encode("utf-8", "replace"), secret.encode()):
         raise Refused(401, "bad secret token")
+
+
+def check_twilio_signature(
+    urls: Sequence[str], form: Mapping[str, str], headers: Mapping[str, str], auth_token: str
+) -> None:
+    """``X-Twilio-Signature``: base64 HMAC-SHA1 of the URL Twilio called plus the sorted form fields,
+    keyed by the auth token (``twilio.request_validator.RequestValidator``). ``urls`` are the ways this
+    endpoint may have been addressed (its public URL, the URL as received); one must match."""
+    from twilio.request_validator import RequestValidator
+
+    if not auth_token:
+        raise Refused(403, "no auth token configured")
+    signature = _header(headers, TWILIO_SIGNATURE_HEADER)
+    if not signature:
+        raise Refused(403, "missing signature")
+    validator = RequestValidator(auth_token)
+    if not any(validator.validate(url, dict(form), signature) for url in urls):
+        raise Refused(403, "bad signature")
 
 
 def check_stripe_signature(

@@ -44,6 +44,7 @@ from domain.reminders.preferences import (
 from domain.services.announcements import receives_announcements, set_receives_announcements
 from domain.services.clients import client_identities, get_client
 from domain.services.email_verification import email_reachable
+from domain.services.sms import NUMBER_TAKEN, set_sms_number, sms_identity
 
 ICS_MIME = "text/calendar"
 _CLOCK = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm|h)?$")
@@ -78,7 +79,7 @@ ANNOUNCEMENTS_CHOICE = "announcements"
 BACK_WORDS = frozenset({"back", "/back", "skip", "/skip", "menu", "never mind", "nevermind"})
 BACK_PAYLOAD = "back"
 # Where reminders can go, in the order the Channel step offers them.
-CHANNELS = (Platform.TELEGRAM, Platform.SLACK, Platform.EMAIL, Platform.CONSOLE)
+CHANNELS = (Platform.TELEGRAM, Platform.SLACK, Platform.EMAIL, Platform.SMS, Platform.CONSOLE)
 CHAT_CHANNELS = frozenset({Platform.TELEGRAM.value, Platform.SLACK.value, Platform.CONSOLE.value})
 
 
@@ -306,6 +307,8 @@ async def answer_channel(turn: Turn) -> Next:
     client = await _client(turn)
     if choice == Platform.EMAIL and not email_reachable(client):
         return "email"  # ask for the address, confirm it with a code, then switch
+    if choice == Platform.SMS and await sms_identity(await turn.session(), client.id) is None:
+        return "phone"  # ask for the number, then switch
     if choice in CHAT_CHANNELS and not await _reachable_on(turn, client, choice):
         raise InvalidAnswer(T.NO_IDENTITY.format(channel=T.CHANNEL_LABELS.get(choice, choice)))
     await _save(turn, channel=choice)
@@ -316,6 +319,17 @@ async def email_verified(turn: Turn, _email: str) -> Next:
     """The address typed after choosing Email is confirmed: reminders go there from now on."""
     note_saved(turn, T.SAVED_WHAT["email"])
     await _save(turn, channel=Platform.EMAIL.value)
+    return "menu"
+
+
+async def answer_phone(turn: Turn) -> Next:
+    assert turn.client_id is not None
+    try:
+        await set_sms_number(await turn.session(), turn.client_id, turn.text)
+    except ValidationError as exc:
+        raise InvalidAnswer(T.PHONE_TAKEN if exc.field == NUMBER_TAKEN else T.BAD_PHONE) from None
+    note_saved(turn, T.SAVED_WHAT["phone"])
+    await _save(turn, channel=Platform.SMS.value)
     return "menu"
 
 
@@ -354,6 +368,7 @@ FLOW = Flow(
             on_verified=email_verified,
             guard=back_or,
         ),
+        Step("phone", asks(T.ASK_PHONE), back_or(answer_phone)),
     ],
 )
 

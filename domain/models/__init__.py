@@ -10,7 +10,7 @@ from domain.models.dunning import DunningCase as DunningCase
 from domain.models.email import AppSecret, EmailVerification
 from domain.models.guides import Guide, GuideRead
 from domain.models.inbox import InboxUpdate
-from domain.models.messaging import Message, OutboundMessage, Reminder, StoredFile
+from domain.models.messaging import Message, OutboundMessage, Reminder, SmsOptOut, StoredFile
 from domain.models.people import ChannelIdentity, Client, Coach, ConsentRecord
 from domain.models.policy import PolicyVersion
 from domain.models.program_content import (
@@ -74,6 +74,7 @@ __all__ = [
     "ProviderEvent",
     "Reminder",
     "SendSlot",
+    "SmsOptOut",
     "StepRelease",
     "StoredFile",
     "Subscription",

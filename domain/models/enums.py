@@ -10,6 +10,7 @@ class Platform(StrEnum):
     SLACK = "slack"
     CONSOLE = "console"
     EMAIL = "email"
+    SMS = "sms"
 
 
 class ClientStatus(StrEnum):

@@ -93,3 +93,16 @@ class StoredFile(Base):
     path: Mapped[str | None] = mapped_column(Text)
     # Indexed for the hourly retention purge, which deletes by age.
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class SmsOptOut(Base):
+    """A phone number that answered STOP: no SMS goes to it until it answers START (kept after the
+    client is erased: a suppression list outlives the person's record)."""
+
+    __tablename__ = "sms_opt_outs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # E.164, e.g. +4915112345678 (at most 15 digits after the plus).
+    phone_number: Mapped[str] = mapped_column(String(16), unique=True)
+    keyword: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -19,7 +19,7 @@ from domain.services.email_verification import email_reachable
 
 # A pause longer than this is more likely a typo than a plan; the coach can archive instead.
 MAX_PAUSE_DAYS = 90
-REMINDER_CHANNELS = (Platform.TELEGRAM, Platform.SLACK, Platform.EMAIL, Platform.CONSOLE)
+REMINDER_CHANNELS = (Platform.TELEGRAM, Platform.SLACK, Platform.EMAIL, Platform.SMS, Platform.CONSOLE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +48,7 @@ def check_channel(channel: str) -> str:
     except ValueError:
         value = None
     if value not in REMINDER_CHANNELS:
-        raise ValidationError("channel must be telegram, slack, email or console", field="channel")
+        raise ValidationError("channel must be telegram, slack, email, sms or console", field="channel")
     assert value is not None
     return value.value
 

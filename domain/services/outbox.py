@@ -74,6 +74,9 @@ async def reachable_identities(session: AsyncSession, client_id: int) -> Sequenc
         )
     ).all()
     preferred = client.preferred_channel
+    # A phone number is reached only while SMS is the client's choice (each message costs, and they
+    # chose it for reminders): never as a fallback for a chat account.
+    identities = [i for i in identities if i.platform != Platform.SMS or preferred == Platform.SMS]
     return sorted(identities, key=lambda i: i.platform != preferred)
 
 

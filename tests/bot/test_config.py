@@ -148,3 +148,31 @@ def test_telegram_webhook_secret_must_use_telegrams_characters(
     monkeypatch.setenv("COACH_TELEGRAM_WEBHOOK_SECRET", secret)
     with pytest.raises(ConfigError, match="COACH_TELEGRAM_WEBHOOK_SECRET"):
         load_settings()
+
+
+def test_sms_needs_all_three_twilio_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert not load_settings().sms_enabled
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "0" * 32)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "token")
+    assert not load_settings().sms_enabled
+    monkeypatch.setenv("COACH_TWILIO_FROM", " +15005550006 ")
+    settings = load_settings()
+    assert settings.sms_enabled and settings.twilio_from == "+15005550006"
+    assert load_settings(twilio_from="MG" + "a" * 32).twilio_from == "MG" + "a" * 32
+    assert load_settings(transcribe_model="whisper-1").transcribe_model == "whisper-1"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("COACH_TWILIO_FROM", "015112345678"),
+        ("COACH_TWILIO_FROM", "Coach"),
+        ("COACH_TWILIO_API_URL", "ftp://x"),
+    ],
+)
+def test_malformed_twilio_settings_name_the_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=name):
+        load_settings()

@@ -159,6 +159,37 @@ async def test_announcements_can_be_turned_off_and_on_again(
         assert await receives_announcements(session, client.id)
 
 
+async def test_sms_asks_for_a_number_in_international_form(
+    db: Database, people: People, engine: tuple[ConversationEngine, Clock]
+) -> None:
+    from domain.services.outbox import reachable_identities
+
+    client = await people.client()
+    other = await people.client()
+    say = await talk_to(engine[0], db, client)
+    await say("/settings")
+    offered = await say(payload="channel")
+    assert "SMS" in [b.label for r in offered for b in r.all_buttons]
+    assert "mobile number" in text_of(await say(payload="sms"))
+    assert "+4915112345678" in text_of(await say("0151 1234"))  # no country code: asked again
+    async with db.unit_of_work() as session:
+        from domain.services.sms import set_sms_number
+
+        await set_sms_number(session, other.id, "+4915199999999")
+    assert "already used by someone else" in text_of(await say("+49 151 9999 9999"))
+    replies = await say("0049 (151) 1234-5678")
+    assert "Saved." in text_of(replies)
+    assert (await stored(db, client)).preferred_channel == "sms"
+    async with db.unit_of_work() as session:
+        [first, *_] = await reachable_identities(session, client.id)
+        assert (first.platform, first.chat_id) == ("sms", "+4915112345678")
+    # Back on Telegram: the number is kept but no longer a fallback that costs an SMS.
+    await say(payload="channel")
+    await say(payload="telegram")
+    async with db.unit_of_work() as session:
+        assert [i.platform for i in await reachable_identities(session, client.id)] == ["telegram"]
+
+
 def test_clock_parsing() -> None:
     parse = settings_flow.parse_clock
     assert [parse(t) for t in ("7", "07:30", "7.30", "7h30", "7pm", "12am", "19h", "23:59")] == [

@@ -1,0 +1,1 @@
+"""The SMS channel: Twilio's inbound webhook into the inbox, stored texts through the engine."""
