@@ -21,11 +21,12 @@ from twilio.http.response import Response
 from twilio.rest import Client as TwilioClient
 
 from bot.outbound.transport import DeliveryError, RateLimits, Transport
-from conversations.i18n import use_locale
+from conversations.i18n import supported_locale, use_locale
 from conversations.messages import OutgoingMessage
 from conversations.texts import Sms as T
 from domain.db import Database
 from domain.models.enums import Platform
+from domain.services.clients import find_client_by_identity
 from domain.services.sms import is_opted_out
 
 log = logging.getLogger(__name__)
@@ -127,14 +128,22 @@ class TwilioSmsTransport(Transport):
 
     async def deliver_payload(self, chat_id: str, payload: dict[str, Any]) -> str | None:
         locale = payload.get("locale")
-        with use_locale(locale if isinstance(locale, str) else "en"):
-            return await self.deliver(chat_id, OutgoingMessage.from_dict(payload))
+        return await self._send(
+            chat_id, OutgoingMessage.from_dict(payload), locale if isinstance(locale, str) else None
+        )
 
     async def deliver(self, chat_id: str, message: OutgoingMessage) -> str | None:
+        return await self._send(chat_id, message, None)
+
+    async def _send(self, chat_id: str, message: OutgoingMessage, locale: str | None) -> str | None:
         async with self.db.sessions() as session:
             if await is_opted_out(session, chat_id):
                 raise DeliveryError("the number answered STOP", permanent=True)
-        body = render_sms(message)
+            if locale is None:  # the frame ("Reply with a number:") in the client's language
+                client = await find_client_by_identity(session, Platform.SMS, chat_id)
+                locale = client.locale if client is not None else None
+        with use_locale(supported_locale(locale) or "en"):
+            body = render_sms(message)
         try:
             sent = await self.client.messages.create_async(to=chat_id, from_=self.sender, body=body)
         except TwilioRestException as exc:

@@ -113,3 +113,19 @@ async def test_an_opted_out_number_gets_nothing(db: Database, twilio: FakeTwilio
     with pytest.raises(DeliveryError, match="STOP") as failed:
         await transport(db, twilio).deliver(TO, OutgoingMessage("hi"))
     assert failed.value.permanent and twilio.messages == []
+
+
+async def test_the_frame_is_in_the_clients_language(db: Database, twilio: FakeTwilio) -> None:
+    from domain.models import Client
+    from domain.services.sms import set_sms_number
+    from tests.support.chat import register
+
+    client_id = await register(db, "greta")
+    async with db.unit_of_work() as session:
+        client = await session.get(Client, client_id)
+        assert client is not None
+        client.locale = "de"
+        await set_sms_number(session, client_id, TO)
+    message = OutgoingMessage("Hast du dich an deinen Plan gehalten?", buttons=((Button("Ja", "yes"),),))
+    await transport(db, twilio).deliver(TO, message)
+    assert twilio.messages[0].body.endswith("Antworte mit einer Zahl:\n1 Ja")
