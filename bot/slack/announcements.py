@@ -43,14 +43,12 @@ def parse(text: str) -> tuple[dict[str, str], str]:
     options: dict[str, str] = {}
     rest = text.strip()
     while rest.startswith("--"):
-        flag, _, rest = rest.partition(" ")
-        value, _, rest = rest.strip().partition(" ")
+        flag, value, rest = (*rest.split(maxsplit=2), "", "")[:3]
         if flag not in FLAGS:
             raise Usage(f"I don't know `{flag}`.")
         if not value:
             raise Usage(f"`{flag}` needs a value.")
         options[flag] = value
-        rest = rest.strip()
     return options, rest
 
 

@@ -118,3 +118,13 @@ async def test_bad_input_and_strangers(harness: SlackHarness, coach: Coach) -> N
     assert "coach" in refused["text"].lower()
     async with harness.db.sessions() as session:
         assert await session.scalar(select(Announcement.status)) == "draft"
+
+
+def test_options_come_first_and_the_text_stays_as_typed() -> None:
+    from bot.slack.announcements import parse
+
+    assert parse("--segment missed\nSee you\n\nMonday  at 9") == (
+        {"--segment": "missed"},
+        "See you\n\nMonday  at 9",
+    )
+    assert parse("Hello --segment flagged") == ({}, "Hello --segment flagged")
