@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm.util import identity_key
 
 from domain import rules
 from domain.clock import ensure_utc, time_zone, utcnow
 from domain.crypto import conceal, conceal_json
-from domain.keysets import among
+from domain.keysets import among, pairs_among
 from domain.models import CheckIn, Goal
 from domain.models.enums import GoalStatus
 from domain.services.clients import get_client
@@ -276,29 +276,37 @@ async def check_in_streaks(
     return streaks
 
 
+LATEST_PAGE = 1_000
+"""Clients whose newest check-in is read by one statement."""
+
+
 async def latest_check_ins(
     session: AsyncSession, client_ids: Sequence[int]
 ) -> dict[int, tuple[datetime, int]]:
     """Each client's newest check-in as (when, mood), as ``recent_check_ins(limit=1)`` orders them
-    (ties on the time go to the later row); one query for a whole roster."""
+    (ties on the time go to the later row), for a whole roster in two queries: the newest time per
+    client (from the index alone), then those rows by (client, time)."""
     if not client_ids:
         return {}
     dialect = session.get_bind().dialect.name
     newest = (
-        select(_CHECK_INS.c.client_id, func.max(_CHECK_INS.c.created_at).label("at"))
-        .where(among(_CHECK_INS.c.client_id, client_ids, dialect))
-        .group_by(_CHECK_INS.c.client_id)
-        .subquery()
-    )
-    rows = await session.execute(
-        select(_CHECK_INS.c.client_id, _CHECK_INS.c.id, _CHECK_INS.c.created_at, _CHECK_INS.c.mood)
-        .join(
-            newest,
-            and_(_CHECK_INS.c.client_id == newest.c.client_id, _CHECK_INS.c.created_at == newest.c.at),
+        await session.execute(
+            select(_CHECK_INS.c.client_id, func.max(_CHECK_INS.c.created_at))
+            .where(among(_CHECK_INS.c.client_id, client_ids, dialect))
+            .group_by(_CHECK_INS.c.client_id)
         )
-        .order_by(_CHECK_INS.c.id)
-    )
-    return {client_id: (at, mood) for client_id, _, at, mood in rows}
+    ).all()
+    found: dict[int, tuple[datetime, int]] = {}
+    # In pages: SQLite binds each pair as two parameters, and a statement takes a limited number.
+    for start in range(0, len(newest), LATEST_PAGE):
+        page = [(client_id, at) for client_id, at in newest[start : start + LATEST_PAGE]]
+        rows = await session.execute(
+            select(_CHECK_INS.c.client_id, _CHECK_INS.c.created_at, _CHECK_INS.c.mood)
+            .where(pairs_among(_CHECK_INS.c.client_id, _CHECK_INS.c.created_at, page, dialect))
+            .order_by(_CHECK_INS.c.id)
+        )
+        found.update({client_id: (at, mood) for client_id, at, mood in rows})
+    return found
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import JSON, Text, insert, select, type_coerce
 
 from domain.crypto import PREFIX
 from domain.db import Database
 from domain.keysets import analyze
 from domain.models import CheckIn, Client
+from domain.services import checkins
 from domain.services.checkins import (
     bulk_load_check_ins,
     check_in_streak,
@@ -135,14 +137,29 @@ async def test_streaks_for_a_roster_count_as_one_clients_streak_however_long(db:
     assert together == one_by_one
 
 
-async def test_latest_check_ins_of_a_roster_in_one_query(db: Database) -> None:
+async def test_latest_check_ins_of_a_roster_in_two_queries(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    long_ago = at - timedelta(days=90)
     ids = await _clients_with_histories(
         db,
-        {"UTC a": [at - timedelta(days=2), at], "UTC b": [at, at], "UTC none": []},  # b: a tie on the time
+        {
+            "UTC a": [at - timedelta(days=2), at],
+            "UTC b": [at, at],  # a tie on the time
+            "UTC quiet": [long_ago - timedelta(days=1), long_ago],
+            "UTC none": [],
+        },
     )
     async with db.sessions() as session:
         latest = await latest_check_ins(session, list(ids.values()))
         newest_b = (await recent_check_ins(session, ids["UTC b"], limit=1))[0]
-    assert latest == {ids["UTC a"]: (at, 2), ids["UTC b"]: (at, newest_b.mood)}
+    assert latest == {
+        ids["UTC a"]: (at, 2),
+        ids["UTC b"]: (at, newest_b.mood),
+        ids["UTC quiet"]: (long_ago, 2),
+    }
     assert newest_b.mood == 2  # the later row of the tie
+    monkeypatch.setattr(checkins, "LATEST_PAGE", 1)  # a roster larger than one statement's page
+    async with db.sessions() as session:
+        assert await latest_check_ins(session, list(ids.values())) == latest

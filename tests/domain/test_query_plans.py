@@ -20,6 +20,7 @@ from domain.db import Database
 from domain.keysets import analyze
 from domain.reminders import ReminderDispatcher
 from domain.reminders.planner import active_clients_after, plan_chunk
+from domain.services.checkins import check_in_streaks, latest_check_ins
 from domain.services.inbox import lease_ready, mark_handled
 from tests.support.databases import postgres_requested
 
@@ -154,9 +155,14 @@ async def test_hot_statements_use_indexes_at_100k_clients(db: Database) -> None:
         async with db.sessions() as session, session.begin():
             outcomes = await ReminderDispatcher().dispatch_due(session, now=NOW)
             await session.rollback()
+        roster = list(range(1, 100_001, 100))  # a coach's thousand clients: App Home and /coach clients
+        async with db.sessions() as session:
+            latest = await latest_check_ins(session, roster)
+            streaks = await check_in_streaks(session, [(n, "UTC") for n in roster], now=NOW)
     finally:
         next(capture, None)
     assert len(states) == 256 and len(replies) == 256 and len(page) == 500 and len(leased) == 256
+    assert len(latest) == len(streaks) == 1_000
     assert len(outcomes) == 500 and {o.status for o in outcomes} >= {"sent"}
 
     scans = {}
