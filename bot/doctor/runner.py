@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 
 from bot.config import Settings, setting_errors
-from bot.doctor import database, llm, payments, redis_ping, security, slack, smtp, telegram
+from bot.doctor import database, llm, payments, redis_ping, security, slack, sms, smtp, telegram
 from bot.doctor.report import CheckResult, failed, ok, reason, skipped
 
 SETTINGS = "settings"
@@ -25,6 +25,7 @@ FAMILIES: tuple[tuple[tuple[str, ...], Family], ...] = (
     (payments.NAMES, payments.check),
     (llm.NAMES, llm.check),
     (smtp.NAMES, smtp.check),
+    (sms.NAMES, sms.check),
     (redis_ping.NAMES, redis_ping.check),
     (security.NAMES, security.check),
 )
@@ -53,6 +54,7 @@ def secrets_of(settings: Settings) -> list[str]:
         settings.stripe_webhook_secret,
         settings.openai_api_key,
         settings.smtp_password,
+        settings.twilio_auth_token,
         make_url(settings.database_url).password,
     ]
     if settings.redis_url:

@@ -32,6 +32,7 @@ from tests.support.localstripe_server import API_KEY as STRIPE_KEY
 from tests.support.openai_api import FakeOpenAI
 from tests.support.slack_api import BOT_USER_ID, TEAM_ID, SlackApiServer
 from tests.support.telegram_api import FakeTelegram
+from tests.support.twilio_api import FROM_NUMBER, FakeTwilio
 
 T = TypeVar("T")
 
@@ -53,6 +54,7 @@ CHECKS = [
     "stripe webhook secret",
     "llm",
     "smtp",
+    "sms",
     "redis",
     "encryption at rest",
     "telegram webhook secret",
@@ -115,6 +117,17 @@ def slack(background: Background, env: pytest.MonkeyPatch) -> Iterator[SlackApiS
     env.setenv("COACH_SLACK_API_URL", server.base_url)
     yield server
     background.run(server.stop())
+
+
+@pytest.fixture
+def twilio(background: Background, env: pytest.MonkeyPatch) -> Iterator[FakeTwilio]:
+    fake = background.run(FakeTwilio().start())
+    env.setenv("TWILIO_ACCOUNT_SID", fake.account_sid)
+    env.setenv("TWILIO_AUTH_TOKEN", fake.auth_token)
+    env.setenv("COACH_TWILIO_FROM", FROM_NUMBER)
+    env.setenv("COACH_TWILIO_API_URL", fake.root)
+    yield fake
+    background.run(fake.stop())
 
 
 @pytest.fixture
@@ -183,6 +196,7 @@ def test_everything_configured_and_reachable(
     model_server: FakeOpenAI,
     stripe_api: LocalStripeProcess,
     smtp_plain: int,
+    twilio: FakeTwilio,
     redis_env: None,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -200,6 +214,7 @@ def test_everything_configured_and_reachable(
     assert "test key" in checks["stripe"][1]
     assert checks["llm"][1].startswith("model coach-model listed")
     assert checks["smtp"][1] == f"127.0.0.1:{smtp_plain}: EHLO ok"
+    assert checks["sms"][1].startswith("account set (") and FROM_NUMBER in checks["sms"][1]
     assert checks["redis"][1] == "PING answered by redis://127.0.0.1:6379/0"
     assert [c.method for c in telegram.calls] == ["getMe"]
     assert [c.method for c in slack.calls] == ["auth.test"]
@@ -209,8 +224,15 @@ def test_everything_configured_and_reachable(
     assert code == 0
     lines = text_out.splitlines()
     assert lines[0].startswith("✓ settings") and lines[3].startswith("– telegram webhook")
-    assert lines[-1] == "13 checks: 11 ok, 0 failed, 2 skipped"
-    for secret in (TELEGRAM_TOKEN, SLACK_TOKEN, SIGNING_SECRET, WEBHOOK_SECRET, STRIPE_KEY):
+    assert lines[-1] == "14 checks: 12 ok, 0 failed, 2 skipped"
+    for secret in (
+        TELEGRAM_TOKEN,
+        SLACK_TOKEN,
+        SIGNING_SECRET,
+        WEBHOOK_SECRET,
+        STRIPE_KEY,
+        twilio.auth_token,
+    ):
         assert secret not in out and secret not in text_out
         assert secret[:-4] not in text_out  # at most the last 4 characters
 
@@ -241,7 +263,7 @@ def test_each_malformed_setting_is_its_own_line(
     failures = [row["detail"] for row in rows if row["status"] == "failed"]
     assert len(failures) == 2 and all(row["check"] == "settings" for row in rows[:2])
     assert failures[0].startswith("invalid setting COACH_HTTP_PORT") and "COACH_LOG_LEVEL" in failures[1]
-    assert all(row["status"] == "skipped" for row in rows[2:]) and len(rows) == 14
+    assert all(row["status"] == "skipped" for row in rows[2:]) and len(rows) == 15
 
 
 def test_bad_usage_exits_2(env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
@@ -441,6 +463,21 @@ def test_stripe_wrong_key_and_webhook_secret(
     code, checks, _ = doctor(capsys)
     assert code == 1 and checks["stripe"][0] == "ok"
     assert checks["stripe webhook secret"][1].startswith("not set: payments are never confirmed")
+
+
+def test_twilio_credentials_and_account(
+    twilio: FakeTwilio, env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, checks, _ = doctor(capsys)
+    assert checks["sms"][0] == "ok" and "/sms/webhook" in checks["sms"][1]
+    env.setenv("TWILIO_AUTH_TOKEN", "not-the-twilio-auth-token")
+    code, checks, out = doctor(capsys)
+    assert code == 1 and checks["sms"][0] == "failed" and "401" in checks["sms"][1]
+    assert "not-the-twilio-auth-token" not in out
+    env.setenv("TWILIO_AUTH_TOKEN", twilio.auth_token)
+    twilio.account_status = "suspended"
+    code, checks, _ = doctor(capsys)
+    assert code == 1 and "suspended" in checks["sms"][1]
 
 
 def test_slack_credentials(

@@ -49,6 +49,7 @@ class FakeTwilio:
     messages: list[Sent] = field(default_factory=list)
     faults: deque[Fault] = field(default_factory=deque)
     refused_auth: int = 0
+    account_status: str = "active"
     root: str = ""
     _runner: web.AppRunner | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -57,6 +58,7 @@ class FakeTwilio:
     async def start(self) -> FakeTwilio:
         app = web.Application()
         app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self._create)
+        app.router.add_get("/2010-04-01/Accounts/{sid}.json", self._account)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -80,6 +82,15 @@ class FakeTwilio:
     def _authorised(self, request: web.Request, sid: str) -> bool:
         expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
         return sid == self.account_sid and request.headers.get("Authorization") == f"Basic {expected}"
+
+    async def _account(self, request: web.Request) -> web.Response:
+        sid = request.match_info["sid"]
+        if not self._authorised(request, sid):
+            self.refused_auth += 1
+            return _error(401, 20003, "Authenticate")
+        return web.json_response(
+            {"sid": sid, "status": self.account_status, "friendly_name": "Coach", "type": "Full"}
+        )
 
     async def _create(self, request: web.Request) -> web.Response:
         sid = request.match_info["sid"]
