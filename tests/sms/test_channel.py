@@ -164,3 +164,33 @@ async def test_texts_from_unknown_numbers_reach_nobody(
     async with db.unit_of_work() as session:
         stored = (await session.scalars(select(InboxUpdate.status))).all()
     assert stored == ["handled", "handled"]
+
+
+@pytest.mark.parametrize(
+    ("body", "signed", "status"),
+    [
+        (b"\xff\xfe not utf-8", False, 400),
+        (b"Body=" + b"x" * (70 * 1024), False, 413),
+        (b"a=1&&&=", False, 400),
+        (b"Body=hi", False, 403),
+        (b"Body=hi&From=%2B4915112345678", True, 400),  # signed, but no MessageSid
+        (b"MessageSid=SM1&From=not-a-number&Body=hi", True, 400),
+        (b"MessageSid=" + b"S" * 65 + b"&From=%2B4915112345678&Body=hi", True, 400),
+    ],
+    ids=["not-utf8", "too-large", "malformed-form", "unsigned", "no-sid", "bad-from", "long-sid"],
+)
+async def test_malformed_requests_get_a_4xx_and_store_nothing(
+    harness: SmsHarness, db: Database, twilio: FakeTwilio, body: bytes, signed: bool, status: int
+) -> None:
+    from urllib.parse import parse_qsl
+
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if signed:
+        headers |= twilio.signed(harness.webhook_url, dict(parse_qsl(body.decode())))
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(harness.webhook_url, data=body, headers=headers) as response,
+    ):
+        assert response.status == status
+    async with db.unit_of_work() as session:
+        assert await session.scalar(select(func.count()).select_from(InboxUpdate)) == 0
