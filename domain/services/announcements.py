@@ -42,6 +42,7 @@ from domain.models import (
 )
 from domain.models.enums import ClientStatus, DeliveryStatus, Platform
 from domain.services.audit import record_audit_event
+from domain.services.client_email import email_extras, prefers_email, unsubscribe_secret
 from domain.services.client_roster import RosterFilter, filter_members
 from domain.services.notices import notify_coach
 from domain.services.program_versions import OPEN_STATUSES
@@ -388,20 +389,28 @@ async def _queue_chunk(
         )
     )
     targets = await _targets(session, [c for c in clients if c.id not in opted_out])
+    # Clients who chose email (confirmed, not unsubscribed, SMTP on) get it by email, with their
+    # unsubscribe link (domain.services.client_email).
+    by_email = {c.id: c.email for c in clients if c.id not in opted_out and c.email and prefers_email(c)}
+    secret = await unsubscribe_secret(session) if by_email else b""
     payloads: dict[str, dict[str, Any]] = {}
     messages = []
     for client in clients:
-        target = targets.get(client.id)
+        address = by_email.get(client.id)
+        target = (Platform.EMAIL.value, address) if address else targets.get(client.id)
         if client.id in opted_out or target is None:
             continue
         locale = client.locale or "en"
         if locale not in payloads:
             payloads[locale] = wording(coach.name, announcement.text, locale)
+        payload = payloads[locale]
+        if address:
+            payload = payload | email_extras(secret, client.id, address, locale)
         messages.append(
             {
                 "platform": target[0],
                 "chat_id": target[1],
-                "payload": payloads[locale],
+                "payload": payload,
                 "dedupe_key": dedupe_key(announcement.id, client.id),
                 "status": DeliveryStatus.QUEUED,
                 "attempts": 0,

@@ -228,6 +228,47 @@ def test_an_announcement_reaches_the_console_at_the_next_session(chat_env: dict[
     assert _db_run(url, report) == ann.DeliveryReport(sent=1)
 
 
+def test_a_coach_reply_reaches_the_console_at_the_next_session(chat_env: dict[str, str]) -> None:
+    """Console parity: what a coach answers in Slack or the web (the real reply path) waits for a
+    console client and is shown first when they next open ``coach chat``."""
+    from sqlalchemy import select
+
+    from conversations.coach_replies import queue_coach_reply
+    from domain.models import Client
+    from domain.services.coaches import create_coach
+
+    _onboarded(chat_env)
+
+    async def reply(db: Database) -> None:
+        async with db.unit_of_work() as session:
+            client = (await session.scalars(select(Client))).one()
+            coach = await create_coach(session, name="Casey", email="casey@example.com")
+            client.coach_id = coach.id
+            await queue_coach_reply(
+                session,
+                client_id=client.id,
+                coach_id=coach.id,
+                coach_name=coach.name,
+                text="Great week, Sam!",
+                dedupe_key="slack:reply:1",
+            )
+
+    _db_run(chat_env["COACH_DATABASE_URL"], reply)
+    result = coach_chat(chat_env, [], "--user", "7")
+    assert result.stdout.startswith("While you were away:\n💬 Casey: Great week, Sam!")
+    assert "While you were away" not in coach_chat(chat_env, [], "--user", "7").stdout  # shown once
+
+
+def test_profile_in_the_console(chat_env: dict[str, str]) -> None:
+    """``/profile`` in ``coach chat``: a new name and time zone; without SMTP, email is not offered."""
+    _onboarded(chat_env)
+    lines = ["/profile", "Name", "Samuel", "Time zone", "Lisbon", "Email", "sam@example.com", "Done"]
+    out = coach_chat(chat_env, lines, "--user", "7").stdout
+    assert "I'll call you Samuel." in out and "Saved: Europe/Lisbon." in out
+    assert "Email isn't set up here yet" in out
+    assert "Name: Samuel" in out and "Time zone: Europe/Lisbon" in out and "Email: none" in out
+
+
 def test_settings_never_claims_a_channel_that_cannot_deliver(chat_env: dict[str, str]) -> None:
     from domain.models import Client
 

@@ -158,3 +158,36 @@ async def test_receipt_goes_by_email_only_when_chosen_confirmed_and_possible(
     async with db.unit_of_work() as session:
         await enqueue_for_client(session, mailed.id, message, dedupe_key="paid:again", by_email=True)
     assert (await outbox(db))[-1].platform == "telegram"
+
+
+async def test_announcement_goes_by_email_to_those_who_chose_it(
+    db: Database, people: People, smtp: tuple[Inbox, int], http: str, email_on: None
+) -> None:
+    from conversations.announcement_wording import announcement_payload
+    from domain.clock import utcnow
+    from domain.services import announcements as ann
+
+    inbox, port = smtp
+    coach = await people.coach()
+    mailed = await people.client(
+        coach, preferred_channel="email", email="di@example.com", email_verified_at=VERIFIED
+    )
+    unconfirmed = await people.client(coach, preferred_channel="email", email="typo@example.com")
+    async with db.unit_of_work() as session:
+        await ann.create_announcement(
+            session, coach_id=coach.id, text="Studio closed Friday", now=utcnow(), actor="test"
+        )
+    async with db.unit_of_work() as session:
+        while await ann.expand_next_chunk(session, now=utcnow(), wording=announcement_payload):
+            pass
+    rows = {r.chat_id: r for r in await outbox(db)}
+    assert rows["di@example.com"].platform == "email"
+    assert rows["di@example.com"].payload["client_id"] == mailed.id
+    assert "typo@example.com" not in rows and len(rows) == 2  # the unconfirmed one: their chat
+    assert unconfirmed.email_verified_at is None
+    await sender_for(db, port, http).drain_once()
+    [(envelope, email)] = inbox.messages
+    assert envelope.rcpt_tos == ["di@example.com"] and "Studio closed Friday" in str(
+        email.get_body(("plain",))
+    )
+    assert email["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
