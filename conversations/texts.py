@@ -180,6 +180,9 @@ class Settings(Catalogue):
     )
     PHONE_TAKEN = "That number is already used by someone else here. Please type another one, or Back."
     SAVED = "Saved."
+    MENU_LEADERBOARD = "Leaderboard"
+    LEADERBOARD_ON = "Cohort leaderboard: on (your first name and run minutes show in your group)."
+    LEADERBOARD_OFF = "Cohort leaderboard: off (nothing of yours is shown in your group)."
     CALENDAR = "Here is your check-in schedule for your calendar."
     DONE = "All set. Send /settings whenever you want to change something."
     BAD_MENU = "Please pick one of the options."
@@ -439,6 +442,31 @@ class CoachFeedback(Catalogue):
     REACTED = "{reaction} {coach} reacted to your check-in of {date} ({values})."
     COMMENTED = "💬 {coach} commented on your check-in of {date} ({values}):\n{comment}"
     VALUES = "mood {mood}/10, energy {energy}/10, sleep {sleep} h"
+
+
+class Cohorts(Catalogue):
+    """A program's group chat: the weekly post, the group check-in, linking the group."""
+
+    WEEK = "📅 Week {week} of {weeks} in {program}"
+    WEEK_OPEN = "📅 Week {week} in {program}"
+    STEP = "• Day {day}: {title}"
+    NO_STEPS = "No new steps this week: keep going with the last ones."
+    LEADERBOARD = "🏆 Week {week}, run minutes of those who joined the leaderboard:"
+    LEADERBOARD_LINE = "{rank}. {name}: {minutes} min"
+    LEADERBOARD_EMPTY = (
+        "🏆 Nobody has joined the leaderboard yet. To join, send me /settings in a private chat."
+    )
+    CHECKIN = (
+        "🏃 Group check-in: {question}\nReply here with your run minutes for this week (a number, e.g. 45)."
+    )
+    DEFAULT_QUESTION = "How many minutes did you run this week?"
+    LINKED = (
+        "This group is now the cohort of {program}. Every week I'll post the steps and a group "
+        "check-in here. The leaderboard only shows those who join it in /settings."
+    )
+    BAD_CODE = "That code doesn't match a cohort waiting to be linked. Ask your coach for a new one."
+    USAGE = "Send /cohort CODE (the code from your coach) to link this group to a program."
+    HELLO = "Hi! Your coach can link this group to a program with /cohort CODE."
 
 
 class Goals(Catalogue):

@@ -34,6 +34,7 @@ from bot.cli import (
 )
 from bot.cli import capacity as _capacity  # noqa: F401 - adds set-capacity to `coaches`
 from bot.cli import programs as _program_content  # noqa: F401 - adds import/export/publish... to `programs`
+from bot.cli.cohorts import cohort_app
 from bot.cli.common import CliError, settings, with_database
 from bot.config import ConfigError
 from bot.logs import configure_logging
@@ -79,6 +80,7 @@ app.command("announce")(announcements.announce)
 app.add_typer(announcements.announcements_app, name="announcements")
 app.add_typer(booking.availability_app, name="availability")
 app.add_typer(booking.calendar_app, name="calendar")
+app.add_typer(cohort_app, name="cohort")
 
 
 @app.callback()

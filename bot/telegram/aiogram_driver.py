@@ -20,6 +20,7 @@ from aiogram.exceptions import (
 from aiogram.types import (
     BufferedInputFile,
     CallbackQuery,
+    ChatMemberUpdated,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -33,7 +34,8 @@ from bot.telegram.limits import CAPTION_MAX
 from conversations.messages import OutgoingFile
 
 log = logging.getLogger(__name__)
-ALLOWED_UPDATES = ["message", "callback_query"]
+# my_chat_member: the bot added to or removed from a (cohort) group.
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 
 
 def _markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
@@ -115,6 +117,10 @@ def coach_router(channel: TelegramChannel, *, name: str = "stripe-coach") -> Rou
     @router.callback_query()
     async def _on_press(query: CallbackQuery, event_update: Update) -> None:
         await channel.on_callback(event_update.update_id, query)
+
+    @router.my_chat_member()
+    async def _on_membership(event: ChatMemberUpdated, event_update: Update) -> None:
+        await channel.on_membership(event_update.update_id, event)
 
     return router
 

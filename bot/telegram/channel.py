@@ -21,14 +21,18 @@ from bot.outbound.sender import OutboundSender
 from bot.telegram.api import BotApi
 from bot.telegram.callback_data import CallbackCodec
 from bot.telegram.files import UNSUPPORTED_MESSAGE, FileRejected, FileStore, check_attachment
-from bot.telegram.inbound import TelegramInbound, from_callback, from_message, update_key
+from bot.telegram.inbound import TelegramInbound, from_callback, from_membership, from_message, update_key
 from bot.telegram.limits import PLATFORM
 from bot.voice import VoiceNotes, VoiceRejected
+from conversations.cohort_groups import CohortGroups
 from conversations.messages import OutgoingMessage
 from conversations.ports import ConversationHandler, ConversationsUnavailable
 
 log = logging.getLogger(__name__)
 
+# The bot's statuses in a chat (my_chat_member) that mean it is in it / no longer in it.
+JOINED_STATUSES = frozenset({"member", "administrator", "creator", "restricted"})
+LEFT_STATUSES = frozenset({"left", "kicked"})
 # Update ids remembered to drop re-sent updates (Telegram re-sends recent ones only); the engine's
 # idempotency keys cover anything older.
 RECENT_UPDATES = 50_000
@@ -86,6 +90,8 @@ class TelegramChannel:
         self.codec = codec
         # Without a transcriber voice notes go on as audio only.
         self.voice = voice or VoiceNotes(files.db, None)
+        # What is said in group chats (cohort groups); None answers groups like private chats.
+        self.groups: CohortGroups | None = None
         self._recent: OrderedDict[int, None] = OrderedDict()
         self._chats = _ChatQueue()
         # Called after each update is fully handled (replies sent or queued); tests and bench wait on it.
@@ -99,6 +105,9 @@ class TelegramChannel:
 
     async def on_message(self, update_id: int, message: Any) -> None:
         await self.process(from_message(update_id, message))
+
+    async def on_membership(self, update_id: int, event: Any) -> None:
+        await self.process(from_membership(update_id, event))
 
     async def on_callback(self, update_id: int, query: Any) -> None:
         payload = self.codec.decode(query.data) if query.data else None
@@ -142,6 +151,9 @@ class TelegramChannel:
 
     async def _handle(self, inbound: TelegramInbound) -> None:
         message = inbound.message
+        if self.groups is not None and (inbound.in_group or inbound.membership is not None):
+            await self._handle_group(inbound)
+            return
         if inbound.callback_id is not None:
             await self._settle_press(inbound)
             if message.button_payload is None:
@@ -180,6 +192,23 @@ class TelegramChannel:
                 self.sender.wake()  # the step queued its replies with itself
                 return
         await self._reply(inbound, replies)
+
+    async def _handle_group(self, inbound: TelegramInbound) -> None:
+        """A group chat: linking and run minutes (cohorts), and the bot joining or leaving it."""
+        assert self.groups is not None
+        chat = inbound.chat_id
+        if inbound.membership is not None:
+            if inbound.membership in LEFT_STATUSES:
+                await self.groups.left(PLATFORM, chat)
+            elif inbound.membership in JOINED_STATUSES and inbound.in_group:
+                await self._reply(inbound, await self.groups.joined(PLATFORM, chat))
+            return
+        if inbound.callback_id is not None:
+            await self._settle_press(inbound)
+            return
+        if inbound.unsupported or inbound.message.text is None:
+            return  # photos, stickers, members joining: not ours to answer in a group
+        await self._reply(inbound, await self.groups.handle(inbound.message, title=inbound.chat_title))
 
     async def _settle_press(self, inbound: TelegramInbound) -> None:
         """Stop the spinner and take the keyboard away so the same button cannot be pressed twice.

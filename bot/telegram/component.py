@@ -33,6 +33,7 @@ from bot.telegram.limits import PLATFORM, TELEGRAM_LIMITS
 from bot.telegram.polling import UpdatePoller
 from bot.telegram.transport import TelegramTransport
 from bot.voice import VoiceNotes, transcriber
+from conversations.cohort_groups import CohortGroups
 from conversations.ports import ConversationHandler, Transcriber
 from domain.clock import utcnow
 from domain.db import Database
@@ -177,7 +178,9 @@ def build_channel_for_api(
     codec = CallbackCodec()
     sender.register(TelegramTransport(api, codec, limits=limits))
     voice = VoiceNotes(db, transcriber)
-    return TelegramChannel(handler, sender, FileStore(db, api, Path(storage_dir)), codec, voice)
+    channel = TelegramChannel(handler, sender, FileStore(db, api, Path(storage_dir)), codec, voice)
+    channel.groups = CohortGroups(db)
+    return channel
 
 
 def build_channel(

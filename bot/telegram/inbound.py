@@ -25,10 +25,17 @@ class TelegramInbound:
     callback_id: str | None = None
     pressed_message_id: int | None = None
     unsupported: bool = False  # a sticker, location, video...: nothing we can read
+    membership: str | None = None  # my_chat_member: the bot's new status in the chat ("member", "kicked"...)
+    chat_title: str | None = None  # a group's title
 
     @property
     def chat_id(self) -> str:
         return self.message.chat_id
+
+    @property
+    def in_group(self) -> bool:
+        """Telegram group and supergroup chat ids are negative; private chats are positive."""
+        return self.message.chat_id.startswith("-")
 
 
 def update_key(update_id: int) -> str:
@@ -41,10 +48,13 @@ def stored_update(raw: dict[str, Any]) -> InboundUpdate:
     update_id = int(raw["update_id"])
     message = raw.get("message")
     query = raw.get("callback_query")
+    member = raw.get("my_chat_member")
     sender: Any = None
     chat: Any = None
     if isinstance(message, dict):
         sender, chat = message.get("from"), message.get("chat")
+    elif isinstance(member, dict):
+        sender, chat = member.get("from"), member.get("chat")
     elif isinstance(query, dict):
         sender = query.get("from")
         pressed = query.get("message")
@@ -116,7 +126,29 @@ def from_message(update_id: int, message: Any) -> TelegramInbound:
         display_name=_display_name(user),
         language_hint=getattr(user, "language_code", None),
     )
-    return TelegramInbound(update_id, incoming, unsupported=text is None and not attachments)
+    return TelegramInbound(
+        update_id,
+        incoming,
+        unsupported=text is None and not attachments,
+        chat_title=getattr(message.chat, "title", None),
+    )
+
+
+def from_membership(update_id: int, event: Any) -> TelegramInbound:
+    """``my_chat_member``: the bot was added to, or left or was removed from, a chat."""
+    user = event.from_user
+    status = str(getattr(event.new_chat_member, "status", "") or "")
+    incoming = IncomingMessage(
+        platform=PLATFORM,
+        external_user_id=str(user.id if user is not None else event.chat.id),
+        chat_id=str(event.chat.id),
+        message_id=f"member:{update_id}",
+        idempotency_key=update_key(update_id),
+        display_name=_display_name(user),
+    )
+    return TelegramInbound(
+        update_id, incoming, membership=status or "unknown", chat_title=getattr(event.chat, "title", None)
+    )
 
 
 def from_callback(update_id: int, query: Any, payload: str | None) -> TelegramInbound:

@@ -13,6 +13,7 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatMemberHandler,
     ContextTypes,
     MessageHandler,
     filters,
@@ -25,7 +26,8 @@ from bot.telegram.limits import POLL_TIMEOUT_S
 from conversations.messages import OutgoingFile
 
 log = logging.getLogger(__name__)
-ALLOWED_UPDATES = ["message", "callback_query"]
+# my_chat_member: the bot added to or removed from a (cohort) group.
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 # Our handlers' group when mounted into a coach's own application; pick another to order them.
 DEFAULT_HANDLER_GROUP = 50
 # Updates handled side by side; one chat's stay in order in TelegramChannel.
@@ -127,7 +129,13 @@ def add_coach_handlers(
             await channel.on_callback(update.update_id, update.callback_query)
 
     application.add_handler(MessageHandler(filters.UpdateType.MESSAGE, on_message), group=group)
+
+    async def on_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.my_chat_member is not None:
+            await channel.on_membership(update.update_id, update.my_chat_member)
+
     application.add_handler(CallbackQueryHandler(on_press), group=group)
+    application.add_handler(ChatMemberHandler(on_membership, ChatMemberHandler.MY_CHAT_MEMBER), group=group)
 
 
 def build_application(token: str, api_root: str) -> Application[Any, Any, Any, Any, Any, Any]:

@@ -43,6 +43,7 @@ from domain.reminders.preferences import (
 )
 from domain.services.announcements import receives_announcements, set_receives_announcements
 from domain.services.clients import client_identities, get_client
+from domain.services.cohorts import set_leaderboard
 from domain.services.email_verification import email_reachable
 from domain.services.sms import NUMBER_TAKEN, set_sms_number, sms_identity
 
@@ -167,6 +168,8 @@ async def ask_menu(turn: Turn) -> OutgoingMessage:
         pause=pause,
         channel=line.format(channel=name) + (T.ANNOUNCEMENTS_ON if announcements else T.ANNOUNCEMENTS_OFF),
     )
+    # The cohort leaderboard is opt-in: off until the client turns it on here.
+    text += "\n" + (T.LEADERBOARD_ON if client.cohort_leaderboard else T.LEADERBOARD_OFF)
     return OutgoingMessage(
         text,
         tuple(
@@ -181,6 +184,7 @@ async def ask_menu(turn: Turn) -> OutgoingMessage:
                     T.MENU_ANNOUNCEMENTS_OFF if announcements else T.MENU_ANNOUNCEMENTS_ON,
                     ANNOUNCEMENTS_CHOICE,
                 ),
+                (T.MENU_LEADERBOARD, "leaderboard"),
                 (T.MENU_DONE, "done"),
             )
         ),
@@ -194,6 +198,12 @@ async def answer_menu(turn: Turn) -> Next:
         return END
     if choice == ANNOUNCEMENTS_CHOICE:
         await toggle_announcements(turn)
+        return "menu"
+    if choice == "leaderboard":
+        client = await _client(turn)
+        await set_leaderboard(await turn.session(), client.id, on=not client.cohort_leaderboard)
+        turn.writes = True
+        turn.say(T.LEADERBOARD_ON if client.cohort_leaderboard else T.LEADERBOARD_OFF)
         return "menu"
     if choice not in MENU_CHOICES:
         raise InvalidAnswer(T.BAD_MENU)

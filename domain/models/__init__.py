@@ -6,6 +6,7 @@ from domain.models.base import Base
 from domain.models.billing import Payment, PaymentRefund, ProviderEvent, Subscription
 from domain.models.booking import Booking, CoachAvailability, CoachCalendar
 from domain.models.coach_feedback import CoachFeedback
+from domain.models.cohorts import CohortGroup, CohortReply
 from domain.models.dunning import DunningCase as DunningCase
 from domain.models.email import AppSecret, EmailVerification
 from domain.models.guides import Guide, GuideRead
@@ -48,6 +49,8 @@ __all__ = [
     "CoachCalendar",
     "CoachFeedback",
     "CoachNote",
+    "CohortGroup",
+    "CohortReply",
     "ConsentRecord",
     "ConversationState",
     "EmailVerification",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.clock import utcnow
@@ -59,6 +59,8 @@ class Client(Base):
     preferred_channel: Mapped[str | None] = mapped_column(String(16))
     assessment: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)
     stripe_customer_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Shown (first name and minutes) on their cohort group's leaderboard: only when they opt in.
+    cohort_leaderboard: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

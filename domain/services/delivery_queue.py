@@ -20,8 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
+from domain.clock import utcnow
 from domain.models import ChannelIdentity, Client, OutboundMessage
 from domain.models.enums import DeliveryStatus
+from domain.services.cohorts import mark_removed
 from domain.services.notices import COACH_NOTICE, notify_coach
 
 # How long a worker may hold a row before others assume it died: a crashed worker's chats wait this
@@ -125,12 +127,14 @@ async def mark_failed(session: AsyncSession, row_id: int, error: str) -> None:
 
 
 async def mark_unreachable(session: AsyncSession, platform: str, chat_id: str) -> int:
-    """The person blocked the bot: stop choosing this identity for proactive messages."""
+    """The person blocked the bot: stop choosing this identity for proactive messages. A cohort
+    group that refuses the bot (it was kicked) stops being posted to, and its coach is told."""
     result = await session.execute(
         update(ChannelIdentity)
         .where(ChannelIdentity.platform == platform, ChannelIdentity.chat_id == chat_id)
         .values(unreachable=True)
     )
+    await mark_removed(session, platform, chat_id, now=utcnow())
     return int(getattr(result, "rowcount", 0) or 0)
 
 

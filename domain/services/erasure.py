@@ -46,6 +46,7 @@ from domain.models import (
     CoachFeedback,
     CoachNote,
     CoachThread,
+    CohortReply,
     ConsentRecord,
     ConversationState,
     EmailVerification,
@@ -270,6 +271,16 @@ def _erased_rows(person: _Person, dialect: str) -> list[tuple[str, Any, ColumnEl
         ("announcement_recipients", AnnouncementRecipient, AnnouncementRecipient.client_id == client_id),
         ("announcement_opt_outs", AnnouncementOptOut, AnnouncementOptOut.client_id == client_id),
         ("coach_feedback", CoachFeedback, CoachFeedback.client_id == client_id),
+        (
+            "cohort_replies",
+            CohortReply,
+            or_(
+                CohortReply.client_id == client_id,
+                CohortReply.external_user_id.in_(
+                    [user for platform, user in person.identities if platform == "telegram"]
+                ),
+            ),
+        ),
         ("checkin_answers", CheckInAnswer, CheckInAnswer.client_id == client_id),
         ("check_ins", CheckIn, CheckIn.client_id == client_id),
         ("goals", Goal, Goal.client_id == client_id),

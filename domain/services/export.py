@@ -19,6 +19,7 @@ from domain.models import (
     CheckInAnswer,
     CoachFeedback,
     CoachNote,
+    CohortReply,
     ConsentRecord,
     Enrollment,
     EnrollmentProgress,
@@ -55,6 +56,7 @@ EXPORT_KEYS = (
     "support_messages",
     "coach_feedback",
     "bookings",
+    "cohort_replies",
     "coach_notes",
     "announcements",
     "audit_events",
@@ -117,6 +119,8 @@ async def export_client(session: AsyncSession, client_id: int, *, for_client: bo
         # What their coach sent them about their check-ins (reactions and comments).
         "coach_feedback": await rows(CoachFeedback, CoachFeedback.client_id == client_id),
         "bookings": await rows(Booking, Booking.client_id == client_id),
+        # Their answers to their cohort group's weekly check-in (run minutes).
+        "cohort_replies": await rows(CohortReply, CohortReply.client_id == client_id),
         # A coach's private notes are personal data about the client too (a subject access request).
         "coach_notes": [] if for_client else await rows(CoachNote, CoachNote.client_id == client_id),
         # Which announcements were addressed to them and what became of each; and their opt-out.

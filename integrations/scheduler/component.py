@@ -21,6 +21,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.components import AppContext, Component
 from conversations.announcement_wording import announcement_payload
+from conversations.cohort_groups import render_week
 from conversations.flows.program import render_completion, render_step
 from conversations.reminder_wording import reminder_payload
 from domain import telemetry
@@ -30,6 +31,7 @@ from domain.program_delivery import deliver_due_steps
 from domain.reminders import DigestComposer, DispatchPolicy, ReminderDispatcher, plan_everyone
 from domain.reminders.sequences import plan_email_sequences
 from domain.services.announcements import expand_next_chunk, finish_delivered
+from domain.services.cohorts import queue_week_posts
 from domain.services.files import unlink_stored_files
 from domain.services.retention import (
     PURGE_BATCH,
@@ -54,6 +56,8 @@ RETENTION_FIRST_DELAY = timedelta(minutes=5)
 PROGRAM_STEPS_EVERY = timedelta(minutes=1)
 # Due announcements are expanded into outbox rows, and finished ones reported, this often.
 ANNOUNCEMENTS_EVERY = timedelta(seconds=5)
+# Cohort groups' weekly posts are due once a week each; a few minutes late is fine.
+COHORT_POSTS_EVERY = timedelta(minutes=5)
 # On shutdown a running tick gets this long to commit before it is cancelled (and rolled back).
 STOP_TIMEOUT_S = 10.0
 
@@ -214,6 +218,15 @@ class ReminderScheduler(Component):
             await finish_delivered(session, now=self.clock())
         return queued
 
+    async def post_cohort_weeks(self) -> int:
+        """Queue the weekly post and group check-in of every cohort group whose week has come."""
+        async with self.db.unit_of_work() as session:
+            queued = await queue_week_posts(session, now=self.clock(), render=render_week)
+        wake = getattr(self.sender, "wake", None)
+        if queued and callable(wake):
+            wake()
+        return queued
+
     async def tick(self) -> int:
         await self.plan()
         return await self.dispatch()
@@ -235,6 +248,7 @@ class ReminderScheduler(Component):
             "retention": self.purge_by_retention,
             "program_steps": self.deliver_program_steps,
             "announcements": self.announcements,
+            "cohorts": self.post_cohort_weeks,
         }
 
     async def start(self) -> None:
@@ -292,6 +306,14 @@ class ReminderScheduler(Component):
             args=["announcements"],
             seconds=ANNOUNCEMENTS_EVERY.total_seconds(),
             id="announcements",
+            **common,
+        )
+        scheduler.add_job(
+            self._guarded,
+            "interval",
+            args=["cohorts"],
+            seconds=COHORT_POSTS_EVERY.total_seconds(),
+            id="cohorts",
             **common,
         )
         scheduler.start()

@@ -190,6 +190,24 @@ async def test_sms_asks_for_a_number_in_international_form(
         assert [i.platform for i in await reachable_identities(session, client.id)] == ["telegram"]
 
 
+async def test_the_cohort_leaderboard_is_off_until_the_client_turns_it_on(
+    db: Database, people: People, engine: tuple[ConversationEngine, Clock]
+) -> None:
+    client = await people.client()
+    assert not (await stored(db, client)).cohort_leaderboard  # opt-in: off by default
+    say = await talk_to(engine[0], db, client)
+    menu = await say("/settings")
+    assert "Cohort leaderboard: off (nothing of yours is shown in your group)." in text_of(menu)
+    assert any(
+        b.payload == "leaderboard" and b.label == "Leaderboard" for row in menu[-1].buttons for b in row
+    )
+    replies = await say(payload="leaderboard")
+    assert "Cohort leaderboard: on (your first name and run minutes show in your group)." in text_of(replies)
+    assert (await stored(db, client)).cohort_leaderboard
+    await say("leaderboard")  # typed works too: off again
+    assert not (await stored(db, client)).cohort_leaderboard
+
+
 def test_clock_parsing() -> None:
     parse = settings_flow.parse_clock
     assert [parse(t) for t in ("7", "07:30", "7.30", "7h30", "7pm", "12am", "19h", "23:59")] == [

@@ -23,12 +23,14 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.telegram.limits import GLOBAL_PER_SECOND, PER_CHAT_INTERVAL_S
+from bot.telegram.limits import GLOBAL_PER_SECOND, GROUP_PER_MINUTE, PER_CHAT_INTERVAL_S
 from tests.support.servers import serve_locally
 
 LAG_PROBE_S = 0.005
 SENDING_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
 GLOBAL_WINDOW_S = 1.0
+GROUP_WINDOW_S = 60.0
+KICKED = "Forbidden: bot was kicked from the group chat"
 # How soon a failed webhook call is tried again (Telegram waits longer; tests need not).
 WEBHOOK_RETRY_S = 0.5
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Coach", "username": "coach_test_bot"}
@@ -77,8 +79,13 @@ class FakeTelegram:
         self.token = token
         self.enforce_limits = enforce_limits
         self.global_per_second = global_per_second
+        # Only Telegram's 20 messages a minute per group (set by tests of that limit alone).
+        self.enforce_group_limit = False
         self._recent_sends: collections.deque[float] = collections.deque()
         self._chat_last_send: dict[str, float] = {}
+        self._group_sends: dict[str, collections.deque[float]] = {}
+        # Group chats the bot was removed from: every send there is refused with 403, like Telegram's.
+        self.kicked: set[str] = set()
         # How late this fixture's own event loop has run (an arrival is timed when its handler starts,
         # up to this much after the request came in): limits are enforced with that much tolerance.
         self.max_loop_lag = 0.0
@@ -256,6 +263,50 @@ class FakeTelegram:
         }
         return await self.push({"callback_query": query})
 
+    async def send_group_text(
+        self, chat_id: int, user_id: int, text: str, name: str = "Alex", title: str = "Run Club"
+    ) -> int:
+        """A member writes in a group chat (negative ``chat_id``)."""
+        content: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            command = text.split()[0]
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return await self.push(
+            {
+                "message": {
+                    "message_id": next(self._message_ids),
+                    "date": int(time.time()),
+                    "chat": {"id": chat_id, "type": "supergroup", "title": title},
+                    "from": self._user(user_id, name),
+                    **content,
+                }
+            }
+        )
+
+    async def membership(
+        self, chat_id: int, status: str, *, by_user: int = 777, title: str = "Run Club"
+    ) -> int:
+        """``my_chat_member``: the bot's status in a group changed ("member": added; "kicked", "left")."""
+        old = "left" if status == "member" else "member"
+
+        def member(state: str) -> dict[str, Any]:
+            found: dict[str, Any] = {"user": BOT_USER, "status": state}
+            if state == "kicked":
+                found["until_date"] = 0
+            return found
+
+        return await self.push(
+            {
+                "my_chat_member": {
+                    "chat": {"id": chat_id, "type": "supergroup", "title": title},
+                    "from": self._user(by_user, "Owner"),
+                    "date": int(time.time()),
+                    "old_chat_member": member(old),
+                    "new_chat_member": member(status),
+                }
+            }
+        )
+
     async def send_photo(self, user_id: int, content: bytes, caption: str | None = None) -> int:
         file_id = self.add_file(content, path=f"photos/p{len(self.files)}.jpg")
         sizes = [
@@ -350,10 +401,12 @@ class FakeTelegram:
 
     def _over_limits(self, method: str, params: dict[str, Any], arrived: float) -> bool:
         """Like Telegram: a send over the per-chat or global rate is refused (and not counted)."""
-        if not self.enforce_limits or method not in SENDING_METHODS:
+        if not (self.enforce_limits or self.enforce_group_limit) or method not in SENDING_METHODS:
             return False
         chat = str(params.get("chat_id"))
         tolerance = self.max_loop_lag
+        if not self.enforce_limits:
+            return self._over_group_limit(chat, arrived, tolerance)
         while self._recent_sends and self._recent_sends[0] <= arrived - GLOBAL_WINDOW_S + tolerance:
             self._recent_sends.popleft()
         last = self._chat_last_send.get(chat)
@@ -361,8 +414,22 @@ class FakeTelegram:
             last is not None and arrived - last < PER_CHAT_INTERVAL_S - tolerance
         ):
             return True
+        if self._over_group_limit(chat, arrived, tolerance):
+            return True
         self._recent_sends.append(arrived)
         self._chat_last_send[chat] = arrived
+        return False
+
+    def _over_group_limit(self, chat: str, arrived: float, tolerance: float) -> bool:
+        """ "20 messages per minute per group chat": a group's send over it is refused (not counted)."""
+        if not chat.startswith("-"):
+            return False
+        group = self._group_sends.setdefault(chat, collections.deque())
+        while group and group[0] <= arrived - GROUP_WINDOW_S + tolerance:
+            group.popleft()
+        if len(group) >= GROUP_PER_MINUTE:
+            return True
+        group.append(arrived)
         return False
 
     async def _api(self, request: web.Request) -> web.Response:
@@ -373,6 +440,8 @@ class FakeTelegram:
         params, files = await self._params(request)
         if self._over_limits(method, params, arrived):
             return self._error(method, params, 429, "Too Many Requests", retry_after=1, at=arrived)
+        if method in SENDING_METHODS and str(params.get("chat_id")) in self.kicked:
+            return self._error(method, params, 403, KICKED)
         fault = self._fault_for(method, params)
         if fault is not None:
             descriptions = {429: "Too Many Requests", 403: "Forbidden: bot was blocked by the user"}

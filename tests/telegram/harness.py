@@ -46,7 +46,12 @@ class Harness:
         await asyncio.wait_for(self.done_event(update_id).wait(), timeout=within)
         update = next(u for u in self.fake.updates if u["update_id"] == update_id)
         chat = str(
-            (update.get("message") or update.get("callback_query", {}).get("message") or {})["chat"]["id"]
+            (
+                update.get("message")
+                or update.get("callback_query", {}).get("message")
+                or update.get("my_chat_member")
+                or {}
+            )["chat"]["id"]
         )
         async with asyncio.timeout(within):
             while True:
