@@ -318,6 +318,8 @@ async def _targets(session: AsyncSession, clients: Sequence[Client]) -> dict[int
     for client_id, platform, chat_id in rows:
         if client_id is None:
             continue
+        if platform == Platform.SMS and preferred[client_id] != Platform.SMS:
+            continue  # a phone number only while SMS is the client's channel, never as a fallback
         current = targets.get(client_id)
         if current is None or (current[0] != preferred[client_id] and platform == preferred[client_id]):
             targets[client_id] = (platform, chat_id)

@@ -154,6 +154,28 @@ async def test_recipients_are_expanded_in_chunks_once_even_when_expanded_again(d
     assert report == ann.DeliveryReport(opted_out=1, blocked=1, pending=4)
 
 
+async def test_an_sms_number_gets_announcements_only_when_sms_is_the_clients_channel(db: Database) -> None:
+    from domain.services.sms import set_sms_number
+
+    coach = await make_coach(db)
+    texting, chatting = await make_client(db, coach, 1), await make_client(db, coach, 2)
+    async with db.unit_of_work() as s:
+        await set_sms_number(s, texting, "+4915112345671")
+        await set_sms_number(s, chatting, "+4915112345672")
+        texter = await s.get(Client, texting)
+        assert texter is not None
+        texter.preferred_channel = "sms"
+        # The chatting client's Telegram blocked the bot: their number is no fallback.
+        await s.execute(
+            update(ChannelIdentity)
+            .where(ChannelIdentity.client_id == chatting, ChannelIdentity.platform == "telegram")
+            .values(unreachable=True)
+        )
+    await create(db, coach)
+    await expand_all(db)
+    assert [(r.platform, r.chat_id) for r in await outbox(db)] == [("sms", "+4915112345671")]
+
+
 async def test_a_scheduled_announcement_waits_for_its_time(db: Database) -> None:
     coach = await make_coach(db)
     await make_client(db, coach, 1)
