@@ -3,11 +3,35 @@ the progress report PDF and of ``/progress`` in the chat."""
 
 from __future__ import annotations
 
-from conversations.i18n import format_percent
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from conversations.i18n import format_day, format_percent, use_locale
 from conversations.texts import ProgressReport as T
+from conversations.texts import SelfService
 from domain.insights.summary import describe_trend
+from domain.models import Client
 from domain.models.enums import GoalStatus
-from domain.reports.progress import ProgressReport
+from domain.reports.progress import ProgressReport, progress_report
+
+WEEKLY_SUMMARY_WEEKS = 2  # this week and the one before, as /progress
+
+
+async def weekly_summary_payload(
+    session: AsyncSession, client: Client, now: datetime
+) -> dict[str, Any] | None:
+    """The weekly progress summary email of ``client`` (the /progress sentences, in their language,
+    the title as subject), or None without check-ins in the period."""
+    with use_locale(client.locale):
+        report = await progress_report(session, client, weeks=WEEKLY_SUMMARY_WEEKS, now=now)
+        series = report.series
+        if not series.check_ins:
+            return None
+        title = SelfService.PROGRESS_TITLE.format(start=format_day(series.start), end=format_day(series.end))
+        text = "\n".join([title, *summary_lines(report, WEEKLY_SUMMARY_WEEKS)])
+        return {"text": text, "buttons": [], "url_buttons": [], "files": [], "subject": title.rstrip(":")}
 
 
 def summary_lines(report: ProgressReport, weeks: int) -> list[str]:

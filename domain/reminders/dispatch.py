@@ -50,6 +50,9 @@ from domain.services.outbox import enqueue_for_client, enqueue_message
 log = logging.getLogger(__name__)
 
 DigestComposer = Callable[[AsyncSession, Coach, datetime], Awaitable[str]]
+# The client's weekly progress summary as a message payload (with its "subject"), or None when there
+# is nothing to tell (conversations.progress_summary.weekly_summary_payload).
+SummaryComposer = Callable[[AsyncSession, Client, datetime], Awaitable[dict[str, Any] | None]]
 CHECKIN_BUTTON_PAYLOAD = "/checkin"
 # Claimed within this long of its due time a reminder is simply "due" (ticks run every few seconds).
 ON_TIME = timedelta(minutes=2)
@@ -264,10 +267,12 @@ class ReminderDispatcher:
         policy: DispatchPolicy | None = None,
         digest: DigestComposer | None = None,
         wording: ReminderWording | None = None,
+        summary: SummaryComposer | None = None,
     ) -> None:
         self.policy = policy or DispatchPolicy()
         self.digest = digest or basic_digest
         self.wording = wording or english_wording
+        self.summary = summary
 
     async def claim_due(
         self, session: AsyncSession, *, now: datetime, limit: int | None = None
@@ -496,6 +501,8 @@ class ReminderDispatcher:
             return await self._deliver_session(session, client, reminder, now)
         if reminder.kind == ReminderKind.EMAIL_SEQUENCE:
             return await self._deliver_sequence_email(session, client, reminder, now)
+        if reminder.kind == ReminderKind.WEEKLY_SUMMARY:
+            return await self._deliver_weekly_summary(session, client, reminder, now)
         reason = self._client_gate(client, reminder, now)
         key = f"reminder:{reminder.id}"
         if reminder.kind == ReminderKind.REENGAGEMENT:
@@ -569,6 +576,32 @@ class ReminderDispatcher:
             raise _Skip("no longer in the program")
         assert client.email is not None
         payload = message_payload(str(email["text"])) | {"subject": str(email["subject"])}
+        await enqueue_message(
+            session,
+            platform=Platform.EMAIL,
+            chat_id=client.email,
+            payload=await email_payload(session, client, payload),
+            dedupe_key=_outbox_key(reminder),
+        )
+        return _lateness(reminder.due_at, now)
+
+    async def _deliver_weekly_summary(
+        self, session: AsyncSession, client: Client, reminder: ClaimedReminder, now: datetime
+    ) -> str:
+        """The client's computed week, by email to a client who chose email (their chat has
+        /progress any time); nothing when they changed their mind or there is nothing to tell."""
+        if now - ensure_utc(reminder.due_at) > SEQUENCE_GRACE:
+            raise _Skip("stale: overdue beyond grace window")
+        if not self.policy.email_enabled:
+            raise _Skip("email is not configured")
+        if client.preferred_channel != Platform.EMAIL or not email_reachable(client):
+            raise _Skip("email not chosen or not confirmed")
+        if self.summary is None:
+            raise _Skip("no summary composer")
+        payload = await self.summary(session, client, now)
+        if payload is None:
+            raise _Skip("no check-ins to sum up")
+        assert client.email is not None
         await enqueue_message(
             session,
             platform=Platform.EMAIL,

@@ -12,6 +12,7 @@ class ReminderKind(StrEnum):
     REENGAGEMENT = "reengagement"
     COACH_DIGEST = "coach_digest"
     SESSION = "session"  # a booked session starts soon (domain.services.booking)
+    WEEKLY_SUMMARY = "weekly_summary"  # the client's computed week by email (domain.reminders.sequences)
     EMAIL_SEQUENCE = "email_sequence"  # a program's welcome series email (domain.reminders.sequences)
 
 

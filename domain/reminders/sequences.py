@@ -11,16 +11,17 @@ no longer in the program gets nothing (the row is skipped, with the reason).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.clock import ensure_utc, utcnow
-from domain.models import Enrollment, EnrollmentProgress, ProgramVersion, Reminder
-from domain.models.enums import EnrollmentStatus, ReminderStatus
+from domain.models import Client, Enrollment, EnrollmentProgress, ProgramVersion, Reminder
+from domain.models.enums import ClientStatus, EnrollmentStatus, Platform, ReminderStatus
 from domain.programs.format import EMAIL_DAY_MAX
 from domain.reminders.kinds import ReminderKind
 
@@ -76,6 +77,59 @@ async def plan_email_sequences(session: AsyncSession, *, now: datetime) -> int:
                     "created_at": created,
                 }
             )
+    return await _insert(session, planned)
+
+
+# The weekly progress summary goes on Mondays at the client's check-in time, to clients who chose email.
+SUMMARY_WEEKDAY = 0
+
+
+def weekly_summary_key(client_id: int, monday: date) -> str:
+    return f"weekly-summary:{client_id}:{monday.isoformat()}"
+
+
+async def plan_weekly_summaries(session: AsyncSession, *, now: datetime) -> int:
+    """Plan this week's (if still ahead or within the grace) and next week's summary email of every
+    active client who chose email and has a confirmed, not unsubscribed address; returns rows added."""
+    now = ensure_utc(now)
+    clients = await session.execute(
+        select(Client.id, Client.timezone, Client.checkin_time).where(
+            Client.status == ClientStatus.ACTIVE,
+            Client.preferred_channel == Platform.EMAIL,
+            Client.email.is_not(None),
+            Client.email_verified_at.is_not(None),
+            Client.email_unsubscribed_at.is_(None),
+        )
+    )
+    planned: list[dict[str, Any]] = []
+    created = utcnow()
+    for client_id, zone_name, checkin_time in clients:
+        zone = ZoneInfo(zone_name)
+        today = now.astimezone(zone).date()
+        monday = today - timedelta(days=(today.weekday() - SUMMARY_WEEKDAY) % 7)
+        hour, minute = (int(part) for part in checkin_time.split(":"))
+        for week in (monday, monday + timedelta(days=7)):
+            due = datetime.combine(week, time(hour, minute), zone).astimezone(UTC)
+            if now - due > SEQUENCE_GRACE:
+                continue
+            planned.append(
+                {
+                    "kind": ReminderKind.WEEKLY_SUMMARY.value,
+                    "client_id": client_id,
+                    "coach_id": None,
+                    "due_at": due,
+                    "status": ReminderStatus.PENDING.value,
+                    "attempts": 0,
+                    "payload": {"week_of": week.isoformat()},
+                    "dedupe_key": weekly_summary_key(client_id, week),
+                    "created_at": created,
+                }
+            )
+    return await _insert(session, planned)
+
+
+async def _insert(session: AsyncSession, planned: list[dict[str, Any]]) -> int:
+    """Insert planned reminder rows; a dedupe key already there (planned before) keeps its row."""
     if not planned:
         return 0
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite

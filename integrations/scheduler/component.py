@@ -23,13 +23,14 @@ from bot.components import AppContext, Component
 from conversations.announcement_wording import announcement_payload
 from conversations.cohort_groups import render_week
 from conversations.flows.program import render_completion, render_step
+from conversations.progress_summary import weekly_summary_payload
 from conversations.reminder_wording import reminder_payload
 from domain import telemetry
 from domain.clock import Clock, utcnow
 from domain.db import Database
 from domain.program_delivery import deliver_due_steps
 from domain.reminders import DigestComposer, DispatchPolicy, ReminderDispatcher, plan_everyone
-from domain.reminders.sequences import plan_email_sequences
+from domain.reminders.sequences import plan_email_sequences, plan_weekly_summaries
 from domain.services.announcements import expand_next_chunk, finish_delivered
 from domain.services.cohorts import queue_week_posts
 from domain.services.files import unlink_stored_files
@@ -98,7 +99,9 @@ class ReminderScheduler(Component):
         """Without ``storage_dir`` (or with a retention of 0 days) clients' files are kept forever."""
         self.db = db
         self.clock = clock
-        self.dispatcher = ReminderDispatcher(policy, digest, wording=reminder_payload)
+        self.dispatcher = ReminderDispatcher(
+            policy, digest, wording=reminder_payload, summary=weekly_summary_payload
+        )
         self.plan_every = plan_every
         self.dispatch_every = dispatch_every
         self.purge_every = purge_every
@@ -116,6 +119,7 @@ class ReminderScheduler(Component):
         added = await plan_everyone(self.db, now=self.clock())
         async with self.db.unit_of_work() as session:
             added += await plan_email_sequences(session, now=self.clock())
+            added += await plan_weekly_summaries(session, now=self.clock())
         return added
 
     async def dispatch(self) -> int:

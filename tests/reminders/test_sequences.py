@@ -15,10 +15,11 @@ from domain.db import Database
 from domain.models import Client, OutboundMessage, Reminder
 from domain.programs.format import ProgramFormatError, parse_program
 from domain.reminders import DispatchPolicy, ReminderDispatcher
-from domain.reminders.sequences import plan_email_sequences
+from domain.reminders.sequences import plan_email_sequences, plan_weekly_summaries
 from integrations.email import EmailTransport, SmtpConfig
 from tests.programs.conftest import enroll_client
 from tests.programs.example import EXAMPLE
+from tests.reminders.conftest import People
 from tests.reminders.smtp_server import Inbox, start_smtp
 
 START = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -158,3 +159,48 @@ async def test_no_confirmed_address_no_email(db: Database) -> None:
     assert await emails(db) == []
     # Long after the start, a late planning pass adds no stale emails.
     assert await plan(db, START + timedelta(days=30)) == 0
+
+
+async def test_weekly_summary_goes_by_email_on_monday_once(db: Database, people: People) -> None:
+    from conversations.progress_summary import weekly_summary_payload
+    from domain.services.checkins import record_check_in
+
+    monday = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)  # a Monday, before 09:00 UTC
+    mailed = await people.client(
+        preferred_channel="email",
+        email="eve@example.com",
+        email_verified_at=START,
+        timezone="UTC",
+        locale="de",
+    )
+    chatting = await people.client(email="fay@example.com", email_verified_at=START)
+    quiet = await people.client(preferred_channel="email", email="gus@example.com", email_verified_at=START)
+    async with db.unit_of_work() as session:
+        for days_ago in (1, 2, 4):
+            await record_check_in(
+                session,
+                client_id=mailed.id,
+                mood=7,
+                energy=6,
+                sleep_hours=7.5,
+                adherence="yes",
+                source_channel="telegram",
+                at=monday - timedelta(days=days_ago),
+            )
+    async with db.unit_of_work() as session:
+        assert await plan_weekly_summaries(session, now=monday) == 4  # this Monday and the next, twice
+        assert await plan_weekly_summaries(session, now=monday) == 0
+    policy = ReminderDispatcher(EMAIL, summary=weekly_summary_payload)
+    for now in (monday + timedelta(hours=3, minutes=1), monday + timedelta(hours=3, minutes=2)):
+        async with db.unit_of_work() as session:
+            await policy.dispatch_due(session, now=now)
+    [sent] = await emails(db)
+    assert sent.chat_id == "eve@example.com" and sent.payload["subject"].startswith("Dein Fortschritt")
+    assert "3" in sent.payload["text"] and sent.payload["unsubscribe_token"].startswith(f"{mailed.id}.")
+    async with db.unit_of_work() as session:
+        rows = await session.scalars(select(Reminder).where(Reminder.kind == "weekly_summary"))
+        decided = {
+            (r.client_id, r.status, r.last_error) for r in rows if r.due_at <= monday + timedelta(hours=4)
+        }
+    assert decided == {(mailed.id, "sent", None), (quiet.id, "skipped", "no check-ins to sum up")}
+    assert chatting.preferred_channel is None  # chose no email: no summary planned
