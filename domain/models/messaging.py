@@ -65,7 +65,12 @@ class OutboundMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     platform: Mapped[str] = mapped_column(String(16))
     chat_id: Mapped[str] = mapped_column(String(128), index=True)
-    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # What is sent holds what clients wrote (a relayed note, a reply quoting them) and sign-in links:
+    # encrypted at rest, decrypted when the sender claims the row.
+    payload: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)
+    # The client the message is to or about (the payload's ``client_id``), in the clear so erasure
+    # finds their rows without reading the encrypted payloads. No foreign key: erasure deletes them.
+    client_id: Mapped[int | None] = mapped_column(index=True)
     status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)

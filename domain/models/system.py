@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.clock import utcnow
+from domain.crypto import EncryptedJSON
 from domain.models.base import Base
 
 REJECTED_REQUEST = "request.rejected"  # one row per endpoint and minute, ``count`` requests
@@ -65,7 +66,8 @@ class ProcessedMessage(Base):
     __tablename__ = "processed_messages"
 
     idempotency_key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    replies: Mapped[list[Any]] = mapped_column(default=list)
+    # The replies quote the person (their name, what they wrote): encrypted at rest.
+    replies: Mapped[list[Any]] = mapped_column(EncryptedJSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 

@@ -25,6 +25,7 @@ from domain.models import ChannelIdentity, CheckIn, Client, OutboundMessage, Rem
 from domain.models.enums import DeliveryStatus, Platform, ReminderStatus
 from domain.reminders.kinds import ReminderKind
 from domain.services.email_verification import email_reachable
+from domain.services.outbox import about_client
 
 _REMINDERS = cast(Table, Reminder.__table__)
 _CLIENTS = cast(Table, Client.__table__)
@@ -221,6 +222,7 @@ async def queue_messages(
             "platform": platform,
             "chat_id": chat_id,
             "payload": payload,
+            "client_id": about_client(payload),
             "status": DeliveryStatus.QUEUED.value,
             "attempts": 0,
             "next_attempt_at": now,

@@ -25,6 +25,7 @@ from domain.models import ChannelIdentity, Client, OutboundMessage
 from domain.models.enums import DeliveryStatus
 from domain.services.cohorts import mark_removed
 from domain.services.notices import COACH_NOTICE, notify_coach
+from domain.services.outbox import about_client
 
 # How long a worker may hold a row before others assume it died: a crashed worker's chats wait this
 # long at most. It covers a short wait for the rate limit plus one platform call, which the sender
@@ -154,6 +155,7 @@ async def record_failed(
             platform=platform,
             chat_id=chat_id,
             payload=payload,
+            client_id=about_client(payload),
             status=DeliveryStatus.FAILED,
             attempts=attempts,
             next_attempt_at=now,

@@ -35,6 +35,8 @@ from domain.models import (
     Goal,
     InboxUpdate,
     Message,
+    OutboundMessage,
+    ProcessedMessage,
     StoredFile,
     SupportMessage,
     SystemFeedback,
@@ -63,6 +65,8 @@ ENCRYPTED_COLUMNS: tuple[tuple[Any, str], ...] = (
     (CoachCalendar, "caldav_password"),
     (Announcement, "text"),
     (SupportMessage, "text"),
+    (OutboundMessage, "payload"),
+    (ProcessedMessage, "replies"),
 )
 
 
@@ -93,19 +97,13 @@ async def rotate_keys(
         column: Column[Any] = table.c[name]
         raw_type: JSON | Text = JSON() if isinstance(column.type, EncryptedJSON) else Text()
         keep: dict[str, Any] = {"updated_at": table.c.updated_at} if "updated_at" in table.c else {}
-        pk = next(iter(table.primary_key.columns))
-        last = 0
+        (pk,) = table.primary_key.columns  # an id, or processed_messages' idempotency key
+        last: Any = None
         count = 0
         while True:
             async with db.unit_of_work() as session:
-                rows = (
-                    await session.execute(
-                        select(pk, type_coerce(column, raw_type), column)
-                        .where(pk > last)
-                        .order_by(pk)
-                        .limit(batch_size)
-                    )
-                ).all()
+                batch = select(pk, type_coerce(column, raw_type), column).order_by(pk).limit(batch_size)
+                rows = (await session.execute(batch if last is None else batch.where(pk > last))).all()
                 for row_id, raw, value in rows:
                     if _needs_rotation(raw, keyring):
                         await session.execute(update(table).where(pk == row_id).values({name: value, **keep}))

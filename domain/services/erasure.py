@@ -249,7 +249,7 @@ def _erased_rows(person: _Person, dialect: str) -> list[tuple[str, Any, ColumnEl
             OutboundMessage,
             or_(
                 _pair_in(OutboundMessage.platform, OutboundMessage.chat_id, person.chats),
-                _json_int_is(OutboundMessage.payload, "client_id", client_id, dialect),
+                OutboundMessage.client_id == client_id,
             ),
         ),
         ("reminders", Reminder, Reminder.client_id == client_id),
@@ -295,7 +295,8 @@ def _erased_rows(person: _Person, dialect: str) -> list[tuple[str, Any, ColumnEl
             ProcessedMessage,
             # Keys are "platform:chat:message" unless the channel names them otherwise (Telegram's
             # "telegram:update:<id>"): those are the keys of the person's inbox rows, and any
-            # stored replies naming the person (full name or email) go too.
+            # stored replies naming the person (full name or email) go too (replies stored in
+            # plain text: written before 0033, or without COACH_ENCRYPTION_KEYS).
             or_(
                 false(),
                 *(

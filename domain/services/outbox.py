@@ -32,6 +32,12 @@ def client_message(text: str, buttons: Sequence[tuple[str, str]] = ()) -> dict[s
     }
 
 
+def about_client(payload: dict[str, Any]) -> int | None:
+    """The client a payload is to or about (its ``client_id``), stored beside the encrypted payload."""
+    client_id = payload.get("client_id")
+    return client_id if isinstance(client_id, int) and not isinstance(client_id, bool) else None
+
+
 async def enqueue_message(
     session: AsyncSession,
     *,
@@ -52,6 +58,7 @@ async def enqueue_message(
         platform=platform,
         chat_id=chat_id,
         payload=payload,
+        client_id=about_client(payload),
         dedupe_key=dedupe_key,
         status=DeliveryStatus.QUEUED,
         next_attempt_at=not_before or utcnow(),
@@ -133,7 +140,8 @@ class QueuedReply:
 async def enqueue_replies(connection: AsyncConnection, replies: Sequence[QueuedReply], now: datetime) -> None:
     """Queue a whole batch's replies in one statement, inside the transaction of the steps that wrote
     them; a key queued before (the same step handled again) adds nothing. Order within a chat is the
-    order given, which the delivery queue keeps."""
+    order given, which the delivery queue keeps. The payloads are encrypted here, by the column type
+    (one Fernet token a row, in the same statement)."""
     if not replies:
         return
     rows = [
@@ -141,6 +149,7 @@ async def enqueue_replies(connection: AsyncConnection, replies: Sequence[QueuedR
             "platform": r.platform,
             "chat_id": r.chat_id,
             "payload": r.payload,
+            "client_id": about_client(r.payload),
             "dedupe_key": r.dedupe_key,
             "status": DeliveryStatus.QUEUED,
             "attempts": 0,

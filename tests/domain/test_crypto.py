@@ -24,6 +24,8 @@ from domain.models import (
     Goal,
     InboxUpdate,
     Message,
+    OutboundMessage,
+    ProcessedMessage,
     StoredFile,
     SupportMessage,
     SupportTicket,
@@ -33,6 +35,7 @@ from domain.services import checkins, clients, messages
 from domain.services.calendars import set_caldav
 from domain.services.coaches import create_coach
 from domain.services.encryption import ENCRYPTED_COLUMNS, rotate_keys
+from domain.services.outbox import enqueue_message
 from tests.conftest import TEST_ENCRYPTION_KEY
 
 NOTE = "knee aches on the stairs"
@@ -120,6 +123,13 @@ async def write_everything(db: Database) -> int:
             password="Ines-secret",
             actor="test",
         )
+        await enqueue_message(
+            s,
+            platform="slack",
+            chat_id="UCOACH",
+            payload={"type": "coach_notice", "text": f"Ines wrote: {NOTE}", "client_id": client.id},
+        )
+        s.add(ProcessedMessage(idempotency_key="console:c1:1", replies=[{"text": f"Thanks, Ines: {SAID}"}]))
         return client.id
 
 
@@ -151,6 +161,10 @@ async def test_client_writing_is_ciphertext_at_rest_and_plain_to_services(db: Da
         assert (await s.scalar(select(CheckIn.attachments))) == [{"kind": "document", "file_name": FILE_NAME}]
         assert (await s.scalar(select(Message.attachments)))[0]["file_name"] == FILE_NAME
         assert (await s.scalar(select(StoredFile.file_name))) == FILE_NAME
+        outbox = await s.scalar(select(OutboundMessage))
+        assert outbox is not None and outbox.payload["text"] == f"Ines wrote: {NOTE}"
+        assert outbox.client_id == client_id  # beside the payload, in the clear, for erasure
+        assert (await s.scalar(select(ProcessedMessage.replies))) == [{"text": f"Thanks, Ines: {SAID}"}]
 
 
 async def test_empty_json_values_stay_plain(db: Database) -> None:
@@ -199,13 +213,16 @@ async def test_plaintext_rows_and_old_keys_are_rotated_to_the_newest_key(
         "coach_calendars": 1,  # a coach's CalDAV password
         "announcements": 1,
         "support_messages": 1,
+        "outbound_messages": 1,
+        "processed_messages": 1,
     }
     use_keys([new, old])
-    assert sum((await rotate_keys(db, batch_size=2)).values()) == 16
+    assert sum((await rotate_keys(db, batch_size=2)).values()) == 18
     assert sum((await rotate_keys(db)).values()) == 0  # nothing left to do
     use_keys([new])  # the old key can go
     async with db.sessions() as s:
         assert (await s.scalar(select(CheckIn.note))) == NOTE
+        assert (await s.scalar(select(OutboundMessage.payload)))["text"] == f"Ines wrote: {NOTE}"
         assert (await s.scalar(select(Client.assessment))) == {"obstacle": "night shifts"}
         rotations = (await s.scalars(select(AuditEvent).where(AuditEvent.action == "keys.rotated"))).all()
     assert len(rotations) == 3 and rotations[0].details["check_ins"] == 2

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from domain.db import Database
 from domain.migrate import alembic_config, current_heads, expected_heads, is_up_to_date, upgrade
@@ -72,6 +73,44 @@ async def test_purged_columns_index_is_dropped_by_its_downgrade_and_restored(tmp
         assert await is_up_to_date(db)
         assert "ix_provider_events_received_at" in await _index_names(db, "provider_events")
         assert "ix_stored_files_created_at" in await _index_names(db, "stored_files")
+    finally:
+        await db.dispose()
+        await _discard(url)
+
+
+async def test_outbox_rows_queued_before_0033_keep_their_client_for_erasure(tmp_path: Path) -> None:
+    """0033 copies a plain payload's ``client_id`` into the new column: the payload is encrypted from
+    then on, and erasure finds a client's notices by the column."""
+    url = await _new_url(tmp_path)
+    db = Database(url)
+    try:
+        await upgrade(db)
+        config = alembic_config(url)
+
+        def _migrate(to: str) -> Callable[[object], None]:
+            def run(sync_conn: object) -> None:
+                config.attributes["connection"] = sync_conn
+                (command.downgrade if to.endswith("0001") else command.upgrade)(config, to)
+
+            return run
+
+        async with db.engine.begin() as conn:
+            await conn.run_sync(_migrate("0033@0001"))
+            for n, payload in enumerate(
+                ['{"type": "coach_notice", "client_id": 7}', '{"client_id": "7"}', "{}"]
+            ):
+                await conn.execute(
+                    text(
+                        "INSERT INTO outbound_messages (platform, chat_id, payload, status, attempts, "
+                        "next_attempt_at, created_at) VALUES ('slack', :chat, :payload, 'sent', 1, "
+                        "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                    ),
+                    {"chat": f"U{n}", "payload": payload},
+                )
+        await upgrade(db)
+        async with db.engine.connect() as conn:
+            rows = (await conn.execute(text("SELECT chat_id, client_id FROM outbound_messages"))).all()
+        assert sorted(rows) == [("U0", 7), ("U1", None), ("U2", None)]
     finally:
         await db.dispose()
         await _discard(url)
