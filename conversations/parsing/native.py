@@ -92,6 +92,31 @@ _PERIOD_END = {
 }
 
 
+# German clock times counted towards the next hour: "halb acht" is 7:30, "viertel vor acht" and
+# "dreiviertel acht" 7:45, "viertel nach acht" 8:15 (after the number words became digits).
+_DE_CLOCK = (
+    (re.compile(r"(?<![\d.:,])\b(?:drei\s*viertel|dreiviertel)\s+(\d{1,2})\b(?![.:,]\d)"), -1, 45),
+    (re.compile(r"\bviertel\s+vor\s+(\d{1,2})\b(?![.:,]\d)"), -1, 45),
+    (re.compile(r"\bviertel\s+nach\s+(\d{1,2})\b(?![.:,]\d)"), 0, 15),
+    (re.compile(r"(?<![\d.:,])(?<!\d\s)\bhalb\s+(\d{1,2})\b(?![.:,]\d)"), -1, 30),
+)
+
+
+def _german_clock(text: str) -> str:
+    """ "halb 8" → "7:30", "viertel vor 8" → "7:45", "viertel nach 8" → "8:15"; "halb 1" is 12:30."""
+    for pattern, shift, minutes in _DE_CLOCK:
+
+        def clock(match: re.Match[str], shift: int = shift, minutes: int = minutes) -> str:
+            hour = int(match[1])
+            if not 1 <= hour <= 24:
+                return match[0]
+            hour += shift
+            return f"{hour or 12}:{minutes:02d}"
+
+        text = pattern.sub(clock, text)
+    return text
+
+
 def client_language() -> str:
     """The language answers are read in: the current client's."""
     return current_locale()
@@ -124,6 +149,8 @@ def to_english(text: str) -> str | None:
     # The half after the digits: "7 y media" → "7.5", "7 horas y media" → "7.5 horas".
     text = re.sub(rf"(\d+)\s*(\w+)?\s+{_HALF[language]}\b", lambda m: f"{m[1]}.5 {m[2] or ''}", text)
     text = re.sub(r"(\d),(\d)", r"\1.\2", text)
+    if language == "de":
+        text = _german_clock(text)
     return _phrase_map(text, _WORDS[language])
 
 
