@@ -63,6 +63,7 @@ class _CheckoutPlan:
     customer_id: str | None
     client_name: str
     client_email: str | None
+    client_locale: str
     coach_id: int
     program_name: str
     price_minor: int
@@ -160,6 +161,7 @@ class StripePayments:
                 customer_id=client.stripe_customer_id,
                 client_name=client.display_name,
                 client_email=client.email,
+                client_locale=client.locale,
                 coach_id=program.coach_id,
                 program_name=program.name,
                 price_minor=program.price_minor,
@@ -190,7 +192,12 @@ class StripePayments:
         """One Stripe Customer per client, created on first payment and reused afterwards."""
         if plan.customer_id:
             return plan.customer_id
-        params: dict[str, Any] = {"name": plan.client_name, "metadata": {"client_id": str(plan.client_id)}}
+        params: dict[str, Any] = {
+            "name": plan.client_name,
+            "metadata": {"client_id": str(plan.client_id)},
+            # Stripe's own emails to the customer (receipts, invoices) in the client's language.
+            "preferred_locales": [plan.client_locale],
+        }
         if plan.client_email:
             params["email"] = plan.client_email
         customer = await self._call(
@@ -223,6 +230,9 @@ class StripePayments:
             "line_items": [{"price_data": price_data, "quantity": 1}],
             "success_url": self.success_url,
             "cancel_url": self.cancel_url,
+            # The payment page and Checkout's emails in the client's language (en, de, es, ru are
+            # all Stripe Checkout locales).
+            "locale": plan.client_locale,
         }
         # The same metadata on the object that keeps living after Checkout, so its own events
         # (payment_intent.*, customer.subscription.*) lead back to the enrollment.
@@ -313,13 +323,14 @@ class StripePayments:
 
     async def billing_portal_url(self, client_id: int) -> str:
         async with self.db.unit_of_work() as session:
-            customer_id = (await get_client(session, client_id)).stripe_customer_id
+            client = await get_client(session, client_id)
+            customer_id, locale = client.stripe_customer_id, client.locale
         if not customer_id:
             raise PaymentsUnavailable("You have no payments with us yet, so there is nothing to manage.")
         try:
             portal = await self._call(
                 lambda: self.stripe.v1.billing_portal.sessions.create_async(
-                    {"customer": customer_id, "return_url": self.success_url},
+                    {"customer": customer_id, "return_url": self.success_url, "locale": locale},
                     # A portal session is single-use and short-lived: a fresh key per request, which
                     # still makes the library's own retries of this one request safe.
                     {"idempotency_key": f"coach-portal-{client_id}-{uuid.uuid4().hex}"},

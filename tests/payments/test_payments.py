@@ -12,6 +12,7 @@ from conversations.ports import PaymentsUnavailable
 from domain.db import Database
 from domain.models import Client, Enrollment, Payment
 from domain.models.enums import EnrollmentStatus, PaymentStatus
+from domain.services.clients import set_client_locale
 from integrations.stripe import StripePayments
 from tests.payments.conftest import Shop, WebhookEndpoint, new_enrollment, outbox
 from tests.support.localstripe_server import API_KEY, LocalStripe
@@ -53,6 +54,20 @@ async def test_one_off_checkout_session_carries_our_ids(
         assert payment.provider_checkout_id == session["id"]
     customer = await _ls_client(localstripe).v1.customers.retrieve_async(session["customer"])
     assert customer.to_dict()["metadata"]["client_id"] == str(shop.client_id)
+
+
+async def test_checkout_and_stripes_emails_speak_the_clients_language(
+    db: Database, shop: Shop, payments: StripePayments, stripe_api: CheckoutApi, localstripe: LocalStripe
+) -> None:
+    async with db.unit_of_work() as s:
+        await set_client_locale(s, shop.client_id, "de")
+    offer = await payments.checkout_for_enrollment(await new_enrollment(db, shop.client_id, shop.one_off_id))
+    (session,) = stripe_api.sessions.values()
+    assert session["locale"] == "de" and offer.url == session["url"]
+    customer = await _ls_client(localstripe).v1.customers.retrieve_async(session["customer"])
+    assert customer.to_dict()["preferred_locales"] == ["de"]  # receipts and invoices
+    await payments.billing_portal_url(shop.client_id)
+    assert stripe_api.portal_sessions[-1]["locale"] == "de"
 
 
 async def test_monthly_checkout_is_a_subscription_in_the_program_currency(
