@@ -196,6 +196,16 @@ def format_day_month(value: date) -> str:
     return babel_dates.format_skeleton("MMMMd", value, locale=_babel_locale(current_locale()))
 
 
+def format_short_day(value: date) -> str:
+    """A day as chart labels show it: "3 Mar", "3. März", "3 mar", "3 мар."."""
+    return babel_dates.format_skeleton("MMMd", value, locale=_babel_locale(current_locale()))
+
+
+def format_month(value: date) -> str:
+    """A month as chart labels show it: "Mar 2026", "März 2026", "mar 2026", "март 2026 г."."""
+    return babel_dates.format_skeleton("yMMM", value, locale=_babel_locale(current_locale()))
+
+
 def format_moment(value: datetime) -> str:
     """A local date and time: "Mar 1, 2027, 7:30 PM", "01.03.2027, 19:30"."""
     locale = _babel_locale(current_locale())

@@ -19,7 +19,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conversations.flow import ClientInfo
-from conversations.i18n import DEFAULT_LOCALE
+from conversations.i18n import DEFAULT_LOCALE, supported_locale
+from conversations.messages import IncomingMessage
 from domain.db import Database
 from domain.keysets import among, pairs_among
 from domain.models import ChannelIdentity, Client, ConversationState, Goal, ProcessedMessage
@@ -227,3 +228,19 @@ async def merge_state_data(
             .values(data={**state.data, **patch}, version=state.version + 1, updated_at=now)
         )
         return bool(result.rowcount)
+
+
+async def speaker_locale(db: Database, message: IncomingMessage) -> str:
+    """The language to answer ``message``'s sender in outside a conversation (a channel refusing a
+    file): the client's chosen one, else what their app is set to, else English."""
+    async with db.sessions() as session:
+        stored = await session.scalar(
+            select(Client.locale)
+            .join(ChannelIdentity, ChannelIdentity.client_id == Client.id)
+            .where(
+                ChannelIdentity.platform == message.platform,
+                ChannelIdentity.external_user_id == message.external_user_id,
+            )
+            .limit(1)
+        )
+    return supported_locale(stored or message.language_hint) or DEFAULT_LOCALE

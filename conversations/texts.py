@@ -614,7 +614,26 @@ class SelfService(Catalogue):
     )
 
 
+class Channel(Catalogue):
+    """What a chat channel answers by itself, before any conversation: files it cannot keep, a button
+    that expired, a message kind it cannot read, its own failure."""
+
+    FILE_TOO_LARGE = (
+        "That file is too large for me: I can take files up to {mb} MB. Could you send a smaller one?"
+    )
+    FILE_UNSUPPORTED = "I can't read that kind of file. Photos, PDFs, text files and voice notes work."
+    FILE_UNSUPPORTED_NO_VOICE = "I can't read that kind of file. Photos, PDFs and text files work."
+    FILE_DOWNLOAD_FAILED = (
+        "I couldn't fetch your file from {platform} just now. Please send it again in a moment."
+    )
+    UNSUPPORTED_MESSAGE = "I can read text, button presses, photos, PDFs and voice notes, but not that."
+    EXPIRED_BUTTON = "That button has expired. Send /menu to see what you can do."
+    SOMETHING_WRONG = "Sorry, something went wrong on my side. Please try again in a moment."
+
+
 class ForgetMe(Catalogue):
+    # The word that confirms the erasure, in capitals: the English DELETE is always accepted too.
+    CONFIRM_WORD = "DELETE"
     EXPLAIN = (
         "You can ask me to forget you. This deletes, for good: your profile and settings, check-ins, "
         "goals, feedback, messages with your coach, files you sent and your reminders.\n"
@@ -730,6 +749,22 @@ class ProgressReport(Catalogue):
         "Outlook: where your progress is heading by the goal's due date at your pace so far."
     )
     PAGE = "Page {page}"
+
+
+class Chart(Catalogue):
+    """The progress chart's labels, in its reader's language: the client's when /progress sends it,
+    the coach's (English) in Slack, the web workspace and reports."""
+
+    TITLE = Plural("{name}: the last {n} week, {dates}", "{name}: the last {n} weeks, {dates}")
+    CLIENT = "Client"
+    SCORE_AXIS = "Score (1–10)"
+    PLAN = "Plan"
+    MOOD = "Mood"
+    ENERGY = "Energy"
+    PLAN_FOLLOWED = "Plan followed (full bar = yes, half = partly)"
+    MISSED = "Missed check-in"
+    NO_CHECK_INS = "No check-ins yet"
+    FOOTNOTE = "Day ({timezone} time) · gaps are days without a check-in"
 
 
 class Billing(Catalogue):

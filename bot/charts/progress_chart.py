@@ -3,7 +3,8 @@
 Days without a check-in are gaps: a line is drawn only between two consecutive days that have values.
 Each metric also has its own marker shape (mood circles, energy diamonds), so colour is not the only cue.
 Drawn with the shared style (``bot.charts.style``): PNG for Slack and files, SVG for the web, PDF for
-reports; pixel positions below are those of the PNG.
+reports; pixel positions below are those of the PNG. Labels and dates are in the reader's language
+(the current locale: the client's for /progress, English for coaches).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from bot.charts import style
+from conversations.texts import Chart as T
 from domain import rules
 from domain.insights.series import ClientSeries
 from domain.insights.summary import describe_trend
@@ -46,7 +48,7 @@ def date_range(series: ClientSeries, dash: str = "–") -> str:
 def title_name(first_name: str) -> str:
     """The first name as the title shows it: cut to TITLE_NAME_MAX characters, "Client" when blank."""
     name = " ".join(first_name[:TITLE_NAME_MAX].split())
-    return name or "Client"
+    return name or str(T.CLIENT)
 
 
 def _frame(axes: Axes, series: ClientSeries) -> None:
@@ -63,7 +65,7 @@ def _frame(axes: Axes, series: ClientSeries) -> None:
         axes.spines[side].set_visible(True)
         axes.spines[side].set_color(style.colour(style.MUTED))
     axes.tick_params(length=0, labelsize=style.TICK_SIZE)
-    axes.set_ylabel("Score (1–10)")
+    axes.set_ylabel(str(T.SCORE_AXIS))
     if days <= DAY_LABELS_MAX_DAYS:
         axes.set_xticks([i + 0.5 for i in range(days)], [str(d.day.day) for d in series.days])
         axes.tick_params(axis="x", labelcolor=style.colour(style.MUTED), labelsize=10)
@@ -138,7 +140,7 @@ def _plan_strip(strip: Axes, series: ClientSeries) -> None:
     strip.set_xlim(0, days)
     strip.set_ylim(0, 1)
     strip.set_xticks([])
-    strip.set_yticks([0.5], ["Plan"])
+    strip.set_yticks([0.5], [str(T.PLAN)])
     strip.tick_params(length=0, labelsize=style.TICK_SIZE, labelcolor=style.colour(style.TEXT))
     for side in ("top", "right", "left", "bottom"):
         strip.spines[side].set_visible(False)
@@ -169,7 +171,7 @@ def _legend(axes: Axes) -> None:
         Patch(color=style.colour(PLAN_COLOUR)),
         Line2D([], [], color=style.colour(MISSED_COLOUR), linestyle="", marker="x", markeredgewidth=2 * PX),
     ]
-    labels = ["Mood", "Energy", "Plan followed (full bar = yes, half = partly)", "Missed check-in"]
+    labels = [str(T.MOOD), str(T.ENERGY), str(T.PLAN_FOLLOWED), str(T.MISSED)]
     axes.legend(
         handles,
         labels,
@@ -194,13 +196,12 @@ def render_progress_chart(series: ClientSeries, fmt: style.ChartFormat = "png") 
         _metric(axes, series, "mood", MOOD_COLOUR, MOOD_LINE_PX, "o")
         _metric(axes, series, "energy", ENERGY_COLOUR, ENERGY_LINE_PX, "D")
         if not series.check_ins:
-            style.no_data(axes, "No check-ins yet")
+            style.no_data(axes, str(T.NO_CHECK_INS))
         weeks = len(series.weeks())
         figure.text(
             PLOT_LEFT / WIDTH,
             1 - 22 / HEIGHT,
-            f"{title_name(series.first_name)}: the last {weeks} week{'s' if weeks != 1 else ''}, "
-            f"{date_range(series)}",
+            T.TITLE.format(name=title_name(series.first_name), n=weeks, dates=date_range(series)),
             fontsize=style.TITLE_SIZE,
             va="top",
         )
@@ -208,7 +209,7 @@ def render_progress_chart(series: ClientSeries, fmt: style.ChartFormat = "png") 
         figure.text(
             (PLOT_LEFT + PLOT_RIGHT) / 2 / WIDTH,
             1 - (STRIP_BOTTOM + 32) / HEIGHT,
-            f"Day ({series.timezone} time) · gaps are days without a check-in",
+            T.FOOTNOTE.format(timezone=series.timezone),
             ha="center",
             va="top",
             fontsize=style.LABEL_SIZE,

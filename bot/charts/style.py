@@ -25,6 +25,8 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from conversations.i18n import format_month, format_short_day
+
 ChartFormat = Literal["png", "svg", "pdf"]
 FORMATS: Final[tuple[ChartFormat, ...]] = ("png", "svg", "pdf")
 
@@ -58,9 +60,6 @@ GREEN: Final[Rgb] = (44, 160, 44)
 RED: Final[Rgb] = (214, 39, 40)
 PURPLE: Final[Rgb] = (148, 103, 189)
 SERIES: Final[tuple[Rgb, ...]] = (BLUE, ORANGE, GREEN, RED, PURPLE)
-
-# Month names are spelled here so no locale changes them.
-MONTHS: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 TITLE_SIZE: Final = 20
 LABEL_SIZE: Final = 12
@@ -114,13 +113,13 @@ def _rc() -> dict[Any, Any]:  # keys are matplotlib's rc names (a Literal type t
 
 
 def short_date(day: date) -> str:
-    """``3 Mar``: a day as chart labels show it."""
-    return f"{day.day} {MONTHS[day.month - 1]}"
+    """``3 Mar``: a day as chart labels show it, in the reader's language ("3. März")."""
+    return format_short_day(day)
 
 
 def month_label(day: date) -> str:
-    """``Mar 2026``: a month as chart labels show it."""
-    return f"{MONTHS[day.month - 1]} {day.year}"
+    """``Mar 2026``: a month as chart labels show it, in the reader's language ("März 2026")."""
+    return format_month(day)
 
 
 def install() -> None:

@@ -16,8 +16,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.outbound.sender import OutboundSender
 from bot.slack import blocks
 from bot.slack.files import FileRejected, SlackFiles
+from conversations.i18n import use_locale
 from conversations.messages import Attachment, IncomingMessage, OutgoingMessage
 from conversations.ports import ConversationHandler
+from conversations.store import speaker_locale
 
 log = logging.getLogger(__name__)
 
@@ -119,11 +121,13 @@ class SlackConversation:
         if stored is not None:
             message = dataclasses.replace(message, idempotency_key=stored, from_inbox=True)
         if message.attachments and self.files is not None:
-            try:
-                kept = [await self.files.keep(a, external_user_id=user_id) for a in message.attachments]
-            except FileRejected as rejected:
-                await self._answer(message, [OutgoingMessage(str(rejected))])
-                return
+            # A refusal is worded in the client's language.
+            with use_locale(await speaker_locale(self.files.db, message)):
+                try:
+                    kept = [await self.files.keep(a, external_user_id=user_id) for a in message.attachments]
+                except FileRejected as rejected:
+                    await self._answer(message, [OutgoingMessage(str(rejected))])
+                    return
             message = dataclasses.replace(message, attachments=tuple(kept))
         await self._converse(message)
 

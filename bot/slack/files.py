@@ -23,6 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.telegram.files import ACCEPTED_DOCUMENT_TYPES
 from conversations.messages import Attachment, OutgoingFile
+from conversations.texts import Channel as T
 from domain.db import Database
 from domain.services.files import record_stored_file, write_stored_file
 
@@ -41,9 +42,6 @@ DOWNLOAD_CHUNK_BYTES = 64 * 1024
 # The bot token goes only to Slack's own file hosts (and the configured API host, e.g. a proxy).
 SLACK_FILE_HOST_SUFFIX = ".slack.com"
 
-TOO_LARGE = "That file is too large for me: I can take files up to {mb} MB. Could you send a smaller one?"
-UNSUPPORTED_TYPE = "I can't read that kind of file. Photos, PDFs and text files work."
-DOWNLOAD_FAILED = "I couldn't fetch your file from Slack just now. Please send it again in a moment."
 FORWARD_TOO_LARGE = "{name} wasn't sent: files up to {mb} MB reach the client."
 FORWARD_UNSUPPORTED = "{name} wasn't sent: photos, PDFs and text files reach the client."
 FORWARD_FAILED = "{name} wasn't sent: I couldn't fetch it from Slack. Please try again."
@@ -51,6 +49,10 @@ FORWARD_FAILED = "{name} wasn't sent: I couldn't fetch it from Slack. Please try
 
 class FileRejected(Exception):
     """The file cannot be used; the message is a friendly reply for whoever sent it."""
+
+
+class FileTooLarge(FileRejected):
+    """The file is larger than what may be read."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -90,11 +92,11 @@ class SlackFiles:
         try:
             response = await self.web.files_info(file=file_id)
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
-            raise FileRejected(DOWNLOAD_FAILED) from exc
+            raise FileRejected(T.FILE_DOWNLOAD_FAILED.format(platform="Slack")) from exc
         file: dict[str, Any] = response.get("file") or {}
         url = str(file.get("url_private_download") or file.get("url_private") or "")
         if not url:
-            raise FileRejected(DOWNLOAD_FAILED)
+            raise FileRejected(T.FILE_DOWNLOAD_FAILED.format(platform="Slack"))
         return SlackFileInfo(
             file_id=file_id,
             name=str(file.get("name") or file_id)[:256],
@@ -114,7 +116,7 @@ class SlackFiles:
         """The file's bytes, read with the bot token; stops reading past ``max_bytes``."""
         if not self._trusted(info.url):
             log.warning("refusing to send the bot token to an unexpected file host")
-            raise FileRejected(DOWNLOAD_FAILED)
+            raise FileRejected(T.FILE_DOWNLOAD_FAILED.format(platform="Slack"))
         headers = {"Authorization": f"Bearer {self.web.token}"}
         timeout = aiohttp.ClientTimeout(total=DOWNLOAD_TIMEOUT_S)
         try:
@@ -127,10 +129,10 @@ class SlackFiles:
                 async for chunk in response.content.iter_chunked(DOWNLOAD_CHUNK_BYTES):
                     content.extend(chunk)
                     if len(content) > max_bytes:
-                        raise FileRejected(TOO_LARGE.format(mb=max_bytes // MB))
+                        raise FileTooLarge(T.FILE_TOO_LARGE.format(mb=max_bytes // MB))
                 return bytes(content)
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise FileRejected(DOWNLOAD_FAILED) from exc
+            raise FileRejected(T.FILE_DOWNLOAD_FAILED.format(platform="Slack")) from exc
 
     # --- client → coach -----------------------------------------------------------------------
 
@@ -140,9 +142,9 @@ class SlackFiles:
             return attachment
         info = await self.info(attachment.file_id)
         if info.size_bytes > CLIENT_FILE_MAX_BYTES:
-            raise FileRejected(TOO_LARGE.format(mb=CLIENT_FILE_MAX_BYTES // MB))
+            raise FileRejected(T.FILE_TOO_LARGE.format(mb=CLIENT_FILE_MAX_BYTES // MB))
         if not accepted(info.mime_type):
-            raise FileRejected(UNSUPPORTED_TYPE)
+            raise FileRejected(T.FILE_UNSUPPORTED_NO_VOICE)
         content = await self.download(info, CLIENT_FILE_MAX_BYTES)
         path = (
             self.storage_dir / PLATFORM / f"{uuid.uuid4().hex}{_extension(info)}"
@@ -186,7 +188,6 @@ class SlackFiles:
         try:
             content = await self.download(info, FORWARD_FILE_MAX_BYTES)
         except FileRejected as exc:
-            too_large = str(exc).startswith("That file is too large")
-            template = FORWARD_TOO_LARGE if too_large else FORWARD_FAILED
+            template = FORWARD_TOO_LARGE if isinstance(exc, FileTooLarge) else FORWARD_FAILED
             raise FileRejected(template.format(name=name, mb=FORWARD_FILE_MAX_BYTES // MB)) from None
         return OutgoingFile(info.name, content, info.mime_type)

@@ -20,13 +20,16 @@ from typing import Any
 from bot.outbound.sender import OutboundSender
 from bot.telegram.api import BotApi
 from bot.telegram.callback_data import CallbackCodec
-from bot.telegram.files import UNSUPPORTED_MESSAGE, FileRejected, FileStore, check_attachment
+from bot.telegram.files import FileRejected, FileStore, check_attachment
 from bot.telegram.inbound import TelegramInbound, from_callback, from_membership, from_message, update_key
 from bot.telegram.limits import PLATFORM
 from bot.voice import VoiceNotes, VoiceRejected
 from conversations.cohort_groups import CohortGroups
+from conversations.i18n import use_locale
 from conversations.messages import OutgoingMessage
 from conversations.ports import ConversationHandler, ConversationsUnavailable
+from conversations.store import speaker_locale
+from conversations.texts import Channel as T
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +39,6 @@ LEFT_STATUSES = frozenset({"left", "kicked"})
 # Update ids remembered to drop re-sent updates (Telegram re-sends recent ones only); the engine's
 # idempotency keys cover anything older.
 RECENT_UPDATES = 50_000
-EXPIRED_BUTTON = "That button has expired. Send /menu to see what you can do."
-SOMETHING_WRONG = "Sorry, something went wrong on my side. Please try again in a moment."
 
 
 @dataclasses.dataclass(slots=True)
@@ -73,6 +74,13 @@ class _ChatQueue:
                 mine.set_result(None)
             if self._tails.get(chat_id) is mine:
                 del self._tails[chat_id]
+
+
+def _something_wrong(language_hint: str | None) -> OutgoingMessage:
+    """The apology when handling failed, in the language the person's app is set to (the database
+    that holds their chosen one may be what failed)."""
+    with use_locale(language_hint):
+        return OutgoingMessage(str(T.SOMETHING_WRONG))
 
 
 class TelegramChannel:
@@ -154,39 +162,43 @@ class TelegramChannel:
         if self.groups is not None and (inbound.in_group or inbound.membership is not None):
             await self._handle_group(inbound)
             return
+        # The channel's own answers are in the client's language (looked up only when one is due).
         if inbound.callback_id is not None:
             await self._settle_press(inbound)
             if message.button_payload is None:
-                await self._reply(inbound, [OutgoingMessage(EXPIRED_BUTTON)])
+                with use_locale(await speaker_locale(self.files.db, message)):
+                    await self._reply(inbound, [OutgoingMessage(str(T.EXPIRED_BUTTON))])
                 return
         if inbound.unsupported:
-            await self._reply(inbound, [OutgoingMessage(UNSUPPORTED_MESSAGE)])
+            with use_locale(await speaker_locale(self.files.db, message)):
+                await self._reply(inbound, [OutgoingMessage(str(T.UNSUPPORTED_MESSAGE))])
             return
         if message.attachments:
-            try:
-                for attachment in message.attachments:
-                    check_attachment(attachment)
-                self.voice.check(message)
-                kept = tuple(
-                    [
-                        await self.files.keep(a, external_user_id=message.external_user_id)
-                        for a in message.attachments
-                    ]
-                )
-                # Before the engine's step, outside its transaction, under the voice notes' own timeout.
-                message = await self.voice.hear(dataclasses.replace(message, attachments=kept))
-            except (FileRejected, VoiceRejected) as rejected:
-                await self._reply(inbound, [OutgoingMessage(str(rejected))])
-                return
+            with use_locale(await speaker_locale(self.files.db, message)):
+                try:
+                    for attachment in message.attachments:
+                        check_attachment(attachment)
+                    self.voice.check(message)
+                    kept = tuple(
+                        [
+                            await self.files.keep(a, external_user_id=message.external_user_id)
+                            for a in message.attachments
+                        ]
+                    )
+                    # Before the engine's step, outside its transaction, under the voice notes' own timeout.
+                    message = await self.voice.hear(dataclasses.replace(message, attachments=kept))
+                except (FileRejected, VoiceRejected) as rejected:
+                    await self._reply(inbound, [OutgoingMessage(str(rejected))])
+                    return
         try:
             replies = await self.handler.handle(message)
         except ConversationsUnavailable:
             if message.from_inbox:
                 raise  # stays in the inbox; nobody is told "something went wrong" for an outage
-            replies = [OutgoingMessage(SOMETHING_WRONG)]
+            replies = [_something_wrong(message.language_hint)]
         except Exception:
             log.exception("the conversation engine failed on update %s", inbound.update_id)
-            replies = [OutgoingMessage(SOMETHING_WRONG)]
+            replies = [_something_wrong(message.language_hint)]
         else:
             if message.from_inbox and getattr(self.handler, "queues_inbox_replies", False):
                 self.sender.wake()  # the step queued its replies with itself

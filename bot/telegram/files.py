@@ -13,6 +13,7 @@ from pathlib import Path
 from bot.telegram.api import BotApi
 from bot.telegram.limits import DOWNLOAD_MAX_BYTES, PLATFORM
 from conversations.messages import Attachment
+from conversations.texts import Channel as T
 from domain.db import Database
 from domain.services.files import record_stored_file, write_stored_file
 
@@ -28,10 +29,9 @@ ACCEPTED_DOCUMENT_TYPES = frozenset(
         "text/csv",
     }
 )
-TOO_LARGE = "That file is too large for me: I can take files up to {mb} MB. Could you send a smaller one?"
-UNSUPPORTED_TYPE = "I can't read that kind of file. Photos, PDFs, text files and voice notes work."
-UNSUPPORTED_MESSAGE = "I can read text, button presses, photos, PDFs and voice notes, but not that."
-DOWNLOAD_FAILED = "I couldn't fetch your file from Telegram just now. Please send it again in a moment."
+# What the client is told (conversations.texts.Channel) is worded when it is raised: in the client's
+# language when the channel raises it inside ``use_locale`` (see TelegramChannel._handle).
+MB = 1024 * 1024
 
 
 class FileRejected(Exception):
@@ -40,9 +40,9 @@ class FileRejected(Exception):
 
 def check_attachment(attachment: Attachment) -> None:
     if attachment.size_bytes is not None and attachment.size_bytes > DOWNLOAD_MAX_BYTES:
-        raise FileRejected(TOO_LARGE.format(mb=DOWNLOAD_MAX_BYTES // (1024 * 1024)))
+        raise FileRejected(T.FILE_TOO_LARGE.format(mb=DOWNLOAD_MAX_BYTES // MB))
     if attachment.kind == "document" and (attachment.mime_type or "") not in ACCEPTED_DOCUMENT_TYPES:
-        raise FileRejected(UNSUPPORTED_TYPE)
+        raise FileRejected(T.FILE_UNSUPPORTED)
 
 
 def _extension(attachment: Attachment) -> str:
@@ -66,9 +66,9 @@ class FileStore:
         try:
             content = await self.api.download(attachment.file_id)
         except Exception as exc:
-            raise FileRejected(DOWNLOAD_FAILED) from exc
+            raise FileRejected(T.FILE_DOWNLOAD_FAILED.format(platform="Telegram")) from exc
         if len(content) > DOWNLOAD_MAX_BYTES:
-            raise FileRejected(TOO_LARGE.format(mb=DOWNLOAD_MAX_BYTES // (1024 * 1024)))
+            raise FileRejected(T.FILE_TOO_LARGE.format(mb=DOWNLOAD_MAX_BYTES // MB))
         await asyncio.to_thread(write_stored_file, path, content)
         size = len(content)
         async with self.db.unit_of_work() as session:

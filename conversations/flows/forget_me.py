@@ -1,7 +1,7 @@
 """``/forget_me``: a client erases themselves (right to erasure).
 
-The flow explains what is deleted and what is kept, and only the word DELETE (typed, or the button)
-goes ahead; anything else cancels. The erasure runs as an after-commit effect in its own transaction,
+The flow explains what is deleted and what is kept, and only the word DELETE (typed, or the button;
+the client's language's own word, LÖSCHEN, BORRAR, УДАЛИТЬ, too) goes ahead; anything else cancels. The erasure runs as an after-commit effect in its own transaction,
 not in the engine's: it deletes this very user's conversation state, which the engine writes back at
 the end of its transaction. Files are unlinked after that commit. A subscription that still renews
 must be cancelled first (``/billing``): erasure keeps its record but cannot stop the provider.
@@ -54,7 +54,7 @@ def _erase(storage_dir: Path | str) -> Effect:
 
 def build_flow(storage_dir: Path | str) -> Flow:
     async def answer_confirm(turn: Turn) -> Next:
-        if turn.text.upper() != CONFIRM_WORD:
+        if turn.text.strip().upper() not in {CONFIRM_WORD, T.CONFIRM_WORD.upper()}:
             turn.say(T.KEPT)
             return END
         turn.after_commit(_erase(storage_dir))
@@ -71,8 +71,8 @@ def build_flow(storage_dir: Path | str) -> Flow:
 
 
 async def ask_confirm(turn: Turn) -> OutgoingMessage:
-    # Built per message: the explanation is in the client's language (the word to type stays DELETE).
-    return await ask(T.EXPLAIN.format(word=CONFIRM_WORD), buttons((T.YES, CONFIRM_WORD), (T.NO, "keep")))(
+    # Built per message: the explanation and the word to type are in the client's language.
+    return await ask(T.EXPLAIN.format(word=T.CONFIRM_WORD), buttons((T.YES, CONFIRM_WORD), (T.NO, "keep")))(
         turn
     )
 

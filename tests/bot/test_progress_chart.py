@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Collection
 from datetime import date, timedelta
 
 import pytest
 from PIL import Image
+from pypdf import PdfReader
 
 from bot.charts.progress_chart import (
     ENERGY_COLOUR,
@@ -26,6 +28,7 @@ from bot.charts.progress_chart import (
     render_progress_chart,
     title_name,
 )
+from conversations.i18n import use_locale
 from domain.insights.series import ClientSeries, DayValues
 
 END = date(2026, 3, 30)
@@ -129,3 +132,24 @@ def test_alt_text_says_the_trend_in_words() -> None:
 def test_alt_text_with_a_single_week_of_check_ins_states_no_direction() -> None:
     text = alt_text(series_of([None] * 21 + [(6, 5, 0.5)] * 7))
     assert "Weekly average: mood 6/10, energy 5/10." in text and "missed" not in text
+
+
+@pytest.mark.parametrize(
+    ("language", "name", "words"),
+    [
+        ("en", "Ann", ["Ann: the last 4 weeks, 3 Mar – 30 Mar 2026", "Mood", "Score (1–10)", "Plan"]),
+        (
+            "de",
+            "Jürgen",
+            ["Jürgen: die letzten 4 Wochen, 3. März – 30. März 2026", "Stimmung", "Wert (1–10)"],
+        ),
+        ("es", "José", ["José: las últimas 4 semanas", "Ánimo", "Puntuación (1–10)"]),
+        ("ru", "Женя", ["Женя: последние 4 недели, 3 мар. – 30 мар. 2026", "Настроение", "Энергия"]),
+    ],
+)
+def test_labels_and_dates_are_in_the_readers_language(language: str, name: str, words: list[str]) -> None:
+    with warnings.catch_warnings(), use_locale(language):
+        warnings.simplefilter("error")  # "Glyph … missing from font(s)" would be an error
+        pdf = render_progress_chart(series_of(four_weeks(), name=name), "pdf")
+    text = " ".join(PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
+    assert all(word in text for word in words), text

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from conversations.flows import forget_me
+from conversations.i18n import use_locale
 from conversations.messages import Attachment
 from conversations.texts import Common
 from conversations.texts import ForgetMe as T
@@ -24,6 +25,7 @@ from domain.models import (
 )
 from domain.models.enums import ClientStatus
 from domain.services.billing import SubscriptionState, sync_subscription
+from domain.services.clients import set_client_locale
 from domain.services.files import record_stored_file
 from tests.support.chat import Chat, register, registered, texts
 
@@ -108,6 +110,34 @@ async def test_typing_delete_confirms_too(db: Database, chat: Callable[[str], Ch
     await c.send("/forget_me")
     assert texts(await c.send("delete")) == T.DONE
     assert await people(db) == []
+
+
+@pytest.mark.parametrize(
+    ("language", "word"), [("de", "löschen"), ("es", "Borrar"), ("ru", "УДАЛИТЬ"), ("ru", "delete")]
+)
+async def test_the_word_in_the_clients_language_confirms_and_delete_always_does(
+    db: Database, chat: Callable[[str], Chat], storage: Path, language: str, word: str
+) -> None:
+    client_id = await register(db, "u3")
+    async with db.unit_of_work() as s:
+        await set_client_locale(s, client_id, language)
+    c = chat("u3")
+    await c.send("/forget_me")
+    with use_locale(language):
+        done = str(T.DONE)
+    assert done != T.DONE.english
+    assert texts(await c.send(word)) == done
+    assert await people(db) == []
+
+
+async def test_another_languages_word_does_not_confirm(
+    db: Database, chat: Callable[[str], Chat], storage: Path
+) -> None:
+    await register(db, "u5")  # English
+    c = chat("u5")
+    await c.send("/forget_me")
+    assert texts(await c.send("LÖSCHEN")) == T.KEPT
+    assert await people(db) == ["u5"]
 
 
 async def test_anything_else_cancels(db: Database, chat: Callable[[str], Chat], storage: Path) -> None:

@@ -107,7 +107,7 @@ async def test_forget_me_explains_in_the_clients_language(
     await c.send("/language de")
     with registered(lambda: forget_me.register(tmp_path)):
         await c.send("/forget_me")
-    assert c.text.startswith("Du kannst mich bitten, dich zu vergessen.") and "tippe DELETE" in c.text
+    assert c.text.startswith("Du kannst mich bitten, dich zu vergessen.") and "tippe LÖSCHEN" in c.text
     assert [b.label for r in c.last for b in r.all_buttons] == [
         "Ja, alles löschen",
         "Nein, meine Daten behalten",

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from conversations.messages import IncomingMessage, OutgoingMessage
 from domain.db import Database
 from domain.models import InboxUpdate, StoredFile
+from domain.services.clients import register_client, set_client_locale
 from tests.support.telegram_api import FakeTelegram
 from tests.telegram.harness import (
     WEBHOOK_SECRET,
@@ -111,6 +112,30 @@ async def test_too_large_and_unsupported_files_get_a_clear_reply(
     async with db.unit_of_work() as session:
         names = (await session.scalars(select(StoredFile.file_name))).all()
     assert names == ["plan.pdf"]
+
+
+async def test_the_channels_own_answers_are_in_the_clients_language(
+    harness: Harness, handler: RecordingHandler, db: Database
+) -> None:
+    async with db.unit_of_work() as session:
+        client = await register_client(
+            session, platform="telegram", external_user_id="505", chat_id="505", display_name="Jana"
+        )
+        await set_client_locale(session, client.id, "de")
+    jana = TelegramUser(harness, 505)
+    big = await jana.push(
+        harness.fake.send_document(
+            505, b"x", file_name="scan.pdf", mime_type="application/pdf", size=30 * 1024 * 1024
+        )
+    )
+    assert texts(big).startswith("Diese Datei ist mir zu groß") and "20 MB" in texts(big)
+    odd = await jana.push(
+        harness.fake.send_document(505, b"MZ", file_name="tool.exe", mime_type="application/x-msdownload")
+    )
+    assert texts(odd).startswith("Diese Art Datei kann ich nicht lesen")
+    sticker = await jana.push(harness.fake.send_sticker(505))
+    assert texts(sticker).endswith("aber das nicht.")
+    assert handler.seen == []
 
 
 async def test_resent_update_is_processed_once(
