@@ -137,3 +137,32 @@ async def test_every_message_kind_keeps_a_hostile_name_and_note_inert(
     assert sum(blocks.escape(HOSTILE_NOTE) in text for text in fields) >= 5
     kinds = {call.method for call in harness.api.calls}
     assert {"chat.postMessage", "chat.update", "views.publish", "response_url"} <= kinds
+
+
+SCRIPTS = {
+    "arabic": ("محمد علي <!channel>", "ركبتي تؤلمني <@U0COACH> منذ أمس"),
+    "hebrew": ("דנה כהן <!here>", "הברך כואבת לי מאתמול <#C1>"),
+    "cjk": ("李小龙 さくら 김민준", "膝が痛い <https://evil.example|登录> 무릎이 아파요"),
+}
+
+
+async def test_names_and_notes_in_any_script_reach_slack_as_written(
+    harness: SlackHarness, coach: Coach
+) -> None:
+    """Escaping touches only ``&``, ``<`` and ``>``: right-to-left and CJK text arrives unchanged."""
+    for n, (name, note) in enumerate(SCRIPTS.values()):
+        client = await add_client(harness.db, coach, name, user=f"555077{n}")
+        async with harness.db.unit_of_work() as session:
+            await record_client_message(session, client_id=client.id, channel="telegram", text=note)
+    await relay_pending(harness.db)
+    for _ in range(10):
+        await harness.deliver_outbox()
+    fields = [text for call in harness.api.of("chat.postMessage") for text in markup_fields(call)]
+    assert [text for text in fields if LIVE_MARKUP.search(text)] == []
+    for name, note in SCRIPTS.values():
+        assert any(blocks.escape(name) in text for text in fields), name
+        assert any(blocks.escape(note) in text for text in fields), note
+        plain = re.sub(r"<[^>]*>", "", f"{name} {note}").split()
+        assert all(
+            any(word in text for text in fields) for word in plain
+        )  # every word, codepoint for codepoint
