@@ -17,6 +17,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from bot.charts import style
+from conversations.i18n import use_locale
 from conversations.texts import Chart as T
 from domain import rules
 from domain.insights.series import ClientSeries
@@ -184,8 +185,14 @@ def _legend(axes: Axes) -> None:
     )
 
 
-def render_progress_chart(series: ClientSeries, fmt: style.ChartFormat = "png") -> bytes:
-    """The chart (WIDTH × HEIGHT pixels as PNG); works for any number of check-ins, even none."""
+def render_progress_chart(
+    series: ClientSeries, fmt: style.ChartFormat = "png", *, locale: str | None = None
+) -> bytes:
+    """The chart (WIDTH × HEIGHT pixels as PNG); works for any number of check-ins, even none. In
+    ``locale`` (the reader's: a coach's own), else in the current one (the client's, in a chat)."""
+    if locale is not None:
+        with use_locale(locale):
+            return render_progress_chart(series, fmt)
     with style.drawing(WIDTH, HEIGHT) as figure:
         axes = style.axes_at(figure, PLOT_LEFT, PLOT_TOP, PLOT_RIGHT, PLOT_BOTTOM)
         strip = style.axes_at(figure, PLOT_LEFT, STRIP_TOP, PLOT_RIGHT, STRIP_BOTTOM)

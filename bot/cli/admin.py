@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from bot.cli.common import identity_option, money_option, print_json, print_table, settings, with_database
+from domain import rules
 from domain.clock import utcnow
 from domain.db import Database
 from domain.errors import ValidationError
@@ -73,6 +74,21 @@ def coaches_set_role(
 
     name = with_database(work)
     typer.echo(f"coach {coach} ({name}) is now {role.value}")
+
+
+@coaches_app.command("set-locale")
+def coaches_set_locale(
+    coach: Annotated[int, typer.Option("--coach", help="Coach id")],
+    locale: Annotated[str, typer.Argument(help=f"One of {', '.join(rules.LOCALES)}")],
+) -> None:
+    """The language a coach reads their charts (and computed summaries) in."""
+
+    async def work(db: Database) -> str:
+        async with db.unit_of_work() as session:
+            changed = await coach_service.set_coach_locale(session, coach, locale, actor="admin")
+            return f"coach {changed.id} ({changed.name}) reads charts in {changed.locale}"
+
+    typer.echo(with_database(work))
 
 
 @coaches_app.command("list")

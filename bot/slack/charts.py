@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackRequestError
@@ -19,6 +20,7 @@ from bot.charts.progress_chart import alt_text, render_progress_chart
 from domain.clock import Clock, utcnow
 from domain.db import Database
 from domain.insights.series import MIN_CHART_CHECK_INS, client_series
+from domain.services.coaches import find_coach_by_slack_user
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +44,13 @@ class ProgressCharts:
         """Upload the chart into the coach's DM; returns one line for the client card saying what happened."""
         async with self.db.sessions() as session:
             series = await client_series(session, client_id, days=CHART_WEEKS * 7, now=self.clock())
+            coach = await find_coach_by_slack_user(session, coach_user_id)
         if not series.chartable:
             return NOT_ENOUGH.format(n=MIN_CHART_CHECK_INS, weeks=CHART_WEEKS)
+        # Drawn in the coach's language (CPU work off the event loop).
+        draw = partial(render_progress_chart, series, locale=coach.locale if coach else None)
         try:
-            png = await asyncio.to_thread(render_progress_chart, series)  # CPU work off the event loop
+            png = await asyncio.to_thread(draw)
         except Exception:  # a drawing bug must not cost the coach the client card
             log.exception("progress chart could not be drawn")
             return FAILED

@@ -23,6 +23,9 @@ class Coach(Base):
     slack_user_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     invite_code: Mapped[str] = mapped_column(String(32), unique=True)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # The language the coach reads what is drawn for them in (charts, computed summaries; see
+    # domain.rules.LOCALES); their Slack messages and the web workspace are still English.
+    locale: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
     digest_time: Mapped[str] = mapped_column(String(5), default="08:00")
     digest_cadence: Mapped[str] = mapped_column(String(10), default="daily")
     slack_channel_id: Mapped[str | None] = mapped_column(String(64))

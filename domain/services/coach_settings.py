@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +25,8 @@ class CoachSettings:
     timezone: str
     capacity: int | None
     """The most active clients the coach takes; None is no limit."""
+    locale: str | None = None
+    """The language the coach reads their charts in (``domain.rules.LOCALES``); None keeps it."""
 
 
 class InvalidSettings(ValidationError):
@@ -36,7 +38,9 @@ class InvalidSettings(ValidationError):
 
 
 def current_settings(coach: Coach) -> CoachSettings:
-    return CoachSettings(coach.name, coach.digest_time, coach.digest_cadence, coach.timezone, coach.capacity)
+    return CoachSettings(
+        coach.name, coach.digest_time, coach.digest_cadence, coach.timezone, coach.capacity, coach.locale
+    )
 
 
 def check_settings(wanted: CoachSettings) -> CoachSettings:
@@ -47,6 +51,7 @@ def check_settings(wanted: CoachSettings) -> CoachSettings:
         "digest_cadence": lambda: rules.check_cadence(wanted.digest_cadence),
         "timezone": lambda: rules.check_timezone(wanted.timezone.strip()),
         "capacity": lambda: rules.check_capacity(wanted.capacity),
+        "locale": lambda: None if wanted.locale is None else rules.check_locale(wanted.locale),
     }
     clean: dict[str, Any] = {}
     errors: dict[str, str] = {}
@@ -66,13 +71,16 @@ async def update_coach_settings(
     """Save all of ``wanted`` or nothing; pending digests are re-planned for the new time and zone.
     Audited as ``coach.settings_changed`` with the names of the fields that changed."""
     coach = await get_coach(session, coach_id)
-    clean = check_settings(wanted)
     before = current_settings(coach)
+    clean = check_settings(wanted)
+    if clean.locale is None:
+        clean = replace(clean, locale=before.locale)
     changed = [field for field in CoachSettings.__slots__ if getattr(before, field) != getattr(clean, field)]
     if not changed:
         return coach
     coach.name = clean.name
     coach.capacity = clean.capacity
+    coach.locale = clean.locale or coach.locale
     await set_coach_digest_preferences(
         session,
         coach_id,

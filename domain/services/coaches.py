@@ -105,6 +105,23 @@ async def set_coach_role(
     return coach
 
 
+async def set_coach_locale(
+    session: AsyncSession, coach_id: int, locale: str, *, actor: str = "operator"
+) -> Coach:
+    """The language a coach reads what is drawn for them in (charts, computed summaries)."""
+    coach = await get_coach(session, coach_id)
+    previous, coach.locale = coach.locale, rules.check_locale(locale.strip().lower())
+    await session.flush()
+    await record_audit_event(
+        session,
+        actor=actor,
+        action="coach.locale_set",
+        subject=f"coach:{coach.id}",
+        details={"from": previous, "to": coach.locale},
+    )
+    return coach
+
+
 async def get_coach(session: AsyncSession, coach_id: int) -> Coach:
     coach = await session.get(Coach, coach_id)
     if coach is None:

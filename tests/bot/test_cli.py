@@ -253,3 +253,16 @@ def test_usage_errors_exit_2(cli_db: str, capsys: pytest.CaptureFixture[str]) ->
     ):
         code, _, err = run(capsys, *args)
         assert code == 2, (args, err)
+
+
+def test_a_coach_chooses_the_language_of_their_charts(
+    cli_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "db", "upgrade")
+    run(capsys, "coaches", "add", "--name", "Ada", "--email", "ada@example.com")
+    code, out, _ = run(capsys, "coaches", "set-locale", "--coach", "1", "DE")
+    assert (code, out.strip()) == (0, "coach 1 (Ada) reads charts in de")
+    code, _, err = run(capsys, "coaches", "set-locale", "--coach", "1", "fr")
+    assert code == 1 and err.strip() == "error: unsupported language 'fr'"
+    code, _, err = run(capsys, "coaches", "set-locale", "--coach", "9", "es")
+    assert code == 1 and "no coach with id 9" in err

@@ -7,14 +7,17 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from PIL import Image
 
-from bot.charts.progress_chart import ENERGY_COLOUR, HEIGHT, MOOD_COLOUR, WIDTH
+from bot.charts.progress_chart import ENERGY_COLOUR, HEIGHT, MOOD_COLOUR, WIDTH, render_progress_chart
+from bot.charts.style import ChartFormat
 from domain.clock import utcnow
 from domain.db import Database
+from domain.insights.series import ClientSeries
 from domain.models import Client, Coach
 from domain.services.checkins import record_check_in
-from domain.services.coaches import create_coach
+from domain.services.coaches import create_coach, set_coach_locale
 from tests.slack.conftest import COACH_DM, SlackHarness, add_client
 
 UPLOAD_CALLS = ("files.getUploadURLExternal", "upload", "files.completeUploadExternal")
@@ -93,3 +96,21 @@ async def test_a_failed_upload_still_shows_the_profile(harness: SlackHarness, co
     text = await profile(harness, "client Ann Lee")
     assert "couldn't post the chart just now" in text and "Last 2 check-ins" in text
     assert not harness.api.of("files.completeUploadExternal")
+
+
+async def test_the_chart_is_drawn_in_the_coachs_language(
+    harness: SlackHarness, coach: Coach, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn: list[str | None] = []
+
+    def render(series: ClientSeries, fmt: ChartFormat = "png", *, locale: str | None = None) -> bytes:
+        drawn.append(locale)
+        return render_progress_chart(series, fmt, locale=locale)
+
+    monkeypatch.setattr("bot.slack.charts.render_progress_chart", render)
+    async with harness.db.unit_of_work() as session:
+        await set_coach_locale(session, coach.id, "de")
+    ann = await add_client(harness.db, coach, "Ann Lee")
+    await check_ins(harness.db, ann, [(9, 6), (2, 4), (1, 3)])
+    await profile(harness, "client Ann Lee")
+    assert drawn == ["de"] and len(uploads(harness)) == 1

@@ -176,10 +176,11 @@ async def test_settings_show_every_field_error_and_save_nothing_until_all_are_ri
             "digest_cadence": "hourly",
             "timezone": "Atlantis",
             "capacity": "-3",
+            "locale": "xx",
         }
         status, body, _ = await coach.post("/app/settings", bad)
         assert status == 422 and "Nothing was saved" in body
-        for field in ("name", "digest_time", "timezone", "capacity"):
+        for field in ("name", "digest_time", "timezone", "capacity", "locale"):
             assert f'id="{field}-error"' in body
         assert 'value="Atlantis"' in body  # what was typed stays in the form
         good = {
@@ -188,6 +189,7 @@ async def test_settings_show_every_field_error_and_save_nothing_until_all_are_ri
             "digest_cadence": "weekly",
             "timezone": "Berlin",
             "capacity": "25",
+            "locale": "de",
         }
         status, _, response = await coach.post("/app/settings", good)
         assert (status, response.headers["Location"]) == (303, "/app/settings?saved=1")
@@ -203,6 +205,7 @@ async def test_settings_show_every_field_error_and_save_nothing_until_all_are_ri
             "Europe/Berlin",
             25,
         )
+        assert saved.locale == "de"  # the language of the charts drawn for her
 
 
 async def test_a_coach_creates_an_api_token_seen_once_and_revokes_only_their_own(db: Database) -> None:

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import secrets
 from datetime import date
+from functools import partial
 from typing import Any
 
 import aiohttp_jinja2
@@ -36,6 +37,7 @@ from domain.services.coach_feedback import (
     reaction_key,
 )
 from domain.services.coach_notes import NOTE_MAX_CHARS, add_coach_note
+from domain.services.coaches import get_coach
 from domain.services.files import inside_storage, read_stored_file
 from domain.services.messages import conversation
 
@@ -101,9 +103,11 @@ async def client_chart(request: web.Request) -> web.StreamResponse:
     async with request.config_dict[DB_KEY].unit_of_work() as session:
         await load_visible_client(request, session, client_id)
         series = await client_series(session, client_id, days=CHART_DAYS, now=utcnow())
+        locale = (await get_coach(session, signed_in(request).coach_id)).locale  # the reader's
     if not series.chartable:
         raise web.HTTPNotFound()
-    svg = await asyncio.to_thread(render_progress_chart, series, "svg")  # CPU work off the event loop
+    # CPU work off the event loop.
+    svg = await asyncio.to_thread(partial(render_progress_chart, series, "svg", locale=locale))
     response = web.Response(body=svg, content_type="image/svg+xml")
     response.headers["Content-Security-Policy"] = CHART_POLICY
     return response

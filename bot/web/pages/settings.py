@@ -1,5 +1,5 @@
-"""Settings: the coach's profile name, digest time and cadence, timezone and capacity, and their API
-tokens for ``/api/v1``.
+"""Settings: the coach's profile name, digest time and cadence, timezone, capacity and the language
+of their charts, and their API tokens for ``/api/v1``.
 
 Time and timezone are read like in chat and Slack ("8am", "Berlin"); every field is checked before
 anything is saved, and each problem is shown under its field.
@@ -14,6 +14,7 @@ from aiohttp import web
 from bot.http.server import DB_KEY
 from bot.web.auth.guards import form_text, path_int, signed_in
 from bot.web.render import redirect, render
+from conversations.i18n import LANGUAGE_NAMES
 from conversations.parsing import ParseError, parse_time_of_day, parse_timezone
 from domain.clock import utcnow
 from domain.errors import NotFound
@@ -48,7 +49,7 @@ def read_form(form: Any) -> tuple[CoachSettings | None, dict[str, str], dict[str
     """The settings as typed (for the form to show again), parsed; and field errors found so far."""
     typed = {
         field: form_text(form, field).strip()
-        for field in ("name", "digest_time", "digest_cadence", "timezone", "capacity")
+        for field in ("name", "digest_time", "digest_cadence", "timezone", "capacity", "locale")
     }
     errors: dict[str, str] = {}
     digest_time, zone, capacity = typed["digest_time"], typed["timezone"], None
@@ -64,7 +65,9 @@ def read_form(form: Any) -> tuple[CoachSettings | None, dict[str, str], dict[str
         capacity = read_capacity(typed["capacity"])
     except ValueError as exc:
         errors["capacity"] = str(exc)
-    wanted = CoachSettings(typed["name"], digest_time, typed["digest_cadence"], zone, capacity)
+    wanted = CoachSettings(
+        typed["name"], digest_time, typed["digest_cadence"], zone, capacity, typed["locale"]
+    )
     # The domain's own checks run too, over stand-ins for fields already refused, so every problem
     # shows at once.
     stand_in = CoachSettings(
@@ -73,6 +76,7 @@ def read_form(form: Any) -> tuple[CoachSettings | None, dict[str, str], dict[str
         wanted.digest_cadence,
         "UTC" if "timezone" in errors else wanted.timezone,
         None if "capacity" in errors else wanted.capacity,
+        wanted.locale,
     )
     try:
         check_settings(stand_in)
@@ -88,6 +92,7 @@ def _typed(settings: CoachSettings) -> dict[str, str]:
         "digest_cadence": settings.digest_cadence,
         "timezone": settings.timezone,
         "capacity": "" if settings.capacity is None else str(settings.capacity),
+        "locale": settings.locale or "en",
     }
 
 
@@ -113,6 +118,7 @@ async def _page(
         values=values,
         errors=errors or {},
         cadences=[c.value for c in Cadence],
+        languages=LANGUAGE_NAMES,
         capacity_hint=CAPACITY_HINT,
         saved=request.query.get("saved") == "1",
         tokens=tokens,
