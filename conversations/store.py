@@ -25,6 +25,7 @@ from domain.db import Database
 from domain.keysets import among, pairs_among
 from domain.models import ChannelIdentity, Client, ConversationState, Goal, ProcessedMessage
 from domain.models.enums import GoalStatus
+from domain.services.clients import identity_locale
 
 UserKey = tuple[str, str]
 
@@ -234,13 +235,5 @@ async def speaker_locale(db: Database, message: IncomingMessage) -> str:
     """The language to answer ``message``'s sender in outside a conversation (a channel refusing a
     file): the client's chosen one, else what their app is set to, else English."""
     async with db.sessions() as session:
-        stored = await session.scalar(
-            select(Client.locale)
-            .join(ChannelIdentity, ChannelIdentity.client_id == Client.id)
-            .where(
-                ChannelIdentity.platform == message.platform,
-                ChannelIdentity.external_user_id == message.external_user_id,
-            )
-            .limit(1)
-        )
+        stored = await identity_locale(session, message.platform, message.external_user_id)
     return supported_locale(stored or message.language_hint) or DEFAULT_LOCALE

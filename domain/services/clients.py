@@ -274,6 +274,16 @@ async def client_locale(session: AsyncSession, client_id: int) -> str:
     return locale or rules.LOCALES[0]
 
 
+async def identity_locale(session: AsyncSession, platform: str, external_user_id: str) -> str | None:
+    """The language of the client behind this chat account, or None when it is nobody's yet."""
+    return await session.scalar(
+        select(Client.locale)
+        .join(ChannelIdentity, ChannelIdentity.client_id == Client.id)
+        .where(ChannelIdentity.platform == platform, ChannelIdentity.external_user_id == external_user_id)
+        .limit(1)
+    )
+
+
 async def set_client_locale(session: AsyncSession, client_id: int, locale: str) -> Client:
     """The language the client is spoken to in from now on (one of ``rules.LOCALES``)."""
     client = await get_client(session, client_id)
