@@ -755,7 +755,8 @@ class Chart(Catalogue):
     """The progress chart's labels, in its reader's language: the client's when /progress sends it,
     the coach's (English) in Slack, the web workspace and reports."""
 
-    TITLE = Plural("{name}: the last {n} week, {dates}", "{name}: the last {n} weeks, {dates}")
+    TITLE = "{name}: {weeks}, {dates}"
+    WEEKS = Plural("the last {n} week", "the last {n} weeks")
     CLIENT = "Client"
     SCORE_AXIS = "Score (1–10)"
     PLAN = "Plan"

@@ -208,7 +208,9 @@ def render_progress_chart(
         figure.text(
             PLOT_LEFT / WIDTH,
             1 - 22 / HEIGHT,
-            T.TITLE.format(name=title_name(series.first_name), n=weeks, dates=date_range(series)),
+            T.TITLE.format(
+                name=title_name(series.first_name), weeks=T.WEEKS.format(n=weeks), dates=date_range(series)
+            ),
             fontsize=style.TITLE_SIZE,
             va="top",
         )
