@@ -936,3 +936,12 @@ class Announcements(Catalogue):
     words in a frame; the frame stays within domain.services.announcements.FRAME_RESERVE characters."""
 
     FRAME = "📣 {coach}:\n\n{text}\n\n(An announcement to your coach's clients. /settings to stop them.)"
+
+
+class ExtraSessionPayments(Catalogue):
+    """The thank-you for one more session bought through Checkout (a coach's extra-session program):
+    the client books it next, so it points at /book, not at /checkin as a program's thank-you does."""
+
+    THANK_YOU = (
+        "Thank you! Your payment for {program} went through. Send /book to pick a time for your session."
+    )

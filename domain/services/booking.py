@@ -459,6 +459,22 @@ async def extra_session_offer(
     return program
 
 
+async def is_extra_session_purchase(session: AsyncSession, enrollment_id: int) -> bool:
+    """Whether an enrollment is one more session bought (its program is its coach's
+    extra-session program), so the payment's thank-you points at /book rather than /checkin."""
+    row = (
+        await session.execute(
+            select(Program.id, Program.coach_id)
+            .join(Enrollment, Enrollment.program_id == Program.id)
+            .where(Enrollment.id == enrollment_id)
+        )
+    ).first()
+    if row is None:
+        return False
+    availability = await get_availability(session, row.coach_id)
+    return availability is not None and availability.extra_session_program == row.id
+
+
 async def buy_extra_session(session: AsyncSession, client_id: int, program: Program) -> int:
     """An enrollment waiting for payment in the extra-session program (the existing Checkout path
     takes it from there); an earlier, paid one of the same program is completed first, so each

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from conversations.i18n import format_amount
 from conversations.messages import OutgoingMessage, UrlButton
+from conversations.texts import ExtraSessionPayments
 from conversations.texts import PaymentUpdates as T
 from domain.money import format_money
 
@@ -27,8 +28,9 @@ def day(value: datetime | None) -> str:
     return value.strftime("%d %b %Y") if value else "unknown"
 
 
-def thank_you(program_name: str) -> OutgoingMessage:
-    return OutgoingMessage(text=T.THANK_YOU.format(program=program_name))
+def thank_you(program_name: str, *, extra_session: bool = False) -> OutgoingMessage:
+    text = ExtraSessionPayments.THANK_YOU if extra_session else T.THANK_YOU
+    return OutgoingMessage(text=text.format(program=program_name))
 
 
 def payment_failed(reason: str) -> OutgoingMessage:

@@ -29,6 +29,7 @@ from domain.models import Enrollment, Subscription
 from domain.models.enums import EnrollmentStatus
 from domain.services import billing
 from domain.services.audit import record_rejected_request
+from domain.services.booking import is_extra_session_purchase
 from domain.services.clients import client_locale
 from domain.services.enrollments import (
     change_enrollment_status,
@@ -422,8 +423,9 @@ class StripeWebhookProcessor:
         enrollment = settled.enrollment
         name = await program_name(session, enrollment.id)
         if settled.newly_active:
+            extra_session = await is_extra_session_purchase(session, enrollment.id)
             with use_locale(await client_locale(session, enrollment.client_id)):
-                thanks = texts.thank_you(name)
+                thanks = texts.thank_you(name, extra_session=extra_session)
             await self._tell_client_and_coach(
                 session,
                 enrollment,

@@ -19,7 +19,7 @@ from domain.models.enums import EnrollmentStatus
 from domain.services import booking as bookings
 from domain.services.coaches import create_coach, create_program, publish_program
 from integrations.stripe import StripePayments
-from tests.payments.conftest import WebhookEndpoint
+from tests.payments.conftest import WebhookEndpoint, outbox
 from tests.support.chat import Chat, FakeClock, onboard, registered, running_engine, texts
 from tests.support.stripe_checkout_api import CheckoutApi
 
@@ -106,6 +106,14 @@ async def test_a_paid_extra_session_can_be_booked_once_however_often_the_webhook
         assert len(await _extra_enrollments(db, extra_id)) == 1
         async with db.unit_of_work() as session:
             assert await session.scalar(select(func.count(Payment.id))) == 1
+        # Thanked once, pointed at /book (not at /checkin as a program's thank-you is); the coach told once.
+        sent = [(m.platform, m.payload.get("text")) for m in await outbox(db)]
+        assert [t for p, t in sent if p == "console"] == [
+            "Thank you! Your payment for One more session went through. Send /book to pick a time for your session."
+        ]
+        assert [t for p, t in sent if p == "slack" and t and t.startswith("Payment received")] == [
+            "Payment received: 60.00 USD for One more session."
+        ]
 
         replies = await sam.send("/book")
         assert "Your program includes 1 more session." in texts(replies)
