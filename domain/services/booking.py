@@ -475,6 +475,17 @@ async def is_extra_session_purchase(session: AsyncSession, enrollment_id: int) -
     return availability is not None and availability.extra_session_program == row.id
 
 
+async def close_paid_extra_session(session: AsyncSession, enrollment_id: int, *, actor: str) -> bool:
+    """A just-paid extra-session enrollment is completed at once: it is a purchase, not a program to
+    follow, and an active one (the newest) would stand in for the client's real program wherever
+    "the newest active enrollment" is read (check-in questions, steps, roster). Its session keeps
+    counting (completed enrollments count). True when the enrollment was one."""
+    if not await is_extra_session_purchase(session, enrollment_id):
+        return False
+    await change_enrollment_status(session, enrollment_id, EnrollmentStatus.COMPLETED, actor=actor)
+    return True
+
+
 async def buy_extra_session(session: AsyncSession, client_id: int, program: Program) -> int:
     """An enrollment waiting for payment in the extra-session program (the existing Checkout path
     takes it from there); an earlier, paid one of the same program is completed first, so each

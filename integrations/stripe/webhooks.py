@@ -29,7 +29,7 @@ from domain.models import Enrollment, Subscription
 from domain.models.enums import EnrollmentStatus
 from domain.services import billing
 from domain.services.audit import record_rejected_request
-from domain.services.booking import is_extra_session_purchase
+from domain.services.booking import close_paid_extra_session
 from domain.services.clients import client_locale
 from domain.services.enrollments import (
     change_enrollment_status,
@@ -423,7 +423,7 @@ class StripeWebhookProcessor:
         enrollment = settled.enrollment
         name = await program_name(session, enrollment.id)
         if settled.newly_active:
-            extra_session = await is_extra_session_purchase(session, enrollment.id)
+            extra_session = await close_paid_extra_session(session, enrollment.id, actor="stripe")
             with use_locale(await client_locale(session, enrollment.client_id)):
                 thanks = texts.thank_you(name, extra_session=extra_session)
             await self._tell_client_and_coach(

@@ -14,10 +14,11 @@ from sqlalchemy import func, select
 from conversations.flows import booking as booking_flow
 from domain.booking.availability import parse_availability
 from domain.db import Database
-from domain.models import Enrollment, Payment
+from domain.models import Enrollment, Payment, Program
 from domain.models.enums import EnrollmentStatus
 from domain.services import booking as bookings
 from domain.services.coaches import create_coach, create_program, publish_program
+from domain.services.program_versions import OPEN_STATUSES
 from integrations.stripe import StripePayments
 from tests.payments.conftest import WebhookEndpoint, outbox
 from tests.support.chat import Chat, FakeClock, onboard, registered, running_engine, texts
@@ -63,11 +64,22 @@ async def _sessions_left(db: Database, client_id: int) -> int | None:
 async def _extra_enrollments(db: Database, program_id: int) -> list[tuple[int, int, str]]:
     async with db.unit_of_work() as session:
         rows = await session.execute(
-            select(Enrollment.id, Enrollment.client_id, Enrollment.status).where(
-                Enrollment.program_id == program_id
-            )
+            select(Enrollment.id, Enrollment.client_id, Enrollment.status)
+            .where(Enrollment.program_id == program_id)
+            .order_by(Enrollment.id)
         )
         return [(r.id, r.client_id, str(r.status)) for r in rows]
+
+
+async def _open_programs(db: Database, client_id: int) -> list[tuple[str, str]]:
+    async with db.unit_of_work() as session:
+        rows = await session.execute(
+            select(Program.name, Enrollment.status)
+            .join(Enrollment, Enrollment.program_id == Program.id)
+            .where(Enrollment.client_id == client_id, Enrollment.status.in_(OPEN_STATUSES))
+            .order_by(Enrollment.id)
+        )
+        return [(r.name, str(r.status)) for r in rows]
 
 
 async def test_a_paid_extra_session_can_be_booked_once_however_often_the_webhook_comes(
@@ -93,7 +105,12 @@ async def test_a_paid_extra_session_can_be_booked_once_however_often_the_webhook
 
         # Paid on Stripe's page: the signed completion reaches POST /webhooks/stripe over HTTP.
         completed = await asyncio.to_thread(stripe_api.complete, checkout["id"])
-        assert await _extra_enrollments(db, extra_id) == [(enrollment_id, client_id, EnrollmentStatus.ACTIVE)]
+        # Paid, then completed at once: a purchase, not a program to follow (the client's program
+        # stays the one their check-ins and steps come from).
+        assert await _extra_enrollments(db, extra_id) == [
+            (enrollment_id, client_id, EnrollmentStatus.COMPLETED)
+        ]
+        assert await _open_programs(db, client_id) == [("Starter", EnrollmentStatus.ACTIVE)]
         assert await _sessions_left(db, client_id) == 1
 
         # Stripe retries (the same event again) and sends it under another event id: nothing more.
@@ -137,8 +154,9 @@ async def test_a_paid_extra_session_can_be_booked_once_however_often_the_webhook
         # Paying the second purchase adds one more session; the first, used, stays counted as completed.
         [second] = [c for c in stripe_api.sessions.values() if c["id"] != checkout["id"]]
         await asyncio.to_thread(stripe_api.complete, second["id"])
-        assert sorted(status for _, _, status in await _extra_enrollments(db, extra_id)) == [
-            EnrollmentStatus.ACTIVE,
+        assert [status for _, _, status in await _extra_enrollments(db, extra_id)] == [
+            EnrollmentStatus.COMPLETED,
             EnrollmentStatus.COMPLETED,
         ]
+        assert await _open_programs(db, client_id) == [("Starter", EnrollmentStatus.ACTIVE)]
         assert await _sessions_left(db, client_id) == 1
