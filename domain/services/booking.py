@@ -27,7 +27,7 @@ from domain.clock import ensure_utc, utcnow
 from domain.errors import NotFound
 from domain.models import Booking, Client, Coach, CoachAvailability, Enrollment, Program, Reminder
 from domain.models.base import UTCDateTime
-from domain.models.enums import BookingPayment, BookingStatus, EnrollmentStatus, ReminderStatus
+from domain.models.enums import Billing, BookingPayment, BookingStatus, EnrollmentStatus, ReminderStatus
 from domain.reminders.kinds import SESSION_REMINDER_BEFORE, ReminderKind
 from domain.services.audit import record_audit_event
 from domain.services.calendars import calendar_busy
@@ -443,8 +443,9 @@ async def included_sessions_left(session: AsyncSession, client_id: int) -> int |
 async def extra_session_offer(
     session: AsyncSession, coach_id: int, availability: Availability
 ) -> Program | None:
-    """The program a client buys one more session through: the coach's, published, priced, and
-    including at least one session (None: extra sessions are not sold)."""
+    """The program a client buys one more session through: the coach's, published, priced, paid
+    once (a monthly one would renew a purchase as a subscription), and including at least one session
+    (None: extra sessions are not sold)."""
     if availability.extra_session_program is None:
         return None
     program = await session.get(Program, availability.extra_session_program)
@@ -453,6 +454,7 @@ async def extra_session_offer(
         or program.coach_id != coach_id
         or not program.published
         or program.price_minor <= 0
+        or program.billing != Billing.ONE_OFF
         or program.sessions_included < 1
     ):
         return None

@@ -15,7 +15,7 @@ from conversations.flows import booking as booking_flow
 from domain.booking.availability import parse_availability
 from domain.db import Database
 from domain.models import Enrollment, Payment, Program
-from domain.models.enums import EnrollmentStatus
+from domain.models.enums import Billing, EnrollmentStatus
 from domain.services import booking as bookings
 from domain.services.coaches import create_coach, create_program, publish_program
 from domain.services.program_versions import OPEN_STATUSES
@@ -160,3 +160,25 @@ async def test_a_paid_extra_session_can_be_booked_once_however_often_the_webhook
         ]
         assert await _open_programs(db, client_id) == [("Starter", EnrollmentStatus.ACTIVE)]
         assert await _sessions_left(db, client_id) == 1
+
+
+async def test_only_a_published_priced_one_off_program_of_the_coach_with_sessions_is_sold(
+    db: Database,
+) -> None:
+    extra_id = await _coach_selling_extra_sessions(db)
+    async with db.unit_of_work() as session:
+        program = await session.get(Program, extra_id)
+        assert program is not None
+        availability = await bookings.get_availability(session, program.coach_id)
+        assert availability is not None
+        assert await bookings.extra_session_offer(session, program.coach_id, availability) is program
+        assert await bookings.extra_session_offer(session, program.coach_id + 1, availability) is None
+        for change, back in (
+            (("billing", Billing.MONTHLY), ("billing", Billing.ONE_OFF)),
+            (("price_minor", 0), ("price_minor", 6000)),
+            (("sessions_included", 0), ("sessions_included", 1)),
+            (("published", False), ("published", True)),
+        ):
+            setattr(program, *change)
+            assert await bookings.extra_session_offer(session, program.coach_id, availability) is None, change
+            setattr(program, *back)
