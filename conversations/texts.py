@@ -945,3 +945,56 @@ class ExtraSessionPayments(Catalogue):
     THANK_YOU = (
         "Thank you! Your payment for {program} went through. Send /book to pick a time for your session."
     )
+
+
+class CoachSummary(Catalogue):
+    """The computed (not AI) weekly summary a coach reads, in the coach's language (``coaches.locale``;
+    rendered by :mod:`conversations.coach_summary`). English reads as domain.insights.summary writes."""
+
+    NO_CHECK_INS = "{name} did not check in this week"
+    NO_CHECK_INS_MISSED = "{name} did not check in this week (missed {missed} of {expected})"
+    # Counts are Plurals of their own ({n} alone) inside plain sentences.
+    LAST_CHECK_IN = "{text}; last check-in {days} ago"
+    DAYS = Plural("{n} day", "{n} days")
+    CHECKED_IN_OF = "{name} checked in {check_ins} of {times}: {trends}"
+    TIMES_OF = Plural("{n} time", "{n} times")
+    CHECKED_IN = "{name} checked in {times}: {trends}"
+    TIMES = Plural("{n} time", "{n} times")
+    STREAK = "{text}; streak {streak}"
+    SENTENCE = "{text}."
+    METRICS = {
+        "mood": "mood",
+        "energy": "energy",
+        "sleep_hours": "sleep",
+        "adherence_pct": "plan kept",
+        "goal_progress": "goal",
+    }
+    TREND = "{metric} {value}"
+    TREND_STEADY = "{trend} (steady)"
+    TREND_UP = "{trend} (up {change} from {last})"
+    TREND_DOWN = "{trend} (down {change} from {last})"
+    HOURS = "{value}h"
+    NO_NOTES = "No notes this week"
+    NOTES_NOT_RATED = "Notes are not in English, so their tone is not rated"
+    NOTES_TONE = "Notes read {tone}"
+    TONES = {"positive": "positive", "negative": "negative", "neutral": "neutral", "none": "none"}
+    HIGHLIGHTS = "{text}: {highlights}"
+    QUOTED = "“{note}”"
+    FLAGS = "{text}. Flags: {flags}"
+    FELL = "{metric} fell from {last} to {value} week over week"
+    MISSED_WEEKLY = "missed this week's check-in"
+    MISSED = "missed {missed} of {expected} expected check-ins"
+    LOW_ADHERENCE = "kept to the plan {percent} of the time this week"
+    NEGATIVE_NOTES = "{negative} of {notes} read negative"
+    NOTES_OF = Plural("{n} note", "{n} notes")
+    QUESTIONS = {
+        "missed_check_ins": (
+            "Ask what got in the way of checking in and whether another time of day would suit better."
+        ),
+        "falling_mood": "Ask what has been weighing on them this week and what would help.",
+        "falling_energy": "Ask about rest, workload and food this week: what is draining their energy?",
+        "low_adherence": "Ask which part of the plan was hardest to keep and whether to make it smaller.",
+        "negative_notes": "Ask about what they wrote in their notes and how they are feeling about it now.",
+    }
+    ASK_WHAT_HELPED = "Ask what helped this week so they can keep doing it."
+    ASK_NEXT_FOCUS = "Ask what they want to focus on next week and what would make it easier."

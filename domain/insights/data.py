@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.clock import ensure_utc, time_zone
 from domain.insights.facts import CheckInRow, ClientProfile
-from domain.models import CheckIn, CheckInAnswer, Client, Goal
+from domain.models import CheckIn, CheckInAnswer, Client, Coach, Goal
 from domain.models.enums import ClientStatus, GoalStatus
 
 
@@ -98,3 +98,20 @@ async def coach_clients(session: AsyncSession, coach_id: int) -> Sequence[Client
 async def clients_by_id(session: AsyncSession, client_ids: Sequence[int]) -> Sequence[Client]:
     """The clients with those ids (any order; unknown ids are left out)."""
     return (await session.scalars(select(Client).where(Client.id.in_(list(client_ids))))).all()
+
+
+async def coach_locales(session: AsyncSession, coach_ids: Sequence[int]) -> dict[int, str]:
+    """The language each coach reads computed summaries in (``coaches.locale``)."""
+    if not coach_ids:
+        return {}
+    rows = await session.execute(select(Coach.id, Coach.locale).where(Coach.id.in_(set(coach_ids))))
+    return {coach_id: locale for coach_id, locale in rows.all()}
+
+
+async def client_coach_locale(session: AsyncSession, client_id: int) -> str | None:
+    """The language of the client's coach (None without a coach)."""
+    return (
+        await session.execute(
+            select(Coach.locale).join(Client, Client.coach_id == Coach.id).where(Client.id == client_id)
+        )
+    ).scalar_one_or_none()

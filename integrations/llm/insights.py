@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from conversations.coach_summary import coach_summary_bullets
 from conversations.ports import GoalSuggester, NewClientGoalSuggester, SuggestedGoal
 from domain.clock import Clock, utcnow
 from domain.db import Database
@@ -36,7 +37,6 @@ from domain.insights.summary import (
     COMPUTED_LABEL,
     WeeklySummary,
     cap,
-    computed_bullets,
     redact,
     summary_input,
 )
@@ -44,6 +44,7 @@ from domain.models import Coach
 from domain.services.clients import get_client
 from integrations.llm.client import LlmClient, LlmError, LlmInvalidOutput, Usage
 from integrations.llm.prompts import (
+    LANGUAGE_NAMES,
     PROMPT_VERSION,
     GoalsAnswer,
     SummaryAnswer,
@@ -182,8 +183,18 @@ class InsightsService:
         async with self.db.unit_of_work() as session:
             return {cid: (await get_client(session, cid)).coach_id for cid in client_ids}
 
+    def _summary_payload(self, facts: WeekFacts, locale: str | None) -> dict[str, Any]:
+        """The model's input; a coach who reads another language than English gets it named."""
+        payload = summary_input(facts, include_pii=self.include_pii)
+        if locale and locale != "en" and locale in LANGUAGE_NAMES:
+            payload["language"] = locale
+        return payload
+
     async def _summaries(self, items: list[tuple[WeekFacts, int | None]]) -> list[WeeklySummary]:
-        payloads = [summary_input(facts, include_pii=self.include_pii) for facts, _ in items]
+        async with self.db.unit_of_work() as session:
+            locales = await data.coach_locales(session, [c for _, c in items if c is not None])
+        langs = [locales.get(c) if c is not None else None for _, c in items]
+        payloads = [self._summary_payload(facts, lang) for (facts, _), lang in zip(items, langs, strict=True)]
         keys = [
             self._cache_key("summary", f.profile.client_id, p)
             for p, (f, _) in zip(payloads, items, strict=True)
@@ -197,12 +208,12 @@ class InsightsService:
         )
         fresh: dict[int, _Drafted] = {}
         out: list[WeeklySummary] = []
-        for (facts, _), draft in zip(items, drafts, strict=True):
+        for (facts, _), draft, lang in zip(items, drafts, langs, strict=True):
             if draft.source == "ai":
                 bullets = tuple(cap(b) for b in draft.value)
                 label = f"{AI_LABEL} (model {draft.model})"
             else:
-                bullets = tuple(cap(b) for b in computed_bullets(facts))
+                bullets = tuple(cap(b) for b in coach_summary_bullets(facts, lang))
                 label = COMPUTED_LABEL
             summary = WeeklySummary(
                 client_id=facts.profile.client_id,
@@ -426,7 +437,7 @@ class InsightsService:
             lambda: [week_facts(p, rows, week_ending=end, now=at) for p, rows, end in loaded]
         )
         names = {c.id: c.display_name for c in clients}
-        summaries = await self._summaries_from_cache(session, facts)
+        summaries = await self._summaries_from_cache(session, facts, coach.locale)
         period = period_for_cadence(coach.digest_cadence)
         as_of = local_today(at, coach.timezone)
         return await asyncio.to_thread(
@@ -454,14 +465,16 @@ class InsightsService:
                 session, [client_id], week_ending=week_ending, now=self.clock()
             )
             facts = week_facts(profile, rows, week_ending=end, now=self.clock())
-            [summary] = await self._summaries_from_cache(session, [facts])
+            locale = await data.client_coach_locale(session, client_id)
+            [summary] = await self._summaries_from_cache(session, [facts], locale)
         return summary
 
     async def _summaries_from_cache(
-        self, session: AsyncSession, facts: Sequence[WeekFacts]
+        self, session: AsyncSession, facts: Sequence[WeekFacts], locale: str | None
     ) -> list[WeeklySummary]:
-        """Cached model summaries that still match their facts, computed summaries for the rest."""
-        payloads = [summary_input(f, include_pii=self.include_pii) for f in facts]
+        """Cached model summaries that still match their facts, computed summaries for the rest (in
+        ``locale``, the coach's language)."""
+        payloads = [self._summary_payload(f, locale) for f in facts]
         keys = [
             self._cache_key("summary", f.profile.client_id, p) for f, p in zip(facts, payloads, strict=True)
         ]
@@ -477,7 +490,12 @@ class InsightsService:
                     f"{AI_LABEL} (model {self.llm.model})",
                 )
             else:
-                bullets, source, model, label = computed_bullets(f), "computed", None, COMPUTED_LABEL
+                bullets, source, model, label = (
+                    tuple(cap(b) for b in coach_summary_bullets(f, locale)),
+                    "computed",
+                    None,
+                    COMPUTED_LABEL,
+                )
             out.append(
                 WeeklySummary(f.profile.client_id, f.week.end.isoformat(), bullets, source, model, label, f)
             )

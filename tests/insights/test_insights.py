@@ -12,11 +12,11 @@ from domain.insights.facts import FlagKind
 from domain.models import Client, InsightCache, LlmUsage
 from domain.services.checkins import record_check_in
 from domain.services.clients import register_client
-from domain.services.coaches import create_coach
+from domain.services.coaches import create_coach, set_coach_locale
 from integrations.llm.client import LlmClient
 from integrations.llm.insights import InsightsService
 from integrations.llm.prompts import NOTES_CLOSE, NOTES_OPEN
-from tests.support.openai_api import FakeOpenAI, Reply, answer, server_error
+from tests.support.openai_api import FakeOpenAI, Reply, answer, facts_of, server_error
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 WEEK_ENDING = date(2026, 11, 22)
@@ -308,3 +308,45 @@ async def test_slow_goal_suggestions_give_way_to_the_computed_ones(
     goals, source = await insights.goal_proposals(ids[0])
     await insights.close()
     assert source == "computed" and len(goals) == 3
+
+
+async def _coach_speaks(db: Database, coach_id: int, locale: str) -> None:
+    async with db.unit_of_work() as session:
+        await set_coach_locale(session, coach_id, locale)
+
+
+async def test_a_german_coach_gets_the_computed_summary_in_german(db: Database) -> None:
+    coach_id, ids = await seed(db, declining=True)
+    await _coach_speaks(db, coach_id, "de")
+    insights = service(db, None)
+    summary = await insights.weekly_summary(ids[0], WEEK_ENDING)
+    assert summary.source == "computed"
+    assert summary.bullets[0].startswith(
+        "Ana hat 7 von 7 Malen eingecheckt: Stimmung 3/10 (minus 4 gegenüber 7)"
+    )
+    assert "Schlaf 7,5 Std." in summary.bullets[0]
+    assert "Stimmung fiel im Wochenvergleich von 7 auf 3" in summary.bullets[1]
+    assert summary.bullets[2].startswith("Fragen Sie")
+    # Read without a model call (what Slack shows as the latest summary): German as well.
+    latest = await insights.latest_summary(ids[0], WEEK_ENDING)
+    assert latest.bullets == summary.bullets
+
+
+async def test_the_model_is_asked_to_write_in_the_coachs_language(
+    db: Database, openai_server: FakeOpenAI
+) -> None:
+    coach_id, ids = await seed(db)
+    insights = service(db, openai_server)
+    await insights.weekly_summary(ids[1], WEEK_ENDING)
+    await _coach_speaks(db, coach_id, "ru")
+    russian = await insights.weekly_summary(ids[1], WEEK_ENDING)
+    await insights.close()
+    # The English answer is not served to the Russian coach from the cache: a second request.
+    assert len(openai_server.requests) == 2 and russian.source == "ai"
+    english_system, russian_system = (
+        next(m["content"] for m in r["messages"] if m["role"] == "system") for r in openai_server.requests
+    )
+    assert "Write every text value in" not in english_system
+    assert russian_system.endswith("Write every text value in Russian (keys stay English).")
+    # The language is an instruction, not one of the facts the answer is checked against.
+    assert "language" not in facts_of(openai_server.requests[1])
