@@ -998,3 +998,23 @@ class CoachSummary(Catalogue):
     }
     ASK_WHAT_HELPED = "Ask what helped this week so they can keep doing it."
     ASK_NEXT_FOCUS = "Ask what they want to focus on next week and what would make it easier."
+
+
+class PaymentProblems(Catalogue):
+    """Why a payment page, link or billing action can't be offered (integrations.stripe raises them as
+    PaymentsUnavailable inside the client's effect, so they read in the client's language)."""
+
+    ALREADY_PAID = "{program} is already paid for: you're all set."
+    NOT_OPEN = "This enrollment is no longer open for payment. Send /programs to pick one."
+    FREE = "{program} is free: there is nothing to pay."
+    PAGE_UNAVAILABLE = "The payment page isn't available right now. Please try again shortly."
+    CONFIRMING = "Your payment is being confirmed: you'll get a message in a moment."
+    NOTHING_DUE = "{program} has nothing to pay right now."
+    NO_PAYMENTS = "You have no payments with us yet, so there is nothing to manage."
+    NO_SUBSCRIPTION = "I can't find that subscription. Send /billing to see yours."
+    CARD_DECLINED = "Your card was declined: {reason}. Please try another card."
+    DECLINED = "your card was declined"
+    BUSY = "Payments are busy right now. Please try again in a minute."
+    UNREACHABLE = "The payment service can't be reached right now. Please try again in a few minutes."
+    NOT_SET_UP = "Payments aren't set up correctly yet. Your coach has been told."
+    FAILED = "Something went wrong with the payment service. Please try again in a few minutes."

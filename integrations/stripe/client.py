@@ -12,6 +12,7 @@ import stripe
 from stripe._base_address import BaseAddresses
 
 from conversations.ports import PaymentsUnavailable
+from conversations.texts import PaymentProblems as Problems
 
 log = logging.getLogger(__name__)
 
@@ -59,17 +60,19 @@ async def with_backoff(
 
 
 def client_message(error: stripe.StripeError) -> str:
-    """A sentence safe to show the client; details stay in our logs (by error type, no personal data)."""
+    """A sentence safe to show the client, in the current (client's) language; details stay in our logs
+    (by error type, no personal data)."""
     if isinstance(error, stripe.CardError):
-        reason = error.user_message or "your card was declined"
-        return f"Your card was declined: {reason.rstrip('.')}. Please try another card."
+        # Stripe's own reason, as Stripe wrote it (the request carried no language of ours).
+        reason = error.user_message or Problems.DECLINED
+        return Problems.CARD_DECLINED.format(reason=reason.rstrip("."))
     if isinstance(error, stripe.RateLimitError):
-        return "Payments are busy right now. Please try again in a minute."
+        return Problems.BUSY
     if isinstance(error, stripe.APIConnectionError):
-        return "The payment service can't be reached right now. Please try again in a few minutes."
+        return Problems.UNREACHABLE
     if isinstance(error, stripe.AuthenticationError | stripe.PermissionError):
-        return "Payments aren't set up correctly yet. Your coach has been told."
-    return "Something went wrong with the payment service. Please try again in a few minutes."
+        return Problems.NOT_SET_UP
+    return Problems.FAILED
 
 
 def unavailable(error: stripe.StripeError, action: str) -> PaymentsUnavailable:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.i18n import use_locale
 from conversations.ports import InvoiceSummary, PaymentOffer, PaymentsUnavailable, SubscriptionSummary
+from conversations.texts import PaymentProblems as Problems
 from domain.db import Database
 from domain.errors import NotFound, PermissionDenied, ValidationError
 from domain.models import Payment, Subscription
@@ -108,13 +109,11 @@ class StripePayments:
     async def checkout_for_enrollment(self, enrollment_id: int) -> PaymentOffer:
         plan = await self._plan_checkout(enrollment_id)
         if plan.enrollment_status == EnrollmentStatus.ACTIVE:
-            raise PaymentsUnavailable(f"{plan.program_name} is already paid for: you're all set.")
+            raise PaymentsUnavailable(Problems.ALREADY_PAID.format(program=plan.program_name))
         if plan.enrollment_status != EnrollmentStatus.PENDING_PAYMENT:
-            raise PaymentsUnavailable(
-                "This enrollment is no longer open for payment. Send /programs to pick one."
-            )
+            raise PaymentsUnavailable(Problems.NOT_OPEN)
         if plan.price_minor <= 0:
-            raise PaymentsUnavailable(f"{plan.program_name} is free: there is nothing to pay.")
+            raise PaymentsUnavailable(Problems.FREE.format(program=plan.program_name))
         try:
             if plan.open_checkout_id:
                 reused = await self._reuse_open_checkout(plan)
@@ -131,7 +130,7 @@ class StripePayments:
             raise unavailable(exc, "checkout") from None
         url = session.url
         if not url:
-            raise PaymentsUnavailable("The payment page isn't available right now. Please try again shortly.")
+            raise PaymentsUnavailable(Problems.PAGE_UNAVAILABLE)
         try:
             async with self.db.unit_of_work() as db_session:
                 await record_payment(
@@ -182,7 +181,7 @@ class StripePayments:
             return self._offer(plan, session.url)
         status = session.status
         if status == "complete":
-            raise PaymentsUnavailable("Your payment is being confirmed: you'll get a message in a moment.")
+            raise PaymentsUnavailable(Problems.CONFIRMING)
         # Expired: mark it so the next attempt gets a new idempotency key and a new session.
         async with self.db.unit_of_work() as db_session:
             await expire_checkout(db_session, checkout_id)
@@ -247,7 +246,7 @@ class StripePayments:
         pastes by hand. Limited to one completed payment, so forwarding it cannot charge twice."""
         plan = await self._plan_checkout(enrollment_id)
         if plan.enrollment_status != EnrollmentStatus.PENDING_PAYMENT or plan.price_minor <= 0:
-            raise PaymentsUnavailable(f"{plan.program_name} has nothing to pay right now.")
+            raise PaymentsUnavailable(Problems.NOTHING_DUE.format(program=plan.program_name))
         monthly = plan.billing == Billing.MONTHLY
         metadata = {
             "enrollment_id": str(plan.enrollment_id),
@@ -326,7 +325,7 @@ class StripePayments:
             client = await get_client(session, client_id)
             customer_id, locale = client.stripe_customer_id, client.locale
         if not customer_id:
-            raise PaymentsUnavailable("You have no payments with us yet, so there is nothing to manage.")
+            raise PaymentsUnavailable(Problems.NO_PAYMENTS)
         try:
             portal = await self._call(
                 lambda: self.stripe.v1.billing_portal.sessions.create_async(
@@ -373,7 +372,7 @@ class StripePayments:
         async with self.db.unit_of_work() as session:
             sub = await find_subscription(session, provider_subscription_id, client_id=client_id)
         if sub is None:
-            raise PaymentsUnavailable("I can't find that subscription. Send /billing to see yours.")
+            raise PaymentsUnavailable(Problems.NO_SUBSCRIPTION)
         return sub
 
     async def _refresh(self, client_id: int, provider_subscription_id: str) -> SubscriptionSummary:

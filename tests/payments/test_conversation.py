@@ -16,6 +16,7 @@ from conversations.registry import unregister
 from domain.db import Database
 from domain.models import Enrollment
 from domain.models.enums import EnrollmentStatus
+from domain.services.clients import set_client_locale
 from integrations.stripe import StripePayments
 from tests.payments.conftest import Shop, WebhookEndpoint, new_enrollment, outbox
 from tests.support.stripe_checkout_api import CheckoutApi
@@ -174,3 +175,17 @@ async def test_without_stripe_pay_explains_and_tells_the_coach(db: Database, sho
         await engine.stop()
     notices = [m.payload["kind"] for m in await outbox(db) if m.platform == "slack"]
     assert notices == ["payments_not_configured"]
+
+
+async def test_a_german_client_reads_why_payment_is_not_possible_in_german(
+    db: Database, shop: Shop, chat: Chat, stripe_api: CheckoutApi
+) -> None:
+    async with db.unit_of_work() as s:
+        await set_client_locale(s, shop.client_id, "de")
+    enrollment_id = await new_enrollment(db, shop.client_id, shop.one_off_id)
+    stripe_api.fail_next = [503] * 4  # the first try and the library's three retries
+    await chat.send("/pay")
+    assert "Bitte versuch es" in chat.text and "try again" not in chat.text
+    assert await _status(db, enrollment_id) == EnrollmentStatus.PENDING_PAYMENT
+    await chat.send("/pay")
+    assert any(b.url for r in chat.last for b in r.url_buttons)

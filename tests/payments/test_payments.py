@@ -8,6 +8,7 @@ import pytest
 import stripe
 from sqlalchemy import select
 
+from conversations.i18n import use_locale
 from conversations.ports import PaymentsUnavailable
 from domain.db import Database
 from domain.models import Client, Enrollment, Payment
@@ -157,6 +158,9 @@ async def test_paid_or_free_enrollments_offer_no_checkout(
     with pytest.raises(PaymentsUnavailable, match="already paid"):
         await payments.checkout_for_enrollment(enrollment_id)
     assert len(stripe_api.sessions) == 1
+    # Raised inside a client's effect, the reason is in the client's language.
+    with use_locale("es"), pytest.raises(PaymentsUnavailable, match="ya está pagado: todo listo"):
+        await payments.checkout_for_enrollment(enrollment_id)
 
 
 async def test_checkout_to_active_enrollment_with_thanks_and_coach_notice(
