@@ -347,6 +347,31 @@ async def test_the_model_is_asked_to_write_in_the_coachs_language(
         next(m["content"] for m in r["messages"] if m["role"] == "system") for r in openai_server.requests
     )
     assert "Write every text value in" not in english_system
-    assert russian_system.endswith("Write every text value in Russian (keys stay English).")
+    assert "\nWrite every text value in Russian (keys stay English)." in russian_system
+    assert russian_system.endswith("with a decimal point (7.5, not 7,5).")
     # The language is an instruction, not one of the facts the answer is checked against.
     assert "language" not in facts_of(openai_server.requests[1])
+
+
+async def test_a_model_summary_in_german_is_grounded_and_shown(
+    db: Database, openai_server: FakeOpenAI
+) -> None:
+    coach_id, ids = await seed(db, declining=True)
+    await _coach_speaks(db, coach_id, "de")
+    german = {
+        "how_they_are_doing": "Ana hat 7 Mal eingecheckt; die Stimmung fiel von 7 auf 3, Schlaf 7.5 Stunden.",
+        "what_stood_out": "Die Notizen klingen negativ, der Plan wurde nicht eingehalten.",
+        "coach_could_ask": "Was hat dich diese Woche am meisten belastet?",
+    }
+    # "7,5" (German decimal comma) reads as 7 and 5: failing grounding, like an invented number.
+    comma = dict(german, how_they_are_doing="Ben schlief 7,5 Stunden pro Nacht.")
+    openai_server.then(answer(german), answer(comma), answer(comma))
+    insights = service(db, openai_server)
+    shown = await insights.weekly_summary(ids[0], WEEK_ENDING)
+    # A German answer that fails the check is not shown: the computed summary, in German, is.
+    fallback = await insights.weekly_summary(ids[1], WEEK_ENDING)
+    await insights.close()
+    assert shown.source == "ai" and shown.bullets[0] == german["how_they_are_doing"]
+    assert fallback.source == "computed" and fallback.bullets[0].startswith(
+        "Ben hat 7 von 7 Malen eingecheckt"
+    )
