@@ -17,7 +17,7 @@ from conversations.texts import Cohorts as T
 from domain.clock import utcnow
 from domain.db import Database
 from domain.errors import NotFound
-from domain.services import cohorts
+from domain.services import clients, cohorts
 from domain.services.cohorts import WeekPost
 
 COHORT_COMMAND = "/cohort"
@@ -71,6 +71,31 @@ class CohortGroups:
                     now=message.received_at or utcnow(),
                 )
         return []
+
+    async def member_reply(self, message: IncomingMessage) -> bool:
+        """A message in a linked channel where only clients' run minutes count (Slack): kept, silently,
+        when it is minutes from a known client; True when it was kept. Nothing is ever answered."""
+        minutes = cohorts.parse_minutes((message.text or "").strip())
+        if minutes is None:
+            return False
+        async with self.db.unit_of_work() as session:
+            group = await cohorts.cohort_of_chat(session, message.platform, message.chat_id)
+            if group is None:
+                return False
+            # Anyone can post in a channel; only people we know as clients have answers to keep.
+            if (
+                await clients.find_client_by_identity(session, message.platform, message.external_user_id)
+                is None
+            ):
+                return False
+            reply = await cohorts.record_reply(
+                session,
+                group,
+                external_user_id=message.external_user_id,
+                minutes=minutes,
+                now=message.received_at or utcnow(),
+            )
+        return reply is not None
 
     async def _link(self, message: IncomingMessage, code: str, title: str | None) -> list[OutgoingMessage]:
         if not code:

@@ -29,6 +29,7 @@ from bot.slack import blocks
 from bot.slack.actions import SlackActions
 from bot.slack.auth import NOT_YOUR_CLIENT_TEXT, REFUSAL_TEXT, linked_coach, record_refusal
 from bot.slack.charts import ProgressCharts
+from bot.slack.cohort_channel import SlackCohortChannel
 from bot.slack.commands import COMMAND, CoachCommands, DigestSource
 from bot.slack.conversation import PLATFORM, STORED_EVENT, SlackConversation
 from bot.slack.files import FileRejected, SlackFiles
@@ -36,6 +37,7 @@ from bot.slack.home import publish_home
 from bot.slack.roster import CoachInsights
 from bot.slack.threads import ReplyOutcome, find_thread, relay_coach_reply
 from bot.slack.transport import SlackTransport
+from conversations.cohort_groups import CohortGroups
 from conversations.messages import OutgoingFile
 from conversations.ports import ConversationHandler, GoalSuggester, PaymentPort
 from domain.clock import Clock, utcnow
@@ -125,6 +127,7 @@ class SlackBot:
         # Clients' files are kept in COACH_STORAGE_DIR; without one they are only named in the thread.
         self.files = SlackFiles(self.web, db, Path(storage_dir) if storage_dir else None)
         self.conversation = SlackConversation(handler, sender, self.files)
+        self.cohort_channel = SlackCohortChannel(CohortGroups(db), clock)
         # The token comes from ``client`` (pointed at COACH_SLACK_API_URL).
         self.app = AsyncApp(signing_secret=signing_secret, client=self.web, process_before_response=False)
         self._inflight: set[asyncio.Task[Any]] = set()
@@ -278,7 +281,9 @@ class SlackBot:
         if in_thread and await self._thread_reply(event, client, coach, user_id, channel, str(thread_ts)):
             return
         if event.get("channel_type") != "im":
-            return  # in shared channels only client threads matter
+            # In shared channels only client threads and a cohort channel's run minutes matter.
+            await self.cohort_channel.on_channel_message(event)
+            return
         if coach is not None:
             hint = "Hi coach! Reply inside a client's thread to message them, or use:"
             await client.chat_postMessage(

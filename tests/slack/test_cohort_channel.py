@@ -1,5 +1,6 @@
 """A cohort group on Slack: a program's channel gets the weekly post and group check-in through the
-shared sender; a channel the bot can no longer post to stops the cohort and tells the coach once."""
+shared sender; a channel the bot can no longer post to stops the cohort and tells the coach once;
+clients' run minutes said in the channel are kept once, silently, like a Telegram group's."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from sqlalchemy import select
 
 from conversations.cohort_groups import render_week
 from domain.clock import utcnow
-from domain.models import Coach, OutboundMessage
+from domain.db import Database
+from domain.models import Coach, CohortReply, InboxUpdate, OutboundMessage
 from domain.models.enums import DeliveryStatus
 from domain.services import coaches, cohorts
-from tests.slack.conftest import SlackHarness
+from tests.slack.conftest import SlackHarness, add_client
+from tests.slack.test_inbox import _count, _handled, stored_harness  # noqa: F401  (the inbox fixture)
 
 
 async def _program(harness: SlackHarness, coach: Coach) -> int:
@@ -79,3 +82,98 @@ async def test_a_channel_gone_stops_the_cohort_and_tells_the_coach(
         assert (
             await cohorts.queue_week_posts(session, now=utcnow() + timedelta(days=8), render=render_week) == 0
         )
+
+
+CHANNEL = "CRUNCLUB2"
+CLIENT_USER = "UANN0001"
+
+
+def _said(
+    text: str, ts: str, *, user: str = CLIENT_USER, channel: str = CHANNEL, **extra: str
+) -> dict[str, str]:
+    return {
+        "type": "message",
+        "channel_type": "channel",
+        "channel": channel,
+        "user": user,
+        "text": text,
+        "ts": ts,
+        **extra,
+    }
+
+
+async def _replies(db: Database) -> list[tuple[str, int | None, int, int]]:
+    async with db.sessions() as session:
+        rows = (await session.scalars(select(CohortReply).order_by(CohortReply.id))).all()
+        return [(r.external_user_id, r.client_id, r.minutes, r.week) for r in rows]
+
+
+async def _linked_channel(harness: SlackHarness, coach: Coach) -> int:
+    program_id = await _program(harness, coach)
+    async with harness.db.unit_of_work() as session:
+        # A day before today in UTC is on or before today in any time zone: week 1.
+        start = utcnow().date() - timedelta(days=1)
+        await cohorts.link_chat(
+            session, program_id=program_id, platform="slack", chat_id=CHANNEL, starts_on=start
+        )
+    client = await add_client(harness.db, coach, "Ann Runner", platform="slack", user=CLIENT_USER)
+    return client.id
+
+
+async def test_a_clients_minutes_in_the_channel_are_kept_once_from_the_inbox(
+    stored_harness: SlackHarness,  # noqa: F811
+    coach: Coach,
+) -> None:
+    harness = stored_harness
+    client_id = await _linked_channel(harness, coach)
+    assert (await harness.event(_said("45 min", "1700000001.000100"), event_id="EvCOHORT1")).status == 200
+    for retry in (1, 2):  # Slack re-sends it: stored and kept once
+        assert (
+            await harness.event(_said("45 min", "1700000001.000100"), event_id="EvCOHORT1", retry=retry)
+        ).status == 200
+    await _handled(harness.db, 1)
+    assert await _count(harness.db, InboxUpdate) == 1
+    assert await _replies(harness.db) == [(CLIENT_USER, client_id, 45, 1)]
+
+    ignored = [
+        _said("great run everyone!", "1700000002.000100"),  # not minutes
+        _said("30", "1700000003.000100", user="UNOBODY1"),  # not a client
+        _said("30", "1700000004.000100", channel="COTHER001"),  # a channel no cohort is linked to
+        _said("30", "1700000005.000100", bot_id="B0001"),  # the bot's own (or another bot's) message
+        _said("30", "1700000006.000100", subtype="message_changed"),
+    ]
+    for i, event in enumerate(ignored):
+        assert (await harness.event(event, event_id=f"EvIGNORED{i}")).status == 200
+    # A later answer replaces the week's earlier one.
+    assert (await harness.event(_said("50", "1700000007.000100"), event_id="EvCOHORT2")).status == 200
+    await _handled(harness.db, 2 + len(ignored))
+    assert await _replies(harness.db) == [(CLIENT_USER, client_id, 50, 1)]
+    # Kept silently: nothing is said in the channel, nor to anyone.
+    await asyncio.sleep(0.2)
+    assert harness.api.of("chat.postMessage") == []
+    assert harness.api.of("chat.postEphemeral") == []
+
+
+async def test_a_retried_channel_event_is_kept_once_without_the_inbox(
+    harness: SlackHarness, coach: Coach
+) -> None:
+    client_id = await _linked_channel(harness, coach)
+    assert (await harness.event(_said("40", "1700000011.000100"), event_id="EvCOHORT3")).status == 200
+    for _ in range(100):
+        if await _replies(harness.db):
+            break
+        await asyncio.sleep(0.05)
+    assert await _replies(harness.db) == [(CLIENT_USER, client_id, 40, 1)]
+    # A later answer, then Slack's retry of the first: the retry is not handled again.
+    assert (await harness.event(_said("55", "1700000012.000100"), event_id="EvCOHORT4")).status == 200
+    for _ in range(100):
+        if (await _replies(harness.db))[0][2] == 55:
+            break
+        await asyncio.sleep(0.05)
+    assert (
+        await harness.event(_said("40", "1700000011.000100"), event_id="EvCOHORT3", retry=1)
+    ).status == 200
+    await asyncio.sleep(0.3)
+    await harness.bot.drain()
+    assert await _replies(harness.db) == [(CLIENT_USER, client_id, 55, 1)]
+    assert harness.api.of("chat.postMessage") == []
