@@ -177,3 +177,16 @@ async def test_a_retried_channel_event_is_kept_once_without_the_inbox(
     await harness.bot.drain()
     assert await _replies(harness.db) == [(CLIENT_USER, client_id, 55, 1)]
     assert harness.api.of("chat.postMessage") == []
+
+
+async def test_minutes_in_the_check_ins_thread_are_kept(harness: SlackHarness, coach: Coach) -> None:
+    """Members often answer in the thread of the bot's check-in post: not a client thread, so kept."""
+    client_id = await _linked_channel(harness, coach)
+    event = _said("35 minutes", "1700000021.000200", thread_ts="1700000020.000100")
+    assert (await harness.event(event, event_id="EvCOHORT5")).status == 200
+    for _ in range(100):
+        if await _replies(harness.db):
+            break
+        await asyncio.sleep(0.05)
+    assert await _replies(harness.db) == [(CLIENT_USER, client_id, 35, 1)]
+    assert harness.api.of("chat.postEphemeral") == []
