@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from datetime import UTC, datetime
 from typing import Any
 
 from conversations.cohort_groups import CohortGroups
@@ -30,6 +32,21 @@ class SlackCohortChannel:
             chat_id=str(event.get("channel", "")),
             message_id=str(event.get("ts", "")),
             text=str(event["text"]),
-            received_at=self.clock(),
+            received_at=self._said_at(event),
         )
         return await self.groups.member_reply(message)
+
+    def _said_at(self, event: dict[str, Any]) -> datetime:
+        """When the member said it (Slack's ``ts``), so an answer handled late from the inbox still
+        counts for the week it was given in; never later than now."""
+        now = self.clock()
+        try:
+            seconds = float(str(event.get("ts", "")))
+        except ValueError:
+            return now
+        if not math.isfinite(seconds) or seconds <= 0:
+            return now
+        try:
+            return min(datetime.fromtimestamp(seconds, UTC), now)
+        except (OverflowError, OSError, ValueError):
+            return now

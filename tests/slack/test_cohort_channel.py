@@ -5,6 +5,7 @@ clients' run minutes said in the channel are kept once, silently, like a Telegra
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -85,6 +86,14 @@ async def test_a_channel_gone_stops_the_cohort_and_tells_the_coach(
 
 
 CHANNEL = "CRUNCLUB2"
+NOW = time.time()
+
+
+def _ts(n: int) -> str:
+    """A Slack message ts of a few seconds ago (the answer counts in the week it was said in)."""
+    return f"{NOW - 100 + n:.6f}"
+
+
 CLIENT_USER = "UANN0001"
 
 
@@ -126,27 +135,28 @@ async def test_a_clients_minutes_in_the_channel_are_kept_once_from_the_inbox(
 ) -> None:
     harness = stored_harness
     client_id = await _linked_channel(harness, coach)
-    assert (await harness.event(_said("45 min", "1700000001.000100"), event_id="EvCOHORT1")).status == 200
+    assert (await harness.event(_said("45 min", _ts(1)), event_id="EvCOHORT1")).status == 200
     for retry in (1, 2):  # Slack re-sends it: stored and kept once
-        assert (
-            await harness.event(_said("45 min", "1700000001.000100"), event_id="EvCOHORT1", retry=retry)
-        ).status == 200
+        assert (await harness.event(_said("45 min", _ts(1)), event_id="EvCOHORT1", retry=retry)).status == 200
     await _handled(harness.db, 1)
     assert await _count(harness.db, InboxUpdate) == 1
     assert await _replies(harness.db) == [(CLIENT_USER, client_id, 45, 1)]
 
     ignored = [
-        _said("great run everyone!", "1700000002.000100"),  # not minutes
-        _said("30", "1700000003.000100", user="UNOBODY1"),  # not a client
-        _said("30", "1700000004.000100", channel="COTHER001"),  # a channel no cohort is linked to
-        _said("30", "1700000005.000100", bot_id="B0001"),  # the bot's own (or another bot's) message
-        _said("30", "1700000006.000100", subtype="message_changed"),
+        _said("great run everyone!", _ts(2)),  # not minutes
+        _said("30", _ts(3), user="UNOBODY1"),  # not a client
+        _said("30", _ts(4), channel="COTHER001"),  # a channel no cohort is linked to
+        _said("30", _ts(5), bot_id="B0001"),  # the bot's own (or another bot's) message
+        _said("30", _ts(6), subtype="message_changed"),
     ]
     for i, event in enumerate(ignored):
         assert (await harness.event(event, event_id=f"EvIGNORED{i}")).status == 200
     # A later answer replaces the week's earlier one.
-    assert (await harness.event(_said("50", "1700000007.000100"), event_id="EvCOHORT2")).status == 200
-    await _handled(harness.db, 2 + len(ignored))
+    assert (await harness.event(_said("50", _ts(7)), event_id="EvCOHORT2")).status == 200
+    # Said (Slack's ts) ten days ago, before the cohort began, handled only now: no week to keep it in.
+    old = _said("30", f"{NOW - 10 * 86400:.6f}")
+    assert (await harness.event(old, event_id="EvCOHORTOLD")).status == 200
+    await _handled(harness.db, 3 + len(ignored))
     assert await _replies(harness.db) == [(CLIENT_USER, client_id, 50, 1)]
     # Kept silently: nothing is said in the channel, nor to anyone.
     await asyncio.sleep(0.2)
@@ -158,21 +168,19 @@ async def test_a_retried_channel_event_is_kept_once_without_the_inbox(
     harness: SlackHarness, coach: Coach
 ) -> None:
     client_id = await _linked_channel(harness, coach)
-    assert (await harness.event(_said("40", "1700000011.000100"), event_id="EvCOHORT3")).status == 200
+    assert (await harness.event(_said("40", _ts(11)), event_id="EvCOHORT3")).status == 200
     for _ in range(100):
         if await _replies(harness.db):
             break
         await asyncio.sleep(0.05)
     assert await _replies(harness.db) == [(CLIENT_USER, client_id, 40, 1)]
     # A later answer, then Slack's retry of the first: the retry is not handled again.
-    assert (await harness.event(_said("55", "1700000012.000100"), event_id="EvCOHORT4")).status == 200
+    assert (await harness.event(_said("55", _ts(12)), event_id="EvCOHORT4")).status == 200
     for _ in range(100):
         if (await _replies(harness.db))[0][2] == 55:
             break
         await asyncio.sleep(0.05)
-    assert (
-        await harness.event(_said("40", "1700000011.000100"), event_id="EvCOHORT3", retry=1)
-    ).status == 200
+    assert (await harness.event(_said("40", _ts(11)), event_id="EvCOHORT3", retry=1)).status == 200
     await asyncio.sleep(0.3)
     await harness.bot.drain()
     assert await _replies(harness.db) == [(CLIENT_USER, client_id, 55, 1)]
@@ -182,7 +190,7 @@ async def test_a_retried_channel_event_is_kept_once_without_the_inbox(
 async def test_minutes_in_the_check_ins_thread_are_kept(harness: SlackHarness, coach: Coach) -> None:
     """Members often answer in the thread of the bot's check-in post: not a client thread, so kept."""
     client_id = await _linked_channel(harness, coach)
-    event = _said("35 minutes", "1700000021.000200", thread_ts="1700000020.000100")
+    event = _said("35 minutes", _ts(21), thread_ts=_ts(20))
     assert (await harness.event(event, event_id="EvCOHORT5")).status == 200
     for _ in range(100):
         if await _replies(harness.db):
