@@ -144,6 +144,8 @@ async def save(turn: Turn, *, note: str | None) -> None:
         source_channel=turn.platform,
         at=turn.now,
     )
+    # The note's language is detected here, per turn in a worker thread, not in the batch's write.
+    row = (await checkins.with_note_languages([row]))[0]
     turn.writes = True
     turn.batch.defer("checkin.save", (turn, row), save_all)
 

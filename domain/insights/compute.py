@@ -42,8 +42,9 @@ def week_facts(
     reference = min(today, end)
     days_since = None if last_day is None else (reference - last_day).days
     week_rows = t.rows_between(rows, zone, start, end)
-    note_texts = tuple(r.note for r in week_rows if r.note)
-    notes = read_notes(list(note_texts))
+    with_notes = [r for r in week_rows if r.note]
+    note_texts = tuple(r.note for r in with_notes if r.note)
+    notes = read_notes(list(note_texts), languages=[r.note_language for r in with_notes])
     flags = risk_flags(week, trends, notes, cadence=profile.cadence, days_since_last_check_in=days_since)
     return WeekFacts(
         profile=profile,

@@ -79,6 +79,7 @@ async def check_in_rows(
                 goal_progress=c.goal_progress,
                 note=c.note,
                 answers=tuple(answers.get(c.id, ())),
+                note_language=c.note_language,
             )
         )
     return found

@@ -21,6 +21,8 @@ class CheckInRow:
     note: str | None = None
     answers: tuple[tuple[str, Any], ...] = ()
     """The program's own check-in questions answered with it: (key, typed value)."""
+    note_language: str | None = None
+    """The language stored with the note (None: written before languages were stored)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,12 @@ NOT_ENGLISH_AT = 0.9
 # App Home, roster and flag check. Its answer for a text never changes (seeded), so answers are
 # remembered — by a digest of the note, never its text, so an erased client's words do not linger.
 DETECTED_REMEMBERED = 50_000
+# What check_ins.note_language holds: "en" for a note VADER reads, another language's code (as
+# langdetect names it, e.g. "de", "zh-cn") or UNDETERMINED for one it does not.
+ENGLISH = "en"
+UNDETERMINED = "und"
+LANGUAGE_CODE_MAX = 8
+_CODE = re.compile(r"[a-z]{2,3}(-[a-z]{2,4})?")
 _LETTER = re.compile(r"[^\W\d_]")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 
@@ -40,6 +46,51 @@ def is_english(text: str) -> bool:
     if len(text.split()) < MIN_WORDS_TO_DETECT:
         return True
     return _remembered.english(text)
+
+
+def reads_as_english(text: str, language: str | None) -> bool:
+    """Whether VADER reads a note: from the language stored with it, else (a note stored before
+    languages were) detected now through the remembered answers."""
+    if language is None:
+        return is_english(text)
+    return language == ENGLISH
+
+
+def note_language(text: str) -> str:
+    """The code to store with a note when it is written: ENGLISH exactly when :func:`is_english`
+    would say so, else the detected language (UNDETERMINED when unsure). CPU work (langdetect, about
+    10 ms): call it off the event loop."""
+    letters = _LETTER.findall(text)
+    if not letters:
+        return ENGLISH
+    if sum(1 for ch in letters if _LATIN.match(ch)) < len(letters) / 2:
+        guess = _top_guess(text)
+        code = guess[0] if guess is not None else UNDETERMINED
+        return UNDETERMINED if code == ENGLISH else code
+    if len(text.split()) < MIN_WORDS_TO_DETECT:
+        return ENGLISH
+    guess = _top_guess(text)
+    if guess is None or guess[0] == ENGLISH or guess[1] < NOT_ENGLISH_AT:
+        return ENGLISH
+    return guess[0]
+
+
+def _top_guess(text: str) -> tuple[str, float] | None:
+    """langdetect's most likely language (a well-formed code only) and its probability."""
+    _detector_ready()
+    from langdetect import LangDetectException, detect_langs
+
+    try:
+        guesses = detect_langs(text)
+    except LangDetectException:
+        return None
+    if not guesses:
+        return None
+    top = guesses[0]
+    code = str(top.lang).lower()
+    if len(code) > LANGUAGE_CODE_MAX or not _CODE.fullmatch(code):
+        return (UNDETERMINED, float(top.prob))
+    return (code, float(top.prob))
 
 
 class _Remembered:

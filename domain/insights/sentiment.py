@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
 from domain.insights.facts import NoteInsight
-from domain.insights.note_language import is_english
+from domain.insights.note_language import reads_as_english
 
 # VADER's own conventions: compound >= 0.05 reads positive, <= -0.05 negative.
 POSITIVE_AT = 0.05
@@ -74,14 +75,21 @@ def shorten(text: str, limit: int = HIGHLIGHT_MAX_CHARS) -> str:
     return cut + "…"
 
 
-def read_notes(notes: list[str], *, highlights: int = 2) -> NoteInsight:
+def read_notes(
+    notes: list[str], *, languages: Sequence[str | None] | None = None, highlights: int = 2
+) -> NoteInsight:
     """Average sentiment of the English notes and the sentences that say most (strongest feeling, then
     length). Notes in other languages count and may be highlighted (by length), but get no score: when
-    no note is English the tone is ``"unknown"``, never a wrong "neutral"."""
-    notes = [n for n in notes if n.strip()]
+    no note is English the tone is ``"unknown"``, never a wrong "neutral".
+
+    ``languages`` are the codes stored with the notes (same order; None where a note has none):
+    langdetect runs only for notes without one."""
+    stored = list(languages) if languages is not None else [None] * len(notes)
+    kept = [(n, lang) for n, lang in zip(notes, stored, strict=True) if n.strip()]
+    notes = [n for n, _ in kept]
     if not notes:
         return NoteInsight(0, None, tone(None), 0, ())
-    english = [is_english(n) for n in notes]
+    english = [reads_as_english(n, lang) for n, lang in kept]
     scores = [sentiment(n) for n, readable in zip(notes, english, strict=True) if readable]
     average = round(sum(scores) / len(scores), 2) if scores else None
     ranked: list[tuple[float, int, str]] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from sqlalchemy.orm.util import identity_key
 from domain import rules
 from domain.clock import ensure_utc, time_zone, utcnow
 from domain.crypto import conceal, conceal_json
+from domain.insights.note_language import note_language
 from domain.keysets import among, pairs_among
 from domain.models import CheckIn, Goal
 from domain.models.enums import GoalStatus
@@ -61,15 +63,32 @@ def check_in_values(
         if goal_progress is None
         else rules.check_scale("goal progress", goal_progress, rules.PROGRESS_RANGE),
         "note": rules.check_note(note),
+        # Filled in by with_note_languages (CPU work, off the event loop) before the row is stored.
+        "note_language": None,
         "attachments": attachments or [],
         "source_channel": source_channel,
         "created_at": ensure_utc(at),
     }
 
 
+async def with_note_languages(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows with each note's language (``note_language``) detected, in a worker thread: langdetect
+    takes about 10 ms a note, too long for the event loop, and once stored no digest detects it again.
+    Rows already carrying a language, or without a note, are not detected."""
+    filled = [{**row, "note_language": row.get("note_language")} for row in rows]
+    pending = [row for row in filled if row["note"] and row["note_language"] is None]
+    if pending:
+        languages = await asyncio.to_thread(lambda: [note_language(row["note"]) for row in pending])
+        for row, language in zip(pending, languages, strict=True):
+            row["note_language"] = language
+    return filled
+
+
 async def insert_check_ins(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> list[int]:
     """Store validated rows (from :func:`check_in_values`) with one INSERT and their goals'
-    progress with one UPDATE; returns the new ids in the rows' order."""
+    progress with one UPDATE; returns the new ids in the rows' order. Notes' languages not yet
+    detected (see :func:`with_note_languages`) are detected first."""
+    rows = await with_note_languages(rows)
     inserted = await conn.execute(
         insert(_CHECK_INS).returning(_CHECK_INS.c.id, sort_by_parameter_order=True), list(rows)
     )
@@ -88,6 +107,7 @@ _BULK_COLUMNS = (
     "adherence",
     "goal_progress",
     "note",
+    "note_language",
     "attachments",
     "source_channel",
     "created_at",
@@ -105,9 +125,11 @@ def _copy_value(name: str, value: Any) -> Any:
 async def bulk_load_check_ins(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> int:
     """Store many validated rows (history, demo data) fast, without returning ids or touching goals:
     ``COPY`` on PostgreSQL, one multi-row INSERT per page on SQLite. Follow a big load with
-    :func:`domain.keysets.analyze`. Returns the rows stored."""
+    :func:`domain.keysets.analyze`. Returns the rows stored. Notes' languages not yet detected are
+    detected first (off the event loop)."""
     if not rows:
         return 0
+    rows = await with_note_languages(rows)
     if conn.dialect.name == "postgresql":
         raw = await conn.get_raw_connection()
         driver = raw.driver_connection
@@ -172,6 +194,7 @@ async def record_check_in(
         note=note,
         attachments=attachments,
     )
+    values = (await with_note_languages([values]))[0]
     await get_client(session, client_id)
     if goal_id is None and goal_progress is not None:
         values["goal_id"] = await session.scalar(

@@ -42,6 +42,8 @@ async def test_steps_come_in_order_and_everything_is_saved_at_the_end(
         "Legs were sore",
         "console",
     )
+    # Detected as the note was written (langdetect reads these three words as Afrikaans).
+    assert check_in.note_language == "af"
     async with db.unit_of_work() as session:
         goal = await session.scalar(select(Goal))
     assert goal is not None and goal.progress == 40 and check_in.goal_id == goal.id
@@ -69,7 +71,7 @@ async def test_validation_of_every_step(db: Database, client_chat: Chat) -> None
     assert "Check-in saved" in texts(replies)
     [check_in] = await stored(db)
     assert (check_in.mood, check_in.energy, check_in.sleep_hours, check_in.adherence) == (8, 8, 7.5, "no")
-    assert check_in.goal_progress == 50 and check_in.note is None
+    assert check_in.goal_progress == 50 and check_in.note is None and check_in.note_language is None
 
 
 CHECKIN_WITH_GOAL = ["/checkin", "7", "6", "7", "yes", "40", "/skip"]
@@ -93,6 +95,14 @@ async def test_photo_during_the_note_step_is_kept(db: Database, client_chat: Cha
     assert "Check-in saved" in texts(replies)
     [check_in] = await stored(db)
     assert check_in.note == "My meal" and check_in.attachments[0]["file_id"] == "file-123"
+
+
+async def test_the_notes_language_is_stored_with_it(db: Database, client_chat: Chat) -> None:
+    for text in CHECKIN_WITH_GOAL[:-1]:
+        await client_chat.send(text)
+    await client_chat.send("Heute war ein wirklich schlechter Tag, ich bin sehr müde.")
+    [check_in] = await stored(db)
+    assert check_in.note_language == "de"
 
 
 async def test_streak_and_weekly_comparison(db: Database, client_chat: Chat, clock: FakeClock) -> None:

@@ -163,3 +163,53 @@ async def test_latest_check_ins_of_a_roster_in_two_queries(
     monkeypatch.setattr(checkins, "LATEST_PAGE", 1)  # a roster larger than one statement's page
     async with db.sessions() as session:
         assert await latest_check_ins(session, list(ids.values())) == latest
+
+
+async def test_notes_languages_are_detected_off_the_loop_and_stored(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both writers (the engine's batch INSERT and the bulk load) store each note's language code,
+    detected in a worker thread, once; a row that already has one is not detected again."""
+    import threading
+
+    detected: list[tuple[str, bool]] = []
+    real = checkins.note_language
+
+    def spy(text: str) -> str:
+        detected.append((text, threading.current_thread() is threading.main_thread()))
+        return real(text)
+
+    monkeypatch.setattr(checkins, "note_language", spy)
+    async with db.unit_of_work() as session:
+        client_id = (
+            await session.execute(insert(Client).returning(Client.id), [{"display_name": "Ada"}])
+        ).scalar_one()
+    start = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+    notes = [
+        "Great run today, I feel amazing!",
+        "Heute war ein wirklich schlechter Tag, ich bin sehr müde.",
+        None,
+        "Сегодня был тяжёлый день",
+    ]
+    rows = [
+        check_in_values(
+            client_id=client_id,
+            mood=5,
+            energy=5,
+            sleep_hours=7,
+            adherence="yes",
+            note=note,
+            source_channel="telegram",
+            at=start + timedelta(days=n),
+        )
+        for n, note in enumerate(notes)
+    ]
+    already = {**rows[0], "note_language": "en", "created_at": start + timedelta(days=10)}
+    async with db.engine.begin() as conn:
+        await checkins.insert_check_ins(conn, rows[:2])
+        await bulk_load_check_ins(conn, [*rows[2:], already])
+    async with db.unit_of_work() as session:
+        stored = (await session.execute(select(CheckIn.note_language).order_by(CheckIn.created_at))).scalars()
+        assert list(stored) == ["en", "de", None, "ru", "en"]
+    assert [text for text, _ in detected] == [n for n in notes if n]  # the row with a code: not again
+    assert not any(on_main for _, on_main in detected)

@@ -97,3 +97,23 @@ def test_kind_is_guessed_from_name_then_content() -> None:
     assert guess_kind("a.csv", "{") == "csv"
     assert guess_kind("a.jsonl", "x") == "jsonl"
     assert guess_kind("export.txt", '{"identity": 1}') == "jsonl"
+
+
+async def test_imported_notes_are_stored_with_their_language(db: Database) -> None:
+    """The history import's bulk load detects each note's language once, so digests need not."""
+    history = """identity,client name,timezone,timestamp,mood,energy,sleep hours,adherence,goal progress,note
+telegram:51,Ana Silva,UTC,2026-11-20T08:30:00,7,6,7.5,yes,,"Great run today, I feel amazing!"
+telegram:51,,,2026-11-21T08:30:00,7,6,7.5,yes,,"Heute war ein wirklich schlechter Tag, ich bin sehr müde."
+telegram:51,,,2026-11-22T08:30:00,7,6,7.5,yes,,
+"""
+    report = await import_file(db, history, kind="csv", now=NOW)
+    assert report.imported == 3
+    async with db.unit_of_work() as session:
+        stored = (
+            await session.execute(select(CheckIn.note, CheckIn.note_language).order_by(CheckIn.id))
+        ).all()
+    assert [tuple(r) for r in stored] == [
+        ("Great run today, I feel amazing!", "en"),
+        ("Heute war ein wirklich schlechter Tag, ich bin sehr müde.", "de"),
+        (None, None),
+    ]

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from domain.insights import note_language
+from domain.insights.compute import week_facts
+from domain.insights.facts import CheckInRow, ClientProfile
 from domain.insights.note_language import is_english
 from domain.insights.sentiment import read_notes
 from integrations.llm.prompts import goals_prompt, summary_prompt
@@ -75,3 +79,61 @@ def test_detection_is_remembered_by_digest_bounded_and_answers_the_same(
     assert is_english(german) is False and asked[-1] == spanish  # kept: used more recently than english
     assert is_english(english) is True and asked[-1] == english  # evicted, so detected again
     assert all(is_english(n) is detect(n) for n in (german, english, spanish))
+
+
+@pytest.mark.parametrize(
+    ("note", "code"),
+    [
+        ("Great run today, I feel amazing!", "en"),
+        ("Heute war ein wirklich schlechter Tag, ich bin sehr müde.", "de"),
+        ("Hoy fue un día muy bueno, estoy contento con el progreso.", "es"),
+        ("Сегодня был тяжёлый день", "ru"),
+        ("ok", "en"),
+        ("💪🔥", "en"),
+    ],
+)
+def test_the_stored_code_reads_as_detection_does(note: str, code: str) -> None:
+    assert note_language.note_language(note) == code
+    assert (code == note_language.ENGLISH) is is_english(note)
+    assert note_language.reads_as_english(note, code) is is_english(note)
+
+
+def test_a_week_with_stored_languages_never_calls_the_detector(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The digest's facts read the stored code; only a note stored without one (before migration
+    0034) is detected, through the remembered answers."""
+    monkeypatch.setattr(note_language, "_remembered", note_language._Remembered(100))
+    asked: list[str] = []
+    detect = note_language._detected_english
+
+    def counting(text: str) -> bool:
+        asked.append(text)
+        return detect(text)
+
+    monkeypatch.setattr(note_language, "_detected_english", counting)
+    german = "Heute war ein wirklich schlechter Tag, ich bin sehr müde."
+    english = "Great run today, I feel amazing and strong!"
+    old = "Hoy fue un día muy bueno, estoy contento con el progreso."
+    profile = ClientProfile(client_id=1, display_name="Ada", timezone="UTC", cadence="daily")
+    now = datetime(2026, 12, 6, 12, tzinfo=UTC)
+    rows = [
+        CheckInRow(
+            at=now - timedelta(days=d),
+            mood=6,
+            energy=6,
+            sleep_hours=7,
+            adherence="yes",
+            note=n,
+            note_language=c,
+        )
+        for d, (n, c) in enumerate([(german, "de"), (english, "en"), (None, None)], start=1)
+    ]
+    facts = week_facts(profile, rows, week_ending=now.date(), now=now)
+    assert asked == []
+    assert facts.notes.count == 2 and facts.notes.tone == "positive"
+    assert facts.notes.sentiment == read_notes([english], languages=["en"]).sentiment
+    legacy = [
+        *rows,
+        CheckInRow(at=now - timedelta(days=4), mood=6, energy=6, sleep_hours=7, adherence="yes", note=old),
+    ]
+    assert week_facts(profile, legacy, week_ending=now.date(), now=now).notes.count == 3
+    assert asked == [old]  # only the note without a stored language

@@ -67,6 +67,7 @@ async def test_onboarding_and_check_in(harness: Harness, db: Database) -> None:
             "yes",
         )
         assert check_in.goal_progress == 40 and check_in.note == "felt strong"
+        assert check_in.note_language == "en"  # stored with it: no digest detects it again
         assert check_in.source_channel == "telegram"
         stored = await session.get(StoredFile, check_in.attachments[0]["stored_file_id"])
         assert stored is not None and stored.kind == "photo" and stored.client_id == client.id
