@@ -66,7 +66,7 @@ def _with_neighbour(scope: Scope, since: datetime, until: datetime | None, *, fo
 
 
 async def churned_clients(session: AsyncSession, scope: Scope, period: Period) -> int:
-    """Clients who churned during the period: an enrollment cancelled, or more than 14 days passed without a check-in (after one, or after joining)."""
+    """Clients who churned during the period: a program enrollment cancelled (not an extra session bought), or more than 14 days passed without a check-in (after one, or after joining)."""
     dialect = dialect_of(session)
     end = period.read_end
     silence = CHURN_SILENCE.total_seconds()
@@ -94,6 +94,7 @@ async def churned_clients(session: AsyncSession, scope: Scope, period: Period) -
     cancelled = select(Enrollment.client_id).where(
         scope.has_client(Enrollment.client_id),
         Enrollment.status == EnrollmentStatus.CANCELLED,
+        Enrollment.extra_session.is_(False),
         Enrollment.ended_at >= period.start,
         Enrollment.ended_at < end,
     )

@@ -71,12 +71,13 @@ async def goal_completion_rate(session: AsyncSession, scope: Scope, period: Peri
 
 
 async def program_completion_rate(session: AsyncSession, scope: Scope, period: Period) -> float | None:
-    """Of the program enrollments that ended during the period (completed or cancelled), the share (%) completed."""
+    """Of the program enrollments that ended during the period (completed or cancelled), the share (%) completed; extra sessions bought are not programs."""
     completed = func.count().filter(Enrollment.status == EnrollmentStatus.COMPLETED)
     row = (
         await session.execute(
             select(func.count(), completed).where(
                 Enrollment.id.in_(scope.enrollment_ids()),
+                Enrollment.extra_session.is_(False),
                 scope.has_client(Enrollment.client_id),
                 Enrollment.status.in_([EnrollmentStatus.COMPLETED, EnrollmentStatus.CANCELLED]),
                 Enrollment.ended_at >= period.start,

@@ -61,7 +61,7 @@ async def _enrollments(
     rows = await session.execute(
         select(Enrollment, EnrollmentProgress)
         .outerjoin(EnrollmentProgress, EnrollmentProgress.enrollment_id == Enrollment.id)
-        .where(Enrollment.program_id == program_id)
+        .where(Enrollment.program_id == program_id, Enrollment.extra_session.is_(False))
         .order_by(Enrollment.id)
     )
     return [(e, p) for e, p in rows.all()]
@@ -176,6 +176,13 @@ async def revenue(session: AsyncSession, enrollment_ids: Sequence[int]) -> dict[
     return {currency: int(total or 0) for currency, total in rows.all()}
 
 
+async def _all_enrollment_ids(session: AsyncSession, program_id: int) -> list[int]:
+    """Every enrollment of the program, extra sessions bought through it included (their money counts)."""
+    return list(
+        (await session.scalars(select(Enrollment.id).where(Enrollment.program_id == program_id))).all()
+    )
+
+
 async def program_stats(session: AsyncSession, program_id: int, *, now: datetime) -> ProgramStats:
     program = await get_program(session, program_id)
     rows = await _enrollments(session, program_id)
@@ -193,5 +200,5 @@ async def program_stats(session: AsyncSession, program_id: int, *, now: datetime
         steps=await step_completion(session, program_id, ids),
         checkin_adherence_pct=checkin_adherence(windows),
         mood_change=mood_change(windows),
-        revenue=await revenue(session, ids),
+        revenue=await revenue(session, await _all_enrollment_ids(session, program_id)),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.clock import utcnow
@@ -49,3 +49,5 @@ class Enrollment(Base):
     activated_at: Mapped[datetime | None]
     paused_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
+    # One more session bought (domain.services.booking), not a program followed: program metrics skip it.
+    extra_session: Mapped[bool] = mapped_column(default=False, server_default=false())

@@ -484,6 +484,8 @@ async def close_paid_extra_session(session: AsyncSession, enrollment_id: int, *,
     counting (completed enrollments count). True when the enrollment was one."""
     if not await is_extra_session_purchase(session, enrollment_id):
         return False
+    # Marked here too: one enrolled in the extra-session program some other way was a purchase as well.
+    await session.execute(update(Enrollment).where(Enrollment.id == enrollment_id).values(extra_session=True))
     await change_enrollment_status(session, enrollment_id, EnrollmentStatus.COMPLETED, actor=actor)
     return True
 
@@ -503,7 +505,11 @@ async def buy_extra_session(session: AsyncSession, client_id: int, program: Prog
         await change_enrollment_status(
             session, enrollment_id, EnrollmentStatus.COMPLETED, actor=f"client:{client_id}"
         )
-    return (await enroll(session, client_id=client_id, program_id=program.id)).id
+    enrollment = await enroll(session, client_id=client_id, program_id=program.id)
+    # Marked when bought, so program metrics skip it even if the coach later names another program.
+    enrollment.extra_session = True
+    await session.flush()
+    return enrollment.id
 
 
 async def set_sessions_included(session: AsyncSession, program_id: int, count: int, *, actor: str) -> None:
