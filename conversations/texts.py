@@ -1000,6 +1000,56 @@ class CoachSummary(Catalogue):
     ASK_NEXT_FOCUS = "Ask what they want to focus on next week and what would make it easier."
 
 
+class CoachDigest(Catalogue):
+    """The coach digest (title, overview, one line per client, flag reasons) and the summary labels, in
+    the coach's language (``coaches.locale``; rendered by :mod:`conversations.coach_digest`). English
+    reads as domain.insights.digest writes."""
+
+    TITLE_DAY = "Daily digest for {day}"
+    TITLE_WEEK = "Weekly digest for the week ending {day}"
+    NO_CLIENTS = "No clients yet."
+    CLIENTS = Plural("{n} client", "{n} clients")
+    OVERVIEW_WEEK = (
+        "{clients}: {checked_in} checked in this week, {flagged} flagged ({need_action} need action); "
+        "mood up for {mood_up}, down for {mood_down}."
+    )
+    OVERVIEW_DAY = (
+        "{checked_in} of {clients} checked in {window}; {flagged} flagged ({need_action} need action, "
+        "{newly_flagged} newly flagged); over the week mood up for {mood_up}, down for {mood_down}."
+    )
+    WINDOW_ON = "on {day}"
+    WINDOW_FROM_TO = "from {first} to {last}"
+    WINDOW_SINCE_YESTERDAY = {
+        "morning": "since yesterday morning",
+        "afternoon": "since yesterday afternoon",
+        "evening": "since yesterday evening",
+    }
+    WINDOW_SINCE_DAY = {
+        "morning": "since {weekday} morning",
+        "afternoon": "since {weekday} afternoon",
+        "evening": "since {weekday} evening",
+    }
+    CHECK_INS_OF = "{check_ins}/{expected} check-ins"
+    CHECK_INS = Plural("{n} check-in", "{n} check-ins")
+    MOOD = "mood {value}"
+    MOOD_CHANGE = "mood {value} {arrow}{change}"
+    ENERGY = "energy {value}"
+    PLAN_PERCENT = "plan {percent}"
+    PLAN = {"yes": "plan kept", "partly": "plan partly kept", "no": "plan not kept"}
+    NEVER_CHECKED_IN = "never checked in"
+    LAST_TODAY = "last check-in today"
+    LAST_YESTERDAY = "last check-in yesterday"
+    LAST_DAYS_AGO = Plural("last check-in {n} day ago", "last check-in {n} days ago")
+    NO_CHECK_IN = "no check-in ({ago})"
+    CHECKED_IN_ONCE = "checked in"
+    CHECKED_IN_TIMES = Plural("checked in {n} time", "checked in {n} times")
+    DAY_LINE = "{said}: {parts}"
+    STATUS_DAY = "{name}: {day} · week: {week}"
+    NEW_FLAG = "new: {reason}"
+    COMPUTED_LABEL = "Computed summary (not AI-generated)"
+    AI_LABEL = "AI-generated from computed check-in numbers; review before sharing (model {model})"
+
+
 class PaymentProblems(Catalogue):
     """Why a payment page, link or billing action can't be offered (integrations.stripe raises them as
     PaymentsUnavailable inside the client's effect, so they read in the client's language)."""

@@ -31,6 +31,7 @@ from bot.slack.roster import (
     coach_roster,
     days_ago,
 )
+from conversations.coach_digest import digest_payload
 from conversations.messages import OutgoingMessage, UrlButton
 from conversations.ports import GoalSuggester, PaymentPort, PaymentsUnavailable
 from domain.analytics.programs import program_stats
@@ -39,6 +40,7 @@ from domain.clock import Clock, utcnow
 from domain.db import Database
 from domain.errors import DomainError
 from domain.insights import approval
+from domain.insights.digest import Digest
 from domain.models import Client, Coach, Payment, Program
 from domain.models.enums import EnrollmentStatus
 from domain.money import MoneyError, format_money, parse_money
@@ -298,7 +300,10 @@ class CoachCommands:
         if self.digests is not None:
             try:
                 digest = await self.digests.coach_digest(coach.id)
-                payload = digest if isinstance(digest, dict) else digest.to_dict()
+                if isinstance(digest, Digest):
+                    payload = digest_payload(digest, coach.timezone, coach.locale)
+                else:
+                    payload = digest if isinstance(digest, dict) else digest.to_dict()
                 if "title" not in payload and "as_of" in payload:
                     payload = {**payload, "title": f"Digest for {payload['as_of']}"}
             except Exception:

@@ -112,6 +112,10 @@ class Digest:
     def title(self) -> str:
         return digest_title(self.period, self.as_of)
 
+    def counts(self) -> dict[str, int]:
+        """How many clients checked in, are flagged, need action, and whose mood went up or down."""
+        return _counts(self.lines, self.period)
+
     def text(self) -> str:
         out = [self.title, self.overview, ""]
         for line in self.lines:

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from conversations.coach_digest import digest_text, summary_label
 from conversations.coach_summary import coach_summary_bullets
 from conversations.ports import GoalSuggester, NewClientGoalSuggester, SuggestedGoal
 from domain.clock import Clock, utcnow
@@ -33,8 +34,6 @@ from domain.insights.goals import MAX_GOAL_WEEKS, GoalProposal, check_goal_set, 
 from domain.insights.grounding import ungrounded_numbers
 from domain.insights.period import DigestPeriod, digest_end, digest_window, period_for_cadence
 from domain.insights.summary import (
-    AI_LABEL,
-    COMPUTED_LABEL,
     WeeklySummary,
     cap,
     redact,
@@ -211,10 +210,10 @@ class InsightsService:
         for (facts, _), draft, lang in zip(items, drafts, langs, strict=True):
             if draft.source == "ai":
                 bullets = tuple(cap(b) for b in draft.value)
-                label = f"{AI_LABEL} (model {draft.model})"
+                label = summary_label(draft.model, lang)
             else:
                 bullets = tuple(cap(b) for b in coach_summary_bullets(facts, lang))
-                label = COMPUTED_LABEL
+                label = summary_label(None, lang)
             summary = WeeklySummary(
                 client_id=facts.profile.client_id,
                 week_ending=facts.week.end.isoformat(),
@@ -441,17 +440,21 @@ class InsightsService:
         period = period_for_cadence(coach.digest_cadence)
         as_of = local_today(at, coach.timezone)
         return await asyncio.to_thread(
-            lambda: _digest(
-                coach.id,
-                as_of,
-                period,
+            lambda: digest_text(
+                _digest(
+                    coach.id,
+                    as_of,
+                    period,
+                    coach.timezone,
+                    coach.digest_cadence,
+                    loaded,
+                    summaries,
+                    names,
+                    now=at,
+                ),
                 coach.timezone,
-                coach.digest_cadence,
-                loaded,
-                summaries,
-                names,
-                now=at,
-            ).text()
+                coach.locale,
+            )
         )
 
     async def latest_summary(self, client_id: int, week_ending: date | None = None) -> WeeklySummary:
@@ -487,14 +490,14 @@ class InsightsService:
                     tuple(hit["bullets"]),
                     "ai",
                     self.llm.model,
-                    f"{AI_LABEL} (model {self.llm.model})",
+                    summary_label(self.llm.model, locale),
                 )
             else:
                 bullets, source, model, label = (
                     tuple(cap(b) for b in coach_summary_bullets(f, locale)),
                     "computed",
                     None,
-                    COMPUTED_LABEL,
+                    summary_label(None, locale),
                 )
             out.append(
                 WeeklySummary(f.profile.client_id, f.week.end.isoformat(), bullets, source, model, label, f)

@@ -11,7 +11,7 @@ from domain.db import Database
 from domain.insights.digest import digest_input
 from domain.insights.grounding import ungrounded_numbers
 from domain.insights.history_import import import_file
-from domain.models import Client, OutboundMessage
+from domain.models import Client, Coach, OutboundMessage
 from domain.reminders import ReminderDispatcher, plan_reminders
 from domain.services.checkins import record_check_in
 from domain.services.clients import register_client
@@ -237,3 +237,25 @@ async def test_no_digest_states_a_number_absent_from_its_input(
     [daily, *_] = digests
     tampered = replace(daily, overview=daily.overview + " Mood 98765.")
     assert ungrounded_numbers(tampered.text(), digest_input(tampered)) != []
+
+
+async def test_a_german_coachs_scheduled_digest_is_in_german(db: Database) -> None:
+    coach_id = await roster(db)
+    async with db.unit_of_work() as session:
+        await session.execute(update(Coach).where(Coach.id == coach_id).values(locale="de"))
+    monday = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
+    dispatcher = ReminderDispatcher(digest=service(db, monday).compose_digest)
+    async with db.unit_of_work() as session:
+        await plan_reminders(session, now=monday - timedelta(hours=1))
+    async with db.unit_of_work() as session:
+        await dispatcher.dispatch_due(session, now=monday)
+        [digest] = [
+            m.payload
+            for m in await session.scalars(select(OutboundMessage).where(OutboundMessage.platform == "slack"))
+            if m.payload.get("type") == "coach_digest"
+        ]
+    assert digest["text"].startswith(
+        "Tagesübersicht für 2026-11-30\n0 von 4 Klienten haben sich seit gestern Morgen gemeldet;"
+    )
+    assert "Ana Silva: kein Check-in (letzter Check-in vor 4 Tagen) · Woche: " in digest["text"]
+    assert "check-in" not in digest["text"] and "mood" not in digest["text"]

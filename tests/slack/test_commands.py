@@ -177,3 +177,31 @@ async def test_an_ambiguous_reminder_is_finished_by_a_choice_pressed_once_or_twi
             await session.scalars(select(OutboundMessage).where(OutboundMessage.platform == "telegram"))
         ).all()
     assert [r.payload["text"] for r in rows] == ["⏰ Reminder from Casey Coach: Stretch before bed"]
+
+
+async def test_a_german_coachs_digest_arrives_in_german(harness: SlackHarness, coach: Coach) -> None:
+    from integrations.llm.insights import InsightsService
+
+    async with harness.db.unit_of_work() as session:
+        row = await session.get(Coach, coach.id)
+        assert row is not None
+        row.locale = "de"
+    ann = await add_client(harness.db, coach, "Ann <@U0> *Lee*")
+    async with harness.db.unit_of_work() as session:
+        await record_check_in(
+            session,
+            client_id=ann.id,
+            mood=2,
+            energy=3,
+            sleep_hours=5,
+            adherence="no",
+            source_channel="telegram",
+        )
+    harness.bot.commands.digests = InsightsService(harness.db)
+    answer = await run(harness, "digest")
+    assert answer["blocks"][0]["text"]["text"].startswith("Tagesübersicht für ")
+    text = all_text(answer)
+    assert "eingecheckt: Stimmung 2, Energie 3, Plan nicht eingehalten" in text
+    assert "1 Klient" in text and "checked in" not in text
+    # The client's name is still escaped for mrkdwn.
+    assert "&lt;@U0&gt;" in text and "<@U0>" not in text
