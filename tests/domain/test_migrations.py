@@ -116,6 +116,58 @@ async def test_outbox_rows_queued_before_0033_keep_their_client_for_erasure(tmp_
         await _discard(url)
 
 
+async def test_extra_sessions_bought_before_0035_are_marked_by_the_coach_setting(tmp_path: Path) -> None:
+    """0035 marks enrollments in a coach's current ``extra_session_program`` as purchases (analytics
+    skip them); enrollments in the coach's other programs stay programs."""
+    from domain.booking.availability import parse_availability
+    from domain.services import booking as bookings
+    from domain.services.clients import register_client
+    from domain.services.coaches import create_coach, create_program, publish_program
+    from domain.services.enrollments import enroll
+
+    url = await _new_url(tmp_path)
+    db = Database(url)
+    try:
+        await upgrade(db)
+        async with db.unit_of_work() as session:
+            coach = await create_coach(session, name="Ada", email="ada@example.com", slack_user_id="UADA")
+            programs = [
+                await create_program(session, coach_id=coach.id, name=name, price_minor=6000, currency="usd")
+                for name in ("Run 10k", "One more session")
+            ]
+            for program in programs:
+                await publish_program(session, program.id)
+            hours = parse_availability(
+                f'timezone: UTC\nextra_session_program: {programs[1].id}\nweekly:\n  monday: ["09:00-11:00"]\n'
+            )
+            await bookings.set_availability(session, coach.id, hours, actor="test")
+            client = await register_client(
+                session, platform="console", external_user_id="sam", chat_id="sam", display_name="Sam"
+            )
+            for program in programs:
+                await enroll(session, client_id=client.id, program_id=program.id)
+        config = alembic_config(url)
+
+        def _downgrade(sync_conn: object) -> None:
+            config.attributes["connection"] = sync_conn
+            command.downgrade(config, "0035@0001")
+
+        async with db.engine.begin() as conn:
+            await conn.run_sync(_downgrade)
+        await upgrade(db)
+        async with db.engine.connect() as conn:
+            rows = (
+                await conn.execute(text("SELECT program_id, extra_session FROM enrollments ORDER BY id"))
+            ).all()
+        assert [(program_id, bool(extra)) for program_id, extra in rows] == [
+            (programs[0].id, False),
+            (programs[1].id, True),
+        ]
+    finally:
+        await db.dispose()
+        await _discard(url)
+
+
 async def _index_names(db: Database, table: str) -> set[str]:
     async with db.engine.connect() as conn:
         indexes = await conn.run_sync(lambda c: inspect(c).get_indexes(table))
