@@ -33,6 +33,7 @@ from bot.cli import (
     web,
 )
 from bot.cli import capacity as _capacity  # noqa: F401 - adds set-capacity to `coaches`
+from bot.cli import note_languages as _note_languages  # noqa: F401 - adds note-languages to `db`
 from bot.cli import programs as _program_content  # noqa: F401 - adds import/export/publish... to `programs`
 from bot.cli.cohorts import cohort_app
 from bot.cli.common import CliError, settings, with_database

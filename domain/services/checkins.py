@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, cast
@@ -16,6 +16,7 @@ from sqlalchemy.orm.util import identity_key
 from domain import rules
 from domain.clock import ensure_utc, time_zone, utcnow
 from domain.crypto import conceal, conceal_json
+from domain.db import Database
 from domain.insights.note_language import note_language
 from domain.keysets import among, pairs_among
 from domain.models import CheckIn, Goal
@@ -71,6 +72,10 @@ def check_in_values(
     }
 
 
+def _languages_of(notes: Sequence[str]) -> list[str]:
+    return [note_language(note) for note in notes]
+
+
 async def with_note_languages(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """The rows with each note's language (``note_language``) detected, in a worker thread: langdetect
     takes about 10 ms a note, too long for the event loop, and once stored no digest detects it again.
@@ -78,10 +83,51 @@ async def with_note_languages(rows: Sequence[dict[str, Any]]) -> list[dict[str, 
     filled = [{**row, "note_language": row.get("note_language")} for row in rows]
     pending = [row for row in filled if row["note"] and row["note_language"] is None]
     if pending:
-        languages = await asyncio.to_thread(lambda: [note_language(row["note"]) for row in pending])
+        languages = await asyncio.to_thread(_languages_of, [row["note"] for row in pending])
         for row, language in zip(pending, languages, strict=True):
             row["note_language"] = language
     return filled
+
+
+# Notes stored before migration 0034 are given their language this many at a time (one transaction each).
+LANGUAGE_BACKFILL_BATCH = 500
+
+
+async def backfill_note_languages(
+    db: Database, *, batch_size: int = LANGUAGE_BACKFILL_BATCH, progress: Callable[[int], None] | None = None
+) -> int:
+    """Store the language of every note written before languages were (``note_language`` NULL), in
+    batches by id, detecting in a worker thread; returns how many were filled. Safe beside a running
+    service: a row filled meanwhile is left as it is, and an erased one is simply gone."""
+    c = _CHECK_INS.c
+    filled = 0
+    last = 0
+    while True:
+        async with db.engine.begin() as conn:
+            rows = (
+                await conn.execute(
+                    select(c.id, c.note)
+                    .where(c.id > last, c.note_language.is_(None), c.note.is_not(None))
+                    .order_by(c.id)
+                    .limit(batch_size)
+                )
+            ).all()
+            if not rows:
+                return filled
+            languages = await asyncio.to_thread(_languages_of, [note for _, note in rows])
+            await conn.execute(
+                update(_CHECK_INS)
+                .where(c.id == bindparam("row_id"), c.note_language.is_(None))
+                .values(note_language=bindparam("language")),
+                [
+                    {"row_id": row_id, "language": language}
+                    for (row_id, _), language in zip(rows, languages, strict=True)
+                ],
+            )
+        filled += len(rows)
+        last = rows[-1][0]
+        if progress is not None:
+            progress(filled)
 
 
 async def insert_check_ins(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> list[int]:

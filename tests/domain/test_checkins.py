@@ -213,3 +213,41 @@ async def test_notes_languages_are_detected_off_the_loop_and_stored(
         assert list(stored) == ["en", "de", None, "ru", "en"]
     assert [text for text, _ in detected] == [n for n in notes if n]  # the row with a code: not again
     assert not any(on_main for _, on_main in detected)
+
+
+async def test_backfill_fills_old_notes_in_batches_and_keeps_stored_ones(db: Database) -> None:
+    async with db.unit_of_work() as session:
+        client_id = (
+            await session.execute(insert(Client).returning(Client.id), [{"display_name": "Ada"}])
+        ).scalar_one()
+    start = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+    notes = [
+        "Great run today, I feel amazing!",
+        None,
+        "Heute war ein wirklich schlechter Tag, ich bin sehr müde.",
+    ]
+    rows = [
+        {
+            **check_in_values(
+                client_id=client_id,
+                mood=5,
+                energy=5,
+                sleep_hours=7,
+                adherence="yes",
+                note=notes[n % 3],
+                source_channel="telegram",
+                at=start + timedelta(hours=n),
+            ),
+            "note_language": "xx" if n == 3 else None,
+        }
+        for n in range(7)
+    ]
+    async with db.engine.begin() as conn:  # as written before migration 0034: no language
+        await conn.execute(insert(CheckIn), rows)
+    seen: list[int] = []
+    assert await checkins.backfill_note_languages(db, batch_size=2, progress=seen.append) == 4
+    assert seen == [2, 4]
+    async with db.unit_of_work() as session:
+        stored = (await session.scalars(select(CheckIn.note_language).order_by(CheckIn.created_at))).all()
+    assert list(stored) == ["en", None, "de", "xx", None, "de", "en"]
+    assert await checkins.backfill_note_languages(db) == 0
