@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -14,15 +15,18 @@ import aiohttp
 import pytest
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import func, select
 
 from bot.http.server import build_web_app
+from bot.inbox.processor import InboxProcessor
 from bot.outbound.sender import OutboundSender
 from bot.slack.app import SlackBot
 from conversations.engine import ConversationEngine
 from conversations.messages import IncomingMessage, OutgoingMessage
 from conversations.ports import ConversationHandler, PaymentOffer
 from domain.db import Database
-from domain.models import Client, Coach
+from domain.models import Client, Coach, InboxUpdate
+from domain.models.enums import InboxStatus
 from domain.services.clients import register_client
 from domain.services.coaches import create_coach
 from tests.payments.conftest import (  # noqa: F401 - the Stripe rig's fixtures, for test_payments.py
@@ -240,6 +244,70 @@ async def harness(db: Database, slack_api: SlackApiServer, tmp_path: Path) -> As
     await bot.drain()
     await runner.cleanup()
     await engine.stop()
+
+
+@pytest.fixture
+async def stored_harness(
+    db: Database, slack_api: SlackApiServer, tmp_path: Path
+) -> AsyncIterator[SlackHarness]:
+    """Like ``harness`` as ``coach run`` wires it: events stored in the inbox before the ack and
+    handled from there (test_inbox.py, test_cohort_channel.py)."""
+    engine = ConversationEngine(db)
+    await engine.start()
+    sender = OutboundSender(db, poll_interval=0.05, backoff_base=0.01)
+    inbox = InboxProcessor(db, poll_interval=0.05)
+    handler = GatedHandler(engine)
+    handler.gate.set()
+    bot = SlackBot(
+        db=db,
+        bot_token="xoxb-test",
+        signing_secret=SIGNING_SECRET,
+        handler=engine,
+        sender=sender,
+        api_url=slack_api.base_url,
+        storage_dir=tmp_path / "files",
+        inbox=inbox,
+    )
+    web_app = build_web_app(db)
+    bot.install_routes(web_app)
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    await sender.start()
+    await inbox.start()
+    port = int(runner.addresses[0][1])
+    async with aiohttp.ClientSession() as http:
+        yield SlackHarness(
+            db,
+            slack_api,
+            bot,
+            sender,
+            handler,
+            None,
+            f"http://127.0.0.1:{port}/slack/events",
+            http,  # type: ignore[arg-type]
+        )
+    await inbox.stop(5.0)
+    await sender.stop()
+    await runner.cleanup()
+    await engine.stop()
+
+
+async def handled_updates(db: Database, count: int, within: float = 10.0) -> None:
+    """Until ``count`` stored requests are marked handled (the inbox does so once the listener ends)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while loop.time() < deadline:
+        if await count_rows(db, InboxUpdate, InboxUpdate.status == InboxStatus.HANDLED) >= count:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"fewer than {count} stored requests handled in time")
+
+
+async def count_rows(db: Database, model: type, *where: object) -> int:
+    async with db.unit_of_work() as session:
+        return int(await session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 
 
 @pytest.fixture

@@ -16,8 +16,7 @@ from domain.db import Database
 from domain.models import Coach, CohortReply, InboxUpdate, OutboundMessage
 from domain.models.enums import DeliveryStatus
 from domain.services import coaches, cohorts
-from tests.slack.conftest import SlackHarness, add_client
-from tests.slack.test_inbox import _count, _handled, stored_harness  # noqa: F401  (the inbox fixture)
+from tests.slack.conftest import SlackHarness, add_client, count_rows, handled_updates
 
 
 async def _program(harness: SlackHarness, coach: Coach) -> int:
@@ -130,7 +129,7 @@ async def _linked_channel(harness: SlackHarness, coach: Coach) -> int:
 
 
 async def test_a_clients_minutes_in_the_channel_are_kept_once_from_the_inbox(
-    stored_harness: SlackHarness,  # noqa: F811
+    stored_harness: SlackHarness,
     coach: Coach,
 ) -> None:
     harness = stored_harness
@@ -138,8 +137,8 @@ async def test_a_clients_minutes_in_the_channel_are_kept_once_from_the_inbox(
     assert (await harness.event(_said("45 min", _ts(1)), event_id="EvCOHORT1")).status == 200
     for retry in (1, 2):  # Slack re-sends it: stored and kept once
         assert (await harness.event(_said("45 min", _ts(1)), event_id="EvCOHORT1", retry=retry)).status == 200
-    await _handled(harness.db, 1)
-    assert await _count(harness.db, InboxUpdate) == 1
+    await handled_updates(harness.db, 1)
+    assert await count_rows(harness.db, InboxUpdate) == 1
     assert await _replies(harness.db) == [(CLIENT_USER, client_id, 45, 1)]
 
     ignored = [
@@ -156,7 +155,7 @@ async def test_a_clients_minutes_in_the_channel_are_kept_once_from_the_inbox(
     # Said (Slack's ts) ten days ago, before the cohort began, handled only now: no week to keep it in.
     old = _said("30", f"{NOW - 10 * 86400:.6f}")
     assert (await harness.event(old, event_id="EvCOHORTOLD")).status == 200
-    await _handled(harness.db, 3 + len(ignored))
+    await handled_updates(harness.db, 3 + len(ignored))
     assert await _replies(harness.db) == [(CLIENT_USER, client_id, 50, 1)]
     # Kept silently: nothing is said in the channel, nor to anyone.
     await asyncio.sleep(0.2)
