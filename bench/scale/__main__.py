@@ -149,7 +149,7 @@ def table(results: dict[str, dict[str, Any]], clients: int) -> tuple[list[str], 
             lambda r: (f"{r['client_s']:.2f} s", None if r["client_ok"] else False),
         ),
         (
-            "App Home for that coach, after the digest / notes' languages not yet known",
+            "App Home for that coach, after the digest / with nothing remembered",
             "measured",
             lambda r: (f"{r['home_s']:.2f} / {r.get('home_cold_s', 0):.2f} s", None),
         ),

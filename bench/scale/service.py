@@ -209,7 +209,8 @@ async def measure(db: Database, clients: int, tmp: str) -> dict[str, Any]:
         started = time.perf_counter()
         await publish_home(db, bot.web, BIG_COACH_SLACK_USER, lambda: NOW, insights)
         result["home_s"] = time.perf_counter() - started
-        # The digest above read the same notes: App Home again with nothing remembered of them.
+        # The digest above read the same notes: App Home again with nothing remembered of them (notes
+        # stored with their language, as all are here, are not detected either way).
         note_language._remembered.clear()
         started = time.perf_counter()
         await publish_home(db, bot.web, BIG_COACH_SLACK_USER, lambda: NOW, insights)
