@@ -144,8 +144,6 @@ async def save(turn: Turn, *, note: str | None) -> None:
         source_channel=turn.platform,
         at=turn.now,
     )
-    # The note's language is detected here, per turn in a worker thread, not in the batch's write.
-    row = (await checkins.with_note_languages([row]))[0]
     turn.writes = True
     turn.batch.defer("checkin.save", (turn, row), save_all)
 
@@ -156,6 +154,7 @@ async def save_all(items: list[tuple[Turn, dict[str, Any]]]) -> None:
     answer each client with their streak and their week's comparison."""
     conn = await items[0][0].connection()
     c = _CHECK_INS.c
+    # insert_check_ins detects the notes' languages of the whole batch in one worker-thread call.
     ids = await checkins.insert_check_ins(conn, [row for _t, row in items])
     answers = [
         answer
