@@ -384,7 +384,6 @@ class Onboarding(Catalogue):
 
 
 class CheckIn(Catalogue):
-    COACH_FACING = ("LOW_MOOD_NOTICE",)
     ASK_MOOD = "How is your mood today, from 1 (low) to 10 (great)?"
     ASK_ENERGY = "And your energy, from 1 to 10?"
     ASK_SLEEP = "How many hours did you sleep? (e.g. 7, 7.5 or 7h30)"
@@ -410,7 +409,6 @@ class CheckIn(Catalogue):
     OFFER_FEEDBACK = "You've done {count} check-ins. Would you tell us how coaching is going?"
     OFFER_YES = "Give feedback"
     OFFER_NO = "Not now"
-    LOW_MOOD_NOTICE = "{name} reported a low mood ({mood}/10) in today's check-in."
     ANSWER_YES = "Yes"
     ANSWER_NO = "No"
 
@@ -1048,6 +1046,31 @@ class CoachDigest(Catalogue):
     NEW_FLAG = "new: {reason}"
     COMPUTED_LABEL = "Computed summary (not AI-generated)"
     AI_LABEL = "AI-generated from computed check-in numbers; review before sharing (model {model})"
+
+
+class CoachNotices(Catalogue):
+    """Slack notices to a coach (title of each kind, the low-mood text, alert buttons), in the coach's
+    language (``coaches.locale``); the client's name and words in them are shown as written."""
+
+    KINDS = {
+        "low_mood": "Low mood",
+        "missed_checkins": "Missed checkins",
+        "payment_failed": "Payment failed",
+        "payment_received": "Payment received",
+        "paused_unpaid": "Paused unpaid",
+        "new_client": "New client",
+        "goal_approval": "Goal approval",
+        "program_completed": "Program completed",
+        "announcement_report": "Announcement report",
+    }
+    LOW_MOOD = "{name} reported a low mood ({mood}/10) in today's check-in."
+    MESSAGE_CLIENT = "Message client"
+    SNOOZE = "Snooze 1 day"
+    OPEN_CLIENT = "Open client"
+    APPROVE = "Approve"
+    EDIT = "Edit"
+    DISMISS = "Dismiss"
+    COMMENT = "Comment"
 
 
 class PaymentProblems(Catalogue):

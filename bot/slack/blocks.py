@@ -13,6 +13,7 @@ from typing import Any
 from bot.slack.roster import NO_CHECK_IN as NO_CHECK_IN_MARK
 from bot.slack.roster import ClientGlance, ClientProfile, days_ago
 from conversations.messages import OutgoingMessage
+from conversations.texts import CoachNotices as Notices
 from domain.analytics.weekly import WeeklyNumbers
 from domain.models import CheckIn, Client, Coach, Message
 from domain.services.coach_feedback import REACTIONS
@@ -287,7 +288,8 @@ def notice_blocks(payload: dict[str, Any], client_name: str | None) -> list[Bloc
     kind = str(payload.get("kind", "notice"))
     icon = NOTICE_ICONS.get(kind, "🔔")
     text = str(payload.get("text", ""))
-    title = f"{icon} {kind.replace('_', ' ').capitalize()}" + (f" — {client_name}" if client_name else "")
+    named = Notices.KINDS.get(kind) or kind.replace("_", " ").capitalize()
+    title = f"{icon} {named}" + (f" — {client_name}" if client_name else "")
     blocks: list[Block] = [section(f"*{escape(title)}*\n{escape(text)}")]
     data = payload.get("data") or {}
     details = [
@@ -303,9 +305,9 @@ def notice_blocks(payload: dict[str, Any], client_name: str | None) -> list[Bloc
         blocks.append(
             actions(
                 [
-                    button("Message client", ALERT_MESSAGE_CLIENT, str(client_id), style="primary"),
-                    button("Snooze 1 day", ALERT_SNOOZE, value),
-                    button("Open client", OPEN_CLIENT, str(client_id)),
+                    button(Notices.MESSAGE_CLIENT, ALERT_MESSAGE_CLIENT, str(client_id), style="primary"),
+                    button(Notices.SNOOZE, ALERT_SNOOZE, value),
+                    button(Notices.OPEN_CLIENT, OPEN_CLIENT, str(client_id)),
                 ],
                 block_id="alert_actions",
             )
@@ -318,9 +320,9 @@ def notice_blocks(payload: dict[str, Any], client_name: str | None) -> list[Bloc
         blocks.append(
             actions(
                 [
-                    button("Approve", GOAL_APPROVE, str(goal_id), style="primary"),
-                    button("Edit", GOAL_EDIT, str(goal_id)),
-                    button("Dismiss", GOAL_DISMISS, str(goal_id)),
+                    button(Notices.APPROVE, GOAL_APPROVE, str(goal_id), style="primary"),
+                    button(Notices.EDIT, GOAL_EDIT, str(goal_id)),
+                    button(Notices.DISMISS, GOAL_DISMISS, str(goal_id)),
                 ],
                 block_id="goal_approval_actions",
             )
@@ -331,7 +333,7 @@ def notice_blocks(payload: dict[str, Any], client_name: str | None) -> list[Bloc
 def feedback_actions(check_in_id: int) -> Block:
     """React (one button per reaction) or comment on one check-in; the client gets it quoting it."""
     elements = [button(emoji, CHECKIN_REACT, f"{check_in_id}:{name}") for name, emoji in CHECKIN_REACTIONS]
-    elements.append(button("Comment", CHECKIN_COMMENT, str(check_in_id)))
+    elements.append(button(Notices.COMMENT, CHECKIN_COMMENT, str(check_in_id)))
     return actions(elements, block_id=f"checkin_feedback_{check_in_id}")
 
 

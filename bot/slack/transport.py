@@ -23,6 +23,7 @@ from bot.outbound.transport import DeliveryError, RateLimits, Transport
 from bot.slack import blocks
 from bot.slack.charts import ALT_TEXT_MAX
 from bot.slack.threads import CLIENT_MESSAGE, alerts_snoozed, ensure_thread
+from conversations.i18n import use_locale
 from conversations.messages import OutgoingMessage
 from domain.analytics.weekly import BUSINESS_SUMMARY, WeeklyNumbers, dashboard_alt_text
 from domain.crypto import UnreadableValue
@@ -197,8 +198,8 @@ class SlackTransport(Transport):
     async def _deliver_notice(self, chat_id: str, payload: dict[str, Any]) -> str | None:
         client_id = payload.get("client_id")
         client_name = None
+        coach = await self._coach_for_target(chat_id)
         if client_id is not None:
-            coach = await self._coach_for_target(chat_id)
             kind = str(payload.get("kind", ""))
             if (
                 coach is not None
@@ -212,7 +213,10 @@ class SlackTransport(Transport):
                 client_name = client.display_name if client else None
         channel = await self.channel_for(chat_id)
         text = blocks.fallback(str(payload.get("text", "")))
-        return await self.post(channel, text, blocks.notice_blocks(payload, client_name))
+        # Titles and buttons in the coach's language (the text was written in it when queued).
+        with use_locale(coach.locale if coach else None):
+            notice = blocks.notice_blocks(payload, client_name)
+        return await self.post(channel, text, notice)
 
     async def _deliver_client_message(self, chat_id: str, message_id: int) -> str | None:
         async with self.db.sessions() as session:

@@ -12,18 +12,18 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, func, insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from conversations.flow import END, Flow, InvalidAnswer, Next, Step, Turn, ask, buttons, scale_buttons
 from conversations.i18n import use_locale
 from conversations.messages import OutgoingMessage, voice_transcript
 from conversations.parsing import parse_adherence, parse_percent, parse_scale, parse_sleep_hours
 from conversations.texts import CheckIn as T
-from conversations.texts import Common
+from conversations.texts import CoachNotices, Common
 from domain import rules
 from domain.clock import ensure_utc
 from domain.errors import ValidationError
-from domain.models import AuditEvent, CheckIn
+from domain.models import AuditEvent, CheckIn, Coach
 from domain.programs.questions import Question, QuestionType, check_answer
 from domain.services import checkins
 from domain.services.checkin_answers import answer_rows, insert_checkin_answers, program_checkin_questions
@@ -229,11 +229,19 @@ async def answer(turn: Turn, row: dict[str, Any], check_in_id: int, history: lis
             await turn.session(),
             coach_id=client.coach_id,
             kind="low_mood",
-            text=T.LOW_MOOD_NOTICE.format(name=client.name, mood=mood),
+            text=await _low_mood_notice(await turn.session(), client.coach_id, client.name, mood),
             client_id=client.id,
             data={"mood": mood, "check_in_id": check_in_id},
         )
         turn.say(T.LOW_MOOD_ACK)
+
+
+async def _low_mood_notice(session: AsyncSession, coach_id: int, name: str, mood: int) -> str:
+    """The notice's text in the coach's language (the client's turn speaks the client's)."""
+    # notify_coach loads the coach next: the same row, from the session's identity map.
+    coach = await session.get(Coach, coach_id)
+    with use_locale(coach.locale if coach else None):
+        return str(CoachNotices.LOW_MOOD.format(name=name, mood=mood))
 
 
 async def offer_feedback(conn: AsyncConnection, due: list[tuple[Turn, int]]) -> None:

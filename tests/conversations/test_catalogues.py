@@ -156,7 +156,7 @@ def test_texts_follow_the_current_locale_and_fall_back_to_english() -> None:
         assert texts.Common.MENU == "What would you like to do?"
     # Coach-facing texts stay English for every client.
     with use_locale("ru"):
-        assert texts.CheckIn.LOW_MOOD_NOTICE.startswith("{name} reported a low mood")
+        assert texts.Booking.BOOKED_NOTICE.startswith("📅 {name} booked a session")
 
 
 def test_a_fresh_clone_without_compiled_catalogues_still_speaks(

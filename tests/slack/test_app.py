@@ -88,6 +88,31 @@ async def test_ack_arrives_under_3_seconds_while_the_work_is_still_running(
 
 
 async def test_a_client_checks_in_from_a_slack_dm(harness: SlackHarness, coach: Coach) -> None:
+    rendered = await low_mood_check_in(harness, coach, "low mood")
+    rows = [[e["text"]["text"] for e in b["elements"]] for b in rendered["blocks"] if b["type"] == "actions"]
+    # The alert's three buttons, then the check-in's reactions and comment (coach feedback).
+    assert rows == [["Message client", "Snooze 1 day", "Open client"], ["👏", "💪", "❤️", "Comment"]]
+    assert rendered["text"] == "Dana Dm reported a low mood (2/10) in today's check-in."
+
+
+async def test_a_german_coachs_low_mood_alert_arrives_in_german(harness: SlackHarness, coach: Coach) -> None:
+    async with harness.db.unit_of_work() as session:
+        row = await session.get(Coach, coach.id)
+        assert row is not None
+        row.locale = "de"
+    rendered = await low_mood_check_in(harness, coach, "niedrige Stimmung")
+    assert rendered["text"] == "Dana Dm hat beim heutigen Check-in eine niedrige Stimmung gemeldet (2/10)."
+    assert rendered["blocks"][0]["text"]["text"].startswith("*🟠 Niedrige Stimmung — Dana Dm*\n")
+    rows = [[e["text"]["text"] for e in b["elements"]] for b in rendered["blocks"] if b["type"] == "actions"]
+    assert rows == [
+        ["Klient anschreiben", "1 Tag stummschalten", "Klient öffnen"],
+        ["👏", "💪", "❤️", "Kommentieren"],
+    ]
+
+
+async def low_mood_check_in(harness: SlackHarness, coach: Coach, words: str) -> dict[str, Any]:
+    """A Slack client checks in with mood 2; the coach's alert as the mock Web API received it (the
+    client spoke English throughout)."""
     client = await add_client(harness.db, coach, "Dana Dm", platform="slack", user="UDANA001")
     channel = "DUDANA001"
     sent = 0
@@ -141,15 +166,13 @@ async def test_a_client_checks_in_from_a_slack_dm(harness: SlackHarness, coach: 
         alerts = [
             p
             for p in harness.api.of("chat.postMessage")
-            if p["channel"] == "DCOACH01" and not p.get("thread_ts") and "low mood" in p["text"]
+            if p["channel"] == "DCOACH01" and not p.get("thread_ts") and words in p["text"]
         ]
         if alerts:
             break
         await asyncio.sleep(0.05)
     [rendered] = alerts
-    rows = [[e["text"]["text"] for e in b["elements"]] for b in rendered["blocks"] if b["type"] == "actions"]
-    # The alert's three buttons, then the check-in's reactions and comment (coach feedback).
-    assert rows == [["Message client", "Snooze 1 day", "Open client"], ["👏", "💪", "❤️", "Comment"]]
+    return rendered
 
 
 async def test_one_chats_messages_are_handled_in_arrival_order(harness: SlackHarness, coach: Coach) -> None:
