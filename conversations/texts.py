@@ -1071,6 +1071,15 @@ class CoachNotices(Catalogue):
     EDIT = "Edit"
     DISMISS = "Dismiss"
     COMMENT = "Comment"
+    # A client's check-in posted in their thread for the coach.
+    CHECK_IN = "Check-in — {name}"
+    CHECK_IN_FROM = "Check-in from {name} ({day})"
+    MOOD = "mood {value}/10"
+    ENERGY = "energy {value}/10"
+    SLEEP = "sleep {hours} h"
+    PLAN = "plan {adherence}"
+    ADHERENCE = {"yes": "yes", "partly": "partly", "no": "no"}
+    GOAL = "goal"
 
 
 class PaymentProblems(Catalogue):

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.slack.roster import NO_CHECK_IN as NO_CHECK_IN_MARK
 from bot.slack.roster import ClientGlance, ClientProfile, days_ago
+from conversations.i18n import format_decimal
 from conversations.messages import OutgoingMessage
 from conversations.texts import CoachNotices as Notices
 from domain.analytics.weekly import WeeklyNumbers
@@ -338,22 +339,23 @@ def feedback_actions(check_in_id: int) -> Block:
 
 
 def check_in_values(check_in: CheckIn) -> str:
+    """The check-in's numbers in the current locale (the coach's, set by the caller)."""
+    adherence = Notices.ADHERENCE.get(check_in.adherence, check_in.adherence)
     parts = [
-        f"mood {check_in.mood}/10",
-        f"energy {check_in.energy}/10",
-        f"sleep {check_in.sleep_hours:g} h",
-        f"plan {escape(check_in.adherence)}",
+        Notices.MOOD.format(value=check_in.mood),
+        Notices.ENERGY.format(value=check_in.energy),
+        Notices.SLEEP.format(hours=format_decimal(check_in.sleep_hours)),
+        Notices.PLAN.format(adherence=escape(adherence)),
     ]
     if check_in.goal_progress is not None:
-        parts.append(f"goal {check_in.goal_progress} %")
+        parts.append(f"{Notices.GOAL} {check_in.goal_progress} %")
     return " · ".join(parts)
 
 
 def check_in_notice_blocks(check_in: CheckIn, client_name: str, day: str) -> list[Block]:
     """A client's check-in for their coach, with the reaction and comment buttons."""
-    blocks: list[Block] = [
-        section(f"📝 *Check-in — {escape(client_name)}* ({escape(day)})\n{check_in_values(check_in)}")
-    ]
+    title = Notices.CHECK_IN.format(name=escape(client_name))
+    blocks: list[Block] = [section(f"📝 *{title}* ({escape(day)})\n{check_in_values(check_in)}")]
     if check_in.note:
         blocks.append(section("\n".join(f"> {escape(line)}" for line in check_in.note.splitlines())))
     blocks.append(feedback_actions(check_in.id))
@@ -361,7 +363,7 @@ def check_in_notice_blocks(check_in: CheckIn, client_name: str, day: str) -> lis
 
 
 def check_in_notice_text(client_name: str, day: str) -> str:
-    return f"Check-in from {client_name} ({day})"
+    return Notices.CHECK_IN_FROM.format(name=client_name, day=day)
 
 
 def _is_scalar(value: Any) -> bool:

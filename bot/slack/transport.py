@@ -264,6 +264,8 @@ class SlackTransport(Transport):
             client = await session.get(Client, check_in.client_id) if check_in is not None else None
             if check_in is None or client is None or client.coach_id is None:
                 return None  # erased or unassigned meanwhile
+            coach = await session.get(Coach, client.coach_id)
+            locale = coach.locale if coach else None
             channels = [i.platform for i in await client_identities(session, client.id)]
         channel = await self.channel_for(chat_id)
 
@@ -275,12 +277,10 @@ class SlackTransport(Transport):
             self.db, coach_id=client.coach_id, client_id=client.id, channel_id=channel, post_root=post_root
         )
         day = check_in.created_at.astimezone(ZoneInfo(client.timezone)).date().isoformat()
-        return await self.post(
-            channel,
-            blocks.fallback(blocks.check_in_notice_text(client.display_name, day)),
-            blocks.check_in_notice_blocks(check_in, client.display_name, day),
-            thread_ts=thread.thread_ref,
-        )
+        with use_locale(locale):
+            text = blocks.fallback(blocks.check_in_notice_text(client.display_name, day))
+            notice = blocks.check_in_notice_blocks(check_in, client.display_name, day)
+        return await self.post(channel, text, notice, thread_ts=thread.thread_ref)
 
     async def _stored_files(self, attachments: list[Any]) -> list[tuple[str, bytes]]:
         """Files the channel adapter downloaded (``stored_file_id``) are re-uploaded into the thread:

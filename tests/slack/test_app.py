@@ -108,6 +108,21 @@ async def test_a_german_coachs_low_mood_alert_arrives_in_german(harness: SlackHa
         ["Klient anschreiben", "1 Tag stummschalten", "Klient öffnen"],
         ["👏", "💪", "❤️", "Kommentieren"],
     ]
+    # The check-in itself, posted in the client's thread, reads German too.
+    for _ in range(100):
+        notices = [
+            p
+            for p in harness.api.of("chat.postMessage")
+            if p.get("thread_ts") and "Check-in von" in p["text"]
+        ]
+        if notices:
+            break
+        await harness.deliver_outbox()
+        await asyncio.sleep(0.05)
+    [notice] = notices
+    assert notice["text"] == f"Check-in von Dana Dm ({notice['text'][-11:-1]})"
+    values = notice["blocks"][0]["text"]["text"]
+    assert values.endswith("Stimmung 2/10 · Energie 6/10 · Schlaf 7,5 Std. · Plan ja"), values
 
 
 async def low_mood_check_in(harness: SlackHarness, coach: Coach, words: str) -> dict[str, Any]:
