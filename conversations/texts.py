@@ -1080,6 +1080,8 @@ class CoachNotices(Catalogue):
     PLAN = "plan {adherence}"
     ADHERENCE = {"yes": "yes", "partly": "partly", "no": "no"}
     GOAL = "goal"
+    NEW_CLIENT = "New client: {name}"
+    PAYMENT_RECEIVED = "Payment received: {amount} for {program}."
 
 
 class PaymentProblems(Catalogue):

@@ -15,6 +15,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from conversations.flow import (
     END,
     EffectContext,
@@ -29,7 +31,7 @@ from conversations.flow import (
 )
 from conversations.flows import policy
 from conversations.flows.payment import offer_payment
-from conversations.i18n import city_name
+from conversations.i18n import city_name, use_locale
 from conversations.messages import OutgoingMessage
 from conversations.parsing import (
     DateInThePast,
@@ -43,7 +45,7 @@ from conversations.parsing import (
 )
 from conversations.ports import NewClientGoalSuggester
 from conversations.store import merge_state_data
-from conversations.texts import Language
+from conversations.texts import CoachNotices, Language
 from conversations.texts import Onboarding as T
 from conversations.texts import Policy as PolicyTexts
 from domain import rules
@@ -432,7 +434,7 @@ async def finish(turn: Turn, *, program_id: int | None) -> None:
             session,
             coach_id=d["coach_id"],
             kind="new_client",
-            text=f"New client: {client.display_name}",
+            text=await _new_client_notice(session, d["coach_id"], client.display_name),
             client_id=client.id,
         )
     turn.say(
@@ -497,3 +499,10 @@ FLOW = Flow(
         Step("program", ask_program, answer_program),
     ],
 )
+
+
+async def _new_client_notice(session: AsyncSession, coach_id: int, name: str) -> str:
+    """The notice's text in the coach's language (the client's turn speaks the client's)."""
+    coach = await session.get(Coach, coach_id)
+    with use_locale(coach.locale if coach else None):
+        return str(CoachNotices.NEW_CLIENT.format(name=name))

@@ -20,11 +20,13 @@ import stripe
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations.i18n import use_locale
+from conversations.i18n import format_amount, use_locale
 from conversations.messages import OutgoingMessage
+from conversations.texts import CoachNotices
 from domain.clock import Clock, utcnow
 from domain.db import Database
 from domain.errors import DomainError
+from domain.insights.data import client_coach_locale
 from domain.models import Enrollment, Subscription
 from domain.models.enums import EnrollmentStatus
 from domain.services import billing
@@ -432,7 +434,9 @@ class StripeWebhookProcessor:
                 thanks,
                 client_key=f"paid:{enrollment.id}",
                 kind="payment_received",
-                text=f"Payment received: {texts.money(amount_minor, currency)} for {name}.",
+                text=await _payment_received_notice(
+                    session, enrollment.client_id, amount_minor, currency, name
+                ),
                 data={"amount_minor": amount_minor, "currency": currency, "enrollment_id": enrollment.id},
                 dedupe_key=f"notice:paid:{enrollment.id}",
             )
@@ -548,3 +552,13 @@ def _parse(payload: str) -> _Event | None:
     if not isinstance(obj.get("id"), str):
         return None
     return _Event(id=event_id, type=event_type, obj=dict(obj), fresh={})
+
+
+async def _payment_received_notice(
+    session: AsyncSession, client_id: int, amount_minor: int, currency: str, program: str
+) -> str:
+    """The coach's notice in the coach's language (the amount formatted for it)."""
+    with use_locale(await client_coach_locale(session, client_id)):
+        return CoachNotices.PAYMENT_RECEIVED.format(
+            amount=format_amount(amount_minor, currency), program=program
+        )

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from conversations.engine import ConversationEngine
 from conversations.ports import PaymentOffer, PaymentsUnavailable, SuggestedGoal
@@ -14,6 +14,7 @@ from domain.db import Database
 from domain.models import (
     ChannelIdentity,
     Client,
+    Coach,
     ConsentRecord,
     ConversationState,
     Enrollment,
@@ -56,6 +57,19 @@ async def test_onboarding_sets_everything_up(
         assert consent is not None and consent.accepted and consent.client_id == client.id
         notices = (await session.scalars(select(OutboundMessage))).all()
         assert [n.payload["kind"] for n in notices] == ["new_client"]
+
+
+async def test_a_german_coach_is_told_of_a_new_client_in_german(
+    db: Database, chat: Callable[[str], Chat], coach_setup: CoachSetup
+) -> None:
+    async with db.unit_of_work() as session:
+        await session.execute(update(Coach).where(Coach.id == coach_setup.coach.id).values(locale="de"))
+    c = chat("u1")
+    await play(c, ONBOARDING)
+    assert "You're all set, Sam!" in texts(await c.press("Starter (free)"))  # the client keeps English
+    async with db.unit_of_work() as session:
+        notices = (await session.scalars(select(OutboundMessage))).all()
+    assert [n.payload["text"] for n in notices] == ["Neuer Klient: Sam"]
 
 
 async def test_decline_stores_only_the_refusal(

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from conversations.i18n import use_locale
 from conversations.ports import PaymentsUnavailable
 from domain.db import Database
-from domain.models import Client, Enrollment, Payment
+from domain.models import Client, Coach, Enrollment, Payment
 from domain.models.enums import EnrollmentStatus, PaymentStatus
 from domain.services.clients import set_client_locale
 from integrations.stripe import StripePayments
@@ -183,6 +183,25 @@ async def test_checkout_to_active_enrollment_with_thanks_and_coach_notice(
     notices = [m for m in messages if m.platform == "slack"]
     assert len(thanks) == 1 and thanks[0].chat_id == "4242" and "Thank you" in thanks[0].payload["text"]
     assert len(notices) == 1 and notices[0].payload["kind"] == "payment_received"
+    assert notices[0].payload["text"] == "Payment received: 49.00 USD for Kickstart."
+
+
+async def test_a_german_coach_is_told_of_a_payment_in_german(
+    db: Database, shop: Shop, payments: StripePayments, stripe_api: CheckoutApi, webhook: WebhookEndpoint
+) -> None:
+    async with db.unit_of_work() as s:
+        coach = await s.get(Coach, shop.coach_id)
+        assert coach is not None
+        coach.locale = "de"
+    enrollment_id = await new_enrollment(db, shop.client_id, shop.one_off_id)
+    await payments.checkout_for_enrollment(enrollment_id)
+    (session,) = stripe_api.sessions.values()
+    await asyncio.to_thread(stripe_api.complete, session["id"])
+    messages = await outbox(db)
+    [notice] = [m.payload["text"] for m in messages if m.platform == "slack"]
+    assert notice == "Zahlung erhalten: 49,00 USD für Kickstart."
+    [thanks] = [m.payload["text"] for m in messages if m.platform == "telegram"]
+    assert "Thank you" in thanks  # the client keeps their own language
 
 
 async def test_payment_link_is_single_use_and_keyed(
