@@ -140,6 +140,9 @@ def worker_env(
         COACH_REDIS_NAMESPACE=namespace,
         COACH_LOG_LEVEL="WARNING",
     )
+    # Queued payloads are encrypted with the test's key: a worker without it could not read one.
+    if keys := os.environ.get("COACH_ENCRYPTION_KEYS"):
+        env["COACH_ENCRYPTION_KEYS"] = keys
     if redis_url:
         env["COACH_REDIS_URL"] = redis_url
     else:
