@@ -49,6 +49,13 @@ def decision(text: str) -> bool | None:
 
 async def accept(turn: Turn) -> int:
     """Record that the client accepted the version this flow asks about; returns it."""
+    version = await _record_answer(turn, accepted=True)
+    turn.say(T.ACCEPTED.format(version=version))
+    return version
+
+
+async def _record_answer(turn: Turn, *, accepted: bool) -> int:
+    """Store the client's answer on the version this flow asks about; returns that version."""
     assert turn.client_id is not None
     version = int(turn.data[VERSION_KEY])
     await answer_policy(
@@ -57,9 +64,8 @@ async def accept(turn: Turn) -> int:
         platform=turn.platform,
         external_user_id=turn.message.external_user_id,
         version=version,
-        accepted=True,
+        accepted=accepted,
     )
-    turn.say(T.ACCEPTED.format(version=version))
     return version
 
 
@@ -75,16 +81,7 @@ async def answer(turn: Turn) -> Next:
     """Declining (accepting is taken by the engine, which also resumes what was set aside)."""
     if decision(turn.text) is not False:
         raise InvalidAnswer(T.HINT)
-    assert turn.client_id is not None
-    version = int(turn.data[VERSION_KEY])
-    await answer_policy(
-        await turn.session(),
-        client_id=turn.client_id,
-        platform=turn.platform,
-        external_user_id=turn.message.external_user_id,
-        version=version,
-        accepted=False,
-    )
+    version = await _record_answer(turn, accepted=False)
     turn.say(
         T.DECLINED.format(version=version),
         buttons((T.MY_DATA, "/mydata"), (T.FORGET_ME, "/forget_me"), (T.ACCEPT, ACCEPT)),

@@ -134,18 +134,26 @@ async def missed_streak(
     return int(count or 0), (ensure_utc(first) if first else None)
 
 
+async def _queue_email(
+    session: AsyncSession, client: Client, payload: dict[str, Any], key: str
+) -> OutboundMessage | None:
+    """An email to the client's confirmed address, framed for them (footer, unsubscribe link);
+    None when ``key`` was queued before."""
+    assert client.email is not None
+    return await enqueue_message(
+        session,
+        platform=Platform.EMAIL,
+        chat_id=client.email,
+        payload=await email_payload(session, client, payload),
+        dedupe_key=key,
+    )
+
+
 async def _queue_for_client(
     session: AsyncSession, client: Client, payload: dict[str, Any], key: str, policy: DispatchPolicy
 ) -> OutboundMessage:
     if client.preferred_channel == Platform.EMAIL and policy.email_enabled and email_reachable(client):
-        assert client.email is not None
-        row = await enqueue_message(
-            session,
-            platform=Platform.EMAIL,
-            chat_id=client.email,
-            payload=await email_payload(session, client, payload),
-            dedupe_key=key,
-        )
+        row: OutboundMessage | None = await _queue_email(session, client, payload, key)
     else:
         row = await enqueue_for_client(session, client.id, payload, dedupe_key=key)
     if row is None:
@@ -574,15 +582,8 @@ class ReminderDispatcher:
         email = await sequence_email(session, reminder.payload)
         if email is None:
             raise _Skip("no longer in the program")
-        assert client.email is not None
         payload = message_payload(str(email["text"])) | {"subject": str(email["subject"])}
-        await enqueue_message(
-            session,
-            platform=Platform.EMAIL,
-            chat_id=client.email,
-            payload=await email_payload(session, client, payload),
-            dedupe_key=_outbox_key(reminder),
-        )
+        await _queue_email(session, client, payload, _outbox_key(reminder))
         return _lateness(reminder.due_at, now)
 
     async def _deliver_weekly_summary(
@@ -601,14 +602,7 @@ class ReminderDispatcher:
         payload = await self.summary(session, client, now)
         if payload is None:
             raise _Skip("no check-ins to sum up")
-        assert client.email is not None
-        await enqueue_message(
-            session,
-            platform=Platform.EMAIL,
-            chat_id=client.email,
-            payload=await email_payload(session, client, payload),
-            dedupe_key=_outbox_key(reminder),
-        )
+        await _queue_email(session, client, payload, _outbox_key(reminder))
         return _lateness(reminder.due_at, now)
 
     def _client_gate(self, client: Client, reminder: ClaimedReminder, now: datetime) -> str:
