@@ -16,7 +16,19 @@ from datetime import datetime, timedelta
 from functools import lru_cache, partial
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, or_, select, text, update
+from sqlalchemy import (
+    ARRAY,
+    Column,
+    Select,
+    Table,
+    bindparam,
+    delete,
+    func,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -246,6 +258,37 @@ def desired_reminders(
     return desired
 
 
+def _pending_of(column: Column[Any], ids: Sequence[int], dialect: str, now: datetime) -> Select[Any]:
+    """These people's pending future planned reminders (``column`` is ``client_id`` or ``coach_id``),
+    locked for this chunk.
+
+    On PostgreSQL each id is looked up on its own (a LATERAL join over the bound array), so the scan
+    is an index range per person whatever the statistics say: with ``= ANY(:ids)`` a planner that
+    has not analyzed the table since it filled (the first planning pass) chose the ``(status,
+    due_at)`` index and read every pending row for every chunk, quadratic in the number of clients.
+    """
+    wanted = (
+        _REMINDERS.c.status == ReminderStatus.PENDING.value,
+        _REMINDERS.c.kind.in_([k.value for k in PLANNED_KINDS]),
+        _REMINDERS.c.due_at > now,
+    )
+    columns = (_REMINDERS.c.id, _REMINDERS.c.dedupe_key, _REMINDERS.c.due_at)
+    if dialect != "postgresql":
+        return select(*columns).where(among(column, ids, dialect), *wanted)
+    who = (
+        func.unnest(bindparam("ids", value=list(ids), type_=ARRAY(column.type)))
+        .table_valued("id")
+        .render_derived(name="who")
+    )
+    each = (
+        select(*columns)
+        .where(column == who.c.id, *wanted)
+        .with_for_update(skip_locked=True)
+        .lateral("pending")
+    )
+    return select(each.c.id, each.c.dedupe_key, each.c.due_at).select_from(who.join(each, true()))
+
+
 async def plan_chunk(
     session: AsyncSession,
     *,
@@ -261,21 +304,14 @@ async def plan_chunk(
         return 0
     dialect = session.get_bind().dialect.name
     desired = await asyncio.to_thread(desired_reminders, clients, coaches, now=now)
-    whose = []
-    if clients:
-        whose.append(among(_REMINDERS.c.client_id, [c.id for c in clients], dialect))
-    if coaches:
-        whose.append(among(_REMINDERS.c.coach_id, [c.id for c in coaches], dialect))
-    pending = await session.execute(
-        select(_REMINDERS.c.id, _REMINDERS.c.dedupe_key, _REMINDERS.c.due_at)
-        .where(
-            or_(*whose),
-            _REMINDERS.c.status == ReminderStatus.PENDING.value,
-            _REMINDERS.c.kind.in_([k.value for k in PLANNED_KINDS]),
-            _REMINDERS.c.due_at > now,
-        )
-        .with_for_update(skip_locked=True)
-    )
+    pending: list[tuple[int, str | None, datetime]] = []
+    for column, ids in (
+        (_REMINDERS.c.client_id, [c.id for c in clients]),
+        (_REMINDERS.c.coach_id, [c.id for c in coaches]),
+    ):
+        if ids:
+            rows = await session.execute(_pending_of(column, ids, dialect, now))
+            pending += [(row_id, key, due) for row_id, key, due in rows]
     stale_ids: list[int] = []
     moves: list[dict[str, Any]] = []
     for row_id, dedupe_key, due_at in pending:
