@@ -27,6 +27,29 @@ are one fact):
 - Not read as numbers: words that contain a number word ("someone", "none", "often", "weight"),
   vague quantities ("a couple", "a few", "several", "both", "dozens", "hundreds"), "no" / "none" /
   "nothing", "single", "double", "quarter".
+
+A summary written in German, Spanish or Russian (the coach's language) is read by the same rule in
+that language (:mod:`domain.insights.native_numbers`), and its source's strings in English and in
+every one of those languages (a client's notes may be in another language than the coach's):
+
+- Digits with a decimal comma or point: "7,5" and "7.5" are 7.5; where the mark is ambiguous every
+  reading counts ("1.000" is 1000 or 1, "7,500" 7.5 or 7500); Russian "10 000" is 10000.
+- Cardinals in every form: "sieben", "fünfundzwanzig", "zweihundertfünf", "veinticinco", "treinta y
+  cinco", "двадцать пять", case forms "семи", "пяти", "двадцати"; "sieben Komma fünf" (7.5).
+- Halves: "siebeneinhalb", "anderthalb", "eine halbe Stunde" (0.5), "siete y media", "siete horas y
+  media", "hora y media" (1.5), "media hora", "семь с половиной", "час с половиной", "полтора",
+  "полчаса". A bare "Hälfte"/"halb"/"halbiert", "mitad", "половина" is 0.5 or 50 — except "die
+  zweite Hälfte", "la segunda mitad", "вторая половина" (a span). Spanish "media" alone is the
+  average ("la media de sueño"), not a half.
+- "zweimal", "dreimal" (any "…mal"), "einmal" unless "noch/auf/nicht/erst/zunächst/schon einmal" or
+  "einmal mehr"; "una vez" unless "de una vez", "una vez más", "una vez que"; "дважды", "трижды".
+- "ein/eine", "un/una/uno" are also the article "a": never a number by themselves ("eine Woche").
+  Russian "один/одна/одну/…" counts only before something counted or "из 7" ("один пропущенный
+  день", "один раз"), not in "одна из целей" or "ни одного". Ordinals ("dritte", "tercera",
+  "третья") only before something counted ("die dritte Woche in Folge"); "erste", "primera",
+  "первый" never.
+- Not read as numbers: vague "ein paar", "einige", "Hunderte", "unos cuantos", "varios", "cientos",
+  "miles", "несколько", "пара", "десятки", "тысячи"; "одни" (alone), "семью" (the family).
 """
 
 from __future__ import annotations
@@ -35,30 +58,44 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from domain.insights.native_numbers import LANGUAGES, native_numbers
 from domain.insights.stated_numbers import StatedNumber, stated_numbers
 
 
-def numbers_in_text(text: str) -> list[str]:
-    """The numbers ``text`` states, as written ("5.2", "twenty-five", "twice")."""
-    return [stated.text for stated in stated_numbers(text)]
+def _read(text: str, locale: str | None) -> list[StatedNumber]:
+    return (
+        native_numbers(text, locale) if locale is not None and locale in LANGUAGES else stated_numbers(text)
+    )
 
 
-def _walk(value: Any) -> Iterable[Decimal]:
+def numbers_in_text(text: str, locale: str | None = None) -> list[str]:
+    """The numbers ``text`` states, as written ("5.2", "twenty-five", "twice"), read in ``locale``
+    (English when it is None or a language without its own reader)."""
+    return [stated.text for stated in _read(text, locale)]
+
+
+def _source_languages(locale: str | None) -> tuple[str | None, ...]:
+    """The languages a source's strings are read in for a summary in ``locale``: English alone for an
+    English one (as always); else English and each language with a reader (notes may be in any)."""
+    return (None, *sorted(LANGUAGES)) if locale in LANGUAGES else (None,)
+
+
+def _walk(value: Any, languages: tuple[str | None, ...]) -> Iterable[Decimal]:
     if isinstance(value, bool) or value is None:
         return
     if isinstance(value, int | float):
         yield abs(Decimal(repr(float(value)) if isinstance(value, float) else str(value))).normalize()
-    elif isinstance(value, str):
-        yield from _values(stated_numbers(value))
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _walk(key)
-            yield from _walk(item)
+            yield from _walk(key, languages)
+            yield from _walk(item, languages)
     elif isinstance(value, list | tuple | set | frozenset):
         for item in value:
-            yield from _walk(item)
+            yield from _walk(item, languages)
     else:
-        yield from _values(stated_numbers(str(value)))
+        text = value if isinstance(value, str) else str(value)
+        for language in languages:
+            yield from _values(_read(text, language))
 
 
 def _values(stated: Iterable[StatedNumber]) -> Iterable[Decimal]:
@@ -66,16 +103,18 @@ def _values(stated: Iterable[StatedNumber]) -> Iterable[Decimal]:
         yield from number.values
 
 
-def allowed_numbers(source: Any) -> set[Decimal]:
-    """Every number in ``source`` (a JSON-like structure, strings read as prose), by absolute value."""
-    return {number for number in _walk(source) if number.is_finite()}
+def allowed_numbers(source: Any, locale: str | None = None) -> set[Decimal]:
+    """Every number in ``source`` (a JSON-like structure, strings read as prose), by absolute value,
+    for a text written in ``locale``."""
+    return {number for number in _walk(source, _source_languages(locale)) if number.is_finite()}
 
 
-def ungrounded_numbers(text: str, source: Any) -> list[str]:
-    """Numbers stated in ``text`` that ``source`` does not contain (empty when the text is grounded)."""
-    allowed = allowed_numbers(source)
-    return [stated.text for stated in stated_numbers(text) if not stated.values & allowed]
+def ungrounded_numbers(text: str, source: Any, locale: str | None = None) -> list[str]:
+    """Numbers stated in ``text`` (written in ``locale``, English by default) that ``source`` does not
+    contain (empty when the text is grounded)."""
+    allowed = allowed_numbers(source, locale)
+    return [stated.text for stated in _read(text, locale) if not stated.values & allowed]
 
 
-def is_grounded(texts: Iterable[str], source: Any) -> bool:
-    return all(not ungrounded_numbers(text, source) for text in texts)
+def is_grounded(texts: Iterable[str], source: Any, locale: str | None = None) -> bool:
+    return all(not ungrounded_numbers(text, source, locale) for text in texts)

@@ -201,8 +201,8 @@ class InsightsService:
         cached = await self._cached([k for k in keys if k])
         drafts = await asyncio.gather(
             *(
-                self._draft_summary(p, k, cached.get(k) if k else None)
-                for p, k in zip(payloads, keys, strict=True)
+                self._draft_summary(p, k, cached.get(k) if k else None, lang)
+                for p, k, lang in zip(payloads, keys, langs, strict=True)
             )
         )
         fresh: dict[int, _Drafted] = {}
@@ -244,18 +244,19 @@ class InsightsService:
         return out
 
     async def _draft_summary(
-        self, payload: dict[str, Any], key: str | None, cached: dict[str, Any] | None
+        self, payload: dict[str, Any], key: str | None, cached: dict[str, Any] | None, locale: str | None
     ) -> _Drafted:
+        """The model's summary for a coach who reads ``locale``; its numbers are read in that language."""
         if self.llm is None:
             return _Drafted(None, "computed", None, "no model configured", None, None, False)
-        if cached is not None and _grounded(cached.get("bullets", []), payload):
+        if cached is not None and _grounded(cached.get("bullets", []), payload, locale):
             return _Drafted(cached["bullets"], "ai", self.llm.model, None, None, key, True)
         if self._model_resting():
             return _Drafted(None, "computed", None, "model unavailable", None, None, False)
         system, user = summary_prompt(payload)
 
         def check(answer: SummaryAnswer) -> str | None:
-            bad = [n for b in answer.bullets() for n in ungrounded_numbers(b, payload)]
+            bad = [n for b in answer.bullets() for n in ungrounded_numbers(b, payload, locale)]
             return f"it states numbers that are not in FACTS ({', '.join(bad[:5])})" if bad else None
 
         try:
@@ -485,7 +486,7 @@ class InsightsService:
         out: list[WeeklySummary] = []
         for f, p, key in zip(facts, payloads, keys, strict=True):
             hit = cached.get(key) if key else None
-            if hit is not None and self.llm is not None and _grounded(hit.get("bullets", []), p):
+            if hit is not None and self.llm is not None and _grounded(hit.get("bullets", []), p, locale):
                 bullets, source, model, label = (
                     tuple(hit["bullets"]),
                     "ai",
@@ -564,8 +565,8 @@ def _digest(
     return build_digest(coach_id, as_of, [(names[s.client_id], s) for s in summaries], day)
 
 
-def _grounded(bullets: list[str], payload: dict[str, Any]) -> bool:
-    return len(bullets) == 3 and all(not ungrounded_numbers(b, payload) for b in bullets)
+def _grounded(bullets: list[str], payload: dict[str, Any], locale: str | None) -> bool:
+    return len(bullets) == 3 and all(not ungrounded_numbers(b, payload, locale) for b in bullets)
 
 
 def _proposal(goal: Any) -> GoalProposal:

@@ -107,16 +107,16 @@ def _write_in(payload: dict[str, Any]) -> str:
     return "" if language == "English" else f"\nWrite every text value in {language} (keys stay English)."
 
 
-# The grounding check reads "7,5" as the numbers 7 and 5: in every language the summary keeps FACTS'
-# decimal point, or a correct German answer would be thrown away as inventing numbers.
-_DECIMAL_POINT = " Write numbers exactly as FACTS has them, with a decimal point (7.5, not 7,5)."
+# The grounding check reads the summary in its language (domain.insights.native_numbers), decimal comma
+# included: the numbers must be FACTS', written the way a reader of that language expects.
+_DECIMAL_MARK = " Write numbers exactly as FACTS has them, with your language's decimal mark (7,5 for 7.5)."
 
 
 def summary_prompt(payload: dict[str, Any]) -> tuple[str, str]:
     """For the coach: in the coach's language (``payload["language"]``, English by default)."""
     facts = {k: v for k, v in payload.items() if k not in ("notes", "language")}
     language = _write_in(payload)
-    system = SUMMARY_SYSTEM + language + (_DECIMAL_POINT if language else "")
+    system = SUMMARY_SYSTEM + language + (_DECIMAL_MARK if language else "")
     return system, facts_message(facts, list(payload.get("notes", [])))
 
 

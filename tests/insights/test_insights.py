@@ -348,7 +348,7 @@ async def test_the_model_is_asked_to_write_in_the_coachs_language(
     )
     assert "Write every text value in" not in english_system
     assert "\nWrite every text value in Russian (keys stay English)." in russian_system
-    assert russian_system.endswith("with a decimal point (7.5, not 7,5).")
+    assert russian_system.endswith("with your language's decimal mark (7,5 for 7.5).")
     # The language is an instruction, not one of the facts the answer is checked against.
     assert "language" not in facts_of(openai_server.requests[1])
 
@@ -358,20 +358,22 @@ async def test_a_model_summary_in_german_is_grounded_and_shown(
 ) -> None:
     coach_id, ids = await seed(db, declining=True)
     await _coach_speaks(db, coach_id, "de")
+    # Read in German: number words and the decimal comma ("7,5") are the facts' 7, 3 and 7.5.
     german = {
-        "how_they_are_doing": "Ana hat 7 Mal eingecheckt; die Stimmung fiel von 7 auf 3, Schlaf 7.5 Stunden.",
+        "how_they_are_doing": "Ana hat siebenmal eingecheckt; die Stimmung fiel von sieben auf drei, "
+        "Schlaf 7,5 Stunden.",
         "what_stood_out": "Die Notizen klingen negativ, der Plan wurde nicht eingehalten.",
         "coach_could_ask": "Was hat dich diese Woche am meisten belastet?",
     }
-    # "7,5" (German decimal comma) reads as 7 and 5: failing grounding, like an invented number.
-    comma = dict(german, how_they_are_doing="Ben schlief 7,5 Stunden pro Nacht.")
-    openai_server.then(answer(german), answer(comma), answer(comma))
+    # "neun" (9) is in none of Ben's facts: an invented number, in words.
+    invented = dict(german, how_they_are_doing="Ben schlief neun Stunden pro Nacht.")
+    openai_server.then(answer(german), answer(invented), answer(invented))
     insights = service(db, openai_server)
     shown = await insights.weekly_summary(ids[0], WEEK_ENDING)
     # A German answer that fails the check is not shown: the computed summary, in German, is.
     fallback = await insights.weekly_summary(ids[1], WEEK_ENDING)
     await insights.close()
     assert shown.source == "ai" and shown.bullets[0] == german["how_they_are_doing"]
-    assert fallback.source == "computed" and fallback.bullets[0].startswith(
-        "Ben hat 7 von 7 Malen eingecheckt"
-    )
+    assert fallback.source == "computed" and fallback.fallback_reason == "model answer failed checks"
+    assert fallback.bullets[0].startswith("Ben hat 7 von 7 Malen eingecheckt")
+    assert "(neun)" in openai_server.requests[2]["messages"][-1]["content"]  # the repair names it
