@@ -165,6 +165,14 @@ def conceal_json(value: Any) -> Any:
     return {JSON_KEY: _keyring.encrypt(json.dumps(value))}
 
 
+def reveal_json(stored: Any) -> Any:
+    """A stored JSON value as written (decrypted when it is ``{"$enc": token}``); raises
+    :class:`UnreadableValue` when none of the keys opens it."""
+    if isinstance(stored, dict) and set(stored) == {JSON_KEY} and isinstance(stored[JSON_KEY], str):
+        return json.loads(reveal(stored[JSON_KEY]))
+    return stored
+
+
 class EncryptedJSON(TypeDecorator[Any]):
     """A JSON column whose value is encrypted at rest (stored as ``{"$enc": token}``)."""
 
@@ -175,6 +183,4 @@ class EncryptedJSON(TypeDecorator[Any]):
         return conceal_json(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Any:
-        if isinstance(value, dict) and set(value) == {JSON_KEY} and isinstance(value[JSON_KEY], str):
-            return json.loads(reveal(value[JSON_KEY]))
-        return value
+        return reveal_json(value)

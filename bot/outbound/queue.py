@@ -12,11 +12,21 @@ from typing import Any
 
 from domain.db import Database
 from domain.services import delivery_queue
-from domain.services.delivery_queue import CLAIM_LEASE, ClaimedMessage
+from domain.services.delivery_queue import (
+    CLAIM_LEASE,
+    UNREADABLE_TRIES,
+    Claim,
+    ClaimedMessage,
+    UnreadableMessage,
+)
 
 __all__ = [
     "CLAIM_LEASE",
+    "UNREADABLE_TRIES",
+    "Claim",
     "ClaimedMessage",
+    "UnreadableMessage",
+    "claim_batch",
     "claim_due",
     "mark_failed",
     "mark_sent",
@@ -33,6 +43,21 @@ async def claim_due(
     """Take up to ``limit`` due rows (at most one per chat)."""
     async with db.unit_of_work() as session:
         return await delivery_queue.claim_due(session, platforms, limit=limit, now=now)
+
+
+async def claim_batch(
+    db: Database,
+    platforms: Sequence[str],
+    *,
+    limit: int,
+    now: datetime,
+    unreadable_tries: int = UNREADABLE_TRIES,
+) -> Claim:
+    """Take up to ``limit`` due rows (at most one per chat); the ones no key opens are set aside."""
+    async with db.unit_of_work() as session:
+        return await delivery_queue.claim_batch(
+            session, platforms, limit=limit, now=now, unreadable_tries=unreadable_tries
+        )
 
 
 async def mark_sent(db: Database, row_id: int, provider_message_id: str | None, now: datetime) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from bot.outbound import queue
 from bot.outbound.limiter import MemoryRateLimiter, RateLimiter
-from bot.outbound.queue import CLAIM_LEASE
+from bot.outbound.queue import CLAIM_LEASE, UNREADABLE_TRIES
 from bot.outbound.transport import DeliveryError, Transport
 from conversations.messages import OutgoingMessage
 from domain import telemetry
@@ -67,6 +67,7 @@ class OutboundSender:
         max_attempts: int = MAX_ATTEMPTS,
         backoff_base: float = BACKOFF_BASE_S,
         clock: Clock = utcnow,
+        unreadable_tries: int = UNREADABLE_TRIES,
     ) -> None:
         self.db = db
         self.limiter = limiter or MemoryRateLimiter()
@@ -75,6 +76,8 @@ class OutboundSender:
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
         self.clock = clock
+        # Claims of a row no key opens before it is failed (see domain.services.delivery_queue).
+        self.unreadable_tries = unreadable_tries
         self._transports: dict[str, Transport] = {}
         self._wake = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
@@ -259,7 +262,36 @@ class OutboundSender:
 
     async def _claim(self) -> list[queue.ClaimedMessage]:
         free = self.concurrency - len(self._inflight)
-        return await queue.claim_due(self.db, self.platforms, limit=free, now=self.clock())
+        claim = await queue.claim_batch(
+            self.db, self.platforms, limit=free, now=self.clock(), unreadable_tries=self.unreadable_tries
+        )
+        for row in claim.unreadable:
+            try:
+                await self._unreadable(row)
+            except Exception as exc:  # the claimed readable rows go out regardless
+                log.warning("telling the coach of outbox row %s failed: %s", row.id, type(exc).__name__)
+        return claim.messages
+
+    async def _unreadable(self, row: queue.UnreadableMessage) -> None:
+        """A row none of this worker's keys opens was set aside by the claim: said once (when first
+        handed back, and when failed), never with its content."""
+        if not row.failed:
+            if row.attempts == 1:
+                log.warning(
+                    "outbox row %s cannot be decrypted with this worker's COACH_ENCRYPTION_KEYS; "
+                    "left for a worker that has its key",
+                    row.id,
+                )
+            return
+        telemetry.DELIVERIES_FAILED.labels(row.platform).inc()
+        log.warning(
+            "outbox row %s failed: no key in COACH_ENCRYPTION_KEYS decrypts it (after %s claims)",
+            row.id,
+            row.attempts,
+        )
+        await queue.tell_coach_of_failure(
+            self.db, platform=row.platform, chat_id=row.chat_id, payload={}, reference=str(row.id)
+        )
 
     def _spawn(self, row: queue.ClaimedMessage) -> asyncio.Task[None]:
         task = asyncio.create_task(self._deliver_row(row))

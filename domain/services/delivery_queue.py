@@ -6,6 +6,12 @@ chat's messages go out in order, one at a time, whatever the number of workers.
 
 Each function runs in the caller's transaction; a claim should be committed on its own, so the rows'
 locks are held only for the claiming statement.
+
+Payloads are encrypted at rest and opened one row at a time after the claiming statement, so one row
+no key opens (written under a key this worker lacks, or corrupted) never holds back the others. Such a
+row is handed back for :data:`UNREADABLE_RETRY` (a rolling key change: a worker that already has the
+new key takes it meanwhile) and after :data:`UNREADABLE_TRIES` claims it is ``failed`` with
+:data:`UNREADABLE_ERROR`. It is never sent, so exactly-once holds either way.
 """
 
 from __future__ import annotations
@@ -15,12 +21,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import JSON, and_, exists, func, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from domain.clock import utcnow
+from domain.crypto import UnreadableValue, reveal_json
 from domain.models import ChannelIdentity, Client, OutboundMessage
 from domain.models.enums import DeliveryStatus
 from domain.services.cohorts import mark_removed
@@ -33,6 +40,14 @@ from domain.services.outbox import about_client
 CLAIM_LEASE = timedelta(seconds=15)
 UNFINISHED = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
 ERROR_TEXT_MAX = 500
+# A payload no configured key opens: how long it waits for a worker that has the key, and how many
+# claims (about UNREADABLE_TRIES * UNREADABLE_RETRY in all) before it is given up as failed.
+UNREADABLE_RETRY = timedelta(seconds=60)
+UNREADABLE_TRIES = 10
+# ``last_error`` of such a row: while it waits, and once failed (``coach doctor`` counts both).
+UNREADABLE_WAITING = "unreadable: no configured key opens the payload; waiting for a worker that has it"
+UNREADABLE_ERROR = "unreadable: no configured key opens the payload (COACH_ENCRYPTION_KEYS)"
+UNREADABLE_MARK = "unreadable:%"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,12 +59,42 @@ class ClaimedMessage:
     attempts: int
 
 
+@dataclass(frozen=True, slots=True)
+class UnreadableMessage:
+    """A claimed row whose payload none of the keys opens: handed back (``failed`` False) or failed."""
+
+    id: int
+    platform: str
+    chat_id: str
+    attempts: int
+    failed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    messages: list[ClaimedMessage]
+    unreadable: list[UnreadableMessage]
+
+
 async def claim_due(
     session: AsyncSession, platforms: Sequence[str], *, limit: int, now: datetime
 ) -> list[ClaimedMessage]:
     """Take up to ``limit`` due rows (at most one per chat) in one statement, oldest first."""
+    return (await claim_batch(session, platforms, limit=limit, now=now)).messages
+
+
+async def claim_batch(
+    session: AsyncSession,
+    platforms: Sequence[str],
+    *,
+    limit: int,
+    now: datetime,
+    unreadable_tries: int = UNREADABLE_TRIES,
+) -> Claim:
+    """Take up to ``limit`` due rows (at most one per chat) in one statement, oldest first; rows
+    whose payload cannot be opened are handed back or failed (see the module's docstring)."""
     if not platforms or limit <= 0:
-        return []
+        return Claim([], [])
     om = OutboundMessage
     older = aliased(OutboundMessage)
     earlier_unfinished = exists().where(
@@ -76,12 +121,64 @@ async def claim_due(
         update(om)
         .where(om.id.in_(candidates.scalar_subquery()))
         .values(status=DeliveryStatus.SENDING, next_attempt_at=now + CLAIM_LEASE, attempts=om.attempts + 1)
-        .returning(om.id, om.platform, om.chat_id, om.payload, om.attempts)
+        # The stored JSON as it is (ciphertext): opened row by row below, not by the column type,
+        # which would fail the whole statement for one row.
+        .returning(om.id, om.platform, om.chat_id, type_coerce(om.payload, JSON).label("stored"), om.attempts)
         .execution_options(synchronize_session=False)
     )
     rows = (await session.execute(statement)).all()
-    claimed = [ClaimedMessage(r.id, r.platform, r.chat_id, dict(r.payload), r.attempts) for r in rows]
-    return sorted(claimed, key=lambda c: c.id)
+    claimed: list[ClaimedMessage] = []
+    unreadable: list[UnreadableMessage] = []
+    for r in sorted(rows, key=lambda row: int(row.id)):
+        try:
+            payload = reveal_json(r.stored)
+        except UnreadableValue:
+            failed = r.attempts >= unreadable_tries
+            unreadable.append(UnreadableMessage(r.id, r.platform, r.chat_id, r.attempts, failed))
+            continue
+        claimed.append(ClaimedMessage(r.id, r.platform, r.chat_id, dict(payload), r.attempts))
+    if unreadable:
+        await _set_aside_unreadable(session, unreadable, now)
+    return Claim(claimed, unreadable)
+
+
+async def _set_aside_unreadable(
+    session: AsyncSession, unreadable: Sequence[UnreadableMessage], now: datetime
+) -> None:
+    """Still in the claim's transaction (the rows are ours): hand back or fail each unreadable row."""
+    waiting = [u.id for u in unreadable if not u.failed]
+    failed = [u.id for u in unreadable if u.failed]
+    om = OutboundMessage
+    if waiting:
+        await session.execute(
+            update(om)
+            .where(om.id.in_(waiting), om.status == DeliveryStatus.SENDING)
+            .values(
+                status=DeliveryStatus.QUEUED,
+                next_attempt_at=now + UNREADABLE_RETRY,
+                last_error=UNREADABLE_WAITING,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    if failed:
+        await session.execute(
+            update(om)
+            .where(om.id.in_(failed), om.status == DeliveryStatus.SENDING)
+            .values(status=DeliveryStatus.FAILED, last_error=UNREADABLE_ERROR)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def unreadable_counts(session: AsyncSession) -> tuple[int, int]:
+    """Outbox rows no key opened when a worker claimed them: (still waiting, failed)."""
+    rows = await session.execute(
+        select(OutboundMessage.status, func.count())
+        .where(OutboundMessage.last_error.like(UNREADABLE_MARK))
+        .group_by(OutboundMessage.status)
+    )
+    counts = {status: int(n) for status, n in rows.all()}
+    failed = counts.pop(DeliveryStatus.FAILED, 0)
+    return sum(counts.values()), failed
 
 
 def _still_mine(row_id: int) -> ColumnElement[bool]:

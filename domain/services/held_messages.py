@@ -10,11 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import JSON, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.crypto import UnreadableValue, reveal_json
 from domain.models import OutboundMessage
 from domain.models.enums import DeliveryStatus
+from domain.services.delivery_queue import UNREADABLE_ERROR
 
 # Recorded as the provider message id of a message shown when its chat was opened.
 HELD_DELIVERY_ID = "shown-on-open"
@@ -25,11 +27,12 @@ async def take_held_messages(
 ) -> list[dict[str, Any]]:
     """The payloads queued for this chat (due or not yet due), marked sent; oldest first.
 
-    A row a sender is delivering right now (``sending`` with a live lease) is left to it."""
+    A row a sender is delivering right now (``sending`` with a live lease) is left to it. A row no
+    configured key opens is not shown: it is marked failed (``coach doctor`` counts it)."""
     om = OutboundMessage
     held = (
         await session.execute(
-            select(om.id, om.payload)
+            select(om.id, type_coerce(om.payload, JSON).label("stored"))
             .where(
                 om.platform == platform,
                 om.chat_id == chat_id,
@@ -41,15 +44,28 @@ async def take_held_messages(
     ).all()
     if not held:
         return []
-    await session.execute(
-        update(om)
-        .where(
-            om.id.in_([row.id for row in held]),
-            om.status.in_([DeliveryStatus.QUEUED, DeliveryStatus.SENDING]),
+    shown: dict[int, dict[str, Any]] = {}
+    unreadable: list[int] = []
+    for row in held:
+        try:
+            shown[row.id] = dict(reveal_json(row.stored))
+        except UnreadableValue:
+            unreadable.append(row.id)
+    unfinished = om.status.in_([DeliveryStatus.QUEUED, DeliveryStatus.SENDING])
+    if shown:
+        await session.execute(
+            update(om)
+            .where(om.id.in_(list(shown)), unfinished)
+            .values(
+                status=DeliveryStatus.SENT, sent_at=now, provider_message_id=HELD_DELIVERY_ID, last_error=None
+            )
+            .execution_options(synchronize_session=False)
         )
-        .values(
-            status=DeliveryStatus.SENT, sent_at=now, provider_message_id=HELD_DELIVERY_ID, last_error=None
+    if unreadable:
+        await session.execute(
+            update(om)
+            .where(om.id.in_(unreadable), unfinished)
+            .values(status=DeliveryStatus.FAILED, last_error=UNREADABLE_ERROR)
+            .execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
-    )
-    return [dict(row.payload) for row in held]
+    return list(shown.values())
