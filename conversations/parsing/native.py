@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import cache, update_wrapper
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import dateparser
 from babel import Locale
@@ -40,14 +40,14 @@ _WORDS: dict[str, dict[str, str]] = {
     },
     "es": {
         "horas": "h", "hora": "h", "minutos": "min", "minuto": "min", "por ciento": "%", "por 100": "%",
-        "pero": "but", "excepto": "except", "de": "of", "sobre": "of", "a las": "", "las": "",
+        "pero": "but", "excepto": "except", "de": "of", "y": "and", "sobre": "of", "a las": "", "las": "",
         "a la": "", "la": "", "de la mañana": "am", "de la tarde": "pm", "de la noche": "pm",
         "unos": "", "unas": "", "más o menos": "", "aproximadamente": "", "casi": "",
     },
     "ru": {
         "часов": "h", "часа": "h", "час": "h", "ч": "h", "минут": "min", "минуты": "min", "минута": "min",
         "мин": "min", "процентов": "%", "процента": "%", "процент": "%", "но": "but", "кроме": "except",
-        "из": "of", "в": "", "около": "", "примерно": "", "где-то": "", "утра": "am", "вечера": "pm",
+        "из": "of", "и": "and", "в": "", "около": "", "примерно": "", "где-то": "", "утра": "am", "вечера": "pm",
         "дня": "pm", "ночи": "at night",
     },
 }  # fmt: skip
@@ -85,6 +85,22 @@ _DATE_LEAD = {
     "es": r"(?:(?:para|hasta|antes\s+de)\s+(?:el\s+|la\s+)?|el\s+|la\s+)",
     "ru": r"(?:к\s+|до\s+|в\s+|во\s+)",
 }
+# What dateparser does not read (1.5): "next Monday" and Spanish "the day after tomorrow"; the English
+# date parser reads them once these words are English.
+_DATE_WORDS: dict[str, dict[str, str]] = {
+    "de": {
+        "nächsten": "next", "nächste": "next", "nächster": "next", "kommenden": "next",
+        "kommende": "next", "kommender": "next",
+    },
+    "es": {"pasado mañana": "day after tomorrow", "pasado manana": "day after tomorrow", "próximo": "next",
+           "próxima": "next", "proximo": "next", "proxima": "next"},
+    "ru": {
+        "следующий": "next", "следующую": "next", "следующая": "next", "следующее": "next",
+        "следующей": "next", "следующем": "next",
+    },
+}  # fmt: skip
+# "el lunes que viene" is "next Monday".
+_ES_THAT_COMES = re.compile(r"^(\w+)\s+que\s+viene$")
 _PERIOD_END = {
     "de": r"ende\s+",
     "es": r"(?:a\s+)?fin(?:al)?(?:es)?\s+de\s+",
@@ -189,6 +205,9 @@ def _month_and_day_names(language: str) -> dict[str, str]:
 def _english_date_words(text: str, language: str) -> str:
     names = _month_and_day_names(language)
     text = re.sub(rf"^{_PERIOD_END[language]}", "end of ", text)
+    if language == "es":
+        text = _ES_THAT_COMES.sub(r"próximo \1", text)
+    text = _phrase_map(text, _DATE_WORDS[language])
     words = []
     for word in text.split():
         bare = word.rstrip(".,")
@@ -211,15 +230,19 @@ def native_date(text: str, today: date) -> tuple[date | None, str | None]:
     english = _english_date_words(cleaned, language)
     if english.startswith("end of "):
         return None, english  # dateparser reads "Ende März" as no date; the English parser knows it
-    found = dateparser.parse(
-        cleaned,
-        languages=[language],
-        settings={
-            "PREFER_DATES_FROM": "future",
-            "RELATIVE_BASE": datetime(today.year, today.month, today.day),
-            "PREFER_DAY_OF_MONTH": "last",
-        },
-    )
+    settings: dict[str, Any] = {
+        "PREFER_DATES_FROM": "future",
+        "RELATIVE_BASE": datetime(today.year, today.month, today.day),
+        "PREFER_DAY_OF_MONTH": "last",
+    }
+    # What the leading words strip may be part of dateparser's phrase: "(para) la próxima semana",
+    # "на следующей неделе"; so the answer as typed, and without just its first word, are read too.
+    whole = _digits(clean(text), language)
+    candidates = (cleaned, whole, whole.partition(" ")[2]) if cleaned != whole else (cleaned,)
+    found = None
+    for candidate in dict.fromkeys(candidates):
+        if candidate and (found := dateparser.parse(candidate, languages=[language], settings=settings)):
+            break
     return (found.date() if found is not None else None), english
 
 

@@ -4,7 +4,7 @@ and Russian, every answer typed in that language, and the values stored."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -81,3 +81,41 @@ def test_onboarding_and_check_in_typed_in_the_clients_language(
     assert (goal.target, goal.unit, goal.due_date) == (5, "km", _end_of_next_march(date.today()))
     assert (check_in.mood, check_in.energy, check_in.sleep_hours, check_in.adherence) == (7, 8, 7.5, "partly")
     assert check_in.goal_progress == 40
+
+
+# The same, with the other ways issue 21 names: a relative date for the goal, other cities (written in
+# the language: "Köln", "Sevilla", "Новосибирск"), a duration with both units abbreviated or spelled,
+# and "no" for the plan.
+OTHER_WAYS = {
+    "de": (["/start", "/language de", "ja", "Lena", "Köln", "drei", "Fitness", "keine Zeit", "5 km laufen",
+            "übermorgen", "täglich", "acht Uhr"],
+           ["/checkin", "fünf", "sechs", "7 Std. 30 Min.", "nein", "zwanzig Prozent", "/skip"],
+           "Europe/Berlin", 2),
+    "es": (["/start", "/language es", "sí", "Lucía", "Sevilla", "tres", "Fitness", "el tiempo", "correr 5 km",
+            "pasado mañana", "cada día", "8 de la mañana"],
+           ["/checkin", "cinco", "seis", "siete horas y treinta minutos", "no", "veinte por ciento", "/skip"],
+           "Europe/Madrid", 2),
+    "ru": (["/start", "/language ru", "да", "Иван", "Новосибирск", "три", "Fitness", "нет времени",
+            "пробежать 5 км", "через неделю", "каждый день", "в 8 утра"],
+           ["/checkin", "пять", "шесть", "7 ч 30 мин", "нет", "двадцать процентов", "/skip"],
+           "Asia/Novosibirsk", 7),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", sorted(OTHER_WAYS))
+def test_relative_dates_other_cities_and_durations_in_the_clients_language(
+    chat_env: dict[str, str],  # noqa: F811
+    database_url: str,
+    language: str,
+) -> None:
+    onboarding, checkin, zone, days = OTHER_WAYS[language]
+    before = datetime.now(UTC).date()  # the flow reads the due date from today in UTC
+    result = coach_chat(chat_env, [*onboarding, *checkin], "--user", "22")
+    after = datetime.now(UTC).date()
+    assert result.returncode == 0, result.stderr
+    assert SCRIPTS[language]["saved"] in result.stdout, result.stdout
+    client, goal, check_in = asyncio.run(_stored(database_url))
+    assert (client.locale, client.timezone) == (language, zone)
+    assert goal.due_date in {before + timedelta(days=days), after + timedelta(days=days)}
+    assert (check_in.mood, check_in.energy, check_in.sleep_hours, check_in.adherence) == (5, 6, 7.5, "no")
+    assert check_in.goal_progress == 20

@@ -13,6 +13,7 @@ from conversations.parsing import (
     ParseError,
     parse_adherence,
     parse_date,
+    parse_number,
     parse_percent,
     parse_scale,
     parse_sleep_hours,
@@ -24,6 +25,7 @@ from conversations.parsing import (
 TODAY = date(2026, 11, 27)  # a Friday
 
 PARSERS: dict[str, Callable[[str], Any]] = {
+    "number": parse_number,
     "scale": lambda text: parse_scale(text, 1, 10),
     "sleep": parse_sleep_hours,
     "adherence": parse_adherence,
@@ -86,6 +88,66 @@ CASES = [
     ("ru", "time", "8 вечера", "20:00"),
     ("ru", "timezone", "Москва", "Europe/Moscow"),
 ]
+
+
+# What every client may type, in each of the four languages: a number in words, a duration, yes /
+# partly / no, a date and a city for the time zone (English clients too, in English).
+EVERY_LANGUAGE = [
+    ("en", "number", "twenty-five", 25),
+    ("en", "sleep", "7 h 30 min", 7.5),
+    ("en", "sleep", "seven and a half hours", 7.5),
+    ("en", "adherence", "partly", "partly"),
+    ("en", "yes_no", "no", False),
+    ("en", "date", "the day after tomorrow", date(2026, 11, 29)),
+    ("en", "date", "next monday", date(2026, 11, 30)),
+    ("en", "timezone", "Saint Petersburg", "Europe/Moscow"),
+    ("en", "timezone", "Cologne", "Europe/Berlin"),
+    ("de", "number", "fünfundzwanzig", 25),
+    ("de", "sleep", "7 Std. 30 Min.", 7.5),
+    ("de", "sleep", "sieben Stunden und dreißig Minuten", 7.5),
+    ("de", "adherence", "ja", "yes"),
+    ("de", "yes_no", "nein", False),
+    ("de", "date", "übermorgen", date(2026, 11, 29)),
+    ("de", "date", "nächsten Montag", date(2026, 11, 30)),
+    ("de", "date", "in einer Woche", date(2026, 12, 4)),
+    ("de", "timezone", "Köln", "Europe/Berlin"),
+    ("de", "timezone", "Sankt Petersburg", "Europe/Moscow"),
+    ("es", "number", "veinticinco", 25),
+    ("es", "sleep", "7 h 30", 7.5),
+    ("es", "sleep", "siete horas y treinta minutos", 7.5),
+    ("es", "sleep", "7 horas y 30 minutos", 7.5),
+    ("es", "adherence", "no", "no"),
+    ("es", "yes_no", "sí", True),
+    ("es", "date", "pasado mañana", date(2026, 11, 29)),
+    ("es", "date", "el próximo lunes", date(2026, 11, 30)),
+    ("es", "date", "el lunes que viene", date(2026, 11, 30)),
+    ("es", "date", "para la próxima semana", date(2026, 12, 4)),
+    ("es", "timezone", "Sevilla", "Europe/Madrid"),
+    ("es", "timezone", "Múnich", "Europe/Berlin"),
+    ("ru", "number", "двадцать пять", 25),
+    ("ru", "sleep", "7 ч 30 мин", 7.5),
+    ("ru", "sleep", "семь часов и тридцать минут", 7.5),
+    ("ru", "adherence", "да", "yes"),
+    ("ru", "yes_no", "нет", False),
+    ("ru", "date", "послезавтра", date(2026, 11, 29)),
+    ("ru", "date", "в следующий понедельник", date(2026, 11, 30)),
+    ("ru", "date", "на следующей неделе", date(2026, 12, 4)),
+    ("ru", "timezone", "Санкт-Петербург", "Europe/Moscow"),
+    ("ru", "timezone", "Новосибирск", "Asia/Novosibirsk"),
+]
+
+
+@pytest.mark.parametrize(("language", "kind", "text", "expected"), EVERY_LANGUAGE)
+def test_every_language_reads_numbers_durations_answers_dates_and_cities(
+    language: str, kind: str, text: str, expected: Any
+) -> None:
+    with use_locale(language):
+        assert PARSERS[kind](text) == expected
+
+
+def test_a_date_word_after_a_negation_is_not_read_as_that_date() -> None:
+    with use_locale("de"), pytest.raises(ParseError):
+        parse_date("nicht morgen", TODAY)
 
 
 @pytest.mark.parametrize(("language", "kind", "text", "expected"), CASES)
