@@ -65,6 +65,7 @@ from conversations.flow import (
 )
 from conversations.flows import BUILTIN_FLOWS
 from conversations.flows import policy as policy_gate
+from conversations.flows.checkin import detect_note_languages
 from conversations.i18n import DEFAULT_LOCALE, current_locale, supported_locale, use_locale
 from conversations.messages import IncomingMessage, OutgoingMessage
 from conversations.parsing import ParseError
@@ -338,12 +339,14 @@ class ConversationEngine:
 
     async def _run(self, batch: list[_Pending]) -> list[_Outcome]:
         rejected: dict[str, str | None] = {}
+        # CPU work for notes (their language) is done here, before any transaction is open.
+        languages = await detect_note_languages([p.message for p in batch])
         attempt = 0
         outage_since: float | None = None
         outage_tries = 0
         while True:
             try:
-                return await self._transaction(batch, rejected)
+                return await self._transaction(batch, rejected, languages)
             except _StepRejected as exc:
                 rejected[exc.key] = exc.hint
             except Exception as exc:
@@ -384,7 +387,9 @@ class ConversationEngine:
         await asyncio.sleep(delay * random.uniform(0.5, 1.0))
         return since, tries + 1
 
-    async def _transaction(self, batch: list[_Pending], rejected: dict[str, str | None]) -> list[_Outcome]:
+    async def _transaction(
+        self, batch: list[_Pending], rejected: dict[str, str | None], note_languages: dict[str, str]
+    ) -> list[_Outcome]:
         now = self.clock()
         async with self.db.sessions() as session, session.begin():
             conn = await session.connection()
@@ -407,7 +412,7 @@ class ConversationEngine:
             async def orm_session() -> AsyncSession:
                 return session
 
-            batch_work = Batch()
+            batch_work = Batch(note_languages)
 
             for pending in batch:
                 message = pending.message

@@ -13,7 +13,7 @@ just data the engine walks, which keeps each flow module readable top to bottom.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -140,8 +140,14 @@ class Batch:
     """Work that the turns of one transaction (group commit) share: a step may ``defer`` an item, and
     every item under one key is handled by one runner call, e.g. one INSERT for 200 check-ins."""
 
-    def __init__(self) -> None:
+    def __init__(self, note_languages: Mapping[str, str] | None = None) -> None:
         self._items: dict[str, tuple[BatchRunner, list[Any]]] = {}
+        # Detected before the transaction began (see conversations.flows.checkin.detect_note_languages).
+        self._note_languages = note_languages or {}
+
+    def note_language(self, note: str) -> str | None:
+        """The language detected for this note before the batch's transaction, if it was."""
+        return self._note_languages.get(note)
 
     def defer(self, key: str, item: Any, runner: BatchRunner) -> None:
         self._items.setdefault(key, (runner, []))[1].append(item)

@@ -7,6 +7,8 @@ to the coach and the feedback offer bookkeeping are written in one transaction.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -16,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from conversations.flow import END, Flow, InvalidAnswer, Next, Step, Turn, ask, buttons, scale_buttons
 from conversations.i18n import use_locale
-from conversations.messages import OutgoingMessage, voice_transcript
+from conversations.messages import IncomingMessage, OutgoingMessage, voice_transcript
 from conversations.parsing import parse_adherence, parse_percent, parse_scale, parse_sleep_hours
 from conversations.texts import CheckIn as T
 from conversations.texts import CoachNotices, Common
@@ -109,16 +111,34 @@ async def answer_progress(turn: Turn) -> Next:
     return _after_standard(turn)
 
 
-async def answer_note(turn: Turn) -> Next:
-    text = (turn.message.text or "").strip()
-    if turn.message.button_payload == "/skip" or text.lower() == "/skip":
+def note_text(message: IncomingMessage) -> str:
+    """The note a message gives at the note step ("" for none)."""
+    text = (message.text or "").strip()
+    if message.button_payload == "/skip" or text.lower() == "/skip":
         text = ""
-    if (said := voice_transcript(turn.message)) is not None:
+    if (said := voice_transcript(message)) is not None:
         # A voice note becomes the note (after a caption, if any); its whole transcript stays on the
         # attachment, so a long one is cut here rather than sent back to be recorded again.
         text = f"{text}\n\n{said}" if text else said
         if len(text) > rules.NOTE_MAX_CHARS:
             text = text[: rules.NOTE_MAX_CHARS - 1].rstrip() + "…"
+    return text
+
+
+async def detect_note_languages(messages: Sequence[IncomingMessage]) -> dict[str, str]:
+    """The language of every note these messages could give, detected in a worker thread before
+    the batch's transaction begins (so no transaction waits on it); :func:`save` stores it with the
+    check-in. Which message is at the note step is known only inside the transaction, so every
+    message's text is detected: short answers ("7", "yes") cost nothing (too few words to detect)."""
+    notes = list({note for m in messages if 0 < len(note := note_text(m)) <= rules.NOTE_MAX_CHARS})
+    if not notes:
+        return {}
+    languages = await asyncio.to_thread(checkins.note_languages, notes)
+    return dict(zip(notes, languages, strict=True))
+
+
+async def answer_note(turn: Turn) -> Next:
+    text = note_text(turn.message)
     if len(text) > rules.NOTE_MAX_CHARS:
         raise InvalidAnswer(T.NOTE_TOO_LONG.format(length=len(text), limit=rules.NOTE_MAX_CHARS))
     await save(turn, note=text or None)
@@ -144,6 +164,9 @@ async def save(turn: Turn, *, note: str | None) -> None:
         source_channel=turn.platform,
         at=turn.now,
     )
+    if row["note"] is not None:
+        # Detected before the transaction (see detect_note_languages); insert_check_ins detects any not.
+        row["note_language"] = turn.batch.note_language(row["note"])
     turn.writes = True
     turn.batch.defer("checkin.save", (turn, row), save_all)
 
@@ -154,7 +177,7 @@ async def save_all(items: list[tuple[Turn, dict[str, Any]]]) -> None:
     answer each client with their streak and their week's comparison."""
     conn = await items[0][0].connection()
     c = _CHECK_INS.c
-    # insert_check_ins detects the notes' languages of the whole batch in one worker-thread call.
+    # The notes' languages were detected before the transaction began (detect_note_languages).
     ids = await checkins.insert_check_ins(conn, [row for _t, row in items])
     answers = [
         answer

@@ -72,19 +72,27 @@ def check_in_values(
     }
 
 
-def _languages_of(notes: Sequence[str]) -> list[str]:
+# Notes detected per worker-thread call: the event loop gets a turn between chunks (cancellation,
+# other tasks' callbacks) while a big load's notes are read (about 0.1 ms each).
+DETECT_CHUNK = 2_000
+
+
+def note_languages(notes: Sequence[str]) -> list[str]:
+    """Each note's language code (CPU work: call it in a worker thread)."""
     return [note_language(note) for note in notes]
 
 
 async def with_note_languages(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The rows with each note's language (``note_language``) detected, in a worker thread: langdetect
-    takes about 10 ms a note, too long for the event loop, and once stored no digest detects it again.
-    Rows already carrying a language, or without a note, are not detected."""
+    """The rows with each note's language (``note_language``) detected, in a worker thread a chunk
+    at a time: call it before opening the transaction that stores them, so none waits on it (once
+    stored, no digest detects it again). Rows already carrying a language, or without a note, are
+    not detected."""
     filled = [{**row, "note_language": row.get("note_language")} for row in rows]
     pending = [row for row in filled if row["note"] and row["note_language"] is None]
-    if pending:
-        languages = await asyncio.to_thread(_languages_of, [row["note"] for row in pending])
-        for row, language in zip(pending, languages, strict=True):
+    for first in range(0, len(pending), DETECT_CHUNK):
+        chunk = pending[first : first + DETECT_CHUNK]
+        languages = await asyncio.to_thread(note_languages, [row["note"] for row in chunk])
+        for row, language in zip(chunk, languages, strict=True):
             row["note_language"] = language
     return filled
 
@@ -103,7 +111,7 @@ async def backfill_note_languages(
     filled = 0
     last = 0
     while True:
-        async with db.engine.begin() as conn:
+        async with db.engine.connect() as conn:
             rows = (
                 await conn.execute(
                     select(c.id, c.note)
@@ -112,9 +120,11 @@ async def backfill_note_languages(
                     .limit(batch_size)
                 )
             ).all()
-            if not rows:
-                return filled
-            languages = await asyncio.to_thread(_languages_of, [note for _, note in rows])
+        if not rows:
+            return filled
+        # Detected between the read and the write, with no transaction open.
+        languages = await asyncio.to_thread(note_languages, [note for _, note in rows])
+        async with db.engine.begin() as conn:
             await conn.execute(
                 update(_CHECK_INS)
                 .where(c.id == bindparam("row_id"), c.note_language.is_(None))
@@ -132,8 +142,8 @@ async def backfill_note_languages(
 
 async def insert_check_ins(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> list[int]:
     """Store validated rows (from :func:`check_in_values`) with one INSERT and their goals'
-    progress with one UPDATE; returns the new ids in the rows' order. Notes' languages not yet
-    detected (see :func:`with_note_languages`) are detected first."""
+    progress with one UPDATE; returns the new ids in the rows' order. Notes' languages are detected
+    before the transaction (:func:`with_note_languages`); any still missing are detected here."""
     rows = await with_note_languages(rows)
     inserted = await conn.execute(
         insert(_CHECK_INS).returning(_CHECK_INS.c.id, sort_by_parameter_order=True), list(rows)
@@ -171,8 +181,9 @@ def _copy_value(name: str, value: Any) -> Any:
 async def bulk_load_check_ins(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> int:
     """Store many validated rows (history, demo data) fast, without returning ids or touching goals:
     ``COPY`` on PostgreSQL, one multi-row INSERT per page on SQLite. Follow a big load with
-    :func:`domain.keysets.analyze`. Returns the rows stored. Notes' languages not yet detected are
-    detected first (off the event loop)."""
+    :func:`domain.keysets.analyze`. Returns the rows stored. Pass rows through
+    :func:`with_note_languages` before opening the transaction; any language still missing is
+    detected here (off the event loop, a chunk at a time)."""
     if not rows:
         return 0
     rows = await with_note_languages(rows)

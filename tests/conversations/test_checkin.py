@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
+from conversations.engine import ConversationEngine
 from conversations.messages import Attachment
 from domain.db import Database
+from domain.insights import note_language
 from domain.models import CheckIn, Goal, OutboundMessage
 from tests.support.chat import Chat, FakeClock, register, texts
 
@@ -103,6 +106,39 @@ async def test_the_notes_language_is_stored_with_it(db: Database, client_chat: C
     await client_chat.send("Heute war ein wirklich schlechter Tag, ich bin sehr müde.")
     [check_in] = await stored(db)
     assert check_in.note_language == "de"
+
+
+async def test_the_notes_language_is_detected_before_the_transaction(
+    db: Database, client_chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No transaction waits on the detector: a batch detects its messages' notes in a worker thread
+    first, then the check-in is written with the language found."""
+    open_transactions: list[bool] = []
+    seen: list[tuple[str, bool]] = []
+    real_transaction = ConversationEngine._transaction
+    real_guess = note_language._top_guess
+
+    async def transaction(self: ConversationEngine, *args: Any) -> Any:
+        open_transactions.append(True)
+        try:
+            return await real_transaction(self, *args)
+        finally:
+            open_transactions.pop()
+
+    def guess(text: str) -> tuple[str, float]:
+        seen.append((text, bool(open_transactions)))
+        return real_guess(text)
+
+    monkeypatch.setattr(ConversationEngine, "_transaction", transaction)
+    monkeypatch.setattr(note_language, "_top_guess", guess)
+    monkeypatch.setattr(note_language, "_remembered", note_language._Remembered(10))
+    for text in CHECKIN_WITH_GOAL[:-1]:
+        await client_chat.send(text)
+    spanish = "Hoy fue un día muy bueno, estoy contento con el progreso."
+    await client_chat.send(spanish)
+    [check_in] = await stored(db)
+    assert check_in.note_language == "es"
+    assert (spanish, False) in seen and not [t for t, during in seen if during]
 
 
 async def test_streak_and_weekly_comparison(db: Database, client_chat: Chat, clock: FakeClock) -> None:

@@ -215,6 +215,34 @@ async def test_notes_languages_are_detected_off_the_loop_and_stored(
     assert not any(on_main for _, on_main in detected)
 
 
+async def test_a_big_load_is_detected_a_chunk_at_a_time_off_the_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """with_note_languages (called before a load's transaction) hands the detector a bounded chunk per
+    worker-thread call, so the event loop gets turns between chunks; rows keep their order."""
+    import threading
+
+    calls: list[tuple[int, bool]] = []
+    real = checkins.note_languages
+
+    def spy(notes: list[str]) -> list[str]:
+        calls.append((len(notes), threading.current_thread() is threading.main_thread()))
+        return real(notes)
+
+    monkeypatch.setattr(checkins, "note_languages", spy)
+    monkeypatch.setattr(checkins, "DETECT_CHUNK", 2)
+    notes = [
+        "Great run today, I feel amazing!",
+        None,
+        "Сегодня был тяжёлый день",
+        "Muy cansada hoy, dormí poco",
+    ]
+    rows = [
+        {"note": note, "note_language": "xx" if n == 0 else None} for n, note in enumerate([*notes, *notes])
+    ]
+    filled = await checkins.with_note_languages(rows)
+    assert [row["note_language"] for row in filled] == ["xx", None, "ru", "es", "en", None, "ru", "es"]
+    assert calls == [(2, False), (2, False), (1, False)]
+
+
 async def test_backfill_fills_old_notes_in_batches_and_keeps_stored_ones(db: Database) -> None:
     async with db.unit_of_work() as session:
         client_id = (
