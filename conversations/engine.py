@@ -606,7 +606,7 @@ class ConversationEngine:
             await self._go(turn, work, REPEAT)
             return True
         await policy_gate.accept(turn)
-        pending = work.data.get(policy_gate.PENDING_KEY) or {}
+        pending = policy_gate.pending_of(work.data)
         work.flow, work.step = pending.get("flow"), pending.get("step")
         work.flow_version = int(pending.get("flow_version") or 0)
         work.data = dict(pending.get("data") or {})

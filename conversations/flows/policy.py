@@ -2,7 +2,8 @@
 
 The conversation engine runs the gate (:meth:`ConversationEngine._policy_gate`): when a client whose
 accepted version is older than the newest published one writes, their open conversation and the
-message itself are set aside in this flow's data (:data:`PENDING_KEY`) and this flow asks. Accepting
+message itself are set aside in this flow's data (:data:`PENDING_KEY`, encrypted at rest like the rest of
+what clients write) and this flow asks. Accepting
 records the consent, puts the conversation back and handles the set-aside message as if it had just
 arrived; declining records the refusal and offers ``/mydata`` (a copy) and ``/forget_me`` (erasure),
 which work while the question is open. Every answer is a new consent row: the history is kept.
@@ -10,6 +11,7 @@ which work while the question is open. Every answer is a new consent row: the hi
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +19,10 @@ from conversations.flow import STAY, Flow, InvalidAnswer, Next, Step, Turn, butt
 from conversations.messages import Attachment, IncomingMessage, OutgoingMessage
 from conversations.parsing import ParseError, parse_yes_no
 from conversations.texts import Policy as T
+from domain.crypto import UnreadableValue, conceal_json, reveal_json
 from domain.services.policies import answer_policy, get_policy
+
+log = logging.getLogger(__name__)
 
 NAME = "policy"
 PENDING_KEY = "pending"  # the conversation and message set aside until the client answers
@@ -92,24 +97,38 @@ async def answer(turn: Turn) -> Next:
 FLOW = Flow(name=NAME, version=1, steps=[Step("decide", ask, answer)])
 
 
-def set_aside(message: IncomingMessage, work: dict[str, Any]) -> dict[str, Any]:
+def set_aside(message: IncomingMessage, work: dict[str, Any]) -> Any:
     """The open conversation (``work``: flow, step, flow_version, data, failed_attempts) and the
-    message, as JSON for this flow's data."""
-    return {
-        **work,
-        "message": {
-            "platform": message.platform,
-            "external_user_id": message.external_user_id,
-            "chat_id": message.chat_id,
-            "message_id": message.message_id,
-            "text": message.text,
-            "button_payload": message.button_payload,
-            "attachments": [a.to_dict() for a in message.attachments],
-            "received_at": message.received_at.isoformat(),
-            "display_name": message.display_name,
-            "language_hint": message.language_hint,
-        },
-    }
+    message, as JSON for this flow's data: encrypted (``{"$enc": token}``) when keys are configured,
+    since it holds what the client wrote. :func:`pending_of` reads it back."""
+    return conceal_json(
+        {
+            **work,
+            "message": {
+                "platform": message.platform,
+                "external_user_id": message.external_user_id,
+                "chat_id": message.chat_id,
+                "message_id": message.message_id,
+                "text": message.text,
+                "button_payload": message.button_payload,
+                "attachments": [a.to_dict() for a in message.attachments],
+                "received_at": message.received_at.isoformat(),
+                "display_name": message.display_name,
+                "language_hint": message.language_hint,
+            },
+        }
+    )
+
+
+def pending_of(data: dict[str, Any]) -> dict[str, Any]:
+    """What :func:`set_aside` stored in this flow's ``data``; empty when nothing was, or when no
+    configured key opens it (the conversation then starts afresh)."""
+    try:
+        pending = reveal_json(data.get(PENDING_KEY))
+    except UnreadableValue:
+        log.warning("a set-aside message cannot be decrypted with COACH_ENCRYPTION_KEYS; dropped")
+        return {}
+    return pending if isinstance(pending, dict) else {}
 
 
 def message_set_aside(pending: dict[str, Any], current: IncomingMessage) -> IncomingMessage | None:

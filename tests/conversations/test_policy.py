@@ -4,16 +4,19 @@ bad answers re-prompt, every answer kept as history."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from conversations.flows import forget_me, policy, self_service
 from domain.db import Database
-from domain.models import AuditEvent, CheckIn, Client, ConsentRecord, Message
+from domain.models import AuditEvent, CheckIn, Client, ConsentRecord, ConversationState, Message
 from domain.services.clients import PRIVACY_POLICY_VERSION
 from domain.services.policies import publish_policy
+from tests.bot.test_erasure_leaves_nothing import dump_database
 from tests.support.chat import Chat, onboard, texts
 
 SUMMARY = "We now keep check-ins for 2 years instead of 3."
@@ -45,6 +48,12 @@ async def consents(db: Database) -> list[tuple[str, bool]]:
             select(ConsentRecord).where(ConsentRecord.client_id.is_not(None)).order_by(ConsentRecord.id)
         )
         return [(r.policy_version, r.accepted) for r in rows]
+
+
+async def stored_states(db: Database) -> str:
+    """The conversation states' data as stored (the column is plain JSON: nothing decrypts it here)."""
+    async with db.sessions() as session:
+        return json.dumps(list((await session.scalars(select(ConversationState.data))).all()))
 
 
 def asks_policy(replies_text: str, version: int = 1) -> bool:
@@ -104,6 +113,7 @@ async def test_free_text_reaches_the_coach_after_accepting(db: Database, client_
     await client_chat.send("Can we move Friday's session?")
     async with db.unit_of_work() as session:
         assert (await session.scalars(select(Message))).all() == []  # not relayed before accepting
+    assert "Friday" not in await stored_states(db)  # set aside encrypted, carried on below
     replies = await client_chat.press("Accept")
     assert "passed that on to your coach" in texts(replies)
     async with db.unit_of_work() as session:
@@ -152,6 +162,24 @@ async def test_declining_then_erasure_deletes_the_client(db: Database, client_ch
     assert "policy" not in texts(replies)
     async with db.unit_of_work() as session:
         assert (await session.scalars(select(Client))).all() == []
+
+
+async def test_the_set_aside_message_is_encrypted_at_rest_and_erased_with_the_client(
+    db: Database, client_chat: Chat, tmp_path: Path
+) -> None:
+    words = "I relapsed after the night shift, can we talk"
+    await publish(db, 1)
+    assert asks_policy(texts(await client_chat.send(words)))
+    stored = await stored_states(db)
+    assert words not in stored and "night shift" not in stored and '"$enc"' in stored
+    assert "night shift" not in await dump_database(db, tmp_path)
+
+    await client_chat.press("Decline")
+    assert "DELETE" in texts(await client_chat.press("Delete my data"))
+    await client_chat.send("DELETE")
+    async with db.sessions() as session:
+        assert (await session.scalars(select(ConversationState.id))).all() == []
+    assert "night shift" not in await dump_database(db, tmp_path)
 
 
 async def test_a_new_version_asks_again_and_history_keeps_every_answer(
