@@ -12,7 +12,7 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache, partial
 from typing import Any, cast
 
@@ -29,7 +29,6 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.clock import ensure_utc, time_zone, utcnow
@@ -57,18 +56,6 @@ class PlannedReminder:
     client_id: int | None = None
     coach_id: int | None = None
     payload: dict[str, Any] = field(default_factory=dict)
-
-    def as_row(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "due_at": self.due_at,
-            "dedupe_key": self.dedupe_key,
-            "client_id": self.client_id,
-            "coach_id": self.coach_id,
-            "payload": self.payload,
-            "status": ReminderStatus.PENDING.value,
-            "attempts": 0,
-        }
 
 
 def checkin_key(client_id: int, day: str) -> str:
@@ -190,51 +177,49 @@ def wanted(
     return [p for p in plan if p.due_at > now and (pause_end is None or p.due_at >= pause_end)]
 
 
-# PostgreSQL: the rows travel as one array per column, a single statement prepared once.
-_INSERT_UNNEST = text(
+# A chunk's new rows travel as one JSON array of [kind, due, key, client, coach, payload] rows, unpacked
+# by the database: it is encoded in the worker thread, so the event loop only sends one string
+# (binding thousands of values one by one, and serialising each payload, held the loop for long).
+_INSERT_JSON_POSTGRES = text(
     """
     INSERT INTO reminders (kind, due_at, dedupe_key, client_id, coach_id, payload, status, attempts,
         created_at)
-    SELECT k, d, key, cl, co, CAST(p AS json), 'pending', 0, CAST(:created AS timestamptz)
-    FROM unnest(CAST(:kinds AS varchar[]), CAST(:dues AS timestamptz[]), CAST(:keys AS varchar[]),
-        CAST(:clients AS integer[]), CAST(:coaches AS integer[]), CAST(:payloads AS text[]))
-        AS t(k, d, key, cl, co, p)
+    SELECT r->>0, CAST(r->>1 AS timestamptz), r->>2, CAST(r->>3 AS integer), CAST(r->>4 AS integer),
+        r->5, :status, 0, :created
+    FROM json_array_elements(CAST(:rows AS json)) AS r
     ON CONFLICT (dedupe_key) DO NOTHING
-    RETURNING id
     """
-)
-
-
-async def _insert_missing(session: AsyncSession, rows: Sequence[PlannedReminder]) -> int:
-    """Insert rows whose dedupe key is new; an existing key (another worker, a past send) wins.
-
-    One cached statement whatever the number of rows: arrays per column on PostgreSQL, many
-    parameter sets on SQLite (sent as multi-row VALUES pages); compiling a fresh multi-row
-    statement per chunk would hold the event loop for long.
+).bindparams(bindparam("created", type_=_REMINDERS.c.created_at.type))
+# SQLite stores a UTC instant as naive text (see domain.models.base.UTCDateTime); the rows carry it
+# in that form. ``WHERE true`` tells SQLite's parser the ON CONFLICT belongs to the INSERT.
+_INSERT_JSON_SQLITE = text(
     """
-    if not rows:
-        return 0
-    if session.get_bind().dialect.name == "postgresql":
-        added = await session.execute(
-            _INSERT_UNNEST,
-            {
-                "created": utcnow(),
-                "kinds": [r.kind for r in rows],
-                "dues": [r.due_at for r in rows],
-                "keys": [r.dedupe_key for r in rows],
-                "clients": [r.client_id for r in rows],
-                "coaches": [r.coach_id for r in rows],
-                "payloads": [json.dumps(r.payload) for r in rows],
-            },
-        )
-        return len(added.all())
+    INSERT INTO reminders (kind, due_at, dedupe_key, client_id, coach_id, payload, status, attempts,
+        created_at)
+    SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
+        json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]'),
+        :status, 0, :created
+    FROM json_each(:rows) WHERE true
+    ON CONFLICT (dedupe_key) DO NOTHING
+    """
+).bindparams(bindparam("created", type_=_REMINDERS.c.created_at.type))
+
+
+def _stored_instant(instant: datetime, dialect: str) -> str:
+    if dialect == "postgresql":
+        return instant.isoformat()
+    return instant.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+async def _insert_missing(session: AsyncSession, rows_json: str) -> int:
+    """Insert the rows (a JSON array, see :class:`_Slot`) whose dedupe key is new; an existing key (another
+    worker, a past send) wins. One cached statement whatever the number of rows."""
+    dialect = session.get_bind().dialect.name
     added = await session.execute(
-        sqlite.insert(_REMINDERS)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(_REMINDERS.c.id),
-        [r.as_row() for r in rows],
+        _INSERT_JSON_POSTGRES if dialect == "postgresql" else _INSERT_JSON_SQLITE,
+        {"rows": rows_json, "status": ReminderStatus.PENDING.value, "created": utcnow()},
     )
-    return len(added.all())
+    return int(getattr(added, "rowcount", 0) or 0)
 
 
 _MOVE = (
@@ -244,18 +229,128 @@ _MOVE = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    """One future reminder shared by everyone with the same preferences, ready to be made a person's:
+    their dedupe key is ``key_head + id + key_tail``, their row (JSON) ``row_head + id + row_mid + id
+    + row_tail``."""
+
+    due_at: datetime
+    payload: dict[str, Any]
+    key_head: str
+    key_tail: str
+    row_head: str
+    row_mid: str
+    row_tail: str
+
+
+_KEY_PREFIX = {ReminderKind.CHECKIN: "checkin", ReminderKind.CHECKIN_FOLLOWUP: "followup"}
+
+
+@lru_cache(maxsize=8192)
+def _client_slots(
+    timezone: str,
+    cadence: str,
+    at: str,
+    quiet_start: str | None,
+    quiet_end: str | None,
+    now: datetime,
+    dialect: str,
+) -> tuple[_Slot, ...]:
+    """The future reminders of everyone with these preferences, keys and rows all but written: per
+    client, a planning pass only puts their id in (and leaves out what a pause holds back)."""
+    slots = []
+    for kind, due, day, scheduled in _checkin_times(
+        timezone, cadence, at, quiet_start, quiet_end, now, PLANNING_DAYS
+    ):
+        if due <= now:
+            continue
+        payload = {"local_date": day, "scheduled_at": scheduled}
+        prefix = _KEY_PREFIX[ReminderKind(kind)]
+        head = json.dumps([kind, _stored_instant(due, dialect)])[:-1]
+        slots.append(
+            _Slot(
+                due,
+                payload,
+                f"{prefix}:",
+                f":{day}",
+                f'{head}, "{prefix}:',
+                f':{day}", ',
+                f", null, {json.dumps(payload)}]",
+            )
+        )
+    return tuple(slots)
+
+
+# A wanted reminder: (due, payload, its row as JSON for _insert_missing); a tuple, made per row.
+_Desired = tuple[datetime, dict[str, Any], str]
+
+
 def desired_reminders(
-    clients: Sequence[ClientTimes], coaches: Sequence[CoachTimes], *, now: datetime
-) -> dict[str, PlannedReminder]:
-    """Every future reminder these people's preferences ask for, by dedupe key (pure computation)."""
-    desired: dict[str, PlannedReminder] = {}
+    clients: Sequence[ClientTimes], coaches: Sequence[CoachTimes], *, now: datetime, dialect: str
+) -> dict[str, _Desired]:
+    """Every future reminder these people's preferences ask for, by dedupe key (pure computation).
+
+    The time arithmetic and the encoding are done once per distinct set of preferences; what is left
+    per client is a few string joins.
+    """
+    desired: dict[str, _Desired] = {}
     for client in clients:
-        for p in wanted(client_plan(client, now=now), now=now, paused_until=client.paused_until):
-            desired[p.dedupe_key] = p
+        pause_end = ensure_utc(client.paused_until) if client.paused_until else None
+        who = str(client.id)
+        for slot in _client_slots(
+            client.timezone,
+            client.checkin_cadence,
+            client.checkin_time,
+            client.quiet_hours_start,
+            client.quiet_hours_end,
+            now,
+            dialect,
+        ):
+            if pause_end is None or slot.due_at >= pause_end:
+                desired[slot.key_head + who + slot.key_tail] = (
+                    slot.due_at,
+                    slot.payload,
+                    slot.row_head + who + slot.row_mid + who + slot.row_tail,
+                )
     for coach in coaches:
         for p in wanted(coach_plan(coach, now=now), now=now, paused_until=None):
-            desired[p.dedupe_key] = p
+            row = [p.kind, _stored_instant(p.due_at, dialect), p.dedupe_key, None, p.coach_id, p.payload]
+            desired[p.dedupe_key] = (p.due_at, p.payload, json.dumps(row))
     return desired
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkChanges:
+    """What a chunk's reconciliation writes: rows to move, rows to drop, new rows (as JSON)."""
+
+    moves: list[dict[str, Any]]
+    stale_ids: list[int]
+    new_rows: str
+    new_count: int
+
+
+def reconcile(
+    clients: Sequence[ClientTimes],
+    coaches: Sequence[CoachTimes],
+    pending: Iterable[tuple[int, str | None, datetime]],
+    *,
+    now: datetime,
+    dialect: str,
+) -> ChunkChanges:
+    """Compare what these people's preferences ask for with their pending rows (pure computation,
+    run in a worker thread: all the per-person and per-row work of a chunk)."""
+    desired = desired_reminders(clients, coaches, now=now, dialect=dialect)
+    stale_ids: list[int] = []
+    moves: list[dict[str, Any]] = []
+    for row_id, dedupe_key, due_at in pending:
+        plan = desired.pop(dedupe_key or "", None)
+        if plan is None:
+            stale_ids.append(row_id)
+        elif ensure_utc(due_at) != plan[0]:
+            moves.append({"_id": row_id, "due_at": plan[0], "payload": plan[1]})
+    new_rows = "[" + ", ".join(row for _due, _payload, row in desired.values()) + "]"
+    return ChunkChanges(moves, stale_ids, new_rows, len(desired))
 
 
 def _pending_of(column: Column[Any], ids: Sequence[int], dialect: str, now: datetime) -> Select[Any]:
@@ -298,12 +393,12 @@ async def plan_chunk(
 ) -> int:
     """Bring these people's pending future reminders in line with their preferences; rows added.
 
-    The time arithmetic runs in a worker thread, so a big chunk never stalls the event loop.
+    The loop only reads and writes: the time arithmetic, the comparison and the encoding of the new
+    rows run in a worker thread, so a big chunk never stalls the event loop.
     """
     if not clients and not coaches:
         return 0
     dialect = session.get_bind().dialect.name
-    desired = await asyncio.to_thread(desired_reminders, clients, coaches, now=now)
     pending: list[tuple[int, str | None, datetime]] = []
     for column, ids in (
         (_REMINDERS.c.client_id, [c.id for c in clients]),
@@ -312,25 +407,20 @@ async def plan_chunk(
         if ids:
             rows = await session.execute(_pending_of(column, ids, dialect, now))
             pending += [(row_id, key, due) for row_id, key, due in rows]
-    stale_ids: list[int] = []
-    moves: list[dict[str, Any]] = []
-    for row_id, dedupe_key, due_at in pending:
-        plan = desired.pop(dedupe_key or "", None)
-        if plan is None:
-            stale_ids.append(row_id)
-        elif ensure_utc(due_at) != plan.due_at:
-            moves.append({"_id": row_id, "due_at": plan.due_at, "payload": plan.payload})
-    if moves:
-        await session.execute(_MOVE, moves)
-    if stale_ids:
+    changes = await asyncio.to_thread(reconcile, clients, coaches, pending, now=now, dialect=dialect)
+    if changes.moves:
+        await session.execute(_MOVE, changes.moves)
+    if changes.stale_ids:
         # Never sent, so nothing of value is lost; the schedule that wanted them no longer does.
         await session.execute(
             delete(_REMINDERS).where(
-                among(_REMINDERS.c.id, stale_ids, dialect),
+                among(_REMINDERS.c.id, changes.stale_ids, dialect),
                 _REMINDERS.c.status == ReminderStatus.PENDING.value,
             )
         )
-    return await _insert_missing(session, list(desired.values()))
+    if not changes.new_count:
+        return 0
+    return await _insert_missing(session, changes.new_rows)
 
 
 async def active_clients_after(
