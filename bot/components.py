@@ -89,7 +89,9 @@ def build_components(ctx: AppContext, *, interactive_console: bool = True) -> li
 
     components: list[Component] = [
         EngineComponent(ctx),
-        LoopLagMonitor(),
+        LoopLagMonitor(
+            trace_after_s=ctx.settings.loop_lag_trace_ms / 1000 if ctx.settings.loop_lag_trace_ms else None
+        ),
         MetricsEndpoint(db=ctx.db),
         WebWorkspace(ctx),
         CalendarComponent(ctx),  # the private iCal feeds, and coaches' CalDAV busy times

@@ -97,6 +97,8 @@ class Settings(BaseSettings):
     # How long a stopping worker (SIGTERM) may take to finish or hand back its work; Kubernetes'
     # terminationGracePeriodSeconds is set above it.
     stop_grace_seconds: float = _env("COACH_STOP_GRACE_SECONDS", 20.0, gt=0)
+    # Trace mode of the event-loop lag monitor: the loop's stack is logged when it is this late.
+    loop_lag_trace_ms: int | None = _env("COACH_LOOP_LAG_TRACE_MS", None, gt=0)
 
     telegram_bot_token: str | None = _env("TELEGRAM_BOT_TOKEN")
     telegram_api_url: str = _env("COACH_TELEGRAM_API_URL", "https://api.telegram.org")
