@@ -4,8 +4,9 @@ translations in ``conversations/locales/`` (see :mod:`conversations.i18n`).
 Placeholders use ``str.format`` names; flows never build user-facing sentences elsewhere. Each class
 derives from :class:`Catalogue`, so reading ``CheckIn.ASK_MOOD`` gives the text in the current
 client's language. A text with a count in it is a :class:`~conversations.i18n.Plural`. Texts for
-coaches (listed in a class's ``COACH_FACING``) stay English. After adding or changing a text run
-``make translations`` and translate the new entries of every ``messages.po``.
+the operator's terminal (listed in a class's ``COACH_FACING``) stay English; coaches read theirs in
+``coaches.locale``. After adding or changing a text run ``make translations`` and translate the new
+entries of every ``messages.po``.
 """
 
 from __future__ import annotations
@@ -521,7 +522,6 @@ class Feedback(Catalogue):
 class Booking(Catalogue):
     """``/book`` and ``/sessions``: live sessions with the coach, shown in the client's own time."""
 
-    COACH_FACING = ("BOOKED_NOTICE", "MOVED_NOTICE", "CANCELLED_NOTICE")
     NO_COACH = "You don't have a coach yet, so there is nobody to book a session with."
     NOT_BOOKABLE = "Your coach doesn't take bookings here yet. You can write to them right here instead."
     NO_SLOTS = "Your coach has no free times in the coming weeks. Please try /book again later."
@@ -584,15 +584,10 @@ class Booking(Catalogue):
     GONE = (
         "That session can no longer be changed (it was cancelled or moved meanwhile). /sessions shows them."
     )
-    BOOKED_NOTICE = "📅 {name} booked a session: {when} (your time)."
-    MOVED_NOTICE = "📅 {name} moved their session to {when} (your time)."
-    CANCELLED_NOTICE = "📅 {name} cancelled their session on {when} (your time)."
 
 
 class Payment(Catalogue):
-    COACH_FACING = ("NOT_SET_UP_NOTICE",)
     NOT_SET_UP = "Payments are not set up yet. I've let your coach know; they will get back to you."
-    NOT_SET_UP_NOTICE = "{name} tried to pay for {program}, but payments are not configured."
     NOTHING_DUE = "You have nothing to pay right now."
     PAY_HERE = "To start {program}, complete the payment here:"
     UNAVAILABLE = "Payments are unavailable right now. Please try /pay again a bit later."
@@ -1062,6 +1057,12 @@ class CoachNotices(Catalogue):
         "goal_approval": "Goal approval",
         "program_completed": "Program completed",
         "announcement_report": "Announcement report",
+        "subscription_ended": "Subscription ended",
+        "payment_for_cancelled": "Payment for cancelled",
+        "payments_not_configured": "Payments not configured",
+        "session_booked": "Session booked",
+        "session_moved": "Session moved",
+        "session_cancelled": "Session cancelled",
     }
     LOW_MOOD = "{name} reported a low mood ({mood}/10) in today's check-in."
     MESSAGE_CLIENT = "Message client"
@@ -1082,6 +1083,55 @@ class CoachNotices(Catalogue):
     GOAL = "goal"
     NEW_CLIENT = "New client: {name}"
     PAYMENT_RECEIVED = "Payment received: {amount} for {program}."
+    # Rendered on delivery from the notice's stored values (conversations.coach_notices).
+    PAYMENT_FAILED = "A client's monthly payment failed; reminders are scheduled."
+    SUBSCRIPTION_ENDED = "A client's {program} subscription ended."
+    PAUSED_UNPAID = "A client's {program} program is paused: the monthly payment is still unpaid."
+    PAYMENT_FOR_CANCELLED = (
+        "A payment arrived for a cancelled {program} enrollment (payment {payment}): consider `coach refund`."
+    )
+    NOT_SET_UP = "{name} tried to pay for {program}, but payments are not configured."
+    MISSED_CHECK_INS = "{name} has missed {missed} in a row."
+    MISSED = Plural("{n} check-in", "{n} check-ins")  # as MISSED_CHECK_INS's object
+    PROGRAM_COMPLETED = "{name} completed {program}: {done} of {tasks}, {check_ins}."
+    TASKS_OF = Plural("{n} task", "{n} tasks")  # after "{done} of"
+    CHECK_INS = Plural("{n} check-in", "{n} check-ins")
+    # The announcement report: its first words, then the counts (the waiting and on-their-way
+    # ones only when there are any).
+    ANNOUNCEMENT_REPORT = "Your announcement “{preview}” has gone out: {counts}."
+    SENT = Plural("{n} sent", "{n} sent")
+    FAILED = Plural("{n} failed", "{n} failed")
+    OPTED_OUT = Plural("{n} opted out", "{n} opted out")
+    BLOCKED = Plural("{n} blocked", "{n} blocked")
+    HELD = Plural("{n} waiting for their console chat", "{n} waiting for their console chat")
+    PENDING = Plural("{n} on their way", "{n} on their way")
+    # Sessions booked with the coach, at the coach's own time.
+    BOOKED = "📅 {name} booked a session: {when} (your time)."
+    MOVED = "📅 {name} moved their session to {when} (your time)."
+    CANCELLED = "📅 {name} cancelled their session on {when} (your time)."
+    # The details line under a notice: what each stored value is.
+    DETAILS = {
+        "enrollment_id": "enrollment id",
+        "program_id": "program id",
+        "booking_id": "booking id",
+        "check_in_id": "check in id",
+        "amount_minor": "amount minor",
+        "currency": "currency",
+        "missed": "missed",
+        "since": "since",
+        "announcement": "announcement",
+        "sent": "sent",
+        "failed": "failed",
+        "opted_out": "opted out",
+        "blocked": "blocked",
+        "held": "held",
+        "pending": "pending",
+        "mood": "mood",
+        "platform": "platform",
+        "ticket": "ticket",
+        "answer": "answer",
+        "cohort_id": "cohort id",
+    }
 
 
 class PaymentProblems(Catalogue):
@@ -1098,6 +1148,28 @@ class PaymentProblems(Catalogue):
     NO_SUBSCRIPTION = "I can't find that subscription. Send /billing to see yours."
     CARD_DECLINED = "Your card was declined: {reason}. Please try another card."
     DECLINED = "your card was declined"
+    # Stripe's decline_code / code (https://docs.stripe.com/declines/codes), said in the client's
+    # language; any other code (lost_card, stolen_card, fraudulent, do_not_honor ... on purpose: Stripe
+    # asks not to tell the cardholder) reads as DECLINED.
+    DECLINE_REASONS = {
+        "insufficient_funds": "your card has insufficient funds",
+        "expired_card": "your card has expired",
+        "incorrect_cvc": "your card's security code is incorrect",
+        "invalid_cvc": "your card's security code is invalid",
+        "incorrect_number": "your card number is incorrect",
+        "invalid_number": "your card number is invalid",
+        "invalid_expiry_month": "your card's expiration month is invalid",
+        "invalid_expiry_year": "your card's expiration year is invalid",
+        "incorrect_zip": "your card's postal code is incorrect",
+        "processing_error": "an error occurred while processing your card",
+        "authentication_required": "your bank needs you to confirm this payment",
+        "payment_intent_authentication_failure": "the confirmation with your bank did not succeed",
+        "card_velocity_exceeded": "your card has reached its limit",
+        "withdrawal_count_limit_exceeded": "your card has reached its limit",
+        "currency_not_supported": "your card does not support this currency",
+        "card_not_supported": "your card does not support this kind of purchase",
+        "try_again_later": "your bank could not approve it right now",
+    }
     BUSY = "Payments are busy right now. Please try again in a minute."
     UNREACHABLE = "The payment service can't be reached right now. Please try again in a few minutes."
     NOT_SET_UP = "Payments aren't set up correctly yet. Your coach has been told."

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.slack.roster import NO_CHECK_IN as NO_CHECK_IN_MARK
 from bot.slack.roster import ClientGlance, ClientProfile, days_ago
+from conversations.coach_notices import notice_text as render_notice_text
 from conversations.i18n import format_decimal
 from conversations.messages import OutgoingMessage
 from conversations.texts import CoachNotices as Notices
@@ -284,17 +285,29 @@ def is_alert(kind: str) -> bool:
     return kind in ALERT_KINDS
 
 
+def notice_text(payload: dict[str, Any]) -> str:
+    """The notice's sentence in the current locale (the coach's, set by the caller), from its stored
+    values; the text it was queued with otherwise."""
+    values = payload.get("values")
+    return render_notice_text(
+        str(payload.get("kind", "")),
+        values if isinstance(values, dict) else None,
+        str(payload.get("text", "")),
+    )
+
+
 def notice_blocks(payload: dict[str, Any], client_name: str | None) -> list[Block]:
     """A coach notice from the outbox; alerts about a client get the three action buttons."""
     kind = str(payload.get("kind", "notice"))
     icon = NOTICE_ICONS.get(kind, "🔔")
-    text = str(payload.get("text", ""))
+    text = notice_text(payload)
     named = Notices.KINDS.get(kind) or kind.replace("_", " ").capitalize()
     title = f"{icon} {named}" + (f" — {client_name}" if client_name else "")
     blocks: list[Block] = [section(f"*{escape(title)}*\n{escape(text)}")]
     data = payload.get("data") or {}
+    labels = Notices.DETAILS
     details = [
-        f"{escape(str(k)).replace('_', ' ')}: {escape(str(v))}"
+        f"{escape(labels.get(str(k)) or str(k).replace('_', ' '))}: {escape(str(v))}"
         for k, v in data.items()
         if _is_scalar(v) and k != "goal_id"
     ]

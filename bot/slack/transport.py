@@ -212,9 +212,10 @@ class SlackTransport(Transport):
                 client = await session.get(Client, int(client_id))
                 client_name = client.display_name if client else None
         channel = await self.channel_for(chat_id)
-        text = blocks.fallback(str(payload.get("text", "")))
-        # Titles and buttons in the coach's language (the text was written in it when queued).
+        # In the coach's language: the sentence (rendered now from the stored values, or written in
+        # it when queued), the title, the details and the buttons.
         with use_locale(coach.locale if coach else None):
+            text = blocks.fallback(blocks.notice_text(payload))
             notice = blocks.notice_blocks(payload, client_name)
         return await self.post(channel, text, notice)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from conversations.coach_notices import english_text
 from conversations.flow import END, Flow, InvalidAnswer, Next, Step, Turn, buttons
 from conversations.flows.payment import offer_payment
 from conversations.i18n import format_amount, format_slot
@@ -26,7 +27,7 @@ from domain.booking.availability import Availability
 from domain.booking.invite import INVITE_FILE_NAME, INVITE_MIME, invite_ics
 from domain.booking.slots import within_notice
 from domain.booking.video import meeting_link
-from domain.clock import time_zone
+from domain.clock import ensure_utc, time_zone
 from domain.models import Client, Coach
 from domain.models.enums import BookingPayment, Platform
 from domain.services.booking import (
@@ -202,13 +203,11 @@ async def answer_confirm(turn: Turn) -> Next:
     )
     if held is None:
         return await _taken(turn, coach_id)
-    await _send_invite(turn, client, held, T.BOOKED, notice=T.BOOKED_NOTICE, kind="session_booked")
+    await _send_invite(turn, client, held, T.BOOKED, kind="session_booked")
     return END
 
 
-async def _send_invite(
-    turn: Turn, client: Client, booking: BookedSession, text: str, *, notice: str, kind: str
-) -> None:
+async def _send_invite(turn: Turn, client: Client, booking: BookedSession, text: str, *, kind: str) -> None:
     """The chat reply with the invite (or cancellation) file, the same by email, the reminder of a
     live booking, and a notice to the coach."""
     session = await turn.session()
@@ -240,14 +239,21 @@ async def _send_invite(
     if not event.cancelled:
         reminder = OutgoingMessage(T.REMINDER.format(when=when, link=booking.video_url))
         await schedule_session_reminder(session, booking, reminder.to_dict())
-    coach_zone = coach.timezone if coach else "UTC"
+    # At the coach's own time, rendered in the coach's language when posted (coach_notices); the
+    # stored text is the English one.
+    values = {
+        "name": client.display_name,
+        "starts_at": ensure_utc(booking.starts_at).isoformat(),
+        "zone": coach.timezone if coach else "UTC",
+    }
     await notify_coach(
         session,
         coach_id=booking.coach_id,
         kind=kind,
-        text=notice.format(name=client.display_name, when=_when(booking.starts_at, coach_zone)),
+        text=english_text(kind, values),
         client_id=client.id,
         data={"booking_id": booking.id},
+        values=values,
         dedupe_key=f"{kind}:{booking.id}:{booking.sequence}",
     )
 
@@ -400,9 +406,7 @@ async def answer_confirm_cancel(turn: Turn) -> Next:
     if cancelled is None:
         turn.say(T.GONE)
         return END
-    await _send_invite(
-        turn, client, cancelled, T.CANCELLED, notice=T.CANCELLED_NOTICE, kind="session_cancelled"
-    )
+    await _send_invite(turn, client, cancelled, T.CANCELLED, kind="session_cancelled")
     return END
 
 
@@ -456,7 +460,7 @@ async def answer_confirm_move(turn: Turn) -> Next:
         next_step = await _taken(turn, booking.coach_id, ignore_booking=booking.id)
         return "new_slot" if next_step == "pick" else next_step
     turn.data["sequence"] = moved.sequence
-    await _send_invite(turn, client, moved, T.MOVED, notice=T.MOVED_NOTICE, kind="session_moved")
+    await _send_invite(turn, client, moved, T.MOVED, kind="session_moved")
     return END
 
 

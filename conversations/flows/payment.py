@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from conversations.coach_notices import english_text
 from conversations.flow import STAY, EffectContext, Next, Turn
 from conversations.messages import OutgoingMessage, UrlButton
 from conversations.ports import PaymentsUnavailable
@@ -16,6 +17,8 @@ from domain.models import Enrollment, Program
 from domain.models.enums import EnrollmentStatus
 from domain.services.clients import get_client
 from domain.services.notices import notify_coach
+
+NOT_SET_UP_NOTICE = "payments_not_configured"  # the coach's notice kind
 
 
 async def pay(turn: Turn, _args: str) -> Next:
@@ -45,13 +48,16 @@ async def offer_payment(turn: Turn, *, enrollment_id: int, program_name: str) ->
         session = await turn.session()
         client = await get_client(session, turn.client_id)
         if client.coach_id is not None:
+            # Rendered in the coach's language when posted; the stored text is the English one.
+            values = {"name": client.display_name, "program": program_name}
             await notify_coach(
                 session,
                 coach_id=client.coach_id,
-                kind="payments_not_configured",
-                text=T.NOT_SET_UP_NOTICE.format(name=client.display_name, program=program_name),
+                kind=NOT_SET_UP_NOTICE,
+                text=english_text(NOT_SET_UP_NOTICE, values),
                 client_id=client.id,
                 data={"enrollment_id": enrollment_id},
+                values=values,
             )
         turn.say(T.NOT_SET_UP)
         return

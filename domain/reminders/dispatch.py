@@ -637,6 +637,7 @@ class ReminderDispatcher:
                 text=f"{client.display_name} has missed {missed} check-ins in a row.",
                 client_id=client.id,
                 data={"missed": missed, "since": first.isoformat()},
+                values={"name": client.display_name, "missed": missed},
                 dedupe_key=f"notice:{key}",
             )
         return True

@@ -560,6 +560,7 @@ async def finish_delivered(session: AsyncSession, *, now: datetime) -> list[int]
             kind=NOTICE_KIND,
             text=report_text(announcement, report),
             data={"announcement": announcement.id, **report.as_dict()},
+            values={"preview": preview(announcement.text), **report.as_dict()},
             dedupe_key=f"{NOTICE_KIND}:{announcement.id}",
         )
         finished.append(announcement.id)

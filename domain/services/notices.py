@@ -29,8 +29,13 @@ async def notify_coach(
     client_id: int | None = None,
     data: dict[str, Any] | None = None,
     dedupe_key: str | None = None,
+    values: dict[str, Any] | None = None,
 ) -> OutboundMessage | None:
-    """Queue a notice for a coach. ``text`` is the plain fallback; ``kind`` lets channels render richly."""
+    """Queue a notice for a coach. ``text`` is the plain fallback; ``kind`` lets channels render richly.
+
+    ``values`` (names, counts, an instant: JSON) let a channel write the sentence in the coach's
+    language when it is posted (conversations.coach_notices); ``data`` is shown as the details line.
+    """
     coach = await session.get(Coach, coach_id)
     if coach is None:
         return None
@@ -45,6 +50,8 @@ async def notify_coach(
     if not target:
         return None
     payload = {"type": COACH_NOTICE, "kind": kind, "text": text, "client_id": client_id, "data": data or {}}
+    if values is not None:
+        payload["values"] = values
     return await enqueue_message(
         session, platform="slack", chat_id=target, payload=payload, dedupe_key=dedupe_key
     )

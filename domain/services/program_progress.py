@@ -387,6 +387,13 @@ async def complete_if_finished(
         ),
         client_id=state.client_id,
         data={"program_id": state.program_id, "enrollment_id": state.enrollment_id},
+        values={
+            "name": state.client_name,
+            "program": state.program,
+            "tasks_done": numbers.tasks_done,
+            "tasks_total": numbers.tasks_total,
+            "check_ins": numbers.check_ins,
+        },
         dedupe_key=f"notice:program_complete:{state.enrollment_id}",
     )
     return True

@@ -13,6 +13,7 @@ from stripe._base_address import BaseAddresses
 
 from conversations.ports import PaymentsUnavailable
 from conversations.texts import PaymentProblems as Problems
+from integrations.stripe.texts import decline_reason
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +64,10 @@ def client_message(error: stripe.StripeError) -> str:
     """A sentence safe to show the client, in the current (client's) language; details stay in our logs
     (by error type, no personal data)."""
     if isinstance(error, stripe.CardError):
-        # Stripe's own reason, as Stripe wrote it (the request carried no language of ours).
-        reason = error.user_message or Problems.DECLINED
-        return Problems.CARD_DECLINED.format(reason=reason.rstrip("."))
+        # Stripe writes its message in English: the reason is said from its codes instead.
+        body = error.json_body.get("error") if isinstance(error.json_body, dict) else None
+        issuer = body.get("decline_code") if isinstance(body, dict) else None
+        return Problems.CARD_DECLINED.format(reason=decline_reason(error.code, issuer))
     if isinstance(error, stripe.RateLimitError):
         return Problems.BUSY
     if isinstance(error, stripe.APIConnectionError):

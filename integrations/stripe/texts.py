@@ -9,9 +9,19 @@ from datetime import datetime
 
 from conversations.i18n import format_amount
 from conversations.messages import OutgoingMessage, UrlButton
-from conversations.texts import ExtraSessionPayments
+from conversations.texts import ExtraSessionPayments, PaymentProblems
 from conversations.texts import PaymentUpdates as T
 from domain.money import format_money
+
+
+def decline_reason(code: object, decline_code: object = None) -> str:
+    """Why a card was declined, in the current (client's) language, from Stripe's codes: the issuer's
+    ``decline_code`` first, then the error ``code``; never Stripe's English message."""
+    reasons = PaymentProblems.DECLINE_REASONS
+    for key in (decline_code, code):
+        if isinstance(key, str) and key in reasons:
+            return reasons[key]
+    return PaymentProblems.DECLINED
 
 
 def money(amount_minor: int, currency: str) -> str:

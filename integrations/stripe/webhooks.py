@@ -271,7 +271,7 @@ class StripeWebhookProcessor:
         if enrollment is None:
             return
         error = intent.get("last_payment_error") or {}
-        reason = str(error.get("message") or "the card was declined")
+        reason = str(error.get("message") or "the card was declined")  # kept for us, in English
         recorded = await billing.record_failed_payment(
             session,
             client_id=enrollment.client_id,
@@ -283,7 +283,8 @@ class StripeWebhookProcessor:
         )
         if recorded is not None and enrollment.status == EnrollmentStatus.PENDING_PAYMENT:
             with use_locale(await client_locale(session, enrollment.client_id)):
-                failed = texts.payment_failed(reason.rstrip(".")).to_dict()
+                said = texts.decline_reason(error.get("code"), error.get("decline_code"))
+                failed = texts.payment_failed(said).to_dict()
             await enqueue_for_client(
                 session,
                 enrollment.client_id,
@@ -349,6 +350,7 @@ class StripeWebhookProcessor:
                 enrollment,
                 kind="payment_failed",
                 text="A client's monthly payment failed; reminders are scheduled.",
+                values={},
                 dedupe_key=f"notice:dunning:{case.id}",
             )
 
@@ -378,6 +380,7 @@ class StripeWebhookProcessor:
             client_key=f"sub-ended:{sub.id}",
             kind="subscription_ended",
             text=f"A client's {name} subscription ended.",
+            values={"program": name},
             dedupe_key=f"notice:sub-ended:{sub.id}",
         )
 
@@ -447,6 +450,7 @@ class StripeWebhookProcessor:
                 kind="payment_for_cancelled",
                 text=f"A payment arrived for a cancelled {name} enrollment (payment {settled.payment.id}): "
                 "consider `coach refund`.",
+                values={"program": name, "payment": settled.payment.id},
                 dedupe_key=f"notice:paid-cancelled:{settled.payment.id}",
             )
 
@@ -479,6 +483,7 @@ class StripeWebhookProcessor:
         text: str,
         dedupe_key: str,
         data: dict[str, Any] | None = None,
+        values: dict[str, Any] | None = None,
     ) -> None:
         coach_id = await enrollment_coach_id(session, enrollment.id)
         if coach_id is None:
@@ -491,6 +496,7 @@ class StripeWebhookProcessor:
             client_id=enrollment.client_id,
             data=data or {"enrollment_id": enrollment.id},
             dedupe_key=dedupe_key,
+            values=values,
         )
 
     async def _tell_client_and_coach(
@@ -504,12 +510,15 @@ class StripeWebhookProcessor:
         text: str,
         dedupe_key: str,
         data: dict[str, Any] | None = None,
+        values: dict[str, Any] | None = None,
     ) -> None:
         """Queue the client's message and the coach's notice together, each once."""
         await enqueue_for_client(
             session, enrollment.client_id, client_message.to_dict(), dedupe_key=client_key, by_email=True
         )
-        await self._notify(session, enrollment, kind=kind, text=text, dedupe_key=dedupe_key, data=data)
+        await self._notify(
+            session, enrollment, kind=kind, text=text, dedupe_key=dedupe_key, data=data, values=values
+        )
 
     # --- dunning sweep -----------------------------------------------------------------------
 
@@ -533,6 +542,7 @@ class StripeWebhookProcessor:
                     client_key=f"dunning:{case.id}:paused",
                     kind="paused_unpaid",
                     text=f"A client's {name} program is paused: the monthly payment is still unpaid.",
+                    values={"program": name},
                     dedupe_key=f"notice:dunning-paused:{case.id}",
                 )
         return paused

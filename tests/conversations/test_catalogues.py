@@ -154,9 +154,9 @@ def test_texts_follow_the_current_locale_and_fall_back_to_english() -> None:
         assert texts.Common.MENU == "Was möchtest du tun?"
     with use_locale("fr"):  # unsupported: English
         assert texts.Common.MENU == "What would you like to do?"
-    # Coach-facing texts stay English for every client.
+    # The operator's terminal texts stay English for every client.
     with use_locale("ru"):
-        assert texts.Booking.BOOKED_NOTICE.startswith("📅 {name} booked a session")
+        assert texts.Console.CLOSED_STOPPING.startswith("Console closed")
 
 
 def test_a_fresh_clone_without_compiled_catalogues_still_speaks(

@@ -11,11 +11,14 @@ import pytest
 import stripe
 from sqlalchemy import func, select
 
+from conversations.i18n import use_locale
 from domain.db import Database
 from domain.models import AuditEvent, Client, Enrollment, Payment, ProviderEvent
 from domain.models.enums import EnrollmentStatus, PaymentStatus
 from domain.models.system import REJECTED_REQUEST
+from domain.services.clients import set_client_locale
 from integrations.stripe import StripePayments
+from integrations.stripe.client import client_message
 from tests.payments.conftest import WEBHOOK_SECRET, Shop, WebhookEndpoint, new_enrollment, outbox
 from tests.support.localstripe_server import API_KEY, LocalStripe
 from tests.support.stripe_checkout_api import CheckoutApi, event, sign
@@ -198,6 +201,114 @@ async def test_declined_card_tells_the_client_and_keeps_the_enrollment_waiting(
     async with db.unit_of_work() as s:
         failed = await s.scalar(select(Payment).where(Payment.status == PaymentStatus.FAILED))
         assert failed is not None and failed.failure_reason
+
+
+async def test_a_german_clients_declined_card_is_explained_in_german(
+    db: Database, shop: Shop, payments: StripePayments, webhook: WebhookEndpoint, localstripe: LocalStripe
+) -> None:
+    """localstripe declines the card (code card_declined, Stripe's English message) and signs the
+    payment_failed event itself: the German client reads the reason in German, never Stripe's words."""
+    async with db.unit_of_work() as s:
+        await set_client_locale(s, shop.client_id, "de")
+    enrollment_id, customer = await _checkout_ready(db, shop, payments)
+    localstripe.register_webhook(webhook.url, WEBHOOK_SECRET)
+    client = stripe.StripeClient(
+        API_KEY, base_addresses={"api": localstripe.url}, http_client=stripe.HTTPXClient()
+    )
+    with pytest.raises(stripe.CardError):
+        await client.v1.payment_intents.create_async(
+            {
+                "amount": 4900,
+                "currency": "usd",
+                "customer": customer,
+                "payment_method": "pm_card_chargeCustomerFail",
+                "confirm": True,
+                "metadata": {"enrollment_id": str(enrollment_id)},
+            }
+        )
+    for _ in range(100):
+        messages = [m for m in await outbox(db) if m.platform == "telegram"]
+        if messages:
+            break
+        await asyncio.sleep(0.1)
+    [message] = [m.payload["text"] for m in messages]
+    assert message == (
+        "Deine Zahlung hat nicht geklappt (die Bank hat die Zahlung nicht angenommen). "
+        "Du kannst es mit /pay noch einmal versuchen."
+    )
+    assert "Your card was declined" not in message
+
+
+@pytest.mark.parametrize(
+    ("error", "german"),
+    [
+        (
+            {"code": "card_declined", "decline_code": "insufficient_funds"},
+            "auf deiner Karte ist nicht genug Guthaben",
+        ),
+        ({"code": "expired_card"}, "deine Karte ist abgelaufen"),
+        ({"code": "incorrect_cvc"}, "die Prüfnummer deiner Karte ist falsch"),
+        (
+            {"code": "card_declined", "decline_code": "stolen_card"},
+            "die Bank hat die Zahlung nicht angenommen",
+        ),
+        (
+            {"code": "card_declined", "decline_code": "something_new"},
+            "die Bank hat die Zahlung nicht angenommen",
+        ),
+    ],
+)
+async def test_stripes_decline_codes_are_said_in_the_clients_language(
+    db: Database,
+    shop: Shop,
+    payments: StripePayments,
+    webhook: WebhookEndpoint,
+    error: dict[str, str],
+    german: str,
+) -> None:
+    """A signed payment_intent.payment_failed with the issuer's decline code over HTTP."""
+    async with db.unit_of_work() as s:
+        await set_client_locale(s, shop.client_id, "de")
+    enrollment_id, _ = await _checkout_ready(db, shop, payments)
+    intent = {
+        "id": "pi_declined_1",
+        "object": "payment_intent",
+        "amount": 4900,
+        "currency": "usd",
+        "status": "requires_payment_method",
+        "metadata": {"enrollment_id": str(enrollment_id)},
+        "last_payment_error": {**error, "message": "Your card has insufficient funds."},
+    }
+    body = event("payment_intent.payment_failed", intent)
+    assert (await _post(webhook.url, body, sign(body, WEBHOOK_SECRET))).status_code == 200
+    [message] = [m.payload["text"] for m in await outbox(db) if m.platform == "telegram"]
+    assert message.startswith(f"Deine Zahlung hat nicht geklappt ({german}).")
+
+
+async def test_a_card_error_from_stripe_reads_in_the_clients_language() -> None:
+    """A synchronous call Stripe refuses with a CardError (code and decline_code in its body)."""
+
+    def card_error(code: str, decline_code: str | None = None) -> stripe.CardError:
+        body = {
+            "error": {"type": "card_error", "code": code, "decline_code": decline_code, "message": "Nope."}
+        }
+        return stripe.CardError("Nope.", None, code, json_body=body)
+
+    with use_locale("de"):
+        said = client_message(card_error("card_declined", "insufficient_funds"))
+        assert said == (
+            "Deine Karte wurde abgelehnt: auf deiner Karte ist nicht genug Guthaben. "
+            "Bitte versuch es mit einer anderen Karte."
+        )
+    with use_locale("ru"):
+        assert client_message(card_error("processing_error")) == (
+            "Карта отклонена: при обработке карты произошла ошибка. Попробуйте другую карту."
+        )
+        assert "банк не принял платёж" in client_message(card_error("card_declined", "lost_card"))
+    with use_locale("en"):
+        assert client_message(card_error("expired_card")) == (
+            "Your card was declined: your card has expired. Please try another card."
+        )
 
 
 async def test_localstripe_signed_delivery_activates_the_enrollment(
