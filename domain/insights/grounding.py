@@ -33,7 +33,8 @@ that language (:mod:`domain.insights.native_numbers`), and its source's strings 
 every one of those languages (a client's notes may be in another language than the coach's):
 
 - Digits with a decimal comma or point: "7,5" and "7.5" are 7.5; where the mark is ambiguous every
-  reading counts ("1.000" is 1000 or 1, "7,500" 7.5 or 7500); Russian "10 000" is 10000.
+  reading counts ("1.000" is 1000 or 1, "7,500" 7.5 or 7500); Russian "10 000" is 10000; "16.11" is
+  16.11 or the date 16 November (grounded by 16 and 11), "22.11.2026" three numbers.
 - Cardinals in every form: "sieben", "fünfundzwanzig", "zweihundertfünf", "veinticinco", "treinta y
   cinco", "двадцать пять", case forms "семи", "пяти", "двадцати"; "sieben Komma fünf" (7.5).
 - Halves: "siebeneinhalb", "anderthalb", "eine halbe Stunde" (0.5), "siete y media", "siete horas y
@@ -112,9 +113,19 @@ def allowed_numbers(source: Any, locale: str | None = None) -> set[Decimal]:
 def ungrounded_numbers(text: str, source: Any, locale: str | None = None) -> list[str]:
     """Numbers stated in ``text`` (written in ``locale``, English by default) that ``source`` does not
     contain (empty when the text is grounded)."""
+    return ungrounded_in([text], source, locale)
+
+
+def ungrounded_in(texts: Iterable[str], source: Any, locale: str | None = None) -> list[str]:
+    """Numbers stated in any of ``texts`` that ``source`` does not contain (its numbers read once)."""
     allowed = allowed_numbers(source, locale)
-    return [stated.text for stated in _read(text, locale) if not stated.values & allowed]
+    return [
+        stated.text
+        for text in texts
+        for stated in _read(text, locale)
+        if not stated.values & allowed and not (stated.parts and all(p & allowed for p in stated.parts))
+    ]
 
 
 def is_grounded(texts: Iterable[str], source: Any, locale: str | None = None) -> bool:
-    return all(not ungrounded_numbers(text, source, locale) for text in texts)
+    return not ungrounded_in(texts, source, locale)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from number_parser import parse_number as _ru_number
@@ -148,10 +148,18 @@ _DE_TIMES = re.compile(r"(\w+)mal")
 _DE_AND_A_HALF = re.compile(r"(\w+)einhalb")
 _RU_HALF_OF = re.compile(r"пол(?:часа|дня|недели|месяца|года|кило|литра)")
 
-_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+_DIGITS = r"\d+(?:[.,]\d+)*"
 # Russian groups thousands with a (no-break) space: "10 000".
-_RU_DIGITS = re.compile(r"\d{1,3}(?:[ \u00a0\u202f]\d{3}(?!\d))+|\d+(?:[.,]\d+)*")
-_WORD = re.compile(r"[^\W\d_]+")
+_RU_DIGITS = r"\d{1,3}(?:[ \u00a0\u202f]\d{3}(?!\d))+|" + _DIGITS
+_WORD = r"[^\W\d_]+"
+_ANY_DIGIT = re.compile(r"\d")
+_DAY_MONTH = re.compile(r"(\d{1,2})\.(\d{1,2})")
+_WORD_RE = re.compile(_WORD)
+_TOKEN = {
+    "de": re.compile(f"{_DIGITS}|{_WORD}"),
+    "es": re.compile(f"{_DIGITS}|{_WORD}"),
+    "ru": re.compile(f"{_RU_DIGITS}|{_WORD}"),
+}
 _SPACE, _HYPHEN, _BREAK = " ", "-", "|"
 
 
@@ -166,11 +174,9 @@ class _Token:
 
 
 def _tokens(text: str, language: str) -> list[_Token]:
-    digits = _RU_DIGITS if language == "ru" else _DIGITS
-    pattern = re.compile(f"{digits.pattern}|{_WORD.pattern}")
     out: list[_Token] = []
     previous_end: int | None = None
-    for match in pattern.finditer(text):
+    for match in _TOKEN[language].finditer(text):
         gap = text[previous_end : match.start()] if previous_end is not None else ""
         if gap and not gap.strip() and "\n\n" not in gap:
             link = _SPACE
@@ -232,6 +238,24 @@ def _ordinal(word: str, language: str) -> int | None:
     match = re.fullmatch(r"(\d+)[.ºª°]?", alpha2digit(word, language, threshold=0))
     value = int(match[1]) if match else None
     return value if value and value > 1 else None
+
+
+@functools.lru_cache(maxsize=16384)
+def _may_state(word: str, language: str) -> bool:
+    """Whether ``word`` may begin a stated number (most words of a note do not: skipped at once)."""
+    rules = _LANGUAGE[language]
+    return (
+        _cardinal(word, language) is not None
+        or _ordinal(word, language) is not None
+        or word in rules.times
+        or word in rules.one_and_a_half
+        or word in rules.halves
+        or word in rules.half_before_counted
+        or rules.counted.fullmatch(word) is not None  # "hora y media"
+        or (language == "de" and (_DE_TIMES.fullmatch(word) or _DE_AND_A_HALF.fullmatch(word)) is not None)
+        or (language == "es" and word == "una")
+        or (language == "ru" and _RU_HALF_OF.fullmatch(word) is not None)
+    )
 
 
 class _Reader:
@@ -347,7 +371,15 @@ class _Reader:
             if len(values) == 1:
                 value, end = self.fraction_after(next(iter(values)), end)
                 values = frozenset({value})
-            return [(self.stated(i, end, values), i, end)], end
+            stated = self.stated(i, end, values)
+            if end == i + 1 and (day_month := _DAY_MONTH.fullmatch(token.word)):
+                # "am 16.11." in German or Russian: the 16th of November, or 16.11.
+                day, month = int(day_month[1]), int(day_month[2])
+                if 1 <= day <= 31 and 1 <= month <= 12:
+                    stated = replace(stated, parts=(frozenset({Decimal(day)}), frozenset({Decimal(month)})))
+            return [(stated, i, end)], end
+        if not _may_state(token.word, self.language):
+            return [], i + 1
         special = self.special(i, found)
         if special is not None:
             return special
@@ -436,4 +468,9 @@ def native_numbers(text: str, language: str) -> list[StatedNumber]:
 def _native(text: str, language: str) -> tuple[StatedNumber, ...]:
     if language not in LANGUAGES:
         raise ValueError(f"no number reader for {language!r}")
+    # Most strings (notes, reasons) state nothing: skip tokenising them unless a number may be there.
+    if not _ANY_DIGIT.search(text) and not any(
+        _may_state(word.lower(), language) for word in _WORD_RE.findall(text)
+    ):
+        return ()
     return tuple(_Reader(text, language).read())

@@ -77,6 +77,8 @@ class StatedNumber:
     text: str
     """As written: "5.2", "twenty-five", "twice", "an hour and a half"."""
     values: frozenset[Decimal]
+    parts: tuple[frozenset[Decimal], ...] = ()
+    """Another reading as several numbers, grounded when each is: "16.11" is 16.11 or 16 November."""
 
 
 @dataclass(frozen=True, slots=True)

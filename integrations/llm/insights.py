@@ -31,7 +31,7 @@ from domain.insights.daily import day_view
 from domain.insights.digest import Digest, build_digest
 from domain.insights.facts import CheckInRow, ClientProfile, RiskFlag, WeekFacts
 from domain.insights.goals import MAX_GOAL_WEEKS, GoalProposal, check_goal_set, default_goals
-from domain.insights.grounding import ungrounded_numbers
+from domain.insights.grounding import is_grounded, ungrounded_in
 from domain.insights.period import DigestPeriod, digest_end, digest_window, period_for_cadence
 from domain.insights.summary import (
     WeeklySummary,
@@ -256,7 +256,7 @@ class InsightsService:
         system, user = summary_prompt(payload)
 
         def check(answer: SummaryAnswer) -> str | None:
-            bad = [n for b in answer.bullets() for n in ungrounded_numbers(b, payload, locale)]
+            bad = ungrounded_in(answer.bullets(), payload, locale)
             return f"it states numbers that are not in FACTS ({', '.join(bad[:5])})" if bad else None
 
         try:
@@ -566,7 +566,7 @@ def _digest(
 
 
 def _grounded(bullets: list[str], payload: dict[str, Any], locale: str | None) -> bool:
-    return len(bullets) == 3 and all(not ungrounded_numbers(b, payload, locale) for b in bullets)
+    return len(bullets) == 3 and is_grounded(bullets, payload, locale)
 
 
 def _proposal(goal: Any) -> GoalProposal:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from conversations.coach_summary import coach_summary_bullets
 from domain.db import Database
-from domain.insights.grounding import ungrounded_numbers
+from domain.insights.grounding import numbers_in_text, ungrounded_in, ungrounded_numbers
 from domain.insights.history_import import import_file
 from domain.insights.summary import summary_input
 from domain.services.clients import resolve_client
@@ -50,6 +51,21 @@ async def test_no_fallback_summary_states_a_number_absent_from_its_input(db: Dat
         assert len(summary.bullets) == 3
         source = summary_input(summary.facts, include_pii=True)
         assert [n for b in summary.bullets for n in ungrounded_numbers(b, source)] == []
+
+
+@pytest.mark.parametrize("locale", ["de", "es", "ru"])
+async def test_the_computed_summary_in_a_coachs_language_passes_its_own_check(
+    db: Database, locale: str
+) -> None:
+    # What the reader of German, Spanish or Russian numbers finds in the catalogue's prose (a decimal
+    # comma, "7 von 7", "100 %") is what the facts say: it would keep a model writing the same.
+    ids = await load_eval_set(db)
+    service = InsightsService(db, clock=lambda: EVAL_NOW)
+    for client_id in ids.values():
+        facts = await service.week_facts(client_id, EVAL_WEEK_ENDING)
+        bullets = coach_summary_bullets(facts, locale)
+        assert numbers_in_text(bullets[0], locale)
+        assert ungrounded_in(bullets, summary_input(facts, include_pii=True), locale) == [], bullets
 
 
 @pytest.mark.parametrize("local", [True, False])

@@ -7,7 +7,13 @@ from typing import Any
 
 import pytest
 
-from domain.insights.grounding import allowed_numbers, numbers_in_text, ungrounded_numbers
+from domain.insights.grounding import (
+    allowed_numbers,
+    is_grounded,
+    numbers_in_text,
+    ungrounded_in,
+    ungrounded_numbers,
+)
 
 # The facts a week's summary is written from (the shape of ``summary_input``, trimmed).
 SOURCE: dict[str, Any] = {
@@ -64,6 +70,20 @@ def test_the_decimal_comma_is_one_number_in_those_languages_only() -> None:
     assert numbers_in_text("1.000 Schritte, 7,500 km, 10 000 шагов", "de") == ["1.000", "7,500", "10", "000"]
     assert ungrounded_numbers("10 000 шагов", {"steps": 10000}, "ru") == []
     assert ungrounded_numbers("1.000 Schritte", {"steps": 1000}, "de") == []
+
+
+def test_a_day_and_month_with_a_dot_is_grounded_by_the_date() -> None:
+    # The facts' ISO dates, written as German and Russian readers write them.
+    assert ungrounded_numbers("Vom 16.11. bis 22.11.2026 checkte Ana siebenmal ein.", SOURCE, "de") == []
+    assert ungrounded_numbers("С 16.11 по 22.11 — семь отметок.", SOURCE, "ru") == []
+    assert ungrounded_numbers("Am 17.11. fiel die Stimmung.", SOURCE, "de") == ["17.11"]
+
+
+def test_every_bullet_is_checked_against_the_numbers_read_once() -> None:
+    bullets = ["Sieben von sieben.", "Neun Stunden Schlaf.", "Acht Spaziergänge."]
+    assert ungrounded_in(bullets, SOURCE, "de") == ["Neun", "Acht"]
+    assert not is_grounded(bullets, SOURCE, "de")
+    assert is_grounded(bullets[:1], SOURCE, "de")
 
 
 @pytest.mark.parametrize(
