@@ -229,7 +229,9 @@ class ConversationEngine:
     ) -> list[OutgoingMessage]:
         """Start ``flow`` for a user as if they had typed its command (e.g. a check-in reminder).
 
-        ``idempotency_key`` makes a repeated reminder start the flow once."""
+        ``idempotency_key`` makes a repeated reminder start the flow once. A client with a newer privacy
+        policy to accept is asked once (the start is set aside); while the question is open a start
+        says nothing."""
         return await self._handle(  # not a person's message: not counted as one received
             IncomingMessage(
                 platform=platform,
@@ -239,6 +241,7 @@ class ConversationEngine:
                 button_payload=f"/{flow}",
                 idempotency_key=idempotency_key,
                 received_at=self.clock(),
+                proactive=True,
             )
         )
 
@@ -592,6 +595,10 @@ class ConversationEngine:
             )
             data = {policy_gate.PENDING_KEY: pending, policy_gate.VERSION_KEY: notice.version}
             await self._go(turn, work, StartFlow(policy_gate.NAME, data=data))
+            return True
+        if turn.message.proactive:
+            # Started on the client's behalf (a reminder) while they are asked: the question is what
+            # they were sent last, so nothing more is said and nothing piles up behind it.
             return True
         if name is not None and rejected_hint is None:
             if name in policy_gate.OPEN_COMMANDS:

@@ -67,6 +67,8 @@ class IncomingMessage:
     # The language the person's app is set to (Telegram ``language_code``, Slack user locale), e.g.
     # "de" or "es-419": a new client is spoken to in it when it is supported.
     language_hint: str | None = None
+    # Not from the person: a flow started on their behalf (ConversationEngine.begin_flow, a reminder).
+    proactive: bool = False
 
     def __post_init__(self) -> None:
         if not self.idempotency_key:

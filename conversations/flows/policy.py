@@ -20,11 +20,11 @@ from conversations.messages import Attachment, IncomingMessage, OutgoingMessage
 from conversations.parsing import ParseError, parse_yes_no
 from conversations.texts import Policy as T
 from domain.crypto import UnreadableValue, conceal_json, reveal_json
-from domain.services.policies import answer_policy, get_policy
+from domain.services.policies import QUESTION_FLOW, answer_policy, get_policy
 
 log = logging.getLogger(__name__)
 
-NAME = "policy"
+NAME = QUESTION_FLOW
 PENDING_KEY = "pending"  # the conversation and message set aside until the client answers
 VERSION_KEY = "version"
 ACCEPT = "accept"

@@ -46,6 +46,7 @@ from domain.services.client_email import email_extras, email_payload, unsubscrib
 from domain.services.email_verification import email_reachable
 from domain.services.notices import notify_coach
 from domain.services.outbox import enqueue_for_client, enqueue_message
+from domain.services.policies import clients_asked
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,9 @@ CHECKIN_BUTTON_PAYLOAD = "/checkin"
 # Claimed within this long of its due time a reminder is simply "due" (ticks run every few seconds).
 ON_TIME = timedelta(minutes=2)
 SETTINGS_BUTTON_PAYLOAD = "/settings"
+# Check-in reminders (and their follow-ups and re-engagements) wait while the client is asked to accept
+# a new privacy policy: each would bring the question back, and it is the last thing they were sent.
+POLICY_PENDING = "waiting for the client's privacy policy answer"
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,6 +340,7 @@ class ReminderDispatcher:
         if not claimed:
             return [], []
         facts = await batch.client_facts(session, {r.client_id for r in claimed if r.client_id is not None})
+        asked = await clients_asked(session, facts)
         decided: dict[int, tuple[str, str]] = {}  # reminder id -> (status, reason)
         open_days: dict[int, tuple[datetime, datetime]] = {}  # reminder id -> its local day
         for reminder in claimed:
@@ -346,6 +351,8 @@ class ReminderDispatcher:
                 decided[reminder.id] = (ReminderStatus.SKIPPED, "client not active")
             elif (skip := _gate(client, reminder.due_at, now)) is not None:
                 decided[reminder.id] = (ReminderStatus.SKIPPED, skip)
+            elif client.id in asked:
+                decided[reminder.id] = (ReminderStatus.SKIPPED, POLICY_PENDING)
             elif reminder.kind == ReminderKind.REENGAGEMENT:
                 decided[reminder.id] = (ReminderStatus.SENT, _lateness(reminder.due_at, now))
             else:
@@ -512,6 +519,8 @@ class ReminderDispatcher:
         if reminder.kind == ReminderKind.WEEKLY_SUMMARY:
             return await self._deliver_weekly_summary(session, client, reminder, now)
         reason = self._client_gate(client, reminder, now)
+        if await clients_asked(session, [client.id]):
+            raise _Skip(POLICY_PENDING)
         key = f"reminder:{reminder.id}"
         if reminder.kind == ReminderKind.REENGAGEMENT:
             await _queue_for_client(

@@ -8,22 +8,25 @@ before any version was published (``PRIVACY_POLICY_VERSION``) are due once the f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from domain.documents import DocumentError, read_document
 from domain.errors import NotFound, ValidationError
 from domain.keysets import among
-from domain.models import ConsentRecord, PolicyVersion
+from domain.models import ChannelIdentity, ConsentRecord, ConversationState, PolicyVersion
 from domain.services.audit import record_audit_event
 from domain.services.clients import PRIVACY_POLICY_VERSION, record_consent
 from domain.text import clean_text
 
 _CONSENTS = cast(Table, ConsentRecord.__table__)
+_IDENTITIES = cast(Table, ChannelIdentity.__table__)
+# The conversation flow that asks a client to accept the newest version (conversations.flows.policy).
+QUESTION_FLOW = "policy"
 SUMMARY_MAX_CHARS = 300  # the column's size: one line a client reads before accepting
 POLICY_SETTINGS = frozenset({"summary"})
 
@@ -144,6 +147,35 @@ async def clients_due(conn: AsyncConnection, client_ids: Sequence[int]) -> dict[
     )
     notice = PolicyNotice(version, summary)
     return {client_id: notice for client_id in client_ids if client_id not in accepted}
+
+
+async def clients_asked(session: AsyncSession, client_ids: Iterable[int]) -> set[int]:
+    """The clients among ``client_ids`` with the question about the newest version open in one of their
+    chats, not yet accepted (declining keeps it open). Reminders wait for their answer rather than
+    pile up behind it. One small query while nothing is published."""
+    ids = sorted(set(client_ids))
+    if not ids:
+        return set()
+    conn = await session.connection()
+    due = await clients_due(conn, ids)
+    if not due:
+        return set()
+    rows = await conn.execute(
+        select(ChannelIdentity.client_id)
+        .join(
+            ConversationState,
+            and_(
+                ConversationState.platform == ChannelIdentity.platform,
+                ConversationState.external_user_id == ChannelIdentity.external_user_id,
+            ),
+        )
+        .where(
+            among(_IDENTITIES.c.client_id, sorted(due), conn.dialect.name),
+            ConversationState.flow == QUESTION_FLOW,
+        )
+        .distinct()
+    )
+    return {int(client_id) for client_id in rows.scalars().all() if client_id is not None}
 
 
 async def answer_policy(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,18 @@ from sqlalchemy import select
 
 from conversations.flows import forget_me, policy, self_service
 from domain.db import Database
-from domain.models import AuditEvent, CheckIn, Client, ConsentRecord, ConversationState, Message
+from domain.models import (
+    AuditEvent,
+    CheckIn,
+    Client,
+    ConsentRecord,
+    ConversationState,
+    Message,
+    OutboundMessage,
+    Reminder,
+)
+from domain.reminders import ReminderDispatcher
+from domain.reminders.dispatch import POLICY_PENDING
 from domain.services.clients import PRIVACY_POLICY_VERSION
 from domain.services.policies import publish_policy
 from tests.bot.test_erasure_leaves_nothing import dump_database
@@ -230,3 +242,73 @@ async def test_newcomers_are_not_asked(
     replies = await c.send("/start")
     assert not asks_policy(texts(replies)) and "Do you accept?" in texts(replies)
     assert "privacy policy and terms (version 1): https://coach.example.com/policy/1" in texts(replies)
+
+
+NINE = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # a check-in reminder's time, outside quiet hours
+
+
+async def remind(db: Database, kind: str, at: datetime) -> tuple[str, str]:
+    """One reminder of ``kind`` for the client, due at ``at`` and dispatched then: (status, reason)."""
+    async with db.unit_of_work() as session:
+        client_id = await session.scalar(select(Client.id))
+        session.add(
+            Reminder(kind=kind, client_id=client_id, due_at=at, dedupe_key=f"{kind}:{at.isoformat()}")
+        )
+    async with db.unit_of_work() as session:
+        [outcome] = await ReminderDispatcher().dispatch_due(session, now=at)
+    return outcome.status, outcome.reason
+
+
+async def reminders_queued(db: Database) -> int:
+    async with db.sessions() as session:
+        keys = (await session.scalars(select(OutboundMessage.dedupe_key))).all()
+    return len([k for k in keys if k and k.startswith("reminder:")])
+
+
+async def test_reminders_wait_while_the_question_is_open_and_never_ask_it_again(
+    db: Database, client_chat: Chat
+) -> None:
+    await publish(db, 1)
+    # Not asked yet: the reminder goes (it is what brings the client back); its button asks once.
+    assert await remind(db, "checkin", NINE) == ("sent", "due")
+    assert asks_policy(texts(await client_chat.send(payload="/checkin")))
+    # Asked: check-in reminders, follow-ups and re-engagements wait, with the reason recorded.
+    assert await remind(db, "checkin_followup", NINE + timedelta(hours=3)) == ("skipped", POLICY_PENDING)
+    assert await remind(db, "checkin", NINE + timedelta(days=1)) == ("skipped", POLICY_PENDING)
+    assert await remind(db, "reengagement", NINE + timedelta(days=1, hours=1)) == ("skipped", POLICY_PENDING)
+    assert await reminders_queued(db) == 1
+    # A reminder starting the check-in for them says nothing more: the question is the last thing sent.
+    started = await client_chat.engine.begin_flow(
+        platform=client_chat.platform,
+        external_user_id=client_chat.user,
+        chat_id=f"chat-{client_chat.user}",
+        flow="checkin",
+        idempotency_key="reminder-start:1",
+    )
+    assert started == []
+    # Declining keeps the question open, and the reminders waiting.
+    await client_chat.press("Decline")
+    assert await remind(db, "checkin", NINE + timedelta(days=2)) == ("skipped", POLICY_PENDING)
+
+    assert "mood" in texts(await client_chat.press("Accept"))  # the set-aside check-in goes on
+    assert await remind(db, "checkin", NINE + timedelta(days=3)) == ("sent", "due")
+    assert await reminders_queued(db) == 2
+
+
+async def test_a_reminder_starting_a_flow_asks_once(db: Database, client_chat: Chat) -> None:
+    await publish(db, 1)
+
+    async def start(key: str) -> str:
+        return texts(
+            await client_chat.engine.begin_flow(
+                platform=client_chat.platform,
+                external_user_id=client_chat.user,
+                chat_id=f"chat-{client_chat.user}",
+                flow="checkin",
+                idempotency_key=key,
+            )
+        )
+
+    assert asks_policy(await start("reminder-start:1"))
+    assert await start("reminder-start:2") == "" and await start("reminder-start:3") == ""
+    assert "mood" in texts(await client_chat.send(payload="accept"))  # the first start, set aside, goes on
