@@ -21,21 +21,29 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 # empty and fuzzy entries, then run it again) and compiles the .mo files; run and test compile them.
 LOCALES := conversations/locales
 LANGUAGES := de es ru
-MO_FILES := $(foreach lang,$(LANGUAGES),$(LOCALES)/$(lang)/LC_MESSAGES/messages.mo)
+# Two gettext domains: messages (conversations/texts.py, what clients read) and web (the coach web
+# workspace: bot/web's templates and pages, extracted with bot/web/babel.cfg).
+DOMAINS := messages web
+MO_FILES := $(foreach lang,$(LANGUAGES),$(foreach domain,$(DOMAINS),$(LOCALES)/$(lang)/LC_MESSAGES/$(domain).mo))
 
 $(LOCALES)/%/LC_MESSAGES/messages.mo: $(LOCALES)/%/LC_MESSAGES/messages.po | $(STAMP)
 	$(BIN)/pybabel compile -l $* -i $< -o $@
 
+$(LOCALES)/%/LC_MESSAGES/web.mo: $(LOCALES)/%/LC_MESSAGES/web.po | $(STAMP)
+	$(BIN)/pybabel compile -l $* -D web -i $< -o $@
+
 translations: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg --no-location --project=stripe-coach -o $(LOCALES)/messages.pot .
+	$(BIN)/pybabel extract -F bot/web/babel.cfg --no-location --sort-output --project=stripe-coach -o $(LOCALES)/web.pot bot/web
 	@# A fixed creation date: the .po files change only when a text does (no timestamp-only diffs).
-	@sed -i 's/^"POT-Creation-Date: .*"$$/"POT-Creation-Date: 2026-12-06 00:00+0000\\n"/' $(LOCALES)/messages.pot
-	@for lang in $(LANGUAGES); do \
-	  po=$(LOCALES)/$$lang/LC_MESSAGES/messages.po; \
-	  if [ -f $$po ]; then $(BIN)/pybabel update --ignore-obsolete -l $$lang -i $(LOCALES)/messages.pot -o $$po; \
-	  else $(BIN)/pybabel init -l $$lang -i $(LOCALES)/messages.pot -o $$po; fi; \
-	done
+	@sed -i 's/^"POT-Creation-Date: .*"$$/"POT-Creation-Date: 2026-12-06 00:00+0000\\n"/' $(LOCALES)/messages.pot $(LOCALES)/web.pot
+	@for domain in $(DOMAINS); do for lang in $(LANGUAGES); do \
+	  po=$(LOCALES)/$$lang/LC_MESSAGES/$$domain.po; \
+	  if [ -f $$po ]; then $(BIN)/pybabel update --ignore-obsolete -D $$domain -l $$lang -i $(LOCALES)/$$domain.pot -o $$po; \
+	  else $(BIN)/pybabel init -D $$domain -l $$lang -i $(LOCALES)/$$domain.pot -o $$po; fi; \
+	done; done
 	$(BIN)/pybabel compile --statistics -d $(LOCALES) -D messages
+	$(BIN)/pybabel compile --statistics -d $(LOCALES) -D web
 
 # The database and the demo coach, once (idempotent).
 .PHONY: demo

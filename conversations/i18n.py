@@ -97,11 +97,12 @@ def switch_locale(locale: str) -> None:
     _current.set(supported_locale(locale) or DEFAULT_LOCALE)
 
 
-def _compiled(language: str) -> io.BytesIO | None:
+def compiled_catalogue(language: str, domain: str = DOMAIN) -> io.BytesIO | None:
     """The catalogue's .mo, compiled in memory from the .po when the .mo is missing or older (a fresh
-    clone before ``make translations``): the .po files are the source, the .mo files a build product."""
+    clone before ``make translations``): the .po files are the source, the .mo files a build product.
+    ``domain``: ``messages`` (what clients read) or ``web`` (the coach web workspace)."""
     folder = LOCALES_DIR / language / "LC_MESSAGES"
-    po, mo = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
+    po, mo = folder / f"{domain}.po", folder / f"{domain}.mo"
     if not po.exists():
         return None
     if mo.exists() and os.path.getmtime(mo) >= os.path.getmtime(po):
@@ -118,7 +119,7 @@ def _compiled(language: str) -> io.BytesIO | None:
 def translations(language: str) -> NullTranslations:
     if language == DEFAULT_LOCALE:
         return NullTranslations()
-    compiled = _compiled(language)
+    compiled = compiled_catalogue(language)
     return Translations(compiled, domain=DOMAIN) if compiled is not None else NullTranslations()
 
 

@@ -19,5 +19,9 @@ How to add a page:
    extends ``base.html``. Every ``<form method="post">`` carries
    ``<input type="hidden" name="csrf_token" value="{{ csrf_token }}">`` (scripts send the
    ``X-CSRF-Token`` header); after a successful post answer ``render.redirect(url)``.
-5. Test access over real HTTP with ``tests/support/web.py`` (``served_workspace``, ``browser``).
+5. Every text goes through the ``web`` gettext domain (``bot/web/i18n.py``): ``{% trans %}`` or
+   ``_("...")`` in templates, ``gettext``/``ngettext``/``N_`` in Python; dates, numbers and money
+   through the Babel filters (``|day``, ``|moment``, ``|percent``, ``money``). Then ``make
+   translations`` and translate the new entries of every ``web.po``.
+6. Test access over real HTTP with ``tests/support/web.py`` (``served_workspace``, ``browser``).
 """

@@ -15,10 +15,10 @@ import jinja2
 from aiohttp import web
 
 from bot.config import Settings
+from bot.web import i18n
 from bot.web.api.app import mount_api
 from bot.web.auth.middleware import MIDDLEWARES
 from bot.web.keys import INSIGHTS_KEY, SETTINGS_KEY, SummarySource
-from domain.money import format_money
 
 PREFIX = "/app"
 HERE = Path(__file__).parent
@@ -56,7 +56,7 @@ def build_workspace(settings: Settings, insights: SummarySource | None = None) -
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals["money"] = format_money  # amounts in minor units with their currency
+    i18n.install(env)  # {% trans %} and Babel's formatting in the reader's language
     env.globals["form_key"] = lambda: secrets.token_urlsafe(16)  # one per rendered form: a re-post is a no-op
     app[aiohttp_jinja2.static_root_key] = f"{PREFIX}/static"
     for name in PAGE_MODULES:

@@ -179,6 +179,7 @@ class SignedIn:
     coach_name: str
     role: str
     csrf_token: str
+    locale: str = "en"  # the coach's language: the workspace speaks it
 
     @property
     def is_admin(self) -> bool:
@@ -220,20 +221,20 @@ async def resume_session(
     now = now or utcnow()
     row = (
         await session.execute(
-            select(WebSession, Coach.name, Coach.role)
+            select(WebSession, Coach.name, Coach.role, Coach.locale)
             .join(Coach, Coach.id == WebSession.coach_id)
             .where(WebSession.token_hash == hash_token(token))
         )
     ).first()
     if row is None:
         return None
-    web_session, name, role = row
+    web_session, name, role, locale = row
     if not session_is_live(web_session, now):
         return None
     if now - web_session.last_seen_at >= SESSION_TOUCH_EVERY:
         web_session.last_seen_at = now
         await session.flush()
-    return SignedIn(web_session.id, web_session.coach_id, name, role, web_session.csrf_token)
+    return SignedIn(web_session.id, web_session.coach_id, name, role, web_session.csrf_token, locale or "en")
 
 
 def session_is_live(web_session: WebSession, now: datetime) -> bool:

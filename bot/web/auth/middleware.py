@@ -20,8 +20,11 @@ from bot.web.auth.cookies import (
     set_anon_csrf_cookie,
 )
 from bot.web.auth.guards import is_public, sign_in_redirect
+from bot.web.i18n import gettext as _
+from bot.web.i18n import language_middleware, request_locale
 from bot.web.keys import ANON_CSRF_KEY, VIEWER_KEY
 from bot.web.render import render
+from conversations.i18n import use_locale
 from domain.services.web_auth import resume_session
 
 log = logging.getLogger(__name__)
@@ -43,18 +46,23 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     try:
         response = await handler(request)
     except web.HTTPNotFound:
-        response = render(
-            request,
-            "message.html",
-            status=404,
-            title="Not found",
-            message="There is nothing here, or it is not yours to see.",
-        )
+        with use_locale(request_locale(request)):  # outside the language middleware: set it here
+            response = not_found_page(request)
     except web.HTTPException as exc:  # redirects and other statuses raised by handlers
         _protect(exc.headers, exc.content_type)
         raise
     _protect(response.headers, response.content_type)
     return response
+
+
+def not_found_page(request: web.Request) -> web.Response:
+    return render(
+        request,
+        "message.html",
+        status=404,
+        title=_("Not found"),
+        message=_("There is nothing here, or it is not yours to see."),
+    )
 
 
 def _protect(headers: MutableMapping[str, str], content_type: str) -> None:
@@ -147,10 +155,12 @@ async def csrf_protection(request: web.Request, handler: Handler) -> web.StreamR
             request,
             "message.html",
             status=403,
-            title="This form has expired",
-            message="The page was open too long or came from somewhere else. Go back, reload it and try again.",
+            title=_("This form has expired"),
+            message=_(
+                "The page was open too long or came from somewhere else. Go back, reload it and try again."
+            ),
         )
     return await handler(request)
 
 
-MIDDLEWARES = (security_headers, session_middleware, sign_in_required, csrf_protection)
+MIDDLEWARES = (security_headers, session_middleware, language_middleware, sign_in_required, csrf_protection)

@@ -15,6 +15,8 @@ from bot.http.server import DB_KEY
 from bot.web.auth.audit import audit, audit_refusal
 from bot.web.auth.cookies import clear_session_cookie, set_session_cookie
 from bot.web.auth.guards import form_text, public, signed_in
+from bot.web.i18n import N_
+from bot.web.i18n import gettext as _
 from bot.web.keys import SETTINGS_KEY, VIEWER_KEY
 from bot.web.render import redirect, render
 from domain import rules
@@ -34,10 +36,18 @@ routes = web.RouteTableDef()
 
 HOME_ROUTE = "clients"
 REFUSED_LINK = {
-    "used": "This sign-in link was already used. Links work once; ask for a new one below.",
-    "expired": f"This sign-in link has expired (links work for {LINK_MINUTES} minutes). Ask for a new one below.",
-    "unknown": "This sign-in link is not valid. Check that you copied all of it, or ask for a new one below.",
+    "used": N_("This sign-in link was already used. Links work once; ask for a new one below."),
+    "expired": N_(
+        "This sign-in link has expired (links work for %(minutes)s minutes). Ask for a new one below."
+    ),
+    "unknown": N_(
+        "This sign-in link is not valid. Check that you copied all of it, or ask for a new one below."
+    ),
 }
+
+
+def refused_link(status: str) -> str:
+    return _(REFUSED_LINK[status], minutes=LINK_MINUTES)
 
 
 def home_url(request: web.Request) -> str:
@@ -58,7 +68,7 @@ async def home(request: web.Request) -> web.StreamResponse:
 async def sign_in_page(request: web.Request) -> web.StreamResponse:
     if VIEWER_KEY in request:
         return redirect(home_url(request))
-    return render(request, "signin.html", title="Sign in", email="", notice="", error="")
+    return render(request, "signin.html", title=_("Sign in"), email="", notice="", error="")
 
 
 @routes.post("/signin")
@@ -74,10 +84,10 @@ async def ask_for_link(request: web.Request) -> web.StreamResponse:
             request,
             "signin.html",
             status=400,
-            title="Sign in",
+            title=_("Sign in"),
             email=email,
             notice="",
-            error="Enter the email address you coach with, like ana@example.com.",
+            error=_("Enter the email address you coach with, like ana@example.com."),
         )
     settings = request.config_dict[SETTINGS_KEY]
     try:
@@ -85,24 +95,28 @@ async def ask_for_link(request: web.Request) -> web.StreamResponse:
             channel = await queue_sign_in_link(
                 session, email=email, base_url=settings.web_base_url, channels=delivery_channels(settings)
             )
-    except TooManyLinks as exc:
+    except TooManyLinks:
         await audit_refusal(request, "web.sign_in_link_refused", reason="too many links")
         return render(
             request,
             "signin.html",
             status=429,
-            title="Sign in",
+            title=_("Sign in"),
             email=email,
             notice="",
-            error=exc.message[:1].upper() + exc.message[1:] + ".",
+            error=_(
+                "Too many sign-in links were asked for; try again in %(minutes)s minutes.",
+                minutes=LINK_MINUTES,
+            ),
         )
     if channel is None:
         await audit_refusal(request, "web.sign_in_link_refused", reason="unknown email or no channel")
-    notice = (
+    notice = _(
         "If that address belongs to a coach here, a sign-in link is on its way — by Slack, Telegram or "
-        f"email. It works once, for {LINK_MINUTES} minutes."
+        "email. It works once, for %(minutes)s minutes.",
+        minutes=LINK_MINUTES,
     )
-    return render(request, "signin.html", title="Sign in", email="", notice=notice, error="")
+    return render(request, "signin.html", title=_("Sign in"), email="", notice=notice, error="")
 
 
 @routes.get("/signin/{code}", name="sign_in_link")
@@ -116,12 +130,12 @@ async def open_link(request: web.Request) -> web.StreamResponse:
             request,
             "signin.html",
             status=410 if check.coach_id else 404,
-            title="Sign in",
+            title=_("Sign in"),
             email="",
             notice="",
-            error=REFUSED_LINK[check.status],
+            error=refused_link(check.status),
         )
-    return render(request, "signin_continue.html", title="Sign in", coach_name=check.coach_name)
+    return render(request, "signin_continue.html", title=_("Sign in"), coach_name=check.coach_name)
 
 
 @routes.post("/signin/{code}")
@@ -141,10 +155,10 @@ async def use_link(request: web.Request) -> web.StreamResponse:
             request,
             "signin.html",
             status=410 if check.coach_id else 404,
-            title="Sign in",
+            title=_("Sign in"),
             email="",
             notice="",
-            error=REFUSED_LINK[check.status],
+            error=refused_link(check.status),
         )
     await audit(
         request,

@@ -11,7 +11,7 @@ from bot.conversation_setup import delivery_channels
 from bot.http.server import DB_KEY
 from bot.web.auth.guards import form_text, path_int, requires_admin, signed_in
 from bot.web.keys import SETTINGS_KEY
-from bot.web.pages.settings import CAPACITY_HINT, read_capacity
+from bot.web.pages.settings import capacity_hint, read_capacity
 from bot.web.render import redirect, render
 from domain.clock import utcnow
 from domain.errors import DomainError
@@ -83,7 +83,7 @@ async def _admin_page(
         typed=typed or {"client": "", "coach": ""},
         matches=matches or [],
         new_coach=new_coach or {"name": "", "email": "", "role": CoachRole.COACH.value},
-        capacity_hint=CAPACITY_HINT,
+        capacity_hint=capacity_hint(),
     )
 
 

@@ -4,6 +4,7 @@ forecasts. All figures come from ``domain.analytics``; this page only reads the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 
 from aiohttp import web
@@ -11,9 +12,13 @@ from aiohttp import web
 from bot.http.server import DB_KEY
 from bot.web.auth.audit import audit_refusal
 from bot.web.auth.guards import signed_in
+from bot.web.i18n import N_
+from bot.web.i18n import gettext as _
+from bot.web.pages.metric_texts import DEFINITIONS, LABELS
 from bot.web.render import render
-from domain.analytics.metrics import METRICS
-from domain.analytics.report import METRIC_LABELS, analytics_report, format_value
+from conversations.i18n import format_amount, format_decimal
+from domain.analytics.metrics import METRICS, MetricValue
+from domain.analytics.report import MONEY_UNIT, analytics_report
 from domain.analytics.scope import Period, Scope
 from domain.clock import utcnow
 from domain.services.coaches import list_coaches, list_programs
@@ -21,7 +26,9 @@ from domain.services.coaches import list_coaches, list_programs
 routes = web.RouteTableDef()
 
 DEFAULT_DAYS = 28  # the four weeks up to today, like `coach analytics`
-DATE_HINT = "A date like 2026-11-01."
+DATE_HINT = N_("A date like 2026-11-01.")
+# Units as the page writes them after a number ("41 %", "12 min").
+UNIT_FORMATS = {"%": N_("%(number)s %%"), "minutes": N_("%(number)s min")}
 
 
 def _day(text: str, errors: dict[str, str], field: str) -> date | None:
@@ -31,7 +38,7 @@ def _day(text: str, errors: dict[str, str], field: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        errors[field] = DATE_HINT
+        errors[field] = _(DATE_HINT)
         return None
 
 
@@ -45,6 +52,31 @@ def _scope_choice(text: str) -> tuple[str, int | None] | None:
     return None
 
 
+def _number(value: float, unit: str) -> str:
+    number = format_decimal(value if isinstance(value, int) else round(value, 1))
+    pattern = UNIT_FORMATS.get(unit)
+    return _(pattern, number=number) if pattern else number
+
+
+def metric_value(name: str, value: MetricValue) -> str:
+    """A value as the reader's language writes it: ``41 %``, ``49.00 USD · 30,00 EUR``, ``1: 0 · 5: 2``,
+    ``–`` for none (money in each currency, never converted)."""
+    unit = METRICS[name].unit
+    if value is None or (isinstance(value, Mapping) and not value):
+        return "–"
+    if not isinstance(value, Mapping):
+        return _number(value, unit)
+    parts = []
+    for key, v in value.items():
+        if v is None:
+            parts.append(f"{key}: –")
+        elif unit == MONEY_UNIT:
+            parts.append(format_amount(round(v), key))
+        else:
+            parts.append(f"{key}: {_number(v, unit)}")
+    return " · ".join(parts)
+
+
 @routes.get("/analytics", name="analytics")
 async def analytics_page(request: web.Request) -> web.StreamResponse:
     viewer = signed_in(request)
@@ -53,13 +85,13 @@ async def analytics_page(request: web.Request) -> web.StreamResponse:
     until = _day(request.query.get("until", ""), errors, "until") or now.date()
     since = _day(request.query.get("since", ""), errors, "since") or until - timedelta(days=DEFAULT_DAYS - 1)
     if since > until and "since" not in errors:
-        errors["since"] = "The first day comes after the last."
+        errors["since"] = _("The first day comes after the last.")
         since = until - timedelta(days=DEFAULT_DAYS - 1)
     default = "business" if viewer.is_admin else f"coach:{viewer.coach_id}"
     chosen = request.query.get("scope", default)
     choice = _scope_choice(chosen)
     if choice is None:
-        errors["scope"] = "Choose one of the listed scopes."
+        errors["scope"] = _("Choose one of the listed scopes.")
         chosen, choice = default, _scope_choice(default)
     assert choice is not None
     kind, number = choice
@@ -82,23 +114,24 @@ async def analytics_page(request: web.Request) -> web.StreamResponse:
         {
             "n": n,
             "name": name,
-            "label": METRIC_LABELS[name],
-            "value": format_value(name, value),
-            "definition": METRICS[name].definition,
+            "label": _(LABELS[name]),
+            "value": metric_value(name, value),
+            "definition": _(DEFINITIONS[name]),
         }
         for n, (name, value) in enumerate(report.values.items(), 1)
     ]
-    scopes = ([("business", "Whole business")] if viewer.is_admin else []) + (
-        [(f"coach:{c.id}", f"Coach: {c.name}") for c in coaches]
+    scopes = ([("business", _("Whole business"))] if viewer.is_admin else []) + (
+        [(f"coach:{c.id}", _("Coach: %(name)s", name=c.name)) for c in coaches]
         if viewer.is_admin
-        else [(f"coach:{viewer.coach_id}", "All my clients")]
+        else [(f"coach:{viewer.coach_id}", _("All my clients"))]
     )
-    scopes += [(f"program:{p.id}", f"Program: {p.name}") for p in programs]
+    scopes += [(f"program:{p.id}", _("Program: %(name)s", name=p.name)) for p in programs]
     return render(
         request,
         "analytics.html",
         status=422 if errors else 200,
-        title="Analytics",
+        title=_("Analytics"),
+        scope_name=_("Whole business") if kind == "business" else report.scope_name,
         section="analytics",
         report=report,
         rows=rows,
@@ -106,5 +139,7 @@ async def analytics_page(request: web.Request) -> web.StreamResponse:
         chosen=chosen,
         since=since.isoformat(),
         until=until.isoformat(),
+        # ISO days, as in the date fields above.
+        period=_("%(since)s to %(until)s", since=since.isoformat(), until=until.isoformat()),
         errors=errors,
     )

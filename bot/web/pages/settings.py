@@ -13,13 +13,15 @@ from aiohttp import web
 
 from bot.http.server import DB_KEY
 from bot.web.auth.guards import form_text, path_int, signed_in
+from bot.web.i18n import N_
+from bot.web.i18n import gettext as _
 from bot.web.render import redirect, render
-from conversations.i18n import LANGUAGE_NAMES
+from conversations.i18n import LANGUAGE_NAMES, format_decimal
 from conversations.parsing import ParseError, parse_time_of_day, parse_timezone
 from domain.clock import utcnow
 from domain.errors import NotFound
 from domain.models.enums import Cadence
-from domain.rules import CAPACITY_MAX
+from domain.rules import CAPACITY_MAX, NAME_MAX_CHARS
 from domain.services import api_tokens
 from domain.services.coach_settings import (
     CoachSettings,
@@ -32,7 +34,31 @@ from domain.services.coaches import get_coach
 
 routes = web.RouteTableDef()
 
-CAPACITY_HINT = f"A whole number from 1 to {CAPACITY_MAX:,}, or empty for no limit."
+CAPACITY_HINT = N_("A whole number from 1 to %(most)s, or empty for no limit.")
+
+
+def capacity_hint() -> str:
+    return _(CAPACITY_HINT, most=format_decimal(CAPACITY_MAX))
+
+
+# The domain's checks say what is wrong in English for logs and the CLI; the page says it per field.
+FIELD_PROBLEMS = {
+    "name": N_("Enter your name, at most %(most)s characters."),
+    "digest_time": N_("A time like 08:00, 8am or 20:30."),
+    "digest_cadence": N_("Choose daily, weekdays or weekly."),
+    "timezone": N_("A city (Berlin), an offset (UTC+2) or a zone name (Europe/Berlin)."),
+    "locale": N_("Choose one of the listed languages."),
+}
+
+
+def field_problems(errors: dict[str, str]) -> dict[str, str]:
+    """The domain's field errors as the page shows them, in the reader's language."""
+    return {
+        field: capacity_hint()
+        if field == "capacity"
+        else _(FIELD_PROBLEMS.get(field, "%(message)s"), most=NAME_MAX_CHARS, message=message)
+        for field, message in errors.items()
+    }
 
 
 def read_capacity(text: str) -> int | None:
@@ -41,7 +67,7 @@ def read_capacity(text: str) -> int | None:
     if not text:
         return None
     if not (text.isascii() and text.isdigit()) or len(text) > 6:
-        raise ValueError(CAPACITY_HINT)
+        raise ValueError(capacity_hint())
     return int(text)
 
 
@@ -81,7 +107,7 @@ def read_form(form: Any) -> tuple[CoachSettings | None, dict[str, str], dict[str
     try:
         check_settings(stand_in)
     except InvalidSettings as exc:
-        errors = {**exc.errors, **errors}
+        errors = {**field_problems(exc.errors), **errors}
     return (None if errors else wanted), errors, typed
 
 
@@ -113,13 +139,13 @@ async def _page(
         request,
         "settings.html",
         status=status,
-        title="Settings",
+        title=_("Settings"),
         section="settings",
         values=values,
         errors=errors or {},
         cadences=[c.value for c in Cadence],
         languages=LANGUAGE_NAMES,
-        capacity_hint=CAPACITY_HINT,
+        capacity_hint=capacity_hint(),
         saved=request.query.get("saved") == "1",
         tokens=tokens,
         new_token=new_token,
@@ -144,7 +170,7 @@ async def save_settings(request: web.Request) -> web.StreamResponse:
                     session, viewer.coach_id, wanted, actor=viewer.actor, now=utcnow()
                 )
         except InvalidSettings as exc:
-            errors = exc.errors
+            errors = field_problems(exc.errors)
     if errors:
         return await _page(request, typed=typed, errors=errors, status=422)
     return redirect(str(request.app.router["settings"].url_for().with_query(saved="1")))
