@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
@@ -28,7 +28,12 @@ from domain.errors import DomainError, ValidationError
 from domain.keysets import among, analyze, pairs_among
 from domain.models import ChannelIdentity, CheckIn, Client, Goal
 from domain.models.enums import GoalStatus
-from domain.services.checkins import bulk_load_check_ins, check_in_values, update_goal_progress_from
+from domain.services.checkins import (
+    bulk_load_check_ins,
+    check_in_values,
+    languages_of_notes,
+    update_goal_progress_from,
+)
 from domain.services.clients import IdentityRef, NewClient, register_clients
 
 IMPORT_SOURCE_CHANNEL = "import"
@@ -265,6 +270,7 @@ async def _import_chunk(
     coach_id: int | None,
     now: datetime,
     report: ImportReport,
+    note_languages: Mapping[str, str] | None = None,
 ) -> None:
     """One chunk with a handful of statements: find the clients, create the missing ones together,
     skip check-ins already stored, insert the rest with one INSERT."""
@@ -364,6 +370,8 @@ async def _import_chunk(
                 at=at,
             )
         )
+        if values[-1]["note"] is not None and note_languages:
+            values[-1]["note_language"] = note_languages.get(values[-1]["note"])
         report.imported_client_ids.add(client_id)
     if values:
         # No ids are needed back: a bulk load (COPY on PostgreSQL), then the goals' progress.
@@ -446,6 +454,12 @@ async def import_check_ins(
 ANALYZE_AFTER_ROWS = 1_000
 
 
+async def _languages_of(rows: Sequence[ImportRow]) -> dict[str, str]:
+    """The notes' languages, detected before the transaction that stores them (keyed by the note as
+    check_in_values stores it)."""
+    return await languages_of_notes((row.note or "").strip() for row in rows)
+
+
 class _DryRun(Exception):
     """Raised inside the unit of work to roll a dry run back."""
 
@@ -469,10 +483,11 @@ async def import_file(
     chunks = [rows[start : start + CHUNK_ROWS] for start in range(0, len(rows), CHUNK_ROWS)]
     done = 0
     if dry_run:
+        languages = await _languages_of(rows)
         try:
             async with db.unit_of_work() as session:
                 for chunk in chunks:
-                    await _import_chunk(session, chunk, coach_id, now, report)
+                    await _import_chunk(session, chunk, coach_id, now, report, languages)
                     done += len(chunk)
                     if progress is not None:
                         progress(done, len(rows))
@@ -481,8 +496,9 @@ async def import_file(
             pass
     else:
         for chunk in chunks:
+            languages = await _languages_of(chunk)
             async with db.unit_of_work() as session:  # one transaction per chunk
-                await _import_chunk(session, chunk, coach_id, now, report)
+                await _import_chunk(session, chunk, coach_id, now, report, languages)
             done += len(chunk)
             if progress is not None:
                 progress(done, len(rows))

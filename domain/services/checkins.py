@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, cast
@@ -82,18 +82,26 @@ def note_languages(notes: Sequence[str]) -> list[str]:
     return [note_language(note) for note in notes]
 
 
+async def languages_of_notes(notes: Iterable[str | None]) -> dict[str, str]:
+    """Each distinct note's language, detected in a worker thread a chunk at a time. Call it before
+    opening the transaction that stores the notes, so none waits on it."""
+    distinct = list(dict.fromkeys(note for note in notes if note))
+    found: dict[str, str] = {}
+    for first in range(0, len(distinct), DETECT_CHUNK):
+        chunk = distinct[first : first + DETECT_CHUNK]
+        found.update(zip(chunk, await asyncio.to_thread(note_languages, chunk), strict=True))
+    return found
+
+
 async def with_note_languages(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The rows with each note's language (``note_language``) detected, in a worker thread a chunk
-    at a time: call it before opening the transaction that stores them, so none waits on it (once
-    stored, no digest detects it again). Rows already carrying a language, or without a note, are
-    not detected."""
+    """The rows with each note's language (``note_language``) detected (see
+    :func:`languages_of_notes`: call it before the transaction; once stored, no digest detects it
+    again). Rows already carrying a language, or without a note, are not detected."""
     filled = [{**row, "note_language": row.get("note_language")} for row in rows]
     pending = [row for row in filled if row["note"] and row["note_language"] is None]
-    for first in range(0, len(pending), DETECT_CHUNK):
-        chunk = pending[first : first + DETECT_CHUNK]
-        languages = await asyncio.to_thread(note_languages, [row["note"] for row in chunk])
-        for row, language in zip(chunk, languages, strict=True):
-            row["note_language"] = language
+    found = await languages_of_notes(row["note"] for row in pending)
+    for row in pending:
+        row["note_language"] = found[row["note"]]
     return filled
 
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from domain.db import Database
+from domain.insights import history_import
 from domain.insights.history_import import IMPORT_CONSENT_NOTE, guess_kind, import_file
 from domain.models import CheckIn, Client, ConsentRecord
+from domain.services import checkins
 from domain.services.clients import register_client
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
@@ -99,8 +103,29 @@ def test_kind_is_guessed_from_name_then_content() -> None:
     assert guess_kind("export.txt", '{"identity": 1}') == "jsonl"
 
 
-async def test_imported_notes_are_stored_with_their_language(db: Database) -> None:
-    """The history import's bulk load detects each note's language once, so digests need not."""
+async def test_imported_notes_are_stored_with_their_language(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The history import detects each note's language once, so digests need not, and before each
+    chunk's transaction opens, so none waits on the detector."""
+    in_chunk: list[bool] = []
+    detected: list[tuple[str, bool]] = []
+    real_chunk = history_import._import_chunk
+    real_language = checkins.note_language
+
+    async def chunk(*args: Any) -> None:
+        in_chunk.append(True)
+        try:
+            await real_chunk(*args)
+        finally:
+            in_chunk.pop()
+
+    def language(text: str) -> str:
+        detected.append((text, bool(in_chunk)))
+        return real_language(text)
+
+    monkeypatch.setattr(history_import, "_import_chunk", chunk)
+    monkeypatch.setattr(checkins, "note_language", language)
     history = """identity,client name,timezone,timestamp,mood,energy,sleep hours,adherence,goal progress,note
 telegram:51,Ana Silva,UTC,2026-11-20T08:30:00,7,6,7.5,yes,,"Great run today, I feel amazing!"
 telegram:51,,,2026-11-21T08:30:00,7,6,7.5,yes,,"Heute war ein wirklich schlechter Tag, ich bin sehr müde."
@@ -117,3 +142,4 @@ telegram:51,,,2026-11-22T08:30:00,7,6,7.5,yes,,
         ("Heute war ein wirklich schlechter Tag, ich bin sehr müde.", "de"),
         (None, None),
     ]
+    assert len(detected) == 2 and not [text for text, inside in detected if inside]
