@@ -16,6 +16,8 @@ def utcnow() -> datetime:
 
 def ensure_utc(value: datetime) -> datetime:
     """Return ``value`` as an aware UTC datetime; naive values are taken to be UTC already."""
+    if value.tzinfo is UTC:  # what the database drivers return: nothing to convert
+        return value
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)

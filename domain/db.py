@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import configure_mappers
 
 # A connection attempt to a server that is down fails after this long instead of asyncpg's 60 s, so
 # health checks and retries notice an outage quickly.
@@ -103,6 +104,11 @@ class Database:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Configure the mappers now, at start-up: done lazily by the first ORM statement, it held the
+        # event loop for hundreds of milliseconds in the middle of the first planning pass or request.
+        import domain.models  # noqa: F401 - every model registered before configuring
+
+        configure_mappers()
 
     @property
     def is_sqlite(self) -> bool:

@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.clock import ensure_utc, time_zone, utcnow
 from domain.db import Database
-from domain.keysets import among
+from domain.keysets import among, analyze
 from domain.models import Client, Coach, Reminder
 from domain.models.enums import ClientStatus, ReminderStatus
 from domain.reminders.kinds import FOLLOWUP_DELAY, PLANNED_KINDS, PLANNING_DAYS, ReminderKind
@@ -42,6 +42,8 @@ from domain.reminders.schedule import local_date, occurrences, shift_out_of_quie
 # People planned per step: their rows are read, compared and written together, then the event loop
 # gets a turn (and, in a full pass, the transaction commits), so nothing holds all clients in memory.
 PLANNING_CHUNK = 500
+# A pass that adds this many rows refreshes the table's statistics for the query planner.
+ANALYZE_AFTER_ROWS = 10_000
 
 _REMINDERS = cast(Table, Reminder.__table__)
 _CLIENTS = cast(Table, Client.__table__)
@@ -562,4 +564,11 @@ async def plan_everyone(db: Database, *, now: datetime, chunk_size: int = PLANNI
         async with db.unit_of_work() as session:
             return await step(session)
 
-    return await _plan_in_chunks(in_own_transaction, now=now, chunk_size=chunk_size)
+    added = await _plan_in_chunks(in_own_transaction, now=now, chunk_size=chunk_size)
+    if added >= ANALYZE_AFTER_ROWS:
+        # Like a big import: without fresh statistics (a new database's first pass, a new cohort)
+        # the query planner takes the table for nearly empty, and dispatch's claim and
+        # compare-and-set read every pending row through the (status, due_at) index for each batch.
+        async with db.engine.begin() as conn:
+            await analyze(conn, ["reminders"])
+    return added

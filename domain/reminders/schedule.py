@@ -12,6 +12,7 @@ Daylight-saving policy (both directions, documented in the README):
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from domain.clock import ensure_utc, time_zone
@@ -24,6 +25,8 @@ WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturd
 _MAX_GAP_MINUTES = 24 * 60
 
 
+# A dispatch batch asks these for hundreds of clients sharing a few zones, days and quiet hours.
+@lru_cache(maxsize=4096)
 def parse_hhmm(value: str) -> time:
     hours, minutes = value.split(":")
     return time(int(hours), int(minutes))
@@ -54,6 +57,7 @@ def local_date(instant: datetime, zone: ZoneInfo) -> date:
     return ensure_utc(instant).astimezone(zone).date()
 
 
+@lru_cache(maxsize=4096)
 def start_of_local_day(day: date, zone: ZoneInfo) -> datetime:
     return local_instant(day, time(0, 0), zone)
 
