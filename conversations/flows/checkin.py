@@ -25,6 +25,7 @@ from conversations.texts import CoachNotices, Common
 from domain import rules
 from domain.clock import ensure_utc
 from domain.errors import ValidationError
+from domain.insights.note_language import needs_detector, note_language
 from domain.models import AuditEvent, CheckIn, Coach
 from domain.programs.questions import Question, QuestionType, check_answer
 from domain.services import checkins
@@ -130,11 +131,13 @@ async def detect_note_languages(messages: Sequence[IncomingMessage]) -> dict[str
     the batch's transaction begins (so no transaction waits on it); :func:`save` stores it with the
     check-in. Which message is at the note step is known only inside the transaction, so every
     message's text is detected: short answers ("7", "yes") cost nothing (too few words to detect)."""
-    notes = list({note for m in messages if 0 < len(note := note_text(m)) <= rules.NOTE_MAX_CHARS})
-    if not notes:
-        return {}
-    languages = await asyncio.to_thread(checkins.note_languages, notes)
-    return dict(zip(notes, languages, strict=True))
+    notes = {note for m in messages if 0 < len(note := note_text(m)) <= rules.NOTE_MAX_CHARS}
+    # Most answers ("7", "yes", "7h30") are settled without the detector: no thread hop for them.
+    found = {note: note_language(note) for note in notes if not needs_detector(note)}
+    costly = [note for note in notes if note not in found]
+    if costly:
+        found.update(zip(costly, await asyncio.to_thread(checkins.note_languages, costly), strict=True))
+    return found
 
 
 async def answer_note(turn: Turn) -> Next:

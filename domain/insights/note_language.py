@@ -82,6 +82,17 @@ def note_language(text: str) -> str:
     return _remembered.language(text)
 
 
+def needs_detector(text: str) -> bool:
+    """Whether :func:`note_language` runs the detector for this text (else it answers in
+    microseconds, from the script and the number of words alone)."""
+    letters = _LETTER.findall(text)
+    if not letters:
+        return False
+    if sum(1 for ch in letters if _LATIN.match(ch)) < len(letters) / 2:
+        return True
+    return len(text.split()) >= MIN_WORDS_TO_DETECT
+
+
 def _top_guess(text: str) -> tuple[str, float]:
     """The most likely language (a well-formed code, else UNDETERMINED) and its probability."""
     language, probability = _identifier().classify(text)

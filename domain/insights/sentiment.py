@@ -83,7 +83,7 @@ def read_notes(
     no note is English the tone is ``"unknown"``, never a wrong "neutral".
 
     ``languages`` are the codes stored with the notes (same order; None where a note has none):
-    langdetect runs only for notes without one."""
+    the detector runs only for notes without one."""
     stored = list(languages) if languages is not None else [None] * len(notes)
     kept = [(n, lang) for n, lang in zip(notes, stored, strict=True) if n.strip()]
     notes = [n for n, _ in kept]

@@ -46,7 +46,7 @@ class CheckIn(Base):
     goal_progress: Mapped[int | None]
     note: Mapped[str | None] = mapped_column(EncryptedText)
     # The language code the note is read as ("en": VADER scores it), detected once when written so
-    # digests do not run langdetect again; only the code, nothing else derived from the text.
+    # digests do not detect it again; only the code, nothing else derived from the text.
     # NULL for notes written before migration 0034 (detected when read).
     note_language: Mapped[str | None] = mapped_column(String(8))
     attachments: Mapped[list[Any]] = mapped_column(EncryptedJSON, default=list)
