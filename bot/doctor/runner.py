@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 
 from bot.config import Settings, setting_errors
-from bot.doctor import database, llm, outbox, payments, redis_ping, security, slack, sms, smtp, telegram
+from bot.doctor import database, llm, payments, redis_ping, security, slack, sms, smtp, telegram, unreadable
 from bot.doctor.report import CheckResult, failed, ok, reason, skipped
 
 SETTINGS = "settings"
@@ -20,7 +20,7 @@ Family = Callable[[Settings, float], Awaitable[list[CheckResult]]]
 # (check names, family) in the order the report lists them.
 FAMILIES: tuple[tuple[tuple[str, ...], Family], ...] = (
     ((database.NAME,), database.check),
-    (outbox.NAMES, outbox.check),
+    (unreadable.NAMES, unreadable.check),
     (telegram.NAMES, telegram.check),
     (slack.NAMES, slack.check),
     (payments.NAMES, payments.check),

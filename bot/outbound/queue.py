@@ -12,13 +12,8 @@ from typing import Any
 
 from domain.db import Database
 from domain.services import delivery_queue
-from domain.services.delivery_queue import (
-    CLAIM_LEASE,
-    UNREADABLE_TRIES,
-    Claim,
-    ClaimedMessage,
-    UnreadableMessage,
-)
+from domain.services.delivery_queue import CLAIM_LEASE, Claim, ClaimedMessage, UnreadableMessage
+from domain.services.unreadable_rows import UNREADABLE_TRIES
 
 __all__ = [
     "CLAIM_LEASE",

@@ -9,9 +9,8 @@ locks are held only for the claiming statement.
 
 Payloads are encrypted at rest and opened one row at a time after the claiming statement, so one row
 no key opens (written under a key this worker lacks, or corrupted) never holds back the others. Such a
-row is handed back for :data:`UNREADABLE_RETRY` (a rolling key change: a worker that already has the
-new key takes it meanwhile) and after :data:`UNREADABLE_TRIES` claims it is ``failed`` with
-:data:`UNREADABLE_ERROR`. It is never sent, so exactly-once holds either way.
+row is handed back and in the end failed (:mod:`domain.services.unreadable_rows`); it is never sent,
+so exactly-once holds either way.
 """
 
 from __future__ import annotations
@@ -33,6 +32,13 @@ from domain.models.enums import DeliveryStatus
 from domain.services.cohorts import mark_removed
 from domain.services.notices import COACH_NOTICE, notify_coach
 from domain.services.outbox import about_client
+from domain.services.unreadable_rows import (
+    UNREADABLE_ERROR,
+    UNREADABLE_MARK,
+    UNREADABLE_RETRY,
+    UNREADABLE_TRIES,
+    UNREADABLE_WAITING,
+)
 
 # How long a worker may hold a row before others assume it died: a crashed worker's chats wait this
 # long at most. It covers a short wait for the rate limit plus one platform call, which the sender
@@ -40,14 +46,6 @@ from domain.services.outbox import about_client
 CLAIM_LEASE = timedelta(seconds=15)
 UNFINISHED = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
 ERROR_TEXT_MAX = 500
-# A payload no configured key opens: how long it waits for a worker that has the key, and how many
-# claims (about UNREADABLE_TRIES * UNREADABLE_RETRY in all) before it is given up as failed.
-UNREADABLE_RETRY = timedelta(seconds=60)
-UNREADABLE_TRIES = 10
-# ``last_error`` of such a row: while it waits, and once failed (``coach doctor`` counts both).
-UNREADABLE_WAITING = "unreadable: no configured key opens the payload; waiting for a worker that has it"
-UNREADABLE_ERROR = "unreadable: no configured key opens the payload (COACH_ENCRYPTION_KEYS)"
-UNREADABLE_MARK = "unreadable:%"
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.crypto import UnreadableValue, reveal_json
 from domain.models import OutboundMessage
 from domain.models.enums import DeliveryStatus
-from domain.services.delivery_queue import UNREADABLE_ERROR
+from domain.services.unreadable_rows import UNREADABLE_ERROR
 
 # Recorded as the provider message id of a message shown when its chat was opened.
 HELD_DELIVERY_ID = "shown-on-open"

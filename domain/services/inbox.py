@@ -8,23 +8,38 @@ A row is marked handled in the same transaction as the conversation step it caus
 (:func:`mark_handled` with the step's idempotency key), so "handled" and "answered" never disagree.
 
 Each function runs in the caller's transaction; lease in a transaction of its own.
+
+Payloads are encrypted at rest and opened row by row after the leasing statement: an update no
+configured key opens never holds back the others (nor its own lane for long). It stays pending for a
+worker that has the key, then is failed (:mod:`domain.services.unreadable_rows`).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, select, update
+from sqlalchemy import JSON, and_, delete, exists, func, select, type_coerce, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
+from domain.crypto import UnreadableValue, reveal_json
 from domain.keysets import among
 from domain.models import InboxUpdate
 from domain.models.enums import InboxStatus
+from domain.services.unreadable_rows import (
+    UNREADABLE_ERROR,
+    UNREADABLE_MARK,
+    UNREADABLE_RETRY,
+    UNREADABLE_TRIES,
+    UNREADABLE_WAITING,
+)
+
+log = logging.getLogger(__name__)
 
 # How long a worker may hold an update before others assume it died. A conversation step takes
 # milliseconds; the lease also covers a slow database and a file download, and is renewed by nothing.
@@ -84,8 +99,10 @@ async def lease_ready(
     limit: int,
     now: datetime,
     lease: timedelta = HANDLING_LEASE,
+    unreadable_tries: int = UNREADABLE_TRIES,
 ) -> list[LeasedUpdate]:
-    """Lease up to ``limit`` ready updates (at most one per lane), oldest first.
+    """Lease up to ``limit`` ready updates (at most one per lane), oldest first; one no key opens is
+    set aside instead (see the module's docstring).
 
     An earlier row of the same lane that is still pending (leased or waiting for a retry) holds the
     lane back, which is what keeps a conversation in order across workers."""
@@ -116,12 +133,59 @@ async def lease_ready(
         update(iu)
         .where(iu.id.in_(candidates.scalar_subquery()))
         .values(next_attempt_at=now + lease, attempts=iu.attempts + 1)
-        .returning(iu.id, iu.key, iu.platform, iu.lane, iu.payload, iu.attempts)
+        # The stored JSON as it is: opened row by row below, so one unreadable row fails alone.
+        .returning(
+            iu.id, iu.key, iu.platform, iu.lane, type_coerce(iu.payload, JSON).label("stored"), iu.attempts
+        )
         .execution_options(synchronize_session=False)
     )
     rows = (await session.execute(statement)).all()
-    leased = [LeasedUpdate(r.id, r.key, r.platform, r.lane, dict(r.payload), r.attempts) for r in rows]
-    return sorted(leased, key=lambda u: u.id)
+    leased: list[LeasedUpdate] = []
+    for r in sorted(rows, key=lambda row: int(row.id)):
+        try:
+            payload = reveal_json(r.stored)
+        except UnreadableValue:
+            await _set_aside_unreadable(session, r.id, r.attempts, now, unreadable_tries)
+            continue
+        leased.append(LeasedUpdate(r.id, r.key, r.platform, r.lane, dict(payload), r.attempts))
+    return leased
+
+
+async def _set_aside_unreadable(
+    session: AsyncSession, update_id: int, attempts: int, now: datetime, tries: int
+) -> None:
+    """An update none of the keys opens: pending again later, failed after ``tries`` leases; said
+    once (when first set aside, and when failed), by id only."""
+    values: dict[str, Any]
+    if attempts >= tries:
+        log.warning("inbound update %s failed: no key in COACH_ENCRYPTION_KEYS decrypts it", update_id)
+        values = {"status": InboxStatus.FAILED, "handled_at": now, "last_error": UNREADABLE_ERROR}
+    else:
+        if attempts == 1:
+            log.warning(
+                "inbound update %s cannot be decrypted with this worker's COACH_ENCRYPTION_KEYS; "
+                "left for a worker that has its key",
+                update_id,
+            )
+        values = {"next_attempt_at": now + UNREADABLE_RETRY, "last_error": UNREADABLE_WAITING}
+    await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.id == update_id, InboxUpdate.status == InboxStatus.PENDING)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def unreadable_counts(session: AsyncSession) -> tuple[int, int]:
+    """Inbound updates no key opened when a worker leased them: (still pending, failed)."""
+    rows = await session.execute(
+        select(InboxUpdate.status, func.count())
+        .where(InboxUpdate.last_error.like(UNREADABLE_MARK))
+        .group_by(InboxUpdate.status)
+    )
+    counts = {status: int(n) for status, n in rows.all()}
+    failed = counts.pop(InboxStatus.FAILED, 0)
+    return sum(counts.values()), failed
 
 
 async def mark_handled(

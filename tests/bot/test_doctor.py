@@ -47,6 +47,7 @@ CHECKS = [
     "settings",
     "database",
     "outbox",
+    "inbox",
     "telegram",
     "telegram webhook",
     "slack",
@@ -224,8 +225,8 @@ def test_everything_configured_and_reachable(
     text_out, _ = capsys.readouterr()
     assert code == 0
     lines = text_out.splitlines()
-    assert lines[0].startswith("✓ settings") and lines[4].startswith("– telegram webhook")
-    assert lines[-1] == "15 checks: 13 ok, 0 failed, 2 skipped"
+    assert lines[0].startswith("✓ settings") and lines[5].startswith("– telegram webhook")
+    assert lines[-1] == "16 checks: 14 ok, 0 failed, 2 skipped"
     for secret in (
         TELEGRAM_TOKEN,
         SLACK_TOKEN,
@@ -248,9 +249,10 @@ def test_nothing_but_the_database_configured(
     assert all(
         status == "skipped"
         for name, (status, _) in checks.items()
-        if name not in {"settings", "database", "outbox", "encryption at rest"}
+        if name not in {"settings", "database", "outbox", "inbox", "encryption at rest"}
     )
     assert checks["outbox"] == ("ok", "every queued message can be decrypted")
+    assert checks["inbox"] == ("ok", "every stored inbound update can be decrypted")
     assert checks["encryption at rest"] == ("ok", "client writing encrypted (Fernet), 1 current key")
 
 
@@ -265,7 +267,7 @@ def test_each_malformed_setting_is_its_own_line(
     failures = [row["detail"] for row in rows if row["status"] == "failed"]
     assert len(failures) == 2 and all(row["check"] == "settings" for row in rows[:2])
     assert failures[0].startswith("invalid setting COACH_HTTP_PORT") and "COACH_LOG_LEVEL" in failures[1]
-    assert all(row["status"] == "skipped" for row in rows[2:]) and len(rows) == 16
+    assert all(row["status"] == "skipped" for row in rows[2:]) and len(rows) == 17
 
 
 def test_bad_usage_exits_2(env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

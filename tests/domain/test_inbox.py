@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import event, select
 
+from bot.cli.main import main
+from domain.crypto import generate_key, use_keys
 from domain.db import Database
 from domain.models import InboxUpdate
 from domain.models.enums import InboxStatus
 from domain.services import inbox
 from domain.services.inbox import HANDLING_LEASE, InboundUpdate
+from domain.services.unreadable_rows import UNREADABLE_RETRY
+from tests.conftest import TEST_ENCRYPTION_KEY
+from tests.support.databases import wipe
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 
@@ -121,3 +130,47 @@ async def test_marking_and_releasing_send_one_statement_text_whatever_the_batch_
     async with db.unit_of_work() as session:
         statuses = (await session.scalars(select(InboxUpdate.status).order_by(InboxUpdate.id))).all()
     assert statuses == [InboxStatus.HANDLED] * 10 + [InboxStatus.PENDING] * 10
+
+
+async def test_an_update_no_key_opens_holds_back_only_its_lane_then_fails(
+    db: Database,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Stored under a key this worker lacks (or corrupted): leasing goes on for every other lane; the
+    update waits for a worker with the key, then is failed and `coach doctor` says why."""
+    use_keys([generate_key()])
+    try:
+        await _store(db, _update(1, "a"))
+    finally:
+        use_keys([TEST_ENCRYPTION_KEY])
+    await _store(db, _update(2, "a"), _update(3, "b"))
+    caplog.set_level(logging.INFO)
+
+    async def lease(now: datetime) -> list[int]:
+        async with db.unit_of_work() as session:
+            leased = await inbox.lease_ready(session, ["telegram"], limit=10, now=now, unreadable_tries=2)
+        return [int(u.payload["n"]) for u in leased]
+
+    assert await lease(NOW) == [3]  # lane a waits behind its unreadable first update
+    async with db.sessions() as session:
+        assert await inbox.unreadable_counts(session) == (1, 0)
+    await _handled(db, 3)
+    later = NOW + UNREADABLE_RETRY
+    assert await lease(later) == []  # the second try fails it
+    assert await lease(later) == [2]  # and its lane goes on
+    async with db.sessions() as session:
+        assert await inbox.unreadable_counts(session) == (0, 1)
+        row = await session.scalar(select(InboxUpdate.status).where(InboxUpdate.key == "telegram:update:1"))
+    assert row == InboxStatus.FAILED
+    assert len([r for r in caplog.records if "inbound update" in r.getMessage()]) == 2  # set aside, failed
+
+    monkeypatch.setenv("COACH_DATABASE_URL", db.url)
+    capsys.readouterr()
+    code = await asyncio.to_thread(main, ["doctor", "--json"])
+    checks = {row["check"]: (row["status"], row["detail"]) for row in json.loads(capsys.readouterr().out)}
+    assert code == 1 and checks["outbox"][0] == "ok"
+    status, detail = checks["inbox"]
+    assert status == "failed" and "1 failed (never handled)" in detail and "COACH_ENCRYPTION_KEYS" in detail
+    await wipe(db)  # `coach doctor` tests that follow do not wipe the database
