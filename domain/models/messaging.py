@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.clock import utcnow
@@ -36,7 +36,16 @@ class Message(Base):
 class Reminder(Base):
     __tablename__ = "reminders"
     __table_args__ = (
-        Index("ix_reminders_status_due_at", "status", "due_at"),
+        # Pending rows only, in claim order (ORDER BY due_at, id LIMIT n): a claim reads its batch and
+        # stops even when thousands share one due time, and queries about sent reminders cannot be
+        # planned through it (migration 0042).
+        Index(
+            "ix_reminders_pending_due",
+            "due_at",
+            "id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
         # Planning reads a chunk of clients' pending rows; dispatch counts a client's sent check-ins.
         Index("ix_reminders_client_kind_status_due", "client_id", "kind", "status", "due_at"),
     )
