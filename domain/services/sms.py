@@ -13,9 +13,10 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import JSON, delete, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.crypto import UnreadableValue, reveal_json
 from domain.errors import ValidationError
 from domain.models import ChannelIdentity, OutboundMessage, SmsOptOut
 from domain.models.enums import Platform
@@ -134,11 +135,18 @@ async def opted_out(session: AsyncSession, phones: Sequence[str]) -> set[str]:
 
 
 async def last_sms_payload(session: AsyncSession, phone: str) -> dict[str, Any] | None:
-    """What was last queued to ``phone`` (its buttons are what a typed number answers)."""
-    row = await session.scalar(
-        select(OutboundMessage)
+    """What was last queued to ``phone`` (its buttons are what a typed number answers); None when
+    nothing was, or when no configured key decrypts it (a typed number is then read as text)."""
+    stored = await session.scalar(
+        select(type_coerce(OutboundMessage.payload, JSON))
         .where(OutboundMessage.platform == Platform.SMS, OutboundMessage.chat_id == phone)
         .order_by(OutboundMessage.id.desc())
         .limit(1)
     )
-    return row.payload if row is not None else None
+    if stored is None:
+        return None
+    try:
+        payload = reveal_json(stored)
+    except UnreadableValue:
+        return None
+    return dict(payload) if isinstance(payload, dict) else None

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import pytest
 
+from domain.crypto import generate_key, use_keys
 from domain.db import Database
 from domain.errors import ValidationError
-from domain.services.sms import is_opted_out, keyword, opt_in, opt_out, opted_out, parse_phone_number
+from domain.services.outbox import client_message, enqueue_message
+from domain.services.sms import (
+    is_opted_out,
+    keyword,
+    last_sms_payload,
+    opt_in,
+    opt_out,
+    opted_out,
+    parse_phone_number,
+)
+from tests.conftest import TEST_ENCRYPTION_KEY
 
 
 @pytest.mark.parametrize(
@@ -52,3 +63,22 @@ async def test_opt_out_and_back_in(db: Database) -> None:
         assert await opt_in(session, "+4915112345678")
         assert not await opt_in(session, "+4915112345678")
         assert not await is_opted_out(session, "+4915112345678")
+
+
+async def test_the_last_sms_queued_is_read_back_unless_no_key_opens_it(db: Database) -> None:
+    phone = "+14155550199"
+    async with db.unit_of_work() as session:
+        await enqueue_message(
+            session, platform="sms", chat_id=phone, payload=client_message("Mood?", [("7", "7")])
+        )
+    async with db.sessions() as session:
+        last = await last_sms_payload(session, phone)
+    assert last is not None and last["text"] == "Mood?"
+    use_keys([generate_key()])  # the next one is written under a key this worker does not have
+    try:
+        async with db.unit_of_work() as session:
+            await enqueue_message(session, platform="sms", chat_id=phone, payload=client_message("Energy?"))
+    finally:
+        use_keys([TEST_ENCRYPTION_KEY])
+    async with db.sessions() as session:
+        assert await last_sms_payload(session, phone) is None  # a typed number is then read as text
