@@ -59,6 +59,25 @@ def _slot(v: Values) -> str:
     return format_slot(start.astimezone(time_zone(str(v["zone"]))))
 
 
+def _erased(v: Values) -> str:
+    if v.get("days") is None:
+        return T.CLIENT_ERASED.format(first_name=v["first_name"])
+    days = T.DAYS.format(n=int(v["days"]))
+    return T.CLIENT_ERASED_RETENTION.format(first_name=v["first_name"], days=days)
+
+
+def _cohort_removed(v: Values) -> str:
+    if v.get("title"):
+        return T.COHORT_REMOVED_TITLED.format(program=v["program"], title=v["title"])
+    return T.COHORT_REMOVED.format(program=v["program"])
+
+
+def _support(v: Values) -> str:
+    if v.get("reply") is None:
+        return T.SUPPORT_CLOSED.format(ticket=v["ticket"])
+    return T.SUPPORT_REPLIED.format(ticket=v["ticket"], reply=v["reply"])
+
+
 _RENDERERS: dict[str, Callable[[Values], str]] = {
     "payment_failed": lambda v: str(T.PAYMENT_FAILED),
     "subscription_ended": lambda v: T.SUBSCRIPTION_ENDED.format(program=v["program"]),
@@ -73,6 +92,10 @@ _RENDERERS: dict[str, Callable[[Values], str]] = {
     "session_booked": lambda v: T.BOOKED.format(name=v["name"], when=_slot(v)),
     "session_moved": lambda v: T.MOVED.format(name=v["name"], when=_slot(v)),
     "session_cancelled": lambda v: T.CANCELLED.format(name=v["name"], when=_slot(v)),
+    "delivery_failed": lambda v: T.DELIVERY_FAILED.format(name=v["name"], platform=v["platform"]),
+    "client_erased": _erased,
+    "cohort_removed": _cohort_removed,
+    "support_reply": _support,
 }
 
 

@@ -1063,6 +1063,10 @@ class CoachNotices(Catalogue):
         "session_booked": "Session booked",
         "session_moved": "Session moved",
         "session_cancelled": "Session cancelled",
+        "delivery_failed": "Delivery failed",
+        "client_erased": "Client erased",
+        "cohort_removed": "Cohort removed",
+        "support_reply": "Support reply",
     }
     LOW_MOOD = "{name} reported a low mood ({mood}/10) in today's check-in."
     MESSAGE_CLIENT = "Message client"
@@ -1109,6 +1113,27 @@ class CoachNotices(Catalogue):
     BOOKED = "📅 {name} booked a session: {when} (your time)."
     MOVED = "📅 {name} moved their session to {when} (your time)."
     CANCELLED = "📅 {name} cancelled their session on {when} (your time)."
+    DELIVERY_FAILED = "A message to {name} could not be delivered on {platform}."
+    CLIENT_ERASED = (
+        "{first_name}'s personal data has been erased at their request: profile, check-ins, goals, messages "
+        "and files. Their payment records are kept for accounting, without their name."
+    )
+    CLIENT_ERASED_RETENTION = (
+        "{first_name}'s personal data has been erased: nothing had happened on their account for {days} "
+        "since it closed (COACH_RETENTION_CLOSED_CLIENTS_DAYS). Their payment records are kept for "
+        "accounting, without their name."
+    )
+    DAYS = Plural("{n} day", "{n} days")  # CLIENT_ERASED_RETENTION's "{days}"
+    COHORT_REMOVED = (
+        "The bot was removed from the cohort group of {program}; nothing more is posted there. "
+        "Add the bot again and send /cohort with a new code (coach cohort code) to resume."
+    )
+    COHORT_REMOVED_TITLED = (
+        "The bot was removed from the cohort group of {program} ({title}); nothing more is posted there. "
+        "Add the bot again and send /cohort with a new code (coach cohort code) to resume."
+    )
+    SUPPORT_REPLIED = "Support replied on your request #{ticket}:\n{reply}"
+    SUPPORT_CLOSED = "Your support request #{ticket} was closed."
     # The details line under a notice: what each stored value is.
     DETAILS = {
         "enrollment_id": "enrollment id",
@@ -1131,6 +1156,8 @@ class CoachNotices(Catalogue):
         "ticket": "ticket",
         "answer": "answer",
         "cohort_id": "cohort id",
+        "status": "status",
+        "reply": "reply",
     }
 
 

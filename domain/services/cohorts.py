@@ -227,6 +227,7 @@ async def mark_removed(
             "Add the bot again and send /cohort with a new code (coach cohort code) to resume."
         ),
         data={"program_id": group.program_id, "cohort_id": group.id},
+        values={"program": name, "title": group.title},
         dedupe_key=f"cohort_removed:{group.id}:{now.isoformat()}",
     )
     return group

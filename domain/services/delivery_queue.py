@@ -286,6 +286,7 @@ async def tell_coach_of_failure(
         text=f"A message to {client.display_name} could not be delivered on {platform}.",
         client_id=client.id,
         data={"platform": platform},
+        values={"name": client.display_name, "platform": platform},
         dedupe_key=f"delivery_failed:{reference}",
     )
 

@@ -178,6 +178,7 @@ async def erase_client(
                 else COACH_NOTICE_RETENTION.format(first_name=_first_name(client), days=retention_days)
             ),
             client_id=None,
+            values={"first_name": _first_name(client), "days": retention_days},
         )
     await session.delete(client)
     await session.flush()

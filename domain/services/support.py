@@ -257,6 +257,7 @@ async def admin_reply(
             kind=REPLY_KIND,
             text=f"Support replied on your request #{ticket.id}:\n{checked}",
             data={"ticket": ticket.id, "answer": f"/coach support reply {ticket.id} <text>"},
+            values={"ticket": ticket.id, "reply": checked},
             dedupe_key=f"support:{message.id}:requester",
         )
     await record_audit_event(
@@ -290,6 +291,7 @@ async def close_ticket(
             kind=REPLY_KIND,
             text=f"Your support request #{ticket.id} was closed.",
             data={"ticket": ticket.id},
+            values={"ticket": ticket.id},
             dedupe_key=f"support:{ticket.id}:closed",
         )
     await record_audit_event(session, actor=actor, action="support.closed", subject=f"ticket:{ticket.id}")

@@ -11,7 +11,9 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
+from bot.slack.blocks import notice_text
 from conversations.flows import booking as booking_flow
+from conversations.i18n import use_locale
 from conversations.messages import OutgoingMessage
 from conversations.ports import PaymentOffer
 from domain.booking.availability import parse_availability
@@ -317,3 +319,24 @@ async def test_across_both_sides_clock_changes_the_client_sees_their_own_time(
     await client_chat.press("Mon 29 Mar 15:00")  # both on summer time: six hours apart again
     moved = event_of(invite((await client_chat.press("Move it"))[0]))
     assert moved["start"] == "2027-03-29T13:00:00+00:00" and moved["sequence"] == "1"
+
+
+async def test_the_coachs_booking_notice_is_rendered_in_the_coachs_language(
+    db: Database, client_chat: Chat, hours: None, coach_setup: CoachSetup
+) -> None:
+    """The notice stores the instant and the coach's own timezone (UTC here); English stays as it
+    was, a German coach reads it in German (the client, in Berlin, books in English)."""
+    await client_chat.send("/book")
+    await client_chat.press("Mon 30 Nov 15:00")
+    await client_chat.press("Book it")
+    async with db.unit_of_work() as session:
+        notices = (
+            await session.scalars(select(OutboundMessage).where(OutboundMessage.platform == "slack"))
+        ).all()
+    [payload] = [n.payload for n in notices if n.payload["kind"] == "session_booked"]
+    assert payload["text"] == "📅 Sam booked a session: Mon 30 Nov 14:00 (your time)."
+    assert payload["values"] == {"name": "Sam", "starts_at": "2026-11-30T14:00:00+00:00", "zone": "UTC"}
+    with use_locale("de"):
+        assert notice_text(payload) == "📅 Sam hat einen Termin gebucht: Mo., 30. Nov. 14:00 (deine Zeit)."
+    with use_locale("en"):
+        assert notice_text(payload) == payload["text"]

@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.slack.blocks import notice_text
 from conversations.flows.program import render_completion, render_step
+from conversations.i18n import use_locale
 from domain.db import Database
 from domain.models import EnrollmentProgress, OutboundMessage, StepRelease
 from domain.program_delivery import deliver_due_steps, deliveries_at
@@ -147,6 +149,8 @@ async def test_completion_after_the_last_tasks_and_after_the_weeks(db: Database)
     )
     notices = [m for m in messages if m["dedupe_key"] == f"notice:program_complete:{first.enrollment_id}"]
     assert notices and notices[0]["text"] == "Sam completed Couch to 5K: 1 of 3 tasks, 0 check-ins."
+    with use_locale("ru"):  # what Slack posts to a Russian coach, from the values stored with it
+        assert notice_text(notices[0]) == "Sam завершил(а) «Couch to 5K»: 1 из 3 задач, 0 отметок."
     # The other client never ticks; after six weeks the program is over for them too.
     assert await tick(db, DAY1_AT + timedelta(days=41)) == []
     assert await tick(db, datetime(2026, 5, 7, 22, 0, tzinfo=UTC)) == ["completed:Couch to 5K"]

@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.slack.blocks import notice_text
+from conversations.i18n import use_locale
 from conversations.messages import OutgoingMessage
 from domain.db import Database
 from domain.models import Coach, Reminder
@@ -117,6 +119,10 @@ async def test_re_engagement_after_three_missed_check_ins(db: Database, people: 
     assert sum("not heard from you" in t for t in texts) == 1
     assert len(notices) == 1 and notices[0].payload["kind"] == "missed_checkins"
     assert notices[0].chat_id == coach.slack_user_id and notices[0].payload["data"]["missed"] == 3
+    name = client.display_name
+    assert notices[0].payload["text"] == f"{name} has missed 3 check-ins in a row."
+    with use_locale("de"):  # what Slack posts to a German coach, from the values stored with it
+        assert notice_text(notices[0].payload) == f"{name} hat 3 Check-ins in Folge verpasst."
     # Day 4 got the re-engagement message instead of the plain reminder.
     assert "not heard from you" in texts[-3] or "not heard from you" in texts[-2]
 
