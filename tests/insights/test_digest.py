@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
+from conversations.coach_digest import digest_text
 from domain.db import Database
 from domain.insights.digest import digest_input
 from domain.insights.grounding import ungrounded_numbers
@@ -233,10 +234,16 @@ async def test_no_digest_states_a_number_absent_from_its_input(
     for digest in digests:
         assert len(digest.lines) >= 30
         assert ungrounded_numbers(digest.text(), digest_input(digest)) == [], digest.title
+        # Written for a German, Spanish or Russian coach, and read back in that language, too.
+        for locale in ("de", "es", "ru"):
+            text = digest_text(digest, "UTC", locale)
+            assert ungrounded_numbers(text, digest_input(digest), locale) == [], (locale, digest.title)
     # The check would catch a number the code did not compute.
     [daily, *_] = digests
     tampered = replace(daily, overview=daily.overview + " Mood 98765.")
     assert ungrounded_numbers(tampered.text(), digest_input(tampered)) != []
+    spelled = "neunundneunzigtausendsiebenhundertfünfundsechzig"  # 99765, in German words
+    assert ungrounded_numbers(f"Stimmung {spelled}.", digest_input(daily), "de") == [spelled]
 
 
 async def test_a_german_coachs_scheduled_digest_is_in_german(db: Database) -> None:
