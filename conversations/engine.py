@@ -78,7 +78,6 @@ from conversations.store import (
     UserKey,
     create_states,
     lock_states,
-    processed_replies,
     record_processed,
     write_states,
 )
@@ -90,7 +89,7 @@ from domain.db import Database, is_unavailable
 from domain.errors import DomainError
 from domain.services.inbox import mark_handled
 from domain.services.outbox import QueuedReply, enqueue_replies
-from domain.services.policies import PolicyNotice, clients_due
+from domain.services.policies import PolicyNotice
 
 log = logging.getLogger(__name__)
 
@@ -396,18 +395,30 @@ class ConversationEngine:
         now = self.clock()
         async with self.db.sessions() as session, session.begin():
             conn = await session.connection()
-            keys = [p.key for p in batch]
-            states = await lock_states(conn, keys, for_update=self._lock_rows)
-            missing = [(p.key[0], p.key[1], p.message.chat_id) for p in batch if p.key not in states]
-            if missing:
-                await create_states(conn, missing, now)
+            # One read for the whole batch: states (locked), clients, already processed messages and
+            # who has to accept a newer privacy policy first.
+            states = await lock_states(
+                conn,
+                [p.key for p in batch],
+                for_update=self._lock_rows,
+                message_keys=[p.message.idempotency_key for p in batch],
+            )
+            new = [p for p in batch if p.key not in states]
+            if new:
+                await create_states(conn, [(*p.key, p.message.chat_id) for p in new], now)
                 states.update(
-                    await lock_states(conn, [(m[0], m[1]) for m in missing], for_update=self._lock_rows)
+                    await lock_states(
+                        conn,
+                        [p.key for p in new],
+                        for_update=self._lock_rows,
+                        message_keys=[p.message.idempotency_key for p in new],
+                    )
                 )
-            # Read after locking: a duplicate handled by another engine meanwhile is seen here.
-            done = await processed_replies(conn, [p.message.idempotency_key for p in batch])
-            # Clients who must accept a newer privacy policy first (one or two small queries a batch).
-            due = await clients_due(conn, [s.client.id for s in states.values() if s.client is not None])
+            done = {
+                p.message.idempotency_key: replies
+                for p in batch
+                if (replies := states[p.key].processed) is not None
+            }
             outcomes: list[_Outcome] = []
             writes: list[StateWrite] = []
             keys_written: list[tuple[str, _Outcome]] = []
@@ -427,7 +438,7 @@ class ConversationEngine:
                 if key in rejected and rejected[key] is None:
                     outcomes.append(_Outcome([OutgoingMessage(T.ERROR)]))
                     continue
-                notice = due.get(state.client.id) if state.client is not None else None
+                notice = state.policy_due
                 outcome, write = await self._step(
                     message, state, now, orm_session, rejected.get(key, ""), batch_work, notice
                 )

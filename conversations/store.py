@@ -1,7 +1,8 @@
 """Core-level reads and writes of conversation state for a whole batch of users at once.
 
-The engine's hot path: one locking SELECT for every user of the batch, one INSERT for newcomers,
-one SELECT of already-processed keys, one executemany UPDATE and one executemany INSERT. On
+The engine's hot path: one locking SELECT for every user of the batch (with each message's stored
+replies if it was processed before, and the privacy policy the client still has to accept), one
+INSERT for newcomers, one executemany UPDATE and one executemany INSERT. On
 PostgreSQL the SELECT takes row locks (``FOR UPDATE OF conversation_states``), which is what keeps
 two processes from interleaving one user's messages; the ``version`` column is checked on write as
 well, which is the guard on SQLite (where a concurrent writer also makes the transaction fail).
@@ -9,12 +10,13 @@ well, which is the guard on SQLite (where a concurrent writer also makes the tra
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, insert, select, update
+from sqlalchemy import ARRAY, String, Table, and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -22,10 +24,11 @@ from conversations.flow import ClientInfo
 from conversations.i18n import DEFAULT_LOCALE, supported_locale
 from conversations.messages import IncomingMessage
 from domain.db import Database
-from domain.keysets import among, pairs_among
 from domain.models import ChannelIdentity, Client, ConversationState, Goal, ProcessedMessage
 from domain.models.enums import GoalStatus
+from domain.services import policies
 from domain.services.clients import identity_locale
+from domain.services.policies import PolicyNotice
 
 UserKey = tuple[str, str]
 
@@ -62,6 +65,8 @@ class StoredState:
     expires_at: datetime | None
     version: int
     client: ClientInfo | None
+    processed: list[Any] | None = None  # the replies, when this batch's message was handled before
+    policy_due: PolicyNotice | None = None  # a newer privacy policy the client has to accept first
 
 
 @dataclass(slots=True)
@@ -77,33 +82,87 @@ class StateWrite:
     expires_at: datetime | None = None
 
 
-_SELECT = (
-    select(
-        _cs.c.platform,
-        _cs.c.external_user_id,
-        _cs.c.id,
-        _cs.c.flow,
-        _cs.c.step,
-        _cs.c.flow_version,
-        _cs.c.data,
-        _cs.c.failed_attempts,
-        _cs.c.expires_at,
-        _cs.c.version,
-        _ci.c.client_id,
-        _cl.c.display_name,
-        _cl.c.timezone,
-        _cl.c.coach_id,
-        _active_goal("id"),
-        _active_goal("text"),
-        _cl.c.locale,
+def _wanted(dialect: str) -> Any:
+    """The batch's (platform, user, message key) rows as a table, bound as ONE value so the statement
+    text is the same for every batch (prepared once): arrays unnested on PostgreSQL, a JSON array read
+    by ``json_each`` on SQLite. See :func:`_wanted_params`."""
+    if dialect == "postgresql":
+        return (
+            func.unnest(
+                bindparam("w_platforms", type_=ARRAY(String)),
+                bindparam("w_users", type_=ARRAY(String)),
+                bindparam("w_keys", type_=ARRAY(String)),
+            )
+            .table_valued("platform", "user_id", "message_key")
+            .render_derived(name="wanted")
+        )
+    each = func.json_each(bindparam("w_rows", type_=String)).table_valued("value")
+    return select(
+        func.json_extract(each.c.value, "$[0]").label("platform"),
+        func.json_extract(each.c.value, "$[1]").label("user_id"),
+        func.json_extract(each.c.value, "$[2]").label("message_key"),
+    ).subquery("wanted")
+
+
+def _wanted_params(dialect: str, rows: Sequence[tuple[str, str, str | None]]) -> dict[str, Any]:
+    if dialect == "postgresql":
+        return {
+            "w_platforms": [r[0] for r in rows],
+            "w_users": [r[1] for r in rows],
+            "w_keys": [r[2] for r in rows],
+        }
+    return {"w_rows": json.dumps(list(rows))}
+
+
+def _select(dialect: str, *, for_update: bool) -> Any:
+    """Each wanted user's state, client and active goal, whether their message was already processed
+    (its stored replies) and whether they have to accept a newer privacy policy first: everything a
+    step needs, in the one read the batch makes."""
+    wanted = _wanted(dialect)
+    query = (
+        select(
+            _cs.c.platform,
+            _cs.c.external_user_id,
+            _cs.c.id,
+            _cs.c.flow,
+            _cs.c.step,
+            _cs.c.flow_version,
+            _cs.c.data,
+            _cs.c.failed_attempts,
+            _cs.c.expires_at,
+            _cs.c.version,
+            _ci.c.client_id,
+            _cl.c.display_name,
+            _cl.c.timezone,
+            _cl.c.coach_id,
+            _active_goal("id"),
+            _active_goal("text"),
+            _cl.c.locale,
+            _pm.c.replies,
+            *policies.due_columns(_ci.c.client_id),
+        )
+        .select_from(
+            wanted.join(
+                _cs, and_(_cs.c.platform == wanted.c.platform, _cs.c.external_user_id == wanted.c.user_id)
+            )
+            .outerjoin(
+                _ci, and_(_ci.c.platform == _cs.c.platform, _ci.c.external_user_id == _cs.c.external_user_id)
+            )
+            .outerjoin(_cl, _cl.c.id == _ci.c.client_id)
+            .outerjoin(_pm, _pm.c.idempotency_key == wanted.c.message_key)
+        )
+        .order_by(_cs.c.id)  # a stable lock order keeps two engines' batches from deadlocking
     )
-    .select_from(
-        _cs.outerjoin(
-            _ci, and_(_ci.c.platform == _cs.c.platform, _ci.c.external_user_id == _cs.c.external_user_id)
-        ).outerjoin(_cl, _cl.c.id == _ci.c.client_id)
-    )
-    .order_by(_cs.c.id)  # a stable lock order keeps two engines' batches from deadlocking
-)
+    return query.with_for_update(of=_cs) if for_update else query
+
+
+# Built once: a statement object used again skips SQLAlchemy's cache-key walk of its large tree.
+_SELECTS = {
+    (dialect, for_update): _select(dialect, for_update=for_update)
+    for dialect in ("postgresql", "sqlite")
+    for for_update in (False, True)
+}
+
 
 _UPDATE = (
     update(_cs)
@@ -124,13 +183,21 @@ _UPDATE = (
 
 
 async def lock_states(
-    conn: AsyncConnection, keys: Sequence[UserKey], *, for_update: bool
+    conn: AsyncConnection,
+    keys: Sequence[UserKey],
+    *,
+    for_update: bool,
+    message_keys: Sequence[str] | None = None,
 ) -> dict[UserKey, StoredState]:
-    # The keys travel as bound arrays on PostgreSQL: one statement text for every batch, prepared once.
-    query = _SELECT.where(pairs_among(_cs.c.platform, _cs.c.external_user_id, list(keys), conn.dialect.name))
-    if for_update:
-        query = query.with_for_update(of=_cs)
-    rows = await conn.execute(query)
+    """The states of ``keys`` (locked on PostgreSQL). With ``message_keys`` (each user's message, in
+    the same order) a state also carries the replies stored if that message was already processed.
+
+    On PostgreSQL a batch that waited for a lock sees the processed messages as of the statement's
+    start: a duplicate another engine committed meanwhile is then stopped by the processed key's
+    primary key on write, and the batch is retried (and answers from the stored replies)."""
+    wanted = [(k[0], k[1], message_keys[i] if message_keys else None) for i, k in enumerate(keys)]
+    dialect = conn.dialect.name
+    rows = await conn.execute(_SELECTS[dialect, for_update], _wanted_params(dialect, wanted))
     return {
         (r[0], r[1]): StoredState(
             r[2],
@@ -142,6 +209,8 @@ async def lock_states(
             r[8],
             r[9],
             ClientInfo(r[10], r[11], r[12], r[13], r[14], r[15], r[16] or DEFAULT_LOCALE) if r[10] else None,
+            r[17],
+            policies.due_notice(r[10], r[18], r[19], bool(r[20])),
         )
         for r in rows
     }
@@ -168,15 +237,6 @@ async def create_states(conn: AsyncConnection, rows: Sequence[tuple[str, str, st
             for p, u, c in rows
         ],
     )
-
-
-async def processed_replies(conn: AsyncConnection, keys: Sequence[str]) -> dict[str, list[Any]]:
-    rows = await conn.execute(
-        select(_pm.c.idempotency_key, _pm.c.replies).where(
-            among(_pm.c.idempotency_key, keys, conn.dialect.name)
-        )
-    )
-    return {r[0]: r[1] for r in rows}
 
 
 async def write_states(conn: AsyncConnection, writes: Sequence[StateWrite], now: datetime) -> None:

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import configure_mappers
 
 # A connection attempt to a server that is down fails after this long instead of asyncpg's 60 s, so
 # health checks and retries notice an outage quickly.
 CONNECT_TIMEOUT_S = 5.0
+# A pooled PostgreSQL connection that sat unused longer than this is pinged before it is handed out
+# (a server restart or an idle cut-off may have closed it). One in use moments ago is not: with the
+# asyncpg driver a ping is three round trips (BEGIN, an empty query, ROLLBACK), more than a whole
+# conversation step's statements, and a connection that dies anyway is caught by the callers'
+# outage handling (the engine retries a batch; SQLAlchemy then renews the whole pool).
+PING_AFTER_IDLE_S = 1.0
+_IDLE_SINCE = "coach_idle_since"
 # Words in the driver's message that mean the server went away rather than refused the statement.
 _GONE = ("connection", "connect", "closed", "terminat", "shutdown", "server", "timeout", "network")
 
@@ -92,9 +100,30 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cursor.close()
 
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("connect_args", {"timeout": CONNECT_TIMEOUT_S})
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        _ping_after_idle(engine)
+    return engine
+
+
+def _ping_after_idle(engine: AsyncEngine) -> None:
+    """Pre-ping, but only connections idle longer than ``PING_AFTER_IDLE_S`` (see there)."""
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop(_IDLE_SINCE, None)
+        if idle_since is None or time.monotonic() - idle_since <= PING_AFTER_IDLE_S:
+            return
+        try:
+            dbapi_connection.ping()
+        except Exception as exc:
+            # The pool discards this connection and hands out (or opens) another.
+            raise DisconnectionError("a pooled connection was closed while idle") from exc
 
 
 class Database:

@@ -41,6 +41,8 @@ ONE_AT_A_TIME = {
     "aiogram": "aiogram FSM, F.text filters (memory)",
     "sqlite-seq": "our engine, SQLite, every step durable",
     "postgres-seq": "our engine, PostgreSQL, every step durable",
+    "sqlite-rw": "one read + one write through SQLAlchemy, SQLite",
+    "postgres-rw": "one read + one write through SQLAlchemy, PostgreSQL",
 }
 IMPLEMENTATIONS = {**CONCURRENT, **ONE_AT_A_TIME}
 # Ours against the baselines, per view: PostgreSQL against aiogram, SQLite against PTB.
@@ -50,13 +52,18 @@ TARGETS = [
     ("postgres-seq", "aiogram"),
     ("sqlite-seq", "ptb"),
 ]
+# View (b): one conversation step against the floor, one read + one write through SQLAlchemy.
+FLOORS = [("sqlite-seq", "sqlite-rw"), ("postgres-seq", "postgres-rw")]
 
 
 def worker(impl: str, users: int, check_ins: int) -> dict[str, Any]:
     from bench.engine import baselines, ours
 
     library, _, shape = impl.partition("-")
-    if library == "ptb":
+    if shape == "rw":
+        with tempfile.TemporaryDirectory() as tmp:
+            result = asyncio.run(ours.run_read_write(library, users, check_ins, tmp))
+    elif library == "ptb":
         result = asyncio.run(baselines.run_ptb(users, check_ins, concurrent=shape == "concurrent"))
     elif library == "aiogram":
         result = asyncio.run(baselines.run_aiogram(users, check_ins, concurrent=shape == "concurrent"))
@@ -153,6 +160,12 @@ def main(argv: list[str]) -> int:
             ratio = rates[ours] / rates[baseline]
             verdict = "meets" if ratio >= 1 else "BELOW"
             print(f"{ours} / {baseline}: {ratio:.2f}x  ({verdict} target >= 1.00x)")
+    for ours, floor in FLOORS:
+        if ours in rates and floor in rates:
+            print(
+                f"{ours} / {floor}: {rates[ours] / rates[floor]:.2f}x  (one step: {1000 / rates[ours]:.2f} ms"
+                f" against {1000 / rates[floor]:.2f} ms for one read + one write)"
+            )
     if failed:
         print("\nOVERLOAD CORRECTNESS FAILED: some check-ins were lost or mixed up")
     return 1 if failed else 0

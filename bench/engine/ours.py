@@ -6,16 +6,16 @@ import asyncio
 import os
 import time
 import uuid
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
-from sqlalchemy import insert
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.engine import make_url
 
 from conversations.engine import ConversationEngine
 from conversations.messages import IncomingMessage
 from domain.db import Database
-from domain.models import Base, ChannelIdentity, CheckIn, Client
+from domain.models import Base, ChannelIdentity, CheckIn, Client, ConversationState
 
 PG_BASE = os.environ.get("COACH_BENCH_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 
@@ -127,6 +127,56 @@ async def run(backend: str, users: int, check_ins: int, tmp: str, mode: str) -> 
         await engine.stop()
         correct = await verify(db, users, check_ins)
         return {"messages": len(latencies), "seconds": elapsed, "latencies": latencies, "correct": correct}
+    finally:
+        await db.dispose()
+        if pg_name:
+            await _pg_admin(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+
+
+async def run_read_write(backend: str, users: int, check_ins: int, tmp: str) -> dict[str, Any]:
+    """The floor for view (b): per message, one read and one write through SQLAlchemy and nothing else.
+
+    Same database settings and unit of work as the engine (a pooled session, one transaction per
+    message): read the sender's state row by its (platform, user) key, write it back changed, commit.
+    Latency, as for the engine, from the update's JSON to the commit."""
+    from bench.engine.baselines import updates
+
+    states = cast(Table, ConversationState.__table__)
+    db, pg_name = await make_database(backend, tmp)
+    try:
+        await register_users(db, users)
+        async with db.engine.begin() as conn:
+            await conn.execute(
+                insert(states),
+                [
+                    {"platform": "bench", "external_user_id": f"u{i}", "chat_id": f"u{i}", "data": {}}
+                    for i in range(users)
+                ],
+            )
+        read = select(states.c.id, states.c.data, states.c.version).where(
+            states.c.platform == bindparam("platform"), states.c.external_user_id == bindparam("user")
+        )
+        write = (
+            update(states)
+            .where(states.c.id == bindparam("_id"))
+            .values(data=bindparam("data"), version=bindparam("_version") + 1)
+        )
+        latencies: list[float] = []
+        stream = updates(users, check_ins)
+        started = time.perf_counter()
+        for update_ in stream:
+            start = time.perf_counter()
+            message = from_update(update_)
+            async with db.sessions() as session, session.begin():
+                conn = await session.connection()
+                row = (
+                    await conn.execute(read, {"platform": message.platform, "user": message.external_user_id})
+                ).one()
+                data = {**row.data, "last": message.text}
+                await conn.execute(write, {"_id": row.id, "data": data, "_version": row.version})
+            latencies.append(time.perf_counter() - start)
+        elapsed = time.perf_counter() - started
+        return {"messages": len(latencies), "seconds": elapsed, "latencies": latencies}
     finally:
         await db.dispose()
         if pg_name:

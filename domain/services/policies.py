@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, and_, func, select
+from sqlalchemy import ColumnElement, String, Table, and_, exists, func, select
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from domain.documents import DocumentError, read_document
@@ -176,6 +177,30 @@ async def clients_asked(session: AsyncSession, client_ids: Iterable[int]) -> set
         .distinct()
     )
     return {int(client_id) for client_id in rows.scalars().all() if client_id is not None}
+
+
+def due_columns(client_id: ColumnElement[Any]) -> tuple[ColumnElement[Any], ...]:
+    """For a query with a client id column: the newest version, its summary and whether that client
+    accepted it, as three columns, so the engine learns who is due inside the read it makes anyway."""
+    newest = select(PolicyVersion.version).order_by(PolicyVersion.version.desc()).limit(1).scalar_subquery()
+    summary = select(PolicyVersion.summary).order_by(PolicyVersion.version.desc()).limit(1).scalar_subquery()
+    accepted = exists(
+        select(_CONSENTS.c.id).where(
+            _CONSENTS.c.client_id == client_id,
+            _CONSENTS.c.policy_version == sql_cast(newest, String),
+            _CONSENTS.c.accepted.is_(True),
+        )
+    )
+    return newest, summary, accepted
+
+
+def due_notice(
+    client_id: int | None, version: int | None, summary: str | None, accepted: bool
+) -> PolicyNotice | None:
+    """What :func:`due_columns` read, as the notice a due client is shown (None: nothing to accept)."""
+    if client_id is None or version is None or accepted:
+        return None
+    return PolicyNotice(int(version), str(summary))
 
 
 async def answer_policy(
