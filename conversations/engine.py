@@ -78,8 +78,7 @@ from conversations.store import (
     UserKey,
     create_states,
     lock_states,
-    record_processed,
-    write_states,
+    save_steps,
 )
 from conversations.texts import Common as T
 from conversations.texts import Policy as PolicyTexts
@@ -448,8 +447,7 @@ class ConversationEngine:
             # Deferred work of the whole batch (e.g. all check-ins in one INSERT) adds its replies.
             await batch_work.run()
             stored = {key: [r.to_dict() for r in outcome.replies] for key, outcome in keys_written}
-            await write_states(conn, writes, now)
-            await record_processed(conn, stored, now)
+            await save_steps(conn, writes, stored, now)
             from_inbox = [
                 (p.message, o) for p, o in zip(batch, outcomes, strict=True) if p.message.from_inbox
             ]

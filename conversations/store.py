@@ -16,13 +16,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ARRAY, String, Table, and_, bindparam, func, insert, select, update
+from sqlalchemy import ARRAY, Integer, String, Table, and_, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conversations.flow import ClientInfo
 from conversations.i18n import DEFAULT_LOCALE, supported_locale
 from conversations.messages import IncomingMessage
+from domain.clock import ensure_utc
+from domain.crypto import conceal_json
 from domain.db import Database
 from domain.models import ChannelIdentity, Client, ConversationState, Goal, ProcessedMessage
 from domain.models.enums import GoalStatus
@@ -270,6 +272,67 @@ async def record_processed(conn: AsyncConnection, replies: dict[str, list[Any]],
             insert(_pm),
             [{"idempotency_key": k, "replies": r, "created_at": now} for k, r in replies.items()],
         )
+
+
+# PostgreSQL: a batch's state updates and its processed keys in ONE statement (one round trip), the
+# rows bound as arrays so the text is the same for every batch size (prepared once per connection).
+_SAVE_PG = text(
+    """
+    WITH written AS (
+        UPDATE conversation_states AS cs
+        SET chat_id = w.chat_id, flow = w.flow, step = w.step, flow_version = w.flow_version,
+            data = CAST(w.data AS JSON), failed_attempts = w.failed_attempts,
+            expires_at = w.expires_at, expired_notice = false, version = cs.version + 1,
+            updated_at = :now
+        FROM unnest(
+            CAST(:ids AS INTEGER[]), CAST(:versions AS INTEGER[]), CAST(:chat_ids AS VARCHAR[]),
+            CAST(:flows AS VARCHAR[]), CAST(:steps AS VARCHAR[]), CAST(:flow_versions AS INTEGER[]),
+            CAST(:datas AS TEXT[]), CAST(:failed AS INTEGER[]), CAST(:expires AS TIMESTAMPTZ[])
+        ) AS w(id, version, chat_id, flow, step, flow_version, data, failed_attempts, expires_at)
+        WHERE cs.id = w.id AND cs.version = w.version
+        RETURNING cs.id
+    ), processed AS (
+        INSERT INTO processed_messages (idempotency_key, replies, created_at)
+        SELECT p.key, CAST(p.replies AS JSON), :now
+        FROM unnest(CAST(:keys AS VARCHAR[]), CAST(:replies AS TEXT[])) AS p(key, replies)
+    )
+    SELECT count(*) FROM written
+    """
+).columns(count=Integer)
+
+
+async def save_steps(
+    conn: AsyncConnection, writes: Sequence[StateWrite], replies: dict[str, list[Any]], now: datetime
+) -> None:
+    """Write the batch's new states (each only if its version is still the one read) and record its
+    messages as processed with their replies. A processed key stored meanwhile by another engine
+    fails the statement on its primary key, and the batch is retried."""
+    if conn.dialect.name != "postgresql":
+        await write_states(conn, writes, now)
+        await record_processed(conn, replies, now)
+        return
+    if not writes and not replies:
+        return
+    written = await conn.scalar(
+        _SAVE_PG,
+        {
+            "now": now,
+            "ids": [w.id for w in writes],
+            "versions": [w.version for w in writes],
+            "chat_ids": [w.chat_id for w in writes],
+            "flows": [w.flow for w in writes],
+            "steps": [w.step for w in writes],
+            "flow_versions": [w.flow_version for w in writes],
+            "datas": [json.dumps(w.data) for w in writes],
+            "failed": [w.failed_attempts for w in writes],
+            "expires": [ensure_utc(w.expires_at) if w.expires_at else None for w in writes],
+            "keys": list(replies),
+            # Stored as the column stores them: encrypted at rest.
+            "replies": [json.dumps(conceal_json(r)) for r in replies.values()],
+        },
+    )
+    if written != len(writes):
+        raise StateConflict("conversation state changed underneath us")
 
 
 async def merge_state_data(

@@ -7,17 +7,20 @@ import dataclasses
 from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import insert, select, update
 
 from conversations import registry
 from conversations.engine import ConversationEngine
 from conversations.flow import END, Flow, Next, Step, Turn, ask
 from conversations.flows import BUILTIN_FLOWS
+from conversations.messages import OutgoingMessage
+from domain.clock import utcnow
 from domain.db import Database
 from domain.models import ChannelIdentity, CheckIn, ConversationState, Message, ProcessedMessage
 from tests.conversations.conftest import CoachSetup
 from tests.support.chat import Chat, FakeClock, onboard, register, texts
-from tests.support.databases import count
+from tests.support.databases import count, postgres_requested
 
 CHECKIN = ["/checkin", "7", "6", "7.5", "yes", "/skip"]  # no active goal: no progress step
 
@@ -284,6 +287,45 @@ async def test_two_engines_alternate_one_users_messages(db: Database, clock: Fak
             await engine.stop()
         await engines[1].db.dispose()
     assert await count(db, CheckIn) == 1
+
+
+@pytest.mark.skipif(not postgres_requested(), reason="waiting for another engine's row lock is PostgreSQL's")
+async def test_a_duplicate_committed_while_waiting_for_the_lock_is_answered_from_its_stored_replies(
+    db: Database, engine: ConversationEngine
+) -> None:
+    """The engine reads states, processed keys and the policy in one statement; when that statement
+    waited for a row lock, the processed keys it saw are from before the wait. A duplicate another
+    engine committed meanwhile is then caught by the key's primary key and answered from storage."""
+    await register(db, "u1")
+    c = Chat(engine, "u1")
+    await c.send("/checkin")
+    async with db.engine.connect() as other:  # "another engine": holds u1's row while handling it
+        await other.execute(
+            select(ConversationState.id).where(ConversationState.external_user_id == "u1").with_for_update()
+        )
+        duplicate = asyncio.ensure_future(engine.handle(c.message("7", message_id="twice")))
+        await asyncio.sleep(0.5)  # the engine's SELECT is now waiting for the lock
+        assert not duplicate.done()
+        stored = [OutgoingMessage("answered by the other engine").to_dict()]
+        await other.execute(
+            insert(ProcessedMessage).values(
+                idempotency_key=c.message("7", message_id="twice").idempotency_key,
+                replies=stored,
+                created_at=utcnow(),
+            )
+        )
+        await other.execute(
+            update(ConversationState)
+            .where(ConversationState.external_user_id == "u1")
+            .values(version=ConversationState.version + 1, step="energy")
+        )
+        await other.commit()
+    assert texts(await duplicate) == "answered by the other engine"
+    async with db.unit_of_work() as session:
+        state = await session.scalar(
+            select(ConversationState).where(ConversationState.external_user_id == "u1")
+        )
+    assert state is not None and state.step == "energy" and state.data.get("mood") is None
 
 
 async def test_registered_extra_command_and_flow(db: Database, chat: Callable[[str], Chat]) -> None:
