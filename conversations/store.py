@@ -18,13 +18,14 @@ from typing import Any, cast
 
 from sqlalchemy import ARRAY, Integer, String, Table, and_, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.types import TypeDecorator
 
 from conversations.flow import ClientInfo
 from conversations.i18n import DEFAULT_LOCALE, supported_locale
 from conversations.messages import IncomingMessage
 from domain.clock import ensure_utc
-from domain.crypto import conceal_json
 from domain.db import Database
 from domain.models import ChannelIdentity, Client, ConversationState, Goal, ProcessedMessage
 from domain.models.enums import GoalStatus
@@ -301,6 +302,13 @@ _SAVE_PG = text(
 ).columns(count=Integer)
 
 
+def _stored_json(column: Any, value: Any, dialect: Dialect) -> str:
+    """``value`` as ``column`` stores it (encrypted at rest where its type says so), as JSON text."""
+    if isinstance(column.type, TypeDecorator):
+        value = column.type.process_bind_param(value, dialect)
+    return json.dumps(value)
+
+
 async def save_steps(
     conn: AsyncConnection, writes: Sequence[StateWrite], replies: dict[str, list[Any]], now: datetime
 ) -> None:
@@ -323,12 +331,11 @@ async def save_steps(
             "flows": [w.flow for w in writes],
             "steps": [w.step for w in writes],
             "flow_versions": [w.flow_version for w in writes],
-            "datas": [json.dumps(w.data) for w in writes],
+            "datas": [_stored_json(_cs.c.data, w.data, conn.dialect) for w in writes],
             "failed": [w.failed_attempts for w in writes],
             "expires": [ensure_utc(w.expires_at) if w.expires_at else None for w in writes],
             "keys": list(replies),
-            # Stored as the column stores them: encrypted at rest.
-            "replies": [json.dumps(conceal_json(r)) for r in replies.values()],
+            "replies": [_stored_json(_pm.c.replies, r, conn.dialect) for r in replies.values()],
         },
     )
     if written != len(writes):

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import JSON, insert, select, type_coerce, update
 
 from conversations import registry
 from conversations.engine import ConversationEngine
@@ -16,6 +16,7 @@ from conversations.flow import END, Flow, Next, Step, Turn, ask
 from conversations.flows import BUILTIN_FLOWS
 from conversations.messages import OutgoingMessage
 from domain.clock import utcnow
+from domain.crypto import JSON_KEY
 from domain.db import Database
 from domain.models import ChannelIdentity, CheckIn, ConversationState, Message, ProcessedMessage
 from tests.conversations.conftest import CoachSetup
@@ -82,6 +83,22 @@ async def test_duplicate_delivery_has_effect_once_and_resends_the_reply(
     # A duplicate of an earlier step does not move the conversation back either.
     replies = await engine.handle(dataclasses.replace(note))
     assert texts(replies) == texts(first)
+
+
+async def test_stored_replies_are_encrypted_at_rest(db: Database, engine: ConversationEngine) -> None:
+    """The engine writes processed keys with its own statement (one per batch on PostgreSQL): the
+    replies, which quote the client, are still stored encrypted, and a duplicate still reads them."""
+    await register(db, "u1")
+    c = Chat(engine, "u1")
+    first = await c.send("/checkin", message_id="enc-1")
+    async with db.sessions() as session:
+        stored = await session.scalar(
+            select(type_coerce(ProcessedMessage.replies, JSON)).where(
+                ProcessedMessage.idempotency_key == c.message("/checkin", message_id="enc-1").idempotency_key
+            )
+        )
+    assert isinstance(stored, dict) and set(stored) == {JSON_KEY} and "mood" not in str(stored)
+    assert texts(await c.send("/checkin", message_id="enc-1")) == texts(first)
 
 
 async def test_restart_mid_flow_resumes_at_the_same_step(db: Database, clock: FakeClock) -> None:
