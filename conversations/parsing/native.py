@@ -37,18 +37,24 @@ _WORDS: dict[str, dict[str, str]] = {
         "prozent": "%", "uhr": "h", "und": "and", "aber": "but", "außer": "except", "von": "of",
         "morgens": "am", "früh": "am", "vormittags": "am", "abends": "pm", "nachmittags": "pm",
         "nachts": "at night", "um": "", "gegen": "", "ca": "", "etwa": "", "ungefähr": "",
+        # How much of a goal: the English percent words ("half", "all", "done", "nothing").
+        "die hälfte": "half", "zur hälfte": "half", "hälfte": "half", "halb": "half", "alles": "all",
+        "fertig": "done", "erledigt": "done", "gar nichts": "nothing", "nichts": "nothing",
     },
     "es": {
         "horas": "h", "hora": "h", "minutos": "min", "minuto": "min", "por ciento": "%", "por 100": "%",
         "pero": "but", "excepto": "except", "de": "of", "y": "and", "sobre": "of", "a las": "", "las": "",
         "a la": "", "la": "", "de la mañana": "am", "de la tarde": "pm", "de la noche": "pm",
         "unos": "", "unas": "", "más o menos": "", "aproximadamente": "", "casi": "",
+        "mitad": "half", "todo": "all", "hecho": "done", "terminado": "done", "nada": "nothing",
     },
     "ru": {
         "часов": "h", "часа": "h", "час": "h", "ч": "h", "минут": "min", "минуты": "min", "минута": "min",
         "мин": "min", "процентов": "%", "процента": "%", "процент": "%", "но": "but", "кроме": "except",
         "из": "of", "и": "and", "в": "", "около": "", "примерно": "", "где-то": "", "утра": "am", "вечера": "pm",
         "дня": "pm", "ночи": "at night",
+        "половина": "half", "половину": "half", "наполовину": "half", "всё": "all", "все": "all",
+        "готово": "done", "сделано": "done", "ничего": "nothing",
     },
 }  # fmt: skip
 # "7 y media", "7 und halb" / "siebeneinhalb", "7 с половиной": half past, half more.
@@ -163,7 +169,10 @@ def to_english(text: str) -> str | None:
         text = re.sub(r"(\w)einhalb\b", r"\1 einhalb", text)  # "siebeneinhalb"
     text = _digits(text, language)
     # The half after the digits: "7 y media" → "7.5", "7 horas y media" → "7.5 horas".
-    text = re.sub(rf"(\d+)\s*(\w+)?\s+{_HALF[language]}\b", lambda m: f"{m[1]}.5 {m[2] or ''}", text)
+    # The unit between is optional and never the "und" of "7 und halb".
+    text = re.sub(
+        rf"(\d+)\s*(?:(?!und\b)(\w+))?\s+{_HALF[language]}\b", lambda m: f"{m[1]}.5 {m[2] or ''}", text
+    )
     text = re.sub(r"(\d),(\d)", r"\1.\2", text)
     if language == "de":
         text = _german_clock(text)

@@ -136,6 +136,18 @@ EVERY_LANGUAGE = [
     ("ru", "date", "на следующей неделе", date(2026, 12, 4)),
     ("ru", "timezone", "Санкт-Петербург", "Europe/Moscow"),
     ("ru", "timezone", "Новосибирск", "Asia/Novosibirsk"),
+    # How much of a goal, in words: half, all, done, nothing (as "half", "all", "done", "none").
+    ("en", "percent", "half", 50),
+    ("de", "percent", "die Hälfte", 50),
+    ("de", "percent", "alles", 100),
+    ("de", "percent", "nichts", 0),
+    ("de", "sleep", "7 und halb", 7.5),
+    ("es", "percent", "la mitad", 50),
+    ("es", "percent", "todo", 100),
+    ("es", "percent", "nada", 0),
+    ("ru", "percent", "половина", 50),
+    ("ru", "percent", "готово", 100),
+    ("ru", "percent", "ничего", 0),
 ]
 
 
