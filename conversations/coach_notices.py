@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from conversations.i18n import DEFAULT_LOCALE, format_slot, use_locale
+from conversations.i18n import DEFAULT_LOCALE, format_decimal, format_slot, use_locale
 from conversations.texts import CoachNotices as T
 from domain.clock import ensure_utc, time_zone
 
@@ -78,6 +78,16 @@ def _support(v: Values) -> str:
     return T.SUPPORT_REPLIED.format(ticket=v["ticket"], reply=v["reply"])
 
 
+def _goal(v: Values) -> str:
+    goal = str(v["goal"])
+    if v.get("target"):
+        target = f"{format_decimal(float(v['target']))} {v.get('unit') or ''}".strip()
+        goal = T.GOAL_TARGET.format(goal=goal, target=target)
+    if v.get("due"):
+        goal = T.GOAL_DUE.format(goal=goal, due=v["due"])  # ISO, as the digest's dates
+    return (T.GOAL_AI if v.get("ai") else T.GOAL_COMPUTED).format(name=v["name"], goal=goal)
+
+
 _RENDERERS: dict[str, Callable[[Values], str]] = {
     "payment_failed": lambda v: str(T.PAYMENT_FAILED),
     "subscription_ended": lambda v: T.SUBSCRIPTION_ENDED.format(program=v["program"]),
@@ -96,6 +106,7 @@ _RENDERERS: dict[str, Callable[[Values], str]] = {
     "client_erased": _erased,
     "cohort_removed": _cohort_removed,
     "support_reply": _support,
+    "goal_approval": _goal,
 }
 
 

@@ -1134,6 +1134,11 @@ class CoachNotices(Catalogue):
     )
     SUPPORT_REPLIED = "Support replied on your request #{ticket}:\n{reply}"
     SUPPORT_CLOSED = "Your support request #{ticket} was closed."
+    # A goal idea for the coach to approve; the goal's words as the model or template wrote them.
+    GOAL_AI = "AI-suggested goal for {name}: {goal}"
+    GOAL_COMPUTED = "Suggested goal (computed, not AI) for {name}: {goal}"
+    GOAL_TARGET = "{goal} (target {target})"
+    GOAL_DUE = "{goal}, due {due}"
     # The details line under a notice: what each stored value is.
     DETAILS = {
         "enrollment_id": "enrollment id",

@@ -88,6 +88,14 @@ async def propose_goals(
             text=f"{origin} for {client.display_name}: {_describe(goal)}",
             client_id=client.id,
             data={"goal_id": goal.id},
+            values={
+                "ai": ai,
+                "name": client.display_name,
+                "goal": goal.text,
+                "target": goal.target,
+                "unit": goal.unit,
+                "due": goal.due_date.isoformat() if goal.due_date else None,
+            },
             dedupe_key=f"{GOAL_APPROVAL}:{goal.id}",
         )
     return stored

@@ -280,3 +280,33 @@ async def test_the_coach_asks_for_goal_ideas_for_a_client(harness: SlackHarness,
     assert (await harness.command("goals Zed Elsewhere")).status == 200
     answers = await harness.api.wait_for("response_url", before + 3)
     assert "None of your clients is called" in json.dumps(answers[-1]["blocks"])
+
+
+async def test_a_german_coach_reviews_goal_ideas_in_german(
+    harness: SlackHarness, coach: Coach, client_chat: tuple[Client, Chat]
+) -> None:
+    """The idea's words stay as written; the sentence around them, the title and buttons are German."""
+    async with harness.db.unit_of_work() as session:
+        row = await session.get(Coach, coach.id)
+        assert row is not None
+        row.locale = "de"
+    _, chat = client_chat
+    await ask_for_ideas(chat)
+    ideas = await proposed(harness)
+    posts: list[dict[str, Any]] = []
+    for _ in range(100):
+        await harness.deliver_outbox()
+        posts = [p for p in harness.api.of("chat.postMessage") if "Zielvorschlag" in str(p.get("text"))]
+        if posts:
+            break
+        await asyncio.sleep(0.05)
+    assert posts, "no goal review notice posted"
+    goal = next(g for g in ideas if g.text in posts[0]["text"])
+    expected = f"Zielvorschlag (berechnet, nicht KI) für Gia Goal: {goal.text}"
+    if goal.target:
+        expected += f" (Zielwert {goal.target:g} {goal.unit or ''}".rstrip().replace(".", ",") + ")"
+    if goal.due_date:
+        expected += f", fällig am {goal.due_date.isoformat()}"
+    assert posts[0]["text"] == expected, posts[0]["text"]
+    assert posts[0]["blocks"][0]["text"]["text"].startswith("*🎯 ")
+    assert set(buttons(posts[0])) == {"Freigeben", "Bearbeiten", "Verwerfen"}
