@@ -50,6 +50,13 @@ STATES = {
     "coach": N_("coach"),
     "draft": N_("draft"),
     "scheduled": N_("scheduled"),
+    "expanding": N_("preparing"),
+    "answered": N_("answered"),
+    "flagged": N_("flagged"),
+    "missed": N_("missed check-ins"),
+    "unpaid": N_("unpaid"),
+    "awaiting payment": N_("awaiting payment"),
+    "paid": N_("paid"),
 }
 
 

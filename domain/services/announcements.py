@@ -584,6 +584,8 @@ class AnnouncementView:
     created_at: datetime
     finished_at: datetime | None
     report: DeliveryReport | None
+    program_name: str | None = None
+    """The program whose clients it is addressed to; None: all the coach's clients."""
 
     @property
     def preview(self) -> str:
@@ -612,6 +614,7 @@ async def announcement_view(session: AsyncSession, announcement: Announcement) -
         created_at=announcement.created_at,
         finished_at=announcement.finished_at,
         report=report,
+        program_name=program.name if program else None,
     )
 
 

@@ -18,9 +18,11 @@ from babel.messages.pofile import read_po
 
 from bot.web import i18n
 from bot.web.pages.metric_texts import DEFINITIONS, LABELS
+from bot.web.pages.programs import TEMPLATE_LABELS
 from conversations.i18n import LOCALES_DIR, SUPPORTED_LOCALES, use_locale
 from domain.analytics.metrics import definitions
 from domain.analytics.report import METRIC_LABELS
+from domain.programs.templates import TEMPLATES
 
 WEB = Path(__file__).resolve().parents[2] / "bot" / "web"
 TRANSLATED = [code for code in SUPPORTED_LOCALES if code != "en"]
@@ -100,6 +102,10 @@ def test_metric_texts_are_the_domains_english() -> None:
     """The Analytics page's copies of the metric names and definitions say what the domain says."""
     assert LABELS == METRIC_LABELS
     assert {name: text.replace("%%", "%") for name, text in DEFINITIONS.items()} == definitions()
+
+
+def test_program_template_labels_are_the_domains_english() -> None:
+    assert TEMPLATE_LABELS == TEMPLATES
 
 
 def test_python_texts_follow_the_locale_and_plural_rules() -> None:

@@ -22,7 +22,7 @@ async def _coach(db: Database, name: str, email: str, locale: str) -> int:
 
 async def test_a_german_coach_reads_the_workspace_in_german(db: Database) -> None:
     coach_id = await _coach(db, "Jonas", "jonas@example.com", "de")
-    await add_client(db, coach_id, "<script>alert(1)</script> Kim")
+    kim = await add_client(db, coach_id, "<script>alert(1)</script> Kim")
     await add_client(db, coach_id, "Lea")
     async with served_workspace(db) as root, browser(root) as web:
         await web.sign_in(db, coach_id)
@@ -68,11 +68,25 @@ async def test_a_german_coach_reads_the_workspace_in_german(db: Database) -> Non
         status, body, _ = await web.get("/app/no-such-page")
         assert status == 404 and "<h1>Nicht gefunden</h1>" in body
 
+        # The client page: headings, labels and Babel's dates in German, the client's words as written.
+        status, body, _ = await web.get(f"/app/clients/{kim.id}")
+        assert status == 200 and '<html lang="de">' in body
+        for german in ("Profil", "Kanäle", "Klient seit", "Diese Woche", "Unterhaltung", "Private Notizen"):
+            assert german in body, german
+        assert "Noch keine Check-ins." in body and "Antwort senden" in body
+        assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt; Kim</h1>" in body and "<script>alert" not in body
+        assert "Antwort an &lt;script&gt;alert(1)&lt;/script&gt; Kim" in body
+        status, body, _ = await web.post(f"/app/clients/{kim.id}/notes", {"note": "  "})
+        assert status == 400 and "Schreib zuerst etwas in die Notiz." in body
+        status, body, _ = await web.post(f"/app/clients/{kim.id}/notes", {"note": "Knie <b>OP</b> im Mai"})
+        assert status == 303
+        status, body, _ = await web.get(f"/app/clients/{kim.id}")
+        assert "Knie &lt;b&gt;OP&lt;/b&gt; im Mai" in body and "<b>OP</b>" not in body
+
 
 async def test_a_russian_coach_gets_russian_plural_forms(db: Database) -> None:
     coach_id = await _coach(db, "Ольга", "olga@example.com", "ru")
-    for name in ("Аня", "Борис", "Вера", "Глеб", "Дина"):
-        await add_client(db, coach_id, name)
+    clients = [await add_client(db, coach_id, name) for name in ("Аня", "Борис", "Вера", "Глеб", "Дина")]
     async with served_workspace(db) as root, browser(root) as web:
         await web.sign_in(db, coach_id)
         status, body, _ = await web.get("/app/clients")
@@ -82,6 +96,33 @@ async def test_a_russian_coach_gets_russian_plural_forms(db: Database) -> None:
         assert status == 200 and "<h1>Настройки</h1>" in body and "Сохранить настройки" in body
         status, body, _ = await web.get("/app/analytics")
         assert status == 200 and "<h1>Аналитика</h1>" in body and "Активные клиенты" in body
+        status, body, _ = await web.get(f"/app/clients/{clients[0].id}")
+        assert status == 200 and "<h1>Аня</h1>" in body and "Переписка" in body and "Личные заметки" in body
+        for path, heading in (
+            ("/app/programs", "<h1>Программы</h1>"),
+            ("/app/announcements", "<h1>Объявления</h1>"),
+            ("/app/availability", "<h1>Доступность</h1>"),
+            ("/app/guides", "<h1>Руководства</h1>"),
+            ("/app/account", "<h1>Учётная запись</h1>"),
+        ):
+            status, body, _ = await web.get(path)
+            assert status == 200 and heading in body, path
+
+
+async def test_a_german_admin_reads_the_admin_pages_in_german(db: Database) -> None:
+    admin = await add_coach(db, "Greta", "greta@example.com", role="admin")
+    async with db.unit_of_work() as session:
+        await set_coach_locale(session, admin.id, "de")
+    async with served_workspace(db) as root, browser(root) as web:
+        await web.sign_in(db, admin.id)
+        for path, german in (
+            ("/app/admin", "Klienten neu zuordnen"),
+            ("/app/admin/audit", "Audit-Protokoll"),
+            ("/app/admin/support", "Support-Anfragen"),
+            ("/app/analytics", "Gesamtes Geschäft"),
+        ):
+            status, body, _ = await web.get(path)
+            assert status == 200 and german in body, path
 
 
 async def test_concurrent_coaches_each_read_their_own_language(db: Database) -> None:

@@ -7,10 +7,19 @@ from aiohttp import web
 
 from bot.http.server import DB_KEY
 from bot.web.auth.guards import signed_in
+from bot.web.i18n import gettext as _
+from bot.web.i18n import ngettext
 from bot.web.render import redirect, render
 from domain.models.enums import LoginPurpose
 from domain.services.sign_in_delivery import LINK_MINUTES, linked_chat_platforms
-from domain.services.web_auth import TooManyLinks, end_other_sessions, issue_login_code, open_sessions
+from domain.services.web_auth import (
+    SESSION_ABSOLUTE,
+    SESSION_IDLE,
+    TooManyLinks,
+    end_other_sessions,
+    issue_login_code,
+    open_sessions,
+)
 
 routes = web.RouteTableDef()
 
@@ -26,7 +35,7 @@ async def _page(
         request,
         "account.html",
         status=status,
-        title="Account",
+        title=_("Account"),
         section="account",
         sessions=sessions,
         linked=linked,
@@ -34,13 +43,19 @@ async def _page(
         notice=notice,
         error=error,
         link_minutes=LINK_MINUTES,
+        session_idle_hours=int(SESSION_IDLE.total_seconds() // 3600),
+        session_days=SESSION_ABSOLUTE.days,
     )
 
 
 @routes.get("/account", name="account")
 async def account(request: web.Request) -> web.StreamResponse:
     ended = request.query.get("ended", "")
-    notice = f"Signed out of {ended} other session{'' if ended == '1' else 's'}." if ended.isdigit() else ""
+    notice = (
+        ngettext("Signed out of %(num)s other session.", "Signed out of %(num)s other sessions.", int(ended))
+        if ended.isdigit() and len(ended) < 10
+        else ""
+    )
     return await _page(request, notice=notice)
 
 
@@ -61,5 +76,9 @@ async def telegram_code(request: web.Request) -> web.StreamResponse:
                 session, viewer.coach_id, sent_via="web", purpose=LoginPurpose.TELEGRAM_LINK
             )
     except TooManyLinks:
-        return await _page(request, status=429, error="Too many codes were made; try again in 15 minutes.")
+        return await _page(
+            request,
+            status=429,
+            error=_("Too many codes were made; try again in %(minutes)s minutes.", minutes=LINK_MINUTES),
+        )
     return await _page(request, code=code)

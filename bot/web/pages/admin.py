@@ -10,6 +10,7 @@ from aiohttp import web
 from bot.conversation_setup import delivery_channels
 from bot.http.server import DB_KEY
 from bot.web.auth.guards import form_text, path_int, requires_admin, signed_in
+from bot.web.i18n import gettext as _
 from bot.web.keys import SETTINGS_KEY
 from bot.web.pages.settings import capacity_hint, read_capacity
 from bot.web.render import redirect, render
@@ -25,6 +26,8 @@ from domain.services.reassignment import find_clients, reassign_client
 from domain.services.sign_in_delivery import queue_sign_in_link
 
 routes = web.RouteTableDef()
+
+LOGIN_LINK_COMMAND = "coach login-link --coach %d"
 
 AUDIT_PAGE_SIZE = 50
 FILTER_MAX_CHARS = 100
@@ -48,9 +51,9 @@ async def _admin_page(
     matches: list[tuple[Client, str]] | None = None,
     new_coach: dict[str, str] | None = None,
 ) -> web.Response:
-    notice = "Role changed." if request.query.get("role") == "1" else ""
+    notice = _("Role changed.") if request.query.get("role") == "1" else ""
     if request.query.get("capacity") == "1":
-        notice = "Capacity changed."
+        notice = _("Capacity changed.")
     added, via = request.query.get("added", ""), request.query.get("via", "")
     moved = request.query.get("moved", "")
     async with request.config_dict[DB_KEY].unit_of_work() as session:
@@ -60,20 +63,29 @@ async def _admin_page(
             client = await session.get(Client, int(moved))
             owner = next((c for c in coaches if client is not None and c.id == client.coach_id), None)
             if client is not None and owner is not None:
-                notice = f"{client.display_name} now belongs to {owner.name}."
+                notice = _(
+                    "%(client)s now belongs to %(coach)s.", client=client.display_name, coach=owner.name
+                )
         if added.isascii() and added.isdigit() and len(added) <= 18:
             new = next((c for c in coaches if c.id == int(added)), None)
             if new is not None:
-                notice = f"{new.name} is a coach here now (#{new.id}). " + (
-                    f"A sign-in link went to them by {via}."
-                    if via in SENT_VIA
-                    else f"Nothing reaches them yet: coach login-link --coach {new.id} prints a link to hand them."
+                notice = (
+                    _("%(name)s is a coach here now (#%(number)s).", name=new.name, number=new.id)
+                    + " "
+                    + (
+                        _("A sign-in link went to them by %(channel)s.", channel=via)
+                        if via in SENT_VIA
+                        else _(
+                            "Nothing reaches them yet: %(command)s prints a link to hand them.",
+                            command=LOGIN_LINK_COMMAND % new.id,
+                        )
+                    )
                 )
     return render(
         request,
         "admin.html",
         status=status,
-        title="Admin",
+        title=_("Admin"),
         section="admin",
         coaches=coaches,
         loads=loads,
@@ -162,17 +174,17 @@ async def reassign(request: web.Request) -> web.StreamResponse:
     typed = {"client": form_text(form, "client").strip()[:CLIENT_TEXT_MAX], "coach": form_text(form, "coach")}
     if not (typed["coach"].isascii() and typed["coach"].isdigit() and len(typed["coach"]) <= 18):
         return await _admin_page(
-            request, error="Choose the coach to move the client to.", status=422, typed=typed
+            request, error=_("Choose the coach to move the client to."), status=422, typed=typed
         )
     async with request.config_dict[DB_KEY].unit_of_work() as session:
         matches = await find_clients(session, typed["client"])
     if not matches:
         return await _admin_page(
-            request, error="No client matches that name, email or number.", status=422, typed=typed
+            request, error=_("No client matches that name, email or number."), status=422, typed=typed
         )
     if len(matches) > 1:
         return await _admin_page(
-            request, error="Several clients match; pick one.", status=422, typed=typed, matches=matches
+            request, error=_("Several clients match; pick one."), status=422, typed=typed, matches=matches
         )
     try:
         async with request.config_dict[DB_KEY].unit_of_work() as session:
@@ -201,9 +213,9 @@ def audit_filter(request: web.Request) -> tuple[AuditFilter, dict[str, str], lis
     problems = []
     since, until = _day(typed["from"]), _day(typed["to"])
     if typed["from"] and since is None:
-        problems.append("From is not a date (YYYY-MM-DD).")
+        problems.append(_("From is not a date (YYYY-MM-DD)."))
     if typed["to"] and until is None:
-        problems.append("To is not a date (YYYY-MM-DD).")
+        problems.append(_("To is not a date (YYYY-MM-DD)."))
     filters = AuditFilter(
         actor=typed["actor"] or None,
         action=typed["action"] or None,
@@ -222,7 +234,7 @@ async def audit_log(request: web.Request) -> web.StreamResponse:
         try:
             after = AuditCursor.decode(request.query["after"][:200])
         except DomainError:
-            problems.append("That page link is broken; showing the newest events.")
+            problems.append(_("That page link is broken; showing the newest events."))
     async with request.config_dict[DB_KEY].unit_of_work() as session:
         page = await audit_page(session, filters, after=after, limit=AUDIT_PAGE_SIZE)
     shown = {k: v for k, v in typed.items() if v}
@@ -235,7 +247,7 @@ async def audit_log(request: web.Request) -> web.StreamResponse:
         request,
         "audit.html",
         status=422 if problems else 200,
-        title="Audit log",
+        title=_("Audit log"),
         section="admin",
         events=page.events,
         typed=typed,
@@ -250,7 +262,7 @@ async def audit_log(request: web.Request) -> web.StreamResponse:
 @requires_admin
 async def audit_csv(request: web.Request) -> web.StreamResponse:
     """Every event the filters match, newest first, streamed page by page."""
-    filters, _, problems = audit_filter(request)
+    filters, _typed, problems = audit_filter(request)
     if problems:
         raise web.HTTPBadRequest(text=" ".join(problems))
     response = web.StreamResponse(

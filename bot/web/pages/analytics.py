@@ -44,7 +44,7 @@ def _day(text: str, errors: dict[str, str], field: str) -> date | None:
 
 def _scope_choice(text: str) -> tuple[str, int | None] | None:
     """``business``, ``coach:3`` or ``program:7``; None when malformed."""
-    kind, _, number = text.partition(":")
+    kind, _sep, number = text.partition(":")
     if kind == "business" and not number:
         return kind, None
     if kind in ("coach", "program") and number.isascii() and number.isdigit() and len(number) < 19:

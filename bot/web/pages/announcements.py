@@ -14,6 +14,8 @@ from aiohttp import web
 
 from bot.http.server import DB_KEY
 from bot.web.auth.guards import form_text, path_int, signed_in
+from bot.web.i18n import gettext as _
+from bot.web.labels import state
 from bot.web.render import redirect, render
 from domain.clock import utcnow
 from domain.errors import DomainError, NotFound, ValidationError
@@ -21,6 +23,32 @@ from domain.services import announcements as ann
 from domain.services.coaches import get_coach, list_coaches, list_programs
 
 routes = web.RouteTableDef()
+
+
+def audience(view: ann.AnnouncementView) -> str:
+    """Who it is addressed to, in the reader's language: "all your clients, flagged only"."""
+    who = (
+        _("clients in %(program)s", program=view.program_name) if view.program_name else _("all your clients")
+    )
+    return _("%(who)s, %(segment)s only", who=who, segment=state(view.segment)) if view.segment else who
+
+
+def report_line(report: ann.DeliveryReport | None) -> str:
+    """The delivery counts: "3 sent, 0 failed, 1 opted out, 0 blocked"."""
+    if report is None:
+        return "—"
+    parts = [
+        _("%(count)s sent", count=report.sent),
+        _("%(count)s failed", count=report.failed),
+        _("%(count)s opted out", count=report.opted_out),
+        _("%(count)s blocked", count=report.blocked),
+    ]
+    if report.held:
+        parts.append(_("%(count)s waiting for their console chat", count=report.held))
+    if report.pending:
+        parts.append(_("%(count)s on their way", count=report.pending))
+    return ", ".join(parts)
+
 
 FIELDS = ("coach_id", "text", "program_id", "segment", "send_at")
 
@@ -68,9 +96,11 @@ async def _page(
         request,
         "announcements.html",
         status=status,
-        title="Announcements",
+        title=_("Announcements"),
         section="announcements",
         views=views,
+        audience=audience,
+        report_line=report_line,
         coaches=coaches,
         programs=program_options,
         segments=ann.SEGMENTS,
@@ -141,9 +171,10 @@ def _detail(request: web.Request, view: ann.AnnouncementView, size: int, *, erro
         request,
         "announcement.html",
         status=422 if error else 200,
-        title=f"Announcement {view.id}",
+        title=_("Announcement %(number)s", number=view.id),
         section="announcements",
         view=view,
+        audience=audience(view),
         size=size,
         error=error,
         sent=request.query.get("sent") == "1",

@@ -14,8 +14,10 @@ from aiohttp import web
 
 from bot.http.server import DB_KEY
 from bot.web.auth.guards import form_text, signed_in
+from bot.web.i18n import gettext as _
 from bot.web.keys import SETTINGS_KEY
 from bot.web.render import redirect, render
+from conversations.i18n import format_slot
 from domain.booking.availability import MAX_YAML_CHARS, AvailabilityError, parse_availability
 from domain.clock import utcnow
 from domain.models import CoachCalendar
@@ -42,7 +44,7 @@ exceptions:
 
 
 def _when(moment: datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%a %d %b %Y, %H:%M")
+    return format_slot(moment.astimezone(zone))  # "Mon 7 Dec 15:00", "Mo., 7. Dez. 15:00"
 
 
 async def _page(
@@ -53,7 +55,7 @@ async def _page(
     async with request.config_dict[DB_KEY].unit_of_work() as session:
         coach = await get_coach(session, viewer.coach_id)
         availability = await get_availability(session, coach.id)
-        _, slots = await offer_slots(session, coach.id, now=now, limit=SLOTS_SHOWN)
+        _hours, slots = await offer_slots(session, coach.id, now=now, limit=SLOTS_SHOWN)
         upcoming = await client_names_upcoming(session, coach.id, now=now, limit=SESSIONS_SHOWN)
         calendar = await session.get(CoachCalendar, coach.id)
     zone = ZoneInfo(coach.timezone)
@@ -61,7 +63,7 @@ async def _page(
         request,
         "availability.html",
         status=status,
-        title="Availability",
+        title=_("Availability"),
         section="availability",
         text=text if text is not None else (availability.to_yaml() if availability else EXAMPLE),
         has_hours=availability is not None,

@@ -17,6 +17,8 @@ from multidict import MultiDictProxy
 from bot.charts.progress_chart import alt_text, render_progress_chart
 from bot.http.server import DB_KEY
 from bot.web.auth.guards import form_text, load_visible_client, path_int, signed_in
+from bot.web.i18n import N_
+from bot.web.i18n import gettext as _
 from bot.web.keys import INSIGHTS_KEY, SETTINGS_KEY
 from bot.web.render import redirect, render
 from conversations.coach_feedback import FeedbackOutcome, send_coach_feedback
@@ -26,7 +28,7 @@ from domain.clock import utcnow
 from domain.crypto import UnreadableValue
 from domain.errors import DomainError, NotFound
 from domain.insights.approval import approve_goal, dismiss_goal
-from domain.insights.goals import GoalProposal
+from domain.insights.goals import GOAL_TEXT_MAX_CHARS, MAX_GOAL_WEEKS, UNIT_MAX_CHARS, GoalProposal
 from domain.insights.series import MIN_CHART_CHECK_INS, client_series
 from domain.services.client_page import check_ins_after, client_file, client_page, files_of
 from domain.services.coach_feedback import (
@@ -50,6 +52,42 @@ REPLY_MAX_CHARS = 4000
 REPLY_FILE_MAX_BYTES = 1024 * 1024
 # An SVG drawn by matplotlib carries a <style> element; it is served as an image with its own policy.
 CHART_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+# What each reaction button says to a screen reader.
+REACTION_NAMES = {"clap": N_("clap"), "muscle": N_("muscle"), "heart": N_("heart")}
+# The domain's rules say what is wrong in English (logs, CLI); the page says it by field.
+NOTE_PROBLEMS = {
+    "note": N_("A note can be at most %(most)s characters."),
+    "note_empty": N_("Write something in the note first."),
+}
+FEEDBACK_PROBLEMS = {
+    "comment": N_("A comment can be at most %(most)s characters."),
+    "comment_empty": N_("Write a comment first."),
+    "reaction": N_("Unknown reaction: choose one of the buttons."),
+}
+GOAL_PROBLEMS = {
+    "status": N_("This goal was already handled."),
+    "text": N_("The goal needs 1 to %(most)s characters."),
+    "metric": N_("The goal needs a unit or a metric."),
+    "unit": N_("The unit needs 1 to %(unit_most)s characters."),
+    "target": N_("Enter the target as a number above zero, e.g. 3 or 2.5."),
+    "due_date": N_("Pick a due date within %(weeks)s weeks."),
+}
+
+
+def problem(exc: DomainError, texts: dict[str, str], typed: str | None = None, **values: object) -> str:
+    """A domain error as the page says it, in the reader's language (the English as a last resort);
+    ``typed``: the text the field was given, when "nothing written" has its own words."""
+    key = exc.field or ""
+    if typed is not None and not typed.strip() and f"{key}_empty" in texts:
+        key = f"{key}_empty"
+    text = texts.get(key)
+    if text is None:
+        return exc.message[:1].upper() + exc.message[1:] + "."
+    return _(text, **values)
+
+
+def reaction_names() -> dict[str, str]:
+    return {name: _(label) for name, label in REACTION_NAMES.items()}
 
 
 def client_url(request: web.Request, client_id: int, anchor: str = "") -> str:
@@ -84,8 +122,10 @@ async def _page(request: web.Request, *, status: int = 200, **problems: str) -> 
         feedback_error=problems.get("feedback", ""),
         feedback=feedback,
         reactions=REACTIONS,
+        reaction_names=reaction_names(),
         comment_max=COMMENT_MAX_CHARS,
         reply_max=REPLY_MAX_CHARS,
+        reply_file_mb=REPLY_FILE_MAX_BYTES // (1024 * 1024),
         note_max=NOTE_MAX_CHARS,
         last_message_id=page.messages[-1].id if page.messages else 0,
         last_check_in_id=max((c.id for c in page.check_ins), default=0),
@@ -120,9 +160,9 @@ def _reply_file(form: MultiDictProxy[Any]) -> OutgoingFile | str | None:
         return None
     content = field.file.read(REPLY_FILE_MAX_BYTES + 1)
     if not content:
-        return "That file is empty."
+        return _("That file is empty.")
     if len(content) > REPLY_FILE_MAX_BYTES:
-        return f"Files can be at most {REPLY_FILE_MAX_BYTES // (1024 * 1024)} MB here."
+        return _("Files can be at most %(size)s MB here.", size=REPLY_FILE_MAX_BYTES // (1024 * 1024))
     name = field.filename.replace("/", "_").replace("\\", "_")[:200]
     return OutgoingFile(name, content, field.content_type or "application/octet-stream")
 
@@ -137,10 +177,12 @@ async def reply(request: web.Request) -> web.StreamResponse:
     if isinstance(attached, str):
         return await _page(request, status=400, reply=attached)
     if not text and attached is None:
-        return await _page(request, status=400, reply="Write a message or attach a file first.")
+        return await _page(request, status=400, reply=_("Write a message or attach a file first."))
     if len(text) > REPLY_MAX_CHARS:
         return await _page(
-            request, status=400, reply=f"A message can be at most {REPLY_MAX_CHARS} characters."
+            request,
+            status=400,
+            reply=_("A message can be at most %(most)s characters.", most=REPLY_MAX_CHARS),
         )
     # A double click posts the same form twice; the token of the form makes the second one a no-op.
     form_key = form_text(form, "form_key")[:64] or secrets.token_urlsafe(16)
@@ -162,7 +204,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
         return await _page(
             request,
             status=409,
-            reply="This client cannot be reached on any channel right now; nothing was sent.",
+            reply=_("This client cannot be reached on any channel right now; nothing was sent."),
         )
     return redirect(client_url(request, client_id, "conversation"))
 
@@ -204,12 +246,16 @@ async def check_in_feedback(request: web.Request) -> web.StreamResponse:
     except NotFound:
         raise web.HTTPNotFound() from None
     except DomainError as exc:
-        return await _page(request, status=400, feedback=exc.message[:1].upper() + exc.message[1:] + ".")
+        return await _page(
+            request, status=400, feedback=problem(exc, FEEDBACK_PROBLEMS, comment, most=COMMENT_MAX_CHARS)
+        )
     if outcome == FeedbackOutcome.UNREACHABLE:
         return await _page(
             request,
             status=409,
-            feedback="This client cannot be reached on any channel right now; the feedback is kept, not sent.",
+            feedback=_(
+                "This client cannot be reached on any channel right now; the feedback is kept, not sent."
+            ),
         )
     return redirect(client_url(request, client_id, f"check-in-{check_in_id}"))
 
@@ -224,7 +270,7 @@ async def add_note(request: web.Request) -> web.StreamResponse:
             await load_visible_client(request, session, client_id)
             await add_coach_note(session, client_id=client_id, coach_id=viewer.coach_id, text=text)
     except DomainError as exc:
-        return await _page(request, status=400, note=exc.message[:1].upper() + exc.message[1:] + ".")
+        return await _page(request, status=400, note=problem(exc, NOTE_PROBLEMS, text, most=NOTE_MAX_CHARS))
     return redirect(client_url(request, client_id, "notes"))
 
 
@@ -232,11 +278,11 @@ def _edited_goal(form: MultiDictProxy[Any]) -> GoalProposal | str:
     try:
         target = float(form_text(form, "target").replace(",", ".").strip())
     except ValueError:
-        return "Enter the target as a number above zero, e.g. 3 or 2.5."
+        return _(GOAL_PROBLEMS["target"])
     try:
         due = date.fromisoformat(form_text(form, "due_date").strip())
     except ValueError:
-        return "Pick a due date."
+        return _("Pick a due date.")
     unit = form_text(form, "unit").strip()
     return GoalProposal(form_text(form, "text"), form_text(form, "metric").strip() or unit, target, unit, due)
 
@@ -256,7 +302,7 @@ async def review_goal(request: web.Request) -> web.StreamResponse:
             return await _page(request, status=400, goal=checked)
         edit = checked
     elif action not in {"approve", "dismiss"}:
-        return await _page(request, status=400, goal="Choose approve, edit or dismiss.")
+        return await _page(request, status=400, goal=_("Choose approve, edit or dismiss."))
     try:
         async with request.config_dict[DB_KEY].unit_of_work() as session:
             client = await load_visible_client(request, session, client_id)
@@ -266,7 +312,13 @@ async def review_goal(request: web.Request) -> web.StreamResponse:
             else:
                 await approve_goal(session, goal_id, coach_id=owner, edit=edit, actor=viewer.actor)
     except DomainError as exc:
-        return await _page(request, status=400, goal=exc.message[:1].upper() + exc.message[1:] + ".")
+        return await _page(
+            request,
+            status=400,
+            goal=problem(
+                exc, GOAL_PROBLEMS, most=GOAL_TEXT_MAX_CHARS, unit_most=UNIT_MAX_CHARS, weeks=MAX_GOAL_WEEKS
+            ),
+        )
     return redirect(client_url(request, client_id, "goals"))
 
 
@@ -311,6 +363,7 @@ async def updates(request: web.Request) -> web.StreamResponse:
         "files": files,
         "feedback": feedback,
         "reactions": REACTIONS,
+        "reaction_names": reaction_names(),
         "comment_max": COMMENT_MAX_CHARS,
         "csrf_token": signed_in(request).csrf_token,
     }

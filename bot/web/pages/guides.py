@@ -9,6 +9,7 @@ from aiohttp import web
 from bot.http.server import DB_KEY
 from bot.markdown import markdown_to_html
 from bot.web.auth.guards import signed_in
+from bot.web.i18n import gettext as _
 from bot.web.render import render
 from domain.errors import NotFound
 from domain.services import guides
@@ -24,7 +25,7 @@ async def guide_list(request: web.Request) -> web.StreamResponse:
     return render(
         request,
         "guides.html",
-        title="Guides",
+        title=_("Guides"),
         section="guides",
         entries=entries,
         new=sum(e.new for e in entries),

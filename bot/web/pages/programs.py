@@ -16,7 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.http.server import DB_KEY
 from bot.web.auth.audit import audit_refusal
 from bot.web.auth.guards import form_text, path_int, signed_in
+from bot.web.i18n import N_
+from bot.web.i18n import gettext as _
 from bot.web.render import redirect, render
+from conversations.i18n import format_decimal
 from domain.errors import DomainError, NotFound
 from domain.models import Program, ProgramVersion
 from domain.programs import ProgramFormatError, parse_program
@@ -31,6 +34,12 @@ routes = web.RouteTableDef()
 PROGRAM_TEXT_MAX_CHARS = 100_000
 # A stored file's name (program_resources.file_name is 256 characters).
 FILE_NAME_MAX_CHARS = 200
+# The built-in templates as the picker describes them (the English is TEMPLATES', kept equal by a test).
+TEMPLATE_LABELS = {
+    "running-start": N_("A 6-week running start: from walking to 30 minutes of easy running"),
+    "habit-builder": N_("An 8-week habit builder: one small habit that lasts"),
+    "stress-reset": N_("A 4-week stress reset: short daily practices to lower stress and sleep better"),
+}
 # Lines shown around each problem in the editor's problem list.
 CONTEXT_LINES = 1
 
@@ -89,7 +98,15 @@ async def programs_page(request: web.Request) -> web.StreamResponse:
     async with request.config_dict[DB_KEY].unit_of_work() as session:
         rows = await program_rows(session, coach_id=None if viewer.is_admin else viewer.coach_id)
     return render(
-        request, "programs.html", title="Programs", section="programs", rows=rows, templates=TEMPLATES
+        request,
+        "programs.html",
+        title=_("Programs"),
+        section="programs",
+        rows=rows,
+        templates={
+            name: _(TEMPLATE_LABELS[name]) if name in TEMPLATE_LABELS else about
+            for name, about in TEMPLATES.items()
+        },
     )
 
 
@@ -112,11 +129,11 @@ async def new_program(request: web.Request) -> web.StreamResponse:
 
 
 NOTICES = {
-    "created": "A new draft from the template. Edit it, save, then publish when it is ready.",
-    "exists": "You already have a program of that name; here it is.",
-    "saved": "Draft saved. Publish it when it is ready.",
-    "published": "Published. New enrollments follow this version.",
-    "migrated": "Enrolled clients moved; each was told what changed.",
+    "created": N_("A new draft from the template. Edit it, save, then publish when it is ready."),
+    "exists": N_("You already have a program of that name; here it is."),
+    "saved": N_("Draft saved. Publish it when it is ready."),
+    "published": N_("Published. New enrollments follow this version."),
+    "migrated": N_("Enrolled clients moved; each was told what changed."),
 }
 
 
@@ -147,7 +164,7 @@ async def _editor(
         text=text,
         problems=problems or [],
         error=error,
-        notice=NOTICES.get(request.query.get("notice", ""), ""),
+        notice=_(NOTICES[request.query["notice"]]) if request.query.get("notice") in NOTICES else "",
         versions=rows,
         can_publish=latest is None or latest.status == versions.DRAFT,
         newest_published=published[-1].version.number if published else None,
@@ -181,7 +198,10 @@ async def save_program_draft(request: web.Request) -> web.StreamResponse:
                 program,
                 text=text,
                 status=422,
-                error=f"A program file may be at most {PROGRAM_TEXT_MAX_CHARS:,} characters.",
+                error=_(
+                    "A program file may be at most %(most)s characters.",
+                    most=format_decimal(PROGRAM_TEXT_MAX_CHARS),
+                ),
             )
         try:
             async with session.begin_nested():  # a refusal leaves nothing behind
@@ -217,7 +237,9 @@ async def migrate_program(request: web.Request) -> web.StreamResponse:
     async with request.config_dict[DB_KEY].unit_of_work() as session:
         program = await _program(request, session)
         if not raw.isdigit():
-            return await _editor(request, session, program, error="Choose a published version.", status=422)
+            return await _editor(
+                request, session, program, error=_("Choose a published version."), status=422
+            )
         try:
             async with session.begin_nested():  # a refusal leaves nothing behind
                 await versions.migrate_enrollments(
@@ -245,7 +267,7 @@ async def version_page(request: web.Request) -> web.StreamResponse:
     return render(
         request,
         "program_version.html",
-        title=f"{program.name}, version {version.number}",
+        title=_("%(name)s, version %(number)s", name=program.name, number=version.number),
         section="programs",
         program=program,
         version=version,

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from bot.http.server import DB_KEY
 from bot.web.auth.guards import form_text, path_int, requires_admin, signed_in
+from bot.web.i18n import gettext as _
 from bot.web.render import redirect, render
 from conversations.support import answer_ticket, close_ticket_by_team
 from domain.errors import NotFound, ValidationError
@@ -37,7 +38,7 @@ async def support_list(request: web.Request) -> web.StreamResponse:
     return render(
         request,
         "support.html",
-        title="Support",
+        title=_("Support"),
         section="admin_support",
         tickets=tickets,
         shown=status,
@@ -58,14 +59,14 @@ async def _ticket_page(
     except NotFound:
         raise web.HTTPNotFound() from None
     notice = {
-        "replied": "Your answer is on its way to the requester.",
-        "closed": "Closed; the requester was told.",
+        "replied": _("Your answer is on its way to the requester."),
+        "closed": _("Closed; the requester was told."),
     }
     return render(
         request,
         "support_ticket.html",
         status=status,
-        title=f"Support request #{ticket_id}",
+        title=_("Support request #%(number)s", number=ticket_id),
         section="admin_support",
         ticket=ticket,
         requester=requester,
@@ -92,12 +93,12 @@ async def reply(request: web.Request) -> web.StreamResponse:
     text = form_text(form, "text")
     form_key = form_text(form, "form_key")[:64] or secrets.token_urlsafe(16)
     if not text.strip():
-        return await _ticket_page(request, ticket_id, error="Please write an answer first.", status=400)
+        return await _ticket_page(request, ticket_id, error=_("Please write an answer first."), status=400)
     if len(text) > REPLY_MAX_CHARS:
         return await _ticket_page(
             request,
             ticket_id,
-            error=f"Please keep the answer under {REPLY_MAX_CHARS} characters.",
+            error=_("Please keep the answer under %(most)s characters.", most=REPLY_MAX_CHARS),
             status=400,
             typed=text,
         )
@@ -115,7 +116,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
         return await _ticket_page(
             request,
             ticket_id,
-            error="This request is closed, so it takes no more replies. The requester can open a new one.",
+            error=_("This request is closed, so it takes no more replies. The requester can open a new one."),
             status=409,
             typed=text,
         )
