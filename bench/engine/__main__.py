@@ -8,7 +8,9 @@ is registered first, then does C check-ins of six messages each (/checkin, mood,
 plan adherence, note): 1,000 users x 4 check-ins = 24,000 messages. Two views, like for like:
 (a) every user at once, each sending the next message after the reply to the previous one — our
 engine (group commit) against PTB with ``concurrent_updates`` and aiogram handling updates as tasks;
-(b) one message at a time, each after the reply to the previous one — for everyone. Latency runs from
+(b) one message at a time, each after the reply to the previous one — for everyone, with the floor of
+a durable step: one read + one write of the sender's state row through SQLAlchemy (same Database
+settings, one transaction per message), so a step's cost shows as a ratio to it. Latency runs from
 the update's JSON to the reply handed to the sender. Our engine also takes an overload shape (every
 message of every user offered at once; correctness: each check-in stored with exactly that user's
 values). PostgreSQL: a throwaway database on 127.0.0.1:5432 (user postgres, or COACH_BENCH_PG_URL),
