@@ -78,6 +78,13 @@ def _support(v: Values) -> str:
     return T.SUPPORT_REPLIED.format(ticket=v["ticket"], reply=v["reply"])
 
 
+def _ticket(v: Values) -> str:
+    who = T.FROM_CLIENT if v["from"] == "client" else T.FROM_COACH
+    requester = who.format(id=v["from_id"], name=v["name"])
+    text = T.SUPPORT_NEW if v.get("new") else T.SUPPORT_FOLLOW_UP
+    return text.format(ticket=v["ticket"], requester=requester, text=v["text"])
+
+
 def _goal(v: Values) -> str:
     goal = str(v["goal"])
     if v.get("target"):
@@ -107,6 +114,8 @@ _RENDERERS: dict[str, Callable[[Values], str]] = {
     "cohort_removed": _cohort_removed,
     "support_reply": _support,
     "goal_approval": _goal,
+    "support_ticket": _ticket,
+    "coaches_full": lambda v: T.EVERYONE_FULL.format(coaches=v["coaches"]),
 }
 
 

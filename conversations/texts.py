@@ -1067,6 +1067,9 @@ class CoachNotices(Catalogue):
         "client_erased": "Client erased",
         "cohort_removed": "Cohort removed",
         "support_reply": "Support reply",
+        "support_ticket": "Support ticket",
+        "coaches_full": "Coaches full",
+        "system_feedback": "System feedback",
     }
     LOW_MOOD = "{name} reported a low mood ({mood}/10) in today's check-in."
     MESSAGE_CLIENT = "Message client"
@@ -1134,6 +1137,15 @@ class CoachNotices(Catalogue):
     )
     SUPPORT_REPLIED = "Support replied on your request #{ticket}:\n{reply}"
     SUPPORT_CLOSED = "Your support request #{ticket} was closed."
+    # To the admins: a coach's or client's support request (their words as written), everyone full.
+    SUPPORT_NEW = "New support request #{ticket} from {requester}:\n{text}"
+    SUPPORT_FOLLOW_UP = "Reply on support request #{ticket} from {requester}:\n{text}"
+    FROM_CLIENT = "client {id} ({name})"
+    FROM_COACH = "coach {id} ({name})"
+    EVERYONE_FULL = (
+        "A new client could not start: every coach is at capacity ({coaches}). "
+        "Raise a capacity with `coach coaches set-capacity` or add a coach."
+    )
     # A goal idea for the coach to approve; the goal's words as the model or template wrote them.
     GOAL_AI = "AI-suggested goal for {name}: {goal}"
     GOAL_COMPUTED = "Suggested goal (computed, not AI) for {name}: {goal}"

@@ -103,7 +103,8 @@ async def report_everyone_full(session: AsyncSession, *, now: datetime) -> None:
     if not admins:  # before anyone is made admin, the default coach runs the business
         default = await default_coach(session)
         admins = [default.id] if default is not None else []
-    text = EVERYONE_FULL_NOTICE.format(coaches=", ".join(f"{c.name} {c.shown}" for c in loads))
+    coaches = ", ".join(f"{c.name} {c.shown}" for c in loads)
+    text = EVERYONE_FULL_NOTICE.format(coaches=coaches)
     day = ensure_utc(now).date().isoformat()
     for admin_id in admins:
         await notify_coach(
@@ -111,6 +112,7 @@ async def report_everyone_full(session: AsyncSession, *, now: datetime) -> None:
             coach_id=admin_id,
             kind="coaches_full",
             text=text,
+            values={"coaches": coaches},
             dedupe_key=f"notice:coaches_full:{admin_id}:{day}",
         )
 

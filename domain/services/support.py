@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -108,7 +109,7 @@ async def _seen(session: AsyncSession, request_key: str | None) -> SupportMessag
 
 
 async def _notify_admins(
-    session: AsyncSession, ticket: SupportTicket, message: SupportMessage, text: str
+    session: AsyncSession, ticket: SupportTicket, message: SupportMessage, text: str, values: dict[str, Any]
 ) -> None:
     admins = await session.scalars(select(Coach.id).where(Coach.role == CoachRole.ADMIN).order_by(Coach.id))
     for admin_id in admins.all():
@@ -124,15 +125,21 @@ async def _notify_admins(
                 "reply": f"coach support reply {ticket.id} --text …",
             },
             dedupe_key=f"support:{message.id}:{admin_id}",
+            values=values,
         )
 
 
-async def _requester_label(session: AsyncSession, ticket: SupportTicket) -> str:
+async def _requester(session: AsyncSession, ticket: SupportTicket) -> dict[str, Any]:
+    """Who asked, as the admins' notice names them (its values; the channel words it)."""
     if ticket.client_id is not None:
         client = await session.get(Client, ticket.client_id)
-        return f"client {ticket.client_id} ({client.display_name if client else '?'})"
+        return {"from": "client", "from_id": ticket.client_id, "name": client.display_name if client else "?"}
     coach = await session.get(Coach, ticket.coach_id)
-    return f"coach {ticket.coach_id} ({coach.name if coach else '?'})"
+    return {"from": "coach", "from_id": ticket.coach_id, "name": coach.name if coach else "?"}
+
+
+def _requester_label(who: dict[str, Any]) -> str:
+    return f"{who['from']} {who['from_id']} ({who['name']})"
 
 
 async def open_ticket(
@@ -161,9 +168,14 @@ async def open_ticket(
     )
     session.add(message)
     await session.flush()
-    label = await _requester_label(session, ticket)
+    who = await _requester(session, ticket)
+    preview = _preview(checked)
     await _notify_admins(
-        session, ticket, message, f"New support request #{ticket.id} from {label}:\n{_preview(checked)}"
+        session,
+        ticket,
+        message,
+        f"New support request #{ticket.id} from {_requester_label(who)}:\n{preview}",
+        {"ticket": ticket.id, "new": True, "text": preview, **who},
     )
     await record_audit_event(
         session, actor=requester.ref, action="support.opened", subject=f"ticket:{ticket.id}"
@@ -207,9 +219,14 @@ async def requester_reply(
     session.add(message)
     ticket.status, ticket.updated_at = TicketStatus.OPEN, now
     await session.flush()
-    label = await _requester_label(session, ticket)
+    who = await _requester(session, ticket)
+    preview = _preview(checked)
     await _notify_admins(
-        session, ticket, message, f"Reply on support request #{ticket.id} from {label}:\n{_preview(checked)}"
+        session,
+        ticket,
+        message,
+        f"Reply on support request #{ticket.id} from {_requester_label(who)}:\n{preview}",
+        {"ticket": ticket.id, "new": False, "text": preview, **who},
     )
     await record_audit_event(
         session, actor=requester.ref, action="support.replied", subject=f"ticket:{ticket.id}"
@@ -329,7 +346,7 @@ async def list_tickets(
             TicketSummary(
                 ticket.id,
                 ticket.status,
-                await _requester_label(session, ticket),
+                _requester_label(await _requester(session, ticket)),
                 ticket.created_at,
                 ticket.updated_at,
                 len(messages),

@@ -141,6 +141,20 @@ NOTICES: dict[str, tuple[dict[str, Any], dict[str, Any], str, str]] = {
         "Support replied on your request #3:\nFixed <it> & done",
         "Der Support hat auf deine Anfrage #3 geantwortet:\nFixed <it> & done",
     ),
+    "support_ticket": (
+        {"ticket": 3, "new": True, "text": "Help <me>", "from": "client", "from_id": 9, "name": "Bo"},
+        {"ticket": 3, "status": "open"},
+        "New support request #3 from client 9 (Bo):\nHelp <me>",
+        "Neue Support-Anfrage #3 von Klient 9 (Bo):\nHelp <me>",
+    ),
+    "coaches_full": (
+        {"coaches": "Ada 2/2"},
+        {},
+        "A new client could not start: every coach is at capacity (Ada 2/2). "
+        "Raise a capacity with `coach coaches set-capacity` or add a coach.",
+        "Ein neuer Klient konnte nicht starten: Alle Coaches sind ausgelastet (Ada 2/2). "
+        "Erhöhe eine Kapazität mit `coach coaches set-capacity` oder füge einen Coach hinzu.",
+    ),
 }
 GERMAN_TITLES = {
     "payment_failed": "💳 Zahlung fehlgeschlagen",
@@ -158,8 +172,10 @@ GERMAN_TITLES = {
     "client_erased": "🔔 Klient gelöscht",
     "cohort_removed": "🔔 Kohorte entfernt",
     "support_reply": "🔔 Antwort vom Support",
+    "support_ticket": "🔔 Support-Anfrage",
+    "coaches_full": "🔔 Alle Coaches ausgelastet",
 }
-NO_CLIENT = ("announcement_report", "client_erased", "cohort_removed", "support_reply")
+NO_CLIENT = ("announcement_report", "client_erased", "cohort_removed", "support_reply", "coaches_full")
 
 
 async def _coach(db: Database, n: int, locale: str) -> Coach:
