@@ -91,18 +91,23 @@ _DATE_LEAD = {
     "es": r"(?:(?:para|hasta|antes\s+de)\s+(?:el\s+|la\s+)?|el\s+|la\s+)",
     "ru": r"(?:к\s+|до\s+|в\s+|во\s+)",
 }
-# What dateparser does not read (1.5): "next Monday" and Spanish "the day after tomorrow"; the English
-# date parser reads them once these words are English.
+# What dateparser does not read (1.5), "next Monday" and Spanish "the day after tomorrow", and what it
+# reads otherwise than the English parser, "next week" (a week from today, where English means the end
+# of next week): the English date parser reads them once these words are English.
 _DATE_WORDS: dict[str, dict[str, str]] = {
     "de": {
-        "nächsten": "next", "nächste": "next", "nächster": "next", "kommenden": "next",
-        "kommende": "next", "kommender": "next",
+        "nächsten": "next", "nächste": "next", "nächster": "next", "nächstes": "next", "kommenden": "next",
+        "kommende": "next", "kommender": "next", "kommendes": "next", "woche": "week", "monat": "month",
+        "jahr": "year",
     },
     "es": {"pasado mañana": "day after tomorrow", "pasado manana": "day after tomorrow", "próximo": "next",
-           "próxima": "next", "proximo": "next", "proxima": "next"},
+           "próxima": "next", "proximo": "next", "proxima": "next", "semana": "week", "mes": "month",
+           "año": "year"},
     "ru": {
-        "следующий": "next", "следующую": "next", "следующая": "next", "следующее": "next",
-        "следующей": "next", "следующем": "next",
+        "на следующей неделе": "next week", "следующий": "next", "следующую": "next", "следующая": "next",
+        "следующее": "next", "следующей": "next", "следующем": "next", "неделе": "week", "неделю": "week",
+        "неделя": "week", "недели": "week", "месяце": "month", "месяц": "month", "месяца": "month",
+        "году": "year", "год": "year", "года": "year",
     },
 }  # fmt: skip
 # "el lunes que viene" is "next Monday".
@@ -237,8 +242,9 @@ def native_date(text: str, today: date) -> tuple[date | None, str | None]:
     cleaned = re.sub(rf"^{_DATE_LEAD[language]}", "", clean(text)).strip()
     cleaned = _digits(cleaned, language)
     english = _english_date_words(cleaned, language)
-    if english.startswith("end of "):
-        return None, english  # dateparser reads "Ende März" as no date; the English parser knows it
+    if english.startswith(("end of ", "next ")):
+        # dateparser reads "Ende März" as no date and "nächste Woche" as in 7 days: English decides.
+        return None, english
     settings: dict[str, Any] = {
         "PREFER_DATES_FROM": "future",
         "RELATIVE_BASE": datetime(today.year, today.month, today.day),

@@ -100,6 +100,7 @@ EVERY_LANGUAGE = [
     ("en", "yes_no", "no", False),
     ("en", "date", "the day after tomorrow", date(2026, 11, 29)),
     ("en", "date", "next monday", date(2026, 11, 30)),
+    ("en", "date", "next week", date(2026, 12, 6)),
     ("en", "timezone", "Saint Petersburg", "Europe/Moscow"),
     ("en", "timezone", "Cologne", "Europe/Berlin"),
     ("de", "number", "fünfundzwanzig", 25),
@@ -110,6 +111,7 @@ EVERY_LANGUAGE = [
     ("de", "date", "übermorgen", date(2026, 11, 29)),
     ("de", "date", "nächsten Montag", date(2026, 11, 30)),
     ("de", "date", "in einer Woche", date(2026, 12, 4)),
+    ("de", "date", "bis nächste Woche", date(2026, 12, 6)),
     ("de", "timezone", "Köln", "Europe/Berlin"),
     ("de", "timezone", "Sankt Petersburg", "Europe/Moscow"),
     ("es", "number", "veinticinco", 25),
@@ -121,7 +123,8 @@ EVERY_LANGUAGE = [
     ("es", "date", "pasado mañana", date(2026, 11, 29)),
     ("es", "date", "el próximo lunes", date(2026, 11, 30)),
     ("es", "date", "el lunes que viene", date(2026, 11, 30)),
-    ("es", "date", "para la próxima semana", date(2026, 12, 4)),
+    ("es", "date", "para la próxima semana", date(2026, 12, 6)),  # the end of next week, as in English
+    ("es", "date", "la semana que viene", date(2026, 12, 6)),
     ("es", "timezone", "Sevilla", "Europe/Madrid"),
     ("es", "timezone", "Múnich", "Europe/Berlin"),
     ("es", "timezone", "Zaragoza", "Europe/Madrid"),  # also an alternate name of (larger) Tijuana
@@ -133,7 +136,8 @@ EVERY_LANGUAGE = [
     ("ru", "yes_no", "нет", False),
     ("ru", "date", "послезавтра", date(2026, 11, 29)),
     ("ru", "date", "в следующий понедельник", date(2026, 11, 30)),
-    ("ru", "date", "на следующей неделе", date(2026, 12, 4)),
+    ("ru", "date", "на следующей неделе", date(2026, 12, 6)),
+    ("ru", "date", "в следующем месяце", date(2026, 12, 31)),
     ("ru", "timezone", "Санкт-Петербург", "Europe/Moscow"),
     ("ru", "timezone", "Новосибирск", "Asia/Novosibirsk"),
     # How much of a goal, in words: half, all, done, nothing (as "half", "all", "done", "none").
