@@ -116,6 +116,7 @@ async def language_middleware(request: web.Request, handler: Handler) -> web.Str
 def install(env: jinja2.Environment) -> None:
     """Jinja's i18n extension reading the current request's locale, and Babel formatting as filters."""
     from bot.web.labels import state
+    from conversations.coach_summary import flag_reason
 
     env.add_extension("jinja2.ext.i18n")
     env.policies["ext.i18n.trimmed"] = True  # a {% trans %} block's line breaks are not part of the text
@@ -130,3 +131,4 @@ def install(env: jinja2.Environment) -> None:
     env.filters["percent"] = format_percent
     env.globals["money"] = format_amount  # amounts in minor units with their currency, for the locale
     env.globals["state"] = state
+    env.globals["flag_reason"] = flag_reason  # a risk flag's reason, worded in the reader's language

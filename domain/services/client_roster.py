@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.clock import ensure_utc
 from domain.insights.compute import local_today, week_facts
 from domain.insights.data import active_goal_texts, check_in_rows, profile_of
-from domain.insights.facts import CheckInRow, FlagKind, RiskFlag
+from domain.insights.facts import CheckInRow, FlagKind, RiskFlag, WeekFacts
 from domain.keysets import among
 from domain.models import CheckIn, Client, Coach, Enrollment, Message, Payment, Program
 from domain.models.enums import ClientStatus, EnrollmentStatus, MessageDirection, PaymentStatus
@@ -55,6 +55,8 @@ class RosterRow:
     payment_status: str | None
     awaiting_reply: bool = False
     """The client wrote after the coach's last reply (or never got one)."""
+    facts: WeekFacts | None = None
+    """The week the flags were raised from (a page words their reasons from it)."""
 
     @property
     def missed_check_ins(self) -> bool:
@@ -220,6 +222,7 @@ def compose_roster(
             program=data.programs.get(client.id),
             payment_status=data.payments.get(client.id),
             awaiting_reply=client.id in data.awaiting_reply,
+            facts=facts,
         )
         if all(row_matches(row, f) for f in only):
             rows.append(row)

@@ -5,10 +5,15 @@ client-written text stays as written and escaped, and a signed-out visitor gets 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import aiohttp
+from sqlalchemy import update
 
+from domain.clock import utcnow
 from domain.db import Database
+from domain.models import Client
+from domain.services.checkins import record_check_in
 from domain.services.coaches import set_coach_locale
 from tests.support.web import add_client, add_coach, browser, served_workspace
 
@@ -23,7 +28,21 @@ async def _coach(db: Database, name: str, email: str, locale: str) -> int:
 async def test_a_german_coach_reads_the_workspace_in_german(db: Database) -> None:
     coach_id = await _coach(db, "Jonas", "jonas@example.com", "de")
     kim = await add_client(db, coach_id, "<script>alert(1)</script> Kim")
-    await add_client(db, coach_id, "Lea")
+    lea = await add_client(db, coach_id, "Lea")
+    # Lea joined a month ago and checked in once, two weeks ago: a missed check-ins flag.
+    now = utcnow()
+    async with db.unit_of_work() as session:
+        await session.execute(update(Client).values(created_at=now - timedelta(days=30)))
+        await record_check_in(
+            session,
+            client_id=lea.id,
+            mood=6,
+            energy=6,
+            sleep_hours=7.5,
+            adherence="yes",
+            source_channel="console",
+            at=now - timedelta(days=14),
+        )
     async with served_workspace(db) as root, browser(root) as web:
         await web.sign_in(db, coach_id)
         status, body, _ = await web.get("/app/clients")
@@ -32,6 +51,8 @@ async def test_a_german_coach_reads_the_workspace_in_german(db: Database) -> Non
         for german in ("<h1>Klienten</h1>", ">Einstellungen<", ">Auswertungen<", ">Abmelden<", "2 Klienten"):
             assert german in body, german
         assert "Sign out" not in body and "Last check-in" not in body
+        # A risk flag's reason is worded in German too (the digest's words).
+        assert "erwarteten Check-ins verpasst" in body and "expected check-ins" not in body
         # A client's name is theirs, as written, and never markup.
         assert "&lt;script&gt;alert(1)&lt;/script&gt; Kim" in body and "<script>alert" not in body
 
