@@ -3,9 +3,10 @@ statements that does not grow with the batch."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from sqlalchemy import event, update
+from sqlalchemy import event, select, text, update
 
 from domain.db import Database
 from domain.models import ChannelIdentity, Client, Reminder
@@ -126,3 +127,41 @@ async def test_batch_reads_follow_the_single_reminder_rules(db: Database, people
     assert targets == {ada.id: ("slack", "D9"), bo.id: ("telegram", f"c{bo.id + 1}")}
     assert streaks[ada.id] == (3, utc(2026, 11, 23, 9, 0))
     assert streaks[bo.id] == (1, utc(2026, 11, 25, 9, 0))
+
+
+async def test_queued_messages_are_encrypted_at_rest_and_read_back_whole(
+    db: Database, people: People
+) -> None:
+    """The batch's one INSERT stores each payload as the ORM would: encrypted (keys are set in the
+    tests), with the client id beside it in the clear, and read back as written."""
+    coach = await people.coach()
+    client = await people.client(coach)
+    await plan(db, MORNING)
+    outcomes = await dispatch(db, NINE)
+    (checkin,) = [o for o in outcomes if o.kind == "checkin"]
+    assert checkin.status == "sent"
+    key = f"reminder:{checkin.reminder_id}"
+    async with db.sessions() as session:
+        stored = (
+            await session.execute(
+                text(
+                    "SELECT payload, client_id, status, attempts, dedupe_key FROM outbound_messages"
+                    " WHERE dedupe_key = :key"
+                ),
+                {"key": key},
+            )
+        ).one()
+    raw = stored[0] if isinstance(stored[0], dict) else json.loads(stored[0])
+    assert set(raw) == {"$enc"}
+    assert "check-in" not in json.dumps(raw)
+    assert tuple(stored[2:5]) == ("queued", 0, key)
+    (message,) = await outbox(db, dedupe_key=key)
+    assert message.payload["text"].startswith("Time for your check-in")
+    assert message.payload["buttons"] == [[{"label": "Check in now", "payload": "/checkin"}]]
+    assert message.next_attempt_at is not None and message.created_at is not None
+    async with db.sessions() as session:
+        chat = await session.scalar(
+            select(ChannelIdentity.chat_id).where(ChannelIdentity.client_id == client.id)
+        )
+    assert (message.platform, message.chat_id) == ("telegram", chat)
+    assert stored[1] == message.client_id == message.payload.get("client_id")
