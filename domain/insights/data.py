@@ -53,12 +53,26 @@ async def check_in_rows(
     found: dict[int, list[CheckInRow]] = defaultdict(list)
     if not client_ids:
         return found
-    rows = await session.scalars(
-        select(CheckIn)
-        .where(CheckIn.client_id.in_(list(client_ids)), CheckIn.created_at >= since)
-        .order_by(CheckIn.created_at, CheckIn.id)
-    )
-    checks = list(rows)
+    # Only the columns insights read, as plain rows: no ORM entities (identity map, every column,
+    # attachments decrypted) for the thousands of check-ins of a whole roster.
+    checks = (
+        await session.execute(
+            select(
+                CheckIn.id,
+                CheckIn.client_id,
+                CheckIn.created_at,
+                CheckIn.mood,
+                CheckIn.energy,
+                CheckIn.sleep_hours,
+                CheckIn.adherence,
+                CheckIn.goal_progress,
+                CheckIn.note,
+                CheckIn.note_language,
+            )
+            .where(CheckIn.client_id.in_(list(client_ids)), CheckIn.created_at >= since)
+            .order_by(CheckIn.created_at, CheckIn.id)
+        )
+    ).all()
     answers: dict[int, list[tuple[str, Any]]] = defaultdict(list)
     if checks:
         for check_in_id, key, value in await session.execute(
@@ -68,18 +82,18 @@ async def check_in_rows(
             .order_by(CheckInAnswer.id)
         ):
             answers[check_in_id].append((key, value.get("value")))
-    for c in checks:
-        found[c.client_id].append(
+    for check_in_id, client_id, at, mood, energy, sleep_hours, adherence, progress, note, language in checks:
+        found[client_id].append(
             CheckInRow(
-                at=ensure_utc(c.created_at),
-                mood=c.mood,
-                energy=c.energy,
-                sleep_hours=c.sleep_hours,
-                adherence=c.adherence,
-                goal_progress=c.goal_progress,
-                note=c.note,
-                answers=tuple(answers.get(c.id, ())),
-                note_language=c.note_language,
+                at=ensure_utc(at),
+                mood=mood,
+                energy=energy,
+                sleep_hours=sleep_hours,
+                adherence=adherence,
+                goal_progress=progress,
+                note=note,
+                answers=tuple(answers.get(check_in_id, ())),
+                note_language=language,
             )
         )
     return found
