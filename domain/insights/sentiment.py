@@ -90,14 +90,23 @@ def read_notes(
     if not notes:
         return NoteInsight(0, None, tone(None), 0, ())
     english = [reads_as_english(n, lang) for n, lang in kept]
-    scores = [sentiment(n) for n, readable in zip(notes, english, strict=True) if readable]
+    # A one-sentence note is scored as a note and as its sentence: VADER once per distinct text
+    # (the largest CPU cost of a roster's flags and digest). Only for this call: no text is kept.
+    scored: dict[str, float] = {}
+
+    def score(text: str) -> float:
+        if text not in scored:
+            scored[text] = sentiment(text)
+        return scored[text]
+
+    scores = [score(n) for n, readable in zip(notes, english, strict=True) if readable]
     average = round(sum(scores) / len(scores), 2) if scores else None
     ranked: list[tuple[float, int, str]] = []
     for order, (note, readable) in enumerate(zip(notes, english, strict=True)):
         for sentence in sentences(note):
             if len(sentence.split()) < 3:
                 continue
-            feeling = abs(sentiment(sentence)) if readable else 0.0
+            feeling = abs(score(sentence)) if readable else 0.0
             ranked.append((feeling + min(len(sentence), 120) / 600, -order, sentence))
     ranked.sort(reverse=True)
     chosen: list[str] = []
