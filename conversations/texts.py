@@ -1218,3 +1218,176 @@ class PaymentProblems(Catalogue):
     UNREACHABLE = "The payment service can't be reached right now. Please try again in a few minutes."
     NOT_SET_UP = "Payments aren't set up correctly yet. Your coach has been told."
     FAILED = "Something went wrong with the payment service. Please try again in a few minutes."
+
+
+class CoachCommands(Catalogue):
+    """Answers of the Slack ``/coach`` command family, in the coach's language (``coaches.locale``).
+    The command words (``/coach client``) are the interface and stay as they are in every language."""
+
+    HELP_TITLE = "Coach commands"
+    # What each command does, after its literal usage (bot.slack.blocks.HELP_COMMANDS).
+    HELP = {
+        "clients": "your clients with last check-in, streak and flags",
+        "client": "profile, goals, last 7 check-ins and the latest summary",
+        "goals": "goal ideas for a client, for you to approve, edit or dismiss",
+        "digest": "your digest now",
+        "programs": "your programs with enrollments, completion and revenue",
+        "stats": "your numbers this week against the week before, with their definitions",
+        "paylink": "send a client a payment link",
+        "remind": "send a client a reminder",
+        "refund": "refund a payment, fully or partly",
+        "announce": "a message to all your clients, a program's or a segment, after a preview",
+        "settings": "your digest time, cadence and timezone (or `/coach settings digest 08:00 weekly Europe/Berlin`)",
+        "support": "ask the admins for help (`/coach support` lists your requests)",
+        "guides": "guides from the admins (🆕 new to you); `/coach guides <name>` reads one",
+        "availability": (
+            "your bookable hours, free slots and booked sessions; "
+            "`/coach availability set <YAML>` changes the hours"
+        ),
+        "help": "this list",
+    }
+    HELP_THREADS = "Reply in a client's thread to message them on their own channel."
+    UNKNOWN_TITLE = "Unknown command"
+    UNKNOWN = "I don't know `{command}`. Here is what I can do:"
+    DM_HINT = "Hi coach! Reply inside a client's thread to message them, or use:"
+    DM_HINT_TEXT = "Use /coach for your commands"
+    NOT_YOUR_CLIENT = "Sorry, that client isn't one of yours."
+    WHICH_CLIENT = "Which client? Try `/coach client Ann`."
+    WHOSE_GOALS = "Whose goals? Try `/coach goals Ann`."
+    NO_SUCH_CLIENT = "None of your clients is called “{name}”. `/coach clients` lists them."
+    SEVERAL_MATCH = "Several clients match “{name}”"
+    SEVERAL_MATCH_WHICH = "Several clients match “{name}”. Which one?"
+    YOUR_CLIENTS = "Your clients ({count})"
+    # /coach programs
+    YOUR_PROGRAMS = "Your programs ({count})"
+    YOUR_PROGRAMS_TITLE = "Your programs"
+    NO_PROGRAMS = "No programs yet: `coach programs new --template running-start`."
+    PUBLISHED = "published"
+    NOT_PUBLISHED = "not published"
+    VERSION = "{status} · version {number} ({version_status})"
+    VERSION_STATUSES = {"draft": "draft", "published": "published"}
+    ENROLLED = "{n} enrolled"
+    ACTIVE = "{n} active"
+    COMPLETED = "{n} completed"
+    COMPLETION = "completion {value} %"
+    ADHERENCE = "check-in adherence {value} %"
+    MIGRATE_BUTTON = "Move {behind} to version {version}"
+    NOTHING_MOVED = "Nothing moved: {reason}"
+    MIGRATED = "{clients} of {program} moved to version {version}; {notified} told what changed."
+    # English keeps its "client(s)"; the other languages have real plural forms.
+    MIGRATED_CLIENTS = Plural("{n} client(s)", "{n} client(s)")
+    # /coach goals
+    GOALS_UNAVAILABLE = "Goal ideas are not available here."
+    GOALS_WAITING = "Goal ideas for {name} are still waiting for your review."
+    NO_GOAL_IDEAS = "I have no goal ideas for {name} right now."
+    GOAL_IDEAS_SENT = (
+        "{ideas} for {name} are on their way, each with Approve / Edit / Dismiss. "
+        "Only those you approve are offered to {name}."
+    )
+    GOAL_IDEAS = Plural("{n} goal ideas", "{n} goal ideas")
+    # /coach digest without the insights feature, computed from the roster
+    DIGEST_TITLE = "Your digest"
+    DIGEST_FOR = "Digest for {day}"
+    DIGEST_OVERVIEW = "{clients} · {checked_today} checked in today · {flagged} need attention"
+    CLIENTS = Plural("{n} client", "{n} clients")
+    DIGEST_LINE = "last check-in {when}, streak {streak}"
+    NOTHING_TO_REPORT = "Nothing to report."
+    SOURCE = "source: {source}"
+    SOURCES = {"computed": "computed", "ai": "AI-generated"}
+    # /coach paylink
+    PAYLINK_USAGE = 'Try `/coach paylink Ann "Strength 8 weeks"` (client, then program).'
+    WHICH_CLIENT_AND_PROGRAM = "Which client and which program? {usage}"
+    NO_SUCH_PROGRAM = "I couldn't find that program. Your programs: {names}. {usage}"
+    NONE_YET = "none yet"
+    NO_PAYMENTS_FOR_LINK = "Payments aren't set up yet, so I can't create a payment link."
+    FREE_PROGRAM = "{program} is free: there is nothing to pay."
+    CANT_SEND_LINK = "Can't send a payment link: {reason}."
+    ALREADY_ENROLLED = "{name} is already enrolled in {program} ({status})."
+    ENROLLMENT_STATUSES = {
+        "pending_payment": "pending payment",
+        "active": "active",
+        "paused": "paused",
+        "completed": "completed",
+        "cancelled": "cancelled",
+    }
+    LINK_UNAVAILABLE = "Can't create the payment link right now: {reason}"
+    LINK_UNREACHABLE = "{name} has no chat I can reach, so the link wasn't sent. Link: {url}"
+    LINK_SENT = "Payment link for {program} sent to {name} ({amount})."
+    # /coach remind
+    WHOM_TO_REMIND = "Whom should I remind, and of what? Try `/coach remind Ann Log your sleep tonight`."
+    REMINDER_EMPTY = "What should the reminder say? Try `/coach remind Ann Log your sleep tonight`."
+    REMINDER_TOO_LONG = "That reminder is too long: keep it under {limit} characters."
+    REMINDER_UNREACHABLE = "{name} has no chat I can reach, so the reminder wasn't sent."
+    REMINDER_SENT = "Reminder sent to {name}."
+    # /coach refund
+    REFUND_USAGE = "Try `/coach refund 12` or `/coach refund 12 10.50` (payment ids are in `/coach client`)."
+    WHICH_PAYMENT = "Which payment? {usage}"
+    NO_PAYMENTS_FOR_REFUND = "Payments aren't set up yet, so I can't refund."
+    NOT_YOUR_PAYMENT = "Payment {payment} isn't one of your clients' payments."
+    NOT_AN_AMOUNT = "“{text}” isn't an amount. {usage}"
+    NO_REFUND = "No refund: {reason}."
+    REFUNDED = "Refunded {amount} to {name} (total refunded {total}). They have been told."
+    # /coach settings
+    NOT_SAVED = "Not saved: {reason}. {usage}"
+    SAVED = "Saved. {settings}."
+    # `coach insights digest` (the CLI): where the digest's summaries came from
+    DIGEST_SOURCE_AI = "source: AI-generated by model {models}"
+    DIGEST_SOURCE_AI_SOME = "source: AI-generated by model {models} (computed fallback for some clients)"
+    DIGEST_SOURCE_COMPUTED = "source: computed fallback, not AI ({reasons})"
+    FALLBACK_REASONS = {
+        "no model configured": "no model configured",
+        "model unavailable": "model unavailable",
+        "model answer failed checks": "model answer failed checks",
+        "no model": "no model",
+        "no clients": "no clients",
+    }
+
+
+class CoachHome(Catalogue):
+    """A coach's clients at a glance (App Home, ``/coach clients``) and one client's card
+    (``/coach client``), in the coach's language; client names, goals and notes are shown as written."""
+
+    HOME_TITLE = "{name}'s clients"
+    HOME_COUNTS = "{clients} · {flagged} with open flags · updated {when} UTC"
+    CLIENTS = Plural("{n} client", "{n} clients")
+    NO_CLIENTS = "No clients yet."
+    NO_CLIENTS_INVITE = "No clients yet. Share your invite link to get started."
+    YOUR_CLIENTS = "Your clients"
+    YOUR_CLIENTS_COUNT = "Your clients ({count})"
+    AND_MORE = "…and {n} more"
+    OPEN = "Open"
+    # One client's line
+    LAST_CHECK_IN = "last check-in {when}"
+    STREAK = "streak {streak}"
+    MOOD = "mood {mood}/10"
+    PAYMENT = "payment {status}"
+    TODAY = "today"
+    YESTERDAY = "yesterday"
+    NEVER = "never"
+    DAYS_AGO = Plural("{n} day ago", "{n} days ago")
+    PAYMENT_FAILED = "payment failed"
+    PAYMENT_STATUSES = {
+        "pending": "pending",
+        "succeeded": "succeeded",
+        "failed": "failed",
+        "refunded": "refunded",
+        "partially_refunded": "partially refunded",
+    }
+    # The client card
+    TIMEZONE = "*Timezone* {zone}"
+    CHANNELS = "*Channels* {channels}"
+    NO_CHANNEL = "none"
+    PROGRAMS = "*Programs* {programs}"
+    GOALS = "*Goals*"
+    NO_GOALS = "No goals yet."
+    # How the card marks goals that are not yet the client's own (domain GoalStatus values).
+    GOAL_MARKS = {"suggested": "offered to the client", "proposed": "AI idea, waiting for your review"}
+    LAST_CHECK_INS = Plural("*Last {n} check-in*", "*Last {n} check-ins*")
+    CHECK_IN_LINE = "{day}: mood {mood}, energy {energy}, sleep {sleep}h, plan {plan}"
+    ADHERENCE = {"yes": "yes", "partly": "partly", "no": "no"}
+    TREND_TITLE = "*Trend* (last {days} days, {mark} = no check-in; week over week)"
+    NO_CHECK_INS_THIS_WEEK = "no check-ins this week"
+    CHECK_INS = "*Check-ins*"
+    NO_CHECK_INS = "No check-ins yet."
+    LATEST_SUMMARY = "*Latest summary*"
+    PAYMENTS = "*Payments*"

@@ -38,8 +38,10 @@ from bot.slack.roster import CoachInsights
 from bot.slack.threads import ReplyOutcome, find_thread, relay_coach_reply
 from bot.slack.transport import SlackTransport
 from conversations.cohort_groups import CohortGroups
+from conversations.i18n import use_locale
 from conversations.messages import OutgoingFile
 from conversations.ports import ConversationHandler, GoalSuggester, PaymentPort
+from conversations.texts import CoachCommands as CoachCommandTexts
 from domain.clock import Clock, utcnow
 from domain.db import Database
 from domain.models import Coach
@@ -285,10 +287,9 @@ class SlackBot:
             await self.cohort_channel.on_channel_message(event)
             return
         if coach is not None:
-            hint = "Hi coach! Reply inside a client's thread to message them, or use:"
-            await client.chat_postMessage(
-                channel=channel, text="Use /coach for your commands", blocks=blocks.help_blocks(hint)
-            )
+            with use_locale(coach.locale):
+                text, hint = CoachCommandTexts.DM_HINT_TEXT, blocks.help_blocks(CoachCommandTexts.DM_HINT)
+            await client.chat_postMessage(channel=channel, text=text, blocks=hint)
             return
         await self.conversation.on_direct_message(event, client)
 

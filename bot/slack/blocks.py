@@ -10,12 +10,17 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from babel import dates as babel_dates
+
 from bot.slack.roster import NO_CHECK_IN as NO_CHECK_IN_MARK
 from bot.slack.roster import ClientGlance, ClientProfile, days_ago
 from conversations.coach_notices import notice_text as render_notice_text
-from conversations.i18n import format_decimal
+from conversations.i18n import current_locale, format_decimal
 from conversations.messages import OutgoingMessage
+from conversations.texts import CoachCommands as Commands
+from conversations.texts import CoachHome as Home
 from conversations.texts import CoachNotices as Notices
+from conversations.texts import CoachSummary
 from domain.analytics.weekly import WeeklyNumbers
 from domain.models import CheckIn, Client, Coach, Message
 from domain.services.coach_feedback import REACTIONS
@@ -131,13 +136,28 @@ def answered_blocks(original: Sequence[Block], chosen_label: str) -> list[Block]
 # --- coach surfaces ----------------------------------------------------------------------------
 
 
+def _status(names: dict[str, str], status: str) -> str:
+    """A status value (``partially_refunded``) in words of the current locale."""
+    return names.get(status) or status.replace("_", " ")
+
+
+def _when(at: datetime, english: str, skeleton: str, *, clock: bool = False) -> str:
+    """A date as English has always shown it here (``english``, a strftime pattern), or Babel's
+    ``skeleton`` (and, with ``clock``, the short time) for the coach's language."""
+    language = current_locale()
+    if language == "en":
+        return at.strftime(english)
+    day = str(babel_dates.format_skeleton(skeleton, at, locale=language))
+    return f"{day} {babel_dates.format_time(at, format='short', locale=language)}" if clock else day
+
+
 def _glance_line(glance: ClientGlance, now: datetime) -> str:
     when = days_ago(glance.last_check_in_at, now, glance.client.timezone)
-    parts = [f"last check-in {when}", f"streak {glance.streak}"]
+    parts = [Home.LAST_CHECK_IN.format(when=when), Home.STREAK.format(streak=glance.streak)]
     if glance.last_mood is not None:
-        parts.append(f"mood {glance.last_mood}/10")
+        parts.append(Home.MOOD.format(mood=glance.last_mood))
     if glance.payment_status:
-        parts.append(f"payment {glance.payment_status.replace('_', ' ')}")
+        parts.append(Home.PAYMENT.format(status=_status(Home.PAYMENT_STATUSES, glance.payment_status)))
     flags = "  ".join(f"⚠️ {escape(flag)}" for flag in glance.flags)
     line = f"*{escape(glance.client.display_name)}* — " + " · ".join(parts)
     if glance.program:
@@ -147,63 +167,80 @@ def _glance_line(glance: ClientGlance, now: datetime) -> str:
 
 def clients_blocks(roster: Sequence[ClientGlance], now: datetime) -> list[Block]:
     if not roster:
-        return [header("Your clients"), section("No clients yet. Share your invite link to get started.")]
-    blocks: list[Block] = [header(f"Your clients ({len(roster)})")]
+        return [header(Home.YOUR_CLIENTS), section(Home.NO_CLIENTS_INVITE)]
+    blocks: list[Block] = [header(Home.YOUR_CLIENTS_COUNT.format(count=len(roster)))]
     for glance in roster[: MESSAGE_BLOCKS_MAX - 2]:
         block = section(_glance_line(glance, now))
-        block["accessory"] = button("Open", OPEN_CLIENT, str(glance.client.id))
+        block["accessory"] = button(Home.OPEN, OPEN_CLIENT, str(glance.client.id))
         blocks.append(block)
     if len(roster) > MESSAGE_BLOCKS_MAX - 2:
-        blocks.append(context(f"…and {len(roster) - (MESSAGE_BLOCKS_MAX - 2)} more"))
+        blocks.append(context(Home.AND_MORE.format(n=len(roster) - (MESSAGE_BLOCKS_MAX - 2))))
     return blocks
 
 
-# How a client card marks goals that are not yet the client's own (domain GoalStatus values).
-GOAL_MARKS = {"suggested": " _(offered to the client)_", "proposed": " _(AI idea, waiting for your review)_"}
+def _goal_mark(status: str) -> str:
+    """How a client card marks goals that are not yet the client's own (domain GoalStatus values)."""
+    mark = Home.GOAL_MARKS.get(status)
+    return f" _({mark})_" if mark else ""
 
 
 def profile_blocks(profile: ClientProfile, now: datetime) -> list[Block]:
     glance = profile.glance
     client = glance.client
     blocks: list[Block] = [header(client.display_name), section(_glance_line(glance, now))]
-    facts = [f"*Timezone* {escape(client.timezone)}", f"*Channels* {', '.join(profile.channels) or 'none'}"]
+    facts = [
+        Home.TIMEZONE.format(zone=escape(client.timezone)),
+        Home.CHANNELS.format(channels=", ".join(profile.channels) or Home.NO_CHANNEL),
+    ]
     if profile.programs:
-        facts.append(
-            "*Programs* " + ", ".join(f"{escape(n)} ({s.replace('_', ' ')})" for n, s in profile.programs)
+        named = ", ".join(
+            f"{escape(n)} ({_status(Commands.ENROLLMENT_STATUSES, s)})" for n, s in profile.programs
         )
+        facts.append(Home.PROGRAMS.format(programs=named))
     blocks.append(context("  ·  ".join(facts)))
     if profile.goals:
-        goal_lines = [
-            f"• {escape(g.text)} — {g.progress}%" + GOAL_MARKS.get(g.status, "") for g in profile.goals
-        ]
-        blocks.append(section("*Goals*\n" + "\n".join(goal_lines)))
+        goal_lines = [f"• {escape(g.text)} — {g.progress}%" + _goal_mark(g.status) for g in profile.goals]
+        blocks.append(section(Home.GOALS + "\n" + "\n".join(goal_lines)))
     else:
-        blocks.append(section("*Goals*\nNo goals yet."))
+        blocks.append(section(Home.GOALS + "\n" + Home.NO_GOALS))
     if profile.check_ins:
         lines = [
-            f"• {c.created_at:%a %d %b}: mood {c.mood}, energy {c.energy}, sleep {c.sleep_hours:g}h, "
-            f"plan {c.adherence}" + (f" — _{escape(_clip(c.note, 120))}_" if c.note else "")
+            "• "
+            + Home.CHECK_IN_LINE.format(
+                day=_when(c.created_at, "%a %d %b", "MMMEd"),
+                mood=c.mood,
+                energy=c.energy,
+                sleep=format_decimal(c.sleep_hours),
+                plan=Home.ADHERENCE.get(c.adherence, c.adherence),
+            )
+            + (f" — _{escape(_clip(c.note, 120))}_" if c.note else "")
             for c in profile.check_ins
         ]
-        blocks.append(section(f"*Last {len(profile.check_ins)} check-ins*\n" + "\n".join(lines)))
+        blocks.append(section(Home.LAST_CHECK_INS.format(n=len(profile.check_ins)) + "\n" + "\n".join(lines)))
     if profile.charts:
-        width = max(len(metric) for metric, _, _ in profile.charts)
-        rows = [f"`{metric.ljust(width)} {bars}`  {escape(trend)}" for metric, bars, trend in profile.charts]
+        names = {metric: CoachSummary.METRICS.get(metric, metric) for metric, _, _ in profile.charts}
+        width = max(len(name) for name in names.values())
+        rows = [
+            f"`{names[metric].ljust(width)} {bars}`  {escape(trend)}"
+            for metric, bars, trend in profile.charts
+        ]
         if profile.trend:
             rows.append(escape(profile.trend))
-        title = f"*Trend* (last {len(profile.charts[0][1])} days, {NO_CHECK_IN_MARK} = no check-in; week over week)"
+        title = Home.TREND_TITLE.format(days=len(profile.charts[0][1]), mark=NO_CHECK_IN_MARK)
         blocks.append(section(title + "\n" + "\n".join(rows)))
     else:
-        blocks.append(section("*Check-ins*\nNo check-ins yet."))
+        blocks.append(section(Home.CHECK_INS + "\n" + Home.NO_CHECK_INS))
     if profile.summary:
-        blocks.append(section("*Latest summary*\n" + escape(profile.summary)))
+        blocks.append(section(Home.LATEST_SUMMARY + "\n" + escape(profile.summary)))
     if profile.payments:
         lines = [
-            f"• #{p_id} {escape(amount)} — {status.replace('_', ' ')}"
+            f"• #{p_id} {escape(amount)} — {_status(Home.PAYMENT_STATUSES, status)}"
             for p_id, amount, status in profile.payments
         ]
-        blocks.append(section("*Payments*\n" + "\n".join(lines)))
-    blocks.append(actions([button("Message client", ALERT_MESSAGE_CLIENT, str(client.id), style="primary")]))
+        blocks.append(section(Home.PAYMENTS + "\n" + "\n".join(lines)))
+    blocks.append(
+        actions([button(Notices.MESSAGE_CLIENT, ALERT_MESSAGE_CLIENT, str(client.id), style="primary")])
+    )
     return blocks
 
 
@@ -216,29 +253,32 @@ def choice_blocks(prompt: str, options: Iterable[tuple[str, dict[str, Any]]]) ->
     return [section(escape(prompt)), actions(elements, block_id="pick_client")]
 
 
+# Each command's usage as typed (the interface: the same in every language), then what it does
+# (CoachCommands.HELP, in the coach's language).
+HELP_COMMANDS = (
+    ("clients", "/coach clients"),
+    ("client", "/coach client <name>"),
+    ("goals", "/coach goals <client>"),
+    ("digest", "/coach digest"),
+    ("programs", "/coach programs"),
+    ("stats", "/coach stats"),
+    ("paylink", "/coach paylink <client> <program>"),
+    ("remind", "/coach remind <client> <text>"),
+    ("refund", "/coach refund <payment id> [amount]"),
+    ("announce", "/coach announce [--program ID] [--segment flagged|missed|unpaid] [--at ISO] <text>"),
+    ("settings", "/coach settings"),
+    ("support", "/coach support <text>"),
+    ("guides", "/coach guides"),
+    ("availability", "/coach availability"),
+    ("help", "/coach help"),
+)
+
+
 def help_blocks(note: str | None = None) -> list[Block]:
-    lines = [
-        "`/coach clients` — your clients with last check-in, streak and flags",
-        "`/coach client <name>` — profile, goals, last 7 check-ins and the latest summary",
-        "`/coach goals <client>` — goal ideas for a client, for you to approve, edit or dismiss",
-        "`/coach digest` — your digest now",
-        "`/coach programs` — your programs with enrollments, completion and revenue",
-        "`/coach stats` — your numbers this week against the week before, with their definitions",
-        "`/coach paylink <client> <program>` — send a client a payment link",
-        "`/coach remind <client> <text>` — send a client a reminder",
-        "`/coach refund <payment id> [amount]` — refund a payment, fully or partly",
-        "`/coach announce [--program ID] [--segment flagged|missed|unpaid] [--at ISO] <text>` — a message "
-        "to all your clients, a program's or a segment, after a preview",
-        "`/coach settings` — your digest time, cadence and timezone "
-        "(or `/coach settings digest 08:00 weekly Europe/Berlin`)",
-        "`/coach support <text>` — ask the admins for help (`/coach support` lists your requests)",
-        "`/coach guides` — guides from the admins (🆕 new to you); `/coach guides <name>` reads one",
-        "`/coach availability` — your bookable hours, free slots and booked sessions; "
-        "`/coach availability set <YAML>` changes the hours",
-        "`/coach help` — this list",
-        "Reply in a client's thread to message them on their own channel.",
-    ]
-    blocks = [header("Coach commands"), section("\n".join(lines))]
+    said = Commands.HELP
+    lines = [f"`{usage}` — {said[key]}" for key, usage in HELP_COMMANDS]
+    lines.append(Commands.HELP_THREADS)
+    blocks = [header(Commands.HELP_TITLE), section("\n".join(lines))]
     if note:
         blocks.insert(0, section(escape(note)))
     return blocks
@@ -247,11 +287,8 @@ def help_blocks(note: str | None = None) -> list[Block]:
 def programs_blocks(lines: Sequence[tuple[str, str, str, tuple[str, str] | None]]) -> list[Block]:
     """``/coach programs``: (name, status, stats line, optional (label, value) of a migrate button)."""
     if not lines:
-        return [
-            header("Your programs"),
-            section("No programs yet: `coach programs new --template running-start`."),
-        ]
-    blocks: list[Block] = [header(f"Your programs ({len(lines)})")]
+        return [header(Commands.YOUR_PROGRAMS_TITLE), section(Commands.NO_PROGRAMS)]
+    blocks: list[Block] = [header(Commands.YOUR_PROGRAMS.format(count=len(lines)))]
     for name, status, stats, migrate in lines[: MESSAGE_BLOCKS_MAX - 1]:
         block = section(f"*{escape(name)}* — {escape(status)}\n{escape(stats)}")
         if migrate is not None:
@@ -391,7 +428,9 @@ def digest_blocks(payload: dict[str, Any]) -> list[Block]:
     """
     lines: list[Any] = list(payload.get("lines") or [])
     text_lines = [ln for ln in str(payload.get("text") or "").splitlines()]
-    title = str(payload.get("title") or (text_lines[0] if text_lines and not lines else "Your digest"))
+    title = str(
+        payload.get("title") or (text_lines[0] if text_lines and not lines else Commands.DIGEST_TITLE)
+    )
     blocks: list[Block] = [header(title)]
     overview = payload.get("overview")
     if isinstance(overview, str) and overview:
@@ -421,14 +460,17 @@ def digest_blocks(payload: dict[str, Any]) -> list[Block]:
     if chunk:
         blocks.append(section("\n".join(chunk)))
     if len(blocks) == 1:
-        blocks.append(section("Nothing to report."))
+        blocks.append(section(Commands.NOTHING_TO_REPORT))
     if payload.get("source"):
-        blocks.append(context(f"source: {escape(str(payload['source']))}"))
+        source = str(payload["source"])
+        blocks.append(context(Commands.SOURCE.format(source=escape(Commands.SOURCES.get(source, source)))))
     return blocks[:MESSAGE_BLOCKS_MAX]
 
 
 def digest_text(payload: dict[str, Any]) -> str:
-    return str(payload.get("text") or payload.get("overview") or payload.get("title") or "Your digest")
+    return str(
+        payload.get("text") or payload.get("overview") or payload.get("title") or Commands.DIGEST_TITLE
+    )
 
 
 # --- client threads ----------------------------------------------------------------------------
@@ -479,17 +521,20 @@ HOME_BLOCKS_MAX = 100  # a Home tab view holds at most 100 blocks
 
 
 def home_view(coach: Coach, roster: Sequence[ClientGlance], now: datetime) -> dict[str, Any]:
-    blocks: list[Block] = [header(f"{coach.name}'s clients")]
+    """A coach's App Home in the current locale (the coach's; set by the caller)."""
+    blocks: list[Block] = [header(Home.HOME_TITLE.format(name=coach.name))]
     flagged = sum(1 for g in roster if g.flags)
-    blocks.append(
-        context(f"{len(roster)} clients · {flagged} with open flags · updated {now:%d %b %H:%M} UTC")
+    updated = _when(now, "%d %b %H:%M", "MMMd", clock=True)
+    counts = Home.HOME_COUNTS.format(
+        clients=Home.CLIENTS.format(n=len(roster)), flagged=flagged, when=updated
     )
+    blocks.append(context(escape(counts)))
     blocks.append({"type": "divider"})
     if not roster:
-        blocks.append(section("No clients yet."))
+        blocks.append(section(Home.NO_CLIENTS))
     for glance in roster[: HOME_BLOCKS_MAX - 4]:
         block = section(_glance_line(glance, now))
-        block["accessory"] = button("Open", OPEN_CLIENT, str(glance.client.id))
+        block["accessory"] = button(Home.OPEN, OPEN_CLIENT, str(glance.client.id))
         blocks.append(block)
     return {"type": "home", "blocks": blocks}
 

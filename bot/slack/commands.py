@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.slack import blocks, coach_settings
 from bot.slack.announcements import SlackAnnouncements
 from bot.slack.auth import (
-    NOT_YOUR_CLIENT_TEXT,
     REFUSAL_TEXT,
     linked_coach,
     owned_client,
@@ -30,10 +29,14 @@ from bot.slack.roster import (
     client_profile,
     coach_roster,
     days_ago,
+    days_since,
+    money,
 )
 from conversations.coach_digest import digest_payload
+from conversations.i18n import format_decimal, use_locale
 from conversations.messages import OutgoingMessage, UrlButton
 from conversations.ports import GoalSuggester, PaymentPort, PaymentsUnavailable
+from conversations.texts import CoachCommands as T
 from domain.analytics.programs import program_stats
 from domain.analytics.weekly import weekly_numbers
 from domain.clock import Clock, utcnow
@@ -93,22 +96,24 @@ def reply(text: str) -> CommandReply:
     return CommandReply(text, blocks.text_blocks(text))
 
 
-money = format_money
-
-
 def roster_digest(roster: Sequence[ClientGlance], coach: Coach, now: Any) -> dict[str, Any]:
-    """The digest computed from the roster alone, used while no insights source is configured."""
+    """The digest computed from the roster alone, used while no insights source is configured (in
+    the current locale)."""
     flagged = [g for g in roster if g.flags]
-    checked_today = sum(1 for g in roster if days_ago(g.last_check_in_at, now, g.client.timezone) == "today")
+    checked_today = sum(1 for g in roster if days_since(g.last_check_in_at, now, g.client.timezone) == 0)
     return {
         "type": "coach_digest",
         "coach_id": coach.id,
-        "title": "Your digest",
-        "overview": f"{len(roster)} clients · {checked_today} checked in today · {len(flagged)} need attention",
+        "title": T.DIGEST_TITLE,
+        "overview": T.DIGEST_OVERVIEW.format(
+            clients=T.CLIENTS.format(n=len(roster)), checked_today=checked_today, flagged=len(flagged)
+        ),
         "lines": [
             {
                 "name": g.client.display_name,
-                "line": f"last check-in {days_ago(g.last_check_in_at, now, g.client.timezone)}, streak {g.streak}",
+                "line": T.DIGEST_LINE.format(
+                    when=days_ago(g.last_check_in_at, now, g.client.timezone), streak=g.streak
+                ),
                 "flags": list(g.flags),
             }
             for g in roster
@@ -148,17 +153,21 @@ class CoachCommands:
             if coach is None:
                 await record_refusal(session, slack_user_id=user_id, attempted=f"{COMMAND} {sub}")
                 return reply(REFUSAL_TEXT)
+        with use_locale(coach.locale):  # every answer in the coach's language
+            return await self._run(coach, sub, rest, request_ref)
+
+    async def _run(self, coach: Coach, sub: str, rest: str, request_ref: str) -> CommandReply:
         if sub in ("", "help"):
-            return CommandReply("Coach commands", blocks.help_blocks())
+            return CommandReply(T.HELP_TITLE, blocks.help_blocks())
         if sub == "clients":
             return await self.clients(coach)
         if sub == "client":
             if not rest:
-                return reply("Which client? Try `/coach client Ann`.")
+                return reply(T.WHICH_CLIENT)
             return await self._with_client(coach, "client", rest, "", request_ref)
         if sub == "goals":
             if not rest:
-                return reply("Whose goals? Try `/coach goals Ann`.")
+                return reply(T.WHOSE_GOALS)
             return await self._with_client(coach, "goals", rest, "", request_ref)
         if sub == "digest":
             return await self.digest(coach)
@@ -188,25 +197,28 @@ class CoachCommands:
             from bot.slack.availability import availability_command
 
             return await availability_command(self.db, coach, rest)
-        return CommandReply(
-            "Unknown command", blocks.help_blocks(f"I don't know `{sub}`. Here is what I can do:")
-        )
+        return CommandReply(T.UNKNOWN_TITLE, blocks.help_blocks(T.UNKNOWN.format(command=sub)))
 
     # --- subcommands -----------------------------------------------------------------------
 
     async def clients(self, coach: Coach) -> CommandReply:
         now = self.clock()
-        flags = await self.insights.flags_for_coach(coach.id)
+        flags = await self.insights.flags_for_coach(coach.id, locale=coach.locale)
         async with self.db.sessions() as session:
             roster = await coach_roster(session, coach.id, now=now, flags=flags)
-        return CommandReply(f"Your clients ({len(roster)})", blocks.clients_blocks(roster, now))
+        return CommandReply(T.YOUR_CLIENTS.format(count=len(roster)), blocks.clients_blocks(roster, now))
 
     async def client(self, coach: Coach, client_id: int) -> CommandReply:
+        """One client's card (also the "Open" buttons of App Home and alerts), in the coach's language."""
+        with use_locale(coach.locale):
+            return await self._client(coach, client_id)
+
+    async def _client(self, coach: Coach, client_id: int) -> CommandReply:
         now = self.clock()
         async with self.db.sessions() as session:
             client = await owned_client(session, coach, client_id)
             if client is None:
-                return reply(NOT_YOUR_CLIENT_TEXT)
+                return reply(T.NOT_YOUR_CLIENT)
         summary = await self.insights.latest_summary(client.id)
         async with self.db.sessions() as session:
             client = await session.get(Client, client_id)
@@ -226,23 +238,27 @@ class CoachCommands:
             for program in await list_programs(session, coach_id=coach.id):
                 stats = await program_stats(session, program.id, now=now)
                 version = await latest_version(session, program.id)
-                status = "published" if program.published else "not published"
+                status = T.PUBLISHED if program.published else T.NOT_PUBLISHED
                 if version is not None:
-                    status += f" · version {version.number} ({version.status})"
+                    status = T.VERSION.format(
+                        status=status,
+                        number=version.number,
+                        version_status=T.VERSION_STATUSES.get(version.status, version.status),
+                    )
                 figures = [
-                    f"{stats.enrolled} enrolled",
-                    f"{stats.active} active",
-                    f"{stats.completed} completed",
+                    T.ENROLLED.format(n=stats.enrolled),
+                    T.ACTIVE.format(n=stats.active),
+                    T.COMPLETED.format(n=stats.completed),
                 ]
                 if stats.completion_rate_pct is not None:
-                    figures.append(f"completion {stats.completion_rate_pct:g} %")
+                    figures.append(T.COMPLETION.format(value=format_decimal(stats.completion_rate_pct)))
                 if stats.checkin_adherence_pct is not None:
-                    figures.append(f"check-in adherence {stats.checkin_adherence_pct:g} %")
+                    figures.append(T.ADHERENCE.format(value=format_decimal(stats.checkin_adherence_pct)))
                 figures += [money(amount, currency) for currency, amount in stats.revenue.items()]
                 lines.append(
                     (program.name, status, " · ".join(figures), await _migrate_button(session, program.id))
                 )
-        return CommandReply(f"Your programs ({len(lines)})", blocks.programs_blocks(lines))
+        return CommandReply(T.YOUR_PROGRAMS.format(count=len(lines)), blocks.programs_blocks(lines))
 
     async def stats(self, coach: Coach) -> CommandReply:
         """The coach's last seven days against the seven before, every figure with its definition."""
@@ -253,6 +269,10 @@ class CoachCommands:
     async def migrate_program(self, coach: Coach, program_id: int, number: int) -> CommandReply:
         """Move the program's enrolled clients to published version ``number`` (the Slack button of
         ``coach programs migrate``); only the coach's own programs."""
+        with use_locale(coach.locale):
+            return await self._migrate_program(coach, program_id, number)
+
+    async def _migrate_program(self, coach: Coach, program_id: int, number: int) -> CommandReply:
         async with self.db.unit_of_work() as session:
             program = await session.get(Program, program_id)
             if program is None or program.coach_id != coach.id:
@@ -267,33 +287,34 @@ class CoachCommands:
                     session, program_id, to_version=number, actor=f"coach:{coach.id}"
                 )
             except DomainError as exc:
-                return reply(f"Nothing moved: {exc.message}")
+                return reply(T.NOTHING_MOVED.format(reason=exc.message))
         return reply(
-            f"{result.moved} client(s) of {program.name} moved to version {result.version_number}; "
-            f"{result.notified} told what changed."
+            T.MIGRATED.format(
+                clients=T.MIGRATED_CLIENTS.format(n=result.moved),
+                program=program.name,
+                version=result.version_number,
+                notified=result.notified,
+            )
         )
 
     async def goals(self, coach: Coach, client_id: int) -> CommandReply:
         """Goal ideas for a client, for the coach to review first: each arrives as its own notice with
         Approve / Edit / Dismiss, and only approved ones are offered to the client."""
         if self.goal_ideas is None:
-            return reply("Goal ideas are not available here.")
+            return reply(T.GOALS_UNAVAILABLE)
         async with self.db.sessions() as session:
             client = await owned_client(session, coach, client_id)
             if client is None:
-                return reply(NOT_YOUR_CLIENT_TEXT)
+                return reply(T.NOT_YOUR_CLIENT)
             name = client.display_name
             if await approval.has_proposals_waiting(session, client_id):
-                return reply(f"Goal ideas for {name} are still waiting for your review.")
+                return reply(T.GOALS_WAITING.format(name=name))
         ideas = (await self.goal_ideas.suggest_goals(client_id))[:3]
         async with self.db.unit_of_work() as session:
             proposed = await approval.propose_goals(session, client_id, ideas, ai=any(i.ai for i in ideas))
         if not proposed:
-            return reply(f"I have no goal ideas for {name} right now.")
-        return reply(
-            f"{len(proposed)} goal ideas for {name} are on their way, each with Approve / Edit / Dismiss."
-            f" Only those you approve are offered to {name}."
-        )
+            return reply(T.NO_GOAL_IDEAS.format(name=name))
+        return reply(T.GOAL_IDEAS_SENT.format(ideas=T.GOAL_IDEAS.format(n=len(proposed)), name=name))
 
     async def digest(self, coach: Coach) -> CommandReply:
         payload: dict[str, Any] | None = None
@@ -305,12 +326,12 @@ class CoachCommands:
                 else:
                     payload = digest if isinstance(digest, dict) else digest.to_dict()
                 if "title" not in payload and "as_of" in payload:
-                    payload = {**payload, "title": f"Digest for {payload['as_of']}"}
+                    payload = {**payload, "title": T.DIGEST_FOR.format(day=payload["as_of"])}
             except Exception:
                 log.exception("the insights digest failed; using the computed one")
         if payload is None:
             now = self.clock()
-            flags = await self.insights.flags_for_coach(coach.id)
+            flags = await self.insights.flags_for_coach(coach.id, locale=coach.locale)
             async with self.db.sessions() as session:
                 roster = await coach_roster(session, coach.id, now=now, flags=flags)
             payload = roster_digest(roster, coach, now)
@@ -318,29 +339,31 @@ class CoachCommands:
 
     async def paylink(self, coach: Coach, client_id: int, program_id: int, request_ref: str) -> CommandReply:
         if self.payments is None:
-            return reply("Payments aren't set up yet, so I can't create a payment link.")
+            return reply(T.NO_PAYMENTS_FOR_LINK)
         async with self.db.unit_of_work() as session:
             client = await owned_client(session, coach, client_id)
             program = await session.get(Program, program_id)
             if client is None or program is None or program.coach_id != coach.id:
-                return reply(NOT_YOUR_CLIENT_TEXT)
+                return reply(T.NOT_YOUR_CLIENT)
             if program.is_free:
-                return reply(f"{program.name} is free: there is nothing to pay.")
+                return reply(T.FREE_PROGRAM.format(program=program.name))
             try:
                 enrollment = await enroll(session, client_id=client.id, program_id=program.id)
             except DomainError as exc:
-                return reply(f"Can't send a payment link: {exc.message}.")
+                return reply(T.CANT_SEND_LINK.format(reason=exc.message))
             if enrollment.status != EnrollmentStatus.PENDING_PAYMENT:
-                status = enrollment.status.replace("_", " ")
-                return reply(f"{client.display_name} is already enrolled in {program.name} ({status}).")
+                status = T.ENROLLMENT_STATUSES.get(enrollment.status) or enrollment.status.replace("_", " ")
+                return reply(
+                    T.ALREADY_ENROLLED.format(name=client.display_name, program=program.name, status=status)
+                )
             names = (client.display_name, program.name)
         try:
             # Network I/O happens after the enrollment is committed, never inside the transaction.
             offer = await self.payments.checkout_for_enrollment(enrollment.id)
         except PaymentsUnavailable as exc:
-            return reply(f"Can't create the payment link right now: {exc}")
-        message = OutgoingMessage(
-            text=f"Your coach sent you a payment link for {names[1]} ({money(offer.amount_minor, offer.currency)}).",
+            return reply(T.LINK_UNAVAILABLE.format(reason=exc))
+        message = OutgoingMessage(  # the client's words: not the coach's language
+            text=f"Your coach sent you a payment link for {names[1]} ({format_money(offer.amount_minor, offer.currency)}).",
             url_buttons=(UrlButton(offer.label or "Pay now", offer.url),),
         )
         async with self.db.unit_of_work() as session:
@@ -358,22 +381,24 @@ class CoachCommands:
                     details={"program_id": program_id, "enrollment_id": enrollment.id},
                 )
         if not reachable:
-            return reply(f"{names[0]} has no chat I can reach, so the link wasn't sent. Link: {offer.url}")
+            return reply(T.LINK_UNREACHABLE.format(name=names[0], url=offer.url))
         return reply(
-            f"Payment link for {names[1]} sent to {names[0]} ({money(offer.amount_minor, offer.currency)})."
+            T.LINK_SENT.format(
+                program=names[1], name=names[0], amount=money(offer.amount_minor, offer.currency)
+            )
         )
 
     async def remind(self, coach: Coach, client_id: int, text: str, request_ref: str) -> CommandReply:
         text = " ".join(text.split())
         if not text:
-            return reply("What should the reminder say? Try `/coach remind Ann Log your sleep tonight`.")
+            return reply(T.REMINDER_EMPTY)
         if len(text) > REMINDER_MAX_CHARS:
-            return reply(f"That reminder is too long: keep it under {REMINDER_MAX_CHARS} characters.")
+            return reply(T.REMINDER_TOO_LONG.format(limit=REMINDER_MAX_CHARS))
         async with self.db.unit_of_work() as session:
             client = await owned_client(session, coach, client_id)
             if client is None:
-                return reply(NOT_YOUR_CLIENT_TEXT)
-            message = OutgoingMessage(text=f"⏰ Reminder from {coach.name}: {text}")
+                return reply(T.NOT_YOUR_CLIENT)
+            message = OutgoingMessage(text=f"⏰ Reminder from {coach.name}: {text}")  # for the client
             reachable = bool(await reachable_identities(session, client.id))
             if reachable:
                 await enqueue_for_client(
@@ -387,8 +412,8 @@ class CoachCommands:
                 )
             name = client.display_name
         if not reachable:
-            return reply(f"{name} has no chat I can reach, so the reminder wasn't sent.")
-        return reply(f"Reminder sent to {name}.")
+            return reply(T.REMINDER_UNREACHABLE.format(name=name))
+        return reply(T.REMINDER_SENT.format(name=name))
 
     async def digest_settings(self, coach: Coach, rest: str) -> CommandReply:
         """No arguments: the current digest settings with an Edit button; else ``digest <time> <cadence> <zone>``."""
@@ -402,20 +427,20 @@ class CoachCommands:
             return reply(choice)
         saved = await self.settings.save(coach.id, choice)
         if isinstance(saved, DomainError):
-            return reply(f"Not saved: {saved.message}. {coach_settings.USAGE}")
-        text = f"Saved. {coach_settings.settings_text(saved)}."
+            return reply(T.NOT_SAVED.format(reason=saved.message, usage=coach_settings.USAGE))
+        text = T.SAVED.format(settings=coach_settings.settings_text(saved))
         return CommandReply(text, coach_settings.settings_blocks(saved, text))
 
     async def refund(self, coach: Coach, rest: str) -> CommandReply:
         """``refund <payment id> [amount]``: all that is left, or an amount in major units (10.50)."""
-        usage = "Try `/coach refund 12` or `/coach refund 12 10.50` (payment ids are in `/coach client`)."
+        usage = T.REFUND_USAGE
         words = rest.split()
         if not words or not words[0].lstrip("#").isdigit() or len(words) > 2:
-            return reply(f"Which payment? {usage}")
+            return reply(T.WHICH_PAYMENT.format(usage=usage))
         payment_id = int(words[0].lstrip("#"))
         refunds = self.payments if hasattr(self.payments, "refund") else None
         if refunds is None:
-            return reply("Payments aren't set up yet, so I can't refund.")
+            return reply(T.NO_PAYMENTS_FOR_REFUND)
         async with self.db.unit_of_work() as session:
             payment = await session.get(Payment, payment_id)
             client = await owned_client(session, coach, payment.client_id) if payment else None
@@ -423,22 +448,25 @@ class CoachCommands:
                 await record_refusal(
                     session, slack_user_id=coach.slack_user_id or "", attempted=f"refund {payment_id}"
                 )
-                return reply(f"Payment {payment_id} isn't one of your clients' payments.")
+                return reply(T.NOT_YOUR_PAYMENT.format(payment=payment_id))
             currency, name = payment.currency, client.display_name
         amount_minor = None
         if len(words) == 2:
             amount_minor = parse_amount(words[1], currency)
             if amount_minor is None:
-                return reply(f"“{words[1]}” isn't an amount. {usage}")
+                return reply(T.NOT_AN_AMOUNT.format(text=words[1], usage=usage))
         try:
             result = await cast(Refunds, refunds).refund(
                 payment_id, amount_minor=amount_minor, reason="refund from Slack", actor=f"coach:{coach.id}"
             )
         except (DomainError, PaymentsUnavailable) as exc:
-            return reply(f"No refund: {getattr(exc, 'message', None) or exc}.")
+            return reply(T.NO_REFUND.format(reason=getattr(exc, "message", None) or exc))
         return reply(
-            f"Refunded {money(result.refunded_now_minor, result.currency)} to {name} "
-            f"(total refunded {money(result.refunded_total_minor, result.currency)}). They have been told."
+            T.REFUNDED.format(
+                amount=money(result.refunded_now_minor, result.currency),
+                name=name,
+                total=money(result.refunded_total_minor, result.currency),
+            )
         )
 
     # --- name resolution -------------------------------------------------------------------
@@ -450,9 +478,14 @@ class CoachCommands:
             if coach is None:
                 await record_refusal(session, slack_user_id=user_id, attempted="pick client")
                 return reply(REFUSAL_TEXT)
-        return await self._dispatch(
-            coach, str(choice.get("cmd")), int(choice["client_id"]), str(choice.get("arg", "")), request_ref
-        )
+        with use_locale(coach.locale):
+            return await self._dispatch(
+                coach,
+                str(choice.get("cmd")),
+                int(choice["client_id"]),
+                str(choice.get("arg", "")),
+                request_ref,
+            )
 
     async def _dispatch(
         self, coach: Coach, cmd: str, client_id: int, arg: str, request_ref: str
@@ -465,7 +498,7 @@ class CoachCommands:
             return await self.paylink(coach, client_id, int(arg), request_ref)
         if cmd == "remind":
             return await self.remind(coach, client_id, arg, request_ref)
-        return CommandReply("Unknown command", blocks.help_blocks())
+        return CommandReply(T.UNKNOWN_TITLE, blocks.help_blocks())
 
     async def _with_client(
         self, coach: Coach, cmd: str, name: str, arg: str, request_ref: str
@@ -473,7 +506,7 @@ class CoachCommands:
         async with self.db.sessions() as session:
             matches = list(await find_clients_by_name(session, coach.id, name))
         if not matches:
-            return reply(f"None of your clients is called “{name}”. `/coach clients` lists them.")
+            return reply(T.NO_SUCH_CLIENT.format(name=name))
         if len(matches) == 1:
             return await self._dispatch(coach, cmd, matches[0].id, arg, request_ref)
         options = [
@@ -481,28 +514,28 @@ class CoachCommands:
             for c in sorted(matches, key=lambda c: c.display_name)[:CHOICE_MAX]
         ]
         return CommandReply(
-            f"Several clients match “{name}”",
-            blocks.choice_blocks(f"Several clients match “{name}”. Which one?", options),
+            T.SEVERAL_MATCH.format(name=name),
+            blocks.choice_blocks(T.SEVERAL_MATCH_WHICH.format(name=name), options),
         )
 
     async def _paylink(self, coach: Coach, rest: str, request_ref: str) -> CommandReply:
-        usage = 'Try `/coach paylink Ann "Strength 8 weeks"` (client, then program).'
+        usage = T.PAYLINK_USAGE
         words = _words(rest)
         if len(words) < 2:
-            return reply(f"Which client and which program? {usage}")
+            return reply(T.WHICH_CLIENT_AND_PROGRAM.format(usage=usage))
         async with self.db.sessions() as session:
             programs = await list_programs(session, coach_id=coach.id)
         split = split_client_program(words, programs)
         if split is None:
-            names = ", ".join(f"“{p.name}”" for p in programs) or "none yet"
-            return reply(f"I couldn't find that program. Your programs: {names}. {usage}")
+            names = ", ".join(f"“{p.name}”" for p in programs) or T.NONE_YET
+            return reply(T.NO_SUCH_PROGRAM.format(names=names, usage=usage))
         name, program = split
         return await self._with_client(coach, "paylink", name, str(program.id), request_ref)
 
     async def _remind(self, coach: Coach, rest: str, request_ref: str) -> CommandReply:
         words = _words(rest)
         if len(words) < 2:
-            return reply("Whom should I remind, and of what? Try `/coach remind Ann Log your sleep tonight`.")
+            return reply(T.WHOM_TO_REMIND)
         async with self.db.sessions() as session:
             clients = await coach_clients(session, coach.id)
         full_names = {c.display_name.lower() for c in clients}
@@ -525,7 +558,7 @@ async def _migrate_button(session: AsyncSession, program_id: int) -> tuple[str, 
     )
     if not behind:
         return None
-    return f"Move {behind} to version {newest.number}", f"{program_id}:{newest.number}"
+    return T.MIGRATE_BUTTON.format(behind=behind, version=newest.number), f"{program_id}:{newest.number}"
 
 
 def parse_amount(text: str, currency: str) -> int | None:

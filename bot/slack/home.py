@@ -7,6 +7,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack import blocks
 from bot.slack.auth import linked_coach
 from bot.slack.roster import CoachInsights, coach_roster
+from conversations.i18n import use_locale
 from domain.clock import Clock
 from domain.db import Database
 
@@ -20,7 +21,9 @@ async def publish_home(
     if coach is None:
         view = blocks.client_home_view()
     else:
-        flags = await insights.flags_for_coach(coach.id)
+        flags = await insights.flags_for_coach(coach.id, locale=coach.locale)
         async with db.sessions() as session:
-            view = blocks.home_view(coach, await coach_roster(session, coach.id, now=now, flags=flags), now)
+            roster = await coach_roster(session, coach.id, now=now, flags=flags)
+            with use_locale(coach.locale):  # the coach's Home reads in the coach's language
+                view = blocks.home_view(coach, roster, now)
     await client.views_publish(user_id=user_id, view=view)

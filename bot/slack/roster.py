@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
+from conversations.coach_summary import describe_trend, flag_reason
+from conversations.i18n import current_locale, format_amount
+from conversations.texts import CoachHome as T
 from domain import rules
 from domain.clock import ensure_utc, time_zone
 from domain.insights.facts import RiskFlag
-from domain.insights.summary import WeeklySummary, describe_trend
+from domain.insights.summary import WeeklySummary
 from domain.models import CheckIn, Client, Goal
 from domain.models.enums import GoalStatus, PaymentStatus
 from domain.money import format_money
@@ -35,7 +38,9 @@ OTHER_TRENDS = ("sleep_hours", "adherence_pct", "goal_progress")
 class CoachInsights(Protocol):
     """What the Slack app reads from the insights service (issue 7): computed, never a model call."""
 
-    async def flags_for_coach(self, coach_id: int) -> dict[int, list[RiskFlag]]: ...
+    async def flags_for_coach(
+        self, coach_id: int, *, locale: str | None = None
+    ) -> dict[int, list[RiskFlag]]: ...
 
     async def latest_summary(self, client_id: int) -> WeeklySummary: ...
 
@@ -70,12 +75,19 @@ class ClientProfile:
     payments: tuple[tuple[int, str, str], ...] = ()  # (id, amount, status), newest first
 
 
+def money(amount_minor: int, currency: str) -> str:
+    """An amount for the coach: "49.00 USD" in English as everywhere else, Babel's for other languages."""
+    if current_locale() == "en":
+        return format_money(amount_minor, currency)
+    return format_amount(amount_minor, currency)
+
+
 def flag_texts(risk: Sequence[RiskFlag], payment_status: str | None) -> tuple[str, ...]:
     """The insights' risk flags (most urgent first) and, from billing, a failed payment."""
     ordered = sorted(risk, key=lambda f: f.severity != "act")
     flags = [f.reason for f in ordered]
     if payment_status == PaymentStatus.FAILED:
-        flags.append("payment failed")
+        flags.append(T.PAYMENT_FAILED)
     return tuple(flags)
 
 
@@ -156,11 +168,11 @@ def charts_and_trend(
         (
             metric,
             sparkline(daily_values(check_ins, metric, today=today, zone=zone), low, high),
-            describe_trend(facts.trend(metric)) or "no check-ins this week",
+            describe_trend(facts.trend(metric)) or T.NO_CHECK_INS_THIS_WEEK,
         )
         for metric, (low, high) in CHARTED
     )
-    others = [describe_trend(t) for t in facts.trends if t.metric in OTHER_TRENDS]
+    others = [describe_trend(t) for t in facts.trends if t.metric in OTHER_TRENDS]  # in the current locale
     return charts, " · ".join(t for t in others if t)
 
 
@@ -180,8 +192,10 @@ async def client_profile(
     )
     charts, trend = charts_and_trend(summary, recent_days, now=now, zone=client.timezone)
     payments = await recent_payments(session, client.id, limit=PROFILE_PAYMENTS)
+    # The flags' reasons in the current locale, from the facts they were raised on.
+    flags = [replace(f, reason=flag_reason(f, summary.facts)) for f in summary.facts.flags]
     return ClientProfile(
-        glance=(await glances(session, [client], now=now, flags={client.id: summary.facts.flags}))[0],
+        glance=(await glances(session, [client], now=now, flags={client.id: flags}))[0],
         channels=tuple(sorted(set(channels))),
         programs=tuple(programs),
         goals=goals,
@@ -189,16 +203,23 @@ async def client_profile(
         summary=summary.text(),
         trend=trend,
         charts=charts,
-        payments=tuple((p.id, format_money(p.amount_minor, p.currency), p.status) for p in payments),
+        payments=tuple((p.id, money(p.amount_minor, p.currency), p.status) for p in payments),
     )
 
 
-def days_ago(at: datetime | None, now: datetime, timezone: str = "UTC") -> str:
-    """Calendar days in the client's own timezone: "today", "yesterday", "3 days ago"."""
+def days_since(at: datetime | None, now: datetime, timezone: str = "UTC") -> int | None:
+    """Calendar days since ``at`` in the client's own timezone (0 today), None if it never happened."""
     if at is None:
-        return "never"
+        return None
     zone = time_zone(timezone)
-    days = (ensure_utc(now).astimezone(zone).date() - ensure_utc(at).astimezone(zone).date()).days
-    if days <= 0:
-        return "today"
-    return "yesterday" if days == 1 else f"{days} days ago"
+    return max(0, (ensure_utc(now).astimezone(zone).date() - ensure_utc(at).astimezone(zone).date()).days)
+
+
+def days_ago(at: datetime | None, now: datetime, timezone: str = "UTC") -> str:
+    """Calendar days in the client's own timezone, in the current locale: "today", "yesterday", "3 days ago"."""
+    days = days_since(at, now, timezone)
+    if days is None:
+        return T.NEVER
+    if days == 0:
+        return T.TODAY
+    return T.YESTERDAY if days == 1 else T.DAYS_AGO.format(n=days)

@@ -375,13 +375,9 @@ async def coach_clients(
 
 async def find_clients_by_name(session: AsyncSession, coach_id: int, name: str) -> Sequence[Client]:
     """Clients of a coach whose name contains ``name`` (case-insensitive); exact matches first."""
-    needle = name.strip().lower()
-    clients = (
-        await session.scalars(
-            select(Client).where(
-                Client.coach_id == coach_id, func.lower(Client.display_name).contains(needle)
-            )
-        )
-    ).all()
-    exact = [c for c in clients if c.display_name.lower() == needle]
+    needle = name.strip().casefold()
+    # Compared in Python: SQLite's lower() folds ASCII only, so "вера" would never find "Вера".
+    everyone = (await session.scalars(select(Client).where(Client.coach_id == coach_id))).all()
+    clients = [c for c in everyone if needle in c.display_name.casefold()]
+    exact = [c for c in clients if c.display_name.casefold() == needle]
     return exact or clients

@@ -20,7 +20,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.coach_digest import digest_text, summary_label
-from conversations.coach_summary import coach_summary_bullets
+from conversations.coach_summary import coach_summary_bullets, flag_reason
+from conversations.i18n import use_locale
 from conversations.ports import GoalSuggester, NewClientGoalSuggester, SuggestedGoal
 from domain.clock import Clock, utcnow
 from domain.db import Database
@@ -155,17 +156,25 @@ class InsightsService:
         return list((await self.week_facts(client_id, week_ending)).flags)
 
     async def flags_for_coach(
-        self, coach_id: int, *, week_ending: date | None = None
+        self, coach_id: int, *, week_ending: date | None = None, locale: str | None = None
     ) -> dict[int, list[RiskFlag]]:
-        """Risk flags of every active client of a coach (client id → flags), computed, no model."""
+        """Risk flags of every active client of a coach (client id → flags), computed, no model; with
+        ``locale`` (the coach's) each flag's reason reads in that language."""
         async with self.db.unit_of_work() as session:
             client_ids = [c.id for c in await data.coach_clients(session, coach_id)]
         now = self.clock()
         loaded = await self._load(client_ids, week_ending=week_ending)
+
+        def flags_of(facts: WeekFacts) -> list[RiskFlag]:
+            if locale is None:
+                return list(facts.flags)
+            with use_locale(locale):
+                return [replace(f, reason=flag_reason(f, facts)) for f in facts.flags]
+
         # CPU work for a whole roster (trends, note sentiment): in a worker thread, off the loop.
         return await asyncio.to_thread(
             lambda: {
-                p.client_id: list(week_facts(p, rows, week_ending=end, now=now).flags)
+                p.client_id: flags_of(week_facts(p, rows, week_ending=end, now=now))
                 for p, rows, end in loaded
             }
         )

@@ -243,3 +243,25 @@ def test_summaries_count_in_words_and_read_emoji_as_people_mean_them(
     assert "Ben checked in 7 of 7 times:" in out
     code, out, _ = run(capsys, "digest", "--coach", "1", "--period", "week")
     assert "2 clients:" in out
+
+
+def test_the_digest_prints_in_the_coachs_language(cli_db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    import_eval_set(capsys)
+
+    async def german() -> None:
+        db = Database(cli_db)
+        async with db.unit_of_work() as session:
+            await session.execute(update(Coach).values(locale="de", digest_cadence="weekly"))
+        await db.dispose()
+
+    asyncio.run(german())
+    code, out, _ = run(capsys, "digest", "--coach", "1", "--week-ending", "2026-11-22")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "Quelle: berechnet, nicht KI (kein Modell eingerichtet)"
+    assert lines[1] == "Wochenübersicht für die Woche bis 2026-11-22"
+    assert lines[2].startswith("32 Klienten: ")
+    assert "checked in" not in out and "mood" not in out
+    # --json stays the machine-readable English of the domain.
+    code, out, _ = run(capsys, "digest", "--coach", "1", "--week-ending", "2026-11-22", "--json")
+    assert code == 0 and json.loads(out)["title"] == "Weekly digest for the week ending 2026-11-22"
