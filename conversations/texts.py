@@ -1391,3 +1391,107 @@ class CoachHome(Catalogue):
     NO_CHECK_INS = "No check-ins yet."
     LATEST_SUMMARY = "*Latest summary*"
     PAYMENTS = "*Payments*"
+
+
+class CoachTools(Catalogue):
+    """The rest of the ``/coach`` family, in the coach's language: ``settings``, ``availability``,
+    ``guides``, ``support`` and ``announce`` (preview, Send and Cancel). Command words and flags stay
+    as typed; what clients, admins and guides wrote is shown as written."""
+
+    # /coach settings
+    SETTINGS_TITLE = "Your digest settings"
+    SETTINGS_LINES = "*Digest time:* {time}\n*Cadence:* {cadence}\n*Timezone:* {zone}"
+    SETTINGS_TEXT = "Digest at {time}, {cadence}, {zone}"
+    SETTINGS_ONE_LINE = "Or in one line: `/coach settings digest 08:00 weekly Europe/Berlin`"
+    SETTINGS_USAGE = (
+        "Try `/coach settings digest 08:00 weekly Europe/Berlin` (time, then cadence, then timezone or city)."
+    )
+    CADENCE_HINT = "Pick daily, weekdays or weekly."
+    CADENCES = {"daily": "daily", "weekdays": "weekdays", "weekly": "weekly"}
+    EDIT = "Edit"
+    MODAL_TITLE = "Digest settings"
+    SAVE = "Save"
+    CANCEL = "Cancel"
+    DIGEST_TIME = "Digest time"
+    DIGEST_TIME_HINT = "08:00, 8am or 20:30"
+    CADENCE = "Cadence"
+    TIMEZONE = "Timezone"
+    TIMEZONE_HINT = "A city (Berlin) or a zone (Europe/Berlin)"
+    # /coach availability
+    AVAILABILITY_USAGE = (
+        "Set your hours with `/coach availability set` followed by YAML, e.g. "
+        "`/coach availability set {example}` (see the README for exceptions, notice and video link)."
+    )
+    AVAILABILITY_UNKNOWN = "I don't know `availability {action}`. {usage}"
+    HOURS_MISSING = "The hours are missing. {usage}"
+    NOT_SAVED = "Not saved: {reason}. {usage}"
+    SAVED = "Saved. {text}"
+    NO_HOURS = "You have no bookable hours yet, so clients cannot /book. {usage}"
+    BOOKABLE_HOURS = "Your bookable hours ({zone})"
+    NEXT_FREE = "*Next free slots* (your time, {zone}): {slots}"
+    NO_FREE_SLOTS = "none in your horizon"
+    UPCOMING = "*Upcoming sessions*"
+    UPCOMING_NONE = "*Upcoming sessions*: none yet"
+    # /coach guides
+    GUIDES = "Guides"
+    GUIDES_NEW = "Guides ({new} new)"
+    NO_GUIDES = "No guides have been published yet."
+    REVISION = "revision {number}"
+    NO_GUIDE = "There is no guide “{name}”. `/coach guides` lists them."
+    GUIDE_TOO_LONG = "This guide is longer than Slack shows: read all of it in the web workspace."
+    # /coach support
+    SUPPORT_USAGE = (
+        "`/coach support <what you need>` opens a request to the admins · `/coach support reply <n> <text>` "
+        "answers on it · `/coach support close <n>` closes it"
+    )
+    WHICH_REQUEST = "Which request? {usage}"
+    REASON_USAGE = "{reason}. {usage}"
+    REASON = "{reason}."
+    REQUEST_OPENED = "Support request #{number} is open: the admins have it and will answer you here."
+    OPEN_REQUESTS = "Open support requests"
+    YOUR_REQUESTS = "Your support requests"
+    NO_REQUESTS = "None. {usage}"
+    REQUEST_LINE = "*#{number}* {status} · {requester} · {messages}"
+    # English keeps its "message(s)"; the other languages have real plural forms.
+    MESSAGES = Plural("{n} message(s)", "{n} message(s)")
+    REQUEST_STATUSES = {"open": "open", "answered": "answered", "closed": "closed"}
+    WHAT_REPLY = "What is your reply? `/coach support reply {number} <text>`"
+    REPLY_SENT = "Your reply on support request #{number} went to the admins."
+    REQUEST_CLOSED_NO_REPLIES = (
+        "Support request #{number} is closed, so it takes no more replies. "
+        "Open a new one with `/coach support <text>`."
+    )
+    NO_SUCH_REQUEST = "There is no support request #{number} of yours."
+    ANSWER_SENT = "Your answer on support request #{number} is on its way to the requester."
+    REQUEST_CLOSED = "Support request #{number} closed."
+    ALREADY_CLOSED = "Support request #{number} was already closed."
+    # /coach announce
+    ANNOUNCE_USAGE = (
+        "Try `/coach announce Gym closed on Friday`, or with options before the text: "
+        "`/coach announce --program 3 --segment missed --at 2026-12-07T09:00Z See you Monday!` "
+        "(segments: {segments})."
+    )
+    UNKNOWN_FLAG = "I don't know `{flag}`."
+    FLAG_NEEDS_VALUE = "`{flag}` needs a value."
+    NOT_A_TIME = "`{value}` is not a time like 2026-12-07T09:00Z."
+    NEEDS_OFFSET = "Give the time with its offset, like 2026-12-07T09:00Z."
+    PROGRAM_ID = "`--program` takes a program id (a number), not `{value}`."
+    USAGE_AFTER = "{problem} {usage}"
+    NOT_SENT = "Not sent: {reason}. {usage}"
+    NOT_SENT_AGAIN = "Not sent: {reason}. Run `/coach announce` again."
+    PREVIEW_TITLE = "Announcement preview"
+    PREVIEW_TEXT = "Announcement preview: {text}"
+    AT = "at {moment} UTC"
+    ON_SEND = "as soon as you press Send"
+    PEOPLE = Plural("{n} client", "{n} clients")
+    UP_TO = "up to {people} (the segment is taken when it goes out)"
+    TO = "To {audience}: {who}, {when}."
+    SHORTENED = "The preview is shortened; clients get the whole text."
+    OPTED_OUT = "Clients who turned announcements off in /settings are left out."
+    SEND = "Send"
+    NOW = "now"
+    GOES_OUT = (
+        "📣 Announcement {id} to {audience} goes out {when}: “{preview}”. "
+        "You'll get its delivery report here once it is delivered."
+    )
+    NOT_SENT_CANCELLED = "Announcement not sent."

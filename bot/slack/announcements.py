@@ -15,6 +15,8 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot.slack import blocks
 from bot.slack.auth import REFUSAL_TEXT, linked_coach, record_refusal
+from conversations.i18n import use_locale
+from conversations.texts import CoachTools as T
 from domain.clock import Clock, ensure_utc
 from domain.db import Database
 from domain.errors import DomainError
@@ -27,15 +29,15 @@ if TYPE_CHECKING:
 ANNOUNCE_SEND = "announce_send"  # value: the draft's id
 ANNOUNCE_CANCEL = "announce_cancel"
 FLAGS = ("--program", "--segment", "--at")
-USAGE = (
-    "Try `/coach announce Gym closed on Friday`, or with options before the text: "
-    "`/coach announce --program 3 --segment missed --at 2026-12-07T09:00Z See you Monday!` "
-    f"(segments: {', '.join(ann.SEGMENTS)})."
-)
+
+
+def usage() -> str:
+    """How the command is written, in the current locale (the coach's)."""
+    return T.ANNOUNCE_USAGE.format(segments=", ".join(ann.SEGMENTS))
 
 
 class Usage(ValueError):
-    """The command was not written as :data:`USAGE` says."""
+    """The command was not written as :func:`usage` says."""
 
 
 def parse(text: str) -> tuple[dict[str, str], str]:
@@ -45,9 +47,9 @@ def parse(text: str) -> tuple[dict[str, str], str]:
     while rest.startswith("--"):
         flag, value, rest = (*rest.split(maxsplit=2), "", "")[:3]
         if flag not in FLAGS:
-            raise Usage(f"I don't know `{flag}`.")
+            raise Usage(T.UNKNOWN_FLAG.format(flag=flag))
         if not value:
-            raise Usage(f"`{flag}` needs a value.")
+            raise Usage(T.FLAG_NEEDS_VALUE.format(flag=flag))
         options[flag] = value
     return options, rest
 
@@ -56,30 +58,30 @@ def _instant(value: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise Usage(f"`{value}` is not a time like 2026-12-07T09:00Z.") from None
+        raise Usage(T.NOT_A_TIME.format(value=value)) from None
     if parsed.tzinfo is None:
-        raise Usage("Give the time with its offset, like 2026-12-07T09:00Z.")
+        raise Usage(T.NEEDS_OFFSET)
     return ensure_utc(parsed)
 
 
 def preview_blocks(draft: ann.AnnouncementView, audience_size: int) -> list[blocks.Block]:
-    when = f"at {draft.send_at:%Y-%m-%d %H:%M} UTC" if draft.send_at else "as soon as you press Send"
+    when = T.AT.format(moment=f"{draft.send_at:%Y-%m-%d %H:%M}") if draft.send_at else T.ON_SEND
     shown = blocks.escape(draft.text)
     clipped = len(shown) > blocks.SECTION_TEXT_MAX
-    people = f"{audience_size} client{'' if audience_size == 1 else 's'}"
-    who = f"up to {people} (the segment is taken when it goes out)" if draft.segment else people
-    lines = [f"To {blocks.escape(draft.audience)}: {who}, {when}."]
+    people = T.PEOPLE.format(n=audience_size)
+    who = T.UP_TO.format(people=people) if draft.segment else people
+    lines = [T.TO.format(audience=blocks.escape(draft.audience), who=who, when=when)]
     if clipped:
-        lines.append("The preview is shortened; clients get the whole text.")
-    lines.append("Clients who turned announcements off in /settings are left out.")
+        lines.append(T.SHORTENED)
+    lines.append(T.OPTED_OUT)
     return [
-        blocks.header("Announcement preview"),
+        blocks.header(T.PREVIEW_TITLE),
         blocks.section(shown),
         blocks.context(" ".join(lines)),
         blocks.actions(
             [
-                blocks.button("Send", ANNOUNCE_SEND, str(draft.id), style="primary"),
-                blocks.button("Cancel", ANNOUNCE_CANCEL, str(draft.id)),
+                blocks.button(T.SEND, ANNOUNCE_SEND, str(draft.id), style="primary"),
+                blocks.button(T.CANCEL, ANNOUNCE_CANCEL, str(draft.id)),
             ],
             block_id="announcement_preview",
         ),
@@ -102,10 +104,10 @@ class SlackAnnouncements:
             options, text = parse(rest)
             program_id = options.get("--program")
             if program_id is not None and not program_id.isdigit():
-                raise Usage(f"`--program` takes a program id (a number), not `{program_id}`.")
+                raise Usage(T.PROGRAM_ID.format(value=program_id))
             send_at = _instant(options["--at"]) if "--at" in options else None
         except Usage as exc:
-            return reply(f"{exc} {USAGE}")
+            return reply(T.USAGE_AFTER.format(problem=exc, usage=usage()))
         async with self.db.unit_of_work() as session:
             try:
                 draft = await ann.create_announcement(
@@ -120,10 +122,10 @@ class SlackAnnouncements:
                     draft=True,
                 )
             except DomainError as exc:
-                return reply(f"Not sent: {exc.message}. {USAGE}")
+                return reply(T.NOT_SENT.format(reason=exc.message, usage=usage()))
             view = await ann.announcement_view(session, draft)
             size = await ann.audience_size(session, coach_id=coach.id, program_id=draft.program_id)
-        return CommandReply(f"Announcement preview: {ann.preview(view.text)}", preview_blocks(view, size))
+        return CommandReply(T.PREVIEW_TEXT.format(text=ann.preview(view.text)), preview_blocks(view, size))
 
     async def _coach(self, body: dict[str, Any], attempted: str) -> Coach | None:
         user_id = str(body["user"]["id"])
@@ -151,21 +153,24 @@ class SlackAnnouncements:
                 )
                 view = await ann.announcement_view(session, confirmed)
         except DomainError as exc:
-            text = f"Not sent: {exc.message}. Run `/coach announce` again."
+            with use_locale(coach.locale):
+                text = T.NOT_SENT_AGAIN.format(reason=exc.message)
             await respond(text=blocks.fallback(text), blocks=blocks.text_blocks(text), replace_original=True)
             return
-        when = (
-            "now"
-            if view.send_at is None or view.send_at <= self.clock()
-            else f"at {view.send_at:%Y-%m-%d %H:%M} UTC"
-        )
-        text = (
-            f"📣 Announcement {view.id} to {view.audience} goes out {when}: “{view.preview}”. "
-            "You'll get its delivery report here once it is delivered."
-        )
+        with use_locale(coach.locale):
+            when = (
+                T.NOW
+                if view.send_at is None or view.send_at <= self.clock()
+                else T.AT.format(moment=f"{view.send_at:%Y-%m-%d %H:%M}")
+            )
+            text = T.GOES_OUT.format(id=view.id, audience=view.audience, when=when, preview=view.preview)
         await respond(text=blocks.fallback(text), blocks=blocks.text_blocks(text), replace_original=True)
 
     async def cancel(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        text = "Announcement not sent."
+        user_id = str(body["user"]["id"])
+        async with self.db.sessions() as session:
+            coach = await linked_coach(session, user_id)
+        with use_locale(coach.locale if coach else None):
+            text = T.NOT_SENT_CANCELLED
         await respond(text=text, blocks=blocks.text_blocks(text), replace_original=True)

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 from bot.slack import blocks
 from bot.slack.commands import CommandReply, reply
+from conversations.i18n import current_locale, format_slot
+from conversations.texts import CoachTools as T
 from domain.booking.availability import AvailabilityError, parse_availability
 from domain.clock import utcnow
 from domain.db import Database
@@ -24,14 +26,17 @@ SESSIONS_SHOWN = 10
 EXAMPLE = (
     '{weekly: {monday: ["09:00-12:00"], thursday: ["13:00-17:00"]}, session_minutes: 50, buffer_minutes: 10}'
 )
-USAGE = (
-    "Set your hours with `/coach availability set` followed by YAML, e.g. "
-    f"`/coach availability set {EXAMPLE}` (see the README for exceptions, notice and video link)."
-)
+
+
+def usage() -> str:
+    """How to set the hours, in the current locale (the coach's)."""
+    return T.AVAILABILITY_USAGE.format(example=EXAMPLE)
 
 
 def _clock(moment: datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%a %d %b %H:%M")
+    local = moment.astimezone(zone)
+    # English as it has always read ("Mon 07 Dec 15:00"); Babel's weekday and date for the others.
+    return local.strftime("%a %d %b %H:%M") if current_locale() == "en" else format_slot(local)
 
 
 async def availability_command(db: Database, coach: Coach, rest: str) -> CommandReply:
@@ -39,7 +44,7 @@ async def availability_command(db: Database, coach: Coach, rest: str) -> Command
     if action.lower() == "set":
         return await _set(db, coach, text)
     if action:
-        return reply(f"I don't know `availability {blocks.escape(action)}`. {USAGE}")
+        return reply(T.AVAILABILITY_UNKNOWN.format(action=blocks.escape(action), usage=usage()))
     return await _show(db, coach)
 
 
@@ -47,15 +52,15 @@ async def _set(db: Database, coach: Coach, text: str) -> CommandReply:
     # Slack may turn the quotes of a pasted line into curly ones.
     text = text.replace("\u201c", '"').replace("\u201d", '"').replace("\u2018", "'").replace("\u2019", "'")
     if not text.strip():
-        return reply(f"The hours are missing. {USAGE}")
+        return reply(T.HOURS_MISSING.format(usage=usage()))
     try:
         availability = parse_availability(text, default_timezone=coach.timezone)
     except AvailabilityError as exc:
-        return reply(f"Not saved: {blocks.escape(str(exc))}. {USAGE}")
+        return reply(T.NOT_SAVED.format(reason=blocks.escape(str(exc)), usage=usage()))
     async with db.unit_of_work() as session:
         await set_availability(session, coach.id, availability, actor=f"coach:{coach.id}")
     shown = await _show(db, coach)
-    return CommandReply("Saved. " + shown.text, shown.blocks)
+    return CommandReply(T.SAVED.format(text=shown.text), shown.blocks)
 
 
 async def _show(db: Database, coach: Coach) -> CommandReply:
@@ -63,18 +68,18 @@ async def _show(db: Database, coach: Coach) -> CommandReply:
     async with db.sessions() as session:
         availability = await get_availability(session, coach.id)
         if availability is None:
-            return reply(f"You have no bookable hours yet, so clients cannot /book. {USAGE}")
+            return reply(T.NO_HOURS.format(usage=usage()))
         _, slots = await offer_slots(session, coach.id, now=now, limit=SLOTS_SHOWN)
         upcoming = await client_names_upcoming(session, coach.id, now=now, limit=SESSIONS_SHOWN)
     zone = ZoneInfo(coach.timezone)
-    free = ", ".join(_clock(s, zone) for s in slots) or "none in your horizon"
+    free = ", ".join(_clock(s, zone) for s in slots) or T.NO_FREE_SLOTS
     sessions = "\n".join(f"• {_clock(b.starts_at, zone)} — {blocks.escape(name)}" for b, name in upcoming)
-    text = f"Your bookable hours ({availability.timezone})"
+    text = T.BOOKABLE_HOURS.format(zone=availability.timezone)
     content = [
         blocks.header(text),
         blocks.section(f"```{blocks.escape(availability.to_yaml())[: blocks.SECTION_TEXT_MAX - 10]}```"),
-        blocks.section(f"*Next free slots* (your time, {blocks.escape(coach.timezone)}): {free}"),
-        blocks.section(f"*Upcoming sessions*\n{sessions}" if sessions else "*Upcoming sessions*: none yet"),
-        blocks.section(blocks.escape(USAGE)),
+        blocks.section(T.NEXT_FREE.format(zone=blocks.escape(coach.timezone), slots=free)),
+        blocks.section(f"{T.UPCOMING}\n{sessions}" if sessions else T.UPCOMING_NONE),
+        blocks.section(blocks.escape(usage())),
     ]
     return CommandReply(text, content)

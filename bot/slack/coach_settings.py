@@ -17,7 +17,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import blocks
 from bot.slack.auth import REFUSAL_TEXT, linked_coach, record_refusal
+from conversations.i18n import use_locale
 from conversations.parsing import ParseError, parse_time_of_day, parse_timezone
+from conversations.texts import CoachCommands
+from conversations.texts import CoachTools as T
 from domain.clock import Clock
 from domain.db import Database
 from domain.errors import DomainError
@@ -34,8 +37,6 @@ TIME_BLOCK, CADENCE_BLOCK, TIMEZONE_BLOCK = "digest_time", "digest_cadence", "di
 FIELD_BLOCKS = {"digest time": TIME_BLOCK, "cadence": CADENCE_BLOCK, "timezone": TIMEZONE_BLOCK}
 TIMEZONE_MAX_CHARS = 64  # Coach.timezone column width
 TIME_INPUT_MAX_CHARS = 20
-CADENCE_HINT = "Pick daily, weekdays or weekly."
-USAGE = "Try `/coach settings digest 08:00 weekly Europe/Berlin` (time, then cadence, then timezone or city)."
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,26 +51,24 @@ def current(coach: Coach) -> DigestChoice:
 
 
 def settings_blocks(settings: DigestChoice, note: str | None = None) -> list[blocks.Block]:
-    lines = [
-        f"*Digest time:* {settings.time}",
-        f"*Cadence:* {settings.cadence}",
-        f"*Timezone:* {blocks.escape(settings.timezone)}",
-    ]
+    lines = T.SETTINGS_LINES.format(
+        time=settings.time, cadence=_cadence(settings.cadence), zone=blocks.escape(settings.timezone)
+    )
     out = [
-        blocks.header("Your digest settings"),
-        blocks.section("\n".join(lines)),
+        blocks.header(T.SETTINGS_TITLE),
+        blocks.section(lines),
         {
             "type": "actions",
             "elements": [
                 {
                     "type": "button",
                     "action_id": SETTINGS_EDIT,
-                    "text": {"type": "plain_text", "text": "Edit"},
+                    "text": {"type": "plain_text", "text": T.EDIT},
                     "value": "digest",
                 }
             ],
         },
-        blocks.context("Or in one line: `/coach settings digest 08:00 weekly Europe/Berlin`"),
+        blocks.context(T.SETTINGS_ONE_LINE),
     ]
     if note:
         out.insert(0, blocks.section(blocks.escape(note)))
@@ -77,11 +76,17 @@ def settings_blocks(settings: DigestChoice, note: str | None = None) -> list[blo
 
 
 def settings_text(settings: DigestChoice) -> str:
-    return f"Digest at {settings.time}, {settings.cadence}, {settings.timezone}"
+    return T.SETTINGS_TEXT.format(
+        time=settings.time, cadence=_cadence(settings.cadence), zone=settings.timezone
+    )
+
+
+def _cadence(cadence: str) -> str:
+    return T.CADENCES.get(cadence, cadence)
 
 
 def _option(cadence: str) -> dict[str, Any]:
-    return {"text": {"type": "plain_text", "text": cadence.capitalize()}, "value": cadence}
+    return {"text": {"type": "plain_text", "text": _cadence(cadence).capitalize()}, "value": cadence}
 
 
 def _input(block_id: str, label: str, element: dict[str, Any], hint: str | None = None) -> blocks.Block:
@@ -101,23 +106,23 @@ def settings_view(coach: Coach) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": SETTINGS_VIEW,
-        "title": {"type": "plain_text", "text": "Digest settings"},
-        "submit": {"type": "plain_text", "text": "Save"},
-        "close": {"type": "plain_text", "text": "Cancel"},
+        "title": {"type": "plain_text", "text": T.MODAL_TITLE},
+        "submit": {"type": "plain_text", "text": T.SAVE},
+        "close": {"type": "plain_text", "text": T.CANCEL},
         "blocks": [
             _input(
                 TIME_BLOCK,
-                "Digest time",
+                T.DIGEST_TIME,
                 {
                     "type": "plain_text_input",
                     "initial_value": coach.digest_time,
                     "max_length": TIME_INPUT_MAX_CHARS,
                 },
-                "08:00, 8am or 20:30",
+                T.DIGEST_TIME_HINT,
             ),
             _input(
                 CADENCE_BLOCK,
-                "Cadence",
+                T.CADENCE,
                 {
                     "type": "static_select",
                     "options": [_option(c.value) for c in Cadence],
@@ -126,13 +131,13 @@ def settings_view(coach: Coach) -> dict[str, Any]:
             ),
             _input(
                 TIMEZONE_BLOCK,
-                "Timezone",
+                T.TIMEZONE,
                 {
                     "type": "plain_text_input",
                     "initial_value": coach.timezone,
                     "max_length": TIMEZONE_MAX_CHARS,
                 },
-                "A city (Berlin) or a zone (Europe/Berlin)",
+                T.TIMEZONE_HINT,
             ),
         ],
     }
@@ -148,7 +153,7 @@ def check_choice(time: str, cadence: str, timezone: str) -> DigestChoice | dict[
         errors[TIME_BLOCK] = exc.hint
     cadence = cadence.strip().lower()
     if cadence not in {c.value for c in Cadence}:
-        errors[CADENCE_BLOCK] = CADENCE_HINT
+        errors[CADENCE_BLOCK] = T.CADENCE_HINT
     try:
         parsed_zone = parse_timezone(timezone)
     except ParseError as exc:
@@ -175,11 +180,11 @@ def read_text(rest: str) -> DigestChoice | str:
     """
     words = rest.split()
     if not words or words[0].lower() != "digest":
-        return USAGE
+        return T.SETTINGS_USAGE
     words = words[1:]
     cadences = [i for i, w in enumerate(words) if w.lower() in {c.value for c in Cadence}]
     if not cadences or cadences[0] == 0 or cadences[0] == len(words) - 1:
-        return USAGE
+        return T.SETTINGS_USAGE
     at = cadences[0]
     found = check_choice(" ".join(words[:at]), words[at], " ".join(words[at + 1 :]))
     if isinstance(found, dict):
@@ -229,7 +234,9 @@ class CoachSettings:
             if channel:
                 await client.chat_postEphemeral(channel=str(channel), user=user_id, text=REFUSAL_TEXT)
             return
-        await client.views_open(trigger_id=str(body["trigger_id"]), view=settings_view(coach))
+        with use_locale(coach.locale):
+            view = settings_view(coach)
+        await client.views_open(trigger_id=str(body["trigger_id"]), view=view)
 
     async def save_view(
         self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
@@ -240,7 +247,8 @@ class CoachSettings:
         if coach is None:
             await ack(response_action="errors", errors={TIME_BLOCK: REFUSAL_TEXT})
             return
-        choice = read_view((view.get("state") or {}).get("values") or {})
+        with use_locale(coach.locale):  # the parsers' hints in the coach's language
+            choice = read_view((view.get("state") or {}).get("values") or {})
         if isinstance(choice, dict):
             await ack(response_action="errors", errors=choice)
             return
@@ -250,8 +258,8 @@ class CoachSettings:
             await ack(response_action="errors", errors={field: saved.message.capitalize() + "."})
             return
         await ack()
-        text = f"Saved. {settings_text(saved)}."
+        with use_locale(coach.locale):
+            text = CoachCommands.SAVED.format(settings=settings_text(saved))
+            saved_blocks = settings_blocks(saved, text)
         # A DM to the user id lands in the app's DM with them.
-        await client.chat_postMessage(
-            channel=user_id, text=blocks.fallback(text), blocks=settings_blocks(saved, text)
-        )
+        await client.chat_postMessage(channel=user_id, text=blocks.fallback(text), blocks=saved_blocks)

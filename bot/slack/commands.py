@@ -37,6 +37,7 @@ from conversations.i18n import format_decimal, use_locale
 from conversations.messages import OutgoingMessage, UrlButton
 from conversations.ports import GoalSuggester, PaymentPort, PaymentsUnavailable
 from conversations.texts import CoachCommands as T
+from conversations.texts import CoachTools
 from domain.analytics.programs import program_stats
 from domain.analytics.weekly import weekly_numbers
 from domain.clock import Clock, utcnow
@@ -427,7 +428,7 @@ class CoachCommands:
             return reply(choice)
         saved = await self.settings.save(coach.id, choice)
         if isinstance(saved, DomainError):
-            return reply(T.NOT_SAVED.format(reason=saved.message, usage=coach_settings.USAGE))
+            return reply(T.NOT_SAVED.format(reason=saved.message, usage=CoachTools.SETTINGS_USAGE))
         text = T.SAVED.format(settings=coach_settings.settings_text(saved))
         return CommandReply(text, coach_settings.settings_blocks(saved, text))
 

@@ -11,6 +11,7 @@ import re
 
 from bot.slack import blocks
 from bot.slack.commands import CommandReply, reply
+from conversations.texts import CoachTools as T
 from domain.db import Database
 from domain.errors import NotFound
 from domain.models import Coach
@@ -101,13 +102,11 @@ async def guides_command(db: Database, coach: Coach, rest: str) -> CommandReply:
             guide = await guides.open_guide(session, coach.id, rest)
             title, body = guide.title, guide.body
     except NotFound:
-        return reply(f"There is no guide “{rest.strip()[:60]}”. `/coach guides` lists them.")
+        return reply(T.NO_GUIDE.format(name=rest.strip()[:60]))
     pieces = chunks(markdown_to_mrkdwn(body))
     shown = [blocks.header(title), *(blocks.section(p) for p in pieces[:TEXT_BLOCKS_MAX])]
     if len(pieces) > TEXT_BLOCKS_MAX:
-        shown.append(
-            blocks.context("This guide is longer than Slack shows: read all of it in the web workspace.")
-        )
+        shown.append(blocks.context(T.GUIDE_TOO_LONG))
     return CommandReply(title, shown)
 
 
@@ -115,16 +114,14 @@ async def _list(db: Database, coach: Coach) -> CommandReply:
     async with db.sessions() as session:
         entries = await guides.guides_for_coach(session, coach.id)
     if not entries:
-        return CommandReply(
-            "Guides", [blocks.header("Guides"), blocks.section("No guides have been published yet.")]
-        )
+        return CommandReply(T.GUIDES, [blocks.header(T.GUIDES), blocks.section(T.NO_GUIDES)])
     new = sum(1 for e in entries if e.new)
     lines = [
         f"{NEW_MARK + ' ' if e.new else ''}*{blocks.escape(e.title)}* · `/coach guides {e.slug}`"
-        + (f" · revision {e.revision}" if e.revision > 1 else "")
+        + (" · " + T.REVISION.format(number=e.revision) if e.revision > 1 else "")
         for e in entries
     ]
-    title = f"Guides ({new} new)" if new else "Guides"
+    title = T.GUIDES_NEW.format(new=new) if new else T.GUIDES
     return CommandReply(
         title,
         [blocks.header(title), *(blocks.section(p) for p in chunks("\n".join(lines))[:TEXT_BLOCKS_MAX])],

@@ -13,6 +13,7 @@ from __future__ import annotations
 from bot.slack import blocks
 from bot.slack.commands import CommandReply, reply
 from conversations.support import answer_ticket, close_ticket_by_team
+from conversations.texts import CoachTools as T
 from domain.db import Database
 from domain.errors import NotFound, PermissionDenied, ValidationError
 from domain.models import Coach
@@ -20,10 +21,6 @@ from domain.models.enums import CoachRole
 from domain.services import support
 from domain.services.support import Requester, TicketClosed
 
-USAGE = (
-    "`/coach support <what you need>` opens a request to the admins · `/coach support reply <n> <text>` "
-    "answers on it · `/coach support close <n>` closes it"
-)
 LISTED = 15
 PREVIEW = 200
 
@@ -48,7 +45,7 @@ async def support_command(db: Database, coach: Coach, rest: str, request_ref: st
         number_word, _, text = tail.strip().partition(" ")
         number = support.ticket_number(number_word)
         if number is None:
-            return _reply(f"Which request? {USAGE}")
+            return _reply(T.WHICH_REQUEST.format(usage=T.SUPPORT_USAGE))
         if word == "close":
             return await _close(db, coach, me, number, is_admin)
         return await _answer(db, coach, me, number, text, is_admin, request_ref)
@@ -56,8 +53,8 @@ async def support_command(db: Database, coach: Coach, rest: str, request_ref: st
         async with db.unit_of_work() as session:
             ticket = await support.open_ticket(session, me, rest, request_key=f"slack:{request_ref}")
     except ValidationError as exc:
-        return _reply(f"{exc.message}. {USAGE}")
-    return _reply(f"Support request #{ticket.id} is open: the admins have it and will answer you here.")
+        return _reply(T.REASON_USAGE.format(reason=exc.message, usage=T.SUPPORT_USAGE))
+    return _reply(T.REQUEST_OPENED.format(number=ticket.id))
 
 
 async def _list(db: Database, coach: Coach, me: Requester, is_admin: bool) -> CommandReply:
@@ -68,16 +65,24 @@ async def _list(db: Database, coach: Coach, me: Requester, is_admin: bool) -> Co
             requester=None if is_admin else me,
             limit=LISTED,
         )
-    title = "Open support requests" if is_admin else "Your support requests"
+    title = T.OPEN_REQUESTS if is_admin else T.YOUR_REQUESTS
     if not tickets:
-        return CommandReply(title, [blocks.header(title), blocks.section(f"None. {USAGE}")])
+        return CommandReply(
+            title, [blocks.header(title), blocks.section(T.NO_REQUESTS.format(usage=T.SUPPORT_USAGE))]
+        )
     lines = [
-        f"*#{t.id}* {blocks.escape(t.status)} · {blocks.escape(t.requester)} · {t.messages} message(s)\n"
-        f">{blocks.escape(_preview(t.last_text))}"
+        T.REQUEST_LINE.format(
+            number=t.id,
+            status=blocks.escape(T.REQUEST_STATUSES.get(t.status, t.status)),
+            requester=blocks.escape(t.requester),
+            messages=T.MESSAGES.format(n=t.messages),
+        )
+        + f"\n>{blocks.escape(_preview(t.last_text))}"
         for t in tickets
     ]
     return CommandReply(
-        title, [blocks.header(title), *(blocks.section(line) for line in lines), blocks.context(USAGE)]
+        title,
+        [blocks.header(title), *(blocks.section(line) for line in lines), blocks.context(T.SUPPORT_USAGE)],
     )
 
 
@@ -85,28 +90,26 @@ async def _answer(
     db: Database, coach: Coach, me: Requester, number: int, text: str, is_admin: bool, request_ref: str
 ) -> CommandReply:
     if not text.strip():
-        return _reply(f"What is your reply? `/coach support reply {number} <text>`")
+        return _reply(T.WHAT_REPLY.format(number=number))
     key = f"slack:{request_ref}"
     try:
         async with db.unit_of_work() as session:
             ticket = await support.get_ticket(session, number)
             if me.owns(ticket):
                 await support.requester_reply(session, me, number, text, request_key=key)
-                return _reply(f"Your reply on support request #{number} went to the admins.")
+                return _reply(T.REPLY_SENT.format(number=number))
             if not is_admin:
                 raise NotFound(f"no support request #{number}")
             await answer_ticket(
                 session, number, text, admin_id=coach.id, actor=f"coach:{coach.id}", request_key=key
             )
     except TicketClosed:
-        return _reply(
-            f"Support request #{number} is closed, so it takes no more replies. Open a new one with `/coach support <text>`."
-        )
+        return _reply(T.REQUEST_CLOSED_NO_REPLIES.format(number=number))
     except (NotFound, PermissionDenied):
-        return _reply(f"There is no support request #{number} of yours.")
+        return _reply(T.NO_SUCH_REQUEST.format(number=number))
     except ValidationError as exc:
-        return _reply(f"{exc.message}.")
-    return _reply(f"Your answer on support request #{number} is on its way to the requester.")
+        return _reply(T.REASON.format(reason=exc.message))
+    return _reply(T.ANSWER_SENT.format(number=number))
 
 
 async def _close(db: Database, coach: Coach, me: Requester, number: int, is_admin: bool) -> CommandReply:
@@ -120,7 +123,5 @@ async def _close(db: Database, coach: Coach, me: Requester, number: int, is_admi
             else:
                 raise NotFound(f"no support request #{number}")
     except NotFound:
-        return _reply(f"There is no support request #{number} of yours.")
-    return _reply(
-        f"Support request #{number} closed." if closed else f"Support request #{number} was already closed."
-    )
+        return _reply(T.NO_SUCH_REQUEST.format(number=number))
+    return _reply((T.REQUEST_CLOSED if closed else T.ALREADY_CLOSED).format(number=number))

@@ -160,3 +160,58 @@ def test_a_digest_with_only_a_title_has_nothing_to_report_in_the_current_languag
         assert rendered[0]["text"]["text"] == "Digest for 2026-12-06"
         assert rendered[1]["text"]["text"] == nothing
         assert rendered[2]["elements"][0]["text"] == source
+
+
+async def test_settings_availability_guides_support_and_announce_answer_in_german(
+    harness: SlackHarness, coach: Coach
+) -> None:
+    await speaks(harness, coach, "de")
+    await add_client(harness.db, coach, "Ann <Lee>")
+
+    settings = await run(harness, "settings")
+    assert settings["blocks"][0]["text"]["text"] == "Ihre Übersichts-Einstellungen"
+    assert "*Rhythmus:* täglich" in all_text(settings)
+    wrong = await run(harness, "settings digest 08:00")
+    assert wrong["text"].startswith("Zum Beispiel `/coach settings digest 08:00 weekly Europe/Berlin`")
+    saved = await run(harness, "settings digest 07:30 weekly Berlin")
+    assert saved["text"] == "Gespeichert. Übersicht um 07:30, wöchentlich, Europe/Berlin."
+
+    hours = await run(harness, "availability")
+    assert hours["text"].startswith(
+        "Sie haben noch keine buchbaren Zeiten, daher können Klienten nicht /book"
+    )
+    assert "`/coach availability set {weekly:" in hours["text"]
+
+    guides = await run(harness, "guides")
+    assert [b["text"]["text"] for b in guides["blocks"]] == [
+        "Anleitungen",
+        "Es wurden noch keine Anleitungen veröffentlicht.",
+    ]
+    assert (await run(harness, "guides nope"))["text"].startswith("Eine Anleitung „nope“ gibt es nicht.")
+
+    opened = await run(harness, "support The <export> fails")
+    assert opened["text"].startswith("Support-Anfrage #") and "Die Admins haben sie" in opened["text"]
+    mine = all_text(await run(harness, "support"))
+    assert "Ihre Support-Anfragen" in mine and "offen · " in mine and "1 Nachricht" in mine
+    assert "\\n>The &lt;export&gt; fails" in mine  # the coach's words as written, escaped
+
+    preview = await run(harness, "announce Bis <Montag>!")
+    assert preview["blocks"][0]["text"]["text"] == "Vorschau der Ankündigung"
+    assert preview["blocks"][1]["text"]["text"] == "Bis &lt;Montag&gt;!"
+    assert "1 Klient, sobald Sie auf Senden drücken." in preview["blocks"][2]["elements"][0]["text"]
+    buttons = [e["text"]["text"] for e in preview["blocks"][3]["elements"]]
+    assert buttons == ["Senden", "Abbrechen"]
+    bad = await run(harness, "announce --when later Hallo")
+    assert bad["text"].startswith("`--when` kenne ich nicht. Zum Beispiel `/coach announce")
+
+
+async def test_a_russian_coachs_support_list_counts_messages_in_russian(
+    harness: SlackHarness, coach: Coach
+) -> None:
+    await speaks(harness, coach, "ru")
+    opened = await run(harness, "support Не приходит сводка")
+    number = opened["text"].split("#")[1].split(" ")[0]
+    await run(harness, f"support reply {number} Уже неделю")
+    mine = all_text(await run(harness, "support"))
+    assert "Ваши обращения" in mine and "2 сообщения" in mine
+    assert (await run(harness, f"support close {number}"))["text"] == f"Обращение #{number} закрыто."
