@@ -1495,3 +1495,38 @@ class CoachTools(Catalogue):
         "You'll get its delivery report here once it is delivered."
     )
     NOT_SENT_CANCELLED = "Announcement not sent."
+
+
+class CoachButtons(Catalogue):
+    """What a coach's buttons answer in Slack (goal approval, check-in feedback, alert buttons, name
+    choices) and their modals, in the coach's language; goals, names and comments as written."""
+
+    NOT_YOUR_CLIENT = "Sorry, that client isn't one of yours."
+    # Goal approval
+    GOAL_GONE = "That goal is no longer waiting for approval."
+    APPROVED = "✅ Approved and offered to the client: {goal}"
+    APPROVED_EDITED = "✅ Edited, approved and offered to the client: {goal}"
+    DISMISSED = "🗑 Dismissed; the client won't see it: {goal}"
+    TARGET_HINT = "Enter a number above zero, e.g. 3 or 2.5."
+    DUE_HINT = "Pick a due date."
+    EDIT_GOAL = "Edit goal"
+    SAVE_AND_OFFER = "Save & offer"
+    CANCEL = "Cancel"
+    GOAL = "Goal"
+    TARGET = "Target"
+    UNIT = "Unit"
+    DUE_DATE = "Due date"
+    # Check-in feedback
+    SENT_REACTION = "{emoji} sent to {name}."
+    ALREADY_REACTED = "You already sent {emoji} for this check-in; it was not sent again."
+    UNREACHABLE = "{name} can't be reached on any channel right now; nothing was sent."
+    CHECK_IN_GONE = "That check-in no longer exists."
+    COMMENT_TITLE = "Comment on check-in"
+    SEND = "Send"
+    COMMENT = "Comment"
+    COMMENT_NOTE = "{name} gets it in their chat, quoting the check-in."
+    # Alert buttons and name choices
+    MIGRATE_EXPIRED = "That button has expired; run `/coach programs` again."
+    CHOICE_EXPIRED = "That choice has expired; please run the command again."
+    REPLY_IN_THREAD = "✏️ Reply in this thread to message {name}."
+    SNOOZED = "😴 Alerts for {name} snoozed until {when} UTC"

@@ -12,13 +12,15 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import blocks
-from bot.slack.auth import NOT_YOUR_CLIENT_TEXT, REFUSAL_TEXT, linked_coach, owned_client, record_refusal
+from bot.slack.auth import REFUSAL_TEXT, coach_locale, linked_coach, owned_client, record_refusal
 from bot.slack.checkin_feedback import CheckInFeedback
 from bot.slack.commands import CoachCommands, CommandReply
 from bot.slack.conversation import SlackConversation
 from bot.slack.goal_approval import GoalApprovals
 from bot.slack.threads import coach_target, ensure_thread, snooze_alerts
 from bot.slack.transport import SlackTransport
+from conversations.i18n import use_locale
+from conversations.texts import CoachButtons as T
 from domain.clock import Clock
 from domain.db import Database
 from domain.models import Client, Coach
@@ -69,9 +71,9 @@ class SlackActions:
         program_id, _, number = str(action.get("value", "")).partition(":")
         if not (program_id.isdigit() and number.isdigit()):
             if body.get("response_url"):
-                await respond(
-                    text="That button has expired; run `/coach programs` again.", response_type="ephemeral"
-                )
+                with use_locale(coach.locale):
+                    expired = T.MIGRATE_EXPIRED
+                await respond(text=expired, response_type="ephemeral")
             return
         result = await self.commands.migrate_program(coach, int(program_id), int(number))
         if body.get("response_url"):  # the button sits in /coach programs' ephemeral answer
@@ -87,9 +89,11 @@ class SlackActions:
         try:
             choice = json.loads(str(action.get("value", "")))
         except ValueError:
-            await respond(
-                text="That choice has expired; please run the command again.", response_type="ephemeral"
-            )
+            async with self.db.sessions() as session:
+                locale = await coach_locale(session, str(body["user"]["id"]))
+            with use_locale(locale):
+                expired = T.CHOICE_EXPIRED
+            await respond(text=expired, response_type="ephemeral")
             return
         # Pressing the same choice twice (a double click) sends the reminder or link once.
         container = body.get("container") or {}
@@ -116,7 +120,8 @@ class SlackActions:
                 await record_refusal(
                     session, slack_user_id=user_id, attempted=f"{attempted} client:{client_id}"
                 )
-                return NOT_YOUR_CLIENT_TEXT
+                with use_locale(coach.locale):
+                    return T.NOT_YOUR_CLIENT
             return coach, client
 
     async def _answer(self, body: dict[str, Any], client: AsyncWebClient, result: CommandReply) -> None:
@@ -158,7 +163,8 @@ class SlackActions:
         thread = await ensure_thread(
             self.db, coach_id=coach.id, client_id=chosen.id, channel_id=channel, post_root=post_root
         )
-        text = f"✏️ Reply in this thread to message {chosen.display_name}."
+        with use_locale(coach.locale):
+            text = T.REPLY_IN_THREAD.format(name=chosen.display_name)
         await self.transport.post(
             channel, blocks.fallback(text), blocks.text_blocks(text), thread_ts=thread.thread_ref
         )
@@ -181,9 +187,9 @@ class SlackActions:
         channel = (body.get("channel") or {}).get("id")
         if original.get("ts") and channel:
             kept = [b for b in original.get("blocks") or [] if b.get("type") != "actions"]
-            note = blocks.context(
-                f"😴 Alerts for {blocks.escape(chosen.display_name)} snoozed until {until:%d %b %H:%M} UTC"
-            )
+            with use_locale(coach.locale):
+                when = blocks.local_date(until, "%d %b %H:%M", "MMMd", clock=True)
+                note = blocks.context(T.SNOOZED.format(name=blocks.escape(chosen.display_name), when=when))
             await client.chat_update(
                 channel=channel, ts=original["ts"], text=original.get("text", ""), blocks=[*kept, note]
             )

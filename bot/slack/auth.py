@@ -21,6 +21,12 @@ async def linked_coach(session: AsyncSession, slack_user_id: str | None) -> Coac
     return await find_coach_by_slack_user(session, slack_user_id)
 
 
+async def coach_locale(session: AsyncSession, slack_user_id: str | None) -> str | None:
+    """The language of the coach linked to ``slack_user_id`` (None for anyone else: English)."""
+    coach = await linked_coach(session, slack_user_id)
+    return coach.locale if coach else None
+
+
 async def record_refusal(session: AsyncSession, *, slack_user_id: str, attempted: str) -> None:
     """An attempt on coach features by someone who isn't (that) coach is kept in the audit trail."""
     await record_audit_event(

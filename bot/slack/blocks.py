@@ -141,7 +141,7 @@ def _status(names: dict[str, str], status: str) -> str:
     return names.get(status) or status.replace("_", " ")
 
 
-def _when(at: datetime, english: str, skeleton: str, *, clock: bool = False) -> str:
+def local_date(at: datetime, english: str, skeleton: str, *, clock: bool = False) -> str:
     """A date as English has always shown it here (``english``, a strftime pattern), or Babel's
     ``skeleton`` (and, with ``clock``, the short time) for the coach's language."""
     language = current_locale()
@@ -207,7 +207,7 @@ def profile_blocks(profile: ClientProfile, now: datetime) -> list[Block]:
         lines = [
             "• "
             + Home.CHECK_IN_LINE.format(
-                day=_when(c.created_at, "%a %d %b", "MMMEd"),
+                day=local_date(c.created_at, "%a %d %b", "MMMEd"),
                 mood=c.mood,
                 energy=c.energy,
                 sleep=format_decimal(c.sleep_hours),
@@ -524,7 +524,7 @@ def home_view(coach: Coach, roster: Sequence[ClientGlance], now: datetime) -> di
     """A coach's App Home in the current locale (the coach's; set by the caller)."""
     blocks: list[Block] = [header(Home.HOME_TITLE.format(name=coach.name))]
     flagged = sum(1 for g in roster if g.flags)
-    updated = _when(now, "%d %b %H:%M", "MMMd", clock=True)
+    updated = local_date(now, "%d %b %H:%M", "MMMd", clock=True)
     counts = Home.HOME_COUNTS.format(
         clients=Home.CLIENTS.format(n=len(roster)), flagged=flagged, when=updated
     )

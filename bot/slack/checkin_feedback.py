@@ -19,8 +19,10 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import blocks
-from bot.slack.auth import NOT_YOUR_CLIENT_TEXT, REFUSAL_TEXT, linked_coach, record_refusal
+from bot.slack.auth import REFUSAL_TEXT, coach_locale, linked_coach, record_refusal
 from conversations.coach_feedback import FeedbackOutcome, send_coach_feedback
+from conversations.i18n import use_locale
+from conversations.texts import CoachButtons as T
 from domain.db import Database
 from domain.errors import DomainError, NotFound
 from domain.services.coach_feedback import (
@@ -35,11 +37,6 @@ log = logging.getLogger(__name__)
 
 COMMENT_VIEW = "checkin_comment_view"
 COMMENT_BLOCK = "checkin_comment"
-SENT_REACTION = "{emoji} sent to {name}."
-ALREADY_REACTED = "You already sent {emoji} for this check-in; it was not sent again."
-SENT_COMMENT = "💬 Your comment was sent to {name}."
-UNREACHABLE = "{name} can't be reached on any channel right now; nothing was sent."
-GONE_TEXT = "That check-in no longer exists."
 
 
 def comment_view(check_in_id: int, client_name: str) -> dict[str, Any]:
@@ -47,15 +44,15 @@ def comment_view(check_in_id: int, client_name: str) -> dict[str, Any]:
         "type": "modal",
         "callback_id": COMMENT_VIEW,
         "private_metadata": json.dumps({"check_in_id": check_in_id}),
-        "title": {"type": "plain_text", "text": "Comment on check-in"},
-        "submit": {"type": "plain_text", "text": "Send"},
-        "close": {"type": "plain_text", "text": "Cancel"},
+        "title": {"type": "plain_text", "text": T.COMMENT_TITLE},
+        "submit": {"type": "plain_text", "text": T.SEND},
+        "close": {"type": "plain_text", "text": T.CANCEL},
         "blocks": [
-            blocks.context(f"{blocks.escape(client_name)} gets it in their chat, quoting the check-in."),
+            blocks.context(T.COMMENT_NOTE.format(name=blocks.escape(client_name))),
             {
                 "type": "input",
                 "block_id": COMMENT_BLOCK,
-                "label": {"type": "plain_text", "text": "Comment"},
+                "label": {"type": "plain_text", "text": T.COMMENT},
                 "element": {
                     "type": "plain_text_input",
                     "action_id": "value",
@@ -99,8 +96,12 @@ class CheckInFeedback:
                 await record_refusal(
                     session, slack_user_id=user_id, attempted=f"{attempted} check-in:{check_in_id}"
                 )
-                return NOT_YOUR_CLIENT_TEXT
+                return T.NOT_YOUR_CLIENT
             return coach.id, coach.name, target
+
+    async def _locale(self, user_id: str) -> str | None:
+        async with self.db.sessions() as session:
+            return await coach_locale(session, user_id)
 
     async def _send(
         self, user_id: str, check_in_id: int, request_key: str, *, reaction: str | None, comment: str | None
@@ -136,9 +137,15 @@ class CheckInFeedback:
     ) -> None:
         await ack()
         user_id = str(body["user"]["id"])
+        with use_locale(await self._locale(user_id)):  # answers in the coach's language
+            await self._react(body, action, client, user_id)
+
+    async def _react(
+        self, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, user_id: str
+    ) -> None:
         parsed = parse_reaction(str(action.get("value", "")))
         if parsed is None:
-            await self._tell(client, body, GONE_TEXT)
+            await self._tell(client, body, T.CHECK_IN_GONE)
             return
         check_in_id, reaction = parsed
         found = await self._target(user_id, check_in_id, "react to check-in")
@@ -156,11 +163,11 @@ class CheckInFeedback:
         )
         name = target.client.display_name
         if outcome == FeedbackOutcome.SENT:
-            text = SENT_REACTION.format(emoji=emoji, name=name)
+            text = T.SENT_REACTION.format(emoji=emoji, name=name)
         elif outcome == FeedbackOutcome.ALREADY_SENT:
-            text = ALREADY_REACTED.format(emoji=emoji)
+            text = T.ALREADY_REACTED.format(emoji=emoji)
         elif outcome == FeedbackOutcome.UNREACHABLE:
-            text = UNREACHABLE.format(name=name)
+            text = T.UNREACHABLE.format(name=name)
         else:
             text = str(outcome)
         await self._tell(client, body, blocks.escape(text))
@@ -171,18 +178,17 @@ class CheckInFeedback:
         await ack()
         user_id = str(body["user"]["id"])
         value = str(action.get("value", ""))
-        if not value.isascii() or not value.isdigit() or len(value) > 18:
-            await self._tell(client, body, GONE_TEXT)
-            return
-        found = await self._target(user_id, int(value), "comment on check-in")
-        if isinstance(found, str):
-            await self._tell(client, body, found)
-            return
-        _coach_id, _name, target = found
-        await client.views_open(
-            trigger_id=str(body["trigger_id"]),
-            view=comment_view(target.check_in.id, target.client.display_name),
-        )
+        with use_locale(await self._locale(user_id)):
+            if not value.isascii() or not value.isdigit() or len(value) > 18:
+                await self._tell(client, body, T.CHECK_IN_GONE)
+                return
+            found = await self._target(user_id, int(value), "comment on check-in")
+            if isinstance(found, str):
+                await self._tell(client, body, found)
+                return
+            _coach_id, _name, target = found
+            view = comment_view(target.check_in.id, target.client.display_name)
+        await client.views_open(trigger_id=str(body["trigger_id"]), view=view)
 
     async def save_comment(
         self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
@@ -194,7 +200,8 @@ class CheckInFeedback:
         except (ValueError, KeyError, TypeError):
             await ack()
             return
-        found = await self._target(user_id, check_in_id, "comment on check-in")
+        with use_locale(await self._locale(user_id)):
+            found = await self._target(user_id, check_in_id, "comment on check-in")
         if isinstance(found, str):
             await ack(response_action="errors", errors={COMMENT_BLOCK: found})
             return

@@ -18,7 +18,9 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import blocks
-from bot.slack.auth import NOT_YOUR_CLIENT_TEXT, REFUSAL_TEXT, linked_coach, owned_client, record_refusal
+from bot.slack.auth import REFUSAL_TEXT, coach_locale, linked_coach, owned_client, record_refusal
+from conversations.i18n import use_locale
+from conversations.texts import CoachButtons as T
 from domain.clock import Clock
 from domain.db import Database
 from domain.errors import DomainError
@@ -39,12 +41,6 @@ FIELD_BLOCKS = {
     "unit": UNIT_BLOCK,
     "due_date": DUE_BLOCK,
 }
-GONE_TEXT = "That goal is no longer waiting for approval."
-APPROVED = "✅ Approved and offered to the client: {goal}"
-APPROVED_EDITED = "✅ Edited, approved and offered to the client: {goal}"
-DISMISSED = "🗑 Dismissed; the client won't see it: {goal}"
-TARGET_HINT = "Enter a number above zero, e.g. 3 or 2.5."
-DUE_HINT = "Pick a due date."
 
 
 def _input(block_id: str, label: str, element: dict[str, Any]) -> blocks.Block:
@@ -66,26 +62,26 @@ def edit_view(goal: Goal, *, origin: dict[str, str]) -> dict[str, Any]:
         "type": "modal",
         "callback_id": EDIT_VIEW,
         "private_metadata": json.dumps({"goal_id": goal.id, **origin}),
-        "title": {"type": "plain_text", "text": "Edit goal"},
-        "submit": {"type": "plain_text", "text": "Save & offer"},
-        "close": {"type": "plain_text", "text": "Cancel"},
+        "title": {"type": "plain_text", "text": T.EDIT_GOAL},
+        "submit": {"type": "plain_text", "text": T.SAVE_AND_OFFER},
+        "close": {"type": "plain_text", "text": T.CANCEL},
         "blocks": [
             _input(
                 TEXT_BLOCK,
-                "Goal",
+                T.GOAL,
                 {
                     "type": "plain_text_input",
                     "initial_value": goal.text,
                     "max_length": GOAL_TEXT_MAX_CHARS,
                 },
             ),
-            _input(TARGET_BLOCK, "Target", {"type": "plain_text_input", "initial_value": target}),
+            _input(TARGET_BLOCK, T.TARGET, {"type": "plain_text_input", "initial_value": target}),
             _input(
                 UNIT_BLOCK,
-                "Unit",
+                T.UNIT,
                 {"type": "plain_text_input", "initial_value": goal.unit or "", "max_length": UNIT_MAX_CHARS},
             ),
-            _input(DUE_BLOCK, "Due date", due),
+            _input(DUE_BLOCK, T.DUE_DATE, due),
         ],
     }
 
@@ -101,12 +97,12 @@ def read_edit(values: dict[str, Any], metric: str) -> GoalProposal | dict[str, s
         target = float(value(TARGET_BLOCK).replace(",", "."))
     except ValueError:
         target = 0.0
-        errors[TARGET_BLOCK] = TARGET_HINT
+        errors[TARGET_BLOCK] = T.TARGET_HINT
     try:
         due = date.fromisoformat(value(DUE_BLOCK, "selected_date"))
     except ValueError:
         due = date.min
-        errors[DUE_BLOCK] = DUE_HINT
+        errors[DUE_BLOCK] = T.DUE_HINT
     if errors:
         return errors
     unit = value(UNIT_BLOCK)
@@ -140,8 +136,12 @@ class GoalApprovals:
             goal = await session.get(Goal, goal_id)
             if goal is None or await owned_client(session, coach, goal.client_id) is None:
                 await record_refusal(session, slack_user_id=user_id, attempted=f"{attempted} goal:{goal_id}")
-                return NOT_YOUR_CLIENT_TEXT
+                return T.NOT_YOUR_CLIENT
             return goal
+
+    async def _locale(self, user_id: str) -> str | None:
+        async with self.db.sessions() as session:
+            return await coach_locale(session, user_id)
 
     async def _decide(
         self, user_id: str, goal_id: int, edit: GoalProposal | None, *, dismiss: bool = False
@@ -193,6 +193,18 @@ class GoalApprovals:
     ) -> None:
         await ack()
         user_id = str(body["user"]["id"])
+        with use_locale(await self._locale(user_id)):  # answers in the coach's language
+            await self._decide_pressed(body, action, client, user_id, dismiss=dismiss)
+
+    async def _decide_pressed(
+        self,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        user_id: str,
+        *,
+        dismiss: bool,
+    ) -> None:
         goal_id = _goal_id(action)
         found = await self._allowed_goal(user_id, goal_id, "dismiss goal" if dismiss else "approve goal")
         if isinstance(found, str):
@@ -200,10 +212,10 @@ class GoalApprovals:
             return
         result = await self._decide(user_id, goal_id, None, dismiss=dismiss)
         if isinstance(result, DomainError):
-            await self._tell(client, body, GONE_TEXT)
+            await self._tell(client, body, T.GOAL_GONE)
             return
         message = body.get("message") or {}
-        done = DISMISSED if dismiss else APPROVED
+        done = T.DISMISSED if dismiss else T.APPROVED
         await self._mark_done(
             client,
             (body.get("channel") or {}).get("id"),
@@ -216,18 +228,20 @@ class GoalApprovals:
     ) -> None:
         await ack()
         user_id = str(body["user"]["id"])
-        found = await self._allowed_goal(user_id, _goal_id(action), "edit goal")
-        if isinstance(found, str):
-            await self._tell(client, body, found)
-            return
-        if found.status != GoalStatus.PROPOSED:
-            await self._tell(client, body, GONE_TEXT)
-            return
-        origin = {
-            "channel": str((body.get("channel") or {}).get("id") or ""),
-            "ts": str((body.get("message") or {}).get("ts") or ""),
-        }
-        await client.views_open(trigger_id=str(body["trigger_id"]), view=edit_view(found, origin=origin))
+        with use_locale(await self._locale(user_id)):
+            found = await self._allowed_goal(user_id, _goal_id(action), "edit goal")
+            if isinstance(found, str):
+                await self._tell(client, body, found)
+                return
+            if found.status != GoalStatus.PROPOSED:
+                await self._tell(client, body, T.GOAL_GONE)
+                return
+            origin = {
+                "channel": str((body.get("channel") or {}).get("id") or ""),
+                "ts": str((body.get("message") or {}).get("ts") or ""),
+            }
+            view = edit_view(found, origin=origin)
+        await client.views_open(trigger_id=str(body["trigger_id"]), view=view)
 
     async def save_edit(
         self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
@@ -241,6 +255,18 @@ class GoalApprovals:
         except (ValueError, KeyError, TypeError):
             await ack()
             return
+        with use_locale(await self._locale(user_id)):
+            await self._save_edit(ack, client, user_id, goal_id, view, meta)
+
+    async def _save_edit(
+        self,
+        ack: AsyncAck,
+        client: AsyncWebClient,
+        user_id: str,
+        goal_id: int,
+        view: dict[str, Any],
+        meta: dict[str, Any],
+    ) -> None:
         found = await self._allowed_goal(user_id, goal_id, "edit goal")
         if isinstance(found, str):
             await ack(response_action="errors", errors={TEXT_BLOCK: found})
@@ -252,7 +278,7 @@ class GoalApprovals:
         result = await self._decide(user_id, goal_id, edit)
         if isinstance(result, DomainError):
             field = FIELD_BLOCKS.get(result.field or "", TEXT_BLOCK)
-            message = GONE_TEXT if result.field == "status" else result.message.capitalize() + "."
+            message = T.GOAL_GONE if result.field == "status" else result.message.capitalize() + "."
             await ack(response_action="errors", errors={field: message})
             return
         await ack()
@@ -260,5 +286,5 @@ class GoalApprovals:
             client,
             meta.get("channel"),
             meta.get("ts"),
-            APPROVED_EDITED.format(goal=blocks.escape(result.text)),
+            T.APPROVED_EDITED.format(goal=blocks.escape(result.text)),
         )

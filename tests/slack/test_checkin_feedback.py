@@ -214,3 +214,38 @@ async def test_malformed_button_values_are_refused_politely(harness: SlackHarnes
         await harness.action(action_id, value, message={"ts": "1.3", "text": "", "blocks": []})
     answers = await harness.api.wait_for("chat.postEphemeral", 3)
     assert all("no longer exists" in a["text"] for a in answers)
+
+
+async def test_a_german_coachs_reaction_answer_and_comment_modal_read_german(
+    harness: SlackHarness, coach: Coach, checked_in: tuple[Client, CheckIn]
+) -> None:
+    async with harness.db.unit_of_work() as session:
+        row = await session.get(Coach, coach.id)
+        assert row is not None
+        row.locale = "de"
+    for _ in range(100):
+        await harness.deliver_outbox()
+        posts = [
+            p for p in harness.api.of("chat.postMessage") if str(p.get("text")).startswith("Check-in von")
+        ]
+        if posts:
+            break
+        await asyncio.sleep(0.05)
+    [post] = posts
+    message = {"ts": post.get("ts", "1700000000.000009"), "text": post["text"], "blocks": post["blocks"]}
+    clap = buttons(post)["👏"]
+    await harness.action(clap["action_id"], clap["value"], message=message)
+    (sent,) = await harness.api.wait_for("chat.postEphemeral")
+    assert sent["text"] == "👏 an Kim Kettle gesendet."
+    await harness.action(clap["action_id"], clap["value"], message=message)
+    again = await harness.api.wait_for("chat.postEphemeral", 2)
+    assert again[-1]["text"].startswith("Sie haben 👏 für diesen Check-in schon gesendet")
+    comment = buttons(post)["Kommentieren"]
+    await harness.action(comment["action_id"], comment["value"], message=message)
+    (opened,) = await harness.api.wait_for("views.open")
+    view = opened["view"] if isinstance(opened["view"], dict) else json.loads(opened["view"])
+    assert view["title"]["text"] == "Check-in kommentieren" and view["submit"]["text"] == "Senden"
+    assert (
+        view["blocks"][0]["elements"][0]["text"]
+        == "Kim Kettle erhält ihn im Chat, mit dem Check-in als Zitat."
+    )
