@@ -22,8 +22,9 @@ async def publish_home(
         view = blocks.client_home_view()
     else:
         flags = await insights.flags_for_coach(coach.id, locale=coach.locale)
-        async with db.sessions() as session:
-            roster = await coach_roster(session, coach.id, now=now, flags=flags)
-            with use_locale(coach.locale):  # the coach's Home reads in the coach's language
-                view = blocks.home_view(coach, roster, now)
+        with use_locale(coach.locale):  # the coach's Home reads in the coach's language, flags too
+            async with db.sessions() as session:
+                view = blocks.home_view(
+                    coach, await coach_roster(session, coach.id, now=now, flags=flags), now
+                )
     await client.views_publish(user_id=user_id, view=view)

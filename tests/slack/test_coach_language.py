@@ -11,7 +11,7 @@ from typing import Any
 from bot.slack import blocks
 from conversations.i18n import use_locale
 from domain.clock import utcnow
-from domain.models import Coach
+from domain.models import Coach, Payment
 from domain.services.checkins import record_check_in
 from domain.services.goals import set_goal
 from tests.slack.conftest import COACH_DM, COACH_USER, SlackHarness, add_client
@@ -118,19 +118,22 @@ async def test_a_russian_coach_gets_russian_answers_and_plural_forms(
     assert view["blocks"][3]["text"]["text"] == "Клиентов пока нет."
 
     await checked_in_client(harness, coach, "Вера Петрова")
-    await add_client(harness.db, coach, "Олег Сидоров")
+    oleg = await add_client(harness.db, coach, "Олег Сидоров")
+    async with harness.db.unit_of_work() as session:
+        session.add(Payment(client_id=oleg.id, amount_minor=1000, currency="usd", status="failed"))
     view = await home(harness)
     # CLDR's "few" form for 2, and the client who never checked in.
     assert view["blocks"][1]["elements"][0]["text"].startswith("2 клиента · ")
     text = json.dumps(view["blocks"], ensure_ascii=False)
-    assert "*Олег Сидоров* — последняя отметка никогда · серия 0" in text
+    assert "*Олег Сидоров* — последняя отметка никогда · серия 0 · платёж: не прошёл" in text
+    assert "⚠️ платёж не прошёл" in text and "payment" not in text
     assert "*Вера Петрова* — последняя отметка сегодня · серия 2 · настроение 7/10" in text
 
     card = all_text(await run(harness, "client Вера"))
     assert "*Последние 2 отметки*" in card and "*Цели*" in card and "сон 7,5 ч, план частично" in card
 
     digest = await run(harness, "digest")
-    assert digest["text"] == "2 клиента · сегодня отметились: 1 · требуют внимания: 0"
+    assert digest["text"] == "2 клиента · сегодня отметились: 1 · требуют внимания: 1"
     assert digest["blocks"][0]["text"]["text"] == "Ваша сводка"
     assert digest["blocks"][-1]["elements"][0]["text"] == "источник: расчёт"
     assert (await run(harness, "client Зоя"))["text"].startswith("Среди ваших клиентов нет «Зоя».")
