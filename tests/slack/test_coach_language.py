@@ -47,7 +47,7 @@ async def checked_in_client(harness: SlackHarness, coach: Coach, name: str) -> i
                 sleep_hours=7.5,
                 adherence="partly",
                 source_channel="telegram",
-                at=now - timedelta(days=days_ago, minutes=1),
+                at=now - timedelta(days=days_ago),  # today even a minute after midnight
             )
     return client.id
 
