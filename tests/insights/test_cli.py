@@ -225,11 +225,14 @@ def test_summaries_count_in_words_and_read_emoji_as_people_mean_them(
     from domain.clock import utcnow
 
     now = utcnow()
+    # A moment ago, but never before today's midnight (in the first minute of a day, "a minute ago"
+    # would be yesterday and Ben's week would start a day early).
+    ago = min(timedelta(minutes=1), (now - now.replace(hour=0, minute=0, second=0, microsecond=0)) / 2)
     lines = ["identity,name,timestamp,mood,energy,sleep,adherence,note"]
-    lines.append(f"telegram:1,Ana Silva,{(now - timedelta(minutes=1)).isoformat()},7,7,7,yes,💪🔥")
+    lines.append(f"telegram:1,Ana Silva,{(now - ago).isoformat()},7,7,7,yes,💪🔥")
     # Ben checked in every day of the week up to today (today counts once it is in).
     lines += [
-        f"telegram:2,Ben Lee,{(now - timedelta(days=n, minutes=1)).isoformat()},7,7,7,yes," for n in range(7)
+        f"telegram:2,Ben Lee,{(now - timedelta(days=n) - ago).isoformat()},7,7,7,yes," for n in range(7)
     ]
     history = tmp_path / "week.csv"
     history.write_text("\n".join(lines) + "\n")
