@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from collections.abc import Callable
@@ -25,6 +26,15 @@ class NotMigrated(Exception):
 async def ensure_migrated(db: Database) -> None:
     if not await is_up_to_date(db):
         raise NotMigrated("the database schema is missing or outdated: run `coach db upgrade` first")
+
+
+def settle_heap() -> None:
+    """Move everything loaded at startup (modules, the schema, components: alive until exit) out of the
+    garbage collector's reach. A full collection otherwise walks those few hundred thousand objects
+    each time, holding the event loop 150-350 ms in the middle of a dispatch run; now it walks only
+    what the work itself allocated."""
+    gc.collect()
+    gc.freeze()
 
 
 class Service:
@@ -56,6 +66,7 @@ class Service:
         for component in self.components:
             await component.start()
             log.info("started %s", component.name)
+        settle_heap()
 
     async def stop(self) -> None:
         """Stop taking work everywhere first, then stop each component (last started, first stopped):
@@ -73,6 +84,7 @@ class Service:
         if self._runner is not None:
             await self._runner.cleanup()
         await self.db.dispose()
+        gc.unfreeze()  # collectable again (a process that starts services one after another, as tests do)
         log.info("stopped")
 
     async def run_until_signalled(self, stop_at_once: Callable[[], bool] = lambda: False) -> None:

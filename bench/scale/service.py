@@ -22,6 +22,7 @@ from bench.scale.world import BIG_COACH_ID, BIG_COACH_SLACK_USER, NOW, client_na
 from bot.http.server import build_web_app
 from bot.loop_lag import LagRecord, LoopLagMonitor
 from bot.outbound.sender import OutboundSender
+from bot.runtime import settle_heap
 from bot.slack.app import SlackBot
 from bot.slack.home import publish_home
 from conversations.engine import ConversationEngine
@@ -154,6 +155,7 @@ async def measure(db: Database, clients: int, tmp: str) -> dict[str, Any]:
     coach = SlackCoach(f"{root}/slack/events", api)
     result: dict[str, Any] = {}
     try:
+        settle_heap()  # as `coach run` does once started
         monitor.record = LagRecord()  # the service's work only, not the benchmark's own setup
         planned, result["plan_s"] = await _while_asking(coach, lambda: plan_everyone(db, now=NOW))
         result["planned"] = planned
