@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from domain.clock import ensure_utc, utcnow
@@ -63,8 +64,18 @@ async def enqueue_message(
         status=DeliveryStatus.QUEUED,
         next_attempt_at=not_before or utcnow(),
     )
-    session.add(row)
-    await session.flush()
+    if dedupe_key is None:
+        session.add(row)
+        await session.flush()
+        return row
+    # Two deliveries of one action (a double click) can both pass the check above before either
+    # commits; the unique key settles it, and the loser queues nothing instead of failing its work.
+    try:
+        async with session.begin_nested():
+            session.add(row)
+            await session.flush()
+    except IntegrityError:
+        return None
     return row
 
 
