@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from conversations.flows.program import render_completion, render_step
 from domain.clock import utcnow
-from domain.models import Coach, EnrollmentProgress
+from domain.models import Client, Coach, EnrollmentProgress
 from domain.program_delivery import deliver_due_steps
 from domain.services import enrollments
 from domain.services import program_versions as versions
@@ -32,6 +32,11 @@ async def enrolled_ann(harness: SlackHarness, coach: Coach) -> None:
         await versions.publish(session, imported.program_id)
         enrollment = await enrollments.enroll(session, client_id=ann.id, program_id=imported.program_id)
         enrollment.activated_at = now - timedelta(days=1)
+        # Steps go out at the client's check-in time; at midnight it has passed whatever the hour
+        # the test runs (at 09:00 a run before nine delivered nothing).
+        client = await session.get(Client, ann.id)
+        assert client is not None
+        client.checkin_time = "00:00"
     async with harness.db.unit_of_work() as session:
         await deliver_due_steps(
             session, now=now, render_step=render_step, render_completion=render_completion
