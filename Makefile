@@ -39,7 +39,7 @@ translations: $(STAMP)
 	@sed -i 's/^"POT-Creation-Date: .*"$$/"POT-Creation-Date: 2026-12-06 00:00+0000\\n"/' $(LOCALES)/messages.pot $(LOCALES)/web.pot
 	@for domain in $(DOMAINS); do for lang in $(LANGUAGES); do \
 	  po=$(LOCALES)/$$lang/LC_MESSAGES/$$domain.po; \
-	  if [ -f $$po ]; then $(BIN)/pybabel update --ignore-obsolete -D $$domain -l $$lang -i $(LOCALES)/$$domain.pot -o $$po; \
+	  if [ -f $$po ]; then $(BIN)/pybabel update --ignore-obsolete --no-fuzzy-matching -D $$domain -l $$lang -i $(LOCALES)/$$domain.pot -o $$po; \
 	  else $(BIN)/pybabel init -D $$domain -l $$lang -i $(LOCALES)/$$domain.pot -o $$po; fi; \
 	done; done
 	$(BIN)/pybabel compile --statistics -d $(LOCALES) -D messages

@@ -3,7 +3,9 @@ rather than in ``_("...")`` calls (``babel.cfg``: ``[conversations.i18n_extract:
 
 Each constant becomes ``pgettext(id, english)`` with id ``Class.NAME`` (``Class.NAME.key`` for a dict
 of texts) and each ``Plural(...)`` ``npgettext(id, singular, plural)``, exactly as
-:class:`conversations.texts.Catalogue` reads them at run time. The source is parsed, not imported.
+:class:`conversations.texts.Catalogue` reads them at run time; the domain's ``Sentence(...)``
+constants of a ``Reasons`` class (``domain/reasons/``) become ``pgettext`` the same way. The source is
+parsed, not imported.
 """
 
 from __future__ import annotations
@@ -40,8 +42,18 @@ def _constants(cls: ast.ClassDef) -> Iterator[tuple[str, ast.expr, int]]:
                 yield name, stmt.value, stmt.lineno
 
 
+# The text classes: conversations/texts.py's catalogues and the domain's sentences (domain/reasons/).
+_TEXT_BASES = ("Catalogue", "Reasons")
+
+
 def _is_catalogue(cls: ast.ClassDef) -> bool:
-    return any(isinstance(base, ast.Name) and base.id == "Catalogue" for base in cls.bases)
+    return any(isinstance(base, ast.Name) and base.id in _TEXT_BASES for base in cls.bases)
+
+
+def _call_of(value: ast.expr, name: str) -> ast.Call | None:
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == name:
+        return value
+    return None
 
 
 def extract_catalogue(
@@ -63,10 +75,11 @@ def extract_catalogue(
                     entry_name, entry_text = _string(entry), _string(item)
                     if entry_name is not None and entry_text is not None:
                         yield item.lineno, "pgettext", (f"{key}.{entry_name}", entry_text), []
-            elif (
-                isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "Plural"
-            ):
-                forms = [_string(arg) for arg in value.args[:2]]
+            elif (sentence := _call_of(value, "Sentence")) is not None and sentence.args:
+                if (text := _string(sentence.args[0])) is not None:
+                    yield line, "pgettext", (key, text), []
+            elif (plural := _call_of(value, "Plural")) is not None:
+                forms = [_string(arg) for arg in plural.args[:2]]
                 if len(forms) == 2 and forms[0] is not None and forms[1] is not None:
-                    count = next((_string(k.value) for k in value.keywords if k.arg == "count"), "n")
+                    count = next((_string(k.value) for k in plural.keywords if k.arg == "count"), "n")
                     yield line, "npgettext", (key, forms[0], forms[1]), [f"count: {{{count}}}"]

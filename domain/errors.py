@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from domain.reasons import Reason
+
 
 class DomainError(Exception):
-    """A rule of the coaching domain was broken."""
+    """A rule of the coaching domain was broken.
+
+    ``message`` is English; raised with a :class:`~domain.reasons.Reason` instead, the error keeps it
+    as ``reason`` so a channel can say it in the reader's language
+    (:func:`conversations.reasons.explain`)."""
 
     code = "domain_error"
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str | Reason, *, field: str | None = None) -> None:
+        text = str(message)
+        super().__init__(text)
+        self.message = text
+        self.reason = message if isinstance(message, Reason) else None
         self.field = field
 
 

@@ -22,6 +22,7 @@ from bot.slack import blocks
 from bot.slack.auth import REFUSAL_TEXT, coach_locale, linked_coach, record_refusal
 from conversations.coach_feedback import FeedbackOutcome, send_coach_feedback
 from conversations.i18n import use_locale
+from conversations.reasons import explain, sentence_case
 from conversations.texts import CoachButtons as T
 from domain.db import Database
 from domain.errors import DomainError, NotFound
@@ -124,7 +125,7 @@ class CheckInFeedback:
                     comment=comment,
                 )
             except DomainError as exc:
-                return exc.message[:1].upper() + exc.message[1:] + "."
+                return sentence_case(explain(exc))
 
     @staticmethod
     async def _tell(client: AsyncWebClient, body: dict[str, Any], text: str) -> None:

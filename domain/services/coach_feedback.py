@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import NotFound, ValidationError
 from domain.models import CheckIn, Client, Coach, CoachFeedback
+from domain.reasons.feedback import FeedbackProblems
 from domain.services.audit import record_audit_event
 from domain.services.outbox import enqueue_message
 from domain.services.unique_rows import insert_unless_taken
@@ -42,7 +43,7 @@ async def check_in_of_coach(
     check_in = await session.get(CheckIn, check_in_id)
     client = await session.get(Client, check_in.client_id) if check_in is not None else None
     if check_in is None or client is None or (not is_admin and client.coach_id != coach_id):
-        raise NotFound(f"no check-in {check_in_id} of your clients", field="check_in")
+        raise NotFound(FeedbackProblems.NO_CHECK_IN(check_in=check_in_id), field="check_in")
     return FeedbackTarget(check_in, client)
 
 
@@ -54,20 +55,17 @@ def reaction_key(check_in_id: int, coach_id: int, reaction: str) -> str:
 def checked_comment(text: str) -> str:
     comment = text.strip()
     if not comment:
-        raise ValidationError("write a comment first", field="comment")
+        raise ValidationError(FeedbackProblems.EMPTY_COMMENT(), field="comment")
     if len(comment) > COMMENT_MAX_CHARS:
-        raise ValidationError(
-            f"a comment can be at most {COMMENT_MAX_CHARS} characters (this one has {len(comment)})",
-            field="comment",
-        )
+        too_long = FeedbackProblems.COMMENT_TOO_LONG(limit=COMMENT_MAX_CHARS, length=len(comment))
+        raise ValidationError(too_long, field="comment")
     return comment
 
 
 def checked_reaction(name: str) -> str:
     if name not in REACTIONS:
-        raise ValidationError(
-            f"unknown reaction {name[:20]!r}; known: {', '.join(REACTIONS)}", field="reaction"
-        )
+        unknown = FeedbackProblems.UNKNOWN_REACTION(reaction=repr(name[:20]), known=", ".join(REACTIONS))
+        raise ValidationError(unknown, field="reaction")
     return name
 
 

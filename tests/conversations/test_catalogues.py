@@ -6,10 +6,13 @@ When one of these fails after you added or changed a text in ``conversations/tex
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import shutil
 import string
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -18,22 +21,29 @@ from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
 from conversations import i18n, texts
-from conversations.i18n import LOCALES_DIR, SUPPORTED_LOCALES, Plural, Text, use_locale
+from conversations.i18n import LOCALES_DIR, SUPPORTED_LOCALES, Plural, Text, translate, use_locale
 from conversations.i18n_extract import extract_catalogue
+from domain import reasons
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATED = [code for code in SUPPORTED_LOCALES if code != "en"]
 Forms = tuple[str, ...]
 
 
+def _reason_modules() -> list[ModuleType]:
+    return [
+        importlib.import_module(m.name) for m in pkgutil.iter_modules(reasons.__path__, "domain.reasons.")
+    ]
+
+
 def _source() -> dict[str, Forms]:
-    """What the extraction method finds in texts.py: id → English form(s)."""
+    """What the extraction method finds in texts.py and the domain's sentences: id → English form(s)."""
     found: dict[str, Forms] = {}
-    for _line, message, _comments, context in extract_from_file(
-        extract_catalogue, str(ROOT / "conversations" / "texts.py")
-    ):
-        assert context is not None
-        found[context] = tuple(message) if isinstance(message, tuple | list) else (message,)
+    files = [ROOT / "conversations" / "texts.py", *(Path(str(m.__file__)) for m in _reason_modules())]
+    for path in files:
+        for _line, message, _comments, context in extract_from_file(extract_catalogue, str(path)):
+            assert context is not None
+            found[context] = tuple(message) if isinstance(message, tuple | list) else (message,)
     return found
 
 
@@ -62,6 +72,23 @@ def _runtime_texts() -> Iterator[tuple[str, Any]]:
             elif isinstance(value, dict):
                 for key, text in value.items():
                     yield f"{cls.__name__}.{name}.{key}", text
+    for module in _reason_modules():
+        for cls in vars(module).values():
+            if (
+                isinstance(cls, type)
+                and issubclass(cls, reasons.Reasons)
+                and cls.__module__ == module.__name__
+            ):
+                for value in vars(cls).values():
+                    if isinstance(value, reasons.Sentence):
+                        yield value.key, _Sentence(value)
+
+
+class _Sentence(str):
+    """A domain sentence read as the channels say it (explain) in the current locale."""
+
+    def __new__(cls, sentence: reasons.Sentence) -> _Sentence:
+        return super().__new__(cls, translate(sentence.key, sentence.english))
 
 
 def test_extraction_sees_every_text_the_code_reads() -> None:

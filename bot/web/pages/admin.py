@@ -14,6 +14,7 @@ from bot.web.i18n import gettext as _
 from bot.web.keys import SETTINGS_KEY
 from bot.web.pages.settings import capacity_hint, read_capacity
 from bot.web.render import redirect, render
+from conversations.reasons import explain, sentence_case
 from domain.clock import utcnow
 from domain.errors import DomainError
 from domain.models import Client
@@ -160,7 +161,7 @@ async def change_capacity(request: web.Request) -> web.StreamResponse:
         async with request.config_dict[DB_KEY].unit_of_work() as session:
             await set_capacity(session, coach_id, capacity, actor=viewer.actor)
     except DomainError as exc:
-        return await _admin_page(request, error=exc.message[:1].upper() + exc.message[1:] + ".", status=422)
+        return await _admin_page(request, error=sentence_case(explain(exc)), status=422)
     return redirect(_admin_url(request, capacity="1"))
 
 

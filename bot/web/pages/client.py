@@ -24,6 +24,7 @@ from bot.web.render import redirect, render
 from conversations.coach_feedback import FeedbackOutcome, send_coach_feedback
 from conversations.coach_replies import AlreadySent, queue_coach_reply
 from conversations.messages import OutgoingFile
+from conversations.reasons import explain, sentence_case
 from domain.clock import utcnow
 from domain.crypto import UnreadableValue
 from domain.errors import DomainError, NotFound
@@ -82,7 +83,7 @@ def problem(exc: DomainError, texts: dict[str, str], typed: str | None = None, *
         key = f"{key}_empty"
     text = texts.get(key)
     if text is None:
-        return exc.message[:1].upper() + exc.message[1:] + "."
+        return sentence_case(explain(exc))
     return _(text, **values)
 
 

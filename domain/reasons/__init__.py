@@ -1,0 +1,55 @@
+"""What the domain says to a person (why it refused a change, what is wrong on line 14 of a program
+file, why a client may drop out), as a sentence id and its values rather than finished English.
+
+The domain knows nothing of languages: a module declares its sentences in English as
+:class:`Sentence` constants of a :class:`Reasons` class, one module per area in this package
+(``domain/reasons/programs.py``), and calls one with its values to get a :class:`Reason`. ``str()``
+of a reason is the English (logs, the JSON API, the CLI); the channels say it in the reader's
+language with :func:`conversations.reasons.explain`, which looks the same id (``Class.NAME``) up in
+the gettext catalogue (``make translations`` extracts these modules beside ``conversations/texts.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+Value = str | int | float
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One sentence with its values; ``values`` may hold other reasons (a problem inside a line)."""
+
+    key: str
+    english: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.english.format(**{name: str(value) for name, value in self.values.items()})
+
+
+class Sentence:
+    """An English sentence with ``str.format`` placeholders; its id is set by the :class:`Reasons`
+    class it is declared in. Calling it with the placeholders' values gives a :class:`Reason`."""
+
+    def __init__(self, english: str) -> None:
+        self.english = english
+        self.key = ""
+
+    def __call__(self, **values: Value | Reason) -> Reason:
+        return Reason(self.key, self.english, values)
+
+    def __repr__(self) -> str:
+        return f"Sentence({self.key or self.english!r})"
+
+
+class Reasons:
+    """Base of the sentence classes: each :class:`Sentence` constant learns its id ``Class.NAME``."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, value in vars(cls).items():
+            if name.isupper() and isinstance(value, Sentence):
+                value.key = f"{cls.__name__}.{name}"
