@@ -144,6 +144,71 @@ def _german_clock(text: str) -> str:
     return text
 
 
+# Russian clock times said by the hour under way (its ordinal, in the genitive): "полвосьмого" and
+# "половина восьмого" are 7:30, "четверть восьмого" 7:15, "десять минут восьмого" 7:10; and "без
+# четверти восемь" 7:45, "без десяти восемь" 7:50 (after the number words became digits: "без 10 8").
+_RU_HOURS = {
+    "первого": 1, "второго": 2, "третьего": 3, "четвёртого": 4, "четвертого": 4, "пятого": 5, "шестого": 6,
+    "седьмого": 7, "восьмого": 8, "девятого": 9, "десятого": 10, "одиннадцатого": 11, "двенадцатого": 12,
+}  # fmt: skip
+_RU_HOUR = rf"({'|'.join(_RU_HOURS)})"
+_RU_PAST = (
+    # (pattern, minutes past the previous hour; None: the number the pattern read)
+    (re.compile(rf"\b(?:в\s+)?(?:пол|пол[\s-]+|половин[аеу]\s+){_RU_HOUR}\b"), 30),
+    (re.compile(rf"\b(?:в\s+)?четверть\s+{_RU_HOUR}\b"), 15),
+    (re.compile(rf"(?<![\d.:,])\b(\d{{1,2}})\s+минут[аы]?\s+{_RU_HOUR}\b"), None),
+)
+_RU_BEFORE = re.compile(r"\bбез\s+(четверти|\d{1,2})(?:\s+минут[аы]?)?\s+(\d{1,2}|час)\b(?![.:,]\d)")
+
+
+def _hour_before(hour: int, minutes: int) -> str:
+    """``minutes`` past the hour before ``hour`` (on a 12-hour dial: 1 → 12)."""
+    return f"{hour - 1 or 12}:{minutes:02d}"
+
+
+def _russian_clock(text: str) -> str:
+    """ "полвосьмого" → "7:30", "без четверти 8" → "7:45"; "полпервого" is 12:30 ("ночи" makes it 0:30)."""
+    for pattern, fixed in _RU_PAST:
+
+        def past(match: re.Match[str], fixed: int | None = fixed) -> str:
+            minutes = fixed if fixed is not None else int(match[1])
+            return _hour_before(_RU_HOURS[match.groups()[-1]], minutes) if 0 < minutes < 60 else match[0]
+
+        text = pattern.sub(past, text)
+
+    def before(match: re.Match[str]) -> str:
+        minutes = 15 if match[1] == "четверти" else int(match[1])
+        hour = 1 if match[2] == "час" else int(match[2])
+        return _hour_before(hour, 60 - minutes) if 0 < minutes < 60 and 1 <= hour <= 24 else match[0]
+
+    return _RU_BEFORE.sub(before, text)
+
+
+# Spanish clock times after the number words became digits: "a las 7 y media" is 7:30, "las 7 y
+# cuarto" 7:15, "las 8 y 10" 8:10, "las 8 menos cuarto" 7:45, "la 1 menos 10" 12:50. text2num reads
+# "cuarto" as the ordinal "4º". The article ("la", "las") or "menos" says it is a time, not 7.5 hours.
+_ES_QUARTER = r"(?:cuarto|4º)"
+_ES_PAST = re.compile(rf"\blas?\s+(\d{{1,2}})\s+y\s+(media|{_ES_QUARTER}|\d{{1,2}})\b(?![.:,]\d)")
+_ES_BEFORE = re.compile(rf"(?<![\d.:,])\b(\d{{1,2}})\s+menos\s+({_ES_QUARTER}|\d{{1,2}})(?![\w.:,])")
+
+
+def _spanish_clock(text: str) -> str:
+    def minutes_of(word: str) -> int:
+        return 30 if word == "media" else 15 if re.fullmatch(_ES_QUARTER, word) else int(word)
+
+    def past(match: re.Match[str]) -> str:
+        hour, minutes = int(match[1]), minutes_of(match[2])
+        return f"las {hour}:{minutes:02d}" if 0 <= hour <= 24 and 0 < minutes < 60 else match[0]
+
+    def before(match: re.Match[str]) -> str:
+        hour, minutes = int(match[1]), minutes_of(match[2])
+        if not (1 <= hour <= 24 and 0 < minutes < 60):
+            return match[0]
+        return _hour_before(hour, 60 - minutes)
+
+    return _ES_BEFORE.sub(before, _ES_PAST.sub(past, text))
+
+
 def client_language() -> str:
     """The language answers are read in: the current client's."""
     return current_locale()
@@ -173,6 +238,10 @@ def to_english(text: str) -> str | None:
     if language == "de":
         text = re.sub(r"(\w)einhalb\b", r"\1 einhalb", text)  # "siebeneinhalb"
     text = _digits(text, language)
+    if language == "ru":
+        text = _russian_clock(text)
+    elif language == "es":
+        text = _spanish_clock(text)
     # The half after the digits: "7 y media" → "7.5", "7 horas y media" → "7.5 horas".
     # The unit between is optional and never the "und" of "7 und halb".
     text = re.sub(

@@ -87,6 +87,30 @@ CASES = [
     ("ru", "time", "в 8 утра", "08:00"),
     ("ru", "time", "8 вечера", "20:00"),
     ("ru", "timezone", "Москва", "Europe/Moscow"),
+    # Colloquial clock times, said by the hour under way: "half of the eighth" is 7:30.
+    ("ru", "time", "полвосьмого", "07:30"),
+    ("ru", "time", "в полвосьмого вечера", "19:30"),
+    ("ru", "time", "пол-восьмого", "07:30"),
+    ("ru", "time", "в половине восьмого", "07:30"),
+    ("ru", "time", "полпервого", "12:30"),
+    ("ru", "time", "полпервого ночи", "00:30"),
+    ("ru", "time", "четверть восьмого", "07:15"),
+    ("ru", "time", "десять минут девятого", "08:10"),
+    ("ru", "time", "без четверти восемь", "07:45"),
+    ("ru", "time", "без четверти 8 вечера", "19:45"),
+    ("ru", "time", "без десяти восемь", "07:50"),
+    ("ru", "time", "без пяти минут восемь", "07:55"),
+    ("ru", "time", "без четверти час", "12:45"),
+    ("es", "time", "a las siete y media", "07:30"),
+    ("es", "time", "las siete y media de la tarde", "19:30"),
+    ("es", "time", "las siete y cuarto", "07:15"),
+    ("es", "time", "las ocho y diez", "08:10"),
+    ("es", "time", "las ocho menos cuarto", "07:45"),
+    ("es", "time", "a las ocho menos diez", "07:50"),
+    # Spelled decimals.
+    ("de", "sleep", "sieben Komma fünf", 7.5),
+    ("es", "sleep", "siete coma cinco", 7.5),
+    ("ru", "number", "семь с половиной", 7.5),
 ]
 
 
@@ -190,6 +214,9 @@ def test_english_and_digits_still_work_for_everyone(language: str) -> None:
         ("es", "sleep", "treinta horas"),
         ("ru", "yes_no", "может быть"),
         ("de", "date", "gestern"),
+        ("ru", "time", "полтринадцатого"),
+        ("ru", "time", "без шестидесяти восемь"),
+        ("es", "time", "las ocho menos setenta"),
     ],
 )
 def test_what_cannot_be_right_is_still_refused(language: str, kind: str, text: str) -> None:
