@@ -115,6 +115,7 @@ async def language_middleware(request: web.Request, handler: Handler) -> web.Str
 
 def install(env: jinja2.Environment) -> None:
     """Jinja's i18n extension reading the current request's locale, and Babel formatting as filters."""
+    from bot.web.audit_labels import action_label
     from bot.web.labels import state
     from conversations.coach_summary import flag_reason
 
@@ -131,4 +132,5 @@ def install(env: jinja2.Environment) -> None:
     env.filters["percent"] = format_percent
     env.globals["money"] = format_amount  # amounts in minor units with their currency, for the locale
     env.globals["state"] = state
+    env.globals["action_label"] = action_label  # an audit action code as the reader's language names it
     env.globals["flag_reason"] = flag_reason  # a risk flag's reason, worded in the reader's language
