@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from bot.slack import blocks
 from bot.slack.commands import CommandReply, reply
 from conversations.i18n import current_locale, format_slot
+from conversations.reasons import explain
 from conversations.texts import CoachTools as T
 from domain.booking.availability import AvailabilityError, parse_availability
 from domain.clock import utcnow
@@ -56,7 +57,7 @@ async def _set(db: Database, coach: Coach, text: str) -> CommandReply:
     try:
         availability = parse_availability(text, default_timezone=coach.timezone)
     except AvailabilityError as exc:
-        return reply(T.NOT_SAVED.format(reason=blocks.escape(str(exc)), usage=usage()))
+        return reply(T.NOT_SAVED.format(reason=blocks.escape(explain(exc.reason_with_line)), usage=usage()))
     async with db.unit_of_work() as session:
         await set_availability(session, coach.id, availability, actor=f"coach:{coach.id}")
     shown = await _show(db, coach)

@@ -37,6 +37,8 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from domain.clock import time_zone
+from domain.reasons import Reason
+from domain.reasons.booking import AvailabilityProblems as P
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 SESSION_MINUTES_RANGE = (10, 480)
@@ -64,12 +66,19 @@ _KEYS = (
 
 
 class AvailabilityError(ValueError):
-    """The YAML cannot be used; ``line`` is 1-based (0: not tied to a line)."""
+    """The YAML cannot be used; ``line`` is 1-based (0: not tied to a line). ``message`` is the
+    problem in English, ``reason`` the same as a :class:`~domain.reasons.Reason` for the channels."""
 
-    def __init__(self, line: int, message: str) -> None:
-        super().__init__(f"line {line}: {message}" if line else message)
+    def __init__(self, line: int, reason: Reason) -> None:
+        super().__init__(str(P.ON_LINE(line=line, problem=reason)) if line else str(reason))
         self.line = line
-        self.message = message
+        self.reason = reason
+        self.message = str(reason)
+
+    @property
+    def reason_with_line(self) -> Reason:
+        """The problem with its line ("line 3: …"), as ``str()`` says it in English."""
+        return P.ON_LINE(line=self.line, problem=self.reason) if self.line else self.reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,37 +209,37 @@ def _line(node: Node) -> int:
     return int(node.start_mark.line) + 1
 
 
-def _scalar(node: Node, what: str) -> str:
+def _scalar(node: Node, what: str | Reason) -> str:
     if not isinstance(node, ScalarNode):
-        raise AvailabilityError(_line(node), f"{what} must be a single value")
+        raise AvailabilityError(_line(node), P.SINGLE_VALUE(what=what))
     return str(node.value).strip()
 
 
-def _whole(node: Node, what: str, bounds: tuple[int, int]) -> int:
+def _whole(node: Node, what: str | Reason, bounds: tuple[int, int]) -> int:
     text = _scalar(node, what)
     if not text.isdigit():
-        raise AvailabilityError(_line(node), f"{what} must be a whole number, not {text!r}")
+        raise AvailabilityError(_line(node), P.WHOLE_NUMBER(what=what, text=repr(text)))
     value = int(text)
     low, high = bounds
     if not low <= value <= high:
-        raise AvailabilityError(_line(node), f"{what} must be between {low} and {high}, not {value}")
+        raise AvailabilityError(_line(node), P.BETWEEN(what=what, low=low, high=high, value=value))
     return value
 
 
 def _hours(text: str, line: int) -> Hours:
     match = _RANGE.match(text)
     if not match:
-        raise AvailabilityError(line, f"hours are written like 09:00-12:30, not {text!r}")
+        raise AvailabilityError(line, P.HOURS_FORMAT(text=repr(text)))
     h1, m1, h2, m2 = (int(g) for g in match.groups())
     if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
-        raise AvailabilityError(line, f"{text!r} is not a time of day (00:00 to 23:59)")
+        raise AvailabilityError(line, P.NOT_A_TIME(text=repr(text)))
     start, end = time(h1, m1), time(h2, m2)
     if end <= start:
-        raise AvailabilityError(line, f"{text!r} ends before it starts")
+        raise AvailabilityError(line, P.ENDS_BEFORE_START(text=repr(text)))
     return Hours(start, end)
 
 
-def _windows(node: Node, what: str) -> tuple[Hours, ...]:
+def _windows(node: Node, what: str | Reason) -> tuple[Hours, ...]:
     if isinstance(node, ScalarNode):
         if node.value.strip() in ("", "closed", "null", "~"):
             return ()
@@ -238,38 +247,38 @@ def _windows(node: Node, what: str) -> tuple[Hours, ...]:
     elif isinstance(node, SequenceNode):
         items = list(node.value)
     else:
-        raise AvailabilityError(_line(node), f'{what} must be a list like ["09:00-12:00"]')
+        raise AvailabilityError(_line(node), P.WINDOWS_LIST(what=what))
     windows = sorted((_hours(_scalar(item, what), _line(item)) for item in items), key=lambda h: h.start)
     for before, after in itertools.pairwise(windows):
         if after.start < before.end:
-            raise AvailabilityError(_line(node), f"{what}: {before.text()} and {after.text()} overlap")
+            raise AvailabilityError(
+                _line(node), P.OVERLAP(what=what, first=before.text(), second=after.text())
+            )
     return tuple(windows)
 
 
-def _mapping(node: Node, what: str) -> list[tuple[ScalarNode, Node]]:
+def _mapping(node: Node, what: str | Reason) -> list[tuple[ScalarNode, Node]]:
     if not isinstance(node, MappingNode):
-        raise AvailabilityError(_line(node), f"{what} must be a mapping of names to values")
+        raise AvailabilityError(_line(node), P.MAPPING(what=what))
     pairs: list[tuple[ScalarNode, Node]] = []
     seen: set[str] = set()
     for key, value in node.value:
-        name = _scalar(key, "a key").lower()
+        name = _scalar(key, P.A_KEY()).lower()
         if name in seen:
-            raise AvailabilityError(_line(key), f"{name!r} is given twice")
+            raise AvailabilityError(_line(key), P.GIVEN_TWICE(name=repr(name)))
         seen.add(name)
         pairs.append((key, value))
     return pairs
 
 
-def _local_datetime(node: Node, what: str) -> datetime:
+def _local_datetime(node: Node, what: str | Reason) -> datetime:
     text = _scalar(node, what)
     try:
         value = datetime.fromisoformat(text.replace("T", " "))
     except ValueError:
-        raise AvailabilityError(
-            _line(node), f"{what} is written like 2026-12-02 13:00, not {text!r}"
-        ) from None
+        raise AvailabilityError(_line(node), P.DATETIME_FORMAT(what=what, text=repr(text))) from None
     if value.tzinfo is not None:
-        raise AvailabilityError(_line(node), f"{what} is local time: leave the offset out of {text!r}")
+        raise AvailabilityError(_line(node), P.LOCAL_TIME(what=what, text=repr(text)))
     return value
 
 
@@ -277,43 +286,37 @@ def _exceptions(node: Node) -> tuple[tuple[DayException, ...], tuple[Block, ...]
     if isinstance(node, ScalarNode) and node.value.strip() in ("", "null", "~"):
         return (), ()
     if not isinstance(node, SequenceNode):
-        raise AvailabilityError(_line(node), "exceptions must be a list (each item starting with -)")
+        raise AvailabilityError(_line(node), P.EXCEPTIONS_LIST())
     days: dict[date, DayException] = {}
     blocks: list[Block] = []
     for item in node.value:
-        fields = {_scalar(k, "a key").lower(): (k, v) for k, v in _mapping(item, "an exception")}
+        fields = {_scalar(k, P.A_KEY()).lower(): (k, v) for k, v in _mapping(item, P.AN_EXCEPTION())}
         unknown = set(fields) - {"date", "hours", "from", "to"}
         if unknown:
             key = fields[sorted(unknown)[0]][0]
-            raise AvailabilityError(
-                _line(key), f"unknown exception field {key.value!r} (date and hours, or from and to)"
-            )
+            raise AvailabilityError(_line(key), P.UNKNOWN_EXCEPTION_FIELD(name=repr(key.value)))
         if "date" in fields:
             if "from" in fields or "to" in fields:
-                raise AvailabilityError(_line(item), "an exception has either a date or from/to, not both")
+                raise AvailabilityError(_line(item), P.DATE_OR_BLOCK())
             text = _scalar(fields["date"][1], "date")
             try:
                 day = date.fromisoformat(text)
             except ValueError:
-                raise AvailabilityError(
-                    _line(fields["date"][1]), f"a date is written like 2026-12-25, not {text!r}"
-                ) from None
+                raise AvailabilityError(_line(fields["date"][1]), P.DATE_FORMAT(text=repr(text))) from None
             if day in days:
-                raise AvailabilityError(_line(item), f"{day} has two exceptions")
-            hours = _windows(fields["hours"][1], f"hours on {day}") if "hours" in fields else ()
+                raise AvailabilityError(_line(item), P.TWO_EXCEPTIONS(day=day.isoformat()))
+            hours = _windows(fields["hours"][1], P.HOURS_ON(day=day.isoformat())) if "hours" in fields else ()
             days[day] = DayException(day, hours)
         elif "from" in fields and "to" in fields:
             if "hours" in fields:
-                raise AvailabilityError(_line(fields["hours"][0]), "a block has from and to, not hours")
+                raise AvailabilityError(_line(fields["hours"][0]), P.BLOCK_HAS_NO_HOURS())
             start = _local_datetime(fields["from"][1], "from")
             end = _local_datetime(fields["to"][1], "to")
             if end <= start:
-                raise AvailabilityError(_line(fields["to"][1]), "a block must end after it starts")
+                raise AvailabilityError(_line(fields["to"][1]), P.BLOCK_ENDS_BEFORE_START())
             blocks.append(Block(start, end))
         else:
-            raise AvailabilityError(
-                _line(item), "an exception needs a date (a holiday, or other hours) or from and to (a block)"
-            )
+            raise AvailabilityError(_line(item), P.EXCEPTION_NEEDS())
     return tuple(sorted(days.values(), key=lambda e: e.day)), tuple(sorted(blocks, key=lambda b: b.start))
 
 
@@ -321,47 +324,49 @@ def check_timezone(name: str, line: int = 0) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise AvailabilityError(line, f"unknown timezone {name!r} (a name like Europe/Berlin)") from None
+        raise AvailabilityError(line, P.UNKNOWN_TIMEZONE(name=repr(name))) from None
     return name
 
 
 def check_video_link(link: str, line: int = 0) -> str:
     parts = urlsplit(link)
     if parts.scheme != "https" or not parts.netloc or len(link) > VIDEO_LINK_MAX_CHARS or " " in link:
-        raise AvailabilityError(line, f"video_link must be an https:// address, not {link!r}")
+        raise AvailabilityError(line, P.VIDEO_LINK(link=repr(link)))
     return link
 
 
 def parse_availability(text: str, *, default_timezone: str = "UTC") -> Availability:
     """Availability from YAML; :class:`AvailabilityError` with the line of the first problem."""
     if len(text) > MAX_YAML_CHARS:
-        raise AvailabilityError(0, f"the file is too long (at most {MAX_YAML_CHARS} characters)")
+        raise AvailabilityError(0, P.TOO_LONG(limit=MAX_YAML_CHARS))
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 0
-        raise AvailabilityError(line, f"not valid YAML: {exc.problem or exc.context}") from None
+        raise AvailabilityError(line, P.NOT_YAML(detail=str(exc.problem or exc.context))) from None
     except yaml.YAMLError as exc:
-        raise AvailabilityError(0, f"not valid YAML: {exc}") from None
+        raise AvailabilityError(0, P.NOT_YAML(detail=str(exc))) from None
     if root is None:
-        raise AvailabilityError(1, "the file is empty: it needs at least weekly hours")
+        raise AvailabilityError(1, P.EMPTY())
     values: dict[str, Node] = {}
-    for key, value in _mapping(root, "the file"):
+    for key, value in _mapping(root, P.THE_FILE()):
         name = str(key.value).strip().lower()
         if name not in _KEYS:
-            raise AvailabilityError(_line(key), f"unknown setting {key.value!r} (known: {', '.join(_KEYS)})")
+            raise AvailabilityError(
+                _line(key), P.UNKNOWN_SETTING(name=repr(key.value), known=", ".join(_KEYS))
+            )
         values[name] = value
     timezone = default_timezone
     if "timezone" in values:
         timezone = check_timezone(_scalar(values["timezone"], "timezone"), _line(values["timezone"]))
     if "weekly" not in values:
-        raise AvailabilityError(_line(root), 'weekly hours are missing (weekly: monday: ["09:00-12:00"])')
+        raise AvailabilityError(_line(root), P.WEEKLY_MISSING())
     weekly: dict[int, tuple[Hours, ...]] = {}
     for key, value in _mapping(values["weekly"], "weekly"):
         name = str(key.value).strip().lower()
         if name not in WEEKDAYS:
-            raise AvailabilityError(_line(key), f"{key.value!r} is not a weekday (monday … sunday)")
+            raise AvailabilityError(_line(key), P.NOT_A_WEEKDAY(name=repr(key.value)))
         hours = _windows(value, name)
         if hours:
             weekly[WEEKDAYS.index(name)] = hours
@@ -396,7 +401,7 @@ def parse_availability(text: str, *, default_timezone: str = "UTC") -> Availabil
         if not any(_fits(h, availability.session_minutes) for h in hours):
             raise AvailabilityError(
                 _line(values["weekly"]),
-                f"no window on {WEEKDAYS[day]} is long enough for a {availability.session_minutes}-minute session",
+                P.NO_WINDOW_LONG_ENOUGH(weekday=WEEKDAYS[day], minutes=availability.session_minutes),
             )
     return availability
 

@@ -28,6 +28,7 @@ from domain.errors import NotFound
 from domain.models import Booking, Client, Coach, CoachAvailability, Enrollment, Program, Reminder
 from domain.models.base import UTCDateTime
 from domain.models.enums import Billing, BookingPayment, BookingStatus, EnrollmentStatus, ReminderStatus
+from domain.reasons.booking import BookingProblems
 from domain.reminders.kinds import SESSION_REMINDER_BEFORE, ReminderKind
 from domain.services.audit import record_audit_event
 from domain.services.calendars import calendar_busy
@@ -76,7 +77,7 @@ async def set_availability(
 ) -> None:
     """Store (replace) a coach's availability."""
     if await session.get(Coach, coach_id) is None:
-        raise NotFound(f"no coach with id {coach_id}")
+        raise NotFound(BookingProblems.NO_COACH(coach_id=coach_id))
     row = await session.get(CoachAvailability, coach_id)
     if row is None:
         session.add(
@@ -515,7 +516,7 @@ async def buy_extra_session(session: AsyncSession, client_id: int, program: Prog
 async def set_sessions_included(session: AsyncSession, program_id: int, count: int, *, actor: str) -> None:
     program = await session.get(Program, program_id)
     if program is None:
-        raise NotFound(f"no program with id {program_id}")
+        raise NotFound(BookingProblems.NO_PROGRAM(program_id=program_id))
     program.sessions_included = count
     await record_audit_event(
         session,

@@ -19,6 +19,7 @@ from domain.booking.slots import Interval
 from domain.clock import ensure_utc, utcnow
 from domain.errors import NotFound, ValidationError
 from domain.models import Coach, CoachCalendar
+from domain.reasons.booking import BookingProblems
 from domain.services.audit import record_audit_event
 from domain.services.web_auth import hash_token
 
@@ -28,7 +29,7 @@ SYNC_ERROR_MAX_CHARS = 500
 
 async def _calendar(session: AsyncSession, coach_id: int) -> CoachCalendar:
     if await session.get(Coach, coach_id) is None:
-        raise NotFound(f"no coach with id {coach_id}")
+        raise NotFound(BookingProblems.NO_COACH(coach_id=coach_id))
     row = await session.get(CoachCalendar, coach_id)
     if row is None:
         row = CoachCalendar(coach_id=coach_id, busy=[])
@@ -85,7 +86,7 @@ async def set_caldav(
     """Set (or, with ``url`` None, remove) the coach's own CalDAV calendar."""
     row = await _calendar(session, coach_id)
     if url is not None and not url.startswith(("http://", "https://")):
-        raise ValidationError("the CalDAV address starts with https:// (or http:// on a local network)")
+        raise ValidationError(BookingProblems.CALDAV_ADDRESS())
     row.caldav_url = url
     row.caldav_username = username if url else None
     row.caldav_password = password if url else None

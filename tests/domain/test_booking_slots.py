@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.booking.availability import AvailabilityError, from_dict, parse_availability
+from conversations.i18n import use_locale
+from conversations.reasons import explain
+from domain.booking.availability import MAX_YAML_CHARS, AvailabilityError, from_dict, parse_availability
 from domain.booking.slots import Interval, free_slots, is_free, local_instant, within_notice
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -137,3 +139,35 @@ def test_yaml_errors_name_their_line(text: str, line: int, words: str) -> None:
         parse_availability(text)
     assert caught.value.line == line, str(caught.value)
     assert words in caught.value.message
+
+
+def test_a_yaml_error_keeps_its_english_and_is_said_in_the_coachs_language() -> None:
+    text = "weekly:\n  monday: ['09:00-12:00']\nexceptions:\n  - date: 2026-12-25\n    hours: ['09:00-12:00', '11:00-13:00']\n"
+    with pytest.raises(AvailabilityError) as caught:
+        parse_availability(text)
+    exc = caught.value
+    assert str(exc) == "line 5: hours on 2026-12-25: 09:00-12:00 and 11:00-13:00 overlap"
+    assert exc.message == "hours on 2026-12-25: 09:00-12:00 and 11:00-13:00 overlap"
+    assert exc.reason.key == "AvailabilityProblems.OVERLAP"
+    assert explain(exc.reason_with_line) == str(exc)
+    with use_locale("de"):
+        assert (
+            explain(exc.reason_with_line)
+            == "Zeile 5: die Zeitangabe für 2026-12-25: 09:00-12:00 und 11:00-13:00 überschneiden sich"
+        )
+    with use_locale("ru"):
+        assert (
+            explain(exc.reason_with_line)
+            == "строка 5: часы на 2026-12-25: 09:00-12:00 и 11:00-13:00 пересекаются"
+        )
+
+
+def test_a_problem_not_on_a_line_has_no_line_in_any_language() -> None:
+    with pytest.raises(AvailabilityError) as caught:
+        parse_availability("x" * (MAX_YAML_CHARS + 1))
+    assert (caught.value.line, str(caught.value)) == (0, "the file is too long (at most 50000 characters)")
+    with use_locale("es"):
+        assert (
+            explain(caught.value.reason_with_line)
+            == "el archivo es demasiado largo (como máximo 50000 caracteres)"
+        )

@@ -58,3 +58,19 @@ async def test_show_set_and_refuse(harness: SlackHarness, coach: Coach) -> None:
     shown = all_text(await run(harness, "availability"))
     assert "&lt;!channel&gt; Ann" in shown and "<!channel>" not in shown
     assert "I don't know `availability dance`" in all_text(await run(harness, "availability dance"))
+
+
+async def test_a_german_coach_reads_why_the_hours_were_not_saved_in_german(
+    harness: SlackHarness, coach: Coach
+) -> None:
+    async with harness.db.unit_of_work() as session:
+        row = await session.get(Coach, coach.id)
+        assert row is not None
+        row.locale = "de"
+    refused = all_text(await run(harness, 'availability set {weekly: {monday: ["9am-noon"]}}'))
+    assert "Nicht gespeichert: Zeile 1: Zeiten schreibt man wie 09:00-12:30, nicht '9am-noon'." in refused
+    assert "hours are written" not in refused
+    refused = all_text(await run(harness, "availability set {weekly: {monday: [09:00-12:00]}, colour: blue}"))
+    assert "Zeile 1: unbekannte Einstellung 'colour' (bekannt: timezone, session_minutes," in refused
+    async with harness.db.sessions() as session:
+        assert await get_availability(session, coach.id) is None

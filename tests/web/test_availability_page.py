@@ -10,6 +10,7 @@ from domain.clock import utcnow
 from domain.db import Database
 from domain.services.booking import get_availability, hold_slot, offer_slots
 from domain.services.calendars import coach_for_feed
+from domain.services.coaches import set_coach_locale
 from tests.support.web import add_client, add_coach, browser, served_workspace
 
 HOURS = 'notice_hours: 1\nweekly:\n  monday: ["09:00-12:00"]\n  friday: ["10:00-12:00"]\n'
@@ -66,3 +67,27 @@ async def test_set_hours_see_sessions_and_manage_the_feed(db: Database) -> None:
         assert (status, response.headers["Location"]) == (303, "/app/availability?revoked=1")
         async with db.sessions() as session:
             assert await coach_for_feed(session, token) is None
+
+
+async def test_a_german_coach_reads_the_problem_with_their_hours_in_german(db: Database) -> None:
+    jonas = await add_coach(db, "Jonas", "jonas@example.com")
+    async with db.unit_of_work() as session:
+        await set_coach_locale(session, jonas.id, "de")
+    async with served_workspace(db) as root, browser(root) as visitor:
+        await visitor.sign_in(db, jonas.id)
+        status, body, _ = await visitor.post(
+            "/app/availability", {"hours": HOURS.replace("10:00-12:00", "10-12")}
+        )
+        text = html.unescape(body)
+        assert status == 422
+        assert "Nichts wurde gespeichert: Zeile 4: Zeiten schreibt man wie 09:00-12:30, nicht '10-12'" in text
+        assert "hours are written" not in text
+        status, body, _ = await visitor.post(
+            "/app/availability", {"hours": "weekly:\n  monday: ['09:00-09:30']\n"}
+        )
+        assert status == 422 and (
+            "Zeile 2: monday: kein Zeitfenster ist lang genug für eine Sitzung von 50 Minuten"
+            in html.unescape(body)
+        )
+        async with db.sessions() as session:
+            assert await get_availability(session, jonas.id) is None

@@ -18,6 +18,7 @@ from bot.web.i18n import gettext as _
 from bot.web.keys import SETTINGS_KEY
 from bot.web.render import redirect, render
 from conversations.i18n import format_slot
+from conversations.reasons import explain
 from domain.booking.availability import MAX_YAML_CHARS, AvailabilityError, parse_availability
 from domain.clock import utcnow
 from domain.models import CoachCalendar
@@ -96,7 +97,7 @@ async def save_availability(request: web.Request) -> web.StreamResponse:
         try:
             availability = parse_availability(text, default_timezone=coach.timezone)
         except AvailabilityError as exc:
-            return await _page(request, text=text, error=str(exc), status=422)
+            return await _page(request, text=text, error=explain(exc.reason_with_line), status=422)
         await set_availability(session, coach.id, availability, actor=viewer.actor)
     return redirect(str(request.app.router["availability"].url_for().with_query(saved="1")))
 
