@@ -45,7 +45,7 @@ def test_a_plain_message_and_an_untranslated_sentence_stay_english() -> None:
         assert explain(ValidationError("no such program")) == "no such program"
         assert explain("as written") == "as written"
         nested = _Untranslated.LINE(line=3, problem=FeedbackProblems.EMPTY_COMMENT())
-        assert explain(nested) == "line 3: schreib zuerst einen Kommentar"
+        assert explain(nested) == "line 3: der Kommentar ist noch leer"
         assert str(nested) == "line 3: write a comment first"
 
 
