@@ -36,7 +36,8 @@ every one of those languages (a client's notes may be in another language than t
   reading counts ("1.000" is 1000 or 1, "7,500" 7.5 or 7500); Russian "10 000" is 10000; "16.11" is
   16.11 or the date 16 November (grounded by 16 and 11), "22.11.2026" three numbers.
 - Cardinals in every form: "sieben", "fünfundzwanzig", "zweihundertfünf", "veinticinco", "treinta y
-  cinco", "двадцать пять", case forms "семи", "пяти", "двадцати"; "sieben Komma fünf" (7.5).
+  cinco", "двадцать пять", case forms "семи", "пяти", "двадцати"; "sieben Komma fünf", "7 Komma 5",
+  "siete coma cinco" (7.5).
 - Halves: "siebeneinhalb", "anderthalb", "eine halbe Stunde" (0.5), "siete y media", "siete horas y
   media", "hora y media" (1.5), "media hora", "семь с половиной", "час с половиной", "полтора",
   "полчаса". A bare "Hälfte"/"halb"/"halbiert", "mitad", "половина" is 0.5 or 50 — except "die
@@ -44,11 +45,17 @@ every one of those languages (a client's notes may be in another language than t
   average ("la media de sueño"), not a half.
 - "zweimal", "dreimal" (any "…mal"), "einmal" unless "noch/auf/nicht/erst/zunächst/schon einmal" or
   "einmal mehr"; "una vez" unless "de una vez", "una vez más", "una vez que"; "дважды", "трижды".
-- "ein/eine", "un/una/uno" are also the article "a": never a number by themselves ("eine Woche").
+- "ein/eine/einen…", "un/una/uno" are also the article "a", and written alike: like English "a",
+  not a number by themselves ("eine Woche", "ein Ziel", "una sesión", "uno de sus objetivos"), but
+  the number 1 where the sentence marks them as one: "nur/genau/mindestens ein Check-in", "ein
+  einziger Tag", "solo/al menos un día", "una sola sesión", "un único día", "eine von 7", "una de
+  siete", "ein bis zwei Tage", "una o dos veces", and Spanish "uno" as a value ("bajó de tres a
+  uno", "de uno a cuatro"); "nicht nur eine gute Woche", "no solo una", "cada uno", "uno a uno",
+  "uno mismo" stay prose. German "eins" is always 1, except "eins zu eins" (one-on-one).
   Russian "один/одна/одну/…" counts only before something counted or "из 7" ("один пропущенный
   день", "один раз"), not in "одна из целей" or "ни одного". Ordinals ("dritte", "tercera",
-  "третья") only before something counted ("die dritte Woche in Folge"); "erste", "primera",
-  "первый" never.
+  "третья", "одиннадцатый", "двадцать первый") only before something counted ("die dritte Woche in
+  Folge", "двадцать первый день" is 21); "erste", "primera", "первый" never by themselves.
 - Not read as numbers: vague "ein paar", "einige", "Hunderte", "unos cuantos", "varios", "cientos",
   "miles", "несколько", "пара", "десятки", "тысячи"; "одни" (alone), "семью" (the family).
 """

@@ -31,7 +31,18 @@ _HALF_VALUES = frozenset({Decimal("0.5"), Decimal(50)})
 @dataclass(frozen=True, slots=True)
 class _Language:
     articles: frozenset[str]
-    """Read as 1 by the library but also the article "a": never a number alone ("eine Woche")."""
+    """Read as 1 by the library but also the article "a": a number only where marked as one ("nur ein
+    Check-in", "una sola sesión", "eine von 7"), never alone ("eine Woche", "una semana")."""
+    only: frozenset[str]
+    """Before an article, make it the number 1: "nur ein Tag", "solo una sesión"."""
+    single: frozenset[str]
+    """After an article, make it the number 1: "ein einziger Tag", "un solo día", "una única vez"."""
+    or_to: frozenset[str]
+    """Between an article and another number, a range: "ein bis zwei Tage", "una o dos veces"."""
+    through: frozenset[str]
+    """May stand between ``only`` and the article: "nur an einem Tag", "solo a un check-in"."""
+    vague_after: frozenset[str]
+    """After an article, never 1: "nur ein paar Tage", "nur ein bisschen", "solo un poco"."""
     ones: frozenset[str]
     """ "one" in every case: a number only where it states a count ("один пропущенный день")."""
     not_numbers: frozenset[str]
@@ -66,6 +77,11 @@ def _words(text: str) -> frozenset[str]:
 
 _DE = _Language(
     articles=_words("ein eine einen einem einer eines"),
+    only=_words("nur genau lediglich bloß mindestens höchstens wenigstens maximal"),
+    single=_words("einzig einzige einziger einzigen einzigem einziges"),
+    or_to=_words("oder bis"),
+    through=_words("an in bei mit für um auf nach"),
+    vague_after=_words("paar bisschen wenig"),
     ones=frozenset(),
     not_numbers=_words("hunderte tausende millionen"),
     joiners=frozenset(),
@@ -90,6 +106,11 @@ _DE = _Language(
 )
 _ES = _Language(
     articles=_words("un una uno unos unas"),
+    only=_words("solo sólo solamente únicamente exactamente apenas menos"),  # "al menos un día"
+    single=_words("solo sola único única"),
+    or_to=_words("o u"),
+    through=_words("a en con por para"),
+    vague_after=_words("poco par"),
     ones=frozenset(),
     not_numbers=_words("cientos miles millones"),
     joiners=_words("y"),
@@ -111,6 +132,11 @@ _ES = _Language(
 )
 _RU = _Language(
     articles=frozenset(),
+    only=frozenset(),
+    single=frozenset(),
+    or_to=frozenset(),
+    through=frozenset(),
+    vague_after=frozenset(),
     ones=_words("один одна одно одну одного одной одним одном одному одною"),
     # "одни" (alone), "семью" (the family), "тысячи шагов" (thousands of steps), "сорока" (a magpie).
     not_numbers=_words("одни одних одними одним семью тысячи тысяч сорока"),
@@ -134,13 +160,18 @@ _RU = _Language(
 )
 _LANGUAGE = {"de": _DE, "es": _ES, "ru": _RU}
 
-# Russian ordinals, by stem: number-parser reads cardinals only.
+# Russian ordinals, by stem: number-parser reads cardinals only. "первый" (1) only ends a compound
+# ("двадцать первый день", 21): alone it is a position.
 _RU_ORDINALS = {
-    "втор": 2, "трет": 3, "четвёрт": 4, "четверт": 4, "пят": 5, "шест": 6, "седьм": 7, "восьм": 8,
-    "девят": 9, "десят": 10,
+    "перв": 1, "втор": 2, "трет": 3, "четвёрт": 4, "четверт": 4, "пят": 5, "шест": 6, "седьм": 7,
+    "восьм": 8, "девят": 9, "десят": 10, "одиннадцат": 11, "двенадцат": 12, "тринадцат": 13,
+    "четырнадцат": 14, "пятнадцат": 15, "шестнадцат": 16, "семнадцат": 17, "восемнадцат": 18,
+    "девятнадцат": 19, "двадцат": 20, "тридцат": 30, "сороков": 40, "пятидесят": 50, "шестидесят": 60,
+    "семидесят": 70, "восьмидесят": 80, "девяност": 90, "сот": 100, "тысячн": 1000,
 }  # fmt: skip
 _RU_ORDINAL = re.compile(
-    r"(" + "|".join(_RU_ORDINALS) + r")(?:ий|ья|ье|ьего|ьей|ьему|ьем|ьим|ью|ой|ая|ое|ого|ому|ую|ом|ый)"
+    r"(" + "|".join(_RU_ORDINALS) + r")"
+    r"(?:ий|ья|ье|ьего|ьей|ьему|ьем|ьим|ью|ьи|ьих|ой|ая|ое|ого|ому|ую|ом|ый|ым|ыми|ые|ых)"
 )
 # "noch einmal" (once again), "auf einmal" (at once), "nicht einmal" (not even), "erst einmal" (first).
 _DE_EINMAL_PROSE_AFTER = _words("noch auf nicht erst zunächst schon gleich")
@@ -231,13 +262,19 @@ def _cardinal(words: str, language: str) -> Decimal | None:
 def _ordinal(word: str, language: str) -> int | None:
     """ "dritte" (3), "tercera" (3), "седьмой" (7); "erste", "primera" and "первый" are positions."""
     if language == "ru":
-        match = _RU_ORDINAL.fullmatch(word)
-        return _RU_ORDINALS[match[1]] if match else None
+        value = _ru_ordinal(word)
+        return value if value and value > 1 else None
     if _cardinal(word, language) is not None:
         return None
     match = re.fullmatch(r"(\d+)[.ºª°]?", alpha2digit(word, language, threshold=0))
     value = int(match[1]) if match else None
     return value if value and value > 1 else None
+
+
+def _ru_ordinal(word: str) -> int | None:
+    """ "седьмой" (7), "двадцатая" (20), "первого" (1: only inside a compound)."""
+    match = _RU_ORDINAL.fullmatch(word)
+    return _RU_ORDINALS[match[1]] if match else None
 
 
 @functools.lru_cache(maxsize=16384)
@@ -251,6 +288,7 @@ def _may_state(word: str, language: str) -> bool:
         or word in rules.one_and_a_half
         or word in rules.halves
         or word in rules.half_before_counted
+        or word in rules.articles
         or rules.counted.fullmatch(word) is not None  # "hora y media"
         or (language == "de" and (_DE_TIMES.fullmatch(word) or _DE_AND_A_HALF.fullmatch(word)) is not None)
         or (language == "es" and word == "una")
@@ -340,6 +378,8 @@ class _Reader:
             if self.follows(end, words):
                 return value + Decimal("0.5"), end + len(words)
         if value == int(value) and self.linked(end) and self.word(end) in self.rules.point:
+            if self.linked(end + 1) and self.word(end + 1).isdigit():  # "7 Komma 5"
+                return value + Decimal("0." + self.word(end + 1)), end + 2
             digits, k = "", end + 1
             while self.linked(k) and (digit := _cardinal(self.word(k), self.language)) is not None:
                 if not 0 <= digit <= 9:
@@ -384,6 +424,9 @@ class _Reader:
         if special is not None:
             return special
         word = token.word
+        if word in rules.articles and not self.number_word(i):  # "eine", "einen": text2num reads "ein"
+            one = self.article_is_a_number(i, i + 1)
+            return ([(self.stated(i, i + 1, Decimal(1)), i, i + 1)] if one else []), i + 1
         reading = self.cardinal(i)
         if reading is None:
             ordinal = _ordinal(word, self.language)
@@ -391,13 +434,56 @@ class _Reader:
                 return [(self.stated(i, i + 1, Decimal(ordinal)), i, i + 1)], i + 1
             return [], i + 1
         value, end = reading
+        if self.language == "ru" and (compound := self.russian_compound_ordinal(value, end)) is not None:
+            # "двадцать первый день" (21); "двадцать первое" alone is a date or a position.
+            after, counts = end + 1, self.counts_something(end + 1)
+            return ([(self.stated(i, after, compound), i, after)] if counts else []), after
         if end == i + 1:
+            if word in rules.articles and self.article_is_a_number(i, end):
+                return [(self.stated(i, end, value), i, end)], end
             if word in rules.articles or word in rules.not_numbers:
                 return [], end
+            if self.language == "de" and word == "eins" and self.follows(end, ("zu", "eins")):
+                return [], end + 2  # "eins zu eins": one-on-one
             if word in rules.ones and not self.one_is_a_count(i, end):
                 return [], end
         value, end = self.fraction_after(value, end)
         return [(self.stated(i, end, value), i, end)], end
+
+    def russian_compound_ordinal(self, value: Decimal, end: int) -> Decimal | None:
+        """ "двадцать" + "первый" (21), "сто" + "десятый" (110): the ordinal ends the number."""
+        if not self.linked(end) or (ordinal := _ru_ordinal(self.word(end))) is None:
+            return None
+        place = 100 if value % 100 == 0 else 10 if value % 10 == 0 else 1
+        return value + ordinal if value >= {100: 100, 10: 20}.get(place, 0) > ordinal else None
+
+    def article_is_a_number(self, i: int, end: int) -> bool:
+        """ "ein"/"un"/"uno" marked as the number 1, not the article "a" (see grounding's rules)."""
+        rules, after = self.rules, self.word(end) if self.linked(end) else ""
+        if after in rules.half_before_counted or after in rules.vague_after:  # "nur eine halbe Stunde"
+            return False
+        k = i - 1 if self.linked(i) else -1
+        if self.word(k) in rules.through and self.linked(k):  # "nur an einem Tag"
+            k -= 1
+        negated = self.linked(k) and self.word(k - 1) in ("nicht", "no")  # "nicht nur eine": not only a
+        if k >= 0 and self.word(k) in rules.only and not negated:
+            return True
+        if after in rules.single or self.is_of_a_number(end):
+            return True
+        if after in rules.or_to and self.linked(end + 1) and self.is_a_number(end + 1):
+            return self.word(end + 1) != self.word(i)
+        return self.language == "es" and self.word(i) == "uno" and self.spanish_uno(i, end)
+
+    def spanish_uno(self, i: int, end: int) -> bool:
+        """ "bajó de tres a uno", "de uno a cuatro", "en uno"; not "cada uno", "uno a uno", "de uno en
+        uno", "uno mismo", "uno de sus objetivos"."""
+        before = self.word(i - 1) if self.linked(i) else ""
+        after = self.word(end) if self.linked(end) else ""
+        if before not in ("a", "de", "en", "hasta", "entre") or after in ("de", "mismo", "misma", "solo"):
+            return False
+        two_before = self.word(i - 2) if self.linked(i - 1) else ""
+        two_after = self.word(end + 1) if after and self.linked(end + 1) else ""
+        return "uno" not in (two_before, two_after)
 
     def one_is_a_count(self, i: int, end: int) -> bool:
         if self.linked(i) and self.word(i - 1) in self.rules.not_a_count_after:

@@ -106,6 +106,15 @@ def test_every_bullet_is_checked_against_the_numbers_read_once() -> None:
         ("ru", "Один пропущенный день, один раз, одна из 7, дважды, трижды, третья неделя подряд, половина плана.", ["Один", "один", "одна", "7", "дважды", "трижды", "третья", "половина"]),
         ("ru", "Одна из целей, ни одного дня, одни дома, навестила семью, первый день, вторая половина недели.", []),
         ("ru", "Несколько дней, пара заметок, оба цели, десятки сообщений, тысячи шагов, сотни шагов.", []),
+        # "ein", "un", "uno" where the sentence makes them the number 1, and where it does not.
+        ("de", "Nur ein Check-in, genau eine Sitzung, ein einziger Tag, einen von sieben Tagen, ein bis zwei Spaziergänge.", ["ein", "eine", "ein", "einen", "sieben", "ein", "zwei"]),
+        ("de", "Nur an einem Tag; ein Ziel, eine gute Woche, nicht nur eine gute Woche, nur ein paar Tage, nur ein bisschen, einer der Tage, nur eine halbe Stunde.", ["einem", "halbe Stunde"]),
+        ("de", "Die Stimmung fiel von drei auf eins; ein Gespräch eins zu eins; 7 Komma 5 Stunden.", ["drei", "eins", "7 Komma 5"]),
+        ("es", "Solo un check-in, una sola sesión, un único día, una de siete, al menos un día, una o dos veces.", ["un", "una", "un", "una", "siete", "un", "una", "dos"]),
+        ("es", "El ánimo bajó de tres a uno y subió de uno a cuatro.", ["tres", "uno", "uno", "cuatro"]),
+        ("es", "Una sesión, un buen día, cada uno, uno mismo, uno a uno, de uno en uno, no solo una buena semana, solo un poco.", []),
+        ("ru", "Одиннадцатый день, двадцатая неделя подряд, двадцать первый день, сто десятый шаг, сороковой раз.", ["Одиннадцатый", "двадцатая", "двадцать первый", "сто десятый", "сороковой"]),
+        ("ru", "Двадцать первое число, двенадцатая из недель, первый день.", []),
     ],
 )  # fmt: skip
 def test_numbers_written_in_words_are_read(locale: str, text: str, stated: list[str]) -> None:
@@ -119,3 +128,26 @@ def test_the_sources_strings_are_read_in_every_language() -> None:
     assert ungrounded_numbers("Sie schlief sieben Stunden, zweimal pro Woche.", source, "de") == []
     # An English summary reads its source in English, as before.
     assert Decimal(7) not in allowed_numbers(source)
+
+
+@pytest.mark.parametrize(
+    ("locale", "one", "word", "prose"),
+    [
+        ("de", "Ana hat nur einen Check-in verpasst.", "einen", "Ana hatte eine gute Woche mit einem langen Spaziergang."),
+        ("es", "Ana faltó solo a un check-in.", "un", "Ana tuvo una buena semana con un paseo largo."),
+    ],
+)  # fmt: skip
+def test_an_article_marked_as_one_must_be_grounded_and_a_plain_article_need_not(
+    locale: str, one: str, word: str, prose: str
+) -> None:
+    missed_one = {**SOURCE, "week": {**SOURCE["week"], "missed_check_ins": 1}}
+    missed_two = {**SOURCE, "week": {**SOURCE["week"], "missed_check_ins": 2}}
+    assert ungrounded_numbers(one, missed_one, locale) == []
+    assert ungrounded_numbers(one, missed_two, locale) == [word]
+    assert Decimal(1) not in allowed_numbers(SOURCE, locale)  # nothing in SOURCE grounds a 1
+    assert ungrounded_numbers(prose, SOURCE, locale) == []
+
+
+def test_a_russian_compound_ordinal_is_one_number() -> None:
+    assert ungrounded_numbers("Двадцать пятый день подряд.", SOURCE, "ru") == []
+    assert ungrounded_numbers("Двадцать первый день подряд.", SOURCE, "ru") == ["Двадцать первый"]
