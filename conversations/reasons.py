@@ -39,5 +39,5 @@ def _value(value: Any) -> Any:
     if isinstance(value, Reason):
         return explain(value)
     if isinstance(value, float):
-        return format_decimal(value)
+        return format_decimal(float(value))  # a float subclass's own str() is its English
     return value

@@ -16,11 +16,13 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from bot.slack import blocks
 from bot.slack.auth import REFUSAL_TEXT, linked_coach, record_refusal
 from conversations.i18n import use_locale
+from conversations.reasons import explain
 from conversations.texts import CoachTools as T
 from domain.clock import Clock, ensure_utc
 from domain.db import Database
 from domain.errors import DomainError
 from domain.models import Coach
+from domain.reasons.announcements import AnnouncementProblems
 from domain.services import announcements as ann
 
 if TYPE_CHECKING:
@@ -70,7 +72,7 @@ def preview_blocks(draft: ann.AnnouncementView, audience_size: int) -> list[bloc
     clipped = len(shown) > blocks.SECTION_TEXT_MAX
     people = T.PEOPLE.format(n=audience_size)
     who = T.UP_TO.format(people=people) if draft.segment else people
-    lines = [T.TO.format(audience=blocks.escape(draft.audience), who=who, when=when)]
+    lines = [T.TO.format(audience=blocks.escape(explain(draft.audience)), who=who, when=when)]
     if clipped:
         lines.append(T.SHORTENED)
     lines.append(T.OPTED_OUT)
@@ -122,7 +124,7 @@ class SlackAnnouncements:
                     draft=True,
                 )
             except DomainError as exc:
-                return reply(T.NOT_SENT.format(reason=exc.message, usage=usage()))
+                return reply(T.NOT_SENT.format(reason=explain(exc), usage=usage()))
             view = await ann.announcement_view(session, draft)
             size = await ann.audience_size(session, coach_id=coach.id, program_id=draft.program_id)
         return CommandReply(T.PREVIEW_TEXT.format(text=ann.preview(view.text)), preview_blocks(view, size))
@@ -147,14 +149,14 @@ class SlackAnnouncements:
         try:
             async with self.db.unit_of_work() as session:
                 if not value.isdigit():
-                    raise DomainError("that button has expired")
+                    raise DomainError(AnnouncementProblems.BUTTON_EXPIRED())
                 confirmed = await ann.confirm_announcement(
                     session, int(value), coach_id=coach.id, now=self.clock(), actor=f"coach:{coach.id}"
                 )
                 view = await ann.announcement_view(session, confirmed)
         except DomainError as exc:
             with use_locale(coach.locale):
-                text = T.NOT_SENT_AGAIN.format(reason=exc.message)
+                text = T.NOT_SENT_AGAIN.format(reason=explain(exc))
             await respond(text=blocks.fallback(text), blocks=blocks.text_blocks(text), replace_original=True)
             return
         with use_locale(coach.locale):
@@ -163,7 +165,9 @@ class SlackAnnouncements:
                 if view.send_at is None or view.send_at <= self.clock()
                 else T.AT.format(moment=f"{view.send_at:%Y-%m-%d %H:%M}")
             )
-            text = T.GOES_OUT.format(id=view.id, audience=view.audience, when=when, preview=view.preview)
+            text = T.GOES_OUT.format(
+                id=view.id, audience=explain(view.audience), when=when, preview=view.preview
+            )
         await respond(text=blocks.fallback(text), blocks=blocks.text_blocks(text), replace_original=True)
 
     async def cancel(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:

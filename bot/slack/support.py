@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from bot.slack import blocks
 from bot.slack.commands import CommandReply, reply
+from conversations.reasons import explain
 from conversations.support import answer_ticket, close_ticket_by_team
 from conversations.texts import CoachTools as T
 from domain.db import Database
 from domain.errors import NotFound, PermissionDenied, ValidationError
 from domain.models import Coach
 from domain.models.enums import CoachRole
+from domain.reasons.support import SupportProblems
 from domain.services import support
 from domain.services.support import Requester, TicketClosed
 
@@ -53,7 +55,7 @@ async def support_command(db: Database, coach: Coach, rest: str, request_ref: st
         async with db.unit_of_work() as session:
             ticket = await support.open_ticket(session, me, rest, request_key=f"slack:{request_ref}")
     except ValidationError as exc:
-        return _reply(T.REASON_USAGE.format(reason=exc.message, usage=T.SUPPORT_USAGE))
+        return _reply(T.REASON_USAGE.format(reason=explain(exc), usage=T.SUPPORT_USAGE))
     return _reply(T.REQUEST_OPENED.format(number=ticket.id))
 
 
@@ -74,7 +76,7 @@ async def _list(db: Database, coach: Coach, me: Requester, is_admin: bool) -> Co
         T.REQUEST_LINE.format(
             number=t.id,
             status=blocks.escape(T.REQUEST_STATUSES.get(t.status, t.status)),
-            requester=blocks.escape(t.requester),
+            requester=blocks.escape(explain(t.requester)),
             messages=T.MESSAGES.format(n=t.messages),
         )
         + f"\n>{blocks.escape(_preview(t.last_text))}"
@@ -99,7 +101,7 @@ async def _answer(
                 await support.requester_reply(session, me, number, text, request_key=key)
                 return _reply(T.REPLY_SENT.format(number=number))
             if not is_admin:
-                raise NotFound(f"no support request #{number}")
+                raise NotFound(SupportProblems.NO_REQUEST(ticket=number))
             await answer_ticket(
                 session, number, text, admin_id=coach.id, actor=f"coach:{coach.id}", request_key=key
             )
@@ -108,7 +110,7 @@ async def _answer(
     except (NotFound, PermissionDenied):
         return _reply(T.NO_SUCH_REQUEST.format(number=number))
     except ValidationError as exc:
-        return _reply(T.REASON.format(reason=exc.message))
+        return _reply(T.REASON.format(reason=explain(exc)))
     return _reply(T.ANSWER_SENT.format(number=number))
 
 
@@ -121,7 +123,7 @@ async def _close(db: Database, coach: Coach, me: Requester, number: int, is_admi
             elif is_admin:
                 _, closed = await close_ticket_by_team(session, number, actor=f"coach:{coach.id}")
             else:
-                raise NotFound(f"no support request #{number}")
+                raise NotFound(SupportProblems.NO_REQUEST(ticket=number))
     except NotFound:
         return _reply(T.NO_SUCH_REQUEST.format(number=number))
     return _reply((T.REQUEST_CLOSED if closed else T.ALREADY_CLOSED).format(number=number))

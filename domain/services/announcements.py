@@ -41,6 +41,8 @@ from domain.models import (
     Program,
 )
 from domain.models.enums import ClientStatus, DeliveryStatus, Platform
+from domain.reasons import Reason
+from domain.reasons.announcements import AnnouncementAudience, AnnouncementProblems, Count
 from domain.services.audit import record_audit_event
 from domain.services.client_email import email_extras, prefers_email, unsubscribe_secret
 from domain.services.client_roster import RosterFilter, filter_members
@@ -138,11 +140,14 @@ def preview(text: str) -> str:
 def check_text(text: str) -> str:
     cleaned = text.strip()
     if not cleaned:
-        raise ValidationError("the announcement is empty: write what clients should read", field="text")
+        raise ValidationError(AnnouncementProblems.EMPTY(), field="text")
     if len(cleaned) > ANNOUNCEMENT_TEXT_MAX:
         raise ValidationError(
-            f"the announcement is {len(cleaned):,} characters long; at most {ANNOUNCEMENT_TEXT_MAX:,} fit "
-            f"one Telegram message ({TELEGRAM_TEXT_MAX:,} characters) with its greeting",
+            AnnouncementProblems.TOO_LONG(
+                length=Count(len(cleaned)),
+                limit=Count(ANNOUNCEMENT_TEXT_MAX),
+                telegram=Count(TELEGRAM_TEXT_MAX),
+            ),
             field="text",
         )
     return cleaned
@@ -157,7 +162,8 @@ def check_segment(segment: str | None) -> str | None:
         return None
     if name not in {f.value for f in RosterFilter}:
         raise ValidationError(
-            f"unknown segment {segment!r}: choose one of {', '.join(SEGMENTS)}", field="segment"
+            AnnouncementProblems.UNKNOWN_SEGMENT(segment=segment, segments=", ".join(SEGMENTS)),
+            field="segment",
         )
     return name
 
@@ -166,19 +172,17 @@ def check_send_at(send_at: datetime | None, now: datetime) -> datetime | None:
     if send_at is None:
         return None
     if send_at.tzinfo is None:
-        raise ValidationError("give the time with its offset, e.g. 2026-12-07T09:00Z", field="at")
+        raise ValidationError(AnnouncementProblems.NEEDS_OFFSET(), field="at")
     at = ensure_utc(send_at)
     if at < now - PAST_TOLERANCE:
-        raise ValidationError(
-            f"{at:%Y-%m-%d %H:%M} UTC is in the past: choose a later time, or none to send now", field="at"
-        )
+        raise ValidationError(AnnouncementProblems.IN_THE_PAST(moment=f"{at:%Y-%m-%d %H:%M}"), field="at")
     return at
 
 
 async def _coach(session: AsyncSession, coach_id: int) -> Coach:
     coach = await session.get(Coach, coach_id)
     if coach is None:
-        raise NotFound(f"no coach with id {coach_id}")
+        raise NotFound(AnnouncementProblems.NO_COACH(coach=coach_id))
     return coach
 
 
@@ -187,7 +191,7 @@ async def _program(session: AsyncSession, coach_id: int, program_id: int | None)
         return None
     program = await session.get(Program, program_id)
     if program is None or program.coach_id != coach_id:
-        raise NotFound(f"coach {coach_id} has no program with id {program_id}", field="program")
+        raise NotFound(AnnouncementProblems.NO_PROGRAM(coach=coach_id, program=program_id), field="program")
     return program
 
 
@@ -244,7 +248,7 @@ async def get_announcement(
     """The announcement; with ``coach_id`` only that coach's (None: an admin sees every one)."""
     announcement = await session.get(Announcement, announcement_id)
     if announcement is None or (coach_id is not None and announcement.coach_id != coach_id):
-        raise NotFound(f"no announcement with id {announcement_id}")
+        raise NotFound(AnnouncementProblems.NO_ANNOUNCEMENT(announcement=announcement_id))
     return announcement
 
 
@@ -285,9 +289,26 @@ async def audience_size(session: AsyncSession, *, coach_id: int, program_id: int
     return int(await session.scalar(select(func.count()).select_from(query)) or 0)
 
 
-def describe_audience(segment: str | None, program_name: str | None) -> str:
-    who = f"clients in {program_name}" if program_name else "all your clients"
-    return f"{who}, {segment.replace('_', ' ')} only" if segment else who
+# A segment's name as the audience says it; a segment unknown here (none today) reads as stored.
+_SEGMENT_NAMES = {
+    RosterFilter.FLAGGED.value: AnnouncementAudience.FLAGGED,
+    RosterFilter.MISSED.value: AnnouncementAudience.MISSED,
+    RosterFilter.UNPAID.value: AnnouncementAudience.UNPAID,
+}
+
+
+def describe_audience(segment: str | None, program_name: str | None) -> Reason:
+    """Whom it is addressed to: "all your clients", "clients in Sleep Reset, flagged only" (a sentence,
+    so Slack says it in the coach's language; ``str()`` is the English the CLI prints)."""
+    who = (
+        AnnouncementAudience.PROGRAM_CLIENTS(program=program_name)
+        if program_name
+        else AnnouncementAudience.ALL_CLIENTS()
+    )
+    if not segment:
+        return who
+    named = _SEGMENT_NAMES.get(segment)
+    return AnnouncementAudience.SEGMENT_ONLY(who=who, segment=named() if named else segment.replace("_", " "))
 
 
 # --- expansion ------------------------------------------------------------------------------
@@ -576,7 +597,8 @@ class AnnouncementView:
     coach_id: int
     coach_name: str
     status: str
-    audience: str
+    audience: Reason
+    """Whom it is addressed to (:func:`describe_audience`): ``str()`` in English, ``explain`` it for a coach."""
     segment: str | None
     """None: everyone the audience names; else the segment, taken when it goes out."""
     text: str

@@ -20,6 +20,7 @@ from domain.clock import utcnow
 from domain.documents import DocumentError, read_document
 from domain.errors import NotFound, ValidationError
 from domain.models import Coach, Guide, GuideRead
+from domain.reasons.guides import GuideProblems
 from domain.services.audit import record_audit_event
 from domain.text import clean_text
 
@@ -60,21 +61,16 @@ def slug_from_name(name: str) -> str:
 
 def check_slug(slug: str) -> str:
     if not _SLUG.match(slug) or len(slug) > SLUG_MAX_CHARS:
-        raise ValidationError(
-            f"the guide's slug {slug!r} must be lowercase letters, digits and dashes (at most {SLUG_MAX_CHARS})",
-            field="slug",
-        )
+        raise ValidationError(GuideProblems.BAD_SLUG(slug=slug, limit=SLUG_MAX_CHARS), field="slug")
     return slug
 
 
 def check_title(title: str) -> str:
     text = " ".join(clean_text(title).split())
     if not text:
-        raise ValidationError(
-            "the guide needs a title ('title:' in the front matter, or a '# heading')", field="title"
-        )
+        raise ValidationError(GuideProblems.NO_TITLE(), field="title")
     if len(text) > TITLE_MAX_CHARS:
-        raise ValidationError(f"the title may be at most {TITLE_MAX_CHARS} characters", field="title")
+        raise ValidationError(GuideProblems.TITLE_TOO_LONG(limit=TITLE_MAX_CHARS), field="title")
     return text
 
 
@@ -150,14 +146,14 @@ async def find_guide(session: AsyncSession, key: str) -> Guide:
     if guide is None:
         guide = await session.scalar(select(Guide).where(Guide.slug == word))
     if guide is None:
-        raise NotFound(f"no guide {key.strip()!r}")
+        raise NotFound(GuideProblems.NO_GUIDE(guide=key.strip()))
     return guide
 
 
 async def open_guide(session: AsyncSession, coach_id: int, key: str) -> Guide:
     """The guide, marked read by this coach at its current revision."""
     if await session.get(Coach, coach_id) is None:
-        raise NotFound(f"no coach with id {coach_id}")
+        raise NotFound(GuideProblems.NO_COACH(coach=coach_id))
     guide = await find_guide(session, key)
     mark = await session.scalar(
         select(GuideRead).where(GuideRead.coach_id == coach_id, GuideRead.guide_id == guide.id)

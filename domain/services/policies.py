@@ -20,6 +20,7 @@ from domain.documents import DocumentError, read_document
 from domain.errors import NotFound, ValidationError
 from domain.keysets import among
 from domain.models import ChannelIdentity, ConsentRecord, ConversationState, PolicyVersion
+from domain.reasons.policies import PolicyProblems
 from domain.services.audit import record_audit_event
 from domain.services.clients import PRIVACY_POLICY_VERSION, record_consent
 from domain.text import clean_text
@@ -43,14 +44,11 @@ class PolicyNotice:
 def check_summary(summary: str | None) -> str:
     text = clean_text(summary).strip() if summary is not None else None
     if not text:
-        raise ValidationError(
-            "a one-line summary of the changes is required (--summary TEXT or 'summary:' in the front matter)",
-            field="summary",
-        )
+        raise ValidationError(PolicyProblems.SUMMARY_REQUIRED(), field="summary")
     if "\n" in text or "\r" in text:
-        raise ValidationError("the summary must be one line", field="summary")
+        raise ValidationError(PolicyProblems.SUMMARY_ONE_LINE(), field="summary")
     if len(text) > SUMMARY_MAX_CHARS:
-        raise ValidationError(f"the summary may be at most {SUMMARY_MAX_CHARS} characters", field="summary")
+        raise ValidationError(PolicyProblems.SUMMARY_TOO_LONG(limit=SUMMARY_MAX_CHARS), field="summary")
     return text
 
 
@@ -69,14 +67,13 @@ async def publish_policy(
 ) -> PolicyVersion:
     """Publish ``version``; it must be higher than every published one (a version is never replaced)."""
     if version < 1:
-        raise ValidationError("the version must be a whole number from 1 up", field="version")
+        raise ValidationError(PolicyProblems.VERSION_FROM_ONE(), field="version")
     if not body.strip():
-        raise ValidationError("the policy text is empty", field="file")
+        raise ValidationError(PolicyProblems.EMPTY_TEXT(), field="file")
     latest = await current_version(session)
     if latest is not None and version <= latest:
         raise ValidationError(
-            f"version {version} is not newer than the published version {latest}: publish {latest + 1} or higher",
-            field="version",
+            PolicyProblems.NOT_NEWER(version=version, latest=latest, next=latest + 1), field="version"
         )
     policy = PolicyVersion(version=version, summary=check_summary(summary), body=body, published_by=actor)
     session.add(policy)
@@ -102,7 +99,7 @@ async def current_policy(session: AsyncSession) -> PolicyVersion | None:
 async def get_policy(session: AsyncSession, version: int) -> PolicyVersion:
     policy = await session.scalar(select(PolicyVersion).where(PolicyVersion.version == version))
     if policy is None:
-        raise NotFound(f"no policy version {version}")
+        raise NotFound(PolicyProblems.NO_VERSION(version=version))
     return policy
 
 

@@ -25,6 +25,8 @@ from domain.clock import utcnow
 from domain.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from domain.models import Client, Coach, SupportMessage, SupportTicket
 from domain.models.enums import CoachRole
+from domain.reasons import Reason
+from domain.reasons.support import SupportProblems, SupportRequesters
 from domain.services.audit import record_audit_event
 from domain.services.notices import notify_coach
 from domain.text import clean_text
@@ -77,7 +79,7 @@ class Requester:
 class TicketSummary:
     id: int
     status: str
-    requester: str  # "client 3 (Sam)" / "coach 1 (Ada)"
+    requester: Reason  # "client 3 (Sam)" / "coach 1 (Ada)": str() in English, explain() for a coach
     created_at: datetime
     updated_at: datetime
     messages: int
@@ -88,7 +90,7 @@ def check_text(text: str) -> str:
     # From Slack or the command line too, not only chat (cleaned at its edge): no control characters.
     checked = rules.check_note(clean_text(text) if text else text)
     if not checked:
-        raise ValidationError("a support message needs some text", field="text")
+        raise ValidationError(SupportProblems.EMPTY(), field="text")
     return checked
 
 
@@ -138,8 +140,9 @@ async def _requester(session: AsyncSession, ticket: SupportTicket) -> dict[str, 
     return {"from": "coach", "from_id": ticket.coach_id, "name": coach.name if coach else "?"}
 
 
-def _requester_label(who: dict[str, Any]) -> str:
-    return f"{who['from']} {who['from_id']} ({who['name']})"
+def _requester_label(who: dict[str, Any]) -> Reason:
+    said = SupportRequesters.CLIENT if who["from"] == "client" else SupportRequesters.COACH
+    return said(number=who["from_id"], name=who["name"])
 
 
 async def open_ticket(
@@ -150,9 +153,9 @@ async def open_ticket(
         return await get_ticket(session, seen.ticket_id)
     checked = check_text(text)
     if requester.client_id is not None and await session.get(Client, requester.client_id) is None:
-        raise NotFound(f"no client with id {requester.client_id}")
+        raise NotFound(SupportProblems.NO_CLIENT(client=requester.client_id))
     if requester.coach_id is not None and await session.get(Coach, requester.coach_id) is None:
-        raise NotFound(f"no coach with id {requester.coach_id}")
+        raise NotFound(SupportProblems.NO_COACH(coach=requester.coach_id))
     now = utcnow()
     ticket = SupportTicket(
         client_id=requester.client_id,
@@ -186,7 +189,7 @@ async def open_ticket(
 async def get_ticket(session: AsyncSession, ticket_id: int) -> SupportTicket:
     ticket = await session.get(SupportTicket, ticket_id)
     if ticket is None:
-        raise NotFound(f"no support request #{ticket_id}")
+        raise NotFound(SupportProblems.NO_REQUEST(ticket=ticket_id))
     return ticket
 
 
@@ -194,13 +197,13 @@ async def requester_ticket(session: AsyncSession, requester: Requester, ticket_i
     """The requester's own ticket; someone else's is reported as not found (no probing)."""
     ticket = await session.get(SupportTicket, ticket_id)
     if ticket is None or not requester.owns(ticket):
-        raise NotFound(f"no support request #{ticket_id} of yours")
+        raise NotFound(SupportProblems.NOT_YOURS(ticket=ticket_id))
     return ticket
 
 
 def _refuse_closed(ticket: SupportTicket) -> None:
     if ticket.status == TicketStatus.CLOSED:
-        raise TicketClosed(f"support request #{ticket.id} is closed: open a new one instead")
+        raise TicketClosed(SupportProblems.CLOSED(ticket=ticket.id))
 
 
 async def requester_reply(
@@ -251,7 +254,7 @@ async def admin_reply(
     if admin_id is not None:
         admin = await session.get(Coach, admin_id)
         if admin is None or admin.role != CoachRole.ADMIN:
-            raise PermissionDenied("only an admin answers support requests")
+            raise PermissionDenied(SupportProblems.ADMINS_ONLY())
     ticket = await get_ticket(session, ticket_id)
     _refuse_closed(ticket)
     checked = check_text(text)
@@ -365,6 +368,4 @@ def parse_status_filter(value: str) -> frozenset[str] | None:
         return frozenset({TicketStatus.OPEN, TicketStatus.ANSWERED})
     if word in {s.value for s in TicketStatus}:
         return frozenset({word})
-    raise ValidationError(
-        f"unknown status {value!r}: use open, answered, closed, active or all", field="status"
-    )
+    raise ValidationError(SupportProblems.UNKNOWN_STATUS(status=value), field="status")

@@ -128,3 +128,34 @@ def test_options_come_first_and_the_text_stays_as_typed() -> None:
         "See you\n\nMonday  at 9",
     )
     assert parse("Hello --segment flagged") == ({}, "Hello --segment flagged")
+
+
+async def test_a_german_coach_reads_refusals_and_the_audience_in_german(
+    harness: SlackHarness, coach: Coach
+) -> None:
+    await add_client(harness.db, coach, "Ann Lee")
+    english = all_text(await run(harness, "announce --segment missed Where are you?"))
+    assert "To all your clients, missed only:" in english
+    assert "the announcement is empty" in all_text(await run(harness, "announce"))
+    async with harness.db.unit_of_work() as session:
+        row = await session.get(Coach, coach.id)
+        assert row is not None
+        row.locale = "de"
+
+    refused = all_text(await run(harness, "announce"))
+    assert (
+        "Nicht gesendet: die Ankündigung ist leer: es fehlt der Text, den die Klienten lesen sollen."
+        in refused
+    )
+    assert "the announcement is empty" not in refused
+    past = all_text(await run(harness, "announce --at 2020-01-01T00:00Z Hi"))
+    assert "2020-01-01 00:00 UTC liegt in der Vergangenheit" in past
+    too_long = all_text(await run(harness, f"announce {'x' * (ann.ANNOUNCEMENT_TEXT_MAX + 1)}"))
+    assert f"höchstens {ann.ANNOUNCEMENT_TEXT_MAX:,} in eine Telegram-Nachricht".replace(",", ".") in too_long
+
+    preview = await run(harness, "announce --segment missed Wo bleibst du?")
+    assert "An alle Klienten, nur solche mit verpassten Check-ins:" in all_text(preview)
+    sent = await press(harness, ANNOUNCE_SEND, buttons(preview)[ANNOUNCE_SEND]["value"])
+    assert "an alle Klienten, nur solche mit verpassten Check-ins geht" in all_text(sent)
+    again = await press(harness, ANNOUNCE_SEND, "not-a-draft")
+    assert "Nicht gesendet: dieser Button ist abgelaufen." in all_text(again)

@@ -84,3 +84,29 @@ async def test_bad_input_and_other_peoples_requests(harness: SlackHarness, coach
     assert "at most 4000 characters" in await run(harness, "support " + "x" * 4001)
     assert await statuses(harness) == [(1, "open", other.id)]
     assert "/coach support" in await run(harness, "help")
+
+
+async def test_russian_readers_get_refusals_and_requesters_in_russian(
+    harness: SlackHarness, coach: Coach
+) -> None:
+    async with harness.db.unit_of_work() as s:
+        admin = await create_coach(
+            s, name="Ida Admin", email="ida@example.com", slack_user_id=ADMIN_USER, role=CoachRole.ADMIN
+        )
+    # Only an unprintable character: nothing is left of the message once it is cleaned.
+    assert "a support message needs some text" in await run(harness, "support \x07")
+    assert "Support request #1 is open" in await run(harness, "support The export button does nothing")
+    assert f"coach {coach.id} (" in await run(harness, "support", user=ADMIN_USER)
+    async with harness.db.unit_of_work() as s:
+        for coach_id in (coach.id, admin.id):
+            row = await s.get(Coach, coach_id)
+            assert row is not None
+            row.locale = "ru"
+
+    refused = await run(harness, "support \x07")
+    assert (
+        "в обращении в поддержку должен быть текст. `/coach support" in refused
+        and "needs some text" not in refused
+    )
+    listing = await run(harness, "support", user=ADMIN_USER)
+    assert f"коуч {coach.id} (" in listing and f"coach {coach.id} (" not in listing

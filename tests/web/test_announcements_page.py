@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from conversations.announcement_wording import announcement_payload
 from domain.clock import utcnow
 from domain.db import Database
-from domain.models import Announcement, OutboundMessage
+from domain.models import Announcement, Coach, OutboundMessage
 from domain.services import announcements as ann
 from tests.support.web import add_client, add_coach, browser, served_workspace
 
@@ -103,3 +103,24 @@ async def test_an_admin_sends_for_a_coach(db: Database) -> None:
     async with db.unit_of_work() as session:
         made = await session.scalar(select(Announcement))
     assert made is not None and made.coach_id == ana.id and made.created_by == f"coach:{boss.id}"
+
+
+async def test_a_german_coach_reads_the_refusals_in_german(db: Database) -> None:
+    ana = await add_coach(db, "Ana", "ana@example.com")
+    async with db.unit_of_work() as session:
+        row = await session.get(Coach, ana.id)
+        assert row is not None
+        row.locale = "de"
+    async with served_workspace(db) as root, browser(root) as coach:
+        await coach.sign_in(db, ana.id)
+        bad = {
+            "text": ("   ", "die Ankündigung ist leer: es fehlt der Text, den die Klienten lesen sollen"),
+            "segment": ("vip", "unbekannte Gruppe &#39;vip&#39;"),
+            "program_id": ("77", f"Coach {ana.id} hat kein Programm mit der ID 77"),
+            "send_at": ("bald", "die Zeit wie 2026-12-07 09:00 schreiben oder das Feld leer lassen"),
+        }
+        for field, (value, words) in bad.items():
+            form = {"text": "Hallo", "segment": "all", "program_id": "", "send_at": "", field: value}
+            status, body, _ = await coach.post("/app/announcements", form)
+            assert status == 422 and words in body and f'id="{field}-error"' in body, field
+            assert "the announcement is empty" not in body and "unknown segment" not in body

@@ -9,7 +9,7 @@ import re
 from sqlalchemy import select
 
 from domain.db import Database
-from domain.models import OutboundMessage
+from domain.models import Coach, OutboundMessage
 from domain.services import support
 from domain.services.support import Requester
 from tests.support.web import add_client, add_coach, browser, served_workspace
@@ -63,3 +63,26 @@ async def test_admins_answer_and_close_requests(db: Database) -> None:
         ]
     assert sum("Fixed, sorry!" in t for t in texts) == 1
     assert any("closed your support request #1" in t for t in texts)
+
+
+async def test_a_german_admin_reads_requesters_and_refusals_in_german(db: Database) -> None:
+    admin = await add_coach(db, "Ida", "ida@example.com", role="admin")
+    coach = await add_coach(db, "Ana", "ana@example.com")
+    client = await add_client(db, coach.id, "Sam", console_user="sam")
+    async with db.unit_of_work() as s:
+        await support.open_ticket(s, Requester(client_id=client.id), "Help please")
+        await support.open_ticket(s, Requester(coach_id=coach.id), "The export does nothing")
+        row = await s.get(Coach, admin.id)
+        assert row is not None
+        row.locale = "de"
+    async with served_workspace(db) as root, browser(root) as ida:
+        await ida.sign_in(db, admin.id)
+        status, body, _ = await ida.get("/app/admin/support")
+        assert status == 200 and f"Klient {client.id} (Sam)" in body and f"Coach {coach.id} (Ana)" in body
+        assert "client 1 (Sam)" not in body
+        status, body, _ = await ida.get("/app/admin/support/1")
+        assert status == 200 and f"Klient {client.id} (Sam)" in body
+        # A message of nothing but an unprintable character is empty once cleaned.
+        status, body, _ = await ida.post("/app/admin/support/1/reply", {"text": "\x07"})
+        assert status == 400 and "eine Support-Nachricht braucht einen Text" in body
+        assert "needs some text" not in body

@@ -17,8 +17,10 @@ from bot.web.auth.guards import form_text, path_int, signed_in
 from bot.web.i18n import gettext as _
 from bot.web.labels import state
 from bot.web.render import redirect, render
+from conversations.reasons import explain
 from domain.clock import utcnow
 from domain.errors import DomainError, NotFound, ValidationError
+from domain.reasons.announcements import AnnouncementProblems
 from domain.services import announcements as ann
 from domain.services.coaches import get_coach, list_coaches, list_programs
 
@@ -60,9 +62,7 @@ def _send_at(typed: str, timezone: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(typed.replace("Z", "+00:00"))
     except ValueError:
-        raise ValidationError(
-            "write the time like 2026-12-07 09:00, or leave it empty", field="send_at"
-        ) from None
+        raise ValidationError(AnnouncementProblems.TIME_FORMAT(), field="send_at") from None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=ZoneInfo(timezone))
 
 
@@ -70,7 +70,7 @@ def _int_or_none(typed: str, field: str) -> int | None:
     if not typed:
         return None
     if not typed.isdigit():
-        raise ValidationError("choose one from the list", field=field)
+        raise ValidationError(AnnouncementProblems.CHOOSE_FROM_LIST(), field=field)
     return int(typed)
 
 
@@ -141,7 +141,7 @@ async def write_announcement(request: web.Request) -> web.StreamResponse:
             draft_id = draft.id
     except DomainError as exc:
         field = {"program": "program_id", "at": "send_at", None: "text"}.get(exc.field, exc.field or "text")
-        return await _page(request, typed=typed, errors={field: exc.message}, status=422)
+        return await _page(request, typed=typed, errors={field: explain(exc)}, status=422)
     return redirect(str(request.app.router["announcement"].url_for(announcement_id=str(draft_id))))
 
 
@@ -196,6 +196,6 @@ async def send_announcement(request: web.Request) -> web.StreamResponse:
                 actor=viewer.actor,
             )
     except DomainError as exc:
-        return _detail(request, view, size, error=exc.message)
+        return _detail(request, view, size, error=explain(exc))
     url = request.app.router["announcement"].url_for(announcement_id=str(view.id)).with_query(sent="1")
     return redirect(str(url))

@@ -12,6 +12,7 @@ from bot.http.server import DB_KEY
 from bot.web.auth.guards import form_text, path_int, requires_admin, signed_in
 from bot.web.i18n import gettext as _
 from bot.web.render import redirect, render
+from conversations.reasons import explain
 from conversations.support import answer_ticket, close_ticket_by_team
 from domain.errors import NotFound, ValidationError
 from domain.services import support
@@ -41,6 +42,7 @@ async def support_list(request: web.Request) -> web.StreamResponse:
         title=_("Support"),
         section="admin_support",
         tickets=tickets,
+        requester=explain,  # "coach 1 (Ada)" in the reader's language
         shown=status,
         choices=STATUS_CHOICES,
     )
@@ -54,7 +56,7 @@ async def _ticket_page(
             ticket = await support.get_ticket(session, ticket_id)
             messages = await support.ticket_messages(session, ticket_id)
             requester = next(
-                (t.requester for t in await support.list_tickets(session) if t.id == ticket_id), ""
+                (explain(t.requester) for t in await support.list_tickets(session) if t.id == ticket_id), ""
             )
     except NotFound:
         raise web.HTTPNotFound() from None
@@ -123,7 +125,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
     except NotFound:
         raise web.HTTPNotFound() from None
     except ValidationError as exc:
-        return await _ticket_page(request, ticket_id, error=exc.message, status=400, typed=text)
+        return await _ticket_page(request, ticket_id, error=explain(exc), status=400, typed=text)
     return redirect(_ticket_url(request, ticket_id, done="replied"))
 
 
