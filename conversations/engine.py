@@ -70,6 +70,7 @@ from conversations.i18n import DEFAULT_LOCALE, current_locale, supported_locale,
 from conversations.messages import IncomingMessage, OutgoingMessage
 from conversations.parsing import ParseError
 from conversations.ports import ConversationsUnavailable, GoalSuggester, PaymentPort
+from conversations.reasons import explain
 from conversations.registry import extra_commands, extra_flows
 from conversations.store import (
     StateConflict,
@@ -661,7 +662,10 @@ class ConversationEngine:
             try:
                 next_step = await step.answer(turn)
             except (InvalidAnswer, ParseError, DomainError) as exc:
-                hint = getattr(exc, "hint", None) or getattr(exc, "message", None) or str(exc)
+                # A domain refusal in the client's language (the engine set it for this message).
+                hint = getattr(exc, "hint", None) or (
+                    explain(exc) if isinstance(exc, DomainError) else str(exc)
+                )
                 if turn.writes:
                     raise _StepRejected(turn.message.idempotency_key, hint) from exc
             else:

@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+from domain.reasons import Reason
+from domain.reasons.payments import MoneyProblems
+
 # Currencies without a minor unit (Stripe docs, "Zero-decimal currencies").
 ZERO_DECIMAL_CURRENCIES = frozenset(
     {
@@ -35,7 +38,12 @@ _AMOUNT = re.compile(r"^\s*(\d{1,12})(?:[.,](\d{1,}))?\s*$")
 
 
 class MoneyError(ValueError):
-    """The text is not an amount of that currency; ``str(exc)`` says why, for a person."""
+    """The text is not an amount of that currency; ``str(exc)`` says why, for a person, in English;
+    ``reason`` (when set) says it in the reader's language (:func:`conversations.reasons.explain`)."""
+
+    def __init__(self, message: str | Reason) -> None:
+        super().__init__(str(message))
+        self.reason = message if isinstance(message, Reason) else None
 
 
 def minor_unit_factor(currency: str) -> int:
@@ -49,7 +57,8 @@ def parse_money(text: str, currency: str, *, allow_zero: bool = True) -> int:
     (``0.499`` USD), rather than rounding a price someone meant differently."""
     match = _AMOUNT.match(text)
     if match is None:
-        raise MoneyError(f"{text.strip() or 'an empty value'!r} is not an amount: write it like 49 or 49.00")
+        typed = text.strip()
+        raise MoneyError(MoneyProblems.NOT_AN_AMOUNT(text=repr(typed)) if typed else MoneyProblems.EMPTY())
     factor = minor_unit_factor(currency)
     try:
         value = Decimal(match.group(1) + ("." + match.group(2) if match.group(2) else ""))
@@ -57,10 +66,10 @@ def parse_money(text: str, currency: str, *, allow_zero: bool = True) -> int:
         raise MoneyError(f"{text!r} is not an amount") from exc
     minor = value * factor
     if minor != minor.to_integral_value():
-        places = "no decimals" if factor == 1 else "at most two decimals"
-        raise MoneyError(f"{text.strip()!r} has too many decimals: {currency.upper()} takes {places}")
+        decimals = MoneyProblems.NO_DECIMALS if factor == 1 else MoneyProblems.TWO_DECIMALS
+        raise MoneyError(decimals(text=repr(text.strip()), currency=currency.upper()))
     if not allow_zero and minor == 0:
-        raise MoneyError("the amount must be more than zero")
+        raise MoneyError(MoneyProblems.NOT_ABOVE_ZERO())
     return int(minor)
 
 

@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from domain.errors import ValidationError
 from domain.models.enums import Adherence, Billing, Cadence
+from domain.reasons import Reason
+from domain.reasons.rules import FieldNames, RuleProblems
 
 MOOD_RANGE = (1, 10)
 ENERGY_RANGE = (1, 10)
@@ -19,17 +21,42 @@ _TIME_OF_DAY = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _CURRENCY = re.compile(r"^[a-z]{3}$")
 
 
+# The names callers give their fields, said in the reader's language when a rule names the field.
+_FIELD_NAMES = {
+    "name": FieldNames.NAME,
+    "client name": FieldNames.CLIENT_NAME,
+    "mood": FieldNames.MOOD,
+    "energy": FieldNames.ENERGY,
+    "progress": FieldNames.PROGRESS,
+    "goal progress": FieldNames.GOAL_PROGRESS,
+    "score": FieldNames.SCORE,
+    "time": FieldNames.TIME,
+    "reminder time": FieldNames.REMINDER_TIME,
+    "digest time": FieldNames.DIGEST_TIME,
+    "quiet hours start": FieldNames.QUIET_START,
+    "quiet hours end": FieldNames.QUIET_END,
+}
+
+
+def field_name(field: str) -> Reason | str:
+    """A field as a rule's sentence names it: translatable when known, else as given."""
+    known = _FIELD_NAMES.get(field)
+    return known() if known is not None else field
+
+
 def check_scale(field: str, value: int, bounds: tuple[int, int]) -> int:
     low, high = bounds
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValidationError(f"{field} must be a whole number from {low} to {high}", field=field)
+        raise ValidationError(
+            RuleProblems.NOT_IN_SCALE(field=field_name(field), low=low, high=high), field=field
+        )
     return value
 
 
 def check_sleep_hours(value: float) -> float:
     low, high = SLEEP_RANGE
     if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        raise ValidationError("sleep hours must be between 0 and 24", field="sleep_hours")
+        raise ValidationError(RuleProblems.SLEEP_HOURS(), field="sleep_hours")
     return float(value)
 
 
@@ -37,7 +64,7 @@ def check_adherence(value: str) -> str:
     try:
         return Adherence(value).value
     except ValueError:
-        raise ValidationError("adherence must be yes, partly or no", field="adherence") from None
+        raise ValidationError(RuleProblems.ADHERENCE(), field="adherence") from None
 
 
 def check_note(note: str | None) -> str | None:
@@ -45,16 +72,18 @@ def check_note(note: str | None) -> str | None:
         return None
     note = note.strip()
     if len(note) > NOTE_MAX_CHARS:
-        raise ValidationError(f"a note may be at most {NOTE_MAX_CHARS} characters", field="note")
+        raise ValidationError(RuleProblems.NOTE_TOO_LONG(most=NOTE_MAX_CHARS), field="note")
     return note or None
 
 
 def check_name(name: str, field: str = "name") -> str:
     name = " ".join(name.split())
     if not name:
-        raise ValidationError(f"{field} must not be empty", field=field)
+        raise ValidationError(RuleProblems.EMPTY(field=field_name(field)), field=field)
     if len(name) > NAME_MAX_CHARS:
-        raise ValidationError(f"{field} may be at most {NAME_MAX_CHARS} characters", field=field)
+        raise ValidationError(
+            RuleProblems.TOO_LONG(field=field_name(field), most=NAME_MAX_CHARS), field=field
+        )
     return name
 
 
@@ -64,7 +93,7 @@ LOCALES = ("en", "de", "es", "ru")
 
 def check_locale(code: str) -> str:
     if code not in LOCALES:
-        raise ValidationError(f"unsupported language {code!r}", field="locale")
+        raise ValidationError(RuleProblems.LANGUAGE(code=repr(code)), field="locale")
     return code
 
 
@@ -73,13 +102,13 @@ def check_timezone(name: str) -> str:
         try:
             ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValidationError(f"unknown timezone {name!r}", field="timezone") from None
+            raise ValidationError(RuleProblems.TIMEZONE(name=repr(name)), field="timezone") from None
     return name
 
 
 def check_time_of_day(value: str, field: str = "time") -> str:
     if not _TIME_OF_DAY.match(value):
-        raise ValidationError(f"{field} must be HH:MM (24-hour)", field=field)
+        raise ValidationError(RuleProblems.TIME_OF_DAY(field=field_name(field)), field=field)
     return value
 
 
@@ -87,22 +116,22 @@ def check_cadence(value: str) -> str:
     try:
         return Cadence(value).value
     except ValueError:
-        raise ValidationError("cadence must be daily, weekdays or weekly", field="cadence") from None
+        raise ValidationError(RuleProblems.CADENCE(), field="cadence") from None
 
 
 def check_billing(value: str) -> str:
     try:
         return Billing(value).value
     except ValueError:
-        raise ValidationError("billing must be one_off or monthly", field="billing") from None
+        raise ValidationError(RuleProblems.BILLING(), field="billing") from None
 
 
 def check_money(amount_minor: int, currency: str) -> tuple[int, str]:
     if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor < 0:
-        raise ValidationError("price must be a non-negative whole number of minor units", field="price")
+        raise ValidationError(RuleProblems.PRICE(), field="price")
     currency = currency.lower()
     if not _CURRENCY.match(currency):
-        raise ValidationError("currency must be a three-letter ISO code such as usd", field="currency")
+        raise ValidationError(RuleProblems.CURRENCY(), field="currency")
     return amount_minor, currency
 
 
@@ -114,9 +143,7 @@ CAPACITY_MAX = 10_000
 def check_capacity(value: int | None) -> int | None:
     """A coach's capacity: None (no limit) or 1 to CAPACITY_MAX active clients."""
     if value is not None and not 1 <= value <= CAPACITY_MAX:
-        raise ValidationError(
-            f"capacity is 1 to {CAPACITY_MAX:,} active clients, or empty for no limit", field="capacity"
-        )
+        raise ValidationError(RuleProblems.CAPACITY(), field="capacity")
     return value
 
 
@@ -128,7 +155,7 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
 def check_email(value: str) -> str:
     value = value.strip()
     if len(value) > EMAIL_MAX_CHARS or _EMAIL.fullmatch(value) is None:
-        raise ValidationError(f"not an email address: {value!r}", field="email")
+        raise ValidationError(RuleProblems.EMAIL(value=repr(value)), field="email")
     return value.lower()
 
 

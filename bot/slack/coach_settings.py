@@ -19,6 +19,7 @@ from bot.slack import blocks
 from bot.slack.auth import REFUSAL_TEXT, linked_coach, record_refusal
 from conversations.i18n import use_locale
 from conversations.parsing import ParseError, parse_time_of_day, parse_timezone
+from conversations.reasons import explain, sentence_case
 from conversations.texts import CoachCommands
 from conversations.texts import CoachTools as T
 from domain.clock import Clock
@@ -255,7 +256,9 @@ class CoachSettings:
         saved = await self.save(coach.id, choice)
         if isinstance(saved, DomainError):
             field = FIELD_BLOCKS.get(saved.field or "", TIME_BLOCK)
-            await ack(response_action="errors", errors={field: saved.message.capitalize() + "."})
+            with use_locale(coach.locale):
+                problem = sentence_case(explain(saved))
+            await ack(response_action="errors", errors={field: problem})
             return
         await ack()
         with use_locale(coach.locale):

@@ -36,6 +36,7 @@ from conversations.coach_digest import digest_payload
 from conversations.i18n import format_decimal, use_locale
 from conversations.messages import OutgoingMessage, UrlButton
 from conversations.ports import GoalSuggester, PaymentPort, PaymentsUnavailable
+from conversations.reasons import explain
 from conversations.texts import CoachCommands as T
 from conversations.texts import CoachTools
 from domain.analytics.programs import program_stats
@@ -288,7 +289,7 @@ class CoachCommands:
                     session, program_id, to_version=number, actor=f"coach:{coach.id}"
                 )
             except DomainError as exc:
-                return reply(T.NOTHING_MOVED.format(reason=exc.message))
+                return reply(T.NOTHING_MOVED.format(reason=explain(exc)))
         return reply(
             T.MIGRATED.format(
                 clients=T.MIGRATED_CLIENTS.format(n=result.moved),
@@ -351,7 +352,7 @@ class CoachCommands:
             try:
                 enrollment = await enroll(session, client_id=client.id, program_id=program.id)
             except DomainError as exc:
-                return reply(T.CANT_SEND_LINK.format(reason=exc.message))
+                return reply(T.CANT_SEND_LINK.format(reason=explain(exc)))
             if enrollment.status != EnrollmentStatus.PENDING_PAYMENT:
                 status = T.ENROLLMENT_STATUSES.get(enrollment.status) or enrollment.status.replace("_", " ")
                 return reply(
@@ -428,7 +429,7 @@ class CoachCommands:
             return reply(choice)
         saved = await self.settings.save(coach.id, choice)
         if isinstance(saved, DomainError):
-            return reply(T.NOT_SAVED.format(reason=saved.message, usage=CoachTools.SETTINGS_USAGE))
+            return reply(T.NOT_SAVED.format(reason=explain(saved), usage=CoachTools.SETTINGS_USAGE))
         text = T.SAVED.format(settings=coach_settings.settings_text(saved))
         return CommandReply(text, coach_settings.settings_blocks(saved, text))
 
@@ -460,8 +461,10 @@ class CoachCommands:
             result = await cast(Refunds, refunds).refund(
                 payment_id, amount_minor=amount_minor, reason="refund from Slack", actor=f"coach:{coach.id}"
             )
-        except (DomainError, PaymentsUnavailable) as exc:
-            return reply(T.NO_REFUND.format(reason=getattr(exc, "message", None) or exc))
+        except DomainError as exc:
+            return reply(T.NO_REFUND.format(reason=explain(exc)))
+        except PaymentsUnavailable as exc:  # already in the current language
+            return reply(T.NO_REFUND.format(reason=exc))
         return reply(
             T.REFUNDED.format(
                 amount=money(result.refunded_now_minor, result.currency),

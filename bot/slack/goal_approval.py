@@ -20,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack import blocks
 from bot.slack.auth import REFUSAL_TEXT, coach_locale, linked_coach, owned_client, record_refusal
 from conversations.i18n import use_locale
+from conversations.reasons import explain, sentence_case
 from conversations.texts import CoachButtons as T
 from domain.clock import Clock
 from domain.db import Database
@@ -278,7 +279,7 @@ class GoalApprovals:
         result = await self._decide(user_id, goal_id, edit)
         if isinstance(result, DomainError):
             field = FIELD_BLOCKS.get(result.field or "", TEXT_BLOCK)
-            message = T.GOAL_GONE if result.field == "status" else result.message.capitalize() + "."
+            message = T.GOAL_GONE if result.field == "status" else sentence_case(explain(result))
             await ack(response_action="errors", errors={field: message})
             return
         await ack()

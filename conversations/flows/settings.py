@@ -29,6 +29,7 @@ from conversations.flow import (
 from conversations.flows.email_address import email_steps
 from conversations.i18n import format_moment
 from conversations.messages import Button, OutgoingFile, OutgoingMessage
+from conversations.reasons import explain
 from conversations.registry import can_deliver, register_command, register_flow
 from conversations.texts import Commands
 from conversations.texts import Settings as T
@@ -230,7 +231,7 @@ async def _save(turn: Turn, **changes: object) -> Client:
             **changes,  # type: ignore[arg-type]
         )
     except ValidationError as exc:
-        raise InvalidAnswer(exc.message) from None
+        raise InvalidAnswer(explain(exc)) from None
     for change in changes:
         note_saved(turn, T.SAVED_WHAT.get(change.removeprefix("clear_").removesuffix("_days"), change))
     turn.say(T.SAVED)

@@ -18,6 +18,7 @@ from domain.errors import NotFound, ValidationError
 from domain.insights.goals import GoalProposal, check_goal
 from domain.models import Client, Coach, Enrollment, Goal, Program
 from domain.models.enums import EnrollmentStatus, GoalStatus
+from domain.reasons.coaching import GoalProblems
 from domain.services.audit import record_audit_event
 from domain.services.goals import GoalIdea, add_goal_ideas, get_goal, list_goals
 from domain.services.notices import notify_coach
@@ -105,9 +106,9 @@ async def _waiting_goal(session: AsyncSession, goal_id: int, coach_id: int) -> t
     goal = await get_goal(session, goal_id)
     client = await session.get(Client, goal.client_id)
     if client is None or client.coach_id != coach_id:
-        raise NotFound(f"no goal with id {goal_id}")
+        raise NotFound(GoalProblems.NO_GOAL(goal=goal_id))
     if goal.status != GoalStatus.PROPOSED:
-        raise ValidationError("this goal was already handled", field="status")
+        raise ValidationError(GoalProblems.ALREADY_HANDLED(), field="status")
     return goal, client
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from domain.errors import ValidationError
 from domain.insights.facts import ClientProfile, WeekFacts
+from domain.reasons.coaching import GoalProblems
 
 GOALS_TO_SUGGEST = 3
 GOAL_TEXT_MAX_CHARS = 200
@@ -44,15 +45,15 @@ def check_goal(goal: GoalProposal, *, today: date) -> GoalProposal:
     metric = " ".join(goal.metric.split())
     unit = " ".join(goal.unit.split())
     if not text or len(text) > GOAL_TEXT_MAX_CHARS:
-        raise ValidationError(f"goal text must be 1 to {GOAL_TEXT_MAX_CHARS} characters", field="text")
+        raise ValidationError(GoalProblems.IDEA_TEXT(most=GOAL_TEXT_MAX_CHARS), field="text")
     if not metric or len(metric) > METRIC_MAX_CHARS:
-        raise ValidationError(f"goal metric must be 1 to {METRIC_MAX_CHARS} characters", field="metric")
+        raise ValidationError(GoalProblems.IDEA_METRIC(most=METRIC_MAX_CHARS), field="metric")
     if not unit or len(unit) > UNIT_MAX_CHARS:
-        raise ValidationError(f"goal unit must be 1 to {UNIT_MAX_CHARS} characters", field="unit")
+        raise ValidationError(GoalProblems.IDEA_UNIT(most=UNIT_MAX_CHARS), field="unit")
     if not 0 < goal.target <= TARGET_MAX:
-        raise ValidationError("goal target must be above zero", field="target")
+        raise ValidationError(GoalProblems.IDEA_TARGET(), field="target")
     if not today < goal.due_date <= today + timedelta(weeks=MAX_GOAL_WEEKS):
-        raise ValidationError(f"goal due date must be within {MAX_GOAL_WEEKS} weeks", field="due_date")
+        raise ValidationError(GoalProblems.IDEA_DUE(weeks=MAX_GOAL_WEEKS), field="due_date")
     return GoalProposal(text, metric, float(goal.target), unit, goal.due_date)
 
 

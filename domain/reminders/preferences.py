@@ -12,6 +12,7 @@ from domain.clock import ensure_utc
 from domain.errors import NotFound, ValidationError
 from domain.models import Client, Coach
 from domain.models.enums import Platform
+from domain.reasons.coaching import CoachProblems, ReminderProblems
 from domain.reminders.planner import plan_reminders
 from domain.services.audit import record_audit_event
 from domain.services.clients import get_client
@@ -32,13 +33,13 @@ def check_quiet_hours(start: str, end: str) -> QuietHours:
     start = rules.check_time_of_day(start, "quiet hours start")
     end = rules.check_time_of_day(end, "quiet hours end")
     if start == end:
-        raise ValidationError("quiet hours must start and end at different times", field="quiet_hours")
+        raise ValidationError(ReminderProblems.QUIET_HOURS(), field="quiet_hours")
     return QuietHours(start, end)
 
 
 def check_pause_days(days: int) -> int:
     if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= MAX_PAUSE_DAYS:
-        raise ValidationError(f"pause must be between 0 and {MAX_PAUSE_DAYS} days", field="pause")
+        raise ValidationError(ReminderProblems.PAUSE(most=MAX_PAUSE_DAYS), field="pause")
     return days
 
 
@@ -48,7 +49,7 @@ def check_channel(channel: str) -> str:
     except ValueError:
         value = None
     if value not in REMINDER_CHANNELS:
-        raise ValidationError("channel must be telegram, slack, email, sms or console", field="channel")
+        raise ValidationError(ReminderProblems.CHANNEL(), field="channel")
     assert value is not None
     return value.value
 
@@ -95,7 +96,7 @@ async def set_client_reminder_preferences(
     if channel is not None:
         value = check_channel(channel)
         if value == Platform.EMAIL and not email_reachable(client):
-            raise ValidationError("there is no confirmed email address on file for you yet", field="channel")
+            raise ValidationError(ReminderProblems.NO_EMAIL(), field="channel")
         client.preferred_channel = value
         changed.append("channel")
     await session.flush()
@@ -122,7 +123,7 @@ async def set_coach_digest_preferences(
     """For the Slack app's coach settings: when the digest arrives; pending digests are re-planned."""
     coach = await session.get(Coach, coach_id)
     if coach is None:
-        raise NotFound(f"no coach with id {coach_id}")
+        raise NotFound(CoachProblems.NO_COACH(coach=coach_id))
     if digest_time is not None:
         coach.digest_time = rules.check_time_of_day(digest_time, "digest time")
     if cadence is not None:

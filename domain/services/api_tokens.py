@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.clock import utcnow
 from domain.errors import NotFound, ValidationError
 from domain.models import ApiToken, Coach
+from domain.reasons.coaching import AccountProblems, CoachProblems
 from domain.services.audit import record_audit_event
 from domain.services.web_auth import hash_token
 
@@ -35,10 +36,10 @@ async def create_api_token(
     session: AsyncSession, *, coach_id: int, label: str = "", actor: str = "cli", now: datetime | None = None
 ) -> IssuedToken:
     if await session.get(Coach, coach_id) is None:
-        raise NotFound(f"no coach with id {coach_id}")
+        raise NotFound(CoachProblems.NO_COACH(coach=coach_id))
     label = label.strip()
     if len(label) > LABEL_MAX_CHARS:
-        raise ValidationError(f"a label is at most {LABEL_MAX_CHARS} characters", field="label")
+        raise ValidationError(AccountProblems.LABEL_TOO_LONG(most=LABEL_MAX_CHARS), field="label")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(TOKEN_RANDOM_BYTES)
     token = ApiToken(
         coach_id=coach_id,
@@ -91,7 +92,7 @@ async def revoke_api_token(
     (another coach's is reported as missing)."""
     token = await session.get(ApiToken, token_id)
     if token is None or (owner is not None and token.coach_id != owner):
-        raise NotFound(f"no API token with id {token_id}")
+        raise NotFound(AccountProblems.NO_TOKEN(token=token_id))
     if token.revoked_at is None:
         token.revoked_at = now or utcnow()
         await record_audit_event(
@@ -109,7 +110,7 @@ async def revoke_coach_tokens(
 ) -> int:
     """Revoke every live token of a coach; how many there were."""
     if await session.get(Coach, coach_id) is None:
-        raise NotFound(f"no coach with id {coach_id}")
+        raise NotFound(CoachProblems.NO_COACH(coach=coach_id))
     live = [t for t in await list_api_tokens(session, coach_id=coach_id) if t.revoked_at is None]
     for token in live:
         await revoke_api_token(session, token.id, actor=actor, now=now)

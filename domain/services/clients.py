@@ -16,6 +16,7 @@ from domain.errors import DuplicateIdentity, NotFound, ValidationError
 from domain.keysets import among
 from domain.models import AuditEvent, ChannelIdentity, CheckIn, Client, Coach, ConsentRecord
 from domain.models.enums import Cadence, ClientStatus
+from domain.reasons.coaching import ClientProblems, CoachProblems
 from domain.services.audit import record_audit_event
 
 PRIVACY_POLICY_VERSION = "2026-11"
@@ -61,7 +62,7 @@ async def find_client_by_identity(
 async def get_client(session: AsyncSession, client_id: int) -> Client:
     client = await session.get(Client, client_id)
     if client is None:
-        raise NotFound(f"no client with id {client_id}")
+        raise NotFound(ClientProblems.NO_CLIENT(client=client_id))
     return client
 
 
@@ -114,9 +115,9 @@ async def register_client(
 ) -> Client:
     """Create a client with its first identity and the consent they gave. Consent is required."""
     if await find_identity(session, platform, external_user_id) is not None:
-        raise DuplicateIdentity(f"{platform}:{external_user_id} already belongs to someone")
+        raise DuplicateIdentity(ClientProblems.IDENTITY_TAKEN(identity=f"{platform}:{external_user_id}"))
     if coach_id is not None and await session.get(Coach, coach_id) is None:
-        raise NotFound(f"no coach with id {coach_id}")
+        raise NotFound(CoachProblems.NO_COACH(coach=coach_id))
     client = Client(
         display_name=rules.check_name(display_name),
         timezone=rules.check_timezone(timezone),
@@ -186,7 +187,7 @@ async def register_clients(
     audit event), in four statements whatever their number. The identities must be new (the caller
     looked them up); the new clients' ids are returned in the order given."""
     if coach_id is not None and await session.get(Coach, coach_id) is None:
-        raise NotFound(f"no coach with id {coach_id}")
+        raise NotFound(CoachProblems.NO_COACH(coach=coach_id))
     now = utcnow()
     rows = [
         {
@@ -259,7 +260,7 @@ async def add_identity(
 ) -> ChannelIdentity:
     await get_client(session, client_id)
     if await find_identity(session, platform, external_user_id) is not None:
-        raise DuplicateIdentity(f"{platform}:{external_user_id} already belongs to someone")
+        raise DuplicateIdentity(ClientProblems.IDENTITY_TAKEN(identity=f"{platform}:{external_user_id}"))
     identity = ChannelIdentity(
         platform=platform, external_user_id=external_user_id, chat_id=chat_id, client_id=client_id
     )

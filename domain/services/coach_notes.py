@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import ValidationError
 from domain.models import CoachNote
+from domain.reasons.coaching import NoteProblems
+from domain.reasons.rules import RuleProblems
 from domain.services.audit import record_audit_event
 
 NOTE_MAX_CHARS = 4000
@@ -18,9 +20,9 @@ NOTES_SHOWN = 100
 async def add_coach_note(session: AsyncSession, *, client_id: int, coach_id: int, text: str) -> CoachNote:
     text = text.strip()
     if not text:
-        raise ValidationError("write something in the note first", field="note")
+        raise ValidationError(NoteProblems.EMPTY(), field="note")
     if len(text) > NOTE_MAX_CHARS:
-        raise ValidationError(f"a note may be at most {NOTE_MAX_CHARS} characters", field="note")
+        raise ValidationError(RuleProblems.NOTE_TOO_LONG(most=NOTE_MAX_CHARS), field="note")
     note = CoachNote(client_id=client_id, coach_id=coach_id, text=text)
     session.add(note)
     await session.flush()

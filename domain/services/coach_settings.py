@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import rules
 from domain.errors import ValidationError
 from domain.models import Coach
+from domain.reasons import Reason
 from domain.reminders.preferences import set_coach_digest_preferences
 from domain.services.audit import record_audit_event
 from domain.services.coaches import get_coach
@@ -30,11 +31,13 @@ class CoachSettings:
 
 
 class InvalidSettings(ValidationError):
-    """Every field that was wrong, each with its message; nothing was saved."""
+    """Every field that was wrong, each with its English message (``errors``) and its reason to say
+    in the reader's language (``reasons``); nothing was saved."""
 
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
-        self.errors = errors
+    def __init__(self, reasons: dict[str, Reason | str]) -> None:
+        super().__init__("; ".join(f"{field}: {reason}" for field, reason in reasons.items()))
+        self.errors = {field: str(reason) for field, reason in reasons.items()}
+        self.reasons = reasons
 
 
 def current_settings(coach: Coach) -> CoachSettings:
@@ -54,12 +57,12 @@ def check_settings(wanted: CoachSettings) -> CoachSettings:
         "locale": lambda: None if wanted.locale is None else rules.check_locale(wanted.locale),
     }
     clean: dict[str, Any] = {}
-    errors: dict[str, str] = {}
+    errors: dict[str, Reason | str] = {}
     for field, check in checks.items():
         try:
             clean[field] = check()
         except ValidationError as exc:
-            errors[field] = exc.message
+            errors[field] = exc.reason or exc.message
     if errors:
         raise InvalidSettings(errors)
     return CoachSettings(**clean)

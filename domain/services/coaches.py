@@ -13,6 +13,7 @@ from domain import rules
 from domain.errors import NotFound, ValidationError
 from domain.models import Coach, Program
 from domain.models.enums import Billing, Cadence, CoachRole
+from domain.reasons.coaching import CoachProblems
 from domain.services.audit import record_audit_event
 
 DEFAULT_ASSESSMENT: list[dict[str, Any]] = [
@@ -41,7 +42,7 @@ def check_role(role: str) -> CoachRole:
     try:
         return CoachRole(role)
     except ValueError:
-        raise ValidationError("role must be admin or coach", field="role") from None
+        raise ValidationError(CoachProblems.ROLE(), field="role") from None
 
 
 async def create_coach(
@@ -56,11 +57,9 @@ async def create_coach(
 ) -> Coach:
     email = rules.check_email(email)
     if await session.scalar(select(Coach.id).where(Coach.email == email)) is not None:
-        raise ValidationError(f"a coach with email {email} already exists", field="email")
+        raise ValidationError(CoachProblems.EMAIL_TAKEN(email=email), field="email")
     if slack_user_id and await session.scalar(select(Coach.id).where(Coach.slack_user_id == slack_user_id)):
-        raise ValidationError(
-            f"Slack user {slack_user_id} is already linked to a coach", field="slack_user_id"
-        )
+        raise ValidationError(CoachProblems.SLACK_TAKEN(user=slack_user_id), field="slack_user_id")
     has_default = await session.scalar(select(Coach.id).where(Coach.is_default.is_(True)))
     coach = Coach(
         name=rules.check_name(name),
@@ -92,7 +91,7 @@ async def set_coach_role(
     if coach.role == CoachRole.ADMIN and new_role != CoachRole.ADMIN:
         admins = await session.scalar(select(func.count(Coach.id)).where(Coach.role == CoachRole.ADMIN))
         if (admins or 0) <= 1:
-            raise ValidationError("this is the only admin; make another coach an admin first", field="role")
+            raise ValidationError(CoachProblems.ONLY_ADMIN(), field="role")
     previous, coach.role = coach.role, new_role
     await session.flush()
     await record_audit_event(
@@ -125,7 +124,7 @@ async def set_coach_locale(
 async def get_coach(session: AsyncSession, coach_id: int) -> Coach:
     coach = await session.get(Coach, coach_id)
     if coach is None:
-        raise NotFound(f"no coach with id {coach_id}")
+        raise NotFound(CoachProblems.NO_COACH(coach=coach_id))
     return coach
 
 
@@ -171,7 +170,7 @@ async def create_program(
     await get_coach(session, coach_id)
     price_minor, currency = rules.check_money(price_minor, currency)
     if duration_weeks is not None and not 1 <= duration_weeks <= 520:
-        raise ValidationError("duration must be 1 to 520 weeks", field="weeks")
+        raise ValidationError(CoachProblems.PROGRAM_WEEKS(), field="weeks")
     program = Program(
         coach_id=coach_id,
         name=rules.check_name(name),
@@ -185,7 +184,7 @@ async def create_program(
         goals_need_approval=goals_need_approval,
     )
     if program.billing == Billing.MONTHLY and program.price_minor == 0:
-        raise ValidationError("a monthly program needs a price", field="price")
+        raise ValidationError(CoachProblems.MONTHLY_NEEDS_PRICE(), field="price")
     session.add(program)
     await session.flush()
     return program
@@ -194,7 +193,7 @@ async def create_program(
 async def get_program(session: AsyncSession, program_id: int) -> Program:
     program = await session.get(Program, program_id)
     if program is None:
-        raise NotFound(f"no program with id {program_id}")
+        raise NotFound(CoachProblems.NO_PROGRAM(program=program_id))
     return program
 
 

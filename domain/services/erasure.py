@@ -70,6 +70,7 @@ from domain.models import (
     TaskTick,
 )
 from domain.models.enums import ClientStatus
+from domain.reasons.coaching import ClientProblems
 from domain.services.audit import record_audit_event
 from domain.services.files import erase_client_files
 from domain.services.notices import notify_coach
@@ -201,7 +202,7 @@ async def _person(session: AsyncSession, client_id: int, *, lock: bool = False) 
     # its foreign key instead of leaving a row behind that this erasure did not see.
     client = await session.get(Client, client_id, with_for_update=lock)
     if client is None or client.status == ClientStatus.ERASED:
-        raise NotFound(f"no client with id {client_id}")
+        raise NotFound(ClientProblems.NO_CLIENT(client=client_id))
     rows = (
         await session.execute(
             select(ChannelIdentity.platform, ChannelIdentity.external_user_id, ChannelIdentity.chat_id)

@@ -13,6 +13,7 @@ from domain import rules
 from domain.errors import NotFound, ValidationError
 from domain.models import Goal
 from domain.models.enums import GoalStatus
+from domain.reasons.coaching import GoalProblems
 from domain.services.clients import get_client
 
 GOAL_TEXT_MAX_CHARS = 500
@@ -34,13 +35,13 @@ async def set_goal(
     await get_client(session, client_id)
     text = " ".join(text.split())
     if not text:
-        raise ValidationError("a goal needs some words", field="text")
+        raise ValidationError(GoalProblems.NO_WORDS(), field="text")
     if len(text) > GOAL_TEXT_MAX_CHARS:
-        raise ValidationError(f"a goal may be at most {GOAL_TEXT_MAX_CHARS} characters", field="text")
+        raise ValidationError(GoalProblems.TOO_LONG(most=GOAL_TEXT_MAX_CHARS), field="text")
     if target is not None and target <= 0:
-        raise ValidationError("a goal's target must be above zero", field="target")
+        raise ValidationError(GoalProblems.TARGET_NOT_ABOVE_ZERO(), field="target")
     if due_date is not None and today is not None and due_date < today:
-        raise ValidationError("a goal's due date cannot be in the past", field="due_date")
+        raise ValidationError(GoalProblems.DUE_IN_THE_PAST(), field="due_date")
     goal = Goal(
         client_id=client_id,
         text=text,
@@ -95,7 +96,7 @@ async def add_goal_ideas(
 async def get_goal(session: AsyncSession, goal_id: int, *, client_id: int | None = None) -> Goal:
     goal = await session.get(Goal, goal_id)
     if goal is None or (client_id is not None and goal.client_id != client_id):
-        raise NotFound(f"no goal with id {goal_id}")
+        raise NotFound(GoalProblems.NO_GOAL(goal=goal_id))
     return goal
 
 
@@ -104,7 +105,7 @@ async def update_goal_progress(
 ) -> Goal:
     goal = await get_goal(session, goal_id, client_id=client_id)
     if goal.status not in (GoalStatus.ACTIVE, GoalStatus.SUGGESTED):
-        raise ValidationError("only an open goal can make progress", field="status")
+        raise ValidationError(GoalProblems.NOT_OPEN(), field="status")
     goal.progress = rules.check_scale("progress", progress, rules.PROGRESS_RANGE)
     if goal.progress == 100:
         goal.status = GoalStatus.DONE

@@ -12,6 +12,7 @@ from domain.clock import utcnow
 from domain.errors import ValidationError
 from domain.models import Coach, Feedback, Message, SystemFeedback
 from domain.models.enums import CoachRole, MessageDirection
+from domain.reasons.coaching import ClientProblems
 from domain.services.clients import get_client
 from domain.services.notices import notify_coach
 
@@ -104,7 +105,7 @@ async def record_system_feedback(session: AsyncSession, *, client_id: int, text:
     await get_client(session, client_id)
     checked = rules.check_note(text)
     if checked is None:
-        raise ValidationError("system feedback needs some text", field="text")
+        raise ValidationError(ClientProblems.EMPTY_FEEDBACK(), field="text")
     feedback = SystemFeedback(client_id=client_id, text=checked)
     session.add(feedback)
     await session.flush()

@@ -20,6 +20,7 @@ from domain.clock import ensure_utc, utcnow
 from domain.errors import NotFound
 from domain.models import ChannelIdentity, Client, OutboundMessage
 from domain.models.enums import DeliveryStatus, Platform
+from domain.reasons.coaching import ClientProblems
 
 
 def client_message(text: str, buttons: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
@@ -83,7 +84,7 @@ async def reachable_identities(session: AsyncSession, client_id: int) -> Sequenc
     """The client's identities that can still receive messages, preferred channel first."""
     client = await session.get(Client, client_id)
     if client is None:
-        raise NotFound(f"no client with id {client_id}")
+        raise NotFound(ClientProblems.NO_CLIENT(client=client_id))
     identities = (
         await session.scalars(
             select(ChannelIdentity)

@@ -13,6 +13,7 @@ from domain import rules
 from domain.errors import NotFound, ValidationError
 from domain.models import Client, Payment, PaymentRefund, Subscription
 from domain.models.enums import PaymentStatus
+from domain.reasons.payments import RefundProblems
 from domain.services.audit import record_audit_event
 from domain.services.clients import get_client
 
@@ -65,7 +66,7 @@ async def record_payment(
 async def get_payment(session: AsyncSession, payment_id: int) -> Payment:
     payment = await session.get(Payment, payment_id)
     if payment is None:
-        raise NotFound(f"no payment with id {payment_id}")
+        raise NotFound(RefundProblems.NO_PAYMENT(payment=payment_id))
     return payment
 
 
@@ -75,7 +76,7 @@ async def record_refund(
     """Set the payment's total refunded amount (idempotent: totals, not increments)."""
     payment = await get_payment(session, payment_id)
     if not 0 <= refunded_total_minor <= payment.amount_minor:
-        raise ValidationError("a refund cannot exceed what was paid", field="amount")
+        raise ValidationError(RefundProblems.MORE_THAN_PAID(), field="amount")
     given_back = refunded_total_minor - payment.refunded_minor
     if given_back > 0:  # totals repeat (webhooks, retries); only an increase is a new refund
         session.add(PaymentRefund(payment_id=payment.id, amount_minor=given_back, currency=payment.currency))

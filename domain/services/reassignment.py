@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.errors import ValidationError
 from domain.models import Client, Coach
 from domain.models.enums import ClientStatus
+from domain.reasons.coaching import ClientProblems
 from domain.services.audit import record_audit_event
 from domain.services.clients import get_client
 from domain.services.coaches import get_coach
@@ -18,10 +19,10 @@ async def reassign_client(session: AsyncSession, *, client_id: int, to_coach_id:
     stay in the programs they joined; from now on the new coach reads, answers and is alerted."""
     client = await get_client(session, client_id)
     if client.status == ClientStatus.ERASED:
-        raise ValidationError("the erased clients' record has no coach", field="client")
+        raise ValidationError(ClientProblems.ERASED_RECORD(), field="client")
     coach = await get_coach(session, to_coach_id)
     if client.coach_id == coach.id:
-        raise ValidationError(f"client {client.id} is already with {coach.name}", field="coach")
+        raise ValidationError(ClientProblems.ALREADY_WITH(client=client.id, coach=coach.name), field="coach")
     previous = client.coach_id
     client.coach_id = coach.id
     await session.flush()

@@ -22,6 +22,7 @@ from domain.clock import utcnow
 from domain.errors import ValidationError
 from domain.models import ChannelIdentity, Coach, LoginCode, WebSession
 from domain.models.enums import CoachRole, LoginPurpose
+from domain.reasons.coaching import AccountProblems
 from domain.services.audit import record_audit_event
 from domain.services.coaches import get_coach
 
@@ -77,7 +78,7 @@ async def issue_login_code(
             )
         )
         if (recent or 0) >= SENT_LINKS_PER_WINDOW:
-            raise TooManyLinks("too many sign-in links were asked for; try again in 15 minutes")
+            raise TooManyLinks(AccountProblems.TOO_MANY_LINKS())
     if purpose == LoginPurpose.TELEGRAM_LINK:
         code = "".join(secrets.choice(TELEGRAM_CODE_ALPHABET) for _ in range(TELEGRAM_CODE_LENGTH))
     else:

@@ -25,6 +25,8 @@ from domain.db import Database
 from domain.errors import NotFound, PermissionDenied, ValidationError
 from domain.models import Payment, Subscription
 from domain.models.enums import Billing, EnrollmentStatus, PaymentStatus
+from domain.reasons import Sentence
+from domain.reasons.payments import PaymentStatusNames, RefundProblems
 from domain.services.audit import record_audit_event
 from domain.services.billing import client_subscriptions, find_subscription, sync_subscription
 from domain.services.clients import client_locale, get_client
@@ -53,6 +55,12 @@ DEFAULT_CANCEL_URL = "https://stripe.com/payments/checkout/cancelled"
 # The most invoices /invoices lists (Stripe's list endpoints default to 10, max 100).
 INVOICE_LIST_LIMIT = 10
 REFUNDABLE = (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED)
+# The other statuses, named in the coach's language when a refund is refused.
+_STATUS_NAMES: dict[str, Sentence] = {
+    PaymentStatus.PENDING: PaymentStatusNames.PENDING,
+    PaymentStatus.FAILED: PaymentStatusNames.FAILED,
+    PaymentStatus.REFUNDED: PaymentStatusNames.REFUNDED,
+}
 EPOCH = datetime.fromtimestamp(0, UTC)
 
 
@@ -433,17 +441,17 @@ class StripePayments:
         async with self.db.unit_of_work() as session:
             payment = await get_payment(session, payment_id)
             if coach_id is not None and (await get_client(session, payment.client_id)).coach_id != coach_id:
-                raise PermissionDenied("you can only refund your own clients' payments")
+                raise PermissionDenied(RefundProblems.NOT_YOUR_CLIENT())
             if payment.status not in REFUNDABLE:
-                raise ValidationError(
-                    f"payment {payment_id} is {payment.status}: nothing to refund", field="payment"
+                status = _STATUS_NAMES.get(payment.status)
+                nothing = RefundProblems.NOTHING_TO_REFUND(
+                    payment=payment_id, status=status() if status else payment.status
                 )
+                raise ValidationError(nothing, field="payment")
             left = payment.amount_minor - payment.refunded_minor
             amount = left if amount_minor is None else amount_minor
             if not 0 < amount <= left:
-                raise ValidationError(
-                    f"a refund must be between 1 and {left} (what is left of the payment)", field="amount"
-                )
+                raise ValidationError(RefundProblems.AMOUNT(left=left), field="amount")
             refunded_before = payment.refunded_minor
             target = payment.provider_payment_id
             invoice_id = payment.provider_invoice_id
@@ -452,7 +460,7 @@ class StripePayments:
             if not target and invoice_id:
                 target = ref((await self.fetch("invoice", invoice_id)).get("payment_intent"))
             if not target:
-                raise NotFound(f"payment {payment_id} has no Stripe charge to refund")
+                raise NotFound(RefundProblems.NO_CHARGE(payment=payment_id))
             params: dict[str, Any] = {
                 "amount": amount,
                 "metadata": {"payment_id": str(payment_id), "reason": (reason or "")[:500]},

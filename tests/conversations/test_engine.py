@@ -15,6 +15,7 @@ from conversations.engine import ConversationEngine
 from conversations.flow import END, Flow, Next, Step, Turn, ask
 from conversations.flows import BUILTIN_FLOWS
 from conversations.messages import OutgoingMessage
+from domain import rules
 from domain.clock import utcnow
 from domain.crypto import JSON_KEY
 from domain.db import Database
@@ -368,6 +369,31 @@ async def test_registered_extra_command_and_flow(db: Database, chat: Callable[[s
         registry.unregister("colour")
         registry.unregister("/invoices")
     assert "colour" not in BUILTIN_FLOWS
+
+
+async def test_a_domain_refusal_in_a_step_is_said_in_the_clients_language(
+    db: Database, chat: Callable[[str], Chat]
+) -> None:
+    async def rate(turn: Turn) -> Next:
+        turn.say(f"mood {rules.check_scale('mood', int(turn.text), rules.MOOD_RANGE)} noted")
+        return END
+
+    registry.register_flow(Flow("rate", 1, [Step("mood", ask("Mood?"), rate)]))
+    registry.register_command("/rate", flow="rate", help="Rate your mood")
+    try:
+        await register(db, "u1")
+        c = chat("u1")
+        await c.send("/rate")
+        assert "mood must be a whole number from 1 to 10" in texts(await c.send("11"))
+        await c.send("/cancel")
+        await c.send("/language de")
+        await c.send("/rate")
+        refused = texts(await c.send("0"))
+        assert "Stimmung muss eine ganze Zahl von 1 bis 10 sein" in refused and "whole number" not in refused
+        assert "mood 7 noted" in texts(await c.send("7"))
+    finally:
+        registry.unregister("/rate")
+        registry.unregister("rate")
 
 
 async def test_a_failing_step_answers_with_an_apology_and_keeps_the_state(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from conversations.i18n import use_locale
+from conversations.reasons import explain
 from domain.money import MoneyError, format_money, parse_money
 
 
@@ -48,3 +50,14 @@ def test_zero_can_be_refused_where_a_payment_must_move_money() -> None:
 def test_formatting_follows_the_currency() -> None:
     assert format_money(4900, "usd") == "49.00 USD"
     assert format_money(4900, "jpy") == "4900 JPY"
+
+
+def test_the_reason_is_kept_for_the_readers_language() -> None:
+    with pytest.raises(MoneyError) as refused:
+        parse_money("10.5", "jpy")
+    assert str(refused.value) == "'10.5' has too many decimals: JPY takes no decimals"
+    assert refused.value.reason is not None
+    with use_locale("de"):
+        assert explain(refused.value.reason) == "'10.5' hat zu viele Nachkommastellen: JPY hat keine"
+    with use_locale("ru"):
+        assert explain(refused.value.reason).startswith("в '10.5' слишком много знаков после запятой")

@@ -8,12 +8,15 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import stripe
+
 from bot.slack import blocks
 from conversations.i18n import use_locale
 from domain.clock import utcnow
 from domain.models import Coach, Payment
 from domain.services.checkins import record_check_in
 from domain.services.goals import set_goal
+from integrations.stripe import StripePayments
 from tests.slack.conftest import COACH_DM, COACH_USER, SlackHarness, add_client
 from tests.slack.test_commands import all_text, run
 
@@ -218,3 +221,47 @@ async def test_a_russian_coachs_support_list_counts_messages_in_russian(
     mine = all_text(await run(harness, "support"))
     assert "Ваши обращения" in mine and "2 сообщения" in mine
     assert (await run(harness, f"support close {number}"))["text"] == f"Обращение #{number} закрыто."
+
+
+async def refusable_payments(harness: SlackHarness, coach: Coach) -> tuple[int, int]:
+    """A failed payment and a paid one of the coach's client; refunds go through the real Stripe
+    integration, whose refusals come before any call to Stripe (the key is never used)."""
+    client = await add_client(harness.db, coach, "Bo Fine")
+    async with harness.db.unit_of_work() as session:
+        failed = Payment(client_id=client.id, amount_minor=4900, currency="usd", status="failed")
+        paid = Payment(
+            client_id=client.id,
+            amount_minor=4900,
+            currency="usd",
+            status="succeeded",
+            provider_payment_id="pi_never_called",
+        )
+        session.add_all([failed, paid])
+        await session.flush()
+        ids = (failed.id, paid.id)
+    harness.bot.commands.payments = StripePayments(harness.db, stripe.StripeClient("sk_test_never_called"))
+    return ids
+
+
+async def test_a_german_coachs_refund_refusals_say_why_in_german(harness: SlackHarness, coach: Coach) -> None:
+    await speaks(harness, coach, "de")
+    failed, paid = await refusable_payments(harness, coach)
+    nothing = await run(harness, f"refund {failed}")
+    assert nothing["text"] == f"Keine Erstattung: Zahlung {failed} ist fehlgeschlagen: nichts zu erstatten."
+    too_much = await run(harness, f"refund {paid} 60")
+    assert too_much["text"] == (
+        "Keine Erstattung: eine Erstattung muss zwischen 1 und 4900 liegen (was von der Zahlung übrig ist)."
+    )
+
+
+async def test_a_spanish_coachs_refund_refusal_is_in_spanish_and_an_english_one_unchanged(
+    harness: SlackHarness, coach: Coach
+) -> None:
+    failed, _ = await refusable_payments(harness, coach)
+    english = await run(harness, f"refund {failed}")
+    assert english["text"] == f"No refund: payment {failed} is failed: nothing to refund."
+    await speaks(harness, coach, "es")
+    spanish = await run(harness, f"refund {failed}")
+    assert spanish["text"] == (
+        f"Sin reembolso: el pago {failed} figura como fallido: no hay nada que reembolsar."
+    )

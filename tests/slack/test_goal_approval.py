@@ -73,11 +73,13 @@ async def client_messages(harness: SlackHarness, client: Client) -> list[str]:
     return [str(r.payload.get("text")) for r in rows]
 
 
-async def notices(harness: SlackHarness, count: int = 3) -> list[dict[str, Any]]:
+async def notices(
+    harness: SlackHarness, count: int = 3, title: str = "uggested goal"
+) -> list[dict[str, Any]]:
     """The goal review notices, once ``count`` were posted (Slack allows about one per second)."""
     for _ in range(100):
         await harness.deliver_outbox()
-        posts = [p for p in harness.api.of("chat.postMessage") if "uggested goal" in str(p.get("text"))]
+        posts = [p for p in harness.api.of("chat.postMessage") if title in str(p.get("text"))]
         if len(posts) >= count:
             return posts
         await asyncio.sleep(0.05)
@@ -310,3 +312,24 @@ async def test_a_german_coach_reviews_goal_ideas_in_german(
     assert posts[0]["text"] == expected, posts[0]["text"]
     assert posts[0]["blocks"][0]["text"]["text"].startswith("*🎯 ")
     assert set(buttons(posts[0])) == {"Freigeben", "Bearbeiten", "Verwerfen"}
+
+
+async def test_a_german_coachs_edit_is_refused_in_german(
+    harness: SlackHarness, coach: Coach, client_chat: tuple[Client, Chat]
+) -> None:
+    """The domain's own check of an edited idea (the due date's horizon) answers in the coach's language."""
+    async with harness.db.unit_of_work() as session:
+        row = await session.get(Coach, coach.id)
+        assert row is not None
+        row.locale = "de"
+    _, chat = client_chat
+    await ask_for_ideas(chat)
+    post = (await notices(harness, 1, title="Zielvorschlag"))[0]
+    edit = buttons(post)["Bearbeiten"]
+    await harness.action(edit["action_id"], edit["value"], message={"ts": "1700000000.000044", "text": ""})
+    (opened,) = await harness.api.wait_for("views.open")
+    view = opened["view"]
+    answer = await submit_view(
+        harness, view, form("Walk 20 minutes daily", "4", "walks per week", "2099-01-01")
+    )
+    assert answer["errors"] == {"goal_due": "Das Fälligkeitsdatum muss innerhalb von 26 Wochen liegen."}

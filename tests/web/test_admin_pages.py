@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from domain.db import Database
 from domain.models import ApiToken, AuditEvent, Client, Coach
+from domain.services.coaches import set_coach_locale
 from tests.support.web import add_client, add_coach, browser, served_workspace
 
 
@@ -51,6 +52,26 @@ async def test_admin_pages_are_404_for_coaches_and_open_for_admins(db: Database)
     assert len(await _audit(db, "web.admin_refused")) == 6
     async with db.unit_of_work() as session:
         assert (await session.get(Coach, ana.id)).role == "coach"  # type: ignore[union-attr]
+
+
+async def test_a_spanish_admin_reads_why_a_change_was_refused_in_spanish(db: Database) -> None:
+    ana = await add_coach(db, "Ana", "ana@example.com")
+    ben = await add_coach(db, "Ben", "ben@example.com")
+    jefa = await add_coach(db, "Jefa", "jefa@example.com", role="admin")
+    sam = await add_client(db, ben.id, "Sam")
+    async with db.unit_of_work() as session:
+        await set_coach_locale(session, jefa.id, "es")
+    async with served_workspace(db) as root, browser(root) as admin:
+        await admin.sign_in(db, jefa.id)
+        status, body, _ = await admin.post(
+            "/app/admin/reassign", {"client": str(sam.id), "coach": str(ben.id)}
+        )
+        assert status == 422 and f"el cliente {sam.id} ya está con Ben" in body and "already" not in body
+        status, body, _ = await admin.post(f"/app/admin/coaches/{ana.id}/role", {"role": "owner"})
+        assert status == 422 and "el rol debe ser admin o coach" in body
+        taken = {"name": "Ana Dos", "email": "ana@example.com", "role": "coach"}
+        status, body, _ = await admin.post("/app/admin/coaches", taken)
+        assert status == 422 and "ya existe un coach con el correo ana@example.com" in body
 
 
 async def test_an_admin_changes_a_role_reassigns_a_client_and_reads_it_in_the_audit_log(db: Database) -> None:

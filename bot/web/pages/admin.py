@@ -128,7 +128,7 @@ async def add_coach(request: web.Request) -> web.StreamResponse:
                 channels=delivery_channels(settings),
             )
     except DomainError as exc:
-        return await _admin_page(request, error=exc.message, status=422, new_coach=typed)
+        return await _admin_page(request, error=explain(exc), status=422, new_coach=typed)
     return redirect(_admin_url(request, added=str(coach.id), via=via or "none"))
 
 
@@ -142,7 +142,7 @@ async def change_role(request: web.Request) -> web.StreamResponse:
         async with request.config_dict[DB_KEY].unit_of_work() as session:
             await set_coach_role(session, coach_id, role, actor=viewer.actor)
     except DomainError as exc:
-        return await _admin_page(request, error=exc.message, status=422)
+        return await _admin_page(request, error=explain(exc), status=422)
     return redirect(_admin_url(request, role="1"))
 
 
@@ -193,7 +193,7 @@ async def reassign(request: web.Request) -> web.StreamResponse:
                 session, client_id=matches[0][0].id, to_coach_id=int(typed["coach"]), actor=viewer.actor
             )
     except DomainError as exc:
-        return await _admin_page(request, error=exc.message, status=422, typed=typed)
+        return await _admin_page(request, error=explain(exc), status=422, typed=typed)
     return redirect(_admin_url(request, moved=str(client.id)))
 
 

@@ -18,9 +18,11 @@ from bot.web.i18n import gettext as _
 from bot.web.render import redirect, render
 from conversations.i18n import LANGUAGE_NAMES, format_decimal
 from conversations.parsing import ParseError, parse_time_of_day, parse_timezone
+from conversations.reasons import explain, sentence_case
 from domain.clock import utcnow
 from domain.errors import NotFound
 from domain.models.enums import Cadence
+from domain.reasons import Reason
 from domain.rules import CAPACITY_MAX, NAME_MAX_CHARS
 from domain.services import api_tokens
 from domain.services.coach_settings import (
@@ -51,14 +53,18 @@ FIELD_PROBLEMS = {
 }
 
 
-def field_problems(errors: dict[str, str]) -> dict[str, str]:
-    """The domain's field errors as the page shows them, in the reader's language."""
-    return {
-        field: capacity_hint()
-        if field == "capacity"
-        else _(FIELD_PROBLEMS.get(field, "%(message)s"), most=NAME_MAX_CHARS, message=message)
-        for field, message in errors.items()
-    }
+def field_problems(reasons: dict[str, Reason | str]) -> dict[str, str]:
+    """The domain's field errors as the page shows them, in the reader's language (a field without
+    its own words here gets the domain's sentence)."""
+    return {field: _field_problem(field, reason) for field, reason in reasons.items()}
+
+
+def _field_problem(field: str, reason: Reason | str) -> str:
+    if field == "capacity":
+        return capacity_hint()
+    if field in FIELD_PROBLEMS:
+        return _(FIELD_PROBLEMS[field], most=NAME_MAX_CHARS)
+    return sentence_case(explain(reason))
 
 
 def read_capacity(text: str) -> int | None:
@@ -107,7 +113,7 @@ def read_form(form: Any) -> tuple[CoachSettings | None, dict[str, str], dict[str
     try:
         check_settings(stand_in)
     except InvalidSettings as exc:
-        errors = {**field_problems(exc.errors), **errors}
+        errors = {**field_problems(exc.reasons), **errors}
     return (None if errors else wanted), errors, typed
 
 
@@ -170,7 +176,7 @@ async def save_settings(request: web.Request) -> web.StreamResponse:
                     session, viewer.coach_id, wanted, actor=viewer.actor, now=utcnow()
                 )
         except InvalidSettings as exc:
-            errors = field_problems(exc.errors)
+            errors = field_problems(exc.reasons)
     if errors:
         return await _page(request, typed=typed, errors=errors, status=422)
     return redirect(str(request.app.router["settings"].url_for().with_query(saved="1")))
