@@ -1,14 +1,15 @@
 """The domain's sentences (:mod:`domain.reasons`) in the reader's language: a refusal's reason, a
 program file's problems, a forecast's why. The id is the sentence's ``Class.NAME``, translated in
 ``messages.po`` like the texts of :mod:`conversations.texts`; values that are reasons themselves
-are said the same way, floats are written the language's way, and anything else is shown as given
-(names, titles and file lines are the coach's own words)."""
+are said the same way, floats and dates are written the language's way, and anything else is shown
+as given (names, titles and file lines are the coach's own words)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from conversations.i18n import format_decimal, translate
+from conversations.i18n import format_day, format_decimal, translate
 from domain.errors import DomainError
 from domain.reasons import Reason
 
@@ -40,4 +41,6 @@ def _value(value: Any) -> Any:
         return explain(value)
     if isinstance(value, float):
         return format_decimal(float(value))  # a float subclass's own str() is its English
+    if isinstance(value, date):
+        return format_day(value)
     return value

@@ -79,7 +79,7 @@ def analytics(
                     f.due_date.isoformat(),
                     f"{f.progress_now} %",
                     f.outlook.value,
-                    f.reason,
+                    str(f.reason),
                     f.churn_risk.value,
                 ]
                 for f in report.forecasts

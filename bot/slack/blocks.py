@@ -17,6 +17,7 @@ from bot.slack.roster import ClientGlance, ClientProfile, days_ago
 from conversations.coach_notices import notice_text as render_notice_text
 from conversations.i18n import current_locale, format_decimal
 from conversations.messages import OutgoingMessage
+from conversations.reasons import explain
 from conversations.texts import CoachCommands as Commands
 from conversations.texts import CoachHome as Home
 from conversations.texts import CoachNotices as Notices
@@ -579,7 +580,7 @@ def weekly_numbers_blocks(numbers: WeeklyNumbers) -> list[Block]:
         blocks.append({"type": "section", "fields": fields[i : i + SECTION_FIELDS_MAX]})
     if numbers.attention:
         lines = [
-            f"• *{escape(a.client)}*, goal due {escape(a.due_date)}: {escape(a.outlook)} ({escape(a.reason)})"
+            f"• *{escape(a.client)}*, goal due {escape(a.due_date)}: {escape(a.outlook)} ({escape(explain(a.reason))})"
             for a in numbers.attention
         ]
         blocks.append(section("*Goals needing attention*\n" + "\n".join(lines)))

@@ -30,9 +30,11 @@ from domain.analytics.scope import Scope
 from domain.clock import ensure_utc
 from domain.insights import data
 from domain.insights.compute import local_today, week_facts
-from domain.insights.facts import Severity
+from domain.insights.facts import RiskFlag, Severity
 from domain.models import CheckIn, Client, Goal
 from domain.models.enums import ClientStatus, GoalStatus
+from domain.reasons import Reason
+from domain.reasons.forecast import ChurnReasons, ForecastReasons
 
 MIN_POINTS = 3
 GOAL_REACHED = 100.0
@@ -110,59 +112,83 @@ class GoalForecast:
     high_pct: float | None
     points_per_week: float | None
     outlook: Outlook
-    reason: str
+    reason: Reason
     churn_risk: ChurnRisk
-    churn_reasons: tuple[str, ...]
+    churn_reasons: tuple[Reason, ...]
 
     def to_dict(self) -> dict[str, Any]:
+        """The English reasons (JSON, CSV, CLI); channels say ``reason`` in the reader's language."""
         data = asdict(self)
         data.update(
-            due_date=self.due_date.isoformat(), outlook=self.outlook.value, churn_risk=self.churn_risk.value
+            due_date=self.due_date.isoformat(),
+            outlook=self.outlook.value,
+            churn_risk=self.churn_risk.value,
+            reason=str(self.reason),
         )
-        data["churn_reasons"] = list(self.churn_reasons)
+        data["churn_reasons"] = [str(r) for r in self.churn_reasons]
         return data
 
 
-def _pct(value: float) -> str:
-    return f"{value:.0f} %"
+def _pct(value: float) -> int:
+    """A share as the reason writes it: whole percent points (``:.0f``, halves to even)."""
+    return int(f"{value:.0f}")
 
 
 def forecast(
     points: Sequence[tuple[datetime, int]], due: date, progress_now: int, *, now: datetime
-) -> tuple[Outlook, str, tuple[float, float, float] | None, float | None]:
+) -> tuple[Outlook, Reason, tuple[float, float, float] | None, float | None]:
     """The outlook, its reason, (projected, low, high) and the slope per week, from dated progress."""
     now = ensure_utc(now)
     due_at = datetime.combine(due + timedelta(days=1), time(), UTC)  # the end of the due day
     if progress_now >= GOAL_REACHED:
-        return Outlook.ON_TRACK, "already at 100 %", None, None
+        return Outlook.ON_TRACK, ForecastReasons.DONE(), None, None
     if due_at <= now:
-        return Outlook.OFF_TRACK, f"due on {due.isoformat()} and at {progress_now} %", None, None
+        return Outlook.OFF_TRACK, ForecastReasons.PAST_DUE(due=due, progress=progress_now), None, None
     if len({p[0].date() for p in points}) < MIN_POINTS:
-        return (
-            Outlook.NOT_ENOUGH_DATA,
-            f"needs progress in {MIN_POINTS} check-ins on different days, has {len(points)}",
-            None,
-            None,
-        )
+        too_few = ForecastReasons.TOO_FEW(needed=MIN_POINTS, has=len(points))
+        return Outlook.NOT_ENOUGH_DATA, too_few, None, None
     origin = ensure_utc(points[0][0])
     xy = [((ensure_utc(at) - origin).total_seconds() / DAY_SECONDS, float(pct)) for at, pct in points]
     fit = theil_sen(xy)
     if fit is None:
-        return Outlook.NOT_ENOUGH_DATA, "all progress check-ins at one instant", None, None
+        return Outlook.NOT_ENOUGH_DATA, ForecastReasons.ONE_INSTANT(), None, None
     band = fit.at((due_at - origin).total_seconds() / DAY_SECONDS)
     projected, low, high = band
     pace = fit.slope * 7
-    trend = f"at {pace:+.1f} points a week, about {_pct(projected)} by {due.isoformat()} (likely {_pct(low)}-{_pct(high)})"
+    shown_pace = float(f"{pace:.1f}")  # one decimal, as ``:+.1f`` wrote it
+    sentence = ForecastReasons.FALLING if shown_pace < 0 else ForecastReasons.RISING
+    trend = sentence(
+        pace=abs(shown_pace) if shown_pace >= 0 else shown_pace,
+        projected=_pct(projected),
+        due=due,
+        low=_pct(low),
+        high=_pct(high),
+    )
     if projected >= GOAL_REACHED:
         return Outlook.ON_TRACK, trend, band, pace
     if high >= GOAL_REACHED:
-        return Outlook.AT_RISK, trend + "; 100 % only at the top of the range", band, pace
-    return Outlook.OFF_TRACK, trend + "; 100 % is out of reach at this pace", band, pace
+        return (
+            Outlook.AT_RISK,
+            ForecastReasons.ONLY_AT_THE_TOP(trend=trend, full=ForecastReasons.FULL()),
+            band,
+            pace,
+        )
+    return (
+        Outlook.OFF_TRACK,
+        ForecastReasons.OUT_OF_REACH(trend=trend, full=ForecastReasons.FULL()),
+        band,
+        pace,
+    )
+
+
+def _said(flag: RiskFlag) -> Reason:
+    """A risk flag's reason as a sentence (domain.insights.risk raises every flag with one)."""
+    return flag.said if flag.said is not None else Reason("", flag.reason)
 
 
 async def churn_risks(
     session: AsyncSession, client_ids: Sequence[int], *, now: datetime
-) -> dict[int, tuple[ChurnRisk, tuple[str, ...]]]:
+) -> dict[int, tuple[ChurnRisk, tuple[Reason, ...]]]:
     """Each client's churn risk with its reasons, from this week's risk flags (computed off the loop)."""
     if not client_ids:
         return {}
@@ -172,16 +198,16 @@ async def churn_risks(
     # The client's last check-in may be older than the rows loaded: ask the database for it.
     last_seen = await _last_check_ins(session, client_ids)
 
-    def assess() -> dict[int, tuple[ChurnRisk, tuple[str, ...]]]:
+    def assess() -> dict[int, tuple[ChurnRisk, tuple[Reason, ...]]]:
         found = {}
         for profile, client_rows, today in profiles:
             facts = week_facts(profile, client_rows, week_ending=today, now=now)
-            reasons = [f.reason for f in facts.flags]
+            reasons = [_said(f) for f in facts.flags]
             last = last_seen.get(profile.client_id)
             silent_days = None if last is None else (ensure_utc(now) - last).days
             long_silent = silent_days is not None and silent_days >= CHURN_SILENT_DAYS
-            if long_silent:
-                reasons.insert(0, f"no check-in for {silent_days} days")
+            if silent_days is not None and long_silent:
+                reasons.insert(0, ChurnReasons.SILENT(days=silent_days))
             if long_silent or any(f.severity is Severity.ACT for f in facts.flags):
                 risk = ChurnRisk.HIGH
             elif facts.flags:

@@ -16,6 +16,7 @@ from domain.analytics.prediction import Outlook, goal_forecasts
 from domain.analytics.report import MONEY_UNIT, format_value, scope_name
 from domain.analytics.scope import Period, Scope
 from domain.money import format_money
+from domain.reasons import Reason
 from domain.services.capacity import coach_loads
 
 BUSINESS_SUMMARY = "business_summary"  # the outbox payload type
@@ -55,7 +56,17 @@ class GoalAttention:
     client: str
     due_date: str
     outlook: str
-    reason: str
+    reason: Reason | str  # str: queued before reasons were sentences
+
+    def to_dict(self) -> dict[str, Any]:
+        reason = self.reason.to_json() if isinstance(self.reason, Reason) else self.reason
+        return {"client": self.client, "due_date": self.due_date, "outlook": self.outlook, "reason": reason}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> GoalAttention:
+        reason = data["reason"]
+        said = Reason.from_json(reason) if isinstance(reason, Mapping) else str(reason)
+        return cls(str(data["client"]), str(data["due_date"]), str(data["outlook"]), said)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +105,9 @@ class WeeklyNumbers:
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": BUSINESS_SUMMARY, **asdict(self), "text": self.text()}
+        data = asdict(self)
+        data["attention"] = [a.to_dict() for a in self.attention]
+        return {"type": BUSINESS_SUMMARY, **data, "text": self.text()}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> WeeklyNumbers:
@@ -105,7 +118,7 @@ class WeeklyNumbers:
             end=str(data["end"]),
             load=str(data["load"]),
             rows=tuple(WeekRow(**r) for r in data.get("rows", [])),
-            attention=tuple(GoalAttention(**a) for a in data.get("attention", [])),
+            attention=tuple(GoalAttention.from_dict(a) for a in data.get("attention", [])),
             history=tuple(WeekPoint(**w) for w in data.get("history", [])),
         )
 

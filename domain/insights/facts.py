@@ -7,6 +7,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from domain.reasons import Reason
+
 
 @dataclass(frozen=True, slots=True)
 class CheckInRow:
@@ -106,6 +108,8 @@ class RiskFlag:
     kind: FlagKind
     severity: Severity
     reason: str
+    said: Reason | None = field(default=None, compare=False)
+    """The reason as a sentence with its values, for a channel to say in the reader's language."""
 
     def to_dict(self) -> dict[str, str]:
         return {"kind": self.kind.value, "severity": self.severity.value, "reason": self.reason}

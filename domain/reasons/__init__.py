@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
-Value = str | int | float
+# A date is ISO in the English (``str()``) and written the reader's way by the channels.
+Value = str | int | float | date
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +30,35 @@ class Reason:
 
     def __str__(self) -> str:
         return self.english.format(**{name: str(value) for name, value in self.values.items()})
+
+    def to_json(self) -> dict[str, Any]:
+        """The reason as JSON (it can wait in the outbox and be said in the reader's language later)."""
+        return {
+            "key": self.key,
+            "english": self.english,
+            "values": {name: _value_json(value) for name, value in self.values.items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Reason:
+        values = {name: _value_of(value) for name, value in dict(data.get("values") or {}).items()}
+        return cls(str(data["key"]), str(data["english"]), values)
+
+
+def _value_json(value: Any) -> Any:
+    if isinstance(value, Reason):
+        return {"reason": value.to_json()}
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
+    return value
+
+
+def _value_of(value: Any) -> Any:
+    if isinstance(value, Mapping) and "reason" in value:
+        return Reason.from_json(value["reason"])
+    if isinstance(value, Mapping) and "date" in value:
+        return date.fromisoformat(str(value["date"]))
+    return value
 
 
 class Sentence:

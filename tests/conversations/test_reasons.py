@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date
+
 import pytest
 
 from conversations import reasons
 from conversations.i18n import use_locale
 from conversations.reasons import explain, sentence_case
 from domain.errors import ValidationError
-from domain.reasons import Reasons, Sentence
+from domain.reasons import Reason, Reasons, Sentence
 from domain.reasons.feedback import FeedbackProblems
+from domain.reasons.forecast import ForecastReasons
 
 
 class _Untranslated(Reasons):
@@ -67,3 +71,17 @@ def test_sentence_case_ends_a_reason_once() -> None:
     assert sentence_case("write a comment first") == "Write a comment first."
     assert sentence_case("done!") == "Done!"
     assert sentence_case("  ") == ""
+
+
+def test_a_forecast_reason_survives_json_and_its_date_is_written_the_languages_way() -> None:
+    trend = ForecastReasons.RISING(pace=2.5, projected=90, due=date(2027, 3, 1), low=50, high=100)
+    said = ForecastReasons.ONLY_AT_THE_TOP(trend=trend, full=ForecastReasons.FULL())
+    back = Reason.from_json(json.loads(json.dumps(said.to_json())))
+    assert back == said
+    english = "at +2.5 points a week, about 90 % by 2027-03-01 (likely 50 %-100 %); 100 % only at the top of the range"
+    assert str(back) == english
+    with use_locale("de"):
+        assert explain(back) == (
+            "mit +2,5 Punkten pro Woche etwa 90 % bis 01.03.2027 (wahrscheinlich 50 %–100 %); "
+            "100 % nur am oberen Ende der Spanne"
+        )

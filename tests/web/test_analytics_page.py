@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 
 from domain.db import Database
 from domain.models import AuditEvent, Client, Coach, Goal
+from domain.services.coaches import set_coach_locale
 from tests.analytics.fixture import build
 from tests.support.web import browser, served_workspace
 
@@ -31,7 +32,9 @@ async def test_a_coach_sees_their_numbers_with_definitions_and_nothing_else(db: 
         assert '<tr data-metric="checkin_adherence">' in body and "62.5 %" in body
         assert 'title="Check-ins done as a share (%) of those expected' in body  # the tooltip
         assert 'id="def-checkin_adherence"' in body  # the footnote
-        assert "due on 2026-03-14 and at 0 %" in body  # bob's goal forecast
+        assert (
+            "due on 14 Mar 2026 and at 0 %" in body
+        )  # bob's goal forecast, its date as the page writes dates
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body and "<script>alert" not in body
         assert "&lt;b&gt;win&lt;/b&gt;" in body
         status, body, _ = await ada.get(f"/app/analytics?{PERIOD}&scope=program:{b.ada_program}")
@@ -61,3 +64,17 @@ async def test_an_admin_sees_the_whole_business_and_any_coach(db: Database) -> N
         assert "41 %" in body  # the business's check-in adherence
         status, body, _ = await bea.get(f"/app/analytics?{PERIOD}&scope=coach:{b.ada}")
         assert status == 200 and "Ada · 2026-03-02" in body
+
+
+async def test_a_spanish_coach_reads_why_each_forecast_reads_as_it_does_in_spanish(db: Database) -> None:
+    b = await build(db)
+    async with db.unit_of_work() as session:
+        await set_coach_locale(session, b.ada, "es")
+    async with served_workspace(db) as root, browser(root) as ada:
+        await ada.sign_in(db, b.ada)
+        status, body, _ = await ada.get(f"/app/analytics?{PERIOD}")
+    assert status == 200
+    # bob's goal, due 14 March at 0 %: the date the Spanish way, and his long silence as churn reason.
+    assert "vencía el 14 mar 2026 y va al 0 %" in body
+    assert "due on 2026-03-14" not in body
+    assert 'title="sin check-in desde hace ' in body and "no check-in for" not in body

@@ -17,6 +17,7 @@ from bot.web.i18n import gettext as _
 from bot.web.pages.metric_texts import DEFINITIONS, LABELS
 from bot.web.render import render
 from conversations.i18n import format_amount, format_decimal
+from conversations.reasons import explain
 from domain.analytics.metrics import METRICS, MetricValue
 from domain.analytics.report import MONEY_UNIT, analytics_report
 from domain.analytics.scope import Period, Scope
@@ -120,6 +121,8 @@ async def analytics_page(request: web.Request) -> web.StreamResponse:
         }
         for n, (name, value) in enumerate(report.values.items(), 1)
     ]
+    # Why each forecast reads as it does, and the churn risk's reasons, in the reader's language.
+    forecasts = [(f, explain(f.reason), [explain(r) for r in f.churn_reasons]) for f in report.forecasts]
     scopes = ([("business", _("Whole business"))] if viewer.is_admin else []) + (
         [(f"coach:{c.id}", _("Coach: %(name)s", name=c.name)) for c in coaches]
         if viewer.is_admin
@@ -135,6 +138,7 @@ async def analytics_page(request: web.Request) -> web.StreamResponse:
         section="analytics",
         report=report,
         rows=rows,
+        forecasts=forecasts,
         scopes=scopes,
         chosen=chosen,
         since=since.isoformat(),
