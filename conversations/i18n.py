@@ -244,6 +244,11 @@ def city_name(zone: str) -> str:
     )
 
 
+def country_name(code: str) -> str:
+    """A country by its ISO code, in the current language: "ES" → "Spanien", "España", "Испания"."""
+    return str(_babel_locale(current_locale()).territories.get(code, code))
+
+
 def format_decimal(value: float) -> str:
     """``7.5`` → "7.5", "7,5" (de, es, ru)."""
     return _decimal(value, current_locale())

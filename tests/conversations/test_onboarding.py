@@ -144,6 +144,68 @@ async def test_every_step_validates_and_reprompts(
     assert goal is not None and goal.target == 10 and goal.due_date is not None
 
 
+async def _stored_zone(db: Database) -> str:
+    async with db.unit_of_work() as session:
+        client = await session.scalar(select(Client))
+    assert client is not None
+    return client.timezone
+
+
+AFTER_TIMEZONE = ["3", "[Fitness]", "time", "run 5 km by 2027-03-01", "[Daily]", "8am", "[Starter (free)]"]
+
+
+async def test_a_city_found_in_several_countries_is_confirmed_and_can_be_corrected(
+    db: Database, chat: Callable[[str], Chat], coach_setup: CoachSetup
+) -> None:
+    # GeoNames: Córdoba, Argentina (2.1 million) is read first; Spain's (326,000) and Mexico's are asked about.
+    c = chat("u1")
+    await play(c, ["/start", "[Accept]", "Sam"])
+    replies = await c.send("Córdoba")
+    assert "There is more than one Córdoba. I've taken Córdoba (Argentina), where it is" in texts(replies)
+    assert [b.label for r in replies for b in r.all_buttons] == [
+        "Córdoba (Argentina)",
+        "Córdoba (Spain)",
+        "Córdoba (Mexico)",
+    ]
+    assert "How active" in texts(await c.press("Córdoba (Spain)"))
+    await play(c, AFTER_TIMEZONE)
+    assert "You're all set" in c.text and "Europe/Madrid" in c.text
+    assert await _stored_zone(db) == "Europe/Madrid"
+
+
+@pytest.mark.parametrize(
+    ("answer", "zone"),
+    [("yes", "America/Argentina/Cordoba"), ("Córdoba, Spain", "Europe/Madrid"), ("Berlin", "Europe/Berlin")],
+)
+async def test_the_place_taken_can_be_confirmed_or_another_typed(
+    db: Database, chat: Callable[[str], Chat], coach_setup: CoachSetup, answer: str, zone: str
+) -> None:
+    c = chat("u1")
+    await play(c, ["/start", "[Accept]", "Sam", "Córdoba"])
+    assert "How active" in texts(await c.send(answer))
+    await play(c, AFTER_TIMEZONE)
+    assert await _stored_zone(db) == zone
+
+
+async def test_no_is_asked_again_and_a_city_in_one_country_is_not_asked_about(
+    db: Database, chat: Callable[[str], Chat], coach_setup: CoachSetup
+) -> None:
+    c = chat("u1")
+    await play(c, ["/start", "[Accept]", "Sam", "Córdoba"])
+    assert "Which timezone" in texts(await c.send("no"))
+    assert "How active" in texts(await c.send("Sevilla"))
+
+
+async def test_a_german_speaking_client_reads_the_countries_in_german(
+    chat: Callable[[str], Chat], coach_setup: CoachSetup
+) -> None:
+    c = chat("u1")
+    await play(c, ["/start", "/language de", "[Einverstanden]", "Lena"])
+    replies = await c.send("Córdoba")
+    assert "Córdoba gibt es mehrmals. Ich habe Córdoba (Argentinien) genommen" in texts(replies)
+    assert [b.label for r in replies for b in r.all_buttons][1:] == ["Córdoba (Spanien)", "Córdoba (Mexiko)"]
+
+
 @pytest.mark.parametrize("steps_before_cancel", range(1, len(ONBOARDING) + 1))
 async def test_cancel_at_every_step_saves_nothing(
     db: Database, chat: Callable[[str], Chat], coach_setup: CoachSetup, steps_before_cancel: int

@@ -20,6 +20,7 @@ from conversations.parsing import (
     parse_time_of_day,
     parse_timezone,
     parse_yes_no,
+    same_name_places,
 )
 
 TODAY = date(2026, 11, 27)  # a Friday
@@ -152,6 +153,13 @@ EVERY_LANGUAGE = [
     ("es", "timezone", "Sevilla", "Europe/Madrid"),
     ("es", "timezone", "Múnich", "Europe/Berlin"),
     ("es", "timezone", "Zaragoza", "Europe/Madrid"),  # also an alternate name of (larger) Tijuana
+    # Córdoba alone is Argentina's (GeoNames: 2.1 million people, Spain's 326,000; onboarding asks);
+    # with its country, that country's.
+    ("es", "timezone", "Córdoba", "America/Argentina/Cordoba"),
+    ("es", "timezone", "Córdoba, España", "Europe/Madrid"),
+    ("es", "timezone", "Córdoba (México)", "America/Mexico_City"),
+    ("de", "timezone", "Córdoba, Spanien", "Europe/Madrid"),
+    ("es", "timezone", "Valencia, Venezuela", "America/Caracas"),
     ("ru", "number", "двадцать пять", 25),
     ("ru", "sleep", "7 ч 30 мин", 7.5),
     ("ru", "sleep", "7ч30", 7.5),
@@ -164,6 +172,7 @@ EVERY_LANGUAGE = [
     ("ru", "date", "в следующем месяце", date(2026, 12, 31)),
     ("ru", "timezone", "Санкт-Петербург", "Europe/Moscow"),
     ("ru", "timezone", "Новосибирск", "Asia/Novosibirsk"),
+    ("ru", "timezone", "Кордова, Испания", "Europe/Madrid"),
     # How much of a goal, in words: half, all, done, nothing (as "half", "all", "done", "none").
     ("en", "percent", "half", 50),
     ("de", "percent", "die Hälfte", 50),
@@ -227,3 +236,24 @@ def test_what_cannot_be_right_is_still_refused(language: str, kind: str, text: s
 def test_an_english_client_is_not_read_as_another_language() -> None:
     with use_locale("en"), pytest.raises(ParseError):
         parse_scale("acht", 1, 10)
+
+
+def test_a_city_name_found_in_several_countries_lists_them_the_one_taken_first() -> None:
+    assert same_name_places("Córdoba", "America/Argentina/Cordoba") == [
+        ("America/Argentina/Cordoba", "AR"),
+        ("Europe/Madrid", "ES"),
+        ("America/Mexico_City", "MX"),
+    ]
+    assert [country for _zone, country in same_name_places("Кордова", parse_timezone("Кордова"))][:2] == [
+        "AR",
+        "ES",
+    ]
+    assert same_name_places("Valencia", "Europe/Madrid")[:2] == [
+        ("Europe/Madrid", "ES"),
+        ("America/Caracas", "VE"),
+    ]
+    # One city, a far larger one (London, Ontario is 4 % of London), the country given, or not a city name.
+    for text, zone in [("Berlin", "Europe/Berlin"), ("München", "Europe/Berlin"), ("London", "Europe/London"),
+                       ("Córdoba, España", "Europe/Madrid"), ("CET", "Europe/Berlin"), ("UTC+2", "Etc/GMT-2"),
+                       ("Europe/Madrid", "Europe/Madrid")]:  # fmt: skip
+        assert same_name_places(text, zone) == [], text
