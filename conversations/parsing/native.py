@@ -24,6 +24,7 @@ from text_to_num import alpha2digit
 
 from conversations.i18n import current_locale
 from conversations.parsing._text import ParseError, clean
+from domain.number_words import russian_ordinal
 
 __all__ = ["also_native", "answer_word", "client_language", "native_date", "to_english"]
 
@@ -227,6 +228,11 @@ def _digits(text: str, language: str) -> str:
     return str(alpha2digit(text, language, threshold=0))
 
 
+def _dated_digits(text: str, language: str) -> str:
+    text = _digits(text, language)
+    return _russian_ordinal_digits(text) if language == "ru" else text
+
+
 def to_english(text: str) -> str | None:
     """``text`` with number words as digits and units, hedges and connectives in English, or None for
     an English-speaking client (nothing to rewrite). "sieben Std 30" → "7 h 30", "siete horas y media"
@@ -302,6 +308,25 @@ def _english_date_words(text: str, language: str) -> str:
     return " ".join(words)
 
 
+_RU_WORD = re.compile(r"(?:(\d+)\s+)?([а-яё]+)")
+
+
+def _russian_ordinal_digits(text: str) -> str:
+    """ "третьего декабря" → "3 декабря", "20 первого" (number-parser's "двадцать первого") → "21":
+    dateparser knows few Russian ordinals."""
+
+    def digits(match: re.Match[str]) -> str:
+        value = russian_ordinal(match[2])
+        if value is None:
+            return match[0]
+        tens = int(match[1]) if match[1] else None
+        if tens is not None and tens % 10 == 0 and tens >= 20 and value < 10:
+            return str(tens + value)
+        return f"{match[1]} {value}" if match[1] else str(value)
+
+    return _RU_WORD.sub(digits, text)
+
+
 def native_date(text: str, today: date) -> tuple[date | None, str | None]:
     """What a date answer in the client's language names: (a date from ``dateparser`` or None, and the
     answer rewritten with English month and weekday names for the English date parser)."""
@@ -309,7 +334,7 @@ def native_date(text: str, today: date) -> tuple[date | None, str | None]:
     if language not in _DATE_LEAD:
         return None, None
     cleaned = re.sub(rf"^{_DATE_LEAD[language]}", "", clean(text)).strip()
-    cleaned = _digits(cleaned, language)
+    cleaned = _dated_digits(cleaned, language)
     english = _english_date_words(cleaned, language)
     if english.startswith(("end of ", "next ")):
         # dateparser reads "Ende März" as no date and "nächste Woche" as in 7 days: English decides.
@@ -321,7 +346,7 @@ def native_date(text: str, today: date) -> tuple[date | None, str | None]:
     }
     # What the leading words strip may be part of dateparser's phrase: "(para) la próxima semana",
     # "на следующей неделе"; so the answer as typed, and without just its first word, are read too.
-    whole = _digits(clean(text), language)
+    whole = _dated_digits(clean(text), language)
     candidates = (cleaned, whole, whole.partition(" ")[2]) if cleaned != whole else (cleaned,)
     found = None
     for candidate in dict.fromkeys(candidates):

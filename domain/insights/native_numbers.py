@@ -19,6 +19,7 @@ from number_parser import parse_number as _ru_number
 from text_to_num import alpha2digit, text2num
 
 from domain.insights.stated_numbers import StatedNumber
+from domain.number_words import russian_ordinal
 
 LANGUAGES = frozenset({"de", "es", "ru"})
 
@@ -160,19 +161,6 @@ _RU = _Language(
 )
 _LANGUAGE = {"de": _DE, "es": _ES, "ru": _RU}
 
-# Russian ordinals, by stem: number-parser reads cardinals only. "первый" (1) only ends a compound
-# ("двадцать первый день", 21): alone it is a position.
-_RU_ORDINALS = {
-    "перв": 1, "втор": 2, "трет": 3, "четвёрт": 4, "четверт": 4, "пят": 5, "шест": 6, "седьм": 7,
-    "восьм": 8, "девят": 9, "десят": 10, "одиннадцат": 11, "двенадцат": 12, "тринадцат": 13,
-    "четырнадцат": 14, "пятнадцат": 15, "шестнадцат": 16, "семнадцат": 17, "восемнадцат": 18,
-    "девятнадцат": 19, "двадцат": 20, "тридцат": 30, "сороков": 40, "пятидесят": 50, "шестидесят": 60,
-    "семидесят": 70, "восьмидесят": 80, "девяност": 90, "сот": 100, "тысячн": 1000,
-}  # fmt: skip
-_RU_ORDINAL = re.compile(
-    r"(" + "|".join(_RU_ORDINALS) + r")"
-    r"(?:ий|ья|ье|ьего|ьей|ьему|ьем|ьим|ью|ьи|ьих|ой|ая|ое|ого|ому|ую|ом|ый|ым|ыми|ые|ых)"
-)
 # "noch einmal" (once again), "auf einmal" (at once), "nicht einmal" (not even), "erst einmal" (first).
 _DE_EINMAL_PROSE_AFTER = _words("noch auf nicht erst zunächst schon gleich")
 _DE_TIMES = re.compile(r"(\w+)mal")
@@ -262,19 +250,14 @@ def _cardinal(words: str, language: str) -> Decimal | None:
 def _ordinal(word: str, language: str) -> int | None:
     """ "dritte" (3), "tercera" (3), "седьмой" (7); "erste", "primera" and "первый" are positions."""
     if language == "ru":
-        value = _ru_ordinal(word)
+        # "первый" (1) only ends a compound ("двадцать первый день", 21): alone it is a position.
+        value = russian_ordinal(word)
         return value if value and value > 1 else None
     if _cardinal(word, language) is not None:
         return None
     match = re.fullmatch(r"(\d+)[.ºª°]?", alpha2digit(word, language, threshold=0))
     value = int(match[1]) if match else None
     return value if value and value > 1 else None
-
-
-def _ru_ordinal(word: str) -> int | None:
-    """ "седьмой" (7), "двадцатая" (20), "первого" (1: only inside a compound)."""
-    match = _RU_ORDINAL.fullmatch(word)
-    return _RU_ORDINALS[match[1]] if match else None
 
 
 @functools.lru_cache(maxsize=16384)
@@ -452,7 +435,7 @@ class _Reader:
 
     def russian_compound_ordinal(self, value: Decimal, end: int) -> Decimal | None:
         """ "двадцать" + "первый" (21), "сто" + "десятый" (110): the ordinal ends the number."""
-        if not self.linked(end) or (ordinal := _ru_ordinal(self.word(end))) is None:
+        if not self.linked(end) or (ordinal := russian_ordinal(self.word(end))) is None:
             return None
         place = 100 if value % 100 == 0 else 10 if value % 10 == 0 else 1
         return value + ordinal if value >= {100: 100, 10: 20}.get(place, 0) > ordinal else None
