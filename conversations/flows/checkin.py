@@ -20,6 +20,7 @@ from conversations.flow import END, Flow, InvalidAnswer, Next, Step, Turn, ask, 
 from conversations.i18n import use_locale
 from conversations.messages import IncomingMessage, OutgoingMessage, voice_transcript
 from conversations.parsing import parse_adherence, parse_percent, parse_scale, parse_sleep_hours
+from conversations.reasons import explain
 from conversations.texts import CheckIn as T
 from conversations.texts import CoachNotices, Common
 from domain import rules
@@ -78,7 +79,7 @@ async def answer_program_question(turn: Turn) -> Next:
     try:
         turn.data["answers"][question.key] = check_answer(question, turn.text)
     except ValidationError as exc:
-        raise InvalidAnswer(exc.message) from None
+        raise InvalidAnswer(explain(exc)) from None  # the question's hint, in the client's language
     turn.data["q"] += 1
     return "program_question" if turn.data["q"] < len(turn.data["questions"]) else "note"
 

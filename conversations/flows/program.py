@@ -15,6 +15,7 @@ from conversations.flow import STAY, Next, Turn, buttons
 from conversations.flows import payment
 from conversations.i18n import use_locale
 from conversations.messages import Button, OutgoingFile, OutgoingMessage
+from conversations.reasons import explain
 from conversations.texts import Programs as T
 from domain.errors import DomainError, ValidationError
 from domain.models import Client
@@ -146,7 +147,7 @@ async def tick(turn: Turn, number: int, position: int | None) -> Next:
             return await _no_program(turn)
         if exc.field == "access":
             return await _locked(turn, state, position or (state.current.position if state.current else 1))
-        turn.say(T.NO_SUCH_TASK.format(reason=exc.message))
+        turn.say(T.NO_SUCH_TASK.format(reason=explain(exc)))
         return STAY
     step = result.step
     if result.already:
@@ -225,7 +226,7 @@ async def join(turn: Turn, program_id: int) -> Next:
     try:
         enrollment = await enrollments.enroll(session, client_id=turn.client_id, program_id=program_id)
     except DomainError as exc:
-        turn.say(T.CANNOT_JOIN.format(reason=exc.message))
+        turn.say(T.CANNOT_JOIN.format(reason=explain(exc)))
         return STAY
     program = await coaches.get_program(session, program_id)
     if enrollment.status == EnrollmentStatus.PENDING_PAYMENT:

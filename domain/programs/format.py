@@ -35,6 +35,9 @@ from domain.errors import ValidationError
 from domain.models.enums import Billing, Cadence
 from domain.money import MoneyError, format_money, parse_money
 from domain.programs.questions import QUESTION_TYPES, Question, QuestionType
+from domain.reasons import Reason
+from domain.reasons.programs import ProgramFileProblems as P
+from domain.reasons.programs import one_a_line
 
 # A step's text is sent as one chat message: Telegram's sendMessage takes at most 4096 characters
 # (Bot API, sendMessage); the heading is sent with it, so the body keeps some room.
@@ -76,19 +79,27 @@ EMAIL_DAY_MAX = 365
 
 @dataclass(frozen=True, slots=True)
 class Problem:
+    """What is wrong on one line; ``str()`` is the English ``line 14: day 3 comes after day 5``."""
+
     line: int
-    message: str
+    message: Reason
+
+    @property
+    def reason(self) -> Reason:
+        """The whole problem, its line included, as a sentence (said in the coach's language)."""
+        return P.AT_LINE(line=self.line, problem=self.message)
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
+        return str(self.reason)
 
 
 class ProgramFormatError(ValidationError):
-    """The file is not a valid program; ``problems`` name each line, ``str()`` lists them all."""
+    """The file is not a valid program; ``problems`` name each line, ``str()`` lists them all (and
+    ``reason`` says them, one a line)."""
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = sorted(problems, key=lambda p: p.line)
-        super().__init__("\n".join(str(p) for p in self.problems), field="program")
+        super().__init__(one_a_line([p.reason for p in self.problems]), field="program")
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +167,7 @@ class _Problems:
     def __init__(self) -> None:
         self.items: list[Problem] = []
 
-    def add(self, line: int, message: str) -> None:
+    def add(self, line: int, message: Reason) -> None:
         self.items.append(Problem(line, message))
 
 
@@ -165,10 +176,10 @@ def parse_program(text: str) -> ProgramFile:
     problems = _Problems()
     lines = text.splitlines()
     if not lines or lines[0].strip() != _DELIMITER:
-        raise ProgramFormatError([Problem(1, "a program file starts with a '---' line, then its settings")])
+        raise ProgramFormatError([Problem(1, P.NO_OPENING_LINE())])
     end = next((i for i in range(1, len(lines)) if lines[i].strip() == _DELIMITER), None)
     if end is None:
-        raise ProgramFormatError([Problem(1, "the settings block opened here is never closed with '---'")])
+        raise ProgramFormatError([Problem(1, P.SETTINGS_NOT_CLOSED())])
     settings = _parse_front_matter("\n".join(lines[1:end]), problems)
     steps = _parse_steps(lines, end + 1, problems)
     program = _build(settings, steps, problems)
@@ -204,16 +215,16 @@ def _parse_front_matter(block: str, problems: _Problems) -> _Settings:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = int(mark.line) + _FIRST_SETTINGS_LINE if mark is not None else 1
-        problems.add(line, f"the settings are not valid YAML ({exc.problem or exc})")
+        problems.add(line, P.NOT_YAML(detail=str(exc.problem or exc)))  # the YAML library's English
         return settings
     except yaml.YAMLError as exc:
-        problems.add(1, f"the settings are not valid YAML ({exc})")
+        problems.add(1, P.NOT_YAML(detail=str(exc)))
         return settings
     if root is None:
-        problems.add(1, "the settings block is empty: a program needs at least a name")
+        problems.add(1, P.SETTINGS_EMPTY())
         return settings
     if not isinstance(root, MappingNode) or not isinstance(values, dict):
-        problems.add(_line(root), "the settings must be 'field: value' lines")
+        problems.add(_line(root), P.SETTINGS_NOT_FIELDS())
         return settings
     for key_node, value_node in root.value:
         key = str(key_node.value)
@@ -225,7 +236,9 @@ def _parse_front_matter(block: str, problems: _Problems) -> _Settings:
     settings.values = {str(k): v for k, v in values.items()}
     for key in settings.values:
         if key not in _FIELDS:
-            problems.add(settings.lines.get(key, 1), f"unknown setting {key!r} (known: {', '.join(_FIELDS)})")
+            problems.add(
+                settings.lines.get(key, 1), P.UNKNOWN_SETTING(setting=repr(key), known=", ".join(_FIELDS))
+            )
     return settings
 
 
@@ -257,19 +270,19 @@ def _parse_steps(lines: list[str], start: int, problems: _Problems) -> list[_Raw
         if line.startswith("#"):
             match = _HEADING.match(line)
             if match is None:
-                problems.add(number, "a step starts with a heading like '## Day 3: First intervals'")
+                problems.add(number, P.BAD_HEADING())
                 continue
             steps.append(_RawStep(number, int(match.group(1)), match.group(2)))
             continue
         if not steps:
             if line.strip():
-                problems.add(number, "text before the first step: start it with '## Day 1: Title'")
+                problems.add(number, P.TEXT_BEFORE_FIRST_STEP())
             continue
         step = steps[-1]
         task = _TASK.match(line)
         if task is not None:
             if task.group(1) != " ":
-                problems.add(number, "tasks start unticked: write '- [ ] …'")
+                problems.add(number, P.TASK_TICKED())
             step.tasks.append((number, task.group(2)))
             continue
         step.body.append(line)
@@ -284,46 +297,40 @@ def _check_steps(raw: list[_RawStep], weeks: int | None, problems: _Problems) ->
     previous: _RawStep | None = None
     for step in raw:
         if step.day < 1:
-            problems.add(step.line, "days count from 1 (day 1 is the day the client starts)")
+            problems.add(step.line, P.DAY_BEFORE_ONE())
         elif weeks is not None and step.day > weeks * 7:
-            problems.add(step.line, f"day {step.day} is after the program's {weeks} weeks (day {weeks * 7})")
+            problems.add(step.line, P.DAY_AFTER_END(day=step.day, weeks=weeks, last_day=weeks * 7))
         if previous is not None and step.day < previous.day:
-            problems.add(step.line, f"day {step.day} comes after day {previous.day}")
+            problems.add(step.line, P.DAY_OUT_OF_ORDER(day=step.day, previous=previous.day))
         elif previous is not None and step.day == previous.day:
-            problems.add(
-                step.line, f"day {step.day} already has a step (line {previous.line}): one step per day"
-            )
+            problems.add(step.line, P.DAY_TAKEN(day=step.day, other_line=previous.line))
         if not step.title:
-            problems.add(step.line, "the step needs a title after 'Day N:'")
+            problems.add(step.line, P.NO_TITLE())
         elif len(step.title) > STEP_TITLE_MAX_CHARS:
-            problems.add(step.line, f"the title is longer than {STEP_TITLE_MAX_CHARS} characters")
+            problems.add(step.line, P.TITLE_TOO_LONG(limit=STEP_TITLE_MAX_CHARS))
         elif step.title.casefold() in titles:
             problems.add(
                 step.line,
-                f"the title {step.title!r} is already used on line {titles[step.title.casefold()]}: "
-                "titles are unique (clients keep their progress by title across versions)",
+                P.TITLE_TAKEN(title=repr(step.title), other_line=titles[step.title.casefold()]),
             )
         else:
             titles[step.title.casefold()] = step.line
         body = "\n".join(step.body).strip("\n")
         if len(body) > STEP_BODY_MAX_CHARS:
-            problems.add(
-                step.line,
-                f"the step's text is {len(body)} characters; one chat message holds {STEP_BODY_MAX_CHARS}",
-            )
+            problems.add(step.line, P.STEP_TOO_LONG(length=len(body), limit=STEP_BODY_MAX_CHARS))
         if len(step.tasks) > TASKS_PER_STEP_MAX:
-            problems.add(step.tasks[TASKS_PER_STEP_MAX][0], f"a step has at most {TASKS_PER_STEP_MAX} tasks")
+            problems.add(step.tasks[TASKS_PER_STEP_MAX][0], P.TOO_MANY_TASKS(limit=TASKS_PER_STEP_MAX))
         for number, task in step.tasks:
             if not task:
-                problems.add(number, "the task is empty")
+                problems.add(number, P.EMPTY_TASK())
             elif len(task) > TASK_MAX_CHARS:
-                problems.add(number, f"the task is longer than {TASK_MAX_CHARS} characters")
+                problems.add(number, P.TASK_TOO_LONG(limit=TASK_MAX_CHARS))
         resources: dict[str, Resource] = {}
         for number, label, target in step.links:
             if target.startswith(FILES_DIR) or target.startswith("./" + FILES_DIR):
                 path = target.removeprefix("./")
                 if ".." in path.split("/") or "\\" in path or path == FILES_DIR:
-                    problems.add(number, f"{target!r} must name a file inside files/")
+                    problems.add(number, P.FILE_OUTSIDE(target=repr(target)))
                     continue
                 resources.setdefault(path, Resource(label or path.rsplit("/", 1)[-1], path, number))
         steps.append(
@@ -353,47 +360,45 @@ def _build(settings: _Settings, raw_steps: list[_RawStep], problems: _Problems) 
     if not v:
         name = ""  # the empty settings block is already reported
     elif not isinstance(name, str) or not " ".join(name.split()):
-        problems.add(line_of("name"), "'name' is required: the program's name as clients see it")
+        problems.add(line_of("name"), P.NAME_REQUIRED())
         name = ""
     elif len(name) > NAME_MAX_CHARS:
-        problems.add(line_of("name"), f"the name is longer than {NAME_MAX_CHARS} characters")
+        problems.add(line_of("name"), P.NAME_TOO_LONG(limit=NAME_MAX_CHARS))
     description = v.get("description", "")
     if description is None:
         description = ""
     if not isinstance(description, str):
-        problems.add(line_of("description"), "'description' must be text")
+        problems.add(line_of("description"), P.DESCRIPTION_NOT_TEXT())
         description = ""
     elif len(description) > DESCRIPTION_MAX_CHARS:
-        problems.add(
-            line_of("description"), f"the description is longer than {DESCRIPTION_MAX_CHARS} characters"
-        )
+        problems.add(line_of("description"), P.DESCRIPTION_TOO_LONG(limit=DESCRIPTION_MAX_CHARS))
     currency = str(v.get("currency", "usd")).strip().lower()
     if not _CURRENCY.match(currency):
-        problems.add(line_of("currency"), "'currency' must be a three-letter code such as usd or eur")
+        problems.add(line_of("currency"), P.BAD_CURRENCY())
         currency = "usd"
     price_minor = 0
     if "price" in v:
         price_text = settings.raw.get("price", str(v["price"]))
         if isinstance(v["price"], bool) or v["price"] is None:
-            problems.add(line_of("price"), "'price' must be an amount like 49 or 49.00 (0 = free)")
+            problems.add(line_of("price"), P.BAD_PRICE())
         else:
             try:
                 price_minor = parse_money(price_text, currency)
             except MoneyError as exc:
-                problems.add(line_of("price"), f"price: {exc}")
+                problems.add(line_of("price"), P.PRICE(problem=exc.reason or str(exc)))
     billing = str(v.get("billing", Billing.ONE_OFF.value))
     if billing not in {b.value for b in Billing}:
-        problems.add(line_of("billing"), "'billing' must be one_off or monthly")
+        problems.add(line_of("billing"), P.BAD_BILLING())
         billing = Billing.ONE_OFF.value
     elif billing == Billing.MONTHLY and price_minor == 0 and "price" in v:
-        problems.add(line_of("billing"), "a monthly program needs a price above 0")
+        problems.add(line_of("billing"), P.MONTHLY_NEEDS_PRICE())
     cadence = str(v.get("checkin_cadence", Cadence.DAILY.value))
     if cadence not in {c.value for c in Cadence}:
-        problems.add(line_of("checkin_cadence"), "'checkin_cadence' must be daily, weekdays or weekly")
+        problems.add(line_of("checkin_cadence"), P.BAD_CADENCE())
         cadence = Cadence.DAILY.value
     approval = v.get("goals_need_approval", False)
     if not isinstance(approval, bool):
-        problems.add(line_of("goals_need_approval"), "'goals_need_approval' must be true or false")
+        problems.add(line_of("goals_need_approval"), P.BAD_APPROVAL())
         approval = False
     weeks_value = v.get("weeks")
     weeks: int | None = None
@@ -403,7 +408,7 @@ def _build(settings: _Settings, raw_steps: list[_RawStep], problems: _Problems) 
             or not isinstance(weeks_value, int)
             or not 1 <= weeks_value <= MAX_WEEKS
         ):
-            problems.add(line_of("weeks"), f"'weeks' must be a whole number from 1 to {MAX_WEEKS}")
+            problems.add(line_of("weeks"), P.BAD_WEEKS(most=MAX_WEEKS))
         else:
             weeks = weeks_value
     steps = _check_steps(raw_steps, weeks, problems)
@@ -439,10 +444,10 @@ def _email_sequence(settings: _Settings, problems: _Problems) -> tuple[EmailSpec
         return ()
     where = settings.lines.get("email_sequence", 1)
     if not isinstance(items, list):
-        problems.add(where, "'email_sequence' must be a list of emails ('- day: 0', 'subject:', 'text:')")
+        problems.add(where, P.EMAILS_NOT_LIST())
         return ()
     if len(items) > EMAILS_MAX:
-        problems.add(where, f"at most {EMAILS_MAX} emails in 'email_sequence'")
+        problems.add(where, P.TOO_MANY_EMAILS(limit=EMAILS_MAX))
     item_lines = settings.item_lines.get("email_sequence", [])
     emails: list[EmailSpec] = []
     days: dict[int, int] = {}
@@ -453,37 +458,34 @@ def _email_sequence(settings: _Settings, problems: _Problems) -> tuple[EmailSpec
             return lines.get(key, lines[""])
 
         if not isinstance(item, dict):
-            problems.add(at(""), "an email has 'day', 'subject' and 'text'")
+            problems.add(at(""), P.EMAIL_NOT_FIELDS())
             continue
         for key in sorted(set(item) - set(_EMAIL_FIELDS), key=str):
-            problems.add(at(str(key)), f"unknown email field {key!r} (known: {', '.join(_EMAIL_FIELDS)})")
+            problems.add(at(str(key)), P.UNKNOWN_EMAIL_FIELD(field=repr(key), known=", ".join(_EMAIL_FIELDS)))
         day = item.get("day")
         if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= EMAIL_DAY_MAX:
-            problems.add(
-                at("day"),
-                f"'day' must be a whole number from 0 (the day the client starts) to {EMAIL_DAY_MAX}",
-            )
+            problems.add(at("day"), P.BAD_EMAIL_DAY(most=EMAIL_DAY_MAX))
             continue
         if day in days:
-            problems.add(at("day"), f"day {day} already has an email (line {days[day]}): one email per day")
+            problems.add(at("day"), P.EMAIL_DAY_TAKEN(day=day, other_line=days[day]))
             continue
         if emails and day < emails[-1].day:
-            problems.add(at("day"), f"day {day} comes after day {emails[-1].day}: list the emails in order")
+            problems.add(at("day"), P.EMAIL_OUT_OF_ORDER(day=day, previous=emails[-1].day))
         days[day] = at("day")
         subject = item.get("subject")
         if not isinstance(subject, str) or not " ".join(subject.split()):
-            problems.add(at("subject"), f"the email of day {day} needs a 'subject'")
+            problems.add(at("subject"), P.EMAIL_NEEDS_SUBJECT(day=day))
             continue
         subject = " ".join(subject.split())
         if len(subject) > EMAIL_SUBJECT_MAX_CHARS:
-            problems.add(at("subject"), f"the subject is longer than {EMAIL_SUBJECT_MAX_CHARS} characters")
+            problems.add(at("subject"), P.SUBJECT_TOO_LONG(limit=EMAIL_SUBJECT_MAX_CHARS))
             continue
         text = item.get("text")
         if not isinstance(text, str) or not text.strip():
-            problems.add(at("text"), f"the email of day {day} needs a 'text'")
+            problems.add(at("text"), P.EMAIL_NEEDS_TEXT(day=day))
             continue
         if len(text.strip()) > EMAIL_TEXT_MAX_CHARS:
-            problems.add(at("text"), f"the text is longer than {EMAIL_TEXT_MAX_CHARS} characters")
+            problems.add(at("text"), P.EMAIL_TEXT_TOO_LONG(limit=EMAIL_TEXT_MAX_CHARS))
             continue
         emails.append(EmailSpec(day, subject, text.strip(), at("")))
     return tuple(emails)
@@ -497,11 +499,11 @@ def _questions(settings: _Settings, name: str, problems: _Problems) -> tuple[Que
     if items is None:
         return ()
     if not isinstance(items, list):
-        problems.add(settings.lines.get(name, 1), f"'{name}' must be a list of questions ('- key: …')")
+        problems.add(settings.lines.get(name, 1), P.QUESTIONS_NOT_LIST(setting=name))
         return ()
     item_lines = settings.item_lines.get(name, [])
     if len(items) > QUESTIONS_MAX:
-        problems.add(settings.lines.get(name, 1), f"at most {QUESTIONS_MAX} questions in '{name}'")
+        problems.add(settings.lines.get(name, 1), P.TOO_MANY_QUESTIONS(limit=QUESTIONS_MAX, setting=name))
     result: list[Question] = []
     keys: set[str] = set()
     for index, item in enumerate(items):
@@ -511,28 +513,26 @@ def _questions(settings: _Settings, name: str, problems: _Problems) -> tuple[Que
             return lines.get(key, lines[""])
 
         if not isinstance(item, dict):
-            problems.add(at(""), "a question has 'key', 'ask' and 'type'")
+            problems.add(at(""), P.QUESTION_NOT_FIELDS())
             continue
         unknown = set(item) - {"key", "ask", "type", "choices", "min", "max"}
         for key in sorted(unknown, key=str):
-            problems.add(
-                at(str(key)), f"unknown question field {key!r} (known: key, ask, type, choices, min, max)"
-            )
+            problems.add(at(str(key)), P.UNKNOWN_QUESTION_FIELD(field=repr(key)))
         key = item.get("key")
         if not isinstance(key, str) or not _KEY.match(key):
-            problems.add(at("key"), "'key' must be lowercase letters, digits and _ (like run_minutes)")
+            problems.add(at("key"), P.BAD_KEY())
             continue
         if key in keys:
-            problems.add(at("key"), f"the key {key!r} is used twice")
+            problems.add(at("key"), P.KEY_TWICE(key=repr(key)))
             continue
         keys.add(key)
         ask = item.get("ask")
         if not isinstance(ask, str) or not ask.strip():
-            problems.add(at("ask"), f"question {key!r} needs 'ask': the question as the client reads it")
+            problems.add(at("ask"), P.QUESTION_NEEDS_ASK(key=repr(key)))
             continue
         kind = item.get("type")
         if kind not in QUESTION_TYPES:
-            problems.add(at("type"), f"'type' must be one of {', '.join(QUESTION_TYPES)}")
+            problems.add(at("type"), P.BAD_TYPE(types=", ".join(QUESTION_TYPES)))
             continue
         choices: tuple[str, ...] = ()
         low, high = None, None
@@ -543,24 +543,17 @@ def _questions(settings: _Settings, name: str, problems: _Problems) -> tuple[Que
                 or len(raw_choices) < 2
                 or not all(isinstance(c, str | int | float) and str(c).strip() for c in raw_choices)
             ):
-                problems.add(
-                    at("choices") if "choices" in item else at("type"),
-                    "a choice question needs 'choices': a list of at least two",
-                )
+                problems.add(at("choices") if "choices" in item else at("type"), P.CHOICES_NEEDED())
                 continue
             choices = tuple(str(c).strip() for c in raw_choices)
         elif "choices" in item:
-            problems.add(at("choices"), "'choices' belongs to questions of type choice")
+            problems.add(at("choices"), P.CHOICES_NOT_CHOICE())
         if kind == QuestionType.SCALE:
             low, high = item.get("min", 1), item.get("max", 10)
             if not all(isinstance(n, int) and not isinstance(n, bool) for n in (low, high)) or not low < high:
-                problems.add(
-                    at("min") if "min" in item else at("max"), "a scale needs whole numbers min < max"
-                )
+                problems.add(at("min") if "min" in item else at("max"), P.BAD_SCALE())
                 continue
         elif "min" in item or "max" in item:
-            problems.add(
-                at("min") if "min" in item else at("max"), "'min' and 'max' belong to questions of type scale"
-            )
+            problems.add(at("min") if "min" in item else at("max"), P.MIN_MAX_NOT_SCALE())
         result.append(Question(key, ask.strip(), QuestionType(kind), choices, low, high))
     return tuple(result)

@@ -12,6 +12,8 @@ from enum import StrEnum
 from typing import Any
 
 from domain.errors import ValidationError
+from domain.reasons import Reason
+from domain.reasons.programs import AnswerHints
 
 ANSWER_TEXT_MAX_CHARS = 500
 NUMBER_MAX = 1_000_000
@@ -27,8 +29,9 @@ class QuestionType(StrEnum):
 
 QUESTION_TYPES = tuple(t.value for t in QuestionType)
 
-_YES = frozenset({"yes", "y", "yeah", "yep", "sure", "true", "1", "ja", "oui", "si", "sí", "done"})
-_NO = frozenset({"no", "n", "nope", "false", "0", "nein", "non", "not"})
+# The hint asks for yes or no in the client's language, so its words are understood too.
+_YES = frozenset({"yes", "y", "yeah", "yep", "sure", "true", "1", "ja", "oui", "si", "sí", "done", "да"})
+_NO = frozenset({"no", "n", "nope", "false", "0", "nein", "non", "not", "нет"})
 _NUMBER = re.compile(r"^[-+]?\d+(?:[.,]\d+)?$")
 
 
@@ -72,17 +75,18 @@ class Question:
         return data
 
     @property
-    def hint(self) -> str:
-        """What a valid answer looks like, for the re-prompt."""
+    def hint(self) -> Reason:
+        """What a valid answer looks like, for the re-prompt (said in the client's language)."""
         if self.type == QuestionType.NUMBER:
-            return "Please answer with a number, like 20 or 2.5."
+            return AnswerHints.NUMBER()
         if self.type == QuestionType.SCALE:
-            return f"Please answer with a whole number from {self.min} to {self.max}."
+            assert self.min is not None and self.max is not None
+            return AnswerHints.SCALE(low=self.min, high=self.max)
         if self.type == QuestionType.YES_NO:
-            return "Please answer yes or no."
+            return AnswerHints.YES_NO()
         if self.type == QuestionType.CHOICE:
-            return "Please pick one of: " + ", ".join(self.choices) + "."
-        return f"Please answer in a few words (up to {ANSWER_TEXT_MAX_CHARS} characters)."
+            return AnswerHints.CHOICE(choices=", ".join(self.choices))
+        return AnswerHints.TEXT(limit=ANSWER_TEXT_MAX_CHARS)
 
 
 def check_answer(question: Question, text: str) -> Any:

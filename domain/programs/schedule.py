@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from domain.clock import ensure_utc
+from domain.reasons import Reason
 from domain.reminders.schedule import (
     in_quiet_hours,
     local_date,
@@ -90,7 +91,7 @@ def next_step(
     started_at: datetime,
     timing: ClientTiming,
     now: datetime,
-    locked_reason: str | None = None,
+    locked_reason: Reason | str | None = None,
 ) -> Decision:
     """Whether the first unreleased step goes out at ``now``. ``locked_reason`` (unpaid, paused) holds
     every step after day 1."""

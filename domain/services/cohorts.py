@@ -25,6 +25,7 @@ from domain.errors import NotFound, ValidationError
 from domain.models import ChannelIdentity, Client, Coach, CohortGroup, CohortReply, OutboundMessage, Program
 from domain.models.enums import ClientStatus, DeliveryStatus
 from domain.programs.questions import QuestionType
+from domain.reasons.programs import ProgramRefusals
 from domain.reminders.schedule import local_date, local_instant
 from domain.services.audit import record_audit_event
 from domain.services.notices import notify_coach
@@ -52,14 +53,17 @@ REMOVED_NOTICE = "cohort_removed"
 def check_chat_id(platform: str, chat_id: str) -> str:
     """A Telegram group's id is negative (``-100…``); a Slack channel's starts with C or G."""
     if platform not in PLATFORMS:
-        raise ValidationError(f"unknown platform {platform!r}; use telegram or slack", field="platform")
+        raise ValidationError(ProgramRefusals.UNKNOWN_PLATFORM(platform=repr(platform)), field="platform")
     pattern = _TELEGRAM_GROUP if platform == "telegram" else _SLACK_CHANNEL
     if not pattern.match(chat_id):
         expected = (
-            "a negative number like -1001234567890" if platform == "telegram" else "an id like C0123ABCD"
+            ProgramRefusals.TELEGRAM_GROUP_ID()
+            if platform == "telegram"
+            else ProgramRefusals.SLACK_CHANNEL_ID()
         )
         raise ValidationError(
-            f"{chat_id[:40]!r} is not a {platform} group chat id ({expected})", field="chat"
+            ProgramRefusals.NOT_A_GROUP_CHAT(chat=repr(chat_id[:40]), platform=platform, expected=expected),
+            field="chat",
         )
     return chat_id
 
@@ -67,7 +71,7 @@ def check_chat_id(platform: str, chat_id: str) -> str:
 async def _program(session: AsyncSession, program_id: int) -> Program:
     program = await session.get(Program, program_id)
     if program is None:
-        raise NotFound(f"no program with id {program_id}", field="program")
+        raise NotFound(ProgramRefusals.NO_PROGRAM(program=program_id), field="program")
     return program
 
 
@@ -165,7 +169,7 @@ async def link_by_code(
         else None
     )
     if pending is None:
-        raise NotFound("no cohort waits for that code", field="code")
+        raise NotFound(ProgramRefusals.NO_COHORT_FOR_CODE(), field="code")
     program = await _program(session, pending.program_id)
     existing = await group_for_chat(session, platform, chat_id)
     if existing is not None:
@@ -316,7 +320,7 @@ async def leaderboard(session: AsyncSession, group_id: int, week: int) -> list[t
 async def set_leaderboard(session: AsyncSession, client_id: int, *, on: bool) -> None:
     client = await session.get(Client, client_id)
     if client is None:
-        raise NotFound(f"no client with id {client_id}")
+        raise NotFound(ProgramRefusals.NO_CLIENT(client=client_id))
     client.cohort_leaderboard = on
     await record_audit_event(
         session,

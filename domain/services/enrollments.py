@@ -11,6 +11,7 @@ from domain.clock import utcnow
 from domain.errors import InvalidTransition, NotFound, ProgramNotPublished, ValidationError
 from domain.models import Enrollment, Program
 from domain.models.enums import EnrollmentStatus as S
+from domain.reasons.programs import ProgramRefusals
 from domain.services.audit import record_audit_event
 from domain.services.clients import get_client
 from domain.services.coaches import get_program
@@ -34,9 +35,9 @@ async def enroll(session: AsyncSession, *, client_id: int, program_id: int) -> E
     client = await get_client(session, client_id)
     program = await get_program(session, program_id)
     if not program.published:
-        raise ProgramNotPublished(f"program {program.name!r} is not published yet")
+        raise ProgramNotPublished(ProgramRefusals.NOT_PUBLISHED(program=repr(program.name)))
     if client.coach_id is not None and client.coach_id != program.coach_id:
-        raise ValidationError("that program belongs to another coach", field="program")
+        raise ValidationError(ProgramRefusals.OTHER_COACHS_PROGRAM(), field="program")
     existing = await session.scalar(
         select(Enrollment).where(
             Enrollment.client_id == client_id,
@@ -77,7 +78,7 @@ async def get_enrollment(
         query = query.with_for_update()
     enrollment = await session.scalar(query)
     if enrollment is None:
-        raise NotFound(f"no enrollment with id {enrollment_id}")
+        raise NotFound(ProgramRefusals.NO_ENROLLMENT(enrollment=enrollment_id))
     return enrollment
 
 
@@ -111,7 +112,9 @@ async def change_enrollment_status(
     if enrollment.status == status:
         return enrollment
     if status not in ALLOWED_TRANSITIONS.get(enrollment.status, frozenset()):
-        raise InvalidTransition(f"enrollment {enrollment_id} cannot go from {enrollment.status} to {status}")
+        raise InvalidTransition(
+            ProgramRefusals.BAD_TRANSITION(enrollment=enrollment_id, current=enrollment.status, wanted=status)
+        )
     now = utcnow()
     previous = enrollment.status
     enrollment.status = status

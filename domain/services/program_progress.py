@@ -31,6 +31,8 @@ from domain.models import (
 )
 from domain.models.enums import EnrollmentStatus, GoalStatus
 from domain.programs.schedule import ClientTiming, ends_at, program_day
+from domain.reasons import Reason
+from domain.reasons.programs import ProgressRefusals
 from domain.services.enrollments import change_enrollment_status
 from domain.services.notices import notify_coach
 from domain.services.outbox import enqueue_for_client
@@ -132,12 +134,12 @@ class ProgramState:
         return None
 
     @property
-    def locked_reason(self) -> str | None:
+    def locked_reason(self) -> Reason | None:
         """Why steps after day 1 are held (None for an active enrollment)."""
         if self.status == EnrollmentStatus.PENDING_PAYMENT:
-            return "waiting for payment"
+            return ProgressRefusals.WAITING_FOR_PAYMENT()
         if self.status == EnrollmentStatus.PAUSED:
-            return "enrollment paused"
+            return ProgressRefusals.PAUSED()
         return None
 
     @property
@@ -318,15 +320,15 @@ async def tick_task(
     harmless. Completes the enrollment when this was the last task of the last released step."""
     state = await program_state(session, client_id, now=now)
     if state is None:
-        raise ValidationError("you are not in a program with steps yet", field="program")
+        raise ValidationError(ProgressRefusals.NOT_IN_PROGRAM(), field="program")
     step = state.step(position) if position is not None else state.current
     if step is None or (not step.released and step is not state.current):
-        raise ValidationError("that step has not reached you yet", field="step")
+        raise ValidationError(ProgressRefusals.STEP_NOT_REACHED(), field="step")
     if step.day > 1 and state.locked_reason is not None:
         raise ValidationError(state.locked_reason, field="access")
     if not 1 <= number <= len(step.tasks):
         raise ValidationError(
-            f"that step has tasks 1 to {len(step.tasks)}" if step.tasks else "that step has no tasks",
+            ProgressRefusals.TASK_RANGE(last=len(step.tasks)) if step.tasks else ProgressRefusals.NO_TASKS(),
             field="task",
         )
     task = step.tasks[number - 1]

@@ -29,6 +29,7 @@ from domain.models.enums import EnrollmentStatus
 from domain.programs import ProgramFile, ProgramFormatError, parse_program, render_program
 from domain.programs.format import Problem
 from domain.programs.questions import Question
+from domain.reasons.programs import ProgramFileProblems, ProgramRefusals
 from domain.services.audit import record_audit_event
 from domain.services.coaches import DEFAULT_ASSESSMENT, create_program, default_coach, get_coach, get_program
 from domain.services.outbox import client_message, enqueue_for_client
@@ -65,14 +66,17 @@ def step_key(title: str) -> str:
 
 
 def _check_resources(parsed: ProgramFile, files: Mapping[str, bytes]) -> None:
-    problems = []
+    problems: list[Problem] = []
     for resource in parsed.resources:
         content = files.get(resource.path)
         if content is None:
-            problems.append(Problem(resource.line, f"{resource.path} is not beside the program file"))
+            problems.append(Problem(resource.line, ProgramFileProblems.FILE_MISSING(path=resource.path)))
         elif len(content) > RESOURCE_MAX_BYTES:
+            megabytes = RESOURCE_MAX_BYTES // (1024 * 1024)
             problems.append(
-                Problem(resource.line, f"{resource.path} is over {RESOURCE_MAX_BYTES // (1024 * 1024)} MB")
+                Problem(
+                    resource.line, ProgramFileProblems.FILE_TOO_BIG(path=resource.path, megabytes=megabytes)
+                )
             )
     if problems:
         raise ProgramFormatError(problems)
@@ -112,12 +116,12 @@ async def import_program(
             )
         )
         if clash is not None:
-            raise ValidationError(f"another program of this coach is named {parsed.name!r}", field="name")
+            raise ValidationError(ProgramRefusals.NAME_TAKEN(name=repr(parsed.name)), field="name")
         return await _store_draft(session, edited, parsed, text, files or {}, actor=actor, created=False)
     if coach_id is None:
         coach = await default_coach(session)
         if coach is None:
-            raise NotFound("there is no coach yet: add one with `coach coaches add`")
+            raise NotFound(ProgramRefusals.NO_COACH())
         coach_id = coach.id
     else:
         await get_coach(session, coach_id)
@@ -269,9 +273,9 @@ async def get_version(session: AsyncSession, program_id: int, number: int | None
         )
     if version is None:
         raise NotFound(
-            f"program {program_id} has no version {number}"
+            ProgramRefusals.NO_SUCH_VERSION(program=program_id, number=number)
             if number is not None
-            else f"program {program_id} has no content yet: import a program file"
+            else ProgramRefusals.NO_CONTENT(program=program_id)
         )
     return version
 
@@ -356,7 +360,7 @@ async def publish(
     program = await get_program(session, program_id)
     note = " ".join((note or "").split()) or None
     if note is not None and len(note) > PUBLISH_NOTE_MAX_CHARS:
-        raise ValidationError(f"the note may be at most {PUBLISH_NOTE_MAX_CHARS} characters", field="note")
+        raise ValidationError(ProgramRefusals.NOTE_TOO_LONG(limit=PUBLISH_NOTE_MAX_CHARS), field="note")
     latest = await latest_version(session, program_id)
     if latest is None:
         program.published = True
@@ -366,8 +370,7 @@ async def publish(
         return program, None
     if latest.status != DRAFT:
         raise ValidationError(
-            f"version {latest.number} of {program.name!r} is already published; import the file again "
-            "to start a new draft",
+            ProgramRefusals.ALREADY_PUBLISHED(number=latest.number, program=repr(program.name)),
             field="version",
         )
     parsed = parse_program(latest.source)
@@ -424,7 +427,7 @@ async def migrate_enrollments(
     program = await get_program(session, program_id)
     target = await get_version(session, program_id, to_version)
     if target.status != PUBLISHED:
-        raise ValidationError(f"version {to_version} is a draft: publish it first", field="version")
+        raise ValidationError(ProgramRefusals.DRAFT_NOT_PUBLISHED(number=to_version), field="version")
     rows = (
         await session.execute(
             select(EnrollmentProgress, Enrollment)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from conversations.engine import ConversationEngine
 from domain.db import Database
-from domain.models import CheckInAnswer
+from domain.models import CheckInAnswer, Client
 from domain.services.export import export_client
 from integrations.llm.insights import InsightsService
 from tests.programs.conftest import enroll_client
@@ -116,3 +116,29 @@ async def test_a_client_without_a_program_gets_the_standard_check_in(
         await sam.send(answer)
     [note] = await sam.send("yes")
     assert note.text.startswith("Anything to add for your coach?")
+
+
+async def test_a_german_client_gets_the_questions_hint_in_german_and_may_answer_ja(
+    db: Database, engine: ConversationEngine
+) -> None:
+    enrolled = await enroll_client(db, started=STARTED, text=QUESTIONS, timezone="UTC")
+    async with db.unit_of_work() as session:
+        client = await session.get(Client, enrolled.client_id)
+        assert client is not None
+        client.locale = "de"
+    sam = Chat(engine, "7")
+    for answer in ("/checkin", "7", "6", "7,5"):
+        await sam.send(answer)
+    [asked] = await sam.send("ja")
+    assert asked.text == "How many minutes did you run today?"  # the coach's own words, as written
+    [hint, again] = await sam.send("viel")
+    assert hint.text == "Bitte antworte mit einer Zahl, z. B. 20 oder 2,5." and again.text == asked.text
+    await sam.send("25")
+    [hint, _again] = await sam.send("vielleicht")
+    assert hint.text == "Bitte antworte mit ja oder nein."
+    [note] = await sam.send("ja")
+    assert not note.text.startswith("Bitte")  # the note for the coach is asked next
+    await sam.send("/skip")
+    async with db.unit_of_work() as session:
+        answers = (await session.scalars(select(CheckInAnswer).order_by(CheckInAnswer.id))).all()
+        assert [a.value for a in answers] == [{"value": 25}, {"value": True}]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from conversations.i18n import use_locale
+from conversations.reasons import explain
 from domain.programs import ProgramFormatError, QuestionType, parse_program
 from tests.programs.example import EXAMPLE, program_file
 
@@ -167,6 +169,55 @@ def test_every_problem_is_reported_at_once_in_line_order() -> None:
         "line 8: day 2 comes after day 3",
         "line 9: tasks start unticked: write '- [ ] …'",
     ]
+
+
+def test_a_german_coach_reads_every_problem_in_german_with_its_line() -> None:
+    text = program_file("## Day 3: B", "## Day 3: A\n- [x] t", settings="name: X\nbilling: yearly\n")
+    with pytest.raises(ProgramFormatError) as caught:
+        parse_program(text)
+    error = caught.value
+    english = [
+        "line 3: 'billing' must be one_off or monthly",
+        "line 8: day 3 already has a step (line 6): one step per day",
+        "line 9: tasks start unticked: write '- [ ] …'",
+    ]
+    assert [str(p) for p in error.problems] == english and error.message == "\n".join(english)
+    with use_locale("de"):
+        german = [
+            "Zeile 3: 'billing' muss one_off oder monthly sein",
+            "Zeile 8: Tag 3 hat schon einen Schritt (Zeile 6): ein Schritt pro Tag",
+            "Zeile 9: Aufgaben beginnen nicht abgehakt: schreib '- [ ] …'",
+        ]
+        assert [explain(p.reason) for p in error.problems] == german
+        # A channel that only has the error says all of it, one problem a line.
+        assert explain(error) == "\n".join(german)
+    with use_locale("ru"):
+        assert explain(error.problems[1].message) == "у дня 3 уже есть шаг (строка 6): один шаг в день"
+    assert explain(error) == error.message  # English as before
+
+
+def test_a_price_problem_says_the_money_modules_reason_in_the_same_language() -> None:
+    with pytest.raises(ProgramFormatError) as caught:
+        parse_program(program_file("## Day 1: A", settings="name: X\nprice: 49.999\n"))
+    assert (
+        caught.value.message
+        == "line 3: price: '49.999' has too many decimals: USD takes at most two decimals"
+    )
+    with use_locale("de"):
+        assert explain(caught.value).startswith(
+            "Zeile 3: Preis (price): '49.999' hat zu viele Nachkommastellen"
+        )
+
+
+def test_the_yaml_librarys_detail_is_a_value_inside_the_translated_sentence() -> None:
+    with pytest.raises(ProgramFormatError) as caught:
+        parse_program("---\nname: [unclosed\n---\n## Day 1: A\n")
+    [problem] = caught.value.problems
+    english = str(problem)
+    assert english.startswith(f"line {problem.line}: the settings are not valid YAML (")
+    detail = english.split("valid YAML (", 1)[1]
+    with use_locale("es"):
+        assert explain(problem.reason) == f"línea {problem.line}: los ajustes no son YAML válido ({detail}"
 
 
 def test_weeks_default_to_the_last_step_day() -> None:

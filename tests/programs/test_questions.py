@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from conversations.i18n import use_locale
+from conversations.reasons import explain
 from domain.errors import ValidationError
 from domain.programs import Question, QuestionType, answer_text, check_answer
 
@@ -57,3 +59,29 @@ def test_questions_survive_a_round_trip_through_json_and_read_as_assessment() ->
     assert Question.from_dict(CHOICE.to_dict()) == CHOICE
     assert SCALE.as_assessment() == {"key": "legs", "kind": "scale", "question": "Legs?", "min": 1, "max": 5}
     assert answer_text(True) == "yes" and answer_text(2.5) == "2.5"
+
+
+@pytest.mark.parametrize(
+    ("language", "question", "hint"),
+    [
+        ("de", SCALE, "Bitte antworte mit einer ganzen Zahl von 1 bis 5."),
+        ("es", CHOICE, "Elige una de estas opciones: Road, Trail."),
+        ("ru", YES_NO, "Пожалуйста, ответь «да» или «нет»."),
+        ("en", TEXT, "Please answer in a few words (up to 500 characters)."),
+    ],
+)
+def test_the_hint_is_said_in_the_clients_language(language: str, question: Question, hint: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        check_answer(question, "x" * 501 if question is TEXT else "nonsense")
+    with use_locale(language):
+        assert explain(caught.value) == hint
+
+
+def test_yes_and_no_in_the_languages_the_hint_is_said_in() -> None:
+    assert [check_answer(YES_NO, word) for word in ("ja", "sí", "Да", "nein", "нет")] == [
+        True,
+        True,
+        True,
+        False,
+        False,
+    ]

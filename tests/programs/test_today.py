@@ -10,6 +10,7 @@ import pytest
 from conversations.engine import ConversationEngine
 from conversations.flows.program import parse_done, render_completion, render_step
 from domain.db import Database
+from domain.models import Client
 from domain.program_delivery import deliver_due_steps
 from domain.services import coaches, enrollments
 from tests.programs.conftest import enroll_client, enrollment_status
@@ -77,6 +78,27 @@ async def test_today_shows_the_step_and_tasks_tick_by_button_and_by_typing(
     [progress] = await sam.send("/program")
     assert progress.text == (
         "Couch to 5K (version 1)\nDay 1 of 42 · 42 days left\nSteps: 1 of 2 done (1 delivered)\nTasks: 2 of 3 done"
+    )
+
+
+async def test_a_german_client_is_told_why_a_tick_was_refused_in_german(
+    db: Database, engine: ConversationEngine
+) -> None:
+    enrolled = await enroll_client(db, started=DAY1_AT)
+    async with db.unit_of_work() as session:
+        client = await session.get(Client, enrolled.client_id)
+        assert client is not None
+        client.locale = "de"
+    await release(db, DAY1_AT)
+    sam = Chat(engine, "7")
+    [wrong] = await sam.send("done 7")
+    assert wrong.text == (
+        "Das konnte ich nicht abhaken: dieser Schritt hat die Aufgaben 1 bis 2. /today zeigt deine Aufgaben."
+    )
+    [early] = await sam.send(payload="/today done 1 2")  # a button of the day-3 step, not out yet
+    assert early.text == (
+        "Das konnte ich nicht abhaken: dieser Schritt ist noch nicht bei dir angekommen. "
+        "/today zeigt deine Aufgaben."
     )
 
 

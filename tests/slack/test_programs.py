@@ -14,8 +14,10 @@ from domain.models import Client, Coach, EnrollmentProgress
 from domain.program_delivery import deliver_due_steps
 from domain.services import enrollments
 from domain.services import program_versions as versions
+from domain.services.coaches import create_program
 from tests.programs.example import EXAMPLE, INTERVALS_PDF
 from tests.slack.conftest import COACH_DM, COACH_USER, SlackHarness, add_client
+from tests.slack.test_coach_language import speaks
 from tests.slack.test_commands import all_text, run
 
 
@@ -95,3 +97,33 @@ async def test_a_button_moves_clients_on_an_older_version_to_the_newest(
     await harness.action("migrate_program", "1:1", user="USTRANGER", message={"ts": "1700000000.000200"})
     refused = (await harness.api.wait_for("response_url", before + 1))[-1]
     assert refused["text"].startswith("Sorry, this is only for coaches linked to this workspace.")
+
+
+async def test_a_german_coach_is_told_in_german_why_nothing_moved_or_no_link_went_out(
+    harness: SlackHarness, coach: Coach
+) -> None:
+    await enrolled_ann(harness, coach)
+    async with harness.db.unit_of_work() as session:
+        await versions.import_program(  # version 2, still a draft
+            session,
+            EXAMPLE.replace("price: 49.00", "price: 0"),
+            coach_id=coach.id,
+            files={"files/intervals.pdf": INTERVALS_PDF},
+        )
+        await create_program(  # never published
+            session, coach_id=coach.id, name="Strength 8 weeks", price_minor=4900, currency="usd"
+        )
+    before = len(harness.api.of("response_url"))
+    await harness.action("migrate_program", "1:2", message={"ts": "1700000000.000100"})
+    english = (await harness.api.wait_for("response_url", before + 1))[-1]
+    assert english["text"] == "Nothing moved: version 2 is a draft: publish it first"
+    link = all_text(await run(harness, "paylink Ann Strength 8 weeks"))
+    assert "Can't send a payment link: program 'Strength 8 weeks' is not published yet." in link
+
+    await speaks(harness, coach, "de")
+    before = len(harness.api.of("response_url"))
+    await harness.action("migrate_program", "1:2", message={"ts": "1700000000.000200"})
+    german = (await harness.api.wait_for("response_url", before + 1))[-1]
+    assert german["text"] == "Nichts umgestellt: Version 2 ist ein Entwurf: veröffentliche sie zuerst"
+    link = all_text(await run(harness, "paylink Ann Strength 8 weeks"))
+    assert "Zahlungslink nicht gesendet: Programm 'Strength 8 weeks' ist noch nicht veröffentlicht." in link

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from domain.db import Database
 from domain.models import AuditEvent, ProgramVersion
 from domain.services import program_versions as versions
+from domain.services.coaches import set_coach_locale
 from tests.programs.conftest import enroll_client
 from tests.programs.example import program_file
 from tests.support.web import add_coach, browser, served_workspace
@@ -122,6 +123,39 @@ async def test_the_editor_lists_problems_by_line_saves_nothing_then_saves_and_pu
         assert status == 404
         status, body, _ = await coach.post(f"/app/programs/{program_id}/draft", {"source": "x" * 100_001})
         assert status == 422 and "at most 100,000 characters" in body
+
+
+async def test_a_german_coach_reads_the_files_problems_and_the_refusals_in_german(db: Database) -> None:
+    jonas = await add_coach(db, "Jonas", "jonas@example.com")
+    ana = await add_coach(db, "Ana", "ana@example.com")
+    async with db.unit_of_work() as session:
+        await set_coach_locale(session, jonas.id, "de")
+    programs = {coach.id: await _program(db, coach.id) for coach in (jonas, ana)}
+    for program_id in programs.values():
+        async with db.unit_of_work() as session:
+            await versions.publish(session, program_id)
+            await versions.save_draft(session, program_id, VALID.replace("Welcome", "Hi"), actor="t")
+    linked = VALID.replace("Welcome.", "Welcome. [Guide](files/guide.pdf)")
+    async with served_workspace(db) as root, browser(root) as german, browser(root) as english:
+        await german.sign_in(db, jonas.id)
+        mine = programs[jonas.id]
+        await german.get(f"/app/programs/{mine}")
+        status, body, _ = await german.post(f"/app/programs/{mine}/draft", {"source": OUT_OF_ORDER})
+        assert status == 422 and "</a>: Tag 1 steht nach Tag 2" in body and "comes after" not in body
+        status, body, _ = await german.post(f"/app/programs/{mine}/draft", {"source": linked})
+        assert status == 422 and "files/guide.pdf liegt nicht neben der Programmdatei" in body
+        status, body, _ = await german.post(f"/app/programs/{mine}/migrate", {"to_version": "2"})
+        assert status == 422 and "Version 2 ist ein Entwurf: veröffentliche sie zuerst." in body
+        status, body, _ = await german.post(f"/app/programs/{mine}/publish", {"note": "x" * 501})
+        assert status == 422 and "Die Notiz darf höchstens 500 Zeichen haben." in body
+
+        await english.sign_in(db, ana.id)
+        hers = programs[ana.id]
+        await english.get(f"/app/programs/{hers}")
+        status, body, _ = await english.post(f"/app/programs/{hers}/draft", {"source": linked})
+        assert status == 422 and "files/guide.pdf is not beside the program file" in body
+        status, body, _ = await english.post(f"/app/programs/{hers}/migrate", {"to_version": "2"})
+        assert status == 422 and "Version 2 is a draft: publish it first." in body
 
 
 async def test_a_new_program_from_a_template_opens_as_a_draft_and_never_replaces_one(db: Database) -> None:

@@ -20,6 +20,7 @@ from bot.web.i18n import N_
 from bot.web.i18n import gettext as _
 from bot.web.render import redirect, render
 from conversations.i18n import format_decimal
+from conversations.reasons import explain, sentence_case
 from domain.errors import DomainError, NotFound
 from domain.models import Program, ProgramVersion
 from domain.programs import ProgramFormatError, parse_program
@@ -53,13 +54,14 @@ class ProblemView:
 
 
 def problem_views(text: str, error: ProgramFormatError) -> list[ProblemView]:
+    """Each problem in the coach's language (the page says its line), with the lines around it."""
     lines = text.splitlines()
     views = []
     for problem in error.problems:
         first = max(1, problem.line - CONTEXT_LINES)
         last = min(len(lines), problem.line + CONTEXT_LINES)
         excerpt = [(n, lines[n - 1], n == problem.line) for n in range(first, last + 1)]
-        views.append(ProblemView(problem.line, problem.message, excerpt))
+        views.append(ProblemView(problem.line, explain(problem.message), excerpt))
     return views
 
 
@@ -211,7 +213,9 @@ async def save_program_draft(request: web.Request) -> web.StreamResponse:
                 request, session, program, text=text, problems=problem_views(text, exc), status=422
             )
         except DomainError as exc:
-            return await _editor(request, session, program, text=text, error=exc.message, status=422)
+            return await _editor(
+                request, session, program, text=text, error=sentence_case(explain(exc)), status=422
+            )
     return redirect(_program_url(request, program.id, notice="saved"))
 
 
@@ -225,7 +229,7 @@ async def publish_program(request: web.Request) -> web.StreamResponse:
             async with session.begin_nested():  # a refusal leaves nothing behind
                 await versions.publish(session, program.id, note=note, actor=viewer.actor)
         except DomainError as exc:
-            return await _editor(request, session, program, error=exc.message, status=422)
+            return await _editor(request, session, program, error=sentence_case(explain(exc)), status=422)
     return redirect(_program_url(request, program.id, notice="published"))
 
 
@@ -246,7 +250,7 @@ async def migrate_program(request: web.Request) -> web.StreamResponse:
                     session, program.id, to_version=int(raw), actor=viewer.actor
                 )
         except DomainError as exc:
-            return await _editor(request, session, program, error=exc.message, status=422)
+            return await _editor(request, session, program, error=sentence_case(explain(exc)), status=422)
     return redirect(_program_url(request, program.id, notice="migrated"))
 
 
