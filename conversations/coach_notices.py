@@ -5,6 +5,8 @@ booking notices store the notice's ``kind`` and its ``values`` (names, counts, a
 English ``text``; the channel renders the sentence here in the current locale (the coach's, set by
 the caller), so a coach who changes language reads the next notice posted in the new one. A notice
 queued before its values were stored (or of a kind without a renderer) keeps its stored text.
+The details line under a notice is rendered here too: each stored value with its label, codes such
+as a platform or a ticket status by their names in the coach's language.
 """
 
 from __future__ import annotations
@@ -18,6 +20,34 @@ from conversations.texts import CoachNotices as T
 from domain.clock import ensure_utc, time_zone
 
 Values = Mapping[str, Any]
+
+
+def platform_name(platform: str) -> str:
+    """A channel's name for the reader ("telegram" → "Telegram"); an unknown one as stored."""
+    return T.PLATFORMS.get(platform) or platform
+
+
+# Details whose values are codes, with the names they are read by.
+_VALUE_NAMES: dict[str, Callable[[], Mapping[str, str]]] = {
+    "platform": lambda: T.PLATFORMS,
+    "status": lambda: T.TICKET_STATUSES,
+}
+_HIDDEN_DETAILS = frozenset({"goal_id"})  # the goal's buttons carry it
+
+
+def details(data: Values) -> list[tuple[str, str]]:
+    """The notice's details line in the current locale: (label, value) of each scalar stored value."""
+    labels = T.DETAILS
+    shown = []
+    for key, value in data.items():
+        if key in _HIDDEN_DETAILS or not isinstance(value, str | int | float) or isinstance(value, bool):
+            continue
+        names = _VALUE_NAMES.get(key)
+        text = str(value)
+        if names is not None:
+            text = names().get(text) or text
+        shown.append((labels.get(key) or key.replace("_", " "), text))
+    return shown
 
 
 def _missed(v: Values) -> str:
@@ -109,7 +139,9 @@ _RENDERERS: dict[str, Callable[[Values], str]] = {
     "session_booked": lambda v: T.BOOKED.format(name=v["name"], when=_slot(v)),
     "session_moved": lambda v: T.MOVED.format(name=v["name"], when=_slot(v)),
     "session_cancelled": lambda v: T.CANCELLED.format(name=v["name"], when=_slot(v)),
-    "delivery_failed": lambda v: T.DELIVERY_FAILED.format(name=v["name"], platform=v["platform"]),
+    "delivery_failed": lambda v: T.DELIVERY_FAILED.format(
+        name=v["name"], platform=platform_name(str(v["platform"]))
+    ),
     "client_erased": _erased,
     "cohort_removed": _cohort_removed,
     "support_reply": _support,

@@ -1181,6 +1181,34 @@ class CoachNotices(Catalogue):
         "status": "status",
         "reply": "reply",
     }
+    # Values of the details line (and of a notice's sentence) that are codes, by name.
+    PLATFORMS = {
+        "telegram": "Telegram",
+        "slack": "Slack",
+        "sms": "SMS",
+        "email": "email",
+        "console": "console",
+    }
+    TICKET_STATUSES = {"open": "open", "answered": "answered", "closed": "closed"}
+
+
+class CoachThreads(Catalogue):
+    """A client's thread in the coach's Slack (its first message, what is relayed into it, the notes
+    on the coach's replies there), in the coach's language; client names and words as written."""
+
+    THREAD = "Thread: {name}"
+    INTRO = "Messages from {name} ({channels}) appear in this thread. Reply here to answer them."
+    NO_CHANNEL = "no channel"
+    VOICE_NOTE = "Voice note (transcribed):"
+    FILE = "file"
+    VIA = "via {channel}"
+    UNREACHABLE = "I couldn't reach this client on any channel, so that wasn't delivered."
+    EMPTY = "There was nothing to send: add a few words or a file."
+    # A coach's file that does not go to the client ({name}: the file's name as Slack has it).
+    FORWARD_TOO_LARGE = "“{name}” wasn't sent: files up to {mb} MB reach the client."
+    FORWARD_UNSUPPORTED = "“{name}” wasn't sent: photos, PDFs and text files reach the client."
+    FORWARD_FAILED = "“{name}” wasn't sent: I couldn't fetch it from Slack. Please try again."
+    FORWARD_FAILED_UNNAMED = "A file wasn't sent: I couldn't fetch it from Slack. Please try again."
 
 
 class PaymentProblems(Catalogue):
@@ -1346,6 +1374,16 @@ class CoachCommands(Catalogue):
         "no model": "no model",
         "no clients": "no clients",
     }
+    # The client card's progress chart (bot.slack.charts); its file is titled "{name}: {weeks}" with
+    # Chart.WEEKS.
+    CHART_NOT_ENOUGH = "📈 Not enough check-ins for a chart yet (it needs {needed} {weeks})."
+    CHART_IN_WEEKS = Plural("in the last {n} week", "in the last {n} weeks")  # CHART_NOT_ENOUGH's {weeks}
+    CHART_POSTED = "📈 The chart {weeks} is in your direct messages with me."
+    CHART_OF_WEEKS = Plural("of the last {n} week", "of the last {n} weeks")  # CHART_POSTED's {weeks}
+    CHART_FAILED = "📈 I couldn't post the chart just now. Please try again in a moment."
+    CHART_FILE_TITLE = "{name}: {weeks}"
+    # When a /coach command fails unexpectedly (the error is logged).
+    SOMETHING_WRONG = "Sorry, something went wrong. Please try again."
 
 
 class CoachHome(Catalogue):

@@ -156,9 +156,7 @@ class SlackActions:
         channel = await self.transport.channel_for(target)
 
         async def post_root(c: Client) -> str:
-            return await self.transport.post(
-                channel, blocks.fallback(f"Thread: {c.display_name}"), blocks.thread_root_blocks(c, [])
-            )
+            return await self.transport.post_thread_root(channel, c, coach.locale)
 
         thread = await ensure_thread(
             self.db, coach_id=coach.id, client_id=chosen.id, channel_id=channel, post_root=post_root

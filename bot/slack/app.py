@@ -27,7 +27,7 @@ from bot.inbox.processor import InboxProcessor
 from bot.outbound.sender import OutboundSender
 from bot.slack import blocks
 from bot.slack.actions import SlackActions
-from bot.slack.auth import NOT_YOUR_CLIENT_TEXT, REFUSAL_TEXT, linked_coach, record_refusal
+from bot.slack.auth import REFUSAL_TEXT, coach_locale, linked_coach, record_refusal
 from bot.slack.charts import ProgressCharts
 from bot.slack.cohort_channel import SlackCohortChannel
 from bot.slack.commands import COMMAND, CoachCommands, DigestSource
@@ -41,7 +41,9 @@ from conversations.cohort_groups import CohortGroups
 from conversations.i18n import use_locale
 from conversations.messages import OutgoingFile
 from conversations.ports import ConversationHandler, GoalSuggester, PaymentPort
+from conversations.texts import CoachButtons
 from conversations.texts import CoachCommands as CoachCommandTexts
+from conversations.texts import CoachThreads as Threads
 from domain.clock import Clock, utcnow
 from domain.db import Database
 from domain.models import Coach
@@ -64,11 +66,16 @@ STOP_GRACE_S = 10.0
 TRY_AGAIN_LATER = 503
 # Slack re-sends an unacknowledged event within minutes (3 retries); a day of event ids is plenty.
 EVENT_MEMORY = timedelta(days=1)
-THREAD_NOTES = {
-    ReplyOutcome.UNREACHABLE: "I couldn't reach this client on any channel, so that wasn't delivered.",
-    ReplyOutcome.NOT_YOUR_CLIENT: NOT_YOUR_CLIENT_TEXT,
-    ReplyOutcome.EMPTY: "There was nothing to send: add a few words or a file.",
-}
+
+
+def thread_note(outcome: ReplyOutcome) -> str | None:
+    """What the coach is told about a reply in a client thread (in the current locale), if anything."""
+    notes = {
+        ReplyOutcome.UNREACHABLE: Threads.UNREACHABLE,
+        ReplyOutcome.NOT_YOUR_CLIENT: CoachButtons.NOT_YOUR_CLIENT,
+        ReplyOutcome.EMPTY: Threads.EMPTY,
+    }
+    return notes.get(outcome)
 
 
 def api_base_url(api_url: str | None) -> str:
@@ -266,10 +273,22 @@ class SlackBot:
             )
         except Exception:
             log.exception("/coach failed")
-            await respond(text="Sorry, something went wrong. Please try again.", response_type="ephemeral")
+            await respond(text=await self._apology(command.get("user_id")), response_type="ephemeral")
             return
         self.sender.wake()  # paylink and remind queue messages for the client
         await respond(text=blocks.fallback(result.text), blocks=result.blocks, response_type="ephemeral")
+
+    async def _apology(self, user_id: object) -> str:
+        """The apology for a failed command in the coach's language; English when even that can't be
+        looked up (the database may be what failed), so the coach is always answered."""
+        locale = None
+        try:
+            async with self.db.sessions() as session:
+                locale = await coach_locale(session, str(user_id or ""))
+        except Exception:
+            log.warning("the coach's language for an apology could not be looked up", exc_info=True)
+        with use_locale(locale):
+            return str(CoachCommandTexts.SOMETHING_WRONG)
 
     async def on_message(self, event: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("subtype") in IGNORED_SUBTYPES or event.get("bot_id") or not event.get("user"):
@@ -318,7 +337,8 @@ class SlackBot:
             # Only a client thread is worth downloading for.
             if await find_thread(self.db, channel_id=channel, thread_ref=thread_ts) is None:
                 return False
-            files, problems = await self._coach_files(event)
+            with use_locale(coach.locale):  # the notes on files that can't go, in the coach's language
+                files, problems = await self._coach_files(event)
         outcome = await relay_coach_reply(
             self.db,
             coach=coach,
@@ -332,7 +352,8 @@ class SlackBot:
             return False
         if outcome is ReplyOutcome.SENT:
             self.sender.wake()
-        note = THREAD_NOTES.get(outcome)
+        with use_locale(coach.locale):
+            note = thread_note(outcome)
         if problems and outcome in (ReplyOutcome.SENT, ReplyOutcome.EMPTY):
             note = " ".join(problems)
         if note is not None:

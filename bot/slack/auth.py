@@ -12,7 +12,6 @@ REFUSAL_TEXT = (
     "Sorry, this is only for coaches linked to this workspace. "
     "If you are a coach, ask your admin to run `coach coaches add --slack-user-id <your Slack id>`."
 )
-NOT_YOUR_CLIENT_TEXT = "Sorry, that client isn't one of yours."
 
 
 async def linked_coach(session: AsyncSession, slack_user_id: str | None) -> Coach | None:

@@ -14,7 +14,9 @@ from babel import dates as babel_dates
 
 from bot.slack.roster import NO_CHECK_IN as NO_CHECK_IN_MARK
 from bot.slack.roster import ClientGlance, ClientProfile, days_ago
+from conversations.coach_notices import details as notice_details
 from conversations.coach_notices import notice_text as render_notice_text
+from conversations.coach_notices import platform_name
 from conversations.i18n import current_locale, format_decimal
 from conversations.messages import OutgoingMessage
 from conversations.reasons import explain
@@ -22,6 +24,7 @@ from conversations.texts import CoachCommands as Commands
 from conversations.texts import CoachHome as Home
 from conversations.texts import CoachNotices as Notices
 from conversations.texts import CoachSummary
+from conversations.texts import CoachThreads as Threads
 from domain.analytics.weekly import WeeklyNumbers
 from domain.models import CheckIn, Client, Coach, Message
 from domain.services.coach_feedback import REACTIONS
@@ -191,7 +194,9 @@ def profile_blocks(profile: ClientProfile, now: datetime) -> list[Block]:
     blocks: list[Block] = [header(client.display_name), section(_glance_line(glance, now))]
     facts = [
         Home.TIMEZONE.format(zone=escape(client.timezone)),
-        Home.CHANNELS.format(channels=", ".join(profile.channels) or Home.NO_CHANNEL),
+        Home.CHANNELS.format(
+            channels=", ".join(platform_name(c) for c in profile.channels) or Home.NO_CHANNEL
+        ),
     ]
     if profile.programs:
         named = ", ".join(
@@ -343,12 +348,7 @@ def notice_blocks(payload: dict[str, Any], client_name: str | None) -> list[Bloc
     title = f"{icon} {named}" + (f" — {client_name}" if client_name else "")
     blocks: list[Block] = [section(f"*{escape(title)}*\n{escape(text)}")]
     data = payload.get("data") or {}
-    labels = Notices.DETAILS
-    details = [
-        f"{escape(labels.get(str(k)) or str(k).replace('_', ' '))}: {escape(str(v))}"
-        for k, v in data.items()
-        if _is_scalar(v) and k != "goal_id"
-    ]
+    details = [f"{escape(label)}: {escape(value)}" for label, value in notice_details(data)]
     if details:
         blocks.append(context("  ·  ".join(details[:10])))
     client_id = payload.get("client_id")
@@ -417,10 +417,6 @@ def check_in_notice_text(client_name: str, day: str) -> str:
     return Notices.CHECK_IN_FROM.format(name=client_name, day=day)
 
 
-def _is_scalar(value: Any) -> bool:
-    return isinstance(value, str | int | float) and not isinstance(value, bool)
-
-
 def digest_blocks(payload: dict[str, Any]) -> list[Block]:
     """A coach digest: title, overview, one line per client.
 
@@ -477,14 +473,17 @@ def digest_text(payload: dict[str, Any]) -> str:
 # --- client threads ----------------------------------------------------------------------------
 
 
+def thread_root_text(client: Client) -> str:
+    """The thread's first message as a notification reads it (raw: ``fallback`` escapes it)."""
+    return Threads.THREAD.format(name=client.display_name)
+
+
 def thread_root_blocks(client: Client, channels: Sequence[str]) -> list[Block]:
-    return [
-        section(f"🧵 *{escape(client.display_name)}*"),
-        context(
-            f"Messages from {escape(client.display_name)} ({', '.join(channels) or 'no channel'}) "
-            "appear in this thread. Reply here to answer them."
-        ),
-    ]
+    """A client's thread opens with their name and the channels they write from, in the current
+    locale (the coach's, set by the caller)."""
+    name = escape(client.display_name)
+    names = ", ".join(escape(platform_name(c)) for c in channels) or Threads.NO_CHANNEL
+    return [section(f"🧵 *{name}*"), context(Threads.INTRO.format(name=name, channels=names))]
 
 
 def transcripts(attachments: Sequence[Any]) -> list[str]:
@@ -497,15 +496,21 @@ def transcripts(attachments: Sequence[Any]) -> list[str]:
 
 
 def relayed_blocks(message: Message, files: Sequence[str]) -> list[Block]:
+    """A client's message in their thread, in the current locale (the coach's, set by the caller)."""
     blocks: list[Block] = []
     if message.text:
         blocks.append(section(escape(message.text)))
     for said in transcripts(message.attachments or []):
-        blocks.append(section(f"🎤 _Voice note (transcribed):_ {escape(said)}"))
+        blocks.append(section(f"🎤 _{Threads.VOICE_NOTE}_ {escape(said)}"))
     if files:
         blocks.append(context("📎 " + ", ".join(escape(f) for f in files)))
-    blocks.append(context(f"via {escape(message.channel)}"))
+    blocks.append(context(escape(Threads.VIA.format(channel=platform_name(message.channel)))))
     return blocks
+
+
+def relayed_text(message: Message) -> str:
+    """A relayed message as a notification reads it: its words, a voice note's, or that it is a file."""
+    return message.text or " ".join(transcripts(message.attachments or [])) or f"📎 {Threads.FILE}"
 
 
 def attachment_names(attachments: Sequence[Any]) -> list[str]:

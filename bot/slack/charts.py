@@ -17,6 +17,8 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.charts.progress_chart import alt_text, render_progress_chart
+from conversations.texts import Chart
+from conversations.texts import CoachCommands as T
 from domain.clock import Clock, utcnow
 from domain.db import Database
 from domain.insights.series import MIN_CHART_CHECK_INS, client_series
@@ -27,9 +29,6 @@ log = logging.getLogger(__name__)
 CHART_WEEKS = 4
 # files.getUploadURLExternal takes alt text up to 1000 characters.
 ALT_TEXT_MAX = 1000
-NOT_ENOUGH = "📈 Not enough check-ins for a chart yet (it needs {n} in the last {weeks} weeks)."
-POSTED = "📈 The chart of the last {weeks} weeks is in your direct messages with me."
-FAILED = "📈 I couldn't post the chart just now. Please try again in a moment."
 
 
 class ProgressCharts:
@@ -41,33 +40,38 @@ class ProgressCharts:
         self.clock = clock
 
     async def post(self, *, coach_user_id: str, client_id: int) -> str:
-        """Upload the chart into the coach's DM; returns one line for the client card saying what happened."""
+        """Upload the chart into the coach's DM; returns one line for the client card saying what happened
+        (in the current locale: the coach's, set by the caller)."""
         async with self.db.sessions() as session:
             series = await client_series(session, client_id, days=CHART_WEEKS * 7, now=self.clock())
             coach = await find_coach_by_slack_user(session, coach_user_id)
         if not series.chartable:
-            return NOT_ENOUGH.format(n=MIN_CHART_CHECK_INS, weeks=CHART_WEEKS)
+            return T.CHART_NOT_ENOUGH.format(
+                needed=MIN_CHART_CHECK_INS, weeks=T.CHART_IN_WEEKS.format(n=CHART_WEEKS)
+            )
         # Drawn in the coach's language (CPU work off the event loop).
         draw = partial(render_progress_chart, series, locale=coach.locale if coach else None)
         try:
             png = await asyncio.to_thread(draw)
         except Exception:  # a drawing bug must not cost the coach the client card
             log.exception("progress chart could not be drawn")
-            return FAILED
+            return T.CHART_FAILED
         try:
             opened = await self.web.conversations_open(users=coach_user_id)
             await self.web.files_upload_v2(
                 channel=str(opened["channel"]["id"]),
                 content=png,
                 filename=f"progress-{series.end.isoformat()}.png",
-                title=f"{series.first_name}: the last {CHART_WEEKS} weeks",
+                title=T.CHART_FILE_TITLE.format(
+                    name=series.first_name, weeks=Chart.WEEKS.format(n=CHART_WEEKS)
+                ),
                 alt_txt=alt_text(series)[:ALT_TEXT_MAX],
                 request_file_info=False,
             )
         except SlackApiError as exc:
             log.warning("progress chart not posted: slack %s", exc.response.get("error", "error"))
-            return FAILED
+            return T.CHART_FAILED
         except (SlackRequestError, aiohttp.ClientError, TimeoutError) as exc:
             log.warning("progress chart not posted: %s", type(exc).__name__)
-            return FAILED
-        return POSTED.format(weeks=CHART_WEEKS)
+            return T.CHART_FAILED
+        return T.CHART_POSTED.format(weeks=T.CHART_OF_WEEKS.format(n=CHART_WEEKS))

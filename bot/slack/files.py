@@ -24,6 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.telegram.files import ACCEPTED_DOCUMENT_TYPES
 from conversations.messages import Attachment, OutgoingFile
 from conversations.texts import Channel as T
+from conversations.texts import CoachThreads as Forward
 from domain.db import Database
 from domain.services.files import record_stored_file, write_stored_file
 
@@ -41,10 +42,6 @@ DOWNLOAD_TIMEOUT_S = 60.0
 DOWNLOAD_CHUNK_BYTES = 64 * 1024
 # The bot token goes only to Slack's own file hosts (and the configured API host, e.g. a proxy).
 SLACK_FILE_HOST_SUFFIX = ".slack.com"
-
-FORWARD_TOO_LARGE = "{name} wasn't sent: files up to {mb} MB reach the client."
-FORWARD_UNSUPPORTED = "{name} wasn't sent: photos, PDFs and text files reach the client."
-FORWARD_FAILED = "{name} wasn't sent: I couldn't fetch it from Slack. Please try again."
 
 
 class FileRejected(Exception):
@@ -175,19 +172,20 @@ class SlackFiles:
     # --- coach → client -----------------------------------------------------------------------
 
     async def forwardable(self, file_id: str) -> OutgoingFile:
-        """A coach's file ready for the client's channel, or FileRejected with a note for the coach."""
+        """A coach's file ready for the client's channel, or FileRejected with a note for the coach
+        (in the current locale: the coach's, set by the caller)."""
         try:
             info = await self.info(file_id)
         except FileRejected:
-            raise FileRejected(FORWARD_FAILED.format(name="A file")) from None
-        name = f"“{info.name}”"
+            raise FileRejected(Forward.FORWARD_FAILED_UNNAMED) from None
+        name, mb = info.name, FORWARD_FILE_MAX_BYTES // MB
         if info.size_bytes > FORWARD_FILE_MAX_BYTES:
-            raise FileRejected(FORWARD_TOO_LARGE.format(name=name, mb=FORWARD_FILE_MAX_BYTES // MB))
+            raise FileRejected(Forward.FORWARD_TOO_LARGE.format(name=name, mb=mb))
         if not accepted(info.mime_type):
-            raise FileRejected(FORWARD_UNSUPPORTED.format(name=name))
+            raise FileRejected(Forward.FORWARD_UNSUPPORTED.format(name=name))
         try:
             content = await self.download(info, FORWARD_FILE_MAX_BYTES)
         except FileRejected as exc:
-            template = FORWARD_TOO_LARGE if isinstance(exc, FileTooLarge) else FORWARD_FAILED
-            raise FileRejected(template.format(name=name, mb=FORWARD_FILE_MAX_BYTES // MB)) from None
+            template = Forward.FORWARD_TOO_LARGE if isinstance(exc, FileTooLarge) else Forward.FORWARD_FAILED
+            raise FileRejected(template.format(name=name, mb=mb)) from None
         return OutgoingFile(info.name, content, info.mime_type)

@@ -219,18 +219,28 @@ class SlackTransport(Transport):
             notice = blocks.notice_blocks(payload, client_name)
         return await self.post(channel, text, notice)
 
+    async def post_thread_root(self, channel: str, client: Client, locale: str | None) -> str:
+        """Open a client's thread: their name and the channels they write from, in ``locale`` (the
+        coach's, who owns the thread)."""
+        async with self.db.sessions() as session:
+            channels = sorted({i.platform for i in await client_identities(session, client.id)})
+        with use_locale(locale):
+            text = blocks.fallback(blocks.thread_root_text(client))
+            root = blocks.thread_root_blocks(client, channels)
+        return await self.post(channel, text, root)
+
     async def _deliver_client_message(self, chat_id: str, message_id: int) -> str | None:
         async with self.db.sessions() as session:
             message = await session.get(Message, message_id)
             if message is None or message.coach_id is None:
                 return None
-            channels = [i.platform for i in await client_identities(session, message.client_id)]
+            coach = await session.get(Coach, message.coach_id)
+            locale = coach.locale if coach else None
             files = await self._stored_files(message.attachments)
         channel = await self.channel_for(chat_id)
 
         async def post_root(client: Client) -> str:
-            root = blocks.thread_root_blocks(client, sorted(set(channels)))
-            return await self.post(channel, blocks.fallback(f"Thread: {client.display_name}"), root)
+            return await self.post_thread_root(channel, client, locale)
 
         thread = await ensure_thread(
             self.db,
@@ -240,12 +250,10 @@ class SlackTransport(Transport):
             post_root=post_root,
         )
         names = blocks.attachment_names(message.attachments)
-        ts = await self.post(
-            channel,
-            blocks.fallback(message.text or " ".join(blocks.transcripts(message.attachments)) or "📎 file"),
-            blocks.relayed_blocks(message, names),
-            thread_ts=thread.thread_ref,
-        )
+        with use_locale(locale):
+            text = blocks.fallback(blocks.relayed_text(message))
+            relayed = blocks.relayed_blocks(message, names)
+        ts = await self.post(channel, text, relayed, thread_ts=thread.thread_ref)
         for name, content in files:
             await self._call(
                 self.client.files_upload_v2(
@@ -267,12 +275,10 @@ class SlackTransport(Transport):
                 return None  # erased or unassigned meanwhile
             coach = await session.get(Coach, client.coach_id)
             locale = coach.locale if coach else None
-            channels = [i.platform for i in await client_identities(session, client.id)]
         channel = await self.channel_for(chat_id)
 
         async def post_root(client: Client) -> str:
-            root = blocks.thread_root_blocks(client, sorted(set(channels)))
-            return await self.post(channel, blocks.fallback(f"Thread: {client.display_name}"), root)
+            return await self.post_thread_root(channel, client, locale)
 
         thread = await ensure_thread(
             self.db, coach_id=client.coach_id, client_id=client.id, channel_id=channel, post_root=post_root

@@ -8,10 +8,12 @@ import time
 from typing import Any
 from urllib.parse import quote
 
+import pytest
 from sqlalchemy import func, select
 
 from domain.models import AuditEvent, CheckIn, Coach, OutboundMessage, ProviderEvent
 from domain.models.system import REJECTED_REQUEST
+from domain.services.coaches import set_coach_locale
 from tests.slack.conftest import STRANGER, SlackHarness, add_client
 
 
@@ -268,3 +270,28 @@ async def test_malformed_requests_are_refused_with_a_4xx_before_bolt_parses_them
         rows = (await session.scalars(select(AuditEvent).where(AuditEvent.action == REJECTED_REQUEST))).all()
     assert len(rows) <= 2 and sum(r.count for r in rows) == len(unsigned) + len(signed) + 1
     assert harness.handler.seen == [] and harness.api.calls == []
+
+
+async def test_a_failing_command_apologises_in_the_coachs_language(
+    harness: SlackHarness, coach: Coach, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with harness.db.unit_of_work() as session:
+        await set_coach_locale(session, coach.id, "es")
+
+    async def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the digest broke")
+
+    monkeypatch.setattr(harness.bot.commands, "digest", broken)
+    assert (await harness.command("digest")).status == 200
+    (answer,) = await harness.api.wait_for("response_url")
+    assert answer["text"] == "Lo siento, algo ha fallado. Inténtalo de nuevo."
+
+    # When even the coach's language can't be looked up (the database is what failed), the coach
+    # still gets the apology, in English.
+    async def no_language(*args: Any, **kwargs: Any) -> str:
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr("bot.slack.app.coach_locale", no_language)
+    assert (await harness.command("digest")).status == 200
+    answers = await harness.api.wait_for("response_url", 2)
+    assert answers[-1]["text"] == "Sorry, something went wrong. Please try again."

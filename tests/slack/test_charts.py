@@ -114,3 +114,23 @@ async def test_the_chart_is_drawn_in_the_coachs_language(
     await check_ins(harness.db, ann, [(9, 6), (2, 4), (1, 3)])
     await profile(harness, "client Ann Lee")
     assert drawn == ["de"] and len(uploads(harness)) == 1
+
+
+async def test_the_chart_lines_and_title_are_in_the_coachs_language(
+    harness: SlackHarness, coach: Coach
+) -> None:
+    async with harness.db.unit_of_work() as session:
+        await set_coach_locale(session, coach.id, "de")
+    ann = await add_client(harness.db, coach, "Ann Lee")
+    await check_ins(harness.db, ann, [(2, 5), (1, 6)])
+    text = await profile(harness, "client Ann Lee")
+    assert "📈 Das Diagramm der letzten 4 Wochen findest du in deinen Direktnachrichten mit mir." in text
+    [completed] = harness.api.of("files.completeUploadExternal")
+    assert [f["title"] for f in completed["files"]] == ["Ann: die letzten 4 Wochen"]
+
+    async with harness.db.unit_of_work() as session:
+        await set_coach_locale(session, coach.id, "ru")
+    bo = await add_client(harness.db, coach, "Bo Quiet")
+    await check_ins(harness.db, bo, [(3, 6)])
+    text = await profile(harness, "client Bo Quiet")
+    assert "📈 Пока мало отметок для графика (нужно не меньше 2 за последние 4 недели)." in text

@@ -19,6 +19,7 @@ from bot.telegram.transport import TelegramTransport
 from domain.crypto import BYTES_PREFIX
 from domain.models import CheckIn, Coach, CoachThread, Message, StoredFile
 from domain.models.enums import MessageDirection
+from domain.services.coaches import set_coach_locale
 from domain.services.files import read_stored_file
 from tests.slack.conftest import COACH_DM, COACH_USER, SlackHarness, add_client
 from tests.support.telegram_api import FakeTelegram
@@ -216,3 +217,23 @@ async def test_a_coachs_oversized_or_unsupported_file_is_explained(
     while await harness.deliver_outbox():
         pass
     assert [c.params["text"] for c in telegram.sent("5554321")] == ["💬 Casey Coach: See you Monday"]
+
+
+async def test_a_german_coach_reads_why_a_file_was_not_sent_in_german(
+    harness: SlackHarness, coach: Coach, telegram: FakeTelegram
+) -> None:
+    async with harness.db.unit_of_work() as session:
+        await set_coach_locale(session, coach.id, "de")
+    client = await add_client(harness.db, coach, "Uma Upload", user="5554322")
+    thread_ts = await thread_of(harness, coach, client.id)
+    huge = harness.api.add_file(
+        b"x", name="video.mov", mimetype="video/quicktime", claimed_size=FORWARD_FILE_MAX_BYTES + 1
+    )
+    archive = harness.api.add_file(b"PK", name="a<b>.zip", mimetype="application/zip")
+    await coach_reply(harness, thread_ts, "", [huge, archive], 4)
+    (note,) = await harness.api.wait_for("chat.postEphemeral")
+    assert note["text"] == (
+        "„video.mov“ wurde nicht gesendet: Dateien bis 10 MB kommen beim Klienten an. "
+        "„a&lt;b&gt;.zip“ wurde nicht gesendet: Fotos, PDFs und Textdateien kommen beim Klienten an."
+    )
+    assert telegram.sent("5554322") == []

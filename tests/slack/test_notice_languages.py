@@ -19,6 +19,7 @@ from domain.db import Database
 from domain.models import Coach, OutboundMessage
 from domain.services import announcements as ann
 from domain.services.coaches import create_coach
+from domain.services.delivery_queue import tell_coach_of_failure
 from domain.services.notices import notify_coach
 from integrations.stripe import StripePayments
 from tests.payments.conftest import Shop, WebhookEndpoint, new_enrollment
@@ -113,8 +114,8 @@ NOTICES: dict[str, tuple[dict[str, Any], dict[str, Any], str, str]] = {
     "delivery_failed": (
         {"name": "Bo", "platform": "telegram"},
         {"platform": "telegram"},
-        "A message to Bo could not be delivered on telegram.",
-        "Eine Nachricht an Bo konnte über telegram nicht zugestellt werden.",
+        "A message to Bo could not be delivered on Telegram.",
+        "Eine Nachricht an Bo konnte über Telegram nicht zugestellt werden.",
     ),
     "client_erased": (
         {"first_name": "Bo", "days": 30},
@@ -239,6 +240,10 @@ async def test_a_german_coach_reads_every_notice_in_german(harness: SlackHarness
             assert details == ["verpasst: 3  ·  seit: 2026-12-01"]
         if kind == "announcement_report":
             assert details[0].startswith("Ankündigung: 4  ·  gesendet: 2  ·  fehlgeschlagen: 0")
+        if kind == "delivery_failed":  # the platform by its name, not its code
+            assert details == ["Plattform: Telegram"]
+        if kind == "support_ticket":
+            assert details == ["Anfrage: 3  ·  Status: offen"]
         if kind in ("payment_failed", "paused_unpaid", "missed_checkins"):
             [row] = [
                 [e["text"]["text"] for e in b["elements"]] for b in post["blocks"] if b["type"] == "actions"
@@ -258,6 +263,8 @@ async def test_an_english_coach_reads_every_notice_as_before(harness: SlackHarne
         details = [b["elements"][0]["text"] for b in post["blocks"] if b["type"] == "context"]
         if kind == "missed_checkins":
             assert details == ["missed: 3  ·  since: 2026-12-01"]
+        if kind == "delivery_failed":
+            assert details == ["platform: Telegram"]
 
 
 async def test_a_client_name_in_a_notice_stays_as_written_and_escaped(harness: SlackHarness) -> None:
@@ -399,3 +406,16 @@ async def test_a_german_coach_is_told_in_german_that_payments_are_not_set_up(
         await engine.stop()
     [post] = await _posted(harness, coach)
     assert post["text"] == "Bo wollte Kickstart bezahlen, aber Zahlungen sind nicht eingerichtet."
+
+
+async def test_a_spanish_coach_reads_the_failed_channel_by_its_spanish_name(harness: SlackHarness) -> None:
+    coach = await _coach(harness.db, 96, "es")
+    await add_client(harness.db, coach, "Bo", platform="email", user="bo-mail")
+    async with harness.db.unit_of_work() as session:
+        await tell_coach_of_failure(
+            session, platform="email", chat_id="Dbo-mail", payload={"text": "Hi"}, reference="m1"
+        )
+    [post] = await _posted(harness, coach)
+    assert post["text"] == "No se pudo entregar un mensaje a Bo por correo electrónico."
+    details = [b["elements"][0]["text"] for b in post["blocks"] if b["type"] == "context"]
+    assert details == ["plataforma: correo electrónico"]

@@ -7,10 +7,11 @@ import asyncio
 
 from sqlalchemy import select
 
+from bot.slack import blocks
 from bot.slack.threads import relay_pending
 from domain.models import AuditEvent, Coach, CoachThread, Message, OutboundMessage
 from domain.models.enums import MessageDirection
-from domain.services.coaches import create_coach
+from domain.services.coaches import create_coach, set_coach_locale
 from domain.services.messages import record_client_message
 from tests.slack.conftest import COACH_DM, COACH_USER, SlackHarness, add_client
 
@@ -37,6 +38,10 @@ async def test_relay_both_ways_between_telegram_and_a_slack_thread(
     posts = [p for p in harness.api.of("chat.postMessage") if p["channel"] == COACH_DM]
     root, first, photo = posts
     assert ("Tess Telegram" in root["text"] and "thread_ts" not in root) or root.get("thread_ts") is None
+    assert root["blocks"][1]["elements"][0]["text"] == (
+        "Messages from Tess Telegram (Telegram) appear in this thread. Reply here to answer them."
+    )
+    assert first["blocks"][-1]["elements"][0]["text"] == "via Telegram"
     async with harness.db.sessions() as session:
         thread = await session.scalar(select(CoachThread).where(CoachThread.client_id == client.id))
     assert thread is not None and thread.channel_id == COACH_DM
@@ -204,3 +209,71 @@ async def test_a_transcribed_voice_note_shows_its_words_in_the_thread(
     assert "Voice note (transcribed)" in shown
     assert "Knee &lt;!channel&gt; is better &amp; I ran 5 km" in shown and "<!channel>" not in shown
     assert relayed["text"] == "Knee &lt;!channel&gt; is better &amp; I ran 5 km"
+
+
+async def _coach_speaks(harness: SlackHarness, coach: Coach, locale: str) -> None:
+    async with harness.db.unit_of_work() as session:
+        await set_coach_locale(session, coach.id, locale)
+
+
+async def test_a_german_coachs_client_thread_opens_and_relays_in_german(
+    harness: SlackHarness, coach: Coach
+) -> None:
+    await _coach_speaks(harness, coach, "de")
+    client = await add_client(harness.db, coach, "Tess <!here> & Co", user="5550010")
+    async with harness.db.unit_of_work() as session:
+        await record_client_message(session, client_id=client.id, channel="telegram", text="Knie tut weh")
+        await record_client_message(
+            session,
+            client_id=client.id,
+            channel="telegram",
+            text="",
+            attachments=[{"kind": "voice", "file_id": "tg-voice", "transcript": "Besser heute"}],
+        )
+    assert await relay_pending(harness.db) == 2
+    await harness.deliver_outbox()
+    await harness.deliver_outbox()
+    root, first, voice = [p for p in harness.api.of("chat.postMessage") if p["channel"] == COACH_DM]
+    name = "Tess &lt;!here&gt; &amp; Co"  # the client's name as written, never live markup
+    assert root["text"] == f"Thread: {name}"
+    assert root["blocks"][0]["text"]["text"] == f"🧵 *{name}*"
+    assert root["blocks"][1]["elements"][0]["text"] == (
+        f"Nachrichten von {name} (Telegram) erscheinen in diesem Thread. Antworte hier, um ihnen zu antworten."
+    )
+    assert first["blocks"][-1]["elements"][0]["text"] == "über Telegram"
+    assert voice["blocks"][0]["text"]["text"] == "🎤 _Sprachnachricht (transkribiert):_ Besser heute"
+
+
+async def test_message_client_opens_the_thread_in_the_coachs_language_with_the_clients_channels(
+    harness: SlackHarness, coach: Coach
+) -> None:
+    await _coach_speaks(harness, coach, "ru")
+    client = await add_client(harness.db, coach, "Bo", user="5550011")
+    message = {"ts": "1700000000.000010", "text": "Low mood", "blocks": []}
+    await harness.action(blocks.ALERT_MESSAGE_CLIENT, str(client.id), message=message, response_url=False)
+    root, hint = await harness.api.wait_for("chat.postMessage", 2)
+    assert root["text"] == "Ветка: Bo"
+    assert root["blocks"][1]["elements"][0]["text"] == (
+        "Сообщения от Bo (Telegram) появляются в этой ветке. Чтобы ответить, напишите здесь."
+    )
+    assert hint.get("thread_ts") and hint["text"] == "✏️ Ответьте в этой ветке, чтобы написать Bo."
+
+
+async def test_a_spanish_coach_is_told_in_spanish_why_a_thread_reply_did_not_go(
+    harness: SlackHarness, coach: Coach
+) -> None:
+    await _coach_speaks(harness, coach, "es")
+    client = await add_client(harness.db, coach, "Tess Telegram", user="5550012")
+    async with harness.db.unit_of_work() as session:
+        session.add(
+            CoachThread(
+                platform="slack", coach_id=coach.id, client_id=client.id, channel_id="CTEAM", thread_ref="9.1"
+            )
+        )
+    base = {"type": "message", "channel_type": "channel", "channel": "CTEAM", "thread_ts": "9.1"}
+    await harness.event({**base, "user": COACH_USER, "text": " ", "ts": "9.2"})
+    (empty,) = await harness.api.wait_for("chat.postEphemeral")
+    assert empty["text"] == "No había nada que enviar: añade unas palabras o un archivo."
+    await harness.event({**base, "user": COACH_USER, "text": "", "ts": "9.3", "files": [{"id": "F1"}]})
+    _, file_note = await harness.api.wait_for("chat.postEphemeral", 2)
+    assert file_note["text"] == "Un archivo no se envió: no pude descargarlo de Slack. Inténtalo de nuevo."
