@@ -694,6 +694,8 @@ class Programs(Catalogue):
     DAYS = Plural("{n} day", "{n} days")
     TIMES = Plural("{n} time", "{n} times")
     COMPLETED_GOAL = " Your goal “{goal}” is at {progress} %."
+    UPDATED = "Your program {program} has been updated (version {number}).{note}"
+    UPDATED_NOTE = " What changed: {note}"
     UPDATE_BUTTON_PROGRESS = "My progress"
 
 

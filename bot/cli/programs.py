@@ -13,6 +13,7 @@ import typer
 
 from bot.cli.admin import programs_app
 from bot.cli.common import CliError, out_path, parse_instant, print_json, print_table, with_database
+from conversations.flows.program import render_update
 from domain.analytics.programs import ProgramStats, program_stats
 from domain.clock import utcnow
 from domain.db import Database
@@ -161,7 +162,9 @@ def migrate_command(
 
     async def work(db: Database) -> versions.MigrationResult:
         async with db.unit_of_work() as session:
-            return await versions.migrate_enrollments(session, program_id, to_version=to_version)
+            return await versions.migrate_enrollments(
+                session, program_id, to_version=to_version, render_update=render_update
+            )
 
     result = with_database(work)
     typer.echo(

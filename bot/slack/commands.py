@@ -33,6 +33,7 @@ from bot.slack.roster import (
     money,
 )
 from conversations.coach_digest import digest_payload
+from conversations.flows.program import render_update
 from conversations.i18n import format_decimal, use_locale
 from conversations.messages import OutgoingMessage, UrlButton
 from conversations.ports import GoalSuggester, PaymentPort, PaymentsUnavailable
@@ -286,7 +287,11 @@ class CoachCommands:
                 return reply(REFUSAL_TEXT)
             try:
                 result = await migrate_enrollments(
-                    session, program_id, to_version=number, actor=f"coach:{coach.id}"
+                    session,
+                    program_id,
+                    to_version=number,
+                    actor=f"coach:{coach.id}",
+                    render_update=render_update,  # each client told in their language
                 )
             except DomainError as exc:
                 return reply(T.NOTHING_MOVED.format(reason=explain(exc)))

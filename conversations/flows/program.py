@@ -29,6 +29,7 @@ from domain.services.program_progress import (
     step_content,
     tick_task,
 )
+from domain.services.program_versions import ProgramUpdate
 
 # Button labels stay short on every platform (Slack caps button text at 75 characters).
 TASK_LABEL_MAX_CHARS = 40
@@ -99,6 +100,17 @@ def completion_message(numbers: CompletionNumbers) -> OutgoingMessage:
 def render_completion(numbers: CompletionNumbers) -> dict[str, Any]:
     with use_locale(numbers.locale):
         return completion_message(numbers).to_dict()
+
+
+def render_update(update: ProgramUpdate) -> dict[str, Any]:
+    """The outbox payload telling a client their program moved to a new version, in their language
+    (the coach's note as written)."""
+    with use_locale(update.locale):
+        note = T.UPDATED_NOTE.format(note=update.note) if update.note else ""
+        return OutgoingMessage(
+            T.UPDATED.format(program=update.program, number=update.number, note=note),
+            ((Button(T.TODAY_BUTTON, "/today"),), (Button(T.UPDATE_BUTTON_PROGRESS, "/program"),)),
+        ).to_dict()
 
 
 async def _locked(turn: Turn, state: ProgramState, position: int) -> Next:

@@ -8,9 +8,10 @@ so enrollment, payments and onboarding keep reading them from ``programs``.
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.clock import ensure_utc, utcnow
 from domain.errors import NotFound, ValidationError
 from domain.models import (
+    Client,
     Enrollment,
     EnrollmentProgress,
     Program,
@@ -416,22 +418,49 @@ async def attach_published_version(
     return progress
 
 
+@dataclass(frozen=True, slots=True)
+class ProgramUpdate:
+    """What a client whose enrollment moved is told: the program, its new version and what changed
+    (the coach's note, as written), in the client's language (``locale``)."""
+
+    program: str
+    number: int
+    note: str | None
+    locale: str = "en"
+
+
+UpdateRenderer = Callable[[ProgramUpdate], dict[str, Any]]
 UPDATE_TEXT = "Your program {program} has been updated (version {number}).{note}"
 
 
+def english_update(update: ProgramUpdate) -> dict[str, Any]:
+    """The update as an outbox payload in English; the channels pass ``conversations``' renderer,
+    which says it in the client's language."""
+    note = f" What changed: {update.note}" if update.note else ""
+    text = UPDATE_TEXT.format(program=update.program, number=update.number, note=note)
+    return client_message(text, [("Today's step", "/today"), ("My progress", "/program")])
+
+
 async def migrate_enrollments(
-    session: AsyncSession, program_id: int, *, to_version: int, actor: str = "admin"
+    session: AsyncSession,
+    program_id: int,
+    *,
+    to_version: int,
+    actor: str = "admin",
+    render_update: UpdateRenderer = english_update,
 ) -> MigrationResult:
     """Move every open enrollment of the program to published version ``to_version``. Released steps and
-    ticked tasks are kept by step title; each client gets the version's publish note once."""
+    ticked tasks are kept by step title; each client gets the version's publish note once, worded by
+    ``render_update``."""
     program = await get_program(session, program_id)
     target = await get_version(session, program_id, to_version)
     if target.status != PUBLISHED:
         raise ValidationError(ProgramRefusals.DRAFT_NOT_PUBLISHED(number=to_version), field="version")
     rows = (
         await session.execute(
-            select(EnrollmentProgress, Enrollment)
+            select(EnrollmentProgress, Enrollment, Client.locale)
             .join(Enrollment, Enrollment.id == EnrollmentProgress.enrollment_id)
+            .join(Client, Client.id == Enrollment.client_id)
             .where(
                 Enrollment.program_id == program_id,
                 Enrollment.status.in_(OPEN_STATUSES),
@@ -442,14 +471,13 @@ async def migrate_enrollments(
         )
     ).all()
     notified = 0
-    note = f" What changed: {target.publish_note}" if target.publish_note else ""
-    text = UPDATE_TEXT.format(program=program.name, number=target.number, note=note)
-    for progress, enrollment in rows:
+    for progress, enrollment, locale in rows:
         progress.version_id = target.id
+        update = ProgramUpdate(program.name, target.number, target.publish_note, locale or "en")
         queued = await enqueue_for_client(
             session,
             enrollment.client_id,
-            client_message(text, [("Today's step", "/today"), ("My progress", "/program")]),
+            render_update(update),
             dedupe_key=f"program_update:{enrollment.id}:{target.id}",
         )
         notified += queued is not None

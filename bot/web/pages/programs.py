@@ -19,6 +19,7 @@ from bot.web.auth.guards import form_text, path_int, signed_in
 from bot.web.i18n import N_
 from bot.web.i18n import gettext as _
 from bot.web.render import redirect, render
+from conversations.flows.program import render_update
 from conversations.i18n import format_decimal
 from conversations.reasons import explain, sentence_case
 from domain.errors import DomainError, NotFound
@@ -247,7 +248,7 @@ async def migrate_program(request: web.Request) -> web.StreamResponse:
         try:
             async with session.begin_nested():  # a refusal leaves nothing behind
                 await versions.migrate_enrollments(
-                    session, program.id, to_version=int(raw), actor=viewer.actor
+                    session, program.id, to_version=int(raw), actor=viewer.actor, render_update=render_update
                 )
         except DomainError as exc:
             return await _editor(request, session, program, error=sentence_case(explain(exc)), status=422)
