@@ -766,6 +766,162 @@ class Chart(Catalogue):
     MISSED = "Missed check-in"
     NO_CHECK_INS = "No check-ins yet"
     FOOTNOTE = "Day ({timezone} time) · gaps are days without a check-in"
+    # The chart in words, for screen readers (alt text).
+    ALT_INTRO = (
+        "Chart of {name}'s daily mood and energy (1–10) and plan adherence, {dates} ({timezone} time)."
+    )
+    ALT_CHECK_INS = "{check_ins} on {days} of {total}."
+    CHECK_INS = Plural("{n} check-in", "{n} check-ins")
+    OF_DAYS = Plural("{n} day", "{n} days")  # "of 28 days"
+    ALT_MISSED = Plural("{n} missed check-in day shows as a gap.", "{n} missed check-in days show as gaps.")
+    ALT_COMPARED = "Latest week's average against the first week's: {trends}."
+    ALT_WEEKLY = "Weekly average: {trends}."
+    ALT_PLAN = "Plan followed {percent} over the check-in days."
+
+
+class Metrics(Catalogue):
+    """Each analytics metric's name and definition as coaches and admins read them: ``/coach stats``,
+    the weekly business summary and the web Analytics page. The English is the domain's
+    (``domain.analytics.metrics``: each metric's docstring, also the README's table);
+    ``tests/conversations/test_coach_stats.py`` keeps the definitions equal to it, so a changed
+    definition is translated again."""
+
+    LABELS = {
+        "active_clients": "Active clients",
+        "new_clients": "New clients",
+        "churned_clients": "Churned clients",
+        "reactivated_clients": "Reactivated clients",
+        "checkin_adherence": "Check-in adherence",
+        "response_time_median": "Response time, median",
+        "response_time_p90": "Response time, 90th percentile",
+        "coach_feedback_rate": "Check-ins with coach feedback",
+        "satisfaction_average": "Satisfaction, average",
+        "satisfaction_count": "Feedback scores",
+        "satisfaction_distribution": "Scores given",
+        "satisfaction_top_share": "Share of 5/5 scores",
+        "goal_completion_rate": "Goal completion",
+        "program_completion_rate": "Program completion",
+        "mood_change": "Mood change, first to last week",
+        "energy_change": "Energy change, first to last week",
+        "revenue_gross": "Gross revenue",
+        "revenue_refunds": "Refunds",
+        "revenue_net": "Net revenue",
+        "mrr": "Monthly recurring revenue",
+        "arpu": "Net revenue per active client",
+        "failed_payment_rate": "Failed payments",
+        "client_load": "Active clients per coach",
+        "capacity_used": "Capacity used",
+        "llm_calls": "Language model calls",
+        "llm_tokens": "Language model tokens",
+    }
+    DEFINITIONS = {
+        "active_clients": (
+            "Clients who checked in at least once in the 14 days up to the end of the period (or up to now)."
+        ),
+        "new_clients": ("Clients who joined during the period."),
+        "churned_clients": (
+            "Clients who churned during the period: a program enrollment cancelled (not an extra session bought), or more than 14 days passed without a check-in (after one, or after joining)."
+        ),
+        "reactivated_clients": (
+            "Clients who checked in during the period more than 14 days after their previous check-in (or after joining)."
+        ),
+        "checkin_adherence": (
+            "Check-ins done as a share (%) of those expected by each active client's cadence (daily, weekdays, weekly) on their local days in the period since they joined, at most one per expected."
+        ),
+        "response_time_median": (
+            "Median minutes, within the coach's business hours (Mon-Fri 09:00-18:00 in their timezone), from a client's first unanswered message to the coach's reply, over replies sent in the period."
+        ),
+        "response_time_p90": (
+            "90th-percentile (nearest rank) minutes, within the coach's business hours, from a client's first unanswered message to the coach's reply, over replies sent in the period."
+        ),
+        "coach_feedback_rate": (
+            "Check-ins in the period that got a coach's reaction or comment (at any time since) as a share (%) of all check-ins in the period; null without check-ins."
+        ),
+        "satisfaction_average": ("Mean feedback score (1-5) clients gave during the period."),
+        "satisfaction_count": ("Feedback scores clients gave during the period."),
+        "satisfaction_distribution": (
+            "Feedback scores given during the period, counted per score (keys 1 to 5)."
+        ),
+        "satisfaction_top_share": ("Share (%) of the period's feedback scores that are 5 out of 5."),
+        "goal_completion_rate": (
+            "Of the clients' goals (active or done) due within the period, the share (%) that are done."
+        ),
+        "program_completion_rate": (
+            "Of the program enrollments that ended during the period (completed or cancelled), the share (%) completed; extra sessions bought are not programs."
+        ),
+        "mood_change": (
+            "Mean over clients with check-ins in both the period's first and last 7 days (periods of 14+ days) of last-week minus first-week average mood."
+        ),
+        "energy_change": (
+            "Mean over clients with check-ins in both the period's first and last 7 days (periods of 14+ days) of last-week minus first-week average energy."
+        ),
+        "revenue_gross": (
+            "Per currency, minor units paid in payments made during the period (before refunds)."
+        ),
+        "revenue_refunds": (
+            "Per currency, minor units refunded during the period, whenever the payment was made."
+        ),
+        "revenue_net": (
+            "Per currency, gross minus refunds of the period (negative when refunds exceed what came in)."
+        ),
+        "mrr": (
+            "Per currency, the monthly amounts of subscriptions running now (active, trialing or past due) that started before the period's end."
+        ),
+        "arpu": (
+            "Per currency, the period's net revenue divided by its active clients (minor units; null without active clients)."
+        ),
+        "failed_payment_rate": (
+            "Payments made during the period that failed, as a share (%) of those that succeeded or failed (checkouts left unpaid not counted)."
+        ),
+        "client_load": ("Per coach (key coach:ID), the clients with status active assigned to them now."),
+        "capacity_used": (
+            "Per coach (key coach:ID), active clients now as a share (%) of the coach's capacity; null when the coach has no limit."
+        ),
+        "llm_calls": ("Calls to the language model during the period (a program counts its coach's)."),
+        "llm_tokens": (
+            "Prompt plus completion tokens used by the language model during the period (a program counts its coach's)."
+        ),
+    }
+
+
+class CoachStats(Catalogue):
+    """``/coach stats`` and the Monday business summary in Slack, in the coach's language (rendered by
+    :mod:`conversations.coach_stats`; figures from ``domain.analytics.weekly``)."""
+
+    TITLE = "Your week: {start} to {end}"
+    CONTEXT = "{coach} · clients {load} (active / capacity) · UTC days"
+    # The week's own shorter names where the Analytics page's (Metrics.LABELS) are long.
+    SHORT_LABELS = {
+        "churned_clients": "Churned",
+        "reactivated_clients": "Reactivated",
+        "response_time_median": "Median response",
+        "satisfaction_average": "Satisfaction",
+    }
+    COMPARED = "{change} · before {last}"
+    ATTENTION = "Goals needing attention"
+    GOAL = "{client}, goal due {due}: {outlook} ({reason})"
+    OUTLOOKS = {
+        "on track": "on track",
+        "at risk": "at risk",
+        "off track": "off track",
+        "not enough data": "not enough data",
+    }
+    # Units after a number ("41 %", "12 min"); a change of a percentage is in points.
+    PERCENT = "{number} %"
+    MINUTES = "{number} min"
+    POINTS = "{number} pts"
+    CHART_TITLE = "{coach}: {weeks}"  # weeks: Chart.WEEKS
+    COACH = "Coach"
+    # The chart's panels, and the chart in words (alt text) for screen readers.
+    ADHERENCE_PANEL = "Check-in adherence (percent of expected check-ins done)"
+    RESPONSE_PANEL = "Median response time to client messages (minutes, business hours)"
+    SATISFACTION_PANEL = "Client satisfaction (average feedback, 1–5)"
+    NOTHING_TO_MEASURE = "Nothing to measure in these weeks"
+    ALT = "{coach}, weeks from {start}. {series}."
+    ALT_SERIES = "{label}: {values}"
+    ALT_ADHERENCE = "check-in adherence"
+    ALT_RESPONSE = "median response"
+    ALT_SATISFACTION = "satisfaction"
 
 
 class Billing(Catalogue):

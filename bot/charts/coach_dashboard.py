@@ -1,7 +1,8 @@
 """A coach's weeks at a glance: check-in adherence, response time and client satisfaction, one panel each.
 
 The numbers come from the analytics module; this only draws them. A week without a value (no check-ins,
-no client message answered, no feedback) is a gap in that panel, never a zero.
+no client message answered, no feedback) is a gap in that panel, never a zero. Titles, dates and
+numbers are in the reader's language (the coach's).
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from datetime import date
 from matplotlib.axes import Axes
 
 from bot.charts import style
+from conversations.coach_stats import chart_title
+from conversations.i18n import format_decimal, use_locale
+from conversations.texts import CoachStats as T
 
 WIDTH, HEIGHT = 1200, 900
 PX = 72 / style.DPI
@@ -39,11 +43,11 @@ def _panel(axes: Axes, xs: list[int], ys: list[float], rgb: style.Rgb, marker: s
     axes.set_title(title, fontsize=style.LABEL_SIZE + 2, pad=8)
     axes.plot(xs, ys, color=style.colour(rgb), linewidth=3 * PX, marker=marker, markersize=9 * PX, zorder=3)
     if all(math.isnan(y) for y in ys):
-        style.no_data(axes, "Nothing to measure in these weeks")
+        style.no_data(axes, str(T.NOTHING_TO_MEASURE))
     for x, y in zip(xs, ys, strict=True):
         if not math.isnan(y):
             axes.annotate(
-                f"{y:g}",
+                format_decimal(y),
                 (x, y),
                 xytext=(0, 6),
                 textcoords="offset points",
@@ -54,12 +58,16 @@ def _panel(axes: Axes, xs: list[int], ys: list[float], rgb: style.Rgb, marker: s
 
 
 def render_coach_dashboard(
-    coach_name: str, weeks: Sequence[CoachWeek], fmt: style.ChartFormat = "png"
+    coach_name: str, weeks: Sequence[CoachWeek], fmt: style.ChartFormat = "png", *, locale: str | None = None
 ) -> bytes:
-    """Three stacked panels over the same weeks (oldest left); works for no weeks at all."""
+    """Three stacked panels over the same weeks (oldest left); works for no weeks at all. In ``locale``
+    (the coach's), else in the current one."""
+    if locale is not None:
+        with use_locale(locale):
+            return render_coach_dashboard(coach_name, weeks, fmt)
     with style.drawing(WIDTH, HEIGHT) as figure:
         figure.suptitle(
-            f"{coach_name[:60] or 'Coach'}: the last {len(weeks)} weeks",
+            chart_title(coach_name[:60], len(weeks)),
             x=0.06,
             ha="left",
             fontsize=style.TITLE_SIZE,
@@ -78,7 +86,7 @@ def render_coach_dashboard(
             _values(weeks, "adherence_pct"),
             style.GREEN,
             "s",
-            "Check-in adherence (% of expected check-ins done)",
+            str(T.ADHERENCE_PANEL),
         )
         adherence.set_ylim(0, 110)
         _panel(
@@ -87,7 +95,7 @@ def render_coach_dashboard(
             _values(weeks, "response_median_minutes"),
             style.BLUE,
             "o",
-            "Median response time to client messages (minutes, business hours)",
+            str(T.RESPONSE_PANEL),
         )
         response.set_ylim(bottom=0)
         _panel(
@@ -96,7 +104,7 @@ def render_coach_dashboard(
             _values(weeks, "satisfaction_avg"),
             style.ORANGE,
             "D",
-            "Client satisfaction (average feedback, 1–5)",
+            str(T.SATISFACTION_PANEL),
         )
         satisfaction.set_ylim(SATISFACTION_RANGE[0] - 0.3, SATISFACTION_RANGE[1] + 0.6)
         satisfaction.set_xticks(xs, [style.short_date(w.week_start) for w in weeks])

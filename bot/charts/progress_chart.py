@@ -4,7 +4,8 @@ Days without a check-in are gaps: a line is drawn only between two consecutive d
 Each metric also has its own marker shape (mood circles, energy diamonds), so colour is not the only cue.
 Drawn with the shared style (``bot.charts.style``): PNG for Slack and files, SVG for the web, PDF for
 reports; pixel positions below are those of the PNG. Labels and dates are in the reader's language
-(the current locale: the client's for /progress, English for coaches).
+(the current locale: the client's for /progress, the coach's in Slack and on the client page), and
+so is the alt text.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from bot.charts import style
-from conversations.i18n import use_locale
+from conversations.coach_summary import describe_trend
+from conversations.i18n import format_percent, use_locale
 from conversations.texts import Chart as T
 from domain import rules
 from domain.insights.series import ClientSeries
-from domain.insights.summary import describe_trend
 
 WIDTH, HEIGHT = 1200, 675
 PLOT_LEFT, PLOT_RIGHT = 96, WIDTH - 36
@@ -228,23 +229,25 @@ def render_progress_chart(
 
 
 def alt_text(series: ClientSeries) -> str:
-    """The chart in words for screen readers, from the computed numbers only."""
-    name = series.first_name
+    """The chart in words for screen readers, from the computed numbers only, in the current locale
+    (the reader's)."""
     parts = [
-        f"Chart of {name}'s daily mood and energy (1–10) and plan adherence, {date_range(series)} "
-        f"({series.timezone} time).",
-        f"{series.check_ins} check-in{'s' if series.check_ins != 1 else ''} on "
-        f"{series.days_checked_in} of {len(series.days)} days.",
+        T.ALT_INTRO.format(name=series.first_name, dates=date_range(series), timezone=series.timezone),
+        T.ALT_CHECK_INS.format(
+            check_ins=T.CHECK_INS.format(n=series.check_ins),
+            days=series.days_checked_in,
+            total=T.OF_DAYS.format(n=len(series.days)),
+        ),
     ]
     if series.missed_days:
-        parts.append(f"{series.missed_days} missed check-in days show as gaps.")
+        parts.append(T.ALT_MISSED.format(n=series.missed_days))
     changes = [series.change(metric) for metric in ("mood", "energy")]
     described = [d for d in (describe_trend(c) for c in changes) if d]
     if described:
         compared = all(c.last_week is not None for c in changes if c.this_week is not None)
-        lead = "Latest week's average against the first week's" if compared else "Weekly average"
-        parts.append(f"{lead}: {', '.join(described)}.")
+        lead = T.ALT_COMPARED if compared else T.ALT_WEEKLY
+        parts.append(lead.format(trends=", ".join(described)))
     adherence = series.adherence_pct()
     if adherence is not None:
-        parts.append(f"Plan followed {adherence}% over the check-in days.")
+        parts.append(T.ALT_PLAN.format(percent=format_percent(adherence / 100)))
     return " ".join(parts)

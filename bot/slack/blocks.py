@@ -14,15 +14,16 @@ from babel import dates as babel_dates
 
 from bot.slack.roster import NO_CHECK_IN as NO_CHECK_IN_MARK
 from bot.slack.roster import ClientGlance, ClientProfile, days_ago
+from conversations import coach_stats
 from conversations.coach_notices import details as notice_details
 from conversations.coach_notices import notice_text as render_notice_text
 from conversations.coach_notices import platform_name
 from conversations.i18n import current_locale, format_decimal
 from conversations.messages import OutgoingMessage
-from conversations.reasons import explain
 from conversations.texts import CoachCommands as Commands
 from conversations.texts import CoachHome as Home
 from conversations.texts import CoachNotices as Notices
+from conversations.texts import CoachStats as Stats
 from conversations.texts import CoachSummary
 from conversations.texts import CoachThreads as Threads
 from domain.analytics.weekly import WeeklyNumbers
@@ -565,30 +566,32 @@ FIELD_TEXT_MAX = 2000  # each field's text at most 2000 characters
 
 
 def weekly_numbers_blocks(numbers: WeeklyNumbers) -> list[Block]:
-    """``/coach stats`` and the Monday business summary: figures with the week before, the goals that
-    need attention, and every figure's definition as a footnote. Client-written goal text is escaped."""
+    """``/coach stats`` and the Monday business summary in the current locale (the coach's): figures
+    with the week before, the goals that need attention, and every figure's definition as a footnote.
+    Client-written text is escaped."""
     fields = [
         {
             "type": "mrkdwn",
             "text": _clip(
-                f"*{escape(r.label)}* [{n}]\n{escape(r.this_week)}  _({escape(r.change)} · before {escape(r.last_week)})_",
+                f"*{escape(coach_stats.week_label(r.metric))}* [{n}]\n"
+                f"{escape(coach_stats.metric_value(r.metric, r.this_week))}  _({escape(coach_stats.compared(r))})_",
                 FIELD_TEXT_MAX,
             ),
         }
         for n, r in enumerate(numbers.rows, 1)
     ]
-    blocks: list[Block] = [
-        header(numbers.title),
-        context(f"{escape(numbers.coach)} · clients {escape(numbers.load)} (active / capacity) · UTC days"),
-    ]
+    blocks: list[Block] = [header(coach_stats.title(numbers)), context(escape(coach_stats.context(numbers)))]
     for i in range(0, len(fields), SECTION_FIELDS_MAX):
         blocks.append({"type": "section", "fields": fields[i : i + SECTION_FIELDS_MAX]})
     if numbers.attention:
         lines = [
-            f"• *{escape(a.client)}*, goal due {escape(a.due_date)}: {escape(a.outlook)} ({escape(explain(a.reason))})"
+            "• " + coach_stats.goal_line(a, client=f"*{escape(a.client)}*", escape=escape)
             for a in numbers.attention
         ]
-        blocks.append(section("*Goals needing attention*\n" + "\n".join(lines)))
-    notes = [f"[{n}] {escape(r.label)}: {escape(r.definition)}" for n, r in enumerate(numbers.rows, 1)]
+        blocks.append(section(f"*{escape(Stats.ATTENTION)}*\n" + "\n".join(lines)))
+    notes = [
+        f"[{n}] {escape(coach_stats.week_label(r.metric))}: {escape(coach_stats.definition(r.metric))}"
+        for n, r in enumerate(numbers.rows, 1)
+    ]
     blocks.append(context("\n".join(notes)))
     return blocks[:MESSAGE_BLOCKS_MAX]

@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.charts.progress_chart import alt_text, render_progress_chart
+from conversations.i18n import use_locale
 from conversations.texts import Chart
 from conversations.texts import CoachCommands as T
 from domain.clock import Clock, utcnow
@@ -49,8 +50,11 @@ class ProgressCharts:
             return T.CHART_NOT_ENOUGH.format(
                 needed=MIN_CHART_CHECK_INS, weeks=T.CHART_IN_WEEKS.format(n=CHART_WEEKS)
             )
-        # Drawn in the coach's language (CPU work off the event loop).
-        draw = partial(render_progress_chart, series, locale=coach.locale if coach else None)
+        # Drawn and described in the coach's language (drawing is CPU work: off the event loop).
+        locale = coach.locale if coach else None
+        draw = partial(render_progress_chart, series, locale=locale)
+        with use_locale(locale):
+            described = alt_text(series)
         try:
             png = await asyncio.to_thread(draw)
         except Exception:  # a drawing bug must not cost the coach the client card
@@ -65,7 +69,7 @@ class ProgressCharts:
                 title=T.CHART_FILE_TITLE.format(
                     name=series.first_name, weeks=Chart.WEEKS.format(n=CHART_WEEKS)
                 ),
-                alt_txt=alt_text(series)[:ALT_TEXT_MAX],
+                alt_txt=described[:ALT_TEXT_MAX],
                 request_file_info=False,
             )
         except SlackApiError as exc:

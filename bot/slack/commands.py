@@ -32,6 +32,7 @@ from bot.slack.roster import (
     days_since,
     money,
 )
+from conversations import coach_stats
 from conversations.coach_digest import digest_payload
 from conversations.flows.program import render_update
 from conversations.i18n import format_decimal, use_locale
@@ -267,7 +268,7 @@ class CoachCommands:
         """The coach's last seven days against the seven before, every figure with its definition."""
         async with self.db.sessions() as session:
             numbers = await weekly_numbers(session, coach.id, now=self.clock())
-        return CommandReply(numbers.title, blocks.weekly_numbers_blocks(numbers))
+        return CommandReply(coach_stats.title(numbers), blocks.weekly_numbers_blocks(numbers))
 
     async def migrate_program(self, coach: Coach, program_id: int, number: int) -> CommandReply:
         """Move the program's enrolled clients to published version ``number`` (the Slack button of

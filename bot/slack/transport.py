@@ -23,9 +23,10 @@ from bot.outbound.transport import DeliveryError, RateLimits, Transport
 from bot.slack import blocks
 from bot.slack.charts import ALT_TEXT_MAX
 from bot.slack.threads import CLIENT_MESSAGE, alerts_snoozed, ensure_thread
+from conversations import coach_stats
 from conversations.i18n import use_locale
 from conversations.messages import OutgoingMessage
-from domain.analytics.weekly import BUSINESS_SUMMARY, WeeklyNumbers, dashboard_alt_text
+from domain.analytics.weekly import BUSINESS_SUMMARY, WeeklyNumbers
 from domain.crypto import UnreadableValue
 from domain.db import Database
 from domain.models import CheckIn, Client, Coach, Message
@@ -124,6 +125,10 @@ class SlackTransport(Transport):
                 channel, blocks.fallback(blocks.digest_text(payload)), blocks.digest_blocks(payload)
             )
         if kind == BUSINESS_SUMMARY:
+            if WeeklyNumbers.worded(payload):  # queued in English before an upgrade: its text as it is
+                channel = await self.channel_for(chat_id)
+                text = str(payload.get("text") or "")
+                return await self.post(channel, blocks.fallback(text), [blocks.section(blocks.escape(text))])
             return await self._deliver_weekly_numbers(chat_id, WeeklyNumbers.from_dict(payload))
         if kind == CLIENT_MESSAGE:
             return await self._deliver_client_message(chat_id, int(payload["message_id"]))
@@ -132,9 +137,18 @@ class SlackTransport(Transport):
         return await self.deliver(chat_id, OutgoingMessage.from_dict(payload))
 
     async def _deliver_weekly_numbers(self, chat_id: str, numbers: WeeklyNumbers) -> str:
-        """The weekly business summary, then its chart (the coach dashboard over the last weeks)."""
+        """The weekly business summary, then its chart (the coach dashboard over the last weeks), in
+        the coach's language."""
+        async with self.db.sessions() as session:
+            coach = await session.get(Coach, numbers.coach_id)
+        locale = coach.locale if coach else None
         channel = await self.channel_for(chat_id)
-        ts = await self.post(channel, blocks.fallback(numbers.title), blocks.weekly_numbers_blocks(numbers))
+        with use_locale(locale):
+            text = blocks.fallback(coach_stats.title(numbers))
+            summary = blocks.weekly_numbers_blocks(numbers)
+            title = coach_stats.chart_title(numbers.coach, len(numbers.history))
+            alt = coach_stats.dashboard_alt_text(numbers)
+        ts = await self.post(channel, text, summary)
         if numbers.history:
             weeks = [
                 CoachWeek(
@@ -146,14 +160,14 @@ class SlackTransport(Transport):
                 for w in numbers.history
             ]
             # Drawing is CPU work: off the event loop.
-            png = await asyncio.to_thread(render_coach_dashboard, numbers.coach, weeks)
+            png = await asyncio.to_thread(render_coach_dashboard, numbers.coach, weeks, locale=locale)
             await self._call(
                 self.client.files_upload_v2(
                     channel=channel,
                     content=png,
                     filename=f"week-{numbers.end}.png",
-                    title=f"{numbers.coach}: the last {len(weeks)} weeks",
-                    alt_txt=dashboard_alt_text(numbers)[:ALT_TEXT_MAX],
+                    title=title,
+                    alt_txt=alt[:ALT_TEXT_MAX],
                     request_file_info=False,
                 )
             )

@@ -113,34 +113,3 @@ def definitions_markdown() -> str:
     rows = ["| Metric | Unit | Definition |", "|---|---|---|"]
     rows += [f"| `{m.name}` | {m.unit} | {m.definition.replace('|', '/')} |" for m in METRICS.values()]
     return "\n".join(rows)
-
-
-# How people read the metric names (web page, reports).
-METRIC_LABELS = {
-    "active_clients": "Active clients",
-    "new_clients": "New clients",
-    "churned_clients": "Churned clients",
-    "reactivated_clients": "Reactivated clients",
-    "checkin_adherence": "Check-in adherence",
-    "response_time_median": "Response time, median",
-    "response_time_p90": "Response time, 90th percentile",
-    "coach_feedback_rate": "Check-ins with coach feedback",
-    "satisfaction_average": "Satisfaction, average",
-    "satisfaction_count": "Feedback scores",
-    "satisfaction_distribution": "Scores given",
-    "satisfaction_top_share": "Share of 5/5 scores",
-    "goal_completion_rate": "Goal completion",
-    "program_completion_rate": "Program completion",
-    "mood_change": "Mood change, first to last week",
-    "energy_change": "Energy change, first to last week",
-    "revenue_gross": "Gross revenue",
-    "revenue_refunds": "Refunds",
-    "revenue_net": "Net revenue",
-    "mrr": "Monthly recurring revenue",
-    "arpu": "Net revenue per active client",
-    "failed_payment_rate": "Failed payments",
-    "client_load": "Active clients per coach",
-    "capacity_used": "Capacity used",
-    "llm_calls": "Language model calls",
-    "llm_tokens": "Language model tokens",
-}

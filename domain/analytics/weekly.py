@@ -1,6 +1,7 @@
 """A coach's numbers week over week (``/coach stats`` and the Monday business summary in Slack): the
-last seven whole UTC days against the seven before, each figure with its definition, plus the goals
-that need attention. Built as plain data, so it can wait in the outbox and be rendered by a channel."""
+last seven whole UTC days against the seven before, plus the goals that need attention. Numbers only,
+as plain data, so they can wait in the outbox and be worded by a channel in the coach's language
+(``conversations.coach_stats``)."""
 
 from __future__ import annotations
 
@@ -11,27 +12,26 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.analytics.metrics import METRICS, MetricValue, compute
+from domain.analytics.metrics import MetricValue, compute
 from domain.analytics.prediction import Outlook, goal_forecasts
-from domain.analytics.report import MONEY_UNIT, format_value, scope_name
+from domain.analytics.report import scope_name
 from domain.analytics.scope import Period, Scope
-from domain.money import format_money
 from domain.reasons import Reason
 from domain.services.capacity import coach_loads
 
 BUSINESS_SUMMARY = "business_summary"  # the outbox payload type
 WEEK_DAYS = 7
-# What a coach reads first about their week, in this order, with the names they read.
-WEEKLY_METRICS = {
-    "active_clients": "Active clients",
-    "new_clients": "New clients",
-    "churned_clients": "Churned",
-    "reactivated_clients": "Reactivated",
-    "checkin_adherence": "Check-in adherence",
-    "response_time_median": "Median response",
-    "satisfaction_average": "Satisfaction",
-    "revenue_net": "Net revenue",
-}
+# What a coach reads first about their week, in this order.
+WEEKLY_METRICS = (
+    "active_clients",
+    "new_clients",
+    "churned_clients",
+    "reactivated_clients",
+    "checkin_adherence",
+    "response_time_median",
+    "satisfaction_average",
+    "revenue_net",
+)
 ATTENTION_MAX = 5  # goals listed as needing attention
 HISTORY_WEEKS = 8  # weeks in the summary's chart
 # The chart's panels: adherence, response time, satisfaction per week.
@@ -40,12 +40,11 @@ HISTORY_METRICS = ("checkin_adherence", "response_time_median", "satisfaction_av
 
 @dataclass(frozen=True, slots=True)
 class WeekRow:
+    """One metric's value this week and the week before (a number, per-currency amounts, or None)."""
+
     metric: str
-    label: str
-    this_week: str
-    last_week: str
-    change: str
-    definition: str
+    this_week: MetricValue
+    last_week: MetricValue
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,23 +90,18 @@ class WeeklyNumbers:
     history: tuple[WeekPoint, ...] = ()
     """The last weeks, oldest first, ending with this one."""
 
-    @property
-    def title(self) -> str:
-        return f"Your week: {self.start} to {self.end}"
-
-    def text(self) -> str:
-        """Plain text (notifications, email, logs never: it names clients)."""
-        lines = [self.title, f"Clients {self.load}"]
-        lines += [
-            f"{r.label}: {r.this_week} ({r.change} on the week before: {r.last_week})" for r in self.rows
-        ]
-        lines += [f"{a.client}, goal due {a.due_date}: {a.outlook} ({a.reason})" for a in self.attention]
-        return "\n".join(lines)
-
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["attention"] = [a.to_dict() for a in self.attention]
-        return {"type": BUSINESS_SUMMARY, **data, "text": self.text()}
+        # Every outbox payload has a plain ``text``: here the English heading, a fallback only (the
+        # channel words the numbers in the coach's language when it delivers them).
+        text = f"Your week: {self.start} to {self.end}. Clients {self.load}"
+        return {"type": BUSINESS_SUMMARY, **data, "text": text}
+
+    @staticmethod
+    def worded(data: Mapping[str, Any]) -> bool:
+        """A payload queued before the numbers were worded on delivery: English rows and ``text``."""
+        return any("label" in row for row in data.get("rows", []))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> WeeklyNumbers:
@@ -123,33 +117,6 @@ class WeeklyNumbers:
         )
 
 
-def _signed(value: float, unit: str) -> str:
-    if value == 0:
-        return "±0"
-    number = f"{value:+,}" if isinstance(value, int) else f"{value:+,.1f}"
-    return number + {"%": " pts", "minutes": " min"}.get(unit, "")
-
-
-def change(metric: str, now: MetricValue, before: MetricValue) -> str:
-    """This week minus last, signed (``+2``, ``-3.5 pts``, ``+10.00 USD``), or ``–`` when either is empty."""
-    unit = METRICS[metric].unit
-    if isinstance(now, Mapping) or isinstance(before, Mapping):
-        this = now if isinstance(now, Mapping) else {}
-        last = before if isinstance(before, Mapping) else {}
-        parts = []
-        for key in sorted(set(this) | set(last)):
-            diff = (this.get(key) or 0) - (last.get(key) or 0)
-            if unit == MONEY_UNIT:
-                parts.append(("+" if diff > 0 else "") + format_money(round(diff), key))
-            else:
-                parts.append(f"{key} {_signed(diff, unit)}")
-        return " · ".join(parts) or "–"
-    if now is None or before is None:
-        return "–"
-    diff = now - before
-    return _signed(round(diff, 1) if isinstance(diff, float) else diff, unit)
-
-
 async def weekly_numbers(session: AsyncSession, coach_id: int, *, now: datetime) -> WeeklyNumbers:
     """The coach's last seven whole UTC days against the seven before."""
     scope = Scope(coach_id=coach_id)
@@ -157,17 +124,7 @@ async def weekly_numbers(session: AsyncSession, coach_id: int, *, now: datetime)
     week = Period.last_days(WEEK_DAYS, now=now)
     this = await compute(session, scope, week, WEEKLY_METRICS)
     last = await compute(session, scope, week.previous(), WEEKLY_METRICS)
-    rows = tuple(
-        WeekRow(
-            metric,
-            label,
-            format_value(metric, this[metric]),
-            format_value(metric, last[metric]),
-            change(metric, this[metric], last[metric]),
-            METRICS[metric].definition,
-        )
-        for metric, label in WEEKLY_METRICS.items()
-    )
+    rows = tuple(WeekRow(metric, this[metric], last[metric]) for metric in WEEKLY_METRICS)
     loads = {c.coach_id: c.shown for c in await coach_loads(session, now=now)}
     attention = tuple(
         GoalAttention(f.client_name, f.due_date.isoformat(), f.outlook.value, f.reason)
@@ -208,24 +165,3 @@ async def _history(session: AsyncSession, scope: Scope, week: Period) -> tuple[W
             )
         )
     return tuple(points)
-
-
-def dashboard_alt_text(numbers: WeeklyNumbers) -> str:
-    """The chart in words, for screen readers: each panel's weekly values, oldest first."""
-
-    def series(label: str, values: list[float | None], unit: str) -> str:
-        shown = ", ".join("–" if v is None else f"{v:g}{unit}" for v in values)
-        return f"{label}: {shown}"
-
-    weeks = numbers.history
-    return (
-        f"{numbers.coach}, weeks from {weeks[0].week_start if weeks else numbers.start}. "
-        + "; ".join(
-            [
-                series("check-in adherence", [w.adherence_pct for w in weeks], " %"),
-                series("median response", [w.response_median_minutes for w in weeks], " min"),
-                series("satisfaction", [w.satisfaction_avg for w in weeks], ""),
-            ]
-        )
-        + "."
-    )

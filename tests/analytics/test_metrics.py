@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from domain.analytics.metrics import METRICS, compute, flatten, metric_names
-from domain.analytics.report import METRIC_LABELS, definitions_markdown
+from domain.analytics.report import definitions_markdown
 from domain.analytics.responses import business_seconds
 from domain.analytics.scope import Period, Scope
 from domain.analytics.usage import DailyUsage, llm_usage_by_coach_and_day
@@ -208,10 +208,6 @@ def test_readme_lists_the_metric_definitions_of_the_registry() -> None:
     assert block == definitions_markdown(), (
         "paste domain.analytics.report.definitions_markdown() into the README"
     )
-
-
-def test_every_metric_has_a_label() -> None:
-    assert set(METRIC_LABELS) == set(METRICS)
 
 
 async def test_each_refund_is_a_dated_row_and_a_repeated_total_adds_none(db: Database) -> None:

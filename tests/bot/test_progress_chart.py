@@ -129,6 +129,15 @@ def test_alt_text_says_the_trend_in_words() -> None:
     assert "Plan followed 58% over the check-in days." in text
 
 
+def test_alt_text_in_the_readers_language() -> None:
+    days: list[Day] = [(8, 6, 1)] * 7 + [None] * 14 + [(4, 6, 0)] * 5 + [None, None]
+    with use_locale("ru"):
+        text = alt_text(series_of(days, missed={7, 8}))
+    assert text.startswith("График ежедневного настроения и энергии (1–10) и соблюдения плана: Ann, ")
+    assert "12 отметок за 12 из 28 дней." in text and "2 дня без отметки показаны пропусками." in text
+    assert "настроение 4/10" in text and "План соблюдался в 58\xa0% дней с отметками." in text
+
+
 def test_alt_text_with_a_single_week_of_check_ins_states_no_direction() -> None:
     text = alt_text(series_of([None] * 21 + [(6, 5, 0.5)] * 7))
     assert "Weekly average: mood 6/10, energy 5/10." in text and "missed" not in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from conversations.coach_stats import change, definition, metric_value
 from domain.analytics.weekly import BUSINESS_SUMMARY, WeeklyNumbers
 from domain.db import Database
 from tests.reminders.conftest import People, dispatch, outbox, plan, utc
@@ -25,16 +26,18 @@ async def test_the_monday_digest_comes_with_the_week_over_week_numbers(db: Datab
     numbers = WeeklyNumbers.from_dict(summary.payload)
     assert (numbers.start, numbers.end, numbers.load) == ("2026-11-16", "2026-11-22", "2/4")
     rows = {r.metric: r for r in numbers.rows}
-    assert (rows["active_clients"].this_week, rows["active_clients"].last_week) == ("1", "1")
-    assert rows["active_clients"].change == "±0"
-    assert (rows["new_clients"].this_week, rows["new_clients"].change) == ("1", "+1")  # Bo on the 18th
-    assert rows["checkin_adherence"].definition.startswith("Check-ins done as a share (%)")
+    assert (rows["active_clients"].this_week, rows["active_clients"].last_week) == (1, 1)
+    assert change("active_clients", 1, 1) == "±0"
+    assert (rows["new_clients"].this_week, rows["new_clients"].last_week) == (1, 0)  # Bo on the 18th
+    assert definition("checkin_adherence").startswith("Check-ins done as a share (%)")
     # The chart's weeks, oldest first: Ada 2 of 7 days the week before; last week Ada 4 of 7 and Bo,
     # who joined on the 18th, 0 of 5.
     assert [w.week_start for w in numbers.history][-2:] == ["2026-11-09", "2026-11-16"]
     assert len(numbers.history) == 8 and numbers.history[0].adherence_pct is None
     assert [w.adherence_pct for w in numbers.history][-2:] == [28.6, 33.3]
-    assert (rows["checkin_adherence"].this_week, rows["checkin_adherence"].change) == ("33.3 %", "+4.7 pts")
+    adherence = rows["checkin_adherence"]
+    assert metric_value("checkin_adherence", adherence.this_week) == "33.3 %"
+    assert change("checkin_adherence", adherence.this_week, adherence.last_week) == "+4.7 pts"
 
     # Tuesday's digest is a digest only.
     await plan(db, utc(2026, 11, 23, 12, 0))

@@ -17,11 +17,8 @@ from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
 from bot.web import i18n
-from bot.web.pages.metric_texts import DEFINITIONS, LABELS
 from bot.web.pages.programs import TEMPLATE_LABELS
 from conversations.i18n import LOCALES_DIR, SUPPORTED_LOCALES, use_locale
-from domain.analytics.metrics import definitions
-from domain.analytics.report import METRIC_LABELS
 from domain.programs.templates import TEMPLATES
 
 WEB = Path(__file__).resolve().parents[2] / "bot" / "web"
@@ -96,12 +93,6 @@ def test_catalogue_is_complete_reviewed_and_keeps_placeholders(language: str) ->
 def test_pybabel_compile_accepts_every_entry(language: str) -> None:
     problems = [(m.id, [str(e) for e in errors]) for m, errors in _catalogue(language).check()]
     assert not problems
-
-
-def test_metric_texts_are_the_domains_english() -> None:
-    """The Analytics page's copies of the metric names and definitions say what the domain says."""
-    assert LABELS == METRIC_LABELS
-    assert {name: text.replace("%%", "%") for name, text in DEFINITIONS.items()} == definitions()
 
 
 def test_program_template_labels_are_the_domains_english() -> None:

@@ -4,7 +4,6 @@ forecasts. All figures come from ``domain.analytics``; this page only reads the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, timedelta
 
 from aiohttp import web
@@ -14,12 +13,10 @@ from bot.web.auth.audit import audit_refusal
 from bot.web.auth.guards import signed_in
 from bot.web.i18n import N_
 from bot.web.i18n import gettext as _
-from bot.web.pages.metric_texts import DEFINITIONS, LABELS
 from bot.web.render import render
-from conversations.i18n import format_amount, format_decimal
+from conversations.coach_stats import definition, label, metric_value
 from conversations.reasons import explain
-from domain.analytics.metrics import METRICS, MetricValue
-from domain.analytics.report import MONEY_UNIT, analytics_report
+from domain.analytics.report import analytics_report
 from domain.analytics.scope import Period, Scope
 from domain.clock import utcnow
 from domain.services.coaches import list_coaches, list_programs
@@ -28,8 +25,6 @@ routes = web.RouteTableDef()
 
 DEFAULT_DAYS = 28  # the four weeks up to today, like `coach analytics`
 DATE_HINT = N_("A date like 2026-11-01.")
-# Units as the page writes them after a number ("41 %", "12 min").
-UNIT_FORMATS = {"%": N_("%(number)s %%"), "minutes": N_("%(number)s min")}
 
 
 def _day(text: str, errors: dict[str, str], field: str) -> date | None:
@@ -51,31 +46,6 @@ def _scope_choice(text: str) -> tuple[str, int | None] | None:
     if kind in ("coach", "program") and number.isascii() and number.isdigit() and len(number) < 19:
         return kind, int(number)
     return None
-
-
-def _number(value: float, unit: str) -> str:
-    number = format_decimal(value if isinstance(value, int) else round(value, 1))
-    pattern = UNIT_FORMATS.get(unit)
-    return _(pattern, number=number) if pattern else number
-
-
-def metric_value(name: str, value: MetricValue) -> str:
-    """A value as the reader's language writes it: ``41 %``, ``49.00 USD · 30,00 EUR``, ``1: 0 · 5: 2``,
-    ``–`` for none (money in each currency, never converted)."""
-    unit = METRICS[name].unit
-    if value is None or (isinstance(value, Mapping) and not value):
-        return "–"
-    if not isinstance(value, Mapping):
-        return _number(value, unit)
-    parts = []
-    for key, v in value.items():
-        if v is None:
-            parts.append(f"{key}: –")
-        elif unit == MONEY_UNIT:
-            parts.append(format_amount(round(v), key))
-        else:
-            parts.append(f"{key}: {_number(v, unit)}")
-    return " · ".join(parts)
 
 
 @routes.get("/analytics", name="analytics")
@@ -115,9 +85,10 @@ async def analytics_page(request: web.Request) -> web.StreamResponse:
         {
             "n": n,
             "name": name,
-            "label": _(LABELS[name]),
+            # Names, definitions and values as /coach stats words them (conversations.coach_stats).
+            "label": label(name),
             "value": metric_value(name, value),
-            "definition": _(DEFINITIONS[name]),
+            "definition": definition(name),
         }
         for n, (name, value) in enumerate(report.values.items(), 1)
     ]
