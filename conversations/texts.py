@@ -752,8 +752,8 @@ class ProgressReport(Catalogue):
 
 
 class Chart(Catalogue):
-    """The progress chart's labels, in its reader's language: the client's when /progress sends it,
-    the coach's (English) in Slack, the web workspace and reports."""
+    """The progress chart's labels and alt text, in its reader's language: the client's when /progress
+    sends it, the coach's in Slack and the web workspace, English in reports."""
 
     TITLE = "{name}: {weeks}, {dates}"
     WEEKS = Plural("the last {n} week", "the last {n} weeks")

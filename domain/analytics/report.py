@@ -1,5 +1,5 @@
-"""Every metric for one scope and period, as stable JSON and as short readable values (``coach
-analytics``, ``/coach stats``, the weekly business summary)."""
+"""Every metric for one scope and period, as stable JSON and as short English values (``coach
+analytics``, the CLI reports); channels word them in the reader's language (conversations.coach_stats)."""
 
 from __future__ import annotations
 
