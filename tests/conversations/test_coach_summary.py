@@ -63,14 +63,14 @@ def test_a_german_coach_reads_german_bullets_with_german_numbers() -> None:
     assert "3 von 7 erwarteten Check-ins verpasst" in stood_out
     assert "hat sich diese Woche zu 0\u00a0% an den Plan gehalten" in stood_out
     assert "4 von 4 Notizen negativ" in stood_out
-    assert ask.startswith("Fragen Sie")
+    assert ask.startswith("Frag, ")
     assert not any(word in " ".join((how, stood_out, ask)) for word in ("checked", "fell", "missed", "Ask"))
 
 
 def test_each_language_has_its_own_words() -> None:
     facts = improving()
     assert coach_summary_bullets(facts, "de")[2] == (
-        "Fragen Sie, was diese Woche geholfen hat, damit es so weitergehen kann."
+        "Frag, was diese Woche geholfen hat, damit es so weitergehen kann."
     )
     assert coach_summary_bullets(facts, "es")[0].startswith(
         "Ben hizo 7 de 7 check-ins: ánimo 8/10 (sube 3 desde 5)"

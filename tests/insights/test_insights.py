@@ -326,7 +326,7 @@ async def test_a_german_coach_gets_the_computed_summary_in_german(db: Database) 
     )
     assert "Schlaf 7,5 Std." in summary.bullets[0]
     assert "Stimmung fiel im Wochenvergleich von 7 auf 3" in summary.bullets[1]
-    assert summary.bullets[2].startswith("Fragen Sie")
+    assert summary.bullets[2].startswith("Frag, ")
     # Read without a model call (what Slack shows as the latest summary): German as well.
     latest = await insights.latest_summary(ids[0], WEEK_ENDING)
     assert latest.bullets == summary.bullets

@@ -239,7 +239,7 @@ async def test_a_german_coachs_reaction_answer_and_comment_modal_read_german(
     assert sent["text"] == "👏 an Kim Kettle gesendet."
     await harness.action(clap["action_id"], clap["value"], message=message)
     again = await harness.api.wait_for("chat.postEphemeral", 2)
-    assert again[-1]["text"].startswith("Sie haben 👏 für diesen Check-in schon gesendet")
+    assert again[-1]["text"].startswith("Du hast 👏 für diesen Check-in schon gesendet")
     comment = buttons(post)["Kommentieren"]
     await harness.action(comment["action_id"], comment["value"], message=message)
     (opened,) = await harness.api.wait_for("views.open")

@@ -68,16 +68,16 @@ async def test_a_german_coach_gets_help_client_card_digest_and_home_in_german(
         "`/coach client <name>` — Profil, Ziele, die letzten 7 Check-ins und die neueste Zusammenfassung"
         in text
     )
-    assert "Antworten Sie im Thread eines Klienten" in text and "your clients" not in text
+    assert "Antworte im Thread eines Klienten" in text and "your clients" not in text
     unknown = all_text(await run(harness, "tanzen <b>"))
     assert "`tanzen` kenne ich nicht. Das kann ich:" in unknown
     assert (await run(harness, "client"))["text"] == "Welcher Klient? Zum Beispiel `/coach client Ann`."
     missing = await run(harness, "client Zora")
-    assert missing["text"] == "Keiner Ihrer Klienten heißt „Zora“. `/coach clients` listet sie auf."
+    assert missing["text"] == "Keiner deiner Klienten heißt „Zora“. `/coach clients` listet sie auf."
 
     # No clients yet: the computed digest (no insights source here) says so, and where it came from.
     empty = await run(harness, "digest")
-    assert empty["blocks"][0]["text"]["text"] == "Ihre Übersicht"
+    assert empty["blocks"][0]["text"]["text"] == "Deine Übersicht"
     assert empty["text"] == "0 Klienten · 0 heute eingecheckt · 0 brauchen Aufmerksamkeit"
     assert empty["blocks"][-1]["elements"][0]["text"] == "Quelle: berechnet"
 
@@ -175,7 +175,7 @@ async def test_settings_availability_guides_support_and_announce_answer_in_germa
     await add_client(harness.db, coach, "Ann <Lee>")
 
     settings = await run(harness, "settings")
-    assert settings["blocks"][0]["text"]["text"] == "Ihre Übersichts-Einstellungen"
+    assert settings["blocks"][0]["text"]["text"] == "Deine Übersichts-Einstellungen"
     assert "*Rhythmus:* täglich" in all_text(settings)
     wrong = await run(harness, "settings digest 08:00")
     assert wrong["text"].startswith("Zum Beispiel `/coach settings digest 08:00 weekly Europe/Berlin`")
@@ -183,9 +183,7 @@ async def test_settings_availability_guides_support_and_announce_answer_in_germa
     assert saved["text"] == "Gespeichert. Übersicht um 07:30, wöchentlich, Europe/Berlin."
 
     hours = await run(harness, "availability")
-    assert hours["text"].startswith(
-        "Sie haben noch keine buchbaren Zeiten, daher können Klienten nicht /book"
-    )
+    assert hours["text"].startswith("Du hast noch keine buchbaren Zeiten, daher können Klienten nicht /book")
     assert "`/coach availability set {weekly:" in hours["text"]
 
     guides = await run(harness, "guides")
@@ -198,13 +196,13 @@ async def test_settings_availability_guides_support_and_announce_answer_in_germa
     opened = await run(harness, "support The <export> fails")
     assert opened["text"].startswith("Support-Anfrage #") and "Die Admins haben sie" in opened["text"]
     mine = all_text(await run(harness, "support"))
-    assert "Ihre Support-Anfragen" in mine and "offen · " in mine and "1 Nachricht" in mine
+    assert "Deine Support-Anfragen" in mine and "offen · " in mine and "1 Nachricht" in mine
     assert "\\n>The &lt;export&gt; fails" in mine  # the coach's words as written, escaped
 
     preview = await run(harness, "announce Bis <Montag>!")
     assert preview["blocks"][0]["text"]["text"] == "Vorschau der Ankündigung"
     assert preview["blocks"][1]["text"]["text"] == "Bis &lt;Montag&gt;!"
-    assert "1 Klient, sobald Sie auf Senden drücken." in preview["blocks"][2]["elements"][0]["text"]
+    assert "1 Klient, sobald du auf Senden drückst." in preview["blocks"][2]["elements"][0]["text"]
     buttons = [e["text"]["text"] for e in preview["blocks"][3]["elements"]]
     assert buttons == ["Senden", "Abbrechen"]
     bad = await run(harness, "announce --when later Hallo")
