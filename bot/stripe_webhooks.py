@@ -12,6 +12,9 @@ from aiohttp import web
 from bot.components import AppContext, Component
 from bot.config import PAYMENT_CANCEL_PATH, PAYMENT_SUCCESS_PATH, Settings
 from bot.http import door
+from bot.web.i18n import accepted_language
+from conversations.i18n import use_locale
+from conversations.texts import PaymentPages as Pages
 from domain.db import Database, is_unavailable
 from integrations.stripe import StripePayments, StripeWebhookProcessor, build_stripe_client
 
@@ -20,9 +23,6 @@ log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/webhooks/stripe"
 # How often overdue dunning cases are checked; the schedule is in days, so minutes are plenty.
 DUNNING_SWEEP_SECONDS = 15 * 60
-# The pages Checkout returns to by default; the conversation itself continues in the chat.
-SUCCESS_PAGE = "Thank you, your payment went through. You can close this page and go back to the chat."
-CANCEL_PAGE = "No payment was taken. You can close this page and go back to the chat."
 
 
 def stripe_payments_for(ctx: AppContext) -> StripePayments | None:
@@ -48,13 +48,16 @@ class PaymentPages(Component):
     name = "payment-pages"
 
     def install_routes(self, app: web.Application) -> None:
-        app.router.add_get(PAYMENT_SUCCESS_PATH, self._page(SUCCESS_PAGE))
-        app.router.add_get(PAYMENT_CANCEL_PATH, self._page(CANCEL_PAGE))
+        app.router.add_get(PAYMENT_SUCCESS_PATH, self._page(lambda: Pages.SUCCESS))
+        app.router.add_get(PAYMENT_CANCEL_PATH, self._page(lambda: Pages.CANCELLED))
 
     @staticmethod
-    def _page(text: str) -> Callable[[web.Request], Awaitable[web.Response]]:
+    def _page(text: Callable[[], str]) -> Callable[[web.Request], Awaitable[web.Response]]:
+        # The conversation itself continues in the chat; the page is in the browser's language
+        # (the client's phone), as the Checkout page before it was in the client's.
         async def show(request: web.Request) -> web.Response:
-            return web.Response(text=text)
+            with use_locale(accepted_language(request.headers.get("Accept-Language"))):
+                return web.Response(text=text())
 
         return show
 

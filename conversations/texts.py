@@ -185,6 +185,9 @@ class Settings(Catalogue):
     LEADERBOARD_ON = "Cohort leaderboard: on (your first name and run minutes show in your group)."
     LEADERBOARD_OFF = "Cohort leaderboard: off (nothing of yours is shown in your group)."
     CALENDAR = "Here is your check-in schedule for your calendar."
+    # The event in that file, as the client's calendar app shows it.
+    CALENDAR_EVENT = "Check-in with your coach"
+    CALENDAR_EVENT_NOTE = "Reply to the bot with /checkin. Change the time with /settings."
     DONE = "All set. Send /settings whenever you want to change something."
     BAD_MENU = "Please pick one of the options."
     SAVED_WHAT = {
@@ -1001,12 +1004,37 @@ class PaymentUpdates(Catalogue):
     DUNNING_LAST = " This is the last reminder: after it your program will be paused."
     DUNNING = "{lead} Please update your card or pay {amount}.{last} Send /billing to manage payments."
     PAY_BUTTON = "Pay {amount}"
+    PAY_MONTHLY_BUTTON = "Pay {amount} / month"
     PAUSED = (
         "Your {program} program is paused because the monthly payment is still open. "
         "Send /billing to update your card; it resumes as soon as the payment goes through."
     )
     REFUNDED = "You've been refunded {amount}. It usually shows on your statement in 5-10 days."
     ENDED = "Your {program} subscription has ended. Thank you for training with us!"
+
+
+class PaymentPages(Catalogue):
+    """The pages Stripe Checkout returns the client's browser to, in the browser's language."""
+
+    SUCCESS = "Thank you, your payment went through. You can close this page and go back to the chat."
+    CANCELLED = "No payment was taken. You can close this page and go back to the chat."
+
+
+class FromCoach(Catalogue):
+    """What a coach sends a client from Slack (``/coach paylink``, ``/coach remind``): queued in the
+    client's language, whatever the coach's."""
+
+    PAYMENT_LINK = "Your coach sent you a payment link for {program} ({amount})."
+    PAY_NOW = "Pay now"
+    REMINDER = "⏰ Reminder from {coach}: {text}"
+
+
+class ClientHome(Catalogue):
+    """The App Home tab on Slack of anyone who is not a coach (a client, or someone not yet one)."""
+
+    TITLE = "Your coaching assistant"
+    INTRO = "Send me a message in the *Messages* tab to check in, see your goals or reach your coach."
+    TRY = "Try `/checkin`, `/goals` or `/help` there."
 
 
 class Reminders(Catalogue):
@@ -1055,6 +1083,16 @@ class Policy(Catalogue):
     MY_DATA = "Get my data"
     FORGET_ME = "Delete my data"
     READ = "Our privacy policy and terms (version {version}): {link}"
+
+
+class PolicyPage(Catalogue):
+    """The public page the policy links point to, in the browser's language (the policy's own text
+    is shown as the admin wrote it)."""
+
+    TITLE = "Privacy policy and terms, version {version}"
+    META = "Version {version}, published {published}. What changed: {summary}"
+    NONE_YET = "No privacy policy has been published yet."
+    NO_SUCH_VERSION = "There is no such policy version."
 
 
 class Support(Catalogue):

@@ -376,7 +376,15 @@ class SlackBot:
     async def on_home_opened(self, event: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab", "home") != "home":
             return
-        await publish_home(self.db, client, str(event["user"]), self.clock, self.insights)
+        user_id = str(event["user"])
+        await publish_home(
+            self.db,
+            client,
+            user_id,
+            self.clock,
+            self.insights,
+            language_hint=lambda: self.conversation.language_hint(client, user_id),
+        )
 
 
 def _inbox_entry(body: dict[str, Any]) -> InboundUpdate | None:

@@ -20,11 +20,11 @@ from conversations.coach_notices import notice_text as render_notice_text
 from conversations.coach_notices import platform_name
 from conversations.i18n import current_locale, format_decimal
 from conversations.messages import OutgoingMessage
+from conversations.texts import ClientHome, CoachSummary
 from conversations.texts import CoachCommands as Commands
 from conversations.texts import CoachHome as Home
 from conversations.texts import CoachNotices as Notices
 from conversations.texts import CoachStats as Stats
-from conversations.texts import CoachSummary
 from conversations.texts import CoachThreads as Threads
 from domain.analytics.weekly import WeeklyNumbers
 from domain.models import CheckIn, Client, Coach, Message
@@ -547,15 +547,10 @@ def home_view(coach: Coach, roster: Sequence[ClientGlance], now: datetime) -> di
 
 
 def client_home_view() -> dict[str, Any]:
+    """Anyone else's App Home, in the current locale (the client's; set by the caller)."""
     return {
         "type": "home",
-        "blocks": [
-            header("Your coaching assistant"),
-            section(
-                "Send me a message in the *Messages* tab to check in, see your goals or reach your coach."
-            ),
-            context("Try `/checkin`, `/goals` or `/help` there."),
-        ],
+        "blocks": [header(ClientHome.TITLE), section(ClientHome.INTRO), context(ClientHome.TRY)],
     }
 
 

@@ -35,12 +35,12 @@ from bot.slack.roster import (
 from conversations import coach_stats
 from conversations.coach_digest import digest_payload
 from conversations.flows.program import render_update
-from conversations.i18n import format_decimal, use_locale
+from conversations.i18n import format_amount, format_decimal, use_locale
 from conversations.messages import OutgoingMessage, UrlButton
 from conversations.ports import GoalSuggester, PaymentPort, PaymentsUnavailable
 from conversations.reasons import explain
 from conversations.texts import CoachCommands as T
-from conversations.texts import CoachTools
+from conversations.texts import CoachTools, FromCoach
 from domain.analytics.programs import program_stats
 from domain.analytics.weekly import weekly_numbers
 from domain.clock import Clock, utcnow
@@ -50,7 +50,7 @@ from domain.insights import approval
 from domain.insights.digest import Digest
 from domain.models import Client, Coach, Payment, Program
 from domain.models.enums import EnrollmentStatus
-from domain.money import MoneyError, format_money, parse_money
+from domain.money import MoneyError, parse_money
 from domain.services.audit import record_audit_event
 from domain.services.clients import coach_clients, find_clients_by_name
 from domain.services.coaches import list_programs
@@ -364,16 +364,18 @@ class CoachCommands:
                 return reply(
                     T.ALREADY_ENROLLED.format(name=client.display_name, program=program.name, status=status)
                 )
-            names = (client.display_name, program.name)
+            names, client_locale = (client.display_name, program.name), client.locale
         try:
             # Network I/O happens after the enrollment is committed, never inside the transaction.
             offer = await self.payments.checkout_for_enrollment(enrollment.id)
         except PaymentsUnavailable as exc:
             return reply(T.LINK_UNAVAILABLE.format(reason=exc))
-        message = OutgoingMessage(  # the client's words: not the coach's language
-            text=f"Your coach sent you a payment link for {names[1]} ({format_money(offer.amount_minor, offer.currency)}).",
-            url_buttons=(UrlButton(offer.label or "Pay now", offer.url),),
-        )
+        with use_locale(client_locale):  # for the client: in their language, not the coach's
+            amount = format_amount(offer.amount_minor, offer.currency)
+            message = OutgoingMessage(
+                text=FromCoach.PAYMENT_LINK.format(program=names[1], amount=amount),
+                url_buttons=(UrlButton(offer.label or FromCoach.PAY_NOW, offer.url),),
+            )
         async with self.db.unit_of_work() as session:
             # None from the enqueue means "already queued" (a repeat); unreachable is checked first.
             reachable = bool(await reachable_identities(session, client_id))
@@ -406,7 +408,8 @@ class CoachCommands:
             client = await owned_client(session, coach, client_id)
             if client is None:
                 return reply(T.NOT_YOUR_CLIENT)
-            message = OutgoingMessage(text=f"⏰ Reminder from {coach.name}: {text}")  # for the client
+            with use_locale(client.locale):  # for the client: in their language, not the coach's
+                message = OutgoingMessage(text=FromCoach.REMINDER.format(coach=coach.name, text=text))
             reachable = bool(await reachable_identities(session, client.id))
             if reachable:
                 await enqueue_for_client(

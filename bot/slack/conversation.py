@@ -96,6 +96,11 @@ class SlackConversation:
                 self._locales[user_id] = str(user["locale"])
         return self._names[user_id] or None
 
+    async def language_hint(self, client: AsyncWebClient, user_id: str) -> str | None:
+        """What the person's Slack is set to ("de-DE"), read with their name; None if unknown."""
+        await self.display_name(client, user_id)
+        return self._locales.get(user_id)
+
     async def on_direct_message(self, event: dict[str, Any], client: AsyncWebClient) -> None:
         async with self._chats.turn(str(event["channel"])):
             await self._direct_message(event, client)

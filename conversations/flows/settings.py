@@ -58,7 +58,15 @@ class ScheduleCalendar(Protocol):
     """Builds the .ics of a check-in schedule (``integrations.calendar.checkin_schedule_ics``)."""
 
     def __call__(
-        self, *, client_id: int, timezone: str, checkin_time: str, cadence: str, starts_on: date
+        self,
+        *,
+        client_id: int,
+        timezone: str,
+        checkin_time: str,
+        cadence: str,
+        starts_on: date,
+        title: str,
+        description: str,
     ) -> bytes: ...
 
 
@@ -247,6 +255,8 @@ def _send_calendar(turn: Turn, client: Client) -> None:
         checkin_time=client.checkin_time,
         cadence=client.checkin_cadence,
         starts_on=turn.now.astimezone(ZoneInfo(client.timezone)).date(),
+        title=T.CALENDAR_EVENT,
+        description=T.CALENDAR_EVENT_NOTE,
     )
     turn.replies.append(
         OutgoingMessage(T.CALENDAR, files=(OutgoingFile("checkin-schedule.ics", content, ICS_MIME),))

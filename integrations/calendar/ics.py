@@ -43,9 +43,12 @@ def checkin_schedule_ics(
     cadence: str,
     starts_on: date,
     title: str = "Check-in with your coach",
+    description: str = "Reply to the bot with /checkin. Change the time with /settings.",
     stamp: datetime | None = None,
 ) -> bytes:
-    """The schedule as an iCalendar file. The UID is stable per client, so a new file replaces the old."""
+    """The schedule as an iCalendar file. The UID is stable per client, so a new file replaces the old.
+    ``title`` and ``description`` are what the calendar shows: the settings flow passes them in the
+    client's language."""
     zone = ZoneInfo(timezone)
     first = _first_day(cadence, starts_on)
     start = datetime.combine(first, parse_hhmm(checkin_time), tzinfo=zone)
@@ -59,7 +62,7 @@ def checkin_schedule_ics(
     event.add("dtstart", start)
     event.add("duration", timedelta(minutes=CHECKIN_EVENT_MINUTES))
     event.add("summary", title)
-    event.add("description", "Reply to the bot with /checkin. Change the time with /settings.")
+    event.add("description", description)
     event.add("rrule", rrule_for_cadence(cadence))
     alarm = Alarm()
     alarm.add("action", "DISPLAY")

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from conversations.i18n import use_locale
 from conversations.ports import InvoiceSummary, PaymentOffer, PaymentsUnavailable, SubscriptionSummary
 from conversations.texts import PaymentProblems as Problems
+from conversations.texts import PaymentUpdates as Updates
 from domain.db import Database
 from domain.errors import NotFound, PermissionDenied, ValidationError
 from domain.models import Payment, Subscription
@@ -292,11 +293,12 @@ class StripePayments:
 
     @staticmethod
     def _offer(plan: _CheckoutPlan, url: str) -> PaymentOffer:
-        amount = texts.money(plan.price_minor, plan.currency)
-        suffix = " / month" if plan.billing == Billing.MONTHLY else ""
-        return PaymentOffer(
-            url=url, label=f"Pay {amount}{suffix}", amount_minor=plan.price_minor, currency=plan.currency
-        )
+        # The button the client presses: in their language, whoever asked for the link (a coach too).
+        with use_locale(plan.client_locale):
+            amount = texts.client_money(plan.price_minor, plan.currency)
+            button = Updates.PAY_MONTHLY_BUTTON if plan.billing == Billing.MONTHLY else Updates.PAY_BUTTON
+            label = button.format(amount=amount)
+        return PaymentOffer(url=url, label=label, amount_minor=plan.price_minor, currency=plan.currency)
 
     # --- BillingPort -------------------------------------------------------------------------
 

@@ -83,6 +83,11 @@ async def test_the_page_shows_the_text_escaped(db: Database) -> None:
             async with http.get(f"http://127.0.0.1:{port}/policy") as latest:
                 assert latest.status == 200 and str(latest.url).endswith("/policy/4")
                 page = await latest.text()
+            russian = {"Accept-Language": "ru-RU,ru;q=0.9"}
+            async with http.get(f"http://127.0.0.1:{port}/policy/4", headers=russian) as response:
+                in_russian = await response.text()
+            async with http.get(f"http://127.0.0.1:{port}/policy/5", headers=russian) as response:
+                assert response.status == 404 and await response.text() == "Такой версии политики нет."
             for missing in ("5", "x", "-1", "9" * 20):
                 async with http.get(f"http://127.0.0.1:{port}/policy/{missing}") as response:
                     assert response.status == 404
@@ -91,6 +96,12 @@ async def test_the_page_shows_the_text_escaped(db: Database) -> None:
     assert "<script>" not in page and "&lt;script&gt;" in page and "<b>" not in page
     assert 'href="javascript' not in page and "<strong>kept 2 years</strong>" in page
     assert "Version 4" in page and "Retention &lt;b&gt;shorter&lt;/b&gt;" in page
+    assert '<html lang="en">' in page and "<title>Privacy policy and terms, version 4</title>" in page
+    # A client whose browser speaks Russian: the page's own words in Russian, the policy as written.
+    assert '<html lang="ru">' in in_russian
+    assert "<title>Политика конфиденциальности и условия, версия 4</title>" in in_russian
+    assert "Версия 4, опубликована " in in_russian and "Retention &lt;b&gt;shorter&lt;/b&gt;" in in_russian
+    assert "<strong>kept 2 years</strong>" in in_russian
 
 
 async def test_no_policy_yet_is_a_404(db: Database) -> None:
@@ -104,5 +115,13 @@ async def test_no_policy_yet_is_a_404(db: Database) -> None:
     try:
         async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/policy") as response:
             assert response.status == 404
+            assert await response.text() == "No privacy policy has been published yet."
+        german = {"Accept-Language": "de"}
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(f"http://127.0.0.1:{port}/policy", headers=german) as response,
+        ):
+            assert response.status == 404
+            assert await response.text() == "Es wurde noch keine Datenschutzerklärung veröffentlicht."
     finally:
         await runner.cleanup()

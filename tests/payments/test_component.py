@@ -66,5 +66,15 @@ async def test_checkout_returns_to_our_own_pages_by_default(database_url: str, d
             for path in (PAYMENT_SUCCESS_PATH, PAYMENT_CANCEL_PATH):
                 page = await http.get(f"http://127.0.0.1:{service.port}{path}")
                 assert page.status_code == 200 and "go back to the chat" in page.text
+            # The client's phone asks for Spanish: the page is in Spanish.
+            spanish = {"Accept-Language": "es-MX,es;q=0.9,en;q=0.5"}
+            success = await http.get(
+                f"http://127.0.0.1:{service.port}{PAYMENT_SUCCESS_PATH}", headers=spanish
+            )
+            assert success.text == (
+                "Gracias, tu pago se ha completado. Puedes cerrar esta página y volver al chat."
+            )
+            cancel = await http.get(f"http://127.0.0.1:{service.port}{PAYMENT_CANCEL_PATH}", headers=spanish)
+            assert cancel.text == "No se ha cobrado nada. Puedes cerrar esta página y volver al chat."
     finally:
         await service.stop()

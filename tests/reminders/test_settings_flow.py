@@ -93,11 +93,28 @@ async def test_change_time_with_calendar_and_replanned_reminders(
     assert ics.file_name == "checkin-schedule.ics" and ics.mime_type == "text/calendar"
     [event] = Calendar.from_ical(ics.content).walk("VEVENT")
     assert event["DTSTART"].dt.hour == 19 and event["DTSTART"].params["TZID"] == "Europe/Berlin"
+    assert str(event["SUMMARY"]) == "Check-in with your coach"
     assert (await stored(db, client)).checkin_time == "19:15"
     checkins = by_kind(await reminders(db, client_id=client.id), "checkin")
     assert ensure_utc(checkins[0].due_at) == utc(2026, 11, 24, 18, 15)  # 19:15 CET
     done = await say(payload="done")
     assert "All set" in text_of(done)
+
+
+async def test_the_calendar_event_is_in_the_clients_language(
+    db: Database, people: People, engine: tuple[ConversationEngine, Clock]
+) -> None:
+    client = await people.client(timezone="Europe/Madrid", locale="es")
+    say = await talk_to(engine[0], db, client)
+    await say("/settings")
+    await say(payload="time")
+    replies = await say("19:15")
+    [ics] = [f for r in replies for f in r.files]
+    [event] = Calendar.from_ical(ics.content).walk("VEVENT")
+    assert str(event["SUMMARY"]) == "Check-in con tu coach"
+    assert str(event["DESCRIPTION"]) == "Responde al bot con /checkin. Cambia la hora con /settings."
+    [alarm] = event.walk("VALARM")
+    assert str(alarm["DESCRIPTION"]) == "Check-in con tu coach"
 
 
 async def test_quiet_hours_pause_cadence_and_channel(

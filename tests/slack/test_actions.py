@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from sqlalchemy import select
 
 from domain.models import AuditEvent, Coach, CoachThread, OutboundMessage
 from domain.services.checkins import record_check_in
+from domain.services.clients import set_client_locale
 from domain.services.notices import notify_coach
 from tests.slack.conftest import COACH_DM, COACH_USER, STRANGER, SlackHarness, add_client
 
@@ -113,3 +115,28 @@ async def test_app_home_shows_the_coachs_clients_at_a_glance(harness: SlackHarne
     await harness.event({"type": "app_home_opened", "user": STRANGER, "channel": "DX", "tab": "home"})
     stranger_view = (await harness.api.wait_for("views.publish", 2))[-1]
     assert "Hana" not in json.dumps(stranger_view)
+
+
+async def test_app_home_of_anyone_else_is_in_their_language(harness: SlackHarness, coach: Coach) -> None:
+    """A client reads their Home in the language they chose; someone who is not a client yet in the
+    one their Slack is set to (as their first message would be answered); anyone else in English."""
+    client = await add_client(harness.db, coach, "Greta Home", platform="slack", user="UGRETA01")
+    async with harness.db.unit_of_work() as session:
+        await set_client_locale(session, client.id, "de")
+    harness.api.locales["UGRETA01"] = "en-US"  # the choice made in the chat wins over Slack's
+    harness.api.locales["UNEW0001"] = "ru-RU"
+
+    async def home(user: str, count: int) -> list[dict[str, Any]]:
+        await harness.event({"type": "app_home_opened", "user": user, "channel": "DHOME", "tab": "home"})
+        view = (await harness.api.wait_for("views.publish", count))[-1]["view"]
+        assert view["type"] == "home"
+        return list(view["blocks"])
+
+    greta = await home("UGRETA01", 1)
+    assert greta[0]["text"]["text"] == "Dein Coaching-Assistent"
+    assert "Schreib mir im Tab *Nachrichten*" in json.dumps(greta, ensure_ascii=False)
+    newcomer = await home("UNEW0001", 2)
+    assert newcomer[0]["text"]["text"] == "Твой коучинг-ассистент"
+    stranger = await home(STRANGER, 3)
+    assert stranger[0]["text"]["text"] == "Your coaching assistant"
+    assert "Send me a message in the *Messages* tab" in json.dumps(stranger)

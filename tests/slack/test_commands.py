@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 from typing import Any
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from domain.clock import utcnow
 from domain.models import Coach, OutboundMessage
 from domain.services.checkins import record_check_in
+from domain.services.clients import set_client_locale
 from domain.services.coaches import create_coach, create_program, publish_program
 from domain.services.goals import set_goal
 from tests.slack.conftest import SlackHarness, add_client
@@ -136,6 +138,42 @@ async def test_remind_queues_a_reminder_to_the_clients_channel(harness: SlackHar
         row = await session.scalar(select(OutboundMessage).where(OutboundMessage.platform == "telegram"))
     assert row is not None and row.payload["text"].endswith("Log your sleep tonight")
     assert "Whom should I remind" in all_text(await run(harness, "remind Ann"))
+
+
+async def test_what_the_coach_sends_reaches_each_client_in_their_own_language(
+    harness: SlackHarness, coach: Coach
+) -> None:
+    """The coach reads English; a Spanish client on Slack and a Russian one on Telegram get the
+    payment link and the reminder in theirs (the coach's own words as written)."""
+    ana = await add_client(harness.db, coach, "Ana Ruiz", platform="slack", user="UANA0001")
+    ivan = await add_client(harness.db, coach, "Ivan Petrov")
+    async with harness.db.unit_of_work() as session:
+        await set_client_locale(session, ana.id, "es")
+        await set_client_locale(session, ivan.id, "ru")
+        program = await create_program(
+            session, coach_id=coach.id, name="Fuerza", price_minor=4900, currency="usd"
+        )
+        await publish_program(session, program.id)
+    assert "Payment link for Fuerza sent to Ana Ruiz" in all_text(
+        await run(harness, "paylink Ana Ruiz Fuerza")
+    )
+    assert "Reminder sent to Ana Ruiz" in all_text(await run(harness, "remind Ana Ruiz Duerme ocho horas"))
+    assert "Reminder sent to Ivan Petrov" in all_text(await run(harness, "remind Ivan Petrov Пей воду"))
+
+    posts: list[dict[str, Any]] = []
+    for _ in range(50):  # Slack takes one post a second per chat
+        await harness.deliver_outbox()
+        posts = [p for p in harness.api.of("chat.postMessage") if p["channel"] == "DUANA0001"]
+        if len(posts) >= 2:
+            break
+        await asyncio.sleep(0.1)
+    assert [p["text"] for p in posts] == [
+        "Tu coach te ha enviado un enlace de pago para Fuerza (49,00 USD).",
+        "⏰ Recordatorio de Casey Coach: Duerme ocho horas",
+    ]
+    async with harness.db.sessions() as session:
+        telegram = await session.scalar(select(OutboundMessage).where(OutboundMessage.platform == "telegram"))
+    assert telegram is not None and telegram.payload["text"] == "⏰ Напоминание от Casey Coach: Пей воду"
 
 
 async def test_digest_from_the_insights_service(harness: SlackHarness, coach: Coach) -> None:

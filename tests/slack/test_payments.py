@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from domain.models import AuditEvent, Coach, OutboundMessage, Payment
 from domain.models.enums import PaymentStatus
+from domain.services.clients import set_client_locale
 from integrations.stripe import StripePayments
 from tests.payments.conftest import Shop, WebhookEndpoint
 from tests.slack.conftest import COACH_USER, STRANGER, SlackHarness
@@ -65,3 +66,19 @@ async def test_paylink_then_refund_from_slack(
         ).all()
     assert refreshed is not None and refreshed.status == PaymentStatus.REFUNDED
     assert sorted(refused) == sorted([f"slack:{STRANGER}", f"slack:{COACH_USER}"])  # both attempts audited
+
+
+async def test_a_german_client_gets_the_payment_link_in_german(
+    harness: SlackHarness, coach: Coach, shop: Shop, payments: StripePayments, stripe_api: CheckoutApi
+) -> None:
+    """Ada reads her answer in English; Bo, who speaks German, gets the link and its button in German
+    (the amount written the German way)."""
+    harness.bot.commands.payments = payments
+    async with harness.db.unit_of_work() as session:
+        await set_client_locale(session, shop.client_id, "de")
+    assert "Payment link for Momentum sent to Bo" in await run(harness, "paylink Bo Momentum")
+    async with harness.db.sessions() as session:
+        link = await session.scalar(select(OutboundMessage).where(OutboundMessage.chat_id == "4242"))
+    assert link is not None
+    assert link.payload["text"] == "Dein Coach hat dir einen Zahlungslink für Momentum (29,00 EUR) geschickt."
+    assert link.payload["url_buttons"][0]["label"] == "29,00 EUR / Monat bezahlen"

@@ -52,6 +52,7 @@ class Upload:
 class SlackApiServer:
     calls: list[Call] = field(default_factory=list)
     users: dict[str, str] = field(default_factory=dict)
+    locales: dict[str, str] = field(default_factory=dict)  # a user's Slack locale ("de-DE"), if set
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _rate_limited: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
     _runner: web.AppRunner | None = None
@@ -172,7 +173,10 @@ class SlackApiServer:
             return {"ok": True, "channel": {"id": "D" + users.lstrip("U")}}
         if method == "users.info":
             user = str(args.get("user", ""))
-            return {"ok": True, "user": {"id": user, "real_name": self.users.get(user, "Slack User")}}
+            found: dict[str, Any] = {"id": user, "real_name": self.users.get(user, "Slack User")}
+            if user in self.locales:
+                found["locale"] = self.locales[user]
+            return {"ok": True, "user": found}
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._ts):08d}"
             self.uploads[file_id] = Upload(str(args.get("filename", "")), args.get("alt_txt"))
