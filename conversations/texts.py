@@ -510,6 +510,9 @@ class Goals(Catalogue):
     )
     SUGGESTION_ACCEPTED = "Added your goal: '{goal}'."
     SUGGESTION_GONE = "That suggestion is no longer available."
+    # A goal idea the coach approved, sent to the client (domain.insights.approval).
+    OFFER = "Your coach suggests a goal for you: '{goal}'. Want to take it on?"
+    TAKE_IT = "Add this goal"
 
 
 class Feedback(Catalogue):

@@ -19,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import blocks
 from bot.slack.auth import REFUSAL_TEXT, coach_locale, linked_coach, owned_client, record_refusal
+from conversations.flows.goals import render_offer
 from conversations.i18n import use_locale
 from conversations.reasons import explain, sentence_case
 from conversations.texts import CoachButtons as T
@@ -154,7 +155,12 @@ class GoalApprovals:
                 if dismiss:
                     return await dismiss_goal(session, goal_id, coach_id=coach.id)
                 return await approve_goal(
-                    session, goal_id, coach_id=coach.id, edit=edit, today=self.clock().date()
+                    session,
+                    goal_id,
+                    coach_id=coach.id,
+                    edit=edit,
+                    today=self.clock().date(),
+                    render_offer=render_offer,  # the client is told in their language
                 )
             except DomainError as exc:
                 return exc

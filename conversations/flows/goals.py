@@ -8,8 +8,11 @@ stored as ``proposed`` and go to the coach; the approved ones reach the client w
 
 from __future__ import annotations
 
+from typing import Any
+
 from conversations.flow import END, EffectContext, Flow, InvalidAnswer, Next, Step, Turn, ask, buttons
-from conversations.messages import OutgoingMessage
+from conversations.i18n import use_locale
+from conversations.messages import Button, OutgoingMessage
 from conversations.parsing import ParseError, parse_goal_details, parse_percent
 from conversations.texts import Goals as T
 from domain.errors import NotFound
@@ -18,6 +21,14 @@ from domain.models.enums import GoalStatus
 from domain.services import goals
 
 OPEN = (GoalStatus.ACTIVE,)
+
+
+def render_offer(offer: approval.GoalOffer) -> dict[str, Any]:
+    """The outbox payload offering a client the goal their coach approved, in the client's language
+    (the goal's words as written); its button starts this flow with ``/goals accept:<id>``."""
+    with use_locale(offer.locale):
+        row = (Button(T.TAKE_IT, offer.accept_command),)
+        return OutgoingMessage(T.OFFER.format(goal=offer.goal), (row,)).to_dict()
 
 
 async def begin(turn: Turn) -> Next:

@@ -8,8 +8,10 @@ only after their coach has read it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +30,31 @@ GOAL_APPROVAL = "goal_approval"
 """The coach notice kind; the Slack app renders it with Approve / Edit / Dismiss buttons."""
 OFFER = "Your coach suggests a goal for you: '{goal}'. Want to take it on?"
 TAKE_IT = "Add this goal"
+
+
+@dataclass(frozen=True, slots=True)
+class GoalOffer:
+    """What a client is offered once their coach approves a goal idea: the goal as approved (its
+    words as written), in the client's language (``locale``); the button takes ``/goals accept:<id>``."""
+
+    goal_id: int
+    goal: str
+    locale: str = "en"
+
+    @property
+    def accept_command(self) -> str:
+        return f"/goals accept:{self.goal_id}"
+
+
+OfferRenderer = Callable[[GoalOffer], dict[str, Any]]
+
+
+def english_offer(offer: GoalOffer) -> dict[str, Any]:
+    """The offer as an outbox payload in English; the channels pass ``conversations``' renderer,
+    which says it in the client's language."""
+    return client_message(OFFER.format(goal=offer.goal), [(TAKE_IT, offer.accept_command)])
+
+
 AI_SOURCE = "ai"
 """``Goal.source`` of an idea a model wrote (computed ones keep ``suggested``)."""
 _OPEN_ENROLLMENTS = (EnrollmentStatus.PENDING_PAYMENT, EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED)
@@ -120,8 +147,10 @@ async def approve_goal(
     edit: GoalProposal | None = None,
     today: date | None = None,
     actor: str | None = None,
+    render_offer: OfferRenderer = english_offer,
 ) -> Goal:
-    """The coach approves (optionally edited): the goal is offered to the client, once.
+    """The coach approves (optionally edited): the goal is offered to the client, once, worded by
+    ``render_offer``.
 
     Raises ``NotFound`` for a goal that is not of one of this coach's clients, and ``ValidationError``
     when it is no longer waiting or the edit is not a valid goal.
@@ -142,7 +171,7 @@ async def approve_goal(
     await enqueue_for_client(
         session,
         client.id,
-        client_message(OFFER.format(goal=goal.text), [(TAKE_IT, f"/goals accept:{goal.id}")]),
+        render_offer(GoalOffer(goal.id, goal.text, client.locale)),
         dedupe_key=f"goal_offered:{goal.id}",
     )
     return goal

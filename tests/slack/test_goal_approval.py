@@ -16,6 +16,7 @@ from conversations.engine import ConversationEngine
 from domain.models import AuditEvent, Client, Coach, Goal, OutboundMessage
 from domain.models.enums import GoalStatus
 from domain.services import coaches, enrollments
+from domain.services.clients import set_client_locale
 from integrations.llm.insights import InsightsService
 from tests.conversations.conftest import Chat
 from tests.slack.conftest import COACH_USER, STRANGER, TEAM_ID, SlackHarness, add_client
@@ -184,6 +185,35 @@ async def test_ideas_go_to_the_coach_first_and_only_approved_ones_reach_the_clie
     await chat.send(payload=button["payload"])
     assert f"Added your goal: '{ideas[0].text}'" in chat.text
     assert (await goal_named(harness, ideas[0].text)).status == GoalStatus.ACTIVE
+
+
+async def test_an_approved_goal_reaches_a_german_client_in_german(
+    harness: SlackHarness, coach: Coach, client_chat: tuple[Client, Chat]
+) -> None:
+    """The coach approves in English; the client, who switched to German, is offered the goal (its
+    words as approved) in German, and its German button adds it."""
+    client, chat = client_chat
+    await ask_for_ideas(chat)
+    async with harness.db.unit_of_work() as session:
+        await set_client_locale(session, client.id, "de")
+    [idea, *_] = await proposed(harness)
+    approve = buttons((await notices(harness))[0])["Approve"]
+    await harness.action(
+        approve["action_id"], approve["value"], message={"ts": "1700000000.000045", "text": ""}
+    )
+    (updated,) = await harness.api.wait_for("chat.update")
+    assert "offered to the client" in updated["text"]  # the coach's own language
+    assert await client_messages(harness, client) == [
+        f"Dein Coach schlägt dir ein Ziel vor: „{idea.text}“. Möchtest du es dir vornehmen?"
+    ]
+    async with harness.db.sessions() as session:
+        row = await session.scalar(select(OutboundMessage).where(OutboundMessage.chat_id == CLIENT_USER))
+    assert row is not None
+    [[button]] = row.payload["buttons"]
+    assert button["label"] == "Dieses Ziel übernehmen"
+    await chat.send(payload=button["payload"])
+    assert f"Dein Ziel wurde hinzugefügt: „{idea.text}“." in chat.text
+    assert (await goal_named(harness, idea.text)).status == GoalStatus.ACTIVE
 
 
 async def test_a_dismissed_idea_never_reaches_the_client(

@@ -17,6 +17,7 @@ from domain.insights.approval import propose_goals
 from domain.models import AuditEvent, CoachFeedback, CoachNote, Goal, Message, OutboundMessage
 from domain.models.enums import GoalStatus
 from domain.services.checkins import record_check_in
+from domain.services.clients import set_client_locale
 from domain.services.files import record_stored_file, write_stored_file
 from domain.services.goals import add_goal_ideas
 from domain.services.messages import record_client_message
@@ -287,6 +288,21 @@ async def test_goal_ideas_are_approved_edited_or_dismissed(db: Database) -> None
         for text in ("Run three times a week", "Sleep 7.5 hours")
     )
     assert actors == {f"coach:{ana}"}
+
+
+async def test_a_goal_approved_on_the_page_reaches_a_spanish_client_in_spanish(db: Database) -> None:
+    ana, _, _, sam = await _people(db)
+    async with db.unit_of_work() as session:
+        await set_client_locale(session, sam, "es")
+        [idea] = await propose_goals(session, sam, [Idea("Caminar 30 minutos")], ai=True)
+    async with served_workspace(db) as root, browser(root) as coach:
+        await coach.sign_in(db, ana)
+        status, _, _ = await coach.post(f"/app/clients/{sam}/goals/{idea.id}", {"action": "approve"})
+        assert status == 303
+    async with db.unit_of_work() as session:
+        [offer] = [m.payload for m in (await session.scalars(select(OutboundMessage))).all()]
+    assert offer["text"] == "Tu coach te propone un objetivo: «Caminar 30 minutos». ¿Quieres intentarlo?"
+    assert offer["buttons"] == [[{"label": "Añadir este objetivo", "payload": f"/goals accept:{idea.id}"}]]
 
 
 async def test_the_weekly_summary_says_whether_a_model_wrote_it(db: Database) -> None:

@@ -27,6 +27,7 @@ from bot.web.api.views import (
 from bot.web.auth.guards import path_int, public
 from bot.web.pages.client import REPLY_MAX_CHARS
 from conversations.coach_replies import AlreadySent, queue_coach_reply
+from conversations.flows.goals import render_offer
 from domain.clock import ensure_utc, utcnow
 from domain.errors import ValidationError
 from domain.insights.approval import approve_goal, dismiss_goal
@@ -187,7 +188,10 @@ async def approve_goal_idea(request: web.Request) -> web.StreamResponse:
         client = await _client(request, session)
         goal = await get_goal(session, path_int(request, "goal_id"), client_id=client.id)
         owner = client.coach_id if client.coach_id is not None else who.coach_id
-        goal = await approve_goal(session, goal.id, coach_id=owner, edit=edit, actor=who.actor)
+        # The JSON stays English; the offer reaches the client in their language.
+        goal = await approve_goal(
+            session, goal.id, coach_id=owner, edit=edit, actor=who.actor, render_offer=render_offer
+        )
         return web.json_response({"goal": goal_json(goal)})
 
 

@@ -23,6 +23,7 @@ from bot.web.keys import INSIGHTS_KEY, SETTINGS_KEY
 from bot.web.render import redirect, render
 from conversations.coach_feedback import FeedbackOutcome, send_coach_feedback
 from conversations.coach_replies import AlreadySent, queue_coach_reply
+from conversations.flows.goals import render_offer
 from conversations.messages import OutgoingFile
 from conversations.reasons import explain, sentence_case
 from domain.clock import utcnow
@@ -311,7 +312,9 @@ async def review_goal(request: web.Request) -> web.StreamResponse:
             if action == "dismiss":
                 await dismiss_goal(session, goal_id, coach_id=owner, actor=viewer.actor)
             else:
-                await approve_goal(session, goal_id, coach_id=owner, edit=edit, actor=viewer.actor)
+                await approve_goal(
+                    session, goal_id, coach_id=owner, edit=edit, actor=viewer.actor, render_offer=render_offer
+                )
     except DomainError as exc:
         return await _page(
             request,
