@@ -8,7 +8,7 @@ from functools import cache
 from importlib import resources
 from string import Template
 
-from conversations.i18n import use_locale
+from conversations.i18n import current_locale, use_locale
 from conversations.messages import OutgoingMessage
 from conversations.texts import Email as T
 
@@ -87,6 +87,7 @@ def _render_email(
     html_text = "<br>\n".join(html.escape(line) for line in message.text.splitlines())
     email.add_alternative(
         _template("message.html").substitute(
+            lang=current_locale(),  # screen readers and mail apps' translate offers read it
             subject=html.escape(title),
             html_text=html_text,
             html_actions=html_actions,

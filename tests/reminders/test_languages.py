@@ -43,6 +43,8 @@ def test_an_email_reminder_is_framed_in_the_clients_language() -> None:
     assert "Es hora de tu check-in." in content
     assert "Hacer el check-in: envía /checkin en el chat" in content
     assert "Enviado por tu asistente de coaching." in content
+    rich = email.get_body(("html",))
+    assert rich is not None and '<html lang="es">' in rich.get_content()
     english = render_email(
         OutgoingMessage.from_dict(english_wording(ReminderKind.CHECKIN)),
         sender="c@x.test",
@@ -50,3 +52,5 @@ def test_an_email_reminder_is_framed_in_the_clients_language() -> None:
     )
     english_plain = english.get_body(("plain",))
     assert english_plain is not None and "Check in now: send /checkin in chat" in english_plain.get_content()
+    english_rich = english.get_body(("html",))
+    assert english_rich is not None and '<html lang="en">' in english_rich.get_content()
