@@ -87,6 +87,13 @@ async def notices(
     raise AssertionError(f"{count} goal review notices expected, {len(posts)} posted")
 
 
+async def speaks(harness: SlackHarness, coach: Coach, locale: str) -> None:
+    async with harness.db.unit_of_work() as session:
+        row = await session.get(Coach, coach.id)
+        assert row is not None
+        row.locale = locale
+
+
 def buttons(post: dict[str, Any]) -> dict[str, dict[str, str]]:
     return {e["text"]["text"]: e for b in post["blocks"] if b["type"] == "actions" for e in b["elements"]}
 
@@ -318,10 +325,7 @@ async def test_a_german_coach_reviews_goal_ideas_in_german(
     harness: SlackHarness, coach: Coach, client_chat: tuple[Client, Chat]
 ) -> None:
     """The idea's words stay as written; the sentence around them, the title and buttons are German."""
-    async with harness.db.unit_of_work() as session:
-        row = await session.get(Coach, coach.id)
-        assert row is not None
-        row.locale = "de"
+    await speaks(harness, coach, "de")
     _, chat = client_chat
     await ask_for_ideas(chat)
     ideas = await proposed(harness)
@@ -348,10 +352,7 @@ async def test_a_german_coachs_edit_is_refused_in_german(
     harness: SlackHarness, coach: Coach, client_chat: tuple[Client, Chat]
 ) -> None:
     """The domain's own check of an edited idea (the due date's horizon) answers in the coach's language."""
-    async with harness.db.unit_of_work() as session:
-        row = await session.get(Coach, coach.id)
-        assert row is not None
-        row.locale = "de"
+    await speaks(harness, coach, "de")
     _, chat = client_chat
     await ask_for_ideas(chat)
     post = (await notices(harness, 1, title="Zielvorschlag"))[0]
