@@ -4,7 +4,8 @@ rather than in ``_("...")`` calls (``babel.cfg``: ``[conversations.i18n_extract:
 Each constant becomes ``pgettext(id, english)`` with id ``Class.NAME`` (``Class.NAME.key`` for a dict
 of texts) and each ``Plural(...)`` ``npgettext(id, singular, plural)``, exactly as
 :class:`conversations.texts.Catalogue` reads them at run time; the domain's ``Sentence(...)``
-constants of a ``Reasons`` class (``domain/reasons/``) become ``pgettext`` the same way. The source is
+constants of a ``Reasons`` class (``domain/reasons/``) become ``pgettext`` the same way (``npgettext``
+when they have a ``plural=``). The source is
 parsed, not imported.
 """
 
@@ -76,8 +77,13 @@ def extract_catalogue(
                     if entry_name is not None and entry_text is not None:
                         yield item.lineno, "pgettext", (f"{key}.{entry_name}", entry_text), []
             elif (sentence := _call_of(value, "Sentence")) is not None and sentence.args:
-                if (text := _string(sentence.args[0])) is not None:
-                    yield line, "pgettext", (key, text), []
+                english = _string(sentence.args[0])
+                options_of = {k.arg: _string(k.value) for k in sentence.keywords}
+                if english is not None and (plural_text := options_of.get("plural")) is not None:
+                    counted = options_of.get("count") or "n"
+                    yield line, "npgettext", (key, english, plural_text), [f"count: {{{counted}}}"]
+                elif english is not None:
+                    yield line, "pgettext", (key, english), []
             elif (plural := _call_of(value, "Plural")) is not None:
                 forms = [_string(arg) for arg in plural.args[:2]]
                 if len(forms) == 2 and forms[0] is not None and forms[1] is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from conversations.i18n import format_day, format_decimal, translate
+from conversations.i18n import format_day, format_decimal, translate, translate_plural
 from domain.errors import DomainError
 from domain.reasons import Reason
 
@@ -20,7 +20,11 @@ def explain(said: Reason | DomainError | str) -> str:
         said = said.reason or said.message
     if isinstance(said, str):
         return said
-    template = translate(said.key, said.english)
+    number = said.number()
+    if said.plural is not None and number is not None:  # the form that agrees with the number
+        template = translate_plural(said.key, said.english, said.plural, number)
+    else:
+        template = translate(said.key, said.english)
     values = {name: _value(value) for name, value in said.values.items()}
     try:
         return template.format(**values)

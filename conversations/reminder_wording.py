@@ -28,4 +28,6 @@ def _payload(kind: str, locale: str) -> dict[str, Any]:
             )
         if kind == ReminderKind.CHECKIN_FOLLOWUP:
             return message_payload(T.FOLLOWUP, [(T.CHECK_IN, CHECKIN_BUTTON_PAYLOAD)])
+        if kind == ReminderKind.SESSION:
+            return message_payload(T.SESSION)
         return message_payload(T.CHECKIN, [(T.CHECK_IN_NOW, CHECKIN_BUTTON_PAYLOAD)])

@@ -1040,10 +1040,22 @@ class ClientHome(Catalogue):
     TRY = "Try `/checkin`, `/goals` or `/help` there."
 
 
+class SlackAccess(Catalogue):
+    """What someone who is not a coach (a client, or anyone in the workspace) is told on trying a coach
+    feature in Slack (``/coach``, a coach's button), in their language."""
+
+    REFUSAL = (
+        "Sorry, this is only for coaches linked to this workspace. "
+        "If you are a coach, ask your admin to run `coach coaches add --slack-user-id <your Slack id>`."
+    )
+
+
 class Reminders(Catalogue):
     """Check-in reminders (the reminders scheduler queues them in the client's language)."""
 
     CHECKIN = "Time for your check-in. It takes about a minute."
+    # A session reminder without its ready message (one queued before messages were stored with it).
+    SESSION = "Your session with your coach starts in an hour."
     FOLLOWUP = "A gentle nudge: today's check-in is still open whenever you are ready."
     REENGAGE = (
         "We have not heard from you for a few check-ins, and that is okay. Want to pick up again? "

@@ -12,7 +12,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import blocks
-from bot.slack.auth import REFUSAL_TEXT, coach_locale, linked_coach, owned_client, record_refusal
+from bot.slack.auth import coach_locale, linked_coach, owned_client, record_refusal
 from bot.slack.checkin_feedback import CheckInFeedback
 from bot.slack.commands import CoachCommands, CommandReply
 from bot.slack.conversation import SlackConversation
@@ -62,11 +62,14 @@ class SlackActions:
         user_id = str(body["user"]["id"])
         async with self.db.unit_of_work() as session:
             coach = await linked_coach(session, user_id)
-            if coach is None:
-                await record_refusal(session, slack_user_id=user_id, attempted="migrate program")
+            refusal = (
+                ""
+                if coach
+                else await record_refusal(session, slack_user_id=user_id, attempted="migrate program")
+            )
         if coach is None:
             if body.get("response_url"):
-                await respond(text=REFUSAL_TEXT, response_type="ephemeral")
+                await respond(text=refusal, response_type="ephemeral")
             return
         program_id, _, number = str(action.get("value", "")).partition(":")
         if not (program_id.isdigit() and number.isdigit()):
@@ -113,8 +116,7 @@ class SlackActions:
         async with self.db.unit_of_work() as session:
             coach = await linked_coach(session, user_id)
             if coach is None:
-                await record_refusal(session, slack_user_id=user_id, attempted=attempted)
-                return REFUSAL_TEXT
+                return await record_refusal(session, slack_user_id=user_id, attempted=attempted)
             client = await owned_client(session, coach, client_id)
             if client is None:
                 await record_refusal(

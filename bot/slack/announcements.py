@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot.slack import blocks
-from bot.slack.auth import REFUSAL_TEXT, linked_coach, record_refusal
+from bot.slack.auth import linked_coach, record_refusal
 from conversations.i18n import use_locale
 from conversations.reasons import explain
 from conversations.texts import CoachTools as T
@@ -129,12 +129,13 @@ class SlackAnnouncements:
             size = await ann.audience_size(session, coach_id=coach.id, program_id=draft.program_id)
         return CommandReply(T.PREVIEW_TEXT.format(text=ann.preview(view.text)), preview_blocks(view, size))
 
-    async def _coach(self, body: dict[str, Any], attempted: str) -> Coach | None:
+    async def _coach(self, body: dict[str, Any], attempted: str) -> Coach | str:
+        """The coach pressing the button; else the refusal to answer with."""
         user_id = str(body["user"]["id"])
         async with self.db.unit_of_work() as session:
             coach = await linked_coach(session, user_id)
             if coach is None:
-                await record_refusal(session, slack_user_id=user_id, attempted=attempted)
+                return await record_refusal(session, slack_user_id=user_id, attempted=attempted)
             return coach
 
     async def send(
@@ -142,8 +143,8 @@ class SlackAnnouncements:
     ) -> None:
         await ack()
         coach = await self._coach(body, "send announcement")
-        if coach is None:
-            await respond(text=REFUSAL_TEXT, response_type="ephemeral", replace_original=False)
+        if isinstance(coach, str):
+            await respond(text=coach, response_type="ephemeral", replace_original=False)
             return
         value = str(action.get("value", ""))
         try:

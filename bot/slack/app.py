@@ -27,7 +27,7 @@ from bot.inbox.processor import InboxProcessor
 from bot.outbound.sender import OutboundSender
 from bot.slack import blocks
 from bot.slack.actions import SlackActions
-from bot.slack.auth import REFUSAL_TEXT, coach_locale, linked_coach, record_refusal
+from bot.slack.auth import coach_locale, linked_coach, record_refusal, slack_locales
 from bot.slack.charts import ProgressCharts
 from bot.slack.cohort_channel import SlackCohortChannel
 from bot.slack.commands import COMMAND, CoachCommands, DigestSource
@@ -153,6 +153,7 @@ class SlackBot:
             self._listen(self.replay, actions)
 
     def _listen(self, app: AsyncApp, actions: SlackActions) -> None:
+        app.middleware(self._with_slack_locales)
         app.command(COMMAND)(self._tracked(self.on_command))
         app.event("message")(self._tracked(self.on_message))
         app.event("app_home_opened")(self._tracked(self.on_home_opened))
@@ -229,6 +230,12 @@ class SlackBot:
             if not first:
                 log.info("slack event %s already handled; acknowledging the retry", event_type)
                 return BoltResponse(status=200, body="")
+        return await next()
+
+    async def _with_slack_locales(self, next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse | None:
+        """Lets a refusal ask Slack for a stranger's locale (bot/slack/auth), read with their name.
+        Not reset: Bolt runs the listener after the middleware returns, in this request's own task."""
+        slack_locales.set(lambda user_id: self.conversation.language_hint(self.web, user_id))
         return await next()
 
     async def _store(self, update: InboundUpdate) -> BoltResponse:
@@ -326,10 +333,10 @@ class SlackBot:
             if await find_thread(self.db, channel_id=channel, thread_ref=thread_ts) is None:
                 return False
             async with self.db.unit_of_work() as session:
-                await record_refusal(session, slack_user_id=user_id, attempted="client thread reply")
-            await client.chat_postEphemeral(
-                channel=channel, user=user_id, text=REFUSAL_TEXT, thread_ts=thread_ts
-            )
+                refusal = await record_refusal(
+                    session, slack_user_id=user_id, attempted="client thread reply"
+                )
+            await client.chat_postEphemeral(channel=channel, user=user_id, text=refusal, thread_ts=thread_ts)
             return True
         files: tuple[OutgoingFile, ...] = ()
         problems: list[str] = []

@@ -19,7 +19,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import blocks
-from bot.slack.auth import REFUSAL_TEXT, coach_locale, linked_coach, record_refusal
+from bot.slack.auth import coach_locale, linked_coach, record_refusal, refusal
 from conversations.coach_feedback import FeedbackOutcome, send_coach_feedback
 from conversations.i18n import use_locale
 from conversations.reasons import explain, sentence_case
@@ -89,8 +89,7 @@ class CheckInFeedback:
         async with self.db.unit_of_work() as session:
             coach = await linked_coach(session, user_id)
             if coach is None:
-                await record_refusal(session, slack_user_id=user_id, attempted=attempted)
-                return REFUSAL_TEXT
+                return await record_refusal(session, slack_user_id=user_id, attempted=attempted)
             try:
                 target = await check_in_of_coach(session, check_in_id, coach_id=coach.id)
             except NotFound:
@@ -111,7 +110,7 @@ class CheckInFeedback:
         async with self.db.unit_of_work() as session:
             coach = await linked_coach(session, user_id)
             if coach is None:
-                return REFUSAL_TEXT
+                return await refusal(session, user_id)
             try:
                 target = await check_in_of_coach(session, check_in_id, coach_id=coach.id)
                 return await send_coach_feedback(

@@ -16,7 +16,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import blocks
-from bot.slack.auth import REFUSAL_TEXT, linked_coach, record_refusal
+from bot.slack.auth import linked_coach, record_refusal
 from conversations.i18n import use_locale
 from conversations.parsing import ParseError, parse_time_of_day, parse_timezone
 from conversations.reasons import explain, sentence_case
@@ -219,21 +219,22 @@ class CoachSettings:
             await session.refresh(coach)  # re-planning expired it
             return current(coach)
 
-    async def _coach(self, user_id: str, attempted: str) -> Coach | None:
+    async def _coach(self, user_id: str, attempted: str) -> Coach | str:
+        """The coach; else the refusal to answer with."""
         async with self.db.unit_of_work() as session:
             coach = await linked_coach(session, user_id)
             if coach is None:
-                await record_refusal(session, slack_user_id=user_id, attempted=attempted)
+                return await record_refusal(session, slack_user_id=user_id, attempted=attempted)
             return coach
 
     async def edit(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         user_id = str(body["user"]["id"])
         coach = await self._coach(user_id, "coach settings")
-        if coach is None:
+        if isinstance(coach, str):
             channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
             if channel:
-                await client.chat_postEphemeral(channel=str(channel), user=user_id, text=REFUSAL_TEXT)
+                await client.chat_postEphemeral(channel=str(channel), user=user_id, text=coach)
             return
         with use_locale(coach.locale):
             view = settings_view(coach)
@@ -245,8 +246,8 @@ class CoachSettings:
         """A view submission is answered in its ack (errors keep the modal open): quick work first."""
         user_id = str(body["user"]["id"])
         coach = await self._coach(user_id, "coach settings")
-        if coach is None:
-            await ack(response_action="errors", errors={TIME_BLOCK: REFUSAL_TEXT})
+        if isinstance(coach, str):
+            await ack(response_action="errors", errors={TIME_BLOCK: coach})
             return
         with use_locale(coach.locale):  # the parsers' hints in the coach's language
             choice = read_view((view.get("state") or {}).get("values") or {})

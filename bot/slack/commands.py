@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.slack import blocks, coach_settings
 from bot.slack.announcements import SlackAnnouncements
 from bot.slack.auth import (
-    REFUSAL_TEXT,
     linked_coach,
     owned_client,
     record_refusal,
@@ -155,8 +154,9 @@ class CoachCommands:
         async with self.db.unit_of_work() as session:
             coach = await linked_coach(session, user_id)
             if coach is None:
-                await record_refusal(session, slack_user_id=user_id, attempted=f"{COMMAND} {sub}")
-                return reply(REFUSAL_TEXT)
+                return reply(
+                    await record_refusal(session, slack_user_id=user_id, attempted=f"{COMMAND} {sub}")
+                )
         with use_locale(coach.locale):  # every answer in the coach's language
             return await self._run(coach, sub, rest, request_ref)
 
@@ -280,12 +280,12 @@ class CoachCommands:
         async with self.db.unit_of_work() as session:
             program = await session.get(Program, program_id)
             if program is None or program.coach_id != coach.id:
-                await record_refusal(
+                refusal = await record_refusal(
                     session,
                     slack_user_id=coach.slack_user_id or "",
                     attempted=f"migrate program {program_id}",
                 )
-                return reply(REFUSAL_TEXT)
+                return reply(refusal)
             try:
                 result = await migrate_enrollments(
                     session,
@@ -489,8 +489,7 @@ class CoachCommands:
         async with self.db.unit_of_work() as session:
             coach = await linked_coach(session, user_id)
             if coach is None:
-                await record_refusal(session, slack_user_id=user_id, attempted="pick client")
-                return reply(REFUSAL_TEXT)
+                return reply(await record_refusal(session, slack_user_id=user_id, attempted="pick client"))
         with use_locale(coach.locale):
             return await self._dispatch(
                 coach,

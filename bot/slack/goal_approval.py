@@ -18,7 +18,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import blocks
-from bot.slack.auth import REFUSAL_TEXT, coach_locale, linked_coach, owned_client, record_refusal
+from bot.slack.auth import coach_locale, linked_coach, owned_client, record_refusal
 from conversations.flows.goals import render_offer
 from conversations.i18n import use_locale
 from conversations.reasons import explain, sentence_case
@@ -133,8 +133,7 @@ class GoalApprovals:
         async with self.db.unit_of_work() as session:
             coach = await linked_coach(session, user_id)
             if coach is None:
-                await record_refusal(session, slack_user_id=user_id, attempted=attempted)
-                return REFUSAL_TEXT
+                return await record_refusal(session, slack_user_id=user_id, attempted=attempted)
             goal = await session.get(Goal, goal_id)
             if goal is None or await owned_client(session, coach, goal.client_id) is None:
                 await record_refusal(session, slack_user_id=user_id, attempted=f"{attempted} goal:{goal_id}")

@@ -27,22 +27,47 @@ class Reason:
     key: str
     english: str
     values: Mapping[str, Any] = field(default_factory=dict)
+    # A sentence with a number in it: its English plural, and which value is the number.
+    plural: str | None = None
+    count: str | None = None
 
     def __str__(self) -> str:
-        return self.english.format(**{name: str(value) for name, value in self.values.items()})
+        return self.template().format(**{name: str(value) for name, value in self.values.items()})
+
+    def number(self) -> int | None:
+        """The value the sentence's form agrees with (None for a sentence without plural forms)."""
+        if self.plural is None or self.count is None:
+            return None
+        value = self.values.get(self.count)
+        return int(value) if isinstance(value, int | float) else None
+
+    def template(self) -> str:
+        """The English form for the number: "1 day", "5 days"."""
+        number = self.number()
+        return self.english if self.plural is None or number == 1 else self.plural
 
     def to_json(self) -> dict[str, Any]:
         """The reason as JSON (it can wait in the outbox and be said in the reader's language later)."""
-        return {
+        data: dict[str, Any] = {
             "key": self.key,
             "english": self.english,
             "values": {name: _value_json(value) for name, value in self.values.items()},
         }
+        if self.plural is not None:
+            data |= {"plural": self.plural, "count": self.count}
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Reason:
         values = {name: _value_of(value) for name, value in dict(data.get("values") or {}).items()}
-        return cls(str(data["key"]), str(data["english"]), values)
+        plural, count = data.get("plural"), data.get("count")
+        return cls(
+            str(data["key"]),
+            str(data["english"]),
+            values,
+            plural=None if plural is None else str(plural),
+            count=None if count is None else str(count),
+        )
 
 
 def _value_json(value: Any) -> Any:
@@ -63,14 +88,20 @@ def _value_of(value: Any) -> Any:
 
 class Sentence:
     """An English sentence with ``str.format`` placeholders; its id is set by the :class:`Reasons`
-    class it is declared in. Calling it with the placeholders' values gives a :class:`Reason`."""
+    class it is declared in. Calling it with the placeholders' values gives a :class:`Reason`.
 
-    def __init__(self, english: str) -> None:
+    A sentence with a number in it has plural forms, as the catalogue's ``Plural`` texts do:
+    ``Sentence("no check-in for {days} day", plural="no check-in for {days} days", count="days")``
+    (extracted as ``npgettext``; each language picks its form for the number, Russian one of three)."""
+
+    def __init__(self, english: str, *, plural: str | None = None, count: str = "n") -> None:
         self.english = english
+        self.plural = plural
+        self.count = count if plural is not None else None
         self.key = ""
 
     def __call__(self, **values: Value | Reason) -> Reason:
-        return Reason(self.key, self.english, values)
+        return Reason(self.key, self.english, values, plural=self.plural, count=self.count)
 
     def __repr__(self) -> str:
         return f"Sentence({self.key or self.english!r})"

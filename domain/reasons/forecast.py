@@ -9,7 +9,11 @@ from domain.reasons import Reasons, Sentence
 class ForecastReasons(Reasons):
     DONE = Sentence("already at 100 %")
     PAST_DUE = Sentence("due on {due} and at {progress} %")
-    TOO_FEW = Sentence("needs progress in {needed} check-ins on different days, has {has}")
+    TOO_FEW = Sentence(
+        "needs progress in {needed} check-in on different days, has {has}",
+        plural="needs progress in {needed} check-ins on different days, has {has}",
+        count="needed",
+    )
     ONE_INSTANT = Sentence("all progress check-ins at one instant")
     # The pace is signed: rising (or flat) gets a plus, falling its minus.
     RISING = Sentence("at +{pace} points a week, about {projected} % by {due} (likely {low} %-{high} %)")
@@ -23,14 +27,16 @@ class ForecastReasons(Reasons):
 class ChurnReasons(Reasons):
     """The churn risk's reasons: a long silence, and the risk flags (domain.insights.risk)."""
 
-    SILENT = Sentence("no check-in for {days} days")
+    SILENT = Sentence("no check-in for {days} day", plural="no check-in for {days} days", count="days")
     MOOD = Sentence("mood")
     ENERGY = Sentence("energy")
     FELL = Sentence("{metric} fell from {last} to {value} week over week")
     MISSED_WEEKLY = Sentence("missed this week's check-in")
     MISSED = Sentence("missed {missed} of {expected} expected check-ins")
     MISSED_SILENT = Sentence(
-        "missed {missed} of {expected} expected check-ins; last check-in {days} days ago"
+        "missed {missed} of {expected} expected check-ins; last check-in {days} day ago",
+        plural="missed {missed} of {expected} expected check-ins; last check-in {days} days ago",
+        count="days",
     )
     PERCENT = Sentence("{value}%")
     LOW_ADHERENCE = Sentence("kept to the plan {percent} of the time this week")

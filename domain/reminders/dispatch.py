@@ -225,6 +225,8 @@ def english_wording(kind: str, _locale: str = "en") -> dict[str, Any]:
         )
     if kind == ReminderKind.CHECKIN_FOLLOWUP:
         return message_payload(FOLLOWUP_TEXT, [("Check in", CHECKIN_BUTTON_PAYLOAD)])
+    if kind == ReminderKind.SESSION:
+        return message_payload(SESSION_TEXT)
     return message_payload(CHECKIN_TEXT, [("Check in now", CHECKIN_BUTTON_PAYLOAD)])
 
 
@@ -573,7 +575,8 @@ class ReminderDispatcher:
             raise _Skip("session cancelled or moved")
         if now >= ensure_utc(reminder.due_at) + SESSION_REMINDER_BEFORE:
             raise _Skip("stale: the session has started")
-        message = reminder.payload.get("message") or message_payload(SESSION_TEXT)
+        # The booking flow stores the message in the client's language; without one, the wording says it.
+        message = reminder.payload.get("message") or self.wording(ReminderKind.SESSION, client.locale)
         await _queue_for_client(session, client, message, _outbox_key(reminder), self.policy)
         return _lateness(reminder.due_at, now)
 

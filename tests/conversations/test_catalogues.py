@@ -23,7 +23,9 @@ from babel.messages.pofile import read_po
 from conversations import i18n, texts
 from conversations.i18n import LOCALES_DIR, SUPPORTED_LOCALES, Plural, Text, translate, use_locale
 from conversations.i18n_extract import extract_catalogue
+from conversations.reasons import explain
 from domain import reasons
+from domain.reasons.forecast import ChurnReasons
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATED = [code for code in SUPPORTED_LOCALES if code != "en"]
@@ -80,7 +82,9 @@ def _runtime_texts() -> Iterator[tuple[str, Any]]:
                 and cls.__module__ == module.__name__
             ):
                 for value in vars(cls).values():
-                    if isinstance(value, reasons.Sentence):
+                    if isinstance(value, reasons.Sentence) and value.plural is not None:
+                        yield value.key, _PluralSentence(value)
+                    elif isinstance(value, reasons.Sentence):
                         yield value.key, _Sentence(value)
 
 
@@ -89,6 +93,21 @@ class _Sentence(str):
 
     def __new__(cls, sentence: reasons.Sentence) -> _Sentence:
         return super().__new__(cls, translate(sentence.key, sentence.english))
+
+
+class _PluralSentence(Plural):
+    """A domain sentence with a number in it, said as the channels say it (explain): checked like the
+    catalogue's Plural texts (forms, placeholders, the number shown)."""
+
+    def __init__(self, sentence: reasons.Sentence) -> None:
+        assert sentence.plural is not None and sentence.count is not None
+        super().__init__(sentence.english, sentence.plural, count=sentence.count, key=sentence.key)
+        self.sentence = sentence
+
+    def format(self, **values: Any) -> str:
+        names = {name for form in (self.singular, self.plural) for name, *_ in _fields(form)}
+        given = _Samples(values)  # the other placeholders get a sample (the test's own dict is unpacked)
+        return explain(self.sentence(**{name: given[name] for name in names}))
 
 
 def test_extraction_sees_every_text_the_code_reads() -> None:
@@ -171,6 +190,19 @@ def test_russian_counts_take_all_three_forms(count: int, russian: str) -> None:
     with use_locale("en"):
         days = "day" if count == 1 else "days"
         assert texts.CheckIn.SAVED.format(streak=count) == f"Check-in saved. Streak: {count} {days} in a row."
+
+
+@pytest.mark.parametrize(("count", "russian"), [(1, "1 день"), (3, "3 дня"), (5, "5 дней"), (21, "21 день")])
+def test_a_domain_sentence_with_a_number_takes_the_languages_form(count: int, russian: str) -> None:
+    silent = ChurnReasons.SILENT(days=count)
+    with use_locale("ru"):
+        assert explain(silent) == f"нет отметок уже {russian}"
+    with use_locale("de"):
+        assert explain(silent) == f"seit {count} {'Tag' if count == 1 else 'Tagen'} kein Check-in"
+    assert str(silent) == f"no check-in for {count} {'day' if count == 1 else 'days'}"
+    # Waiting in the outbox as JSON keeps its forms.
+    with use_locale("ru"):
+        assert explain(reasons.Reason.from_json(silent.to_json())) == f"нет отметок уже {russian}"
 
 
 def test_texts_follow_the_current_locale_and_fall_back_to_english() -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from domain.models import AuditEvent, CheckIn, Coach, OutboundMessage, ProviderEvent
 from domain.models.system import REJECTED_REQUEST
+from domain.services.clients import set_client_locale
 from domain.services.coaches import set_coach_locale
 from tests.slack.conftest import STRANGER, SlackHarness, add_client
 
@@ -39,6 +40,40 @@ async def test_a_non_coach_is_refused_politely_and_audited(harness: SlackHarness
     async with harness.db.sessions() as session:
         events = (await session.scalars(select(AuditEvent).where(AuditEvent.action == "slack.refused"))).all()
     assert [e.actor for e in events] == [f"slack:{STRANGER}"]
+
+
+async def test_a_non_coach_is_refused_in_the_language_their_slack_is_set_to(harness: SlackHarness) -> None:
+    harness.api.locales[STRANGER] = "de-DE"
+    assert (await harness.command("clients", user=STRANGER)).status == 200
+    (answer,) = await harness.api.wait_for("response_url")
+    assert answer["text"].startswith(
+        "Das ist leider nur für Coaches, die mit diesem Workspace verknüpft sind."
+    )
+    assert "`coach coaches add --slack-user-id &lt;deine Slack-ID&gt;`" in answer["text"]  # Slack-escaped
+    (asked,) = harness.api.of("users.info")
+    assert asked["user"] == STRANGER
+
+
+async def test_a_client_is_refused_in_their_own_language_over_their_slack_one(
+    harness: SlackHarness, coach: Coach
+) -> None:
+    client = await add_client(harness.db, coach, "Rosa Slack", platform="slack", user="UROSA01")
+    async with harness.db.unit_of_work() as session:
+        await set_client_locale(session, client.id, "es")
+    harness.api.locales["UROSA01"] = "de-DE"
+    assert (await harness.command("clients", user="UROSA01")).status == 200
+    (answer,) = await harness.api.wait_for("response_url")
+    assert answer["text"].startswith(
+        "Lo siento, esto es solo para coaches vinculados a este espacio de trabajo."
+    )
+
+
+async def test_the_refusal_stays_english_when_slack_cannot_say_the_locale(harness: SlackHarness) -> None:
+    harness.api.rate_limit("users.info", "", retry_after=0, times=10)  # the lookup fails
+    assert (await harness.command("clients", user=STRANGER)).status == 200
+    (answer,) = await harness.api.wait_for("response_url")
+    assert answer["text"].startswith("Sorry, this is only for coaches linked to this workspace.")
+    assert harness.api.of("users.info:429")
 
 
 async def test_a_retried_event_is_processed_once(harness: SlackHarness, coach: Coach) -> None:

@@ -3,8 +3,10 @@ footnotes, never another coach's; an admin sees the whole business; client text 
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
+from babel import Locale
 from sqlalchemy import select, update
 
 from domain.db import Database
@@ -78,3 +80,18 @@ async def test_a_spanish_coach_reads_why_each_forecast_reads_as_it_does_in_spani
     assert "vencía el 14 mar 2026 y va al 0 %" in body
     assert "due on 2026-03-14" not in body
     assert 'title="sin check-in desde hace ' in body and "no check-in for" not in body
+
+
+async def test_a_russian_coach_reads_a_long_silence_with_the_russian_form_of_its_count(db: Database) -> None:
+    b = await build(db)
+    async with db.unit_of_work() as session:
+        await set_coach_locale(session, b.ada, "ru")
+    async with served_workspace(db) as root, browser(root) as ada:
+        await ada.sign_in(db, b.ada)
+        status, body, _ = await ada.get(f"/app/analytics?{PERIOD}")
+    assert status == 200
+    # bob's long silence as churn reason: "1 день", "3 дня", "5 дней", as CLDR's Russian rules say.
+    found = re.search(r'title="нет отметок уже (\d+) (день|дня|дней)', body)
+    assert found is not None and "no check-in for" not in body
+    forms = {"one": "день", "few": "дня", "many": "дней"}
+    assert found[2] == forms[Locale("ru").plural_form(int(found[1]))]
