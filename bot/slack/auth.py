@@ -41,6 +41,8 @@ async def coach_locale(session: AsyncSession, slack_user_id: str | None) -> str 
 async def record_refusal(session: AsyncSession, *, slack_user_id: str, attempted: str) -> str:
     """An attempt on coach features by someone who isn't (that) coach is kept in the audit trail;
     returns the refusal to show them, in their language."""
+    # Said first: asking Slack for a stranger's locale must not hold the database's write lock.
+    said = await refusal(session, slack_user_id)
     await record_audit_event(
         session,
         actor=f"slack:{slack_user_id}",
@@ -48,11 +50,11 @@ async def record_refusal(session: AsyncSession, *, slack_user_id: str, attempted
         subject=f"slack:{slack_user_id}",
         details={"attempted": attempted[:100]},
     )
-    return await refusal(session, slack_user_id)
+    return said
 
 
 async def refusal(session: AsyncSession, slack_user_id: str) -> str:
-    """ "Sorry, this is only for coaches …" in the language of the Slack user who is refused."""
+    """The "Sorry, this is only for coaches …" in the language of the Slack user who is refused."""
     with use_locale(await reader_locale(session, slack_user_id)):
         return str(SlackAccess.REFUSAL)
 
