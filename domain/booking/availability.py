@@ -37,7 +37,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from domain.clock import time_zone
-from domain.reasons import Reason
+from domain.reasons import Count, Reason
 from domain.reasons.booking import AvailabilityProblems as P
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -338,7 +338,7 @@ def check_video_link(link: str, line: int = 0) -> str:
 def parse_availability(text: str, *, default_timezone: str = "UTC") -> Availability:
     """Availability from YAML; :class:`AvailabilityError` with the line of the first problem."""
     if len(text) > MAX_YAML_CHARS:
-        raise AvailabilityError(0, P.TOO_LONG(limit=MAX_YAML_CHARS))
+        raise AvailabilityError(0, P.TOO_LONG(limit=Count(MAX_YAML_CHARS)))
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:

@@ -16,6 +16,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+
+class Count(float):
+    """A quantity with its thousands grouped: ``str()`` is the English ("4,096"); being a float,
+    :func:`conversations.reasons.explain` writes it the reader's way ("4.096", "4 096"). Plain ints
+    stay as written (a line number, an id)."""
+
+    def __str__(self) -> str:
+        return f"{int(self):,}"
+
+
 # A date is ISO in the English (``str()``) and written the reader's way by the channels.
 Value = str | int | float | date
 
@@ -75,6 +85,8 @@ def _value_json(value: Any) -> Any:
         return {"reason": value.to_json()}
     if isinstance(value, date):
         return {"date": value.isoformat()}
+    if isinstance(value, Count):
+        return {"count": int(value)}
     return value
 
 
@@ -83,6 +95,8 @@ def _value_of(value: Any) -> Any:
         return Reason.from_json(value["reason"])
     if isinstance(value, Mapping) and "date" in value:
         return date.fromisoformat(str(value["date"]))
+    if isinstance(value, Mapping) and "count" in value:
+        return Count(value["count"])
     return value
 
 

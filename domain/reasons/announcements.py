@@ -5,14 +5,6 @@ from __future__ import annotations
 from domain.reasons import Reasons, Sentence
 
 
-class Count(float):
-    """A whole number with its thousands grouped: ``str()`` is the English ("4,096"); being a float,
-    :func:`conversations.reasons.explain` writes it the reader's way ("4.096", "4 096")."""
-
-    def __str__(self) -> str:
-        return f"{int(self):,}"
-
-
 class AnnouncementProblems(Reasons):
     EMPTY = Sentence("the announcement is empty: write what clients should read")
     TOO_LONG = Sentence(

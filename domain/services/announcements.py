@@ -41,8 +41,8 @@ from domain.models import (
     Program,
 )
 from domain.models.enums import ClientStatus, DeliveryStatus, Platform
-from domain.reasons import Reason
-from domain.reasons.announcements import AnnouncementAudience, AnnouncementProblems, Count
+from domain.reasons import Count, Reason
+from domain.reasons.announcements import AnnouncementAudience, AnnouncementProblems
 from domain.services.audit import record_audit_event
 from domain.services.client_email import email_extras, prefers_email, unsubscribe_secret
 from domain.services.client_roster import RosterFilter, filter_members

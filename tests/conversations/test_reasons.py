@@ -11,7 +11,7 @@ from conversations import reasons
 from conversations.i18n import use_locale
 from conversations.reasons import explain, sentence_case
 from domain.errors import ValidationError
-from domain.reasons import Reason, Reasons, Sentence
+from domain.reasons import Count, Reason, Reasons, Sentence
 from domain.reasons.feedback import FeedbackProblems
 from domain.reasons.forecast import ForecastReasons
 
@@ -85,3 +85,12 @@ def test_a_forecast_reason_survives_json_and_its_date_is_written_the_languages_w
             "mit +2,5 Punkten pro Woche etwa 90 % bis 01.03.2027 (wahrscheinlich 50 %–100 %); "
             "100 % nur am oberen Ende der Spanne"
         )
+
+
+def test_a_count_groups_its_thousands_the_readers_way_and_survives_the_outbox() -> None:
+    said = _Untranslated.AVERAGE(value=Count(50_000))
+    assert str(said) == "average 50,000"
+    with use_locale("de"):
+        assert explain(said) == "average 50.000"
+    again = Reason.from_json(json.loads(json.dumps(said.to_json())))
+    assert str(again) == "average 50,000"

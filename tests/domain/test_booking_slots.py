@@ -165,9 +165,9 @@ def test_a_yaml_error_keeps_its_english_and_is_said_in_the_coachs_language() -> 
 def test_a_problem_not_on_a_line_has_no_line_in_any_language() -> None:
     with pytest.raises(AvailabilityError) as caught:
         parse_availability("x" * (MAX_YAML_CHARS + 1))
-    assert (caught.value.line, str(caught.value)) == (0, "the file is too long (at most 50000 characters)")
+    assert (caught.value.line, str(caught.value)) == (0, "the file is too long (at most 50,000 characters)")
     with use_locale("es"):
         assert (
             explain(caught.value.reason_with_line)
-            == "el archivo es demasiado largo (como máximo 50000 caracteres)"
+            == "el archivo es demasiado largo (como máximo 50.000 caracteres)"
         )
