@@ -1,9 +1,11 @@
-"""One form of address for coaches in each language: du (German), tú (Spanish), вы (Russian).
+"""One form of address for each reader and language: coaches du / tú / вы, clients du / tú / ты.
 
-Clients are du / tú / ты; coaches were addressed as Sie / usted in the Slack texts and as ты in the
-Russian web workspace. These tests read every coach-facing entry (the catalogue classes below and
-all of ``web.po``) and look for the other form. When one fails after you added a coach text: say it
-with du / tú / вы ("Wähle …", "Elige …", "Выберите …")."""
+Coaches were addressed as Sie / usted in the Slack texts and as ты in the Russian web workspace;
+clients as вы in much of the Russian booking, profile and payment texts. These tests read every
+coach-facing entry (the catalogue classes below and all of ``web.po``) and every client-facing one
+(the rest of ``messages.po``) and look for the other form. When one fails after you added a text:
+say it to a coach with du / tú / вы ("Wähle …", "Elige …", "Выберите …"), to a client with
+du / tú / ты ("Wähle …", "Elige …", "Выбери …"), or impersonally."""
 
 from __future__ import annotations
 
@@ -33,7 +35,8 @@ COACH_CATALOGUES = frozenset(
     }
 )
 # Domain sentences (domain/reasons) a coach or an admin reads, in Slack or on a web page. Left out:
-# the client's own ones (ProgressRefusals, AnswerHints, ReminderProblems of /settings), which say ты.
+# the client's own ones (ProgressRefusals, AnswerHints, ReminderProblems of /settings), which say ты,
+# and those both read (GoalProblems, BookingProblems, FieldNames), which speak impersonally.
 COACH_REASONS = frozenset(
     {
         "AccountProblems",
@@ -46,6 +49,7 @@ COACH_REASONS = frozenset(
         "ForecastReasons",
         "GuideProblems",
         "MoneyProblems",
+        "NoteProblems",
         "PolicyProblems",
         "ProgramFileProblems",
         "ProgramRefusals",
@@ -147,10 +151,17 @@ _SPANISH_FORMAL = re.compile(
 )
 
 
+def _after_que(text: str, at: int) -> bool:
+    sentence = re.split(r"[.!?;:\n]", text[:at])[-1]
+    return re.search(r"\bque\b", sentence, re.IGNORECASE) is not None
+
+
 def spanish_formal(text: str, english: str) -> list[str]:
     found = re.findall(r"\busted(?:es)?\b", text, re.IGNORECASE)
     for match in _SPANISH_FORMAL.finditer(text):
         joined = match.group(0) != match.group(1)
+        if joined and _after_que(text, match.start()):
+            continue  # a wish in the subjunctive: "Que el comentario no pase de … caracteres"
         if joined or _sentence_start(text, match.start(1)):
             found.append(match.group(1))
     if re.search(r"\byours?\b", english, re.IGNORECASE) and not re.search(
@@ -176,22 +187,43 @@ def russian_informal(text: str, english: str) -> list[str]:
     return list(_RUSSIAN_INFORMAL.findall(text))
 
 
+# Russian, to a client: вы and its forms, ваш and its forms, and the plural verb forms "-ите / -йте /
+# -ьте" (выберите, попробуйте, отправьте, хотите) and "можете / будете". After a preposition such
+# words are nouns ("на сайте", "в лимите"); "-ете" alone is mostly a noun ("в ответе", "учёте").
+_RUSSIAN_FORMAL = re.compile(
+    r"(?<!\w)(?:(в|во|на|о|об|при|по)\s+)?"
+    r"(вы|вас|вам|вами|ваш\w*|\w{2,}(?:ите|йте|ьте)(?:сь)?|\w*(?:можете|будете|знаете|найдёте))(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def russian_formal(text: str, english: str) -> list[str]:
+    return [
+        match.group(2)
+        for match in _RUSSIAN_FORMAL.finditer(text)
+        if not match.group(1) or match.group(2).lower().startswith(("вы", "вас", "вам", "ваш"))
+    ]
+
+
 Check = Callable[[str, str], list[str]]
 CHECKS: dict[str, Check] = {"de": german_formal, "es": spanish_formal, "ru": russian_informal}
+# Clients are du / tú as coaches are; only the Russian differs (ты, not вы).
+CLIENT_CHECKS: dict[str, Check] = {"de": german_formal, "es": spanish_formal, "ru": russian_formal}
 
 
 def _forms(value: Any) -> tuple[str, ...]:
     return tuple(value) if isinstance(value, tuple | list) else (value,)
 
 
-def _entries(language: str, domain: str) -> Iterator[tuple[str, str, str]]:
-    """(where, translation, English) of each coach-facing entry of one catalogue."""
+def _entries(language: str, domain: str, *, coaches: bool = True) -> Iterator[tuple[str, str, str]]:
+    """(where, translation, English) of each coach-facing (or else client-facing) entry of one catalogue."""
     with (LOCALES_DIR / language / "LC_MESSAGES" / f"{domain}.po").open("rb") as po:
         catalogue = read_po(po, locale=language)
     for message in catalogue:
         if not message.id:
             continue
-        if domain == "messages" and str(message.context).split(".")[0] not in COACH_CLASSES:
+        coach_facing = domain == "web" or str(message.context).split(".")[0] in COACH_CLASSES
+        if coach_facing != coaches:
             continue
         english = " ".join(_forms(message.id))
         where = message.context or _forms(message.id)[0]
@@ -207,6 +239,18 @@ def test_coaches_are_addressed_one_way(language: str, domain: str) -> None:
         for where, text, english in _entries(language, domain)
         if (words := CHECKS[language](text, english))
     ]
+    assert wrong == []
+
+
+@pytest.mark.parametrize("language", sorted(CLIENT_CHECKS))
+def test_clients_are_addressed_informally(language: str) -> None:
+    entries = list(_entries(language, "messages", coaches=False))
+    wrong = [
+        f"{where}: {words} in {text!r}"
+        for where, text, english in entries
+        if (words := CLIENT_CHECKS[language](text, english))
+    ]
+    assert len(entries) > 500  # the client side is most of the catalogue, not an empty selection
     assert wrong == []
 
 
@@ -247,6 +291,18 @@ def test_the_coach_classes_are_in_the_catalogues() -> None:
         (russian_informal, "когда ты выходишь", "when you sign out", ["ты", "выходишь"]),
         (russian_informal, "Сначала напишите ответ; лишь потом.", "Write an answer first.", []),
         (russian_informal, "Ваш новый токен, в вашем поясе.", "Your new token.", []),
+        (spanish_formal, "Que el comentario no pase de … caracteres.", "keep the comment under", []),
+        (russian_formal, "Выберите время (ваше время).", "Pick a time (your time).", ["Выберите", "ваше"]),
+        (russian_formal, "У вас нет сессий. Отправьте /book.", "You have no sessions.", ["вас", "Отправьте"]),
+        (
+            russian_formal,
+            "Что вы хотите сделать? Извините.",
+            "What would you like to do?",
+            ["вы", "хотите", "Извините"],
+        ),
+        (russian_formal, "Вы можете написать. Попробуй ещё раз.", "You can write.", ["Вы", "можете"]),
+        (russian_formal, "Попробуй ещё раз, если хочешь.", "Try again if you like.", []),
+        (russian_formal, "Все сессии уже использованы; ответ на сайте, в учёте.", "You have used all", []),
     ],
 )
 def test_the_checks_tell_the_forms_apart(check: Check, text: str, english: str, found: list[str]) -> None:

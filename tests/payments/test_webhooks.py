@@ -293,7 +293,7 @@ async def test_a_card_error_from_stripe_reads_in_the_clients_language() -> None:
         )
     with use_locale("ru"):
         assert client_message(card_error("processing_error")) == (
-            "Карта отклонена: при обработке карты произошла ошибка. Попробуйте другую карту."
+            "Карта отклонена: при обработке карты произошла ошибка. Попробуй другую карту."
         )
         assert "банк не принял платёж" in client_message(card_error("card_declined", "lost_card"))
     with use_locale("en"):
