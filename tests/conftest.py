@@ -10,10 +10,24 @@ import pytest
 from domain.crypto import use_keys
 from domain.db import Database
 from domain.migrate import upgrade
-from tests.support.databases import discard_database_url, new_database_url, wipe
+from tests.support.databases import discard_database_url, new_database_url, postgres_requested, wipe
 
 # The whole suite runs with encryption at rest on, so every service shows it is transparent to them.
 TEST_ENCRYPTION_KEY = "rCx6q0m1e3Y7Wb2nQZ4sJ8kLpT5vH9aD0fG6uXyNcEo="
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Heavy scenarios marked ``once`` run on the PostgreSQL run only: CI runs the suite on both
+    databases, and these prove nothing database-specific twice (a subprocess killed mid-delivery,
+    every channel's erasure, signed garbage against every endpoint)."""
+    if postgres_requested():
+        return
+    skip = pytest.mark.skip(
+        reason="heavy scenario: runs once, on the PostgreSQL run (COACH_TEST_DATABASE_URL)"
+    )
+    for item in items:
+        if item.get_closest_marker("once") is not None:
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -374,6 +374,7 @@ def _enough(tally: Tally) -> bool:
     return all(tally.total(e) >= (SMS_EXAMPLES if e == "sms" else EXAMPLES) for e in ENDPOINTS)
 
 
+@pytest.mark.once
 def test_without_a_valid_signature_nothing_changes_and_nothing_fails(service: Service) -> None:
     before = service.run(service.snapshot)
     tally = Tally()
@@ -385,6 +386,7 @@ def test_without_a_valid_signature_nothing_changes_and_nothing_fails(service: Se
     assert _enough(tally)
 
 
+@pytest.mark.once
 def test_signed_garbage_never_gets_a_5xx(service: Service) -> None:
     tally = Tally()
     with httpx.Client(timeout=30) as http:

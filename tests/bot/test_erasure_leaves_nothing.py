@@ -160,6 +160,7 @@ def grep_storage(storage: Path, needles: list[str]) -> list[str]:
     return found
 
 
+@pytest.mark.once
 async def test_erased_clients_of_every_channel_leave_no_trace(
     db: Database,
     harness: SlackHarness,  # noqa: F811 - the Slack rig's fixture

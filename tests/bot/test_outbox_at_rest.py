@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from bot.slack.threads import relay_pending
@@ -30,6 +31,7 @@ SAID = "Coach, <!here> please read: I relapsed after the night shift"
 GOAL = "swim 3 km by 2027-06-01"
 
 
+@pytest.mark.once
 async def test_relayed_notes_and_sign_in_links_are_ciphertext_in_every_table(
     db: Database,
     harness: SlackHarness,  # noqa: F811 - the Slack rig's fixture

@@ -17,6 +17,7 @@ CRASHES = ((3.0, "kill"), (7.0, "term"), (12.0, "kill"), (17.0, "term"))
 STOP_GRACE_S = 10
 
 
+@pytest.mark.once
 @pytest.mark.parametrize("mode", ["polling", "webhook"])
 async def test_kill_and_sigterm_lose_and_double_nothing(
     tmp_path: Path, database_factory: Any, mode: str

@@ -204,6 +204,7 @@ async def test_limiter_keeps_the_platform_window_when_a_late_sender_keeps_its_sl
     assert taken[6] == pytest.approx(taken[1] + GLOBAL_WINDOW_S, abs=MICROSECOND)
 
 
+@pytest.mark.once
 async def test_limiter_paces_chats_and_groups_while_late_senders_share_the_slots(
     make_limiter: MakeLimiter,
 ) -> None:
