@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 
 from bot.cli.common import print_json, print_table, with_database
+from conversations.coach_stats import metric_value
 from domain.analytics.metrics import METRICS
-from domain.analytics.report import AnalyticsReport, analytics_report, format_value
+from domain.analytics.report import AnalyticsReport, analytics_report
 from domain.analytics.scope import Period, Scope
 from domain.clock import utcnow
 from domain.db import Database
@@ -57,7 +58,7 @@ def analytics(
     names = list(report.values)
     print_table(
         ["metric", "value", "note"],
-        [[name, format_value(name, report.values[name]), f"[{n}]"] for n, name in enumerate(names, 1)],
+        [[name, metric_value(name, report.values[name]), f"[{n}]"] for n, name in enumerate(names, 1)],
     )
     if report.llm_usage:
         typer.echo("")

@@ -13,7 +13,6 @@ from domain.analytics.metrics import METRICS, MetricValue, compute
 from domain.analytics.prediction import GoalForecast, goal_forecasts
 from domain.analytics.scope import Period, Scope
 from domain.analytics.usage import DailyUsage, llm_usage_by_coach_and_day
-from domain.money import format_money
 from domain.services.coaches import get_coach, get_program
 
 MONEY_UNIT = "minor units"
@@ -77,35 +76,6 @@ async def analytics_report(
     usage = await llm_usage_by_coach_and_day(session, scope, period)
     forecasts = await goal_forecasts(session, scope, now=period.now)
     return AnalyticsReport(scope, name, period, values, usage, forecasts)
-
-
-def _number(value: float | int, unit: str) -> str:
-    text = f"{value:,}" if isinstance(value, int) else f"{value:,.1f}".rstrip("0").rstrip(".")
-    if unit == "%":
-        return f"{text} %"
-    if unit == "minutes":
-        return f"{text} min"
-    return text
-
-
-def format_value(name: str, value: MetricValue) -> str:
-    """A value as people read it: ``41 %``, ``49.00 USD · 30.00 EUR``, ``1: 0 · 5: 2``, ``–`` for none."""
-    unit = METRICS[name].unit
-    if value is None:
-        return "–"
-    if isinstance(value, Mapping):
-        if not value:
-            return "–"
-        parts = []
-        for key, v in value.items():
-            if v is None:
-                parts.append(f"{key}: –")
-            elif unit == MONEY_UNIT:
-                parts.append(format_money(round(v), key))
-            else:
-                parts.append(f"{key}: {_number(v, unit)}")
-        return " · ".join(parts)
-    return _number(value, unit)
 
 
 def definitions_markdown() -> str:
