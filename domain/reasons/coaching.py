@@ -37,7 +37,11 @@ class GoalProblems(Reasons):
     IDEA_METRIC = Sentence("goal metric must be 1 to {most} characters")
     IDEA_UNIT = Sentence("goal unit must be 1 to {most} characters")
     IDEA_TARGET = Sentence("goal target must be above zero")
-    IDEA_DUE = Sentence("goal due date must be within {weeks} weeks")
+    IDEA_DUE = Sentence(
+        "goal due date must be within {weeks} week",
+        plural="goal due date must be within {weeks} weeks",
+        count="weeks",
+    )
 
 
 class NoteProblems(Reasons):
@@ -46,7 +50,11 @@ class NoteProblems(Reasons):
 
 class ReminderProblems(Reasons):
     QUIET_HOURS = Sentence("quiet hours must start and end at different times")
-    PAUSE = Sentence("pause must be between 0 and {most} days")
+    PAUSE = Sentence(
+        "pause must be between 0 and {most} day",
+        plural="pause must be between 0 and {most} days",
+        count="most",
+    )
     CHANNEL = Sentence("channel must be telegram, slack, email, sms or console")
     NO_EMAIL = Sentence("there is no confirmed email address on file for you yet")
 
