@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,7 +31,8 @@ from conversations.flow import (
 )
 from conversations.flows import policy
 from conversations.flows.payment import offer_payment
-from conversations.i18n import city_name, country_name, format_time_of_day, use_locale
+from conversations.flows.place_choice import ask_which_place, needs_choice, place_chosen
+from conversations.i18n import city_name, use_locale
 from conversations.messages import OutgoingMessage
 from conversations.parsing import (
     DateInThePast,
@@ -43,7 +43,6 @@ from conversations.parsing import (
     parse_time_of_day,
     parse_timezone,
     parse_yes_no,
-    same_name_places,
 )
 from conversations.ports import NewClientGoalSuggester
 from conversations.store import merge_state_data
@@ -205,47 +204,23 @@ async def answer_timezone(turn: Turn) -> Next:
     except ParseError:
         raise InvalidAnswer(T.TIMEZONE_HINT) from None
     # "Córdoba" is read as Argentina's (the largest); Spain's and Mexico's are one tap away.
-    if places := same_name_places(turn.text, zone):
-        turn.data["place"] = {"name": turn.text.strip(), "choices": [list(p) for p in places]}
+    if needs_choice(turn, zone):
         return "timezone_which"
     return _timezone_chosen(turn, zone)
 
 
 def _timezone_chosen(turn: Turn, zone: str) -> Next:
-    turn.data.pop("place", None)
     turn.data["timezone"] = zone
     return "assessment" if turn.data["questions"] else to_goal(turn)
 
 
-async def ask_timezone_which(turn: Turn) -> OutgoingMessage:
-    """ "There is more than one Córdoba. I've taken Córdoba (Argentina), where it is 10:24 now. …" """
-    place = turn.data["place"]
-    pairs = [
-        (T.TIMEZONE_PLACE.format(place=place["name"], country=country_name(country)), zone)
-        for zone, country in place["choices"]
-    ]
-    chosen, zone = pairs[0]
-    text = T.TIMEZONE_WHICH.format(
-        place=place["name"],
-        choice=chosen,
-        time=format_time_of_day(turn.now.astimezone(ZoneInfo(zone)).time()),
-    )
-    return OutgoingMessage(text, tuple(tuple(r) for r in buttons(*pairs)))
-
-
 async def answer_timezone_which(turn: Turn) -> Next:
     """A tapped place, "yes" for the one taken, "no" to be asked again, or another place typed."""
-    choices = [zone for zone, _country in turn.data["place"]["choices"]]
-    if turn.text in choices:
-        return _timezone_chosen(turn, turn.text)
     try:
-        confirmed = parse_yes_no(turn.text)
+        zone = place_chosen(turn)
     except ParseError:
         return await answer_timezone(turn)
-    if confirmed:
-        return _timezone_chosen(turn, choices[0])
-    turn.data.pop("place", None)
-    return "timezone"
+    return "timezone" if zone is None else _timezone_chosen(turn, zone)
 
 
 def _question(turn: Turn) -> dict[str, Any]:
@@ -524,7 +499,7 @@ FLOW = Flow(
         Step("consent", ask_consent, answer_consent),
         Step("name", ask_name, answer_name),
         Step("timezone", ask_timezone, answer_timezone),
-        Step("timezone_which", ask_timezone_which, answer_timezone_which),
+        Step("timezone_which", ask_which_place, answer_timezone_which),
         Step("assessment", ask_question, answer_question),
         Step("goal", ask(T.ASK_GOAL), answer_goal),
         Step("goal_target", ask(T.ASK_TARGET), answer_target),

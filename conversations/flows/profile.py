@@ -24,6 +24,7 @@ from conversations.flow import (
 )
 from conversations.flows.email_address import email_steps
 from conversations.flows.language import read_language
+from conversations.flows.place_choice import ask_which_place, needs_choice, place_chosen
 from conversations.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, city_name, switch_locale
 from conversations.messages import Button, OutgoingMessage
 from conversations.parsing import ParseError, parse_timezone
@@ -127,11 +128,26 @@ async def ask_timezone(turn: Turn) -> OutgoingMessage:
 
 
 async def answer_timezone(turn: Turn) -> Next:
-    assert turn.client_id is not None
     try:
         zone = parse_timezone(turn.text)
     except ParseError:
         raise InvalidAnswer(OnboardingTexts.TIMEZONE_HINT) from None
+    # A city in several countries ("Córdoba") is confirmed first, as in onboarding.
+    if needs_choice(turn, zone):
+        return "timezone_which"
+    return await _save_timezone(turn, zone)
+
+
+async def answer_timezone_which(turn: Turn) -> Next:
+    try:
+        zone = place_chosen(turn)
+    except ParseError:  # another place typed
+        return await answer_timezone(turn)
+    return "timezone" if zone is None else await _save_timezone(turn, zone)
+
+
+async def _save_timezone(turn: Turn, zone: str) -> Next:
+    assert turn.client_id is not None
     client = await set_client_reminder_preferences(
         await turn.session(), turn.client_id, now=turn.now, timezone=zone
     )
@@ -170,6 +186,7 @@ FLOW = Flow(
         Step("menu", ask_menu, answer_menu),
         Step("name", ask_name, back_or(answer_name)),
         Step("timezone", ask_timezone, back_or(answer_timezone)),
+        Step("timezone_which", ask_which_place, back_or(answer_timezone_which)),
         *email_steps(
             ask_address=asks(T.ASK_EMAIL),
             bad_address=T.BAD_EMAIL,

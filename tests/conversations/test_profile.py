@@ -221,3 +221,26 @@ async def test_profile_is_in_help(chat: Callable[[str], Chat]) -> None:
     await onboard(person)
     await person.send("/help")
     assert "/profile" in person.text
+
+
+async def test_a_city_in_several_countries_is_confirmed_before_it_is_saved(
+    db: Database, chat: Callable[[str], Chat]
+) -> None:
+    person = chat("ana")
+    await onboard(person)
+    await person.send("/profile")
+    await person.press("Time zone")
+    await person.send("Córdoba")
+    assert "There is more than one Córdoba. I've taken Córdoba (Argentina)" in person.text
+    assert (await sam(db)).timezone == "Europe/Berlin"  # nothing saved while it is asked
+    await person.press("Córdoba (Spain)")
+    assert "Europe/Madrid" in person.text and "Name: Sam" in person.text  # saved, back at the menu
+    assert (await sam(db)).timezone == "Europe/Madrid"
+
+    await person.press("Time zone")
+    await person.send("Córdoba")
+    await person.send("no")
+    assert "Which time zone are you in?" in person.text  # "no": asked for the place again
+    assert (await sam(db)).timezone == "Europe/Madrid"
+    await person.send("Tokyo")
+    assert (await sam(db)).timezone == "Asia/Tokyo"
