@@ -103,7 +103,9 @@ async def pending_checkins(db: Database) -> list[Reminder]:
     async with db.unit_of_work() as session:
         return list(
             await session.scalars(
-                select(Reminder).where(Reminder.kind == "checkin", Reminder.status == "pending")
+                select(Reminder)
+                .where(Reminder.kind == "checkin", Reminder.status == "pending")
+                .order_by(Reminder.due_at, Reminder.id)
             )
         )
 

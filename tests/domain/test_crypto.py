@@ -224,7 +224,11 @@ async def test_plaintext_rows_and_old_keys_are_rotated_to_the_newest_key(
         assert (await s.scalar(select(CheckIn.note))) == NOTE
         assert (await s.scalar(select(OutboundMessage.payload)))["text"] == f"Ines wrote: {NOTE}"
         assert (await s.scalar(select(Client.assessment))) == {"obstacle": "night shifts"}
-        rotations = (await s.scalars(select(AuditEvent).where(AuditEvent.action == "keys.rotated"))).all()
+        rotations = (
+            await s.scalars(
+                select(AuditEvent).where(AuditEvent.action == "keys.rotated").order_by(AuditEvent.id)
+            )
+        ).all()
     assert len(rotations) == 3 and rotations[0].details["check_ins"] == 2
     use_keys([old])
     async with db.sessions() as s:

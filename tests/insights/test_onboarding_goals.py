@@ -165,7 +165,9 @@ async def test_when_a_program_says_so_ideas_go_to_the_coach_not_the_client(
     async with db.unit_of_work() as session:
         goals = (await session.scalars(select(Goal).order_by(Goal.id))).all()
         notices = (
-            await session.scalars(select(OutboundMessage).where(OutboundMessage.chat_id == "UADA"))
+            await session.scalars(
+                select(OutboundMessage).where(OutboundMessage.chat_id == "UADA").order_by(OutboundMessage.id)
+            )
         ).all()
         to_client = (
             await session.scalars(select(OutboundMessage).where(OutboundMessage.chat_id == "newcomer"))

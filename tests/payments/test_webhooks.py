@@ -60,7 +60,11 @@ async def _status(db: Database, enrollment_id: int) -> str:
 async def _rejections(db: Database) -> tuple[int, int, list[str]]:
     """Rejected-request audit rows: how many rows, how many requests they count, their first reasons."""
     async with db.unit_of_work() as s:
-        rows = (await s.scalars(select(AuditEvent).where(AuditEvent.action == REJECTED_REQUEST))).all()
+        rows = (
+            await s.scalars(
+                select(AuditEvent).where(AuditEvent.action == REJECTED_REQUEST).order_by(AuditEvent.id)
+            )
+        ).all()
         return len(rows), sum(r.count for r in rows), [r.details["first_reason"] for r in rows]
 
 

@@ -72,7 +72,11 @@ async def test_a_new_policy_holds_the_check_in_until_accepted(harness: Harness, 
     assert "mood" in texts(await sam.press("Accept"))
     async with db.unit_of_work() as session:
         answers = (
-            await session.scalars(select(ConsentRecord.accepted).where(ConsentRecord.policy_version == "2"))
+            await session.scalars(
+                select(ConsentRecord.accepted)
+                .where(ConsentRecord.policy_version == "2")
+                .order_by(ConsentRecord.id)
+            )
         ).all()
     assert list(answers) == [False, True]
 
