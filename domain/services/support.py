@@ -145,6 +145,11 @@ def _requester_label(who: dict[str, Any]) -> Reason:
     return said(number=who["from_id"], name=who["name"])
 
 
+async def requester_of(session: AsyncSession, ticket: SupportTicket) -> Reason:
+    """Who opened ``ticket``: "client 3 (Sam)" / "coach 1 (Ada)" (``explain`` words it)."""
+    return _requester_label(await _requester(session, ticket))
+
+
 async def open_ticket(
     session: AsyncSession, requester: Requester, text: str, *, request_key: str | None = None
 ) -> SupportTicket:
@@ -349,7 +354,7 @@ async def list_tickets(
             TicketSummary(
                 ticket.id,
                 ticket.status,
-                _requester_label(await _requester(session, ticket)),
+                await requester_of(session, ticket),
                 ticket.created_at,
                 ticket.updated_at,
                 len(messages),

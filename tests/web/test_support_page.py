@@ -86,3 +86,19 @@ async def test_a_german_admin_reads_requesters_and_refusals_in_german(db: Databa
         status, body, _ = await ida.post("/app/admin/support/1/reply", {"text": "\x07"})
         assert status == 400 and "eine Support-Nachricht braucht einen Text" in body
         assert "needs some text" not in body
+
+
+async def test_an_old_request_still_names_its_requester(db: Database) -> None:
+    """The request's page names who asked however many newer requests there are (the list shows the
+    newest 200)."""
+    admin = await add_coach(db, "Ida", "ida@example.com", role="admin")
+    coach = await add_coach(db, "Ana", "ana@example.com")
+    client = await add_client(db, coach.id, "Sam", console_user="sam")
+    async with db.unit_of_work() as s:
+        await support.open_ticket(s, Requester(client_id=client.id), "The first request")
+        for number in range(200):
+            await support.open_ticket(s, Requester(coach_id=coach.id), f"Newer request {number}")
+    async with served_workspace(db) as root, browser(root) as ida:
+        await ida.sign_in(db, admin.id)
+        status, body, _ = await ida.get("/app/admin/support/1")
+        assert status == 200 and f"client {client.id} (Sam)" in body

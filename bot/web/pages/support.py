@@ -55,9 +55,7 @@ async def _ticket_page(
         async with request.config_dict[DB_KEY].sessions() as session:
             ticket = await support.get_ticket(session, ticket_id)
             messages = await support.ticket_messages(session, ticket_id)
-            requester = next(
-                (explain(t.requester) for t in await support.list_tickets(session) if t.id == ticket_id), ""
-            )
+            requester = explain(await support.requester_of(session, ticket))
     except NotFound:
         raise web.HTTPNotFound() from None
     notice = {
