@@ -66,8 +66,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The tests run in parallel, one pytest-xdist worker per core (TEST_WORKERS=1 for one process); the
+# heavy subprocess scenarios share one worker (their `heavy` group), so two never compete for the CPU.
+TEST_WORKERS ?= auto
+
 unit: $(STAMP) $(MO_FILES)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

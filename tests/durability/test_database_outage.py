@@ -15,9 +15,12 @@ from tests.support.databases import postgres_requested
 CLIENTS = 4
 OUTAGE = Outage(at=2.0, seconds=20.0)
 
-pytestmark = pytest.mark.skipif(
-    not postgres_requested(), reason="an outage needs a database server to cut off; SQLite is a file"
-)
+pytestmark = [
+    pytest.mark.heavy,
+    pytest.mark.skipif(
+        not postgres_requested(), reason="an outage needs a database server to cut off; SQLite is a file"
+    ),
+]
 
 
 async def test_messages_sent_during_an_outage_are_all_answered_after_it(

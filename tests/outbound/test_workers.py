@@ -13,9 +13,13 @@ from bot.telegram.limits import GLOBAL_PER_SECOND
 from tests.support.databases import TEST_DATABASE_ENV, postgres_requested
 from tests.support.workers import WorkersOutcome, run_workers
 
-pytestmark = pytest.mark.skipif(
-    not postgres_requested(), reason="several workers share one database only on PostgreSQL (slow scenario)"
-)
+pytestmark = [
+    pytest.mark.heavy,
+    pytest.mark.skipif(
+        not postgres_requested(),
+        reason="several workers share one database only on PostgreSQL (slow scenario)",
+    ),
+]
 
 REDIS_URL = "redis://127.0.0.1:6379"
 # Counting windows shorter than this (a fixture hundreds of milliseconds late) say nothing of a
