@@ -60,6 +60,8 @@ _WORDS: dict[str, dict[str, str]] = {
 }  # fmt: skip
 # "7 y media", "7 und halb" / "siebeneinhalb", "7 с половиной": half past, half more.
 _HALF = {"de": r"(?:und\s+)?(?:ein)?halb", "es": r"y\s+media", "ru": r"с\s+половиной"}
+# "7 y cuarto", "7 с четвертью": a quarter more (text2num reads "cuarto" as "4º").
+_QUARTER = {"es": r"y\s+(?:cuarto|4º)", "ru": r"с\s+четвертью"}
 # Yes / partly / no, and what they map to (plan adherence reads "partly"; yes/no questions ignore it).
 _ANSWERS: dict[str, dict[str, str]] = {
     "de": {
@@ -233,10 +235,11 @@ def _dated_digits(text: str, language: str) -> str:
     return _russian_ordinal_digits(text) if language == "ru" else text
 
 
-def to_english(text: str) -> str | None:
+def to_english(text: str, *, clock: bool = False) -> str | None:
     """``text`` with number words as digits and units, hedges and connectives in English, or None for
     an English-speaking client (nothing to rewrite). "sieben Std 30" → "7 h 30", "siete horas y media"
-    → "7.5 h", "восемь" → "8"."""
+    → "7.5 h", "восемь" → "8". Where a time of day is asked (``clock``), a Spanish "siete y media"
+    without its article is 7:30 as "las siete y media" is (elsewhere 7.5: hours of sleep, km)."""
     language = client_language()
     if language not in _WORDS:
         return None
@@ -247,12 +250,16 @@ def to_english(text: str) -> str | None:
     if language == "ru":
         text = _russian_clock(text)
     elif language == "es":
-        text = _spanish_clock(text)
+        text = _spanish_clock(f"las {text}" if clock and text[:1].isdigit() else text)
     # The half after the digits: "7 y media" → "7.5", "7 horas y media" → "7.5 horas".
     # The unit between is optional and never the "und" of "7 und halb".
     text = re.sub(
         rf"(\d+)\s*(?:(?!und\b)(\w+))?\s+{_HALF[language]}\b", lambda m: f"{m[1]}.5 {m[2] or ''}", text
     )
+    if language in _QUARTER:
+        text = re.sub(
+            rf"(\d+)\s*(\w+)?\s+{_QUARTER[language]}(?!\w)", lambda m: f"{m[1]}.25 {m[2] or ''}", text
+        )
     text = re.sub(r"(\d),(\d)", r"\1.\2", text)
     if language == "de":
         text = _german_clock(text)
@@ -355,6 +362,27 @@ def native_date(text: str, today: date) -> tuple[date | None, str | None]:
     return (found.date() if found is not None else None), english
 
 
+def _read_twice(
+    parse: Callable[Concatenate[str, _Params], _Parsed],
+    clock: bool,
+    text: str,
+    /,
+    *args: _Params.args,
+    **kwargs: _Params.kwargs,
+) -> _Parsed:
+    try:
+        return parse(text, *args, **kwargs)
+    except ParseError:
+        native = to_english(text, clock=clock)
+        if native is None or native == clean(text):
+            raise
+        try:
+            return parse(native, *args, **kwargs)
+        except ParseError:
+            pass
+        raise
+
+
 def also_native(
     parse: Callable[Concatenate[str, _Params], _Parsed],
 ) -> Callable[Concatenate[str, _Params], _Parsed]:
@@ -362,17 +390,19 @@ def also_native(
     client's language (:func:`to_english`); the English hint stands if neither reading works."""
 
     def parse_any(text: str, /, *args: _Params.args, **kwargs: _Params.kwargs) -> _Parsed:
-        try:
-            return parse(text, *args, **kwargs)
-        except ParseError:
-            native = to_english(text)
-            if native is None or native == clean(text):
-                raise
-            try:
-                return parse(native, *args, **kwargs)
-            except ParseError:
-                pass
-            raise
+        return _read_twice(parse, False, text, *args, **kwargs)
+
+    update_wrapper(parse_any, parse)
+    return parse_any
+
+
+def also_native_clock(
+    parse: Callable[Concatenate[str, _Params], _Parsed],
+) -> Callable[Concatenate[str, _Params], _Parsed]:
+    """:func:`also_native` for a time of day: the rewrite reads a bare "siete y media" as 7:30."""
+
+    def parse_any(text: str, /, *args: _Params.args, **kwargs: _Params.kwargs) -> _Parsed:
+        return _read_twice(parse, True, text, *args, **kwargs)
 
     update_wrapper(parse_any, parse)
     return parse_any

@@ -113,6 +113,14 @@ CASES = [
     ("es", "time", "las ocho y diez", "08:10"),
     ("es", "time", "las ocho menos cuarto", "07:45"),
     ("es", "time", "a las ocho menos diez", "07:50"),
+    # Without the article too, where a time is asked; elsewhere it stays a half.
+    ("es", "time", "siete y media", "07:30"),
+    ("es", "time", "siete y cuarto de la tarde", "19:15"),
+    ("es", "time", "8 y 10", "08:10"),
+    ("es", "number", "diez y media", 10.5),
+    ("es", "sleep", "siete y cuarto", 7.25),
+    ("es", "sleep", "7 horas y cuarto", 7.25),
+    ("ru", "sleep", "семь с четвертью", 7.25),
     # Spelled decimals.
     ("de", "sleep", "sieben Komma fünf", 7.5),
     ("es", "sleep", "siete coma cinco", 7.5),
