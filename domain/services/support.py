@@ -17,7 +17,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import rules
@@ -135,9 +135,15 @@ async def _requester(session: AsyncSession, ticket: SupportTicket) -> dict[str, 
     """Who asked, as the admins' notice names them (its values; the channel words it)."""
     if ticket.client_id is not None:
         client = await session.get(Client, ticket.client_id)
-        return {"from": "client", "from_id": ticket.client_id, "name": client.display_name if client else "?"}
+        return _who(ticket, client.display_name if client else "?")
     coach = await session.get(Coach, ticket.coach_id)
-    return {"from": "coach", "from_id": ticket.coach_id, "name": coach.name if coach else "?"}
+    return _who(ticket, coach.name if coach else "?")
+
+
+def _who(ticket: SupportTicket, name: str) -> dict[str, Any]:
+    if ticket.client_id is not None:
+        return {"from": "client", "from_id": ticket.client_id, "name": name}
+    return {"from": "coach", "from_id": ticket.coach_id, "name": name}
 
 
 def _requester_label(who: dict[str, Any]) -> Reason:
@@ -347,21 +353,53 @@ async def list_tickets(
             if requester.client_id is not None
             else SupportTicket.coach_id == requester.coach_id
         )
-    summaries = []
-    for ticket in (await session.scalars(query)).all():
-        messages = await ticket_messages(session, ticket.id)
-        summaries.append(
-            TicketSummary(
-                ticket.id,
-                ticket.status,
-                await requester_of(session, ticket),
-                ticket.created_at,
-                ticket.updated_at,
-                len(messages),
-                messages[-1].text if messages else "",
+    tickets = (await session.scalars(query)).all()
+    ids = [ticket.id for ticket in tickets]
+    # Three statements for the whole page (counts, last messages, requesters), not a few per ticket.
+    counted = await session.execute(
+        select(SupportMessage.ticket_id, func.count())
+        .where(SupportMessage.ticket_id.in_(ids))
+        .group_by(SupportMessage.ticket_id)
+    )
+    counts = {ticket_id: int(number) for ticket_id, number in counted}
+    last_ids = select(func.max(SupportMessage.id)).where(SupportMessage.ticket_id.in_(ids))
+    last_texts = {
+        message.ticket_id: message.text
+        for message in await session.scalars(
+            select(SupportMessage).where(
+                SupportMessage.id.in_(last_ids.group_by(SupportMessage.ticket_id).scalar_subquery())
             )
         )
-    return summaries
+    }
+    clients = await _names(session, Client, Client.display_name, {t.client_id for t in tickets})
+    coaches = await _names(session, Coach, Coach.name, {t.coach_id for t in tickets})
+    return [
+        TicketSummary(
+            ticket.id,
+            ticket.status,
+            _requester_label(
+                _who(
+                    ticket,
+                    clients.get(ticket.client_id, "?")
+                    if ticket.client_id is not None
+                    else coaches.get(ticket.coach_id or 0, "?"),
+                )
+            ),
+            ticket.created_at,
+            ticket.updated_at,
+            counts.get(ticket.id, 0),
+            last_texts.get(ticket.id, ""),
+        )
+        for ticket in tickets
+    ]
+
+
+async def _names(session: AsyncSession, model: Any, column: Any, ids: set[int | None]) -> dict[int, str]:
+    wanted = sorted(i for i in ids if i is not None)
+    if not wanted:
+        return {}
+    rows = await session.execute(select(model.id, column).where(model.id.in_(wanted)))
+    return {int(row_id): str(name) for row_id, name in rows}
 
 
 def parse_status_filter(value: str) -> frozenset[str] | None:

@@ -9,6 +9,7 @@ from domain.db import Database
 from domain.errors import ValidationError
 from domain.services import support
 from domain.services.clients import register_client
+from domain.services.coaches import create_coach
 from domain.services.support import Requester, TicketStatus
 
 
@@ -62,3 +63,27 @@ def test_text_is_cleaned_and_checked() -> None:
             support.check_text(empty)
     with pytest.raises(ValidationError, match="at most 4000"):
         support.check_text("x" * 4001)
+
+
+async def test_the_list_gives_each_request_its_requester_count_and_last_message(db: Database) -> None:
+    async with db.unit_of_work() as s:
+        client = await register_client(
+            s, platform="console", external_user_id="u", chat_id="c", display_name="Sam"
+        )
+        coach = await create_coach(s, name="Ada", email="ada@example.com")
+        asked = await support.open_ticket(s, Requester(client_id=client.id), "Help")
+        await support.admin_reply(s, asked.id, "Hi", admin_id=None, actor="cli")
+        await support.requester_reply(s, Requester(client_id=client.id), asked.id, "Thanks")
+        await support.open_ticket(s, Requester(coach_id=coach.id), "The export does nothing")
+        listed = {t.id: t for t in await support.list_tickets(s)}
+    first, second = listed[asked.id], listed[asked.id + 1]
+    assert (str(first.requester), first.messages, first.last_text) == (
+        f"client {client.id} (Sam)",
+        3,
+        "Thanks",
+    )
+    assert (str(second.requester), second.messages, second.last_text) == (
+        f"coach {coach.id} (Ada)",
+        1,
+        "The export does nothing",
+    )
