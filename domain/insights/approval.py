@@ -24,12 +24,10 @@ from domain.reasons.coaching import GoalProblems
 from domain.services.audit import record_audit_event
 from domain.services.goals import GoalIdea, add_goal_ideas, get_goal, list_goals
 from domain.services.notices import notify_coach
-from domain.services.outbox import client_message, enqueue_for_client
+from domain.services.outbox import enqueue_for_client
 
 GOAL_APPROVAL = "goal_approval"
 """The coach notice kind; the Slack app renders it with Approve / Edit / Dismiss buttons."""
-OFFER = "Your coach suggests a goal for you: '{goal}'. Want to take it on?"
-TAKE_IT = "Add this goal"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,12 +45,8 @@ class GoalOffer:
 
 
 OfferRenderer = Callable[[GoalOffer], dict[str, Any]]
-
-
-def english_offer(offer: GoalOffer) -> dict[str, Any]:
-    """The offer as an outbox payload in English; the channels pass ``conversations``' renderer,
-    which says it in the client's language."""
-    return client_message(OFFER.format(goal=offer.goal), [(TAKE_IT, offer.accept_command)])
+"""Words an offer as an outbox payload in the client's language (``conversations.flows.goals``): the
+domain holds no client-facing text, so every caller passes one."""
 
 
 AI_SOURCE = "ai"
@@ -147,7 +141,7 @@ async def approve_goal(
     edit: GoalProposal | None = None,
     today: date | None = None,
     actor: str | None = None,
-    render_offer: OfferRenderer = english_offer,
+    render_offer: OfferRenderer,
 ) -> Goal:
     """The coach approves (optionally edited): the goal is offered to the client, once, worded by
     ``render_offer``.

@@ -34,7 +34,7 @@ from domain.programs.questions import Question
 from domain.reasons.programs import ProgramFileProblems, ProgramRefusals
 from domain.services.audit import record_audit_event
 from domain.services.coaches import DEFAULT_ASSESSMENT, create_program, default_coach, get_coach, get_program
-from domain.services.outbox import client_message, enqueue_for_client
+from domain.services.outbox import enqueue_for_client
 
 DRAFT = "draft"
 PUBLISHED = "published"
@@ -430,15 +430,8 @@ class ProgramUpdate:
 
 
 UpdateRenderer = Callable[[ProgramUpdate], dict[str, Any]]
-UPDATE_TEXT = "Your program {program} has been updated (version {number}).{note}"
-
-
-def english_update(update: ProgramUpdate) -> dict[str, Any]:
-    """The update as an outbox payload in English; the channels pass ``conversations``' renderer,
-    which says it in the client's language."""
-    note = f" What changed: {update.note}" if update.note else ""
-    text = UPDATE_TEXT.format(program=update.program, number=update.number, note=note)
-    return client_message(text, [("Today's step", "/today"), ("My progress", "/program")])
+"""Words the news of a new version as an outbox payload in the client's language
+(``conversations.flows.program``): the domain holds no client-facing text, so every caller passes one."""
 
 
 async def migrate_enrollments(
@@ -447,7 +440,7 @@ async def migrate_enrollments(
     *,
     to_version: int,
     actor: str = "admin",
-    render_update: UpdateRenderer = english_update,
+    render_update: UpdateRenderer,
 ) -> MigrationResult:
     """Move every open enrollment of the program to published version ``to_version``. Released steps and
     ticked tasks are kept by step title; each client gets the version's publish note once, worded by

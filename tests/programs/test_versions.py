@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from conversations.flows.program import render_update
 from domain.db import Database
 from domain.errors import NotFound, ValidationError
 from domain.models import EnrollmentProgress, OutboundMessage, Program, ProgramResource, StepRelease, TaskTick
@@ -156,9 +157,13 @@ async def test_enrolled_clients_stay_on_their_version_until_migrated_keeping_pro
         with pytest.raises(ValidationError, match="draft"):
             await _import_draft_and_migrate(session, program_id)
     async with db.unit_of_work() as session:
-        result = await versions.migrate_enrollments(session, program_id, to_version=2)
+        result = await versions.migrate_enrollments(
+            session, program_id, to_version=2, render_update=render_update
+        )
         assert (result.moved, result.notified) == (1, 1)
-        again = await versions.migrate_enrollments(session, program_id, to_version=2)
+        again = await versions.migrate_enrollments(
+            session, program_id, to_version=2, render_update=render_update
+        )
         assert again.moved == 0
     async with db.unit_of_work() as session:
         progress = await session.scalar(select(EnrollmentProgress))
@@ -184,7 +189,7 @@ async def _import_draft_and_migrate(session: object, program_id: int) -> None:
 
     assert isinstance(session, AsyncSession)
     await versions.import_program(session, EXAMPLE.replace("price: 49.00", "price: 0"), files=FILES)
-    await versions.migrate_enrollments(session, program_id, to_version=3)
+    await versions.migrate_enrollments(session, program_id, to_version=3, render_update=render_update)
 
 
 async def test_editing_in_place_keeps_the_program_and_its_files_even_when_renamed(db: Database) -> None:
