@@ -13,10 +13,11 @@ from bot.components import AppContext, Component
 from bot.config import PAYMENT_CANCEL_PATH, PAYMENT_SUCCESS_PATH, Settings
 from bot.http import door
 from bot.web.i18n import accepted_language
-from conversations.i18n import use_locale
+from conversations.i18n import supported_locale, use_locale
 from conversations.texts import PaymentPages as Pages
 from domain.db import Database, is_unavailable
 from integrations.stripe import StripePayments, StripeWebhookProcessor, build_stripe_client
+from integrations.stripe.payments import RETURN_LANGUAGE_PARAM
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +54,13 @@ class PaymentPages(Component):
 
     @staticmethod
     def _page(text: Callable[[], str]) -> Callable[[web.Request], Awaitable[web.Response]]:
-        # The conversation itself continues in the chat; the page is in the browser's language
-        # (the client's phone), as the Checkout page before it was in the client's.
+        # The conversation itself continues in the chat; the page is in the client's language, which
+        # the return URL carries (``lang``), else the browser's (a URL typed or shared by hand).
         async def show(request: web.Request) -> web.Response:
-            with use_locale(accepted_language(request.headers.get("Accept-Language"))):
+            language = supported_locale(request.query.get(RETURN_LANGUAGE_PARAM)) or accepted_language(
+                request.headers.get("Accept-Language")
+            )
+            with use_locale(language):
                 return web.Response(text=text())
 
         return show

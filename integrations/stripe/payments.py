@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
+from urllib.parse import quote
 
 import stripe
 from sqlalchemy.exc import IntegrityError
@@ -90,6 +91,19 @@ class RefundResult:
     refunded_total_minor: int
     currency: str
     status: str
+
+
+RETURN_LANGUAGE_PARAM = "lang"
+"""The query parameter the return pages after Checkout read the client's language from."""
+
+
+def with_language(url: str, locale: str) -> str:
+    """``url`` with ``lang=<locale>`` added to its query (before any fragment), so the page Stripe
+    returns the browser to speaks the client's language, not the browser's. Stripe's own
+    ``{CHECKOUT_SESSION_ID}`` placeholder in a configured URL is left as written."""
+    base, hash_mark, fragment = url.partition("#")
+    joiner = "&" if "?" in base else "?"
+    return f"{base}{joiner}{RETURN_LANGUAGE_PARAM}={quote(locale)}{hash_mark}{fragment}"
 
 
 class StripePayments:
@@ -236,8 +250,8 @@ class StripePayments:
             "client_reference_id": str(plan.client_id),
             "metadata": metadata,
             "line_items": [{"price_data": price_data, "quantity": 1}],
-            "success_url": self.success_url,
-            "cancel_url": self.cancel_url,
+            "success_url": with_language(self.success_url, plan.client_locale),
+            "cancel_url": with_language(self.cancel_url, plan.client_locale),
             # The payment page and Checkout's emails in the client's language (en, de, es, ru are
             # all Stripe Checkout locales).
             "locale": plan.client_locale,
@@ -339,7 +353,11 @@ class StripePayments:
         try:
             portal = await self._call(
                 lambda: self.stripe.v1.billing_portal.sessions.create_async(
-                    {"customer": customer_id, "return_url": self.success_url, "locale": locale},
+                    {
+                        "customer": customer_id,
+                        "return_url": with_language(self.success_url, locale),
+                        "locale": locale,
+                    },
                     # A portal session is single-use and short-lived: a fresh key per request, which
                     # still makes the library's own retries of this one request safe.
                     {"idempotency_key": f"coach-portal-{client_id}-{uuid.uuid4().hex}"},

@@ -76,5 +76,14 @@ async def test_checkout_returns_to_our_own_pages_by_default(database_url: str, d
             )
             cancel = await http.get(f"http://127.0.0.1:{service.port}{PAYMENT_CANCEL_PATH}", headers=spanish)
             assert cancel.text == "No se ha cobrado nada. Puedes cerrar esta página y volver al chat."
+            # The return URL names the client's language: it wins over the browser's.
+            russian_client = await http.get(
+                f"http://127.0.0.1:{service.port}{PAYMENT_SUCCESS_PATH}?lang=ru", headers=spanish
+            )
+            assert russian_client.text.startswith("Спасибо")
+            unknown = await http.get(
+                f"http://127.0.0.1:{service.port}{PAYMENT_SUCCESS_PATH}?lang=<b>", headers=spanish
+            )
+            assert unknown.text.startswith("Gracias")
     finally:
         await service.stop()

@@ -15,6 +15,7 @@ from domain.models import Client, Coach, Enrollment, Payment
 from domain.models.enums import EnrollmentStatus, PaymentStatus
 from domain.services.clients import set_client_locale
 from integrations.stripe import StripePayments
+from integrations.stripe.payments import with_language
 from tests.payments.conftest import Shop, WebhookEndpoint, new_enrollment, outbox
 from tests.support.localstripe_server import API_KEY, LocalStripe
 from tests.support.stripe_checkout_api import CheckoutApi
@@ -65,10 +66,16 @@ async def test_checkout_and_stripes_emails_speak_the_clients_language(
     offer = await payments.checkout_for_enrollment(await new_enrollment(db, shop.client_id, shop.one_off_id))
     (session,) = stripe_api.sessions.values()
     assert session["locale"] == "de" and offer.url == session["url"]
+    # The pages Checkout returns to say it in German too, whatever the browser's language.
+    assert (session["success_url"], session["cancel_url"]) == (
+        f"{payments.success_url}?lang=de",
+        f"{payments.cancel_url}?lang=de",
+    )
     customer = await _ls_client(localstripe).v1.customers.retrieve_async(session["customer"])
     assert customer.to_dict()["preferred_locales"] == ["de"]  # receipts and invoices
     await payments.billing_portal_url(shop.client_id)
     assert stripe_api.portal_sessions[-1]["locale"] == "de"
+    assert stripe_api.portal_sessions[-1]["return_url"].endswith("/payments/success?lang=de")
 
 
 async def test_monthly_checkout_is_a_subscription_in_the_program_currency(
@@ -226,3 +233,11 @@ async def test_concurrent_pay_for_one_enrollment_makes_one_session(
     assert len({o.url for o in offers}) == 1 and len(stripe_api.sessions) == 1
     async with db.unit_of_work() as s:
         assert len((await s.scalars(select(Payment))).all()) == 1
+
+
+def test_a_return_url_gets_the_language_beside_its_own_query_and_before_its_fragment() -> None:
+    assert with_language("https://coach.example.com/paid", "es") == "https://coach.example.com/paid?lang=es"
+    assert (
+        with_language("https://coach.example.com/paid?session={CHECKOUT_SESSION_ID}#top", "ru")
+        == "https://coach.example.com/paid?session={CHECKOUT_SESSION_ID}&lang=ru#top"
+    )
