@@ -286,6 +286,11 @@ class StripePayments:
         link_params: dict[str, Any] = {
             "metadata": metadata,
             "restrictions": {"completed_sessions": {"limit": 1}},
+            # After paying, our own page in the client's language, as after Checkout.
+            "after_completion": {
+                "type": "redirect",
+                "redirect": {"url": with_language(self.success_url, plan.client_locale)},
+            },
             "subscription_data" if monthly else "payment_intent_data": {"metadata": metadata},
         }
         try:

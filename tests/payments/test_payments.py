@@ -221,6 +221,10 @@ async def test_payment_link_is_single_use_and_keyed(
     (link,) = stripe_api.payment_links.values()
     assert offer.url == f"{link['url']}?client_reference_id={shop.client_id}"
     assert link["metadata"]["enrollment_id"] == str(enrollment_id)
+    assert link["after_completion"] == {
+        "type": "redirect",
+        "redirect": {"url": f"{payments.success_url}?lang=en"},  # our page, in the client's language
+    }
     (price,) = stripe_api.prices.values()
     assert (price["unit_amount"], price["currency"], price["type"]) == (2900, "eur", "recurring")
 

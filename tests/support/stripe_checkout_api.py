@@ -263,6 +263,7 @@ class CheckoutApi:
             "object": "payment_link",
             "active": True,
             "metadata": form.get("metadata", {}),
+            "after_completion": form.get("after_completion", {"type": "hosted_confirmation"}),
             "url": f"{self.url}/b/{link_id}",
             "livemode": False,
         }
