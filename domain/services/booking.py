@@ -491,6 +491,26 @@ async def close_paid_extra_session(session: AsyncSession, enrollment_id: int, *,
     return True
 
 
+async def withdraw_refunded_extra_session(session: AsyncSession, enrollment_id: int, *, actor: str) -> bool:
+    """A fully refunded extra session is no longer the client's to book: its (completed) purchase is
+    cancelled, so :func:`included_sessions_left` stops counting it. A session already booked with it
+    stays booked (the coach decides). True when the enrollment was such a purchase."""
+    enrollment = await session.get(Enrollment, enrollment_id, with_for_update=True)
+    if enrollment is None or not enrollment.extra_session or enrollment.status == EnrollmentStatus.CANCELLED:
+        return False
+    previous, enrollment.status = enrollment.status, EnrollmentStatus.CANCELLED
+    enrollment.ended_at = enrollment.ended_at or utcnow()
+    # Not a program's life cycle (completed ends there): a purchase given back.
+    await record_audit_event(
+        session,
+        actor=actor,
+        action="enrollment.status_changed",
+        subject=f"enrollment:{enrollment.id}",
+        details={"from": previous, "to": EnrollmentStatus.CANCELLED, "why": "refunded"},
+    )
+    return True
+
+
 async def buy_extra_session(session: AsyncSession, client_id: int, program: Program) -> int:
     """An enrollment waiting for payment in the extra-session program (the existing Checkout path
     takes it from there); an earlier, paid one of the same program is completed first, so each

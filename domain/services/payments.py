@@ -15,6 +15,7 @@ from domain.models import Client, Payment, PaymentRefund, Subscription
 from domain.models.enums import PaymentStatus
 from domain.reasons.payments import RefundProblems
 from domain.services.audit import record_audit_event
+from domain.services.booking import withdraw_refunded_extra_session
 from domain.services.clients import get_client
 
 ACTIVE_SUBSCRIPTION_STATUSES = frozenset({"active", "trialing", "past_due"})
@@ -83,6 +84,8 @@ async def record_refund(
     payment.refunded_minor = max(payment.refunded_minor, refunded_total_minor)
     if payment.refunded_minor == payment.amount_minor:
         payment.status = PaymentStatus.REFUNDED
+        if payment.enrollment_id is not None:
+            await withdraw_refunded_extra_session(session, payment.enrollment_id, actor=actor)
     elif payment.refunded_minor > 0:
         payment.status = PaymentStatus.PARTIALLY_REFUNDED
     await record_audit_event(

@@ -162,6 +162,42 @@ async def test_a_paid_extra_session_can_be_booked_once_however_often_the_webhook
         assert await _sessions_left(db, client_id) == 1
 
 
+async def test_a_refunded_extra_session_is_no_longer_there_to_book(
+    db: Database, payments: StripePayments, stripe_api: CheckoutApi, webhook: WebhookEndpoint
+) -> None:
+    """A part refund keeps the bought session; refunding all of it takes the session back (the
+    client's program and the sessions it includes stay)."""
+    extra_id = await _coach_selling_extra_sessions(db)
+    async with running_engine(db, clock=FakeClock(), payments=payments) as engine:
+        sam = Chat(engine, "u1")
+        await onboard(sam)
+        await sam.send("/book")
+        await sam.press("Mon 30 Nov 15:00")
+        await sam.press("Book it")
+        await sam.send("/book")
+        await sam.press("Buy a session")
+        [checkout] = stripe_api.sessions.values()
+        await asyncio.to_thread(stripe_api.complete, checkout["id"])
+        [(enrollment_id, client_id, _status)] = await _extra_enrollments(db, extra_id)
+        assert await _sessions_left(db, client_id) == 1
+        async with db.unit_of_work() as session:
+            payment_id = await session.scalar(
+                select(Payment.id).where(Payment.enrollment_id == enrollment_id)
+            )
+        assert payment_id is not None
+
+        await payments.refund(payment_id, amount_minor=1000, actor="admin")
+        assert await _sessions_left(db, client_id) == 1  # a part refund: the session stays
+        await payments.refund(payment_id, actor="admin")
+        assert await _extra_enrollments(db, extra_id) == [
+            (enrollment_id, client_id, EnrollmentStatus.CANCELLED)
+        ]
+        assert await _sessions_left(db, client_id) == 0
+        assert await _open_programs(db, client_id) == [("Starter", EnrollmentStatus.ACTIVE)]
+        replies = await sam.send("/book")
+        assert "You can buy one more (60.00 USD)" in texts(replies)
+
+
 async def test_only_a_published_priced_one_off_program_of_the_coach_with_sessions_is_sold(
     db: Database,
 ) -> None:
