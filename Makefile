@@ -67,7 +67,8 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 # The tests run in parallel, one pytest-xdist worker per core (TEST_WORKERS=1 for one process); the
-# heavy subprocess scenarios share one worker (their `heavy` group), so two never compete for the CPU.
+# heavy subprocess scenarios and the tests that measure time share one worker (the `heavy` group), so
+# none of them competes with another for the CPU.
 TEST_WORKERS ?= auto
 
 unit: $(STAMP) $(MO_FILES)

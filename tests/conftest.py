@@ -16,8 +16,9 @@ from tests.support.databases import discard_database_url, new_database_url, post
 TEST_ENCRYPTION_KEY = "rCx6q0m1e3Y7Wb2nQZ4sJ8kLpT5vH9aD0fG6uXyNcEo="
 
 
-# The pytest-xdist group of the heavy scenarios: under `--dist loadgroup` (make unit) they run one
-# after another on one worker, so two of them never starve each other's subprocesses of CPU.
+# The pytest-xdist group of the heavy scenarios and the tests that measure time: under `--dist
+# loadgroup` (make unit) they run one after another on one worker, so a subprocess scenario never
+# starves another one, or a timing measurement, of CPU.
 HEAVY_GROUP = pytest.mark.xdist_group("heavy")
 
 

@@ -11,6 +11,9 @@ from prometheus_client import CollectorRegistry, Histogram
 
 from bot.loop_lag import LAG_BUCKETS_S, LagRecord, LoopLagMonitor
 
+# Measures time as it passes: runs in the serial lane, never beside a subprocess scenario.
+pytestmark = pytest.mark.heavy
+
 
 def _histogram() -> Histogram:
     return Histogram("lag_seconds", "test", buckets=LAG_BUCKETS_S, registry=CollectorRegistry())

@@ -26,6 +26,9 @@ from bot.outbound.transport import RateLimits
 from bot.telegram.limits import TELEGRAM_LIMITS
 from tests.support.arrivals import most_in_window
 
+# Measures time as it passes: runs in the serial lane, never beside a subprocess scenario.
+pytestmark = pytest.mark.heavy
+
 REDIS_URL = "redis://127.0.0.1:6379"
 # The in-memory limiter's global slot spacing at 50 messages per second.
 FIFTY = RateLimits(per_chat_interval_s=1.0, global_per_second=50)

@@ -17,9 +17,12 @@ from domain.db import Database
 from tests.support.arrivals import most_in_window
 from tests.support.databases import postgres_requested
 
-pytestmark = pytest.mark.skipif(
-    not postgres_requested(), reason="the shared sending budget is kept in PostgreSQL only"
-)
+pytestmark = [
+    pytest.mark.heavy,  # measures time as it passes: never beside a subprocess scenario
+    pytest.mark.skipif(
+        not postgres_requested(), reason="the shared sending budget is kept in PostgreSQL only"
+    ),
+]
 
 
 @pytest.fixture

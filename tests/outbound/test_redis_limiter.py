@@ -17,6 +17,9 @@ from bot.outbound.transport import RateLimits
 from bot.telegram.limits import TELEGRAM_LIMITS
 from tests.support.arrivals import most_in_window
 
+# Measures time as it passes: runs in the serial lane, never beside a subprocess scenario.
+pytestmark = pytest.mark.heavy
+
 REDIS_URL = "redis://127.0.0.1:6379"
 TELEGRAM_INTERVAL_S = (GLOBAL_WINDOW_S + ARRIVAL_JITTER_S) / TELEGRAM_LIMITS.global_per_second
 
