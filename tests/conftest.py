@@ -16,19 +16,10 @@ from tests.support.databases import discard_database_url, new_database_url, post
 TEST_ENCRYPTION_KEY = "rCx6q0m1e3Y7Wb2nQZ4sJ8kLpT5vH9aD0fG6uXyNcEo="
 
 
-# The pytest-xdist group of the heavy scenarios and the tests that measure time: under `--dist
-# loadgroup` (make unit) they run one after another on one worker, so a subprocess scenario never
-# starves another one, or a timing measurement, of CPU.
-HEAVY_GROUP = pytest.mark.xdist_group("heavy")
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Heavy scenarios marked ``once`` run on the PostgreSQL run only: CI runs the suite on both
     databases, and these prove nothing database-specific twice (a subprocess killed mid-delivery,
     every channel's erasure, signed garbage against every endpoint)."""
-    for item in items:
-        if item.get_closest_marker("once") is not None or item.get_closest_marker("heavy") is not None:
-            item.add_marker(HEAVY_GROUP)
     if postgres_requested():
         return
     skip = pytest.mark.skip(

@@ -11,7 +11,7 @@ from prometheus_client import CollectorRegistry, Histogram
 
 from bot.loop_lag import LAG_BUCKETS_S, LagRecord, LoopLagMonitor
 
-# Measures time as it passes: runs in the serial lane, never beside a subprocess scenario.
+# Measures time as it passes: `make unit` runs it alone, after the parallel part.
 pytestmark = pytest.mark.heavy
 
 

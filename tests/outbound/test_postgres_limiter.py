@@ -18,7 +18,7 @@ from tests.support.arrivals import most_in_window
 from tests.support.databases import postgres_requested
 
 pytestmark = [
-    pytest.mark.heavy,  # measures time as it passes: never beside a subprocess scenario
+    pytest.mark.heavy,  # measures time as it passes: `make unit` runs it alone
     pytest.mark.skipif(
         not postgres_requested(), reason="the shared sending budget is kept in PostgreSQL only"
     ),

@@ -17,7 +17,7 @@ from bot.outbound.transport import RateLimits
 from bot.telegram.limits import TELEGRAM_LIMITS
 from tests.support.arrivals import most_in_window
 
-# Measures time as it passes: runs in the serial lane, never beside a subprocess scenario.
+# Measures time as it passes: `make unit` runs it alone, after the parallel part.
 pytestmark = pytest.mark.heavy
 
 REDIS_URL = "redis://127.0.0.1:6379"
