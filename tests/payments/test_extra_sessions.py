@@ -82,16 +82,21 @@ async def _open_programs(db: Database, client_id: int) -> list[tuple[str, str]]:
         return [(r.name, str(r.status)) for r in rows]
 
 
+async def _book_the_included_session(sam: Chat) -> None:
+    """Onboard and book the one session the client's program includes."""
+    await onboard(sam)
+    await sam.send("/book")
+    await sam.press("Mon 30 Nov 15:00")
+    assert texts(await sam.press("Book it")).startswith("Booked: Mon 30 Nov 15:00")
+
+
 async def test_a_paid_extra_session_can_be_booked_once_however_often_the_webhook_comes(
     db: Database, payments: StripePayments, stripe_api: CheckoutApi, webhook: WebhookEndpoint
 ) -> None:
     extra_id = await _coach_selling_extra_sessions(db)
     async with running_engine(db, clock=FakeClock(), payments=payments) as engine:
         sam = Chat(engine, "u1")
-        await onboard(sam)
-        await sam.send("/book")
-        await sam.press("Mon 30 Nov 15:00")
-        assert texts(await sam.press("Book it")).startswith("Booked: Mon 30 Nov 15:00")
+        await _book_the_included_session(sam)
 
         replies = await sam.send("/book")
         assert "You can buy one more (60.00 USD)" in texts(replies)
@@ -170,10 +175,7 @@ async def test_a_refunded_extra_session_is_no_longer_there_to_book(
     extra_id = await _coach_selling_extra_sessions(db)
     async with running_engine(db, clock=FakeClock(), payments=payments) as engine:
         sam = Chat(engine, "u1")
-        await onboard(sam)
-        await sam.send("/book")
-        await sam.press("Mon 30 Nov 15:00")
-        await sam.press("Book it")
+        await _book_the_included_session(sam)
         await sam.send("/book")
         await sam.press("Buy a session")
         [checkout] = stripe_api.sessions.values()
