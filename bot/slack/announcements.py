@@ -124,7 +124,7 @@ class SlackAnnouncements:
                     draft=True,
                 )
             except DomainError as exc:
-                return reply(T.NOT_SENT.format(reason=blocks.escape(explain(exc)), usage=usage()))
+                return reply(T.NOT_SENT.format(reason=explain(exc), usage=usage()))
             view = await ann.announcement_view(session, draft)
             size = await ann.audience_size(session, coach_id=coach.id, program_id=draft.program_id)
         return CommandReply(T.PREVIEW_TEXT.format(text=ann.preview(view.text)), preview_blocks(view, size))
@@ -157,7 +157,7 @@ class SlackAnnouncements:
                 view = await ann.announcement_view(session, confirmed)
         except DomainError as exc:
             with use_locale(coach.locale):
-                text = T.NOT_SENT_AGAIN.format(reason=blocks.escape(explain(exc)))
+                text = T.NOT_SENT_AGAIN.format(reason=explain(exc))
             await respond(text=blocks.fallback(text), blocks=blocks.text_blocks(text), replace_original=True)
             return
         with use_locale(coach.locale):
@@ -167,7 +167,7 @@ class SlackAnnouncements:
                 else T.AT.format(moment=f"{view.send_at:%Y-%m-%d %H:%M}")
             )
             text = T.GOES_OUT.format(
-                id=view.id, audience=blocks.escape(explain(view.audience)), when=when, preview=view.preview
+                id=view.id, audience=explain(view.audience), when=when, preview=view.preview
             )
         await respond(text=blocks.fallback(text), blocks=blocks.text_blocks(text), replace_original=True)
 

@@ -295,7 +295,7 @@ class CoachCommands:
                     render_update=render_update,  # each client told in their language
                 )
             except DomainError as exc:
-                return reply(T.NOTHING_MOVED.format(reason=blocks.escape(explain(exc))))
+                return reply(T.NOTHING_MOVED.format(reason=explain(exc)))
         return reply(
             T.MIGRATED.format(
                 clients=T.MIGRATED_CLIENTS.format(n=result.moved),
@@ -358,7 +358,7 @@ class CoachCommands:
             try:
                 enrollment = await enroll(session, client_id=client.id, program_id=program.id)
             except DomainError as exc:
-                return reply(T.CANT_SEND_LINK.format(reason=blocks.escape(explain(exc))))
+                return reply(T.CANT_SEND_LINK.format(reason=explain(exc)))
             if enrollment.status != EnrollmentStatus.PENDING_PAYMENT:
                 status = T.ENROLLMENT_STATUSES.get(enrollment.status) or enrollment.status.replace("_", " ")
                 return reply(
@@ -438,9 +438,7 @@ class CoachCommands:
             return reply(choice)
         saved = await self.settings.save(coach.id, choice)
         if isinstance(saved, DomainError):
-            return reply(
-                T.NOT_SAVED.format(reason=blocks.escape(explain(saved)), usage=CoachTools.SETTINGS_USAGE)
-            )
+            return reply(T.NOT_SAVED.format(reason=explain(saved), usage=CoachTools.SETTINGS_USAGE))
         text = T.SAVED.format(settings=coach_settings.settings_text(saved))
         return CommandReply(text, coach_settings.settings_blocks(saved, text))
 
@@ -473,7 +471,7 @@ class CoachCommands:
                 payment_id, amount_minor=amount_minor, reason="refund from Slack", actor=f"coach:{coach.id}"
             )
         except DomainError as exc:
-            return reply(T.NO_REFUND.format(reason=blocks.escape(explain(exc))))
+            return reply(T.NO_REFUND.format(reason=explain(exc)))
         except PaymentsUnavailable as exc:  # already in the current language
             return reply(T.NO_REFUND.format(reason=exc))
         return reply(

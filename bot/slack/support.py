@@ -55,7 +55,7 @@ async def support_command(db: Database, coach: Coach, rest: str, request_ref: st
         async with db.unit_of_work() as session:
             ticket = await support.open_ticket(session, me, rest, request_key=f"slack:{request_ref}")
     except ValidationError as exc:
-        return _reply(T.REASON_USAGE.format(reason=blocks.escape(explain(exc)), usage=T.SUPPORT_USAGE))
+        return _reply(T.REASON_USAGE.format(reason=explain(exc), usage=T.SUPPORT_USAGE))
     return _reply(T.REQUEST_OPENED.format(number=ticket.id))
 
 
@@ -110,7 +110,7 @@ async def _answer(
     except (NotFound, PermissionDenied):
         return _reply(T.NO_SUCH_REQUEST.format(number=number))
     except ValidationError as exc:
-        return _reply(T.REASON.format(reason=blocks.escape(explain(exc))))
+        return _reply(T.REASON.format(reason=explain(exc)))
     return _reply(T.ANSWER_SENT.format(number=number))
 
 

@@ -17,9 +17,11 @@ from domain.insights.approval import propose_goals
 from domain.insights.goals import GoalProposal
 from domain.models import Coach
 from domain.services.checkins import record_check_in
+from domain.services.coaches import create_program
 from domain.services.messages import record_client_message
 from domain.services.notices import notify_coach
 from tests.slack.conftest import COACH_DM, SlackHarness, add_client
+from tests.slack.test_commands import run
 
 HOSTILE_NAME = "Eve <!channel> <@U0COACH> <#C0GENERAL> <https://evil.example|Stripe login> & co"
 HOSTILE_NOTE = "call me <!here> <mailto:eve@evil.example|support> <@U0COACH> &amp; <#C1>"
@@ -166,3 +168,23 @@ async def test_names_and_notes_in_any_script_reach_slack_as_written(
         assert all(
             any(word in text for text in fields) for word in plain
         )  # every word, codepoint for codepoint
+
+
+async def test_a_refusal_keeps_what_the_coach_typed_or_named_inert(
+    harness: SlackHarness, coach: Coach
+) -> None:
+    """A refusal's reason can quote a typed segment or a program's name: it reaches Slack escaped,
+    once (the reply's own escape covers it; escaped again, the coach would read "&amp;lt;")."""
+    await add_client(harness.db, coach, "Ann Lee")
+    async with harness.db.unit_of_work() as session:
+        await create_program(
+            session, coach_id=coach.id, name="Strength <!here>", price_minor=4900, currency="usd"
+        )
+    answers = [
+        await run(harness, "announce --segment <!channel> Hi"),
+        await run(harness, "paylink Ann Lee Strength <!here>"),
+    ]
+    fields = [text for answer in answers for text in markup_fields(answer)]
+    assert [text for text in fields if LIVE_MARKUP.search(text)] == []
+    assert any("unknown segment '&lt;!channel&gt;'" in text for text in fields), fields
+    assert any("'Strength &lt;!here&gt;' is not published" in text for text in fields), fields
