@@ -26,7 +26,7 @@ from conversations.i18n import current_locale
 from conversations.parsing._text import ParseError, clean
 from domain.number_words import russian_ordinal
 
-__all__ = ["also_native", "answer_word", "client_language", "native_date", "to_english"]
+__all__ = ["also_native", "answer_word", "client_language", "native_date", "read_natively", "to_english"]
 
 _Parsed = TypeVar("_Parsed")
 _Params = ParamSpec("_Params")
@@ -362,22 +362,18 @@ def native_date(text: str, today: date) -> tuple[date | None, str | None]:
     return (found.date() if found is not None else None), english
 
 
-def _read_twice(
-    parse: Callable[Concatenate[str, _Params], _Parsed],
-    clock: bool,
-    text: str,
-    /,
-    *args: _Params.args,
-    **kwargs: _Params.kwargs,
-) -> _Parsed:
+def read_natively(parse: Callable[[str], _Parsed], text: str, *, clock: bool = False) -> _Parsed:
+    """``parse(text)``; when the answer does not read as English, ``parse`` again on it rewritten from
+    the client's language (:func:`to_english`, ``clock`` where a time of day is asked); the English
+    hint stands if neither reading works."""
     try:
-        return parse(text, *args, **kwargs)
+        return parse(text)
     except ParseError:
         native = to_english(text, clock=clock)
         if native is None or native == clean(text):
             raise
         try:
-            return parse(native, *args, **kwargs)
+            return parse(native)
         except ParseError:
             pass
         raise
@@ -386,23 +382,10 @@ def _read_twice(
 def also_native(
     parse: Callable[Concatenate[str, _Params], _Parsed],
 ) -> Callable[Concatenate[str, _Params], _Parsed]:
-    """A parser that, when the answer does not read as English, reads it again rewritten from the
-    client's language (:func:`to_english`); the English hint stands if neither reading works."""
+    """A parser that also reads answers in the client's language (:func:`read_natively`)."""
 
     def parse_any(text: str, /, *args: _Params.args, **kwargs: _Params.kwargs) -> _Parsed:
-        return _read_twice(parse, False, text, *args, **kwargs)
-
-    update_wrapper(parse_any, parse)
-    return parse_any
-
-
-def also_native_clock(
-    parse: Callable[Concatenate[str, _Params], _Parsed],
-) -> Callable[Concatenate[str, _Params], _Parsed]:
-    """:func:`also_native` for a time of day: the rewrite reads a bare "siete y media" as 7:30."""
-
-    def parse_any(text: str, /, *args: _Params.args, **kwargs: _Params.kwargs) -> _Parsed:
-        return _read_twice(parse, True, text, *args, **kwargs)
+        return read_natively(lambda answer: parse(answer, *args, **kwargs), text)
 
     update_wrapper(parse_any, parse)
     return parse_any

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from conversations.i18n import format_day_month
 from conversations.parsing._text import ParseError, clean, one_of
-from conversations.parsing.native import also_native_clock, native_date
+from conversations.parsing.native import native_date, read_natively
 from conversations.parsing.numbers import read_amount
 from conversations.texts import Parsing as T
 
@@ -38,9 +38,13 @@ def _clock_from_words(text: str) -> tuple[int, int] | None:
     return hour, int(minutes[0])
 
 
-@also_native_clock
 def parse_time_of_day(text: str) -> str:
-    """``"HH:MM"`` on a 24-hour clock: "8am", "8:30pm", "20:30", "0830", "noon", "8" → "08:00"."""
+    """``"HH:MM"`` on a 24-hour clock: "8am", "8:30pm", "20:30", "0830", "noon", "8" → "08:00"; in the
+    client's language too ("a las siete y media", "siete y media" → "07:30")."""
+    return read_natively(_english_time_of_day, text, clock=True)
+
+
+def _english_time_of_day(text: str) -> str:
     cleaned = re.sub(r"^(?:at|around|about|by)\s+", "", clean(text))
     if cleaned in _SPECIAL_TIMES:
         return _SPECIAL_TIMES[cleaned]

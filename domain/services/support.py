@@ -362,14 +362,15 @@ async def list_tickets(
         .group_by(SupportMessage.ticket_id)
     )
     counts = {ticket_id: int(number) for ticket_id, number in counted}
-    last_ids = select(func.max(SupportMessage.id)).where(SupportMessage.ticket_id.in_(ids))
+    last_ids = (
+        select(func.max(SupportMessage.id))
+        .where(SupportMessage.ticket_id.in_(ids))
+        .group_by(SupportMessage.ticket_id)
+        .scalar_subquery()
+    )
     last_texts = {
         message.ticket_id: message.text
-        for message in await session.scalars(
-            select(SupportMessage).where(
-                SupportMessage.id.in_(last_ids.group_by(SupportMessage.ticket_id).scalar_subquery())
-            )
-        )
+        for message in await session.scalars(select(SupportMessage).where(SupportMessage.id.in_(last_ids)))
     }
     clients = await _names(session, Client, Client.display_name, {t.client_id for t in tickets})
     coaches = await _names(session, Coach, Coach.name, {t.coach_id for t in tickets})
