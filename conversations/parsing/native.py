@@ -251,15 +251,13 @@ def to_english(text: str, *, clock: bool = False) -> str | None:
         text = _russian_clock(text)
     elif language == "es":
         text = _spanish_clock(f"las {text}" if clock and text[:1].isdigit() else text)
-    # The half after the digits: "7 y media" → "7.5", "7 horas y media" → "7.5 horas".
+    # The half or quarter after the digits: "7 y media" → "7.5", "7 horas y cuarto" → "7.25 horas".
     # The unit between is optional and never the "und" of "7 und halb".
-    text = re.sub(
-        rf"(\d+)\s*(?:(?!und\b)(\w+))?\s+{_HALF[language]}\b", lambda m: f"{m[1]}.5 {m[2] or ''}", text
-    )
-    if language in _QUARTER:
-        text = re.sub(
-            rf"(\d+)\s*(\w+)?\s+{_QUARTER[language]}(?!\w)", lambda m: f"{m[1]}.25 {m[2] or ''}", text
-        )
+    for fraction, said in ((".5", _HALF), (".25", _QUARTER)):
+        if language in said:
+            text = re.sub(
+                rf"(\d+)\s*(?:(?!und\b)(\w+))?\s+{said[language]}(?!\w)", rf"\g<1>{fraction} \g<2>", text
+            )
     text = re.sub(r"(\d),(\d)", r"\1.\2", text)
     if language == "de":
         text = _german_clock(text)
